@@ -1,0 +1,175 @@
+"""Composing short, cited answers (and honest non-answers) from retrieved evidence."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.domain import Citation, Company, Evidence
+from assistant.index import LoadedIndex
+from assistant.lexical import tokenize
+
+# What a question is about, for the one-line lead. First match wins.
+_TOPICS: tuple[tuple[str, str], ...] = (
+    (r"\b(fee|fees|charge|charges|cost|costs|price|pay|paid|free|yen)\b", "fees"),
+    (r"\b(proxy|behalf|representative|attorney|agent|guardian)\b", "requests made by a proxy"),
+    (r"\b(identity|identification|id|passport|licen[cs]e|documents?|proof)\b", "the documents required"),
+    (r"\b(envelope|post|mail|postal|send|submit|form|telephone|phone|call)\b", "how requests are made"),
+    (r"\b(contact|reach|email|e-mail|address|desk|inquir\w*|enquir\w*|complain\w*)\b", "whom to contact"),
+    (r"\b(cookies?|tracking|ip address|logs?|device)\b", "cookies and usage data"),
+    (r"\b(abroad|foreign|overseas|international|outside japan|other countries)\b", "handling data outside Japan"),
+    (r"\b(outsourc\w*|entrust\w*|contractors?|subcontract\w*|vendors?)\b", "outsourcing"),
+    (r"\b(share|shared|sharing|joint\w*|group compan\w*)\b", "shared use"),
+    (r"\b(third[- ]part\w*|provid\w*|sell|sold|give|hand over)\b", "provision to third parties"),
+    (r"\b(pseudonymi[sz]ed)\b", "pseudonymised information"),
+    (r"\b(anonymi[sz]ed|anonymous)\b", "anonymised information"),
+    (r"\b(secur\w*|safe\w*|protect\w*|breach|leak\w*|encrypt\w*)\b", "security measures"),
+    (r"\b(delet\w*|eras\w*|remov\w*)\b", "deletion"),
+    (r"\b(correct\w*|fix|wrong|update|amend)\b", "correction"),
+    (r"\b(stop|suspen\w*|cease|opt[- ]?out)\b", "stopping the use of data"),
+    (r"\b(disclos\w*|copy|access)\b", "disclosure"),
+    (r"\b(purposes?|why|use|using|used)\b", "the purposes of use"),
+    (r"\b(collect\w*|acquir\w*|gather\w*|obtain\w*|what (data|information))\b", "the information collected"),
+    (r"\b(revis\w*|amend\w*|effective|date|dated|updated|version)\b", "dates and revisions"),
+    (r"\b(retain\w*|retention|keep|kept|store|stored|how long)\b", "how long data is kept"),
+)
+_NEGATION = re.compile(r"\b(not|no|never|without|free of charge)\b", re.IGNORECASE)
+
+
+def describe_topic(query: str) -> str | None:
+    """A short noun phrase for what the question is about, if one is recognised."""
+    low = query.lower()
+    for pattern, phrase in _TOPICS:
+        if re.search(pattern, low):
+            return phrase
+    return None
+
+
+@dataclass(frozen=True)
+class AnswerPolicy:
+    """How much evidence an answer needs and how many passages it quotes."""
+
+    max_citations: int = 3
+    margin: float = 0.06  # passages within this score of the best one are quoted too
+    min_dense: float = 0.42  # below both minima the policy is taken not to answer
+    min_lexical: float = 0.5
+    floor_dense: float = 0.25  # no passage below this is ever quoted
+
+
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+class AnswerComposer:
+    """Turns evidence into a lead line plus quoted, numbered passages."""
+
+    def __init__(self, index: LoadedIndex, policy: AnswerPolicy | None = None) -> None:
+        self._index = index
+        self.policy = policy or AnswerPolicy()
+
+    def is_covered(self, evidence: Sequence[Evidence]) -> bool:
+        """Whether the best evidence is strong enough to answer from."""
+        if not evidence:
+            return False
+        best = evidence[0]
+        p = self.policy
+        return best.dense >= p.min_dense or (best.lexical >= p.min_lexical and best.dense >= p.floor_dense)
+
+    def choose(self, evidence: Sequence[Evidence]) -> list[Evidence]:
+        """The passages to quote: the best one and those close to it, merged when adjacent."""
+        if not evidence:
+            return []
+        p = self.policy
+        best = evidence[0].score
+        chosen: list[Evidence] = []
+        for ev in evidence:
+            if len(chosen) >= p.max_citations:
+                break
+            if ev.score < best - p.margin or ev.dense < p.floor_dense:
+                continue
+            if any(c.chunk.id == ev.chunk.id and c.span == ev.span for c in chosen):
+                continue
+            chosen.append(ev)
+        return chosen
+
+    def citations(self, company: str, chosen: Sequence[Evidence]) -> list[Citation]:
+        """Citations for the chosen passages, numbered in answer order."""
+        out = []
+        for i, ev in enumerate(chosen, start=1):
+            doc = self._index.documents[ev.chunk.doc_id]
+            out.append(
+                Citation(
+                    id=i,
+                    company=company,
+                    doc_id=doc.doc_id,
+                    version=doc.version,
+                    section=ev.span.section,
+                    page=doc.page_at(ev.span.start),
+                    text=doc.text[ev.span.start : ev.span.end],
+                    start=ev.span.start,
+                    end=ev.span.end,
+                    score=round(ev.score, 4),
+                )
+            )
+        return out
+
+    def compose(self, company: Company, query: str, chosen: Sequence[Evidence]) -> tuple[str, list[Citation]]:
+        """The answer text and its citations."""
+        cites = self.citations(company.id, chosen)
+        topic = describe_topic(query)
+        about = f" about {topic}" if topic else ""
+        lines = [f"{_possessive(company.short_name)} privacy policy says this{about}:"]
+        for c in cites:
+            lines.append(f"[{c.id}] \u201c{c.text.strip()}\u201d ({_section_label(c.section)})")
+        if _may_conflict(query, cites):
+            lines.append(
+                "These passages do not say the same thing; both are quoted as written. "
+                f"The {company.desk_contact()} can confirm which applies."
+            )
+        return "\n".join(lines), cites
+
+    def not_covered(self, company: Company, query: str) -> str:
+        """The honest reply when the policy does not answer the question."""
+        topic = describe_topic(query)
+        what = f"anything about {topic} that answers this" if topic else "anything that answers this question"
+        return (
+            f"{_possessive(company.short_name)} privacy policy does not say {what}, so I can't tell you. "
+            f"You can ask the {company.desk_contact()}."
+        )
+
+    @staticmethod
+    def off_topic(company: Company | None) -> str:
+        """The reply to messages that are not about handling personal information."""
+        who = company.short_name if company else "the companies I serve"
+        text = (
+            f"I can only answer questions about how {who} handles personal information, "
+            "based on its privacy policy, and pass formal requests about your data to its privacy desk."
+        )
+        if company:
+            text += f" For anything else, please contact {company.short_name} directly."
+        return text
+
+    @staticmethod
+    def clarify(companies: Sequence[Company]) -> str:
+        """Asks which company the customer means."""
+        names = "; ".join(f"{c.short_name} ({c.id})" for c in companies)
+        return f"Which company is your question about? I can answer for: {names}."
+
+
+def _section_label(section: str) -> str:
+    parts = section.split(" > ")
+    return " > ".join(parts[-2:]) if len(parts) > 2 else section
+
+
+def _may_conflict(query: str, cites: Sequence[Citation]) -> bool:
+    """Two quoted passages share a question term and only one of them negates it."""
+    if len(cites) < 2:
+        return False
+    q_terms = set(tokenize(query))
+    for i, a in enumerate(cites):
+        for b in cites[i + 1 :]:
+            shared = q_terms & set(tokenize(a.text)) & set(tokenize(b.text))
+            if shared and bool(_NEGATION.search(a.text)) != bool(_NEGATION.search(b.text)):
+                return True
+    return False

@@ -1,0 +1,333 @@
+"""Clause-aware chunking of numbered legal text, keeping exact character offsets.
+
+The policies are numbered in many ways (`1.`, `2.1`, `(1)`, `1)`, `A.`, `a)`, `i.`, `・`,
+`•`, `-`) and are often broken (repeated or missing numbers, HTML list numbers in front of
+the real ones). We read the text line by line, decide for each line whether it is a heading
+or a clause, keep a stack of headings for the section path, then group the clauses under one
+heading into chunks no longer than the embedding window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.domain import Chunk, Document, Span
+
+# Leading list glyphs that carry no numbering.
+_BULLET = re.compile(r"[•・\-–*○●◦▪]\s*")
+# An indented "N. " in front of a line is an HTML ordered-list number (sb-cs, win-techno).
+_ORDINAL = re.compile(r"\d{1,3}\.\s+")
+_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("decimal", re.compile(r"(\d{1,2}(?:\.\d{1,2}){0,3})(?:\.(?=\S)|\.?\s+)(?=\S)")),
+    ("paren", re.compile(r"\((\d{1,2})\)\s*")),
+    ("halfparen", re.compile(r"(\d{1,2})\)\s*")),
+    ("roman", re.compile(r"((?:i|ii|iii|iv|v|vi|vii|viii|ix|x))\.\s*(?=[A-Z])")),
+    ("letter", re.compile(r"([A-Za-z])[.)]\s+")),
+    ("angle", re.compile(r"<([^<>]{1,60})>\s*")),
+    ("bracket", re.compile(r"\[([^\[\]]{1,60})\]\s*")),
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?。])[\"”’)]?\s+(?=[\"“(A-Z0-9<\[])")
+_ABBREVIATIONS = ("etc.", "e.g.", "i.e.", "Co.", "Ltd.", "Inc.", "No.", "Corp.", "Art.", "cf.", "vs.", "St.")
+
+Measure = Callable[[str], int]
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int  # offset of the first non-space, non-bullet character
+    end: int  # offset after the last non-space character
+    text: str
+    kind: str  # marker kind, "bullet" or "" for plain text
+    label: str
+    indented: bool
+
+
+@dataclass
+class _Heading:
+    kind: str
+    depth: int
+    title: str
+
+
+def _parse_line(text: str, line_start: int, line: str) -> _Line | None:
+    stripped = line.strip()
+    if not stripped or not any(ch.isalnum() for ch in stripped):
+        return None
+    lead = len(line) - len(line.lstrip())
+    pos = lead
+    indented = lead >= 2
+    kind, label = "", ""
+    m = _BULLET.match(line, pos)
+    if m:
+        kind, pos = "bullet", m.end()
+    m = _ORDINAL.match(line, pos)
+    if m and indented and kind == "":
+        # HTML list numbering: remember it, then look for a real marker behind it.
+        kind, label, pos = "ordinal", m.group(0).strip().rstrip("."), m.end()
+        m2 = _BULLET.match(line, pos)
+        if m2:
+            kind, label, pos = "bullet", label, m2.end()
+    for name, pattern in _MARKERS:
+        mm = pattern.match(line, pos)
+        if mm:
+            kind, label = name, mm.group(1)
+            break
+    content_start = pos
+    end = len(line.rstrip())
+    return _Line(
+        start=line_start + content_start,
+        end=line_start + end,
+        text=line[content_start:end],
+        kind=kind,
+        label=label,
+        indented=indented,
+    )
+
+
+def _marker_len(line: _Line) -> int:
+    for _, pattern in _MARKERS:
+        mm = pattern.match(line.text)
+        if mm:
+            return mm.end()
+    return 0
+
+
+def _looks_like_heading(line: _Line, following: _Line | None) -> bool:
+    body = line.text[_marker_len(line) :].strip() if line.kind not in ("", "bullet", "ordinal") else line.text
+    if line.kind == "bullet":
+        return False
+    numbered = line.kind == "decimal" and not line.indented
+    if body.endswith(("etc.", "etc")):
+        body = body[:-1] if body.endswith(".") else body  # "... Request for Disclosure etc."
+    if not body or len(body) > (120 if numbered else 90) or body[-1] in ".:;,、。":
+        return False
+    if ":" in body or re.search(r"\d{3,}", body) or "@" in body:
+        return False
+    if not (body[0].isupper() or not body[0].isascii() or body[0] == "<" or line.kind in ("decimal", "letter", "angle", "bracket")):
+        return False
+    if following is None:
+        return False
+    if line.kind == "letter":
+        # "A. Customers" over "(1) ..." items is a heading; "A." over "B." is a list.
+        return following.kind != line.kind
+    if line.kind in ("paren", "halfparen", "roman", "ordinal"):
+        # A short numbered line heads a section only when plain text follows it.
+        return following.kind in ("", "bullet")
+    return True
+
+
+def _decimal_depth(label: str) -> int:
+    return label.count(".") + 1
+
+
+def _opens_section(line: _Line, following: _Line, outline: _Outline) -> bool:
+    """Whether the heading `following` nests under the heading `line`."""
+    if following.kind == "decimal" and not following.indented:
+        if line.kind == "decimal" and not line.indented:
+            return _decimal_depth(following.label) > _decimal_depth(line.label)
+        # A title above the first numbered section opens the document.
+        return not any(h.kind == "decimal" for h in outline.stack)
+    return line.kind not in ("", following.kind)
+
+
+class _Outline:
+    """The stack of headings above the current line."""
+
+    def __init__(self) -> None:
+        self.stack: list[_Heading] = []
+
+    def path(self) -> list[str]:
+        return [h.title for h in self.stack]
+
+    def continues_numbering(self, line: _Line) -> bool:
+        """A numbered line heads a new section only if its number moves forward."""
+        top = next((h for h in self.stack if h.kind == "decimal" and h.depth == 1), None)
+        if top is None:
+            return True
+        try:
+            current = int(top.title.split(".")[0])
+            new = int(line.label.split(".")[0])
+        except ValueError:
+            return True
+        return new > current if _decimal_depth(line.label) == 1 else new >= current
+
+    def push_heading(self, line: _Line) -> None:
+        if line.kind == "decimal" and not line.indented:
+            depth = _decimal_depth(line.label)
+            # Keep what stands above this level: the stack up to the nearest shallower
+            # numbered heading, or the document titles that precede all numbering.
+            keep = 0
+            for i, h in enumerate(self.stack):
+                if h.kind == "decimal":
+                    if h.depth < depth:
+                        keep = i + 1
+                    else:
+                        break
+                elif keep == i and not any(x.kind == "decimal" for x in self.stack[:i]):
+                    keep = i + 1
+            self.stack = self.stack[:keep]
+            self.stack.append(_Heading("decimal", depth, line.text))
+            return
+        kind = line.kind or "plain"
+        if kind == "decimal":
+            kind = "subdecimal"  # an indented number: a subheading inside a list
+        self._pop_siblings(kind)
+        self.stack.append(_Heading(kind, 0, line.text))
+
+    def enter_item(self, line: _Line) -> None:
+        if line.kind == "decimal" and not line.indented:
+            # A numbered clause under a numbered heading drops any unnumbered subheading.
+            while self.stack and self.stack[-1].kind != "decimal":
+                if not any(h.kind == "decimal" for h in self.stack):
+                    break
+                self.stack.pop()
+        elif line.kind in ("paren", "halfparen", "letter", "roman"):
+            self._pop_siblings(line.kind)
+
+    def _pop_siblings(self, kind: str) -> None:
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i].kind == kind:
+                del self.stack[i:]
+                return
+            if self.stack[i].kind == "decimal":
+                return
+
+
+@dataclass(frozen=True)
+class _Block:
+    section: str  # heading path of the enclosing headings
+    label: str
+    start: int
+    end: int
+
+
+def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split text[start:end] into sentence offsets (no trailing spaces)."""
+    out: list[tuple[int, int]] = []
+    piece_start = start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        cut = m.start()
+        before = text[piece_start:cut]
+        last_word = before.rsplit(None, 1)[-1] if before.split() else ""
+        if last_word in _ABBREVIATIONS or len(before.strip()) < 12:
+            continue
+        # Keep a closing quote or bracket with its sentence.
+        cut = m.start() + len(m.group(0).rstrip())
+        out.append((piece_start, cut))
+        piece_start = m.end()
+    if piece_start < end:
+        out.append((piece_start, end))
+    return [(s, e) for s, e in out if text[s:e].strip()]
+
+
+def _split_long(text: str, start: int, end: int, limit: int, measure: Measure) -> list[tuple[int, int]]:
+    """Cut an over-long sentence at word boundaries so each piece fits the window."""
+    pieces: list[tuple[int, int]] = []
+    s = start
+    while s < end:
+        if measure(text[s:end]) <= limit:
+            pieces.append((s, end))
+            break
+        lo, hi = s + 1, end
+        while lo < hi:  # the longest prefix that fits
+            mid = (lo + hi + 1) // 2
+            if measure(text[s:mid]) <= limit:
+                lo = mid
+            else:
+                hi = mid - 1
+        cut = text.rfind(" ", s, lo + 1)
+        if cut <= s:
+            cut = lo
+        pieces.append((s, cut))
+        s = cut
+        while s < end and text[s].isspace():
+            s += 1
+    return pieces
+
+
+def chunk_id(doc_id: str, start: int, end: int, text: str) -> str:
+    """A stable id: the same text at the same place always gets the same id."""
+    digest = hashlib.sha1(f"{doc_id}\x00{start}\x00{end}\x00{text}".encode()).hexdigest()
+    return f"{doc_id}:{start}-{end}:{digest[:10]}"
+
+
+def split_into_blocks(text: str) -> list[tuple[str, str, int, int]]:
+    """Return (section path, item label, start, end) for every clause line of the text."""
+    lines: list[_Line] = []
+    offset = 0
+    for raw in text.splitlines(keepends=True):
+        parsed = _parse_line(text, offset, raw.rstrip("\r\n"))
+        if parsed is not None:
+            lines.append(parsed)
+        offset += len(raw)
+    outline = _Outline()
+    blocks: list[tuple[str, str, int, int]] = []
+    for i, line in enumerate(lines):
+        following = lines[i + 1] if i + 1 < len(lines) else None
+        if _looks_like_heading(line, following) and (
+            line.kind != "decimal" or line.indented or outline.continues_numbering(line)
+        ):
+            next_is_heading = following is not None and _looks_like_heading(
+                following, lines[i + 2] if i + 2 < len(lines) else None
+            )
+            deeper = following is not None and _opens_section(line, following, outline)
+            if next_is_heading and not deeper:
+                # A heading with no body of its own (a contact point's name, say) is content.
+                blocks.append((" > ".join(outline.path()), "", line.start, line.end))
+            outline.push_heading(line)
+            continue
+        outline.enter_item(line)
+        blocks.append((" > ".join(outline.path()), line.label, line.start, line.end))
+    return blocks
+
+
+def split_into_clauses(
+    document: Document,
+    max_len: int = 600,
+    measure: Measure = len,
+) -> list[Chunk]:
+    """Split a document into clause chunks, each fitting `max_len` as counted by `measure`."""
+    text = document.text
+    chunks: list[Chunk] = []
+    group: list[Span] = []
+    group_section: str | None = None
+
+    def flush() -> None:
+        nonlocal group
+        if group:
+            start, end = group[0].start, group[-1].end
+            body = text[start:end]
+            chunks.append(
+                Chunk(
+                    id=chunk_id(document.doc_id, start, end, body),
+                    company=document.company,
+                    doc_id=document.doc_id,
+                    section=group_section or "",
+                    start=start,
+                    end=end,
+                    text=body,
+                    spans=tuple(group),
+                )
+            )
+        group = []
+
+    for section, label, start, end in split_into_blocks(text):
+        span_section = f"{section} > {label}" if section and label else (section or label)
+        budget = max(40, max_len - measure(section))
+        spans = [
+            Span(s, e, span_section)
+            for ss, se in _sentences(text, start, end)
+            for s, e in _split_long(text, ss, se, budget, measure)
+        ]
+        for span in spans:
+            candidate_len = measure(text[group[0].start : span.end]) if group else 0
+            if group and (section != group_section or candidate_len > budget):
+                flush()
+            if not group:
+                group_section = section
+            group.append(span)
+    flush()
+    return chunks

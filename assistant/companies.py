@@ -1,0 +1,60 @@
+"""Working out which company a message is about."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.domain import Company
+
+
+class CompanyDirectory:
+    """The tenants, with look-up by id and by a name or alias typed in a message."""
+
+    def __init__(self, companies: Sequence[Company]) -> None:
+        self._by_id = {c.id: c for c in companies}
+        names: list[tuple[str, str]] = []
+        for c in companies:
+            for name in {c.id, c.name, c.short_name, *c.aliases}:
+                names.append((name, c.id))
+        # Longest names first, so "GMO AI & Robotics" wins over "GMO".
+        names.sort(key=lambda n: -len(n[0]))
+        self._patterns = [(re.compile(_name_pattern(name), re.IGNORECASE), cid) for name, cid in names]
+
+    @property
+    def ids(self) -> list[str]:
+        """All company ids, in metadata order."""
+        return list(self._by_id)
+
+    @property
+    def companies(self) -> list[Company]:
+        """All companies, in metadata order."""
+        return list(self._by_id.values())
+
+    def get(self, company_id: str) -> Company | None:
+        """The company with this exact id."""
+        return self._by_id.get(company_id)
+
+    def find_in_text(self, text: str) -> str | None:
+        """The id of the company named in `text` (by id, name or alias), if exactly one is."""
+        found: list[str] = []
+        remaining = text
+        for pattern, cid in self._patterns:
+            if pattern.search(remaining):
+                if cid not in found:
+                    found.append(cid)
+                remaining = pattern.sub(" ", remaining)
+        return found[0] if len(found) == 1 else None
+
+    def strip_names(self, text: str) -> str:
+        """`text` with every company name removed (to see what else a message says)."""
+        for pattern, _ in self._patterns:
+            text = pattern.sub(" ", text)
+        return text
+
+
+def _name_pattern(name: str) -> str:
+    # Flexible spacing and punctuation: "SB C&S", "sb c & s", "Win-Techno", "wintechno".
+    parts = [re.escape(p) for p in re.split(r"[\s\-]+", name.strip()) if p]
+    body = r"[\s\-]*".join(parts).replace(r"\&", r"\s*(?:&|and)\s*")
+    return rf"(?<![\w]){body}(?:'s|’s)?(?![\w])"

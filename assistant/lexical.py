@@ -1,0 +1,132 @@
+"""A small BM25 index over chunk texts, with light stemming and domain synonyms.
+
+Kept in-house (about a hundred lines) so that it serialises to plain JSON and can be
+restricted to one company's rows without copying.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[\u3040-\u30ff\u4e00-\u9fff]")
+STOPWORDS = frozenset(
+    """a an the and or of to in on for by with from at as is are was were be been being it its
+    this that these those i me my mine we our ours you your yours he she they them their his her
+    do does did can could would should will shall may might must have has had not no if then
+    than so such any all each which who whom what when where why how about into over under
+    also there here up out per via etc i.e e.g company's""".split()
+)
+
+# Words a customer uses for what a policy says in other words. Each group maps to its first
+# member, so the query "cost" and the clause "charge" meet. Only unambiguous legal synonyms.
+_SYNONYM_GROUPS = (
+    ("fee", "charge", "cost", "price", "pay", "payment", "yen", "free", "expense"),
+    ("delete", "deletion", "erase", "erasure", "remove", "removal"),
+    ("correct", "correction", "fix", "amend", "rectify", "update", "wrong", "incorrect", "inaccurate"),
+    ("disclose", "disclosure"),
+    ("mail", "post", "postal", "mailing"),
+    ("email", "e-mail"),
+    ("telephone", "phone", "call"),
+    ("proxy", "representative", "attorney", "agent", "behalf", "guardian"),
+    ("identity", "identification", "id", "passport", "license", "licence"),
+    ("outsource", "outsourcing", "entrust", "entrustment", "contractor", "subcontractor", "vendor"),
+    ("share", "shared", "joint", "jointly"),
+    ("foreign", "abroad", "overseas", "international"),
+    ("cookie", "cookies", "tracking", "tracker"),
+    ("complaint", "complain", "grievance"),
+    ("security", "safety", "safeguard", "secure"),
+    ("purpose", "purposes"),
+    ("revise", "revision", "revised", "amendment", "amended"),
+    ("anonymized", "anonymised", "anonymous"),
+    ("pseudonymized", "pseudonymised", "pseudonymous"),
+    ("suspend", "suspension", "stop", "cease", "cessation", "halt"),
+)
+_SYNONYMS = {word: group[0] for group in _SYNONYM_GROUPS for word in group}
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to meet "charged"/"charge", "requests"/"request"."""
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: len(word) - len(suffix)] + repl
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case terms with stopwords removed, synonyms folded and suffixes stripped."""
+    out = []
+    for raw in _TOKEN.findall(text.lower()):
+        if raw in STOPWORDS:
+            continue
+        stemmed = stem(raw)
+        word = _SYNONYMS.get(raw) or _SYNONYMS.get(stemmed) or _SYNONYMS.get(stemmed + "e") or stemmed
+        out.append(word)
+    return out
+
+
+@dataclass(frozen=True)
+class Bm25Index:
+    """Term statistics for BM25 over a fixed list of documents (row i = chunk i)."""
+
+    doc_terms: tuple[dict[str, int], ...]
+    doc_lengths: tuple[int, ...]
+    idf: dict[str, float]
+    avg_length: float
+    k1: float = 1.2
+    b: float = 0.75
+
+    @classmethod
+    def build(cls, texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> Bm25Index:
+        """Compute term counts and idf for the texts."""
+        terms = [Counter(tokenize(t)) for t in texts]
+        lengths = [sum(c.values()) for c in terms]
+        df: Counter[str] = Counter()
+        for counts in terms:
+            df.update(counts.keys())
+        n = max(1, len(texts))
+        idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        avg = (sum(lengths) / n) if lengths else 1.0
+        return cls(tuple(dict(c) for c in terms), tuple(lengths), idf, avg or 1.0, k1, b)
+
+    def scores(self, query: str, rows: Iterable[int]) -> dict[int, float]:
+        """BM25 score of the query for each given row (rows without a match are left out)."""
+        q_terms = set(tokenize(query))
+        out: dict[int, float] = {}
+        for row in rows:
+            counts = self.doc_terms[row]
+            norm = self.k1 * (1 - self.b + self.b * self.doc_lengths[row] / self.avg_length)
+            score = 0.0
+            for term in q_terms:
+                tf = counts.get(term)
+                if tf:
+                    score += self.idf.get(term, 0.0) * tf * (self.k1 + 1) / (tf + norm)
+            if score > 0:
+                out[row] = score
+        return out
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-serialisable form (no pickle)."""
+        return {
+            "k1": self.k1,
+            "b": self.b,
+            "avg_length": self.avg_length,
+            "idf": self.idf,
+            "doc_terms": list(self.doc_terms),
+            "doc_lengths": list(self.doc_lengths),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Bm25Index:
+        """Inverse of `to_json`."""
+        return cls(
+            doc_terms=tuple(dict(d) for d in data["doc_terms"]),  # type: ignore[attr-defined]
+            doc_lengths=tuple(int(x) for x in data["doc_lengths"]),  # type: ignore[attr-defined]
+            idf={str(k): float(v) for k, v in data["idf"].items()},  # type: ignore[attr-defined]
+            avg_length=float(data["avg_length"]),  # type: ignore[arg-type]
+            k1=float(data["k1"]),  # type: ignore[arg-type]
+            b=float(data["b"]),  # type: ignore[arg-type]
+        )

@@ -1,0 +1,254 @@
+"""The facade: `Assistant.reply()` is what the API, the CLI and the evals all call."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from assistant.answer import AnswerComposer
+from assistant.companies import CompanyDirectory
+from assistant.desk import DeskQueue, NewTicket
+from assistant.domain import Citation, Company, Evidence, Reply, ScoredChunk, Ticket
+from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
+from assistant.index import LoadedIndex
+from assistant.intent import EmbeddingIntentClassifier, IntentResult
+from assistant.procedure import find_procedure
+from assistant.redact import redact
+from assistant.retrieval import HybridRetriever
+from assistant.sessions import SessionState, SessionStore, TurnRecord
+
+log = logging.getLogger(__name__)
+
+# A follow-up leans on the previous turn: "And what do I write on the envelope?"
+_FOLLOW_UP = re.compile(
+    r"^\s*(and|also|what about|how about|then|so|but|ok(ay)?|and what|what if|is that|does that|do they|is it|are they|"
+    r"can they|what else|anything else|same for|in that case)\b|\b(it|that|this|they|them|those|there)\b\??\s*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Input limits enforced by the facade itself (the API repeats them in its schema)."""
+
+    max_message_chars: int = 2000
+
+
+@dataclass(frozen=True)
+class Trace:
+    """What happened inside one reply, for evaluators (not part of the public API)."""
+
+    intent: IntentResult | None
+    query: str | None
+    ranking: tuple[ScoredChunk, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    seconds: float = 0.0
+
+
+class Assistant:
+    """Answers one message at a time, grounded in one company's policy."""
+
+    def __init__(
+        self,
+        index: LoadedIndex,
+        directory: CompanyDirectory,
+        retriever: HybridRetriever,
+        intents: EmbeddingIntentClassifier,
+        composer: AnswerComposer,
+        sessions: SessionStore,
+        desk: DeskQueue,
+        limits: Limits | None = None,
+    ) -> None:
+        self.index = index
+        self.directory = directory
+        self.retriever = retriever
+        self.intents = intents
+        self.composer = composer
+        self.sessions = sessions
+        self.desk = desk
+        self.limits = limits or Limits()
+        self.last_trace: Trace | None = None
+
+    # -- public API -------------------------------------------------------------------------
+    def companies(self) -> list[Company]:
+        """The companies the assistant serves."""
+        return self.directory.companies
+
+    def company(self, company_id: str) -> Company:
+        """The company with this id; UnknownCompanyError otherwise."""
+        company = self.directory.get(company_id)
+        if company is None:
+            raise UnknownCompanyError(company_id, self.directory.ids)
+        return company
+
+    def reply(
+        self,
+        message: str,
+        company: str | None = None,
+        session_id: str | None = None,
+        channel: str = "api",
+    ) -> Reply:
+        """Answer, route to the desk, abstain or ask which company; remembers the session."""
+        started = time.perf_counter()
+        text = self._validate(message)
+        explicit = self.company(company).id if company else None
+        try:
+            state = self.sessions.load(session_id)
+        except StorageUnavailableError:
+            # Without the database we still answer, just without follow-up context.
+            log.warning("session store unavailable; answering without context")
+            state = SessionState(session_id or "")
+            state = replace(state, id=_fresh_id()) if not state.id else state
+        reply, record = self._decide(text, explicit, state, channel)
+        try:
+            self.sessions.record(state, record)
+        except StorageUnavailableError:
+            log.warning("session store unavailable; turn not stored")
+        if self.last_trace is not None:
+            self.last_trace = replace(self.last_trace, seconds=time.perf_counter() - started)
+        log.info("reply route=%s company=%s intent=%s message=%r", reply.route, reply.company, reply.intent, redact(text)[:200])
+        return reply
+
+    def search(self, query: str, companies: Sequence[str], k: int = 10) -> list[tuple[Citation, str]]:
+        """Clause look-up across companies for staff: best passages with their clause text."""
+        results: list[tuple[Citation, str]] = []
+        for cid in companies:
+            company = self.company(cid)
+            ranking = self.retriever.retrieve(query, company.id, k=k)
+            evidence = self.retriever.select_evidence(query, company.id, ranking)
+            seen: set[str] = set()
+            for ev in evidence:
+                if ev.chunk.id in seen:
+                    continue
+                seen.add(ev.chunk.id)
+                cite = self.composer.citations(company.id, [ev])[0]
+                results.append((cite, ev.chunk.text))
+        results.sort(key=lambda r: -r[0].score)
+        return results[:k]
+
+    # -- decisions --------------------------------------------------------------------------
+    def _validate(self, message: str) -> str:
+        text = (message or "").strip()
+        if not text:
+            raise InvalidMessageError("message is empty")
+        if len(text) > self.limits.max_message_chars:
+            raise InvalidMessageError(f"message is {len(text)} characters; the limit is {self.limits.max_message_chars}")
+        return text
+
+    def _decide(self, text: str, explicit: str | None, state: SessionState, channel: str) -> tuple[Reply, TurnRecord]:
+        mentioned = self.directory.find_in_text(text)
+        # A bare company name after a clarify question resumes the pending message.
+        if state.pending_message and mentioned and len(self.directory.strip_names(text).split()) <= 3:
+            return self._decide(state.pending_message, mentioned, replace(state, pending_message=None), channel)
+        company_id = explicit or mentioned or state.company
+        intent = self.intents.detect(text)
+        follow_up = state.last_query is not None and bool(_FOLLOW_UP.search(text)) and not mentioned
+        self.last_trace = Trace(intent=intent, query=None)
+
+        if intent.intent == "out_of_scope" and not (follow_up and intent.confidence < 0.8):
+            company = self.directory.get(company_id) if company_id else None
+            if company is None or intent.confidence >= 0.75 or not self._strongly_covered(text, company):
+                return self._finish(state, text, Reply(state.id, "abstain", self.composer.off_topic(company), company=company_id, reason="off_topic", intent=intent.intent), company_id)
+        if company_id is None:
+            reply = Reply(state.id, "clarify", self.composer.clarify(self.directory.companies), intent=intent.intent)
+            return self._finish(state, text, reply, None, pending=text)
+        company = self.company(company_id)
+        if intent.intent in ("formal_request", "complaint"):
+            return self._finish(state, text, self._route_to_desk(text, company, intent, state, channel), company.id)
+        query = f"{state.last_query} {text}" if follow_up and state.last_query else text
+        ranking = self.retriever.retrieve(query, company.id, k=8)
+        evidence = self.retriever.select_evidence(query, company.id, ranking)
+        self.last_trace = Trace(intent=intent, query=query, ranking=tuple(ranking), evidence=tuple(evidence))
+        if not self.composer.is_covered(evidence):
+            reply = Reply(state.id, "abstain", self.composer.not_covered(company, text), company=company.id, reason="not_covered", intent=intent.intent)
+            return self._finish(state, text, reply, company.id, last_query=query)
+        answer, cites = self.composer.compose(company, text, self.composer.choose(evidence))
+        reply = Reply(state.id, "answer", answer, tuple(cites), company=company.id, intent=intent.intent)
+        return self._finish(state, text, reply, company.id, last_query=query)
+
+    def _strongly_covered(self, text: str, company: Company) -> bool:
+        evidence = self.retriever.select_evidence(text, company.id, self.retriever.retrieve(text, company.id, k=8))
+        return bool(evidence) and evidence[0].dense >= self.composer.policy.min_dense + 0.1
+
+    def _route_to_desk(self, text: str, company: Company, intent: IntentResult, state: SessionState, channel: str) -> Reply:
+        doc = self.index.documents.get(company.id) or next(d for d in self.index.documents.values() if d.company == company.id)
+        try:
+            ticket = self.desk.open(
+                NewTicket(
+                    company=company.id,
+                    policy_version=doc.version,
+                    request_types=intent.request_types,
+                    proxy=intent.proxy,
+                    channel=channel,
+                    message=text,
+                    session_id=state.id,
+                    due_days=company.due_days,
+                )
+            )
+        except StorageUnavailableError:
+            raise
+        points = find_procedure(self.retriever, company, intent.request_types, intent.proxy)
+        answer, cites = self._desk_answer(company, ticket, intent, points)
+        return Reply(state.id, "desk", answer, tuple(cites), ticket=ticket, company=company.id, intent=intent.intent)
+
+    def _desk_answer(self, company: Company, ticket: Ticket, intent: IntentResult, points: list) -> tuple[str, list[Citation]]:
+        kinds = ", ".join(t.replace("_", " ") for t in intent.request_types)
+        who = " (made on someone else's behalf)" if intent.proxy else ""
+        if ticket.duplicate:
+            lead = (
+                f"This request is already with {company.short_name}'s {company.desk_name or 'privacy desk'} as "
+                f"{ticket.id}; I have not opened a second one."
+            )
+        else:
+            lead = (
+                f"I have passed your {kinds} request{who} to {company.short_name}'s "
+                f"{company.desk_name or 'privacy desk'} as {ticket.id}. I cannot carry it out myself; "
+                "the desk handles it and will contact you."
+            )
+        lines = [lead, f"What {company.short_name}'s privacy policy says this requires:"]
+        chosen = []
+        for point in points:
+            if point.evidence is not None and point.applies:
+                if not any(c.span == point.evidence.span and c.chunk.id == point.evidence.chunk.id for c in chosen):
+                    chosen.append(point.evidence)
+        cites = self.composer.citations(company.id, chosen)
+        by_span = {(c.doc_id, c.start): c for c in cites}
+        for point in points:
+            name = point.aspect.name
+            if point.evidence is None:
+                lines.append(f"- {name[0].upper() + name[1:]}: the policy does not state this.")
+            elif not point.applies:
+                lines.append(f"- {name[0].upper() + name[1:]}: the policy states a fee only for other kinds of request, not for this one.")
+            else:
+                c = by_span[(point.evidence.chunk.doc_id, point.evidence.span.start)]
+                lines.append(f"- {name[0].upper() + name[1:]}: [{c.id}] \u201c{c.text.strip()}\u201d")
+        lines.append(f"Contact: {company.desk_contact()}.")
+        return "\n".join(lines), cites
+
+    def _finish(
+        self,
+        state: SessionState,
+        text: str,
+        reply: Reply,
+        company: str | None,
+        last_query: str | None = None,
+        pending: str | None = None,
+    ) -> tuple[Reply, TurnRecord]:
+        record = TurnRecord(
+            user_text=text,
+            reply_text=reply.answer,
+            route=reply.route,
+            company=company or state.company,
+            last_query=last_query or state.last_query,
+            pending_message=pending,
+        )
+        return reply, record
+
+
+def _fresh_id() -> str:
+    from assistant.db import new_id
+
+    return new_id()

@@ -1,0 +1,128 @@
+"""Conversation state kept server-side, so follow-up questions keep their context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from assistant.db import ChatSession, ChatTurn, new_id, utcnow
+from assistant.errors import StorageUnavailableError
+from assistant.redact import redact
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """What the assistant remembers of a conversation."""
+
+    id: str
+    company: str | None = None
+    last_query: str | None = None
+    pending_message: str | None = None
+    is_new: bool = True
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """One exchange to store (text is redacted before it is written)."""
+
+    user_text: str
+    reply_text: str
+    route: str
+    company: str | None
+    last_query: str | None
+    pending_message: str | None
+
+
+class SessionStore(Protocol):
+    """Loads and saves conversation state."""
+
+    def load(self, session_id: str | None) -> SessionState:
+        """The state of `session_id`, or a fresh session under a new id if unknown."""
+        ...
+
+    def record(self, state: SessionState, turn: TurnRecord) -> None:
+        """Store a turn and the updated conversation state."""
+        ...
+
+    def delete(self, session_id: str) -> bool:
+        """Forget a session and its transcript; False if it did not exist."""
+        ...
+
+    def transcript(self, session_id: str) -> list[dict[str, str]]:
+        """The stored (redacted) turns of a session, oldest first."""
+        ...
+
+
+class SqlSessionStore:
+    """Sessions in the SQL database (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine, max_turns: int = 50) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._max_turns = max_turns
+
+    def load(self, session_id: str | None) -> SessionState:
+        """The state of `session_id`, or a fresh session under a new id if unknown."""
+        if session_id:
+            try:
+                with self._sessions() as db:
+                    row = db.get(ChatSession, session_id)
+            except SQLAlchemyError as exc:
+                raise StorageUnavailableError(f"session store unavailable: {type(exc).__name__}") from exc
+            if row is not None:
+                return SessionState(row.id, row.company, row.last_query, row.pending_message, is_new=False)
+        return SessionState(new_id())
+
+    def record(self, state: SessionState, turn: TurnRecord) -> None:
+        """Store a turn (redacted) and the updated conversation state."""
+        try:
+            with self._sessions.begin() as db:
+                row = db.get(ChatSession, state.id)
+                if row is None:
+                    row = ChatSession(id=state.id, created_at=utcnow())
+                    db.add(row)
+                row.company = turn.company
+                row.last_query = redact(turn.last_query) if turn.last_query else None
+                # The pending message is kept whole: it may become a desk ticket next turn.
+                row.pending_message = turn.pending_message
+                row.updated_at = utcnow()
+                db.add(
+                    ChatTurn(
+                        session_id=state.id,
+                        user_text=redact(turn.user_text),
+                        reply_text=redact(turn.reply_text),
+                        route=turn.route,
+                        company=turn.company,
+                        created_at=utcnow(),
+                    )
+                )
+                db.flush()
+                self._trim(db, state.id)
+        except (OperationalError, SQLAlchemyError) as exc:
+            raise StorageUnavailableError(f"session store unavailable: {type(exc).__name__}") from exc
+
+    def _trim(self, db: Session, session_id: str) -> None:
+        ids = db.scalars(
+            select(ChatTurn.id).where(ChatTurn.session_id == session_id).order_by(ChatTurn.id.desc()).offset(self._max_turns)
+        ).all()
+        if ids:
+            db.execute(delete(ChatTurn).where(ChatTurn.id.in_(ids)))
+
+    def delete(self, session_id: str) -> bool:
+        """Forget a session and its transcript."""
+        try:
+            with self._sessions.begin() as db:
+                db.execute(delete(ChatTurn).where(ChatTurn.session_id == session_id))
+                return db.execute(delete(ChatSession).where(ChatSession.id == session_id)).rowcount > 0  # type: ignore[attr-defined]
+        except SQLAlchemyError as exc:
+            raise StorageUnavailableError(f"session store unavailable: {type(exc).__name__}") from exc
+
+    def transcript(self, session_id: str) -> list[dict[str, str]]:
+        """The stored (redacted) turns of a session, oldest first."""
+        with self._sessions() as db:
+            rows = db.scalars(select(ChatTurn).where(ChatTurn.session_id == session_id).order_by(ChatTurn.id)).all()
+            return [{"user": r.user_text, "assistant": r.reply_text, "route": r.route} for r in rows]

