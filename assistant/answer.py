@@ -51,7 +51,7 @@ class AnswerPolicy:
     """How much evidence an answer needs and how many passages it quotes."""
 
     max_citations: int = 3
-    margin: float = 0.06  # passages within this score of the best one are quoted too
+    margin: float = 0.1  # passages within this score of the best one are quoted too
     min_dense: float = 0.42  # below both minima the policy is taken not to answer
     min_lexical: float = 0.5
     floor_dense: float = 0.25  # no passage below this is ever quoted

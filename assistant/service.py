@@ -158,7 +158,9 @@ class Assistant:
         company = self.company(company_id)
         if intent.intent in ("formal_request", "complaint"):
             return self._finish(state, text, self._route_to_desk(text, company, intent, state, channel), company.id)
-        query = f"{state.last_query} {text}" if follow_up and state.last_query else text
+        # The company is settled; its name in the query would only match letterheads.
+        own = self.directory.strip_names(text).strip() or text
+        query = f"{state.last_query} {own}" if follow_up and state.last_query else own
         ranking = self.retriever.retrieve(query, company.id, k=8)
         evidence = self.retriever.select_evidence(query, company.id, ranking)
         self.last_trace = Trace(intent=intent, query=query, ranking=tuple(ranking), evidence=tuple(evidence))
@@ -170,6 +172,7 @@ class Assistant:
         return self._finish(state, text, reply, company.id, last_query=query)
 
     def _strongly_covered(self, text: str, company: Company) -> bool:
+        text = self.directory.strip_names(text).strip() or text
         evidence = self.retriever.select_evidence(text, company.id, self.retriever.retrieve(text, company.id, k=8))
         return bool(evidence) and evidence[0].dense >= self.composer.policy.min_dense + 0.1
 

@@ -1,0 +1,60 @@
+"""The FastAPI application: thin routers over the `assistant` facade."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import install_error_handlers
+from api.routers import chat, companies, desk, health, requests, search
+from assistant.service import Assistant
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _load(app: FastAPI, settings: Settings) -> None:
+    from assistant.errors import AssistantError
+    from assistant.factory import build_assistant
+
+    try:
+        app.state.assistant = build_assistant(settings)
+        log.info("ready: index %s", app.state.assistant.index.manifest.build_id)
+    except (AssistantError, OSError, ImportError) as exc:
+        app.state.load_error = str(exc)
+        log.error("could not load the assistant: %s", exc)
+
+
+def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
+    """Build the app; the assistant loads in the background unless one is given."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if assistant is None:
+            # Load off the event loop so /healthz answers at once and /readyz reports progress.
+            threading.Thread(target=_load, args=(app, settings), daemon=True).start()
+        yield
+
+    app = FastAPI(
+        title="privacy-assistant",
+        version="0.1.0",
+        summary="Answers from a company's privacy policy, with verbatim citations; formal requests go to its privacy desk.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.assistant = assistant
+    app.state.load_error = None
+    install_error_handlers(app)
+    for module in (health, chat, companies, requests, desk, search):
+        app.include_router(module.router)
+    if STATIC_DIR.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

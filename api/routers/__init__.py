@@ -1,0 +1,1 @@
+"""HTTP routers: each validates, calls the facade, shapes JSON."""

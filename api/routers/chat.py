@@ -1,0 +1,29 @@
+"""Customer chat."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import AssistantDep
+from api.schemas import ChatRequest, ChatResponse, ErrorOut
+
+router = APIRouter(prefix="/v1", tags=["chat"])
+
+
+@router.post(
+    "/chat",
+    response_model=ChatResponse,
+    responses={404: {"model": ErrorOut, "description": "Unknown company"}, 422: {"model": ErrorOut}},
+    summary="Ask a question or make a request",
+)
+def chat(body: ChatRequest, assistant: AssistantDep) -> ChatResponse:
+    """Answer from the company's policy with citations, route a formal request to the desk,
+    abstain, or ask which company is meant."""
+    reply = assistant.reply(body.message, company=body.company or None, session_id=body.session_id, channel="api")
+    return ChatResponse.model_validate(reply, from_attributes=True)
+
+
+@router.delete("/sessions/{session_id}", status_code=204, summary="Forget a conversation")
+def delete_session(session_id: str, assistant: AssistantDep) -> None:
+    """Delete the server-side transcript of a session (the widget's 'clear' button)."""
+    assistant.sessions.delete(session_id)

@@ -1,0 +1,41 @@
+"""Companies and their policy texts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import AssistantDep
+from api.schemas import CompanyOut, DocumentOut, ErrorOut, PageSpanOut, PolicyOut
+
+router = APIRouter(prefix="/v1/companies", tags=["companies"])
+
+
+def _company_out(c: object) -> CompanyOut:
+    return CompanyOut(
+        id=c.id, name=c.name, short_name=c.short_name, aliases=list(c.aliases), desk_name=c.desk_name,  # type: ignore[attr-defined]
+        desk_email=c.desk_email, desk_address=c.desk_address, desk_url=c.desk_url,  # type: ignore[attr-defined]
+        desk_note=c.desk_channels_note, source_url=c.source_url,  # type: ignore[attr-defined]
+    )
+
+
+@router.get("", response_model=list[CompanyOut], summary="List companies")
+def list_companies(assistant: AssistantDep) -> list[CompanyOut]:
+    """Ids, names and privacy-desk contacts of every company served."""
+    return [_company_out(c) for c in assistant.companies()]
+
+
+@router.get("/{company_id}/policy", response_model=PolicyOut, responses={404: {"model": ErrorOut}}, summary="A company's policy text")
+def policy(company_id: str, assistant: AssistantDep) -> PolicyOut:
+    """The documents citations point into (offsets are code points into `text`)."""
+    company = assistant.company(company_id)
+    docs = [d for d in assistant.index.documents.values() if d.company == company.id]
+    return PolicyOut(
+        company=company.id,
+        documents=[
+            DocumentOut(
+                doc_id=d.doc_id, version=d.version, title=d.title, text=d.text,
+                pages=[PageSpanOut(page=p.page, start=p.start, end=p.end) for p in d.pages],
+            )
+            for d in docs
+        ],
+    )

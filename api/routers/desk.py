@@ -1,0 +1,74 @@
+"""Staff: the desk queue (API key required, scoped to companies)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from api.deps import AssistantDep, StaffDep
+from api.schemas import ErrorOut, StatusChange, TicketDetailOut, TicketPage
+
+router = APIRouter(prefix="/v1/desk", tags=["desk"], responses={401: {"model": ErrorOut}})
+
+RequestType = Literal[
+    "purpose_notification", "disclosure", "third_party_records", "correction", "deletion",
+    "suspension_of_use", "stop_third_party_provision", "complaint",
+]
+
+
+def _scope(staff: StaffDep, company: str | None) -> list[str] | None:
+    if company is None:
+        return list(staff.companies) if staff.companies is not None else None
+    return [company] if staff.allows(company) else []
+
+
+@router.get("/tickets", response_model=TicketPage, summary="List tickets")
+def list_tickets(
+    assistant: AssistantDep,
+    staff: StaffDep,
+    company: str | None = None,
+    status: str | None = None,
+    type: RequestType | None = None,  # noqa: A002 - the public filter name
+    overdue: bool | None = None,
+    offset: int = Query(0, ge=0),
+    limit: int = Query(50, ge=1, le=500),
+) -> TicketPage:
+    """Newest first, filtered by company, status, request type and overdue."""
+    items, total = assistant.desk.list(_scope(staff, company), status, type, overdue, offset, limit)
+    return TicketPage(items=[TicketDetailOut.model_validate(t, from_attributes=True) for t in items], total=total, offset=offset, limit=limit)
+
+
+@router.get("/tickets.csv", summary="Export tickets as CSV")
+def export_csv(assistant: AssistantDep, staff: StaffDep, company: str | None = None, status: str | None = None) -> Response:
+    """CSV of the filtered queue; cells are escaped against spreadsheet formula injection."""
+    items, _ = assistant.desk.list(_scope(staff, company), status, None, None, 0, 100_000)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["reference", "company", "status", "request_types", "proxy", "channel", "created_at", "due_at", "overdue", "message"])
+    for t in items:
+        writer.writerow([_safe_cell(v) for v in (t.reference, t.company, t.status, " ".join(t.request_types), t.proxy, t.channel, t.created_at, t.due_at, t.overdue, t.message)])
+    return Response(buf.getvalue(), media_type="text/csv", headers={"Content-Disposition": "attachment; filename=tickets.csv"})
+
+
+def _safe_cell(value: object) -> str:
+    text = str(value)
+    # A leading = + - @ (or tab/CR) makes spreadsheets evaluate the cell as a formula.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@router.get("/tickets/{reference}", response_model=TicketDetailOut, responses={404: {"model": ErrorOut}}, summary="One ticket with its audit trail")
+def get_ticket(reference: str, assistant: AssistantDep, staff: StaffDep) -> TicketDetailOut:
+    """A ticket outside the key's companies is a 404, as if it did not exist."""
+    detail = assistant.desk.get(reference, staff.companies, actor=staff.actor)
+    return TicketDetailOut.model_validate(detail, from_attributes=True)
+
+
+@router.post("/tickets/{reference}/status", response_model=TicketDetailOut, responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}}, summary="Change a ticket's status")
+def set_status(reference: str, body: StatusChange, assistant: AssistantDep, staff: StaffDep) -> TicketDetailOut:
+    """Move the ticket along received → awaiting_identity → in_progress → completed, or reject/withdraw."""
+    detail = assistant.desk.set_status(reference, body.status, staff.actor, body.note, staff.companies)
+    return TicketDetailOut.model_validate(detail, from_attributes=True)

@@ -1,0 +1,171 @@
+"""Request and response models of the HTTP API (pydantic at the edge)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_MESSAGE_CHARS = 2000
+
+
+class ChatRequest(BaseModel):
+    """One customer message."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"message": "How much does UPWARD charge for a disclosure request?", "company": "upward", "session_id": None}]})
+
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="The customer's message (1-2,000 characters).")
+    company: str | None = Field(None, max_length=64, description="Company id; null or empty to infer it from the message or session.")
+    session_id: str | None = Field(None, max_length=128, description="Session id from an earlier reply; unknown ids start a new session.")
+
+
+class CitationOut(BaseModel):
+    """A verbatim span of the company's policy: `text == policy_text[start:end]`."""
+
+    id: int = Field(description="Marker number used in the answer text ([1], [2]...).")
+    company: str
+    doc_id: str
+    version: str = Field(description="Content hash of the document the offsets point into.")
+    section: str = Field(description="Heading path of the clause.")
+    page: int | None = Field(description="PDF page, else null.")
+    text: str
+    start: int = Field(description="Start offset (code points) into the document text.")
+    end: int = Field(description="End offset (exclusive).")
+    score: float
+
+
+class TicketOut(BaseModel):
+    """The desk ticket a formal request opened."""
+
+    id: str = Field(description="Human-friendly reference, e.g. PRQ-000123.")
+    status: str
+    request_types: list[str]
+    company: str
+    proxy: bool
+    created_at: str
+    due_at: str
+    lookup_token: str | None = Field(None, description="Give it with the reference to check the status; shown once.")
+    duplicate: bool = Field(False, description="True when the same request was already with the desk.")
+
+
+class ChatResponse(BaseModel):
+    """The assistant's reply."""
+
+    session_id: str
+    route: Literal["answer", "desk", "abstain", "clarify"]
+    answer: str
+    citations: list[CitationOut]
+    ticket: TicketOut | None
+
+
+class CompanyOut(BaseModel):
+    """A company the assistant serves, with its privacy desk."""
+
+    id: str
+    name: str
+    short_name: str
+    aliases: list[str]
+    desk_name: str
+    desk_email: str | None
+    desk_address: str | None
+    desk_url: str | None
+    desk_note: str | None
+    source_url: str | None
+
+
+class PageSpanOut(BaseModel):
+    """Where a PDF page lies in the document text."""
+
+    page: int
+    start: int
+    end: int
+
+
+class DocumentOut(BaseModel):
+    """A policy document's full text, for highlighting citation offsets."""
+
+    doc_id: str
+    version: str
+    title: str
+    text: str
+    pages: list[PageSpanOut]
+
+
+class PolicyOut(BaseModel):
+    """All documents of one company."""
+
+    company: str
+    documents: list[DocumentOut]
+
+
+class RequestStatusOut(BaseModel):
+    """What a customer may see of their ticket: status and dates only."""
+
+    reference: str
+    status: str
+    created_at: str
+    due_at: str
+
+
+class ErrorOut(BaseModel):
+    """Every error body: a readable `detail`."""
+
+    detail: str
+
+
+class TicketEventOut(BaseModel):
+    """One audit-trail entry."""
+
+    from_status: str | None
+    to_status: str
+    actor: str
+    note: str
+    created_at: str
+
+
+class TicketDetailOut(BaseModel):
+    """A ticket as staff see it."""
+
+    reference: str
+    company: str
+    policy_version: str
+    request_types: list[str]
+    proxy: bool
+    channel: str
+    status: str
+    message: str
+    created_at: str
+    updated_at: str
+    due_at: str
+    overdue: bool
+    events: list[TicketEventOut] = []
+
+
+class TicketPage(BaseModel):
+    """One page of the desk queue."""
+
+    items: list[TicketDetailOut]
+    total: int
+    offset: int
+    limit: int
+
+
+class StatusChange(BaseModel):
+    """A status change made by staff."""
+
+    status: Literal["received", "awaiting_identity", "in_progress", "completed", "rejected", "withdrawn"]
+    note: str = Field("", max_length=2000, description="Why; required for `rejected`.")
+
+
+class SearchHit(BaseModel):
+    """A clause found by staff search."""
+
+    citation: CitationOut
+    clause: str
+
+
+class SearchResults(BaseModel):
+    """Clause search results, best first."""
+
+    query: str
+    hits: list[SearchHit]

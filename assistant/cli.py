@@ -1,0 +1,273 @@
+"""The `privacy-assistant` command line: ask, index, serve, db, desk, eval, intent."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import NoReturn
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings
+
+EPILOG = """examples:
+  privacy-assistant ask "How much does UPWARD charge for a disclosure request?" --company upward
+  privacy-assistant ask "Win Techno's e-mail address?" --json
+  privacy-assistant index build
+  privacy-assistant serve --port 8000
+  privacy-assistant desk list --company highreso --status received
+  privacy-assistant eval --suite evals/suites/smoke.jsonl
+
+settings come from PA_* environment variables (see README); e.g. PA_DATABASE_URL."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad usage: one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"privacy-assistant: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _assistant(settings: Settings):  # type: ignore[no-untyped-def]
+    from assistant.db import make_engine, upgrade_database
+    from assistant.factory import build_assistant, build_embedder, ensure_index
+
+    embedder = build_embedder(settings)
+    ensure_index(settings, embedder, progress=sys.stderr.isatty())
+    upgrade_database(make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema))
+    return build_assistant(settings, embedder)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Ask one question in-process, as the API would answer it."""
+    assistant = _assistant(_settings())
+    reply = assistant.reply(args.question, company=args.company or None, session_id=args.session, channel="api")
+    if args.json:
+        data = asdict(reply)
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(f"[{reply.route}] {reply.answer}")
+        for c in reply.citations:
+            print(f"  [{c.id}] {c.company} {c.doc_id} {c.start}-{c.end} §{c.section}")
+        if reply.ticket:
+            print(f"  ticket {reply.ticket.id} ({reply.ticket.status}); lookup token {reply.ticket.lookup_token}")
+        print(f"  session {reply.session_id}")
+    return 0
+
+
+def cmd_index_build(args: argparse.Namespace) -> int:
+    """Rebuild the index from the corpus and swap it in atomically."""
+    from assistant.factory import build_embedder, rebuild_index
+
+    settings = _settings()
+    manifest = rebuild_index(settings, build_embedder(settings), progress=not args.quiet)
+    print(
+        f"built {manifest.build_id}: {manifest.chunk_count} clauses, {manifest.span_count} sentences, "
+        f"{len(manifest.companies)} companies in {manifest.build_seconds:.1f}s -> {settings.index_dir}"
+    )
+    return 0
+
+
+def cmd_index_status(args: argparse.Namespace) -> int:
+    """Show the served build and whether it is stale."""
+    from assistant.corpus import load_corpus
+    from assistant.index import is_stale, read_manifest
+
+    settings = _settings()
+    manifest = read_manifest(Path(settings.index_dir))
+    corpus = load_corpus(Path(settings.corpus_dir))
+    reason = is_stale(Path(settings.index_dir), corpus, Path(settings.corpus_dir), manifest.model)
+    print(json.dumps({**asdict(manifest), "stale": reason}, indent=2))
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Apply database migrations."""
+    from assistant.db import make_engine, upgrade_database
+
+    settings = _settings()
+    upgrade_database(make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema))
+    print("database is at the latest migration")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Prepare the database and index, then serve the HTTP API."""
+    import uvicorn
+
+    from assistant.db import make_engine, upgrade_database
+    from assistant.factory import build_embedder, ensure_index
+
+    settings = _settings()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    workers = args.workers or settings.workers
+    upgrade_database(make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema))
+    if not args.no_build:
+        reason = ensure_index(settings, build_embedder(settings), progress=sys.stderr.isatty())
+        if reason:
+            print(f"index rebuilt ({reason})", file=sys.stderr)
+    print(f"serving on http://{host}:{port} (docs at /docs)", file=sys.stderr)
+    # The app is named by string so `assistant` never imports the HTTP layer.
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, log_level=settings.log_level.lower())
+    return 0
+
+
+def _desk_queue(settings: Settings):  # type: ignore[no-untyped-def]
+    from assistant.db import make_engine, upgrade_database
+    from assistant.desk import SqlDeskQueue
+
+    engine = make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema)
+    upgrade_database(engine)
+    return SqlDeskQueue(engine)
+
+
+def cmd_desk_list(args: argparse.Namespace) -> int:
+    """List desk tickets."""
+    queue = _desk_queue(_settings())
+    items, total = queue.list([args.company] if args.company else None, args.status, args.type, True if args.overdue else None, args.offset, args.limit)
+    if args.json:
+        print(json.dumps([asdict(t) for t in items], ensure_ascii=False, indent=2))
+        return 0
+    print(f"{total} ticket(s)")
+    for t in items:
+        flag = " OVERDUE" if t.overdue else ""
+        print(f"{t.reference}  {t.company:16} {t.status:18} {','.join(t.request_types):30} due {t.due_at[:10]}{flag}")
+    return 0
+
+
+def cmd_desk_show(args: argparse.Namespace) -> int:
+    """Show one ticket with its audit trail."""
+    detail = _desk_queue(_settings()).get(args.reference, actor="cli")
+    print(json.dumps(asdict(detail), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_desk_set_status(args: argparse.Namespace) -> int:
+    """Change a ticket's status (with a note; required for rejected)."""
+    detail = _desk_queue(_settings()).set_status(args.reference, args.status, f"cli:{args.actor}", args.note)
+    print(f"{detail.reference} is now {detail.status}")
+    return 0
+
+
+def cmd_intent_report(args: argparse.Namespace) -> int:
+    """Precision/recall of intent detection on the held-out labelled examples."""
+    from assistant.factory import build_embedder
+    from assistant.intent import EmbeddingIntentClassifier, evaluate_intents, is_held_out, load_examples, train_intent_weights
+
+    embedder = build_embedder(_settings())
+    examples = load_examples()
+    train = [e for e in examples if not is_held_out(e.text)]
+    held = [e for e in examples if is_held_out(e.text)]
+    classifier = EmbeddingIntentClassifier(embedder, train_intent_weights(train, embedder))
+    print(f"trained on {len(train)}, held out {len(held)}")
+    print(f"{'class':34} {'precision':>9} {'recall':>7} {'support':>8}")
+    for r in evaluate_intents(classifier, held):
+        print(f"{r.label:34} {r.precision:9.2f} {r.recall:7.2f} {r.support:8d}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Run answer-accuracy suites (implemented in the `evals` package)."""
+    module = importlib.import_module("evals.cli")
+    return int(module.run(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to render --help in the README)."""
+    parser = _Parser(
+        prog="privacy-assistant",
+        description="Answers questions from a company's privacy policy with verbatim citations, and routes formal requests to its privacy desk.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    ask = sub.add_parser("ask", help="ask one question", description="Ask one question, answered exactly as the API would.")
+    ask.add_argument("question", help="the customer's message, in quotes")
+    ask.add_argument("--company", help="company id (see `GET /v1/companies`); omit to infer it from the message")
+    ask.add_argument("--session", help="continue a session id printed by an earlier ask")
+    ask.add_argument("--json", action="store_true", help="print the full reply as JSON")
+    ask.set_defaults(func=cmd_ask)
+
+    index = sub.add_parser("index", help="build or inspect the search index").add_subparsers(dest="index_command", required=True, parser_class=_Parser)
+    build = index.add_parser("build", help="rebuild from the corpus", description="Chunk, embed and index every policy; the new build is swapped in atomically.")
+    build.add_argument("--quiet", action="store_true", help="no progress bars")
+    build.set_defaults(func=cmd_index_build)
+    status = index.add_parser("status", help="show the served build and whether it is stale")
+    status.set_defaults(func=cmd_index_status)
+
+    serve = sub.add_parser("serve", help="serve the HTTP API", description="Apply migrations, build the index if missing or stale, then serve.")
+    serve.add_argument("--host", help="bind address (default PA_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default PA_PORT or 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes (default PA_WORKERS or 1)")
+    serve.add_argument("--no-build", action="store_true", help="never build the index at start-up")
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True, parser_class=_Parser)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+
+    desk = sub.add_parser("desk", help="work the privacy-desk queue").add_subparsers(dest="desk_command", required=True, parser_class=_Parser)
+    dl = desk.add_parser("list", help="list tickets")
+    dl.add_argument("--company")
+    dl.add_argument("--status", choices=["received", "awaiting_identity", "in_progress", "completed", "rejected", "withdrawn"])
+    dl.add_argument("--type", help="request type, e.g. deletion")
+    dl.add_argument("--overdue", action="store_true", help="only open tickets past their due date")
+    dl.add_argument("--offset", type=int, default=0)
+    dl.add_argument("--limit", type=int, default=50)
+    dl.add_argument("--json", action="store_true")
+    dl.set_defaults(func=cmd_desk_list)
+    ds = desk.add_parser("show", help="one ticket with its audit trail")
+    ds.add_argument("reference", help="e.g. PRQ-000123")
+    ds.set_defaults(func=cmd_desk_show)
+    dss = desk.add_parser("set-status", help="change a ticket's status")
+    dss.add_argument("reference")
+    dss.add_argument("status", choices=["awaiting_identity", "in_progress", "completed", "rejected", "withdrawn"])
+    dss.add_argument("--note", default="", help="why (required for rejected)")
+    dss.add_argument("--actor", default=os.environ.get("USER", "staff"), help="who is making the change")
+    dss.set_defaults(func=cmd_desk_set_status)
+
+    ev = sub.add_parser("eval", help="run answer-accuracy suites", description="Score the assistant on JSONL suites (see evals/README.md).")
+    ev.add_argument("--suite", action="append", type=Path, help="suite file (repeatable); default: evals/suites/gold.jsonl")
+    ev.add_argument("--api", help="run against a live server at this base URL instead of in-process")
+    ev.add_argument("--report", type=Path, default=Path("reports/eval"), help="folder for results.json and report.html")
+    ev.add_argument("--corpus", type=Path, help="evaluate on another corpus folder (indexed into a temporary folder)")
+    ev.add_argument("--squad", type=Path, action="append", help="a SQuAD v1.1 JSON file of policy questions (repeatable)")
+    ev.set_defaults(func=cmd_eval)
+
+    intent = sub.add_parser("intent", help="intent classifier tools").add_subparsers(dest="intent_command", required=True, parser_class=_Parser)
+    intent.add_parser("report", help="precision/recall on held-out examples").set_defaults(func=cmd_intent_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except AssistantError as exc:
+        _fail(str(exc))
+    except FileNotFoundError as exc:
+        _fail(f"file not found: {exc.filename}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

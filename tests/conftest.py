@@ -1,0 +1,152 @@
+"""Shared fixtures: a deterministic hash embedder so unit tests need not load the model,
+a real-model assistant (built once per run) for `slow` tests, and databases to test on."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.db import make_engine, upgrade_database
+from assistant.embeddings import Embedder, Vectors
+from assistant.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+POSTGRES_URL = os.environ.get("PA_TEST_POSTGRES_URL")
+
+
+class HashEmbedder:
+    """Bag of hashed words and word pairs: deterministic, fast, similar texts score higher."""
+
+    name = "hash-test"
+    dimensions = 384
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Unit vectors from hashed tokens."""
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = re.findall(r"\w+", text.lower())
+            for token in words + [a + "_" + b for a, b in zip(words, words[1:], strict=False)]:
+                h = int(hashlib.md5(token.encode()).hexdigest()[:8], 16)
+                out[row, h % self.dimensions] += 1.0 if h & 1 else -1.0
+            norm = np.linalg.norm(out[row])
+            out[row] = out[row] / norm if norm else out[row]
+            if not norm:
+                out[row, 0] = 1.0
+        return out
+
+
+@pytest.fixture(scope="session")
+def hash_embedder() -> Embedder:
+    return HashEmbedder()
+
+
+def _settings(index_dir: Path, db_url: str, **extra: object) -> Settings:
+    return Settings(corpus_dir=CORPUS, index_dir=index_dir, database_url=db_url, **extra)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def hash_index_dir(tmp_path_factory: pytest.TempPathFactory, hash_embedder: Embedder) -> Path:
+    """An index of the real corpus built with the hash embedder (fast)."""
+    from assistant.factory import rebuild_index
+
+    index_dir = tmp_path_factory.mktemp("hash-index")
+    rebuild_index(_settings(index_dir, "sqlite://"), hash_embedder, progress=False)
+    return index_dir
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'test.db'}"
+    upgrade_database(make_engine(url))
+    return url
+
+
+def fresh_postgres_schema() -> tuple[str, str]:
+    """A new, empty schema in the test database (each run gets its own)."""
+    assert POSTGRES_URL
+    schema = f"pa_test_{uuid.uuid4().hex[:10]}"
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    engine.dispose()
+    upgrade_database(make_engine(POSTGRES_URL, schema=schema))
+    return POSTGRES_URL, schema
+
+
+def drop_postgres_schema(schema: str) -> None:
+    assert POSTGRES_URL
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_settings(request: pytest.FixtureRequest, tmp_path: Path, hash_index_dir: Path) -> Iterator[Settings]:
+    """Settings pointing at a fresh database: SQLite, and PostgreSQL when PA_TEST_POSTGRES_URL is set."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        upgrade_database(make_engine(url))
+        yield _settings(hash_index_dir, url)
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PA_TEST_POSTGRES_URL not set (.ci/run sets it)")
+    url, schema = fresh_postgres_schema()
+    try:
+        yield _settings(hash_index_dir, url, database_schema=schema)
+    finally:
+        drop_postgres_schema(schema)
+
+
+@pytest.fixture
+def hash_settings(hash_index_dir: Path, sqlite_url: str) -> Settings:
+    return _settings(hash_index_dir, sqlite_url, desk_api_keys="all-key=*,hr-key=highreso,up-key=upward|sb-cs")
+
+
+@pytest.fixture
+def hash_assistant(hash_settings: Settings, hash_embedder: Embedder):  # type: ignore[no-untyped-def]
+    """The real facade and stores over the hash-embedded index: fast, no model."""
+    from assistant.factory import build_assistant
+
+    return build_assistant(hash_settings, hash_embedder)
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> Embedder:
+    from assistant.embeddings import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_index_dir(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder) -> Path:
+    """The real index (all-MiniLM-L6-v2), built once per test run."""
+    from assistant.factory import rebuild_index
+
+    index_dir = tmp_path_factory.mktemp("real-index")
+    rebuild_index(_settings(index_dir, "sqlite://"), real_embedder, progress=False)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory: pytest.TempPathFactory, real_index_dir: Path) -> Settings:
+    db = tmp_path_factory.mktemp("real-db") / "real.db"
+    url = f"sqlite:///{db}"
+    upgrade_database(make_engine(url))
+    return _settings(real_index_dir, url, desk_api_keys="all-key=*,hr-key=highreso")
+
+
+@pytest.fixture(scope="session")
+def real_assistant(real_settings: Settings, real_embedder: Embedder):  # type: ignore[no-untyped-def]
+    """The production configuration: real model, real index files, SQLite."""
+    from assistant.factory import build_assistant
+
+    return build_assistant(real_settings, real_embedder)
