@@ -34,6 +34,57 @@ _TOPICS: tuple[tuple[str, str], ...] = (
     (r"\b(revis\w*|amend\w*|effective|date|dated|updated|version)\b", "dates and revisions"),
     (r"\b(retain\w*|retention|keep|kept|store|stored|how long)\b", "how long data is kept"),
 )
+# Questions that ask for a particular kind of fact are answered only by a passage that
+# states one: "how much" needs an amount or a fee rule, "when" a date, "how long do you keep"
+# a period. Without this, a nearby clause on the same subject would be quoted as an answer.
+_ANSWER_TYPES: tuple[tuple[str, str, str], ...] = (
+    (
+        "retention",
+        r"\b(how long|how many (days|months|years)|until when)\b.*\b(keep|kept|retain\w*|store\w*|hold|held|delete\w*)\b|\bretention\b|\bstorage period\b",
+        r"\b\d+\s*(days?|weeks?|months?|years?)\b|\b(retention|retain\w*|kept|stored?) (period|for|until)\b|\buntil\b|\bas long as\b|\bno longer (necessary|needed)\b",
+    ),
+    (
+        "response_time",
+        r"\b(how (long|fast|quickly|soon)|how many (days|hours|weeks)|when will|within \d+)\b",
+        r"\b\d+\s*(days?|hours?|weeks?|business days?)\b|\bwithout delay\b|\bpromptly\b|\bimmediately\b|\bprompt\b",
+    ),
+    (
+        "money",
+        r"\b(how much|fee|fees|charge|charges|cost|costs|price|pay|free of charge|for free)\b",
+        r"\byen\b|¥|\bfees?\b|\bcharg\w*|\bcosts?\b|\bfree\b|\bexpenses?\b",
+    ),
+    (
+        "date",
+        r"\b(when (was|did|is|were)|what date|which date|since when|last (updated|revised|amended|changed)|effective date|come into (effect|force)|took effect|enact\w*)\b",
+        r"\b(19|20)\d{2}\b",
+    ),
+    (
+        "email",
+        r"\b(e-?mail( address)?)\b.*\?|\bwhat(\'s| is) (the|your|their) e-?mail\b",
+        r"[\w.+-]+@[\w-]+\.[\w.]+|https?://",
+    ),
+    (
+        "address",
+        r"\b(postal address|mailing address|office address|where (is|are) (your|the|their) office|street address|what(\'s| is) (the|your|their) address)\b",
+        r"\b\d+-\d+(-\d+)?\b.*\b(tokyo|japan|ku|city)\b|〒|\b\d{3}-\d{4}\b",
+    ),
+    (
+        "phone",
+        r"\b(phone|telephone) number\b",
+        r"\b\d{2,4}-\d{2,4}-\d{3,4}\b|\+81",
+    ),
+)
+
+
+def answer_type(query: str) -> tuple[str, re.Pattern[str]] | None:
+    """The kind of fact a question asks for (and how to recognise one), if it is specific."""
+    low = query.lower()
+    for name, asks, states in _ANSWER_TYPES:
+        if re.search(asks, low):
+            return name, re.compile(states, re.IGNORECASE)
+    return None
+
+
 _NEGATION = re.compile(r"\b(not|no|never|without|free of charge)\b", re.IGNORECASE)
 
 
@@ -68,16 +119,31 @@ class AnswerComposer:
         self._index = index
         self.policy = policy or AnswerPolicy()
 
-    def is_covered(self, evidence: Sequence[Evidence]) -> bool:
-        """Whether the best evidence is strong enough to answer from."""
+    def select(self, query: str, evidence: Sequence[Evidence]) -> list[Evidence] | None:
+        """The passages to quote, or None when the policy does not answer the question.
+
+        The best passage must be close enough in meaning (or share enough of the question's
+        words); a question asking for a kind of fact (an amount, a date, a period...) is
+        answered only from passages that state one, best first."""
         if not evidence:
-            return False
+            return None
         best = evidence[0]
         p = self.policy
-        return best.dense >= p.min_dense or (best.lexical >= p.min_lexical and best.dense >= p.floor_dense)
+        if not (best.dense >= p.min_dense or (best.lexical >= p.min_lexical and best.dense >= p.floor_dense)):
+            return None
+        wanted = answer_type(query)
+        if wanted is not None:
+            _, states = wanted
+            evidence = [ev for ev in evidence if ev.dense >= p.floor_dense and states.search(self._text(ev))]
+            if not evidence:
+                return None
+        return self.choose(evidence)
+
+    def _text(self, ev: Evidence) -> str:
+        return self._index.documents[ev.chunk.doc_id].text[ev.span.start : ev.span.end]
 
     def choose(self, evidence: Sequence[Evidence]) -> list[Evidence]:
-        """The passages to quote: the best one and those close to it, merged when adjacent."""
+        """The best passage and those close to it (at most `max_citations`)."""
         if not evidence:
             return []
         p = self.policy

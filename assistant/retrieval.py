@@ -22,8 +22,10 @@ class Retriever(Protocol):
         """The top-k clauses of `company` only, best first."""
         ...
 
-    def select_evidence(self, query: str, company: str, chunks: Sequence[ScoredChunk]) -> list[Evidence]:
-        """The sentences inside `chunks` that answer the query, best first."""
+    def select_evidence(
+        self, query: str, company: str, chunks: Sequence[ScoredChunk], max_chunks: int | None = None
+    ) -> list[Evidence]:
+        """The sentences inside the top `max_chunks` of `chunks` that answer the query, best first."""
         ...
 
 
@@ -93,10 +95,12 @@ class HybridRetriever:
             if lo <= r < hi
         ]
 
-    def select_evidence(self, query: str, company: str, chunks: Sequence[ScoredChunk]) -> list[Evidence]:
+    def select_evidence(
+        self, query: str, company: str, chunks: Sequence[ScoredChunk], max_chunks: int | None = None
+    ) -> list[Evidence]:
         """Score each sentence of the top clauses by meaning, shared words and clause rank."""
         cfg = self._config
-        top = list(chunks[: cfg.evidence_chunks])
+        top = list(chunks[: max_chunks or cfg.evidence_chunks])
         if not top:
             return []
         bounds = self._index.span_ranges.get(company)

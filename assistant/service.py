@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from assistant.answer import AnswerComposer
+from assistant.answer import AnswerComposer, answer_type
 from assistant.companies import CompanyDirectory
 from assistant.desk import DeskQueue, NewTicket
 from assistant.domain import Citation, Company, Evidence, Reply, ScoredChunk, Ticket
@@ -162,12 +162,15 @@ class Assistant:
         own = self.directory.strip_names(text).strip() or text
         query = f"{state.last_query} {own}" if follow_up and state.last_query else own
         ranking = self.retriever.retrieve(query, company.id, k=8)
-        evidence = self.retriever.select_evidence(query, company.id, ranking)
+        # A question after a particular fact (a date, an amount) may find it further down.
+        wide = len(ranking) if answer_type(own) else None
+        evidence = self.retriever.select_evidence(query, company.id, ranking, max_chunks=wide)
         self.last_trace = Trace(intent=intent, query=query, ranking=tuple(ranking), evidence=tuple(evidence))
-        if not self.composer.is_covered(evidence):
+        chosen = self.composer.select(own, evidence)
+        if chosen is None:
             reply = Reply(state.id, "abstain", self.composer.not_covered(company, text), company=company.id, reason="not_covered", intent=intent.intent)
             return self._finish(state, text, reply, company.id, last_query=query)
-        answer, cites = self.composer.compose(company, text, self.composer.choose(evidence))
+        answer, cites = self.composer.compose(company, text, chosen)
         reply = Reply(state.id, "answer", answer, tuple(cites), company=company.id, intent=intent.intent)
         return self._finish(state, text, reply, company.id, last_query=query)
 

@@ -1,0 +1,627 @@
+"""`make bench`: the performance harness, with the LangChain tutorial retriever as a baseline
+measured in the same process and run.
+
+    python -m evals.bench --out reports/bench [--quick] [--scales 10,100,1000] [--skip-http]
+
+Measures index build, in-process reply latency (ours and the baseline's, interleaved message
+by message so both see the same machine load), cold start, HTTP latency/throughput at
+concurrency 1/8/32 and peak RSS of `privacy-assistant serve`, and the same at 10/100/1,000
+synthetic companies. Prints a table with the targets as PASS/FAIL and writes bench.json and
+bench.png to --out. Absolute seconds move with the machine; the ours/baseline ratios are
+what to compare across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from evals.bench_lib import CachingEmbedder, TimingEmbedder, generate_synthetic_corpus, ratio, summarize, synthetic_id, verdict
+from evals.bench_messages import MIX, Message, MessageStream
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+CONCURRENCY = (1, 8, 32)
+
+# Message passes (see MessageStream): each part of the run draws its own, so no text repeats.
+PASS_INPROC, PASS_HTTP, PASS_WARMUP, PASS_SCALE = 0, 1, 30, 40
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much to measure."""
+
+    quick: bool
+    scales: tuple[int, ...]
+    skip_http: bool
+    build_repeats: int
+    inproc_messages: int
+    http_requests: dict[int, int]
+    http_max_seconds: float
+    scale_messages: int
+    scale_http_requests: int
+    uncached_build_max: int = 100  # companies; larger scales build through the content-hash cache
+
+
+def make_plan(args: argparse.Namespace) -> Plan:
+    """The plan for the command-line flags."""
+    if args.quick:
+        scales = args.scales or (10,)
+        return Plan(True, scales, args.skip_http, 1, 40, {1: 30, 8: 64, 32: 96}, 20.0, 30, 10)
+    scales = args.scales or (10, 100, 1000)
+    return Plan(False, scales, args.skip_http, 2, len(MIX), {1: len(MIX), 8: 240, 32: 480}, 60.0, len(MIX), 20)
+
+
+def _log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def _r(x: float | None, digits: int = 3) -> float | None:
+    return None if x is None else round(x, digits)
+
+
+def _settings(corpus_dir: Path, index_dir: Path, db_path: Path) -> Any:
+    from assistant.settings import Settings
+
+    return Settings(corpus_dir=corpus_dir, index_dir=index_dir, database_url=f"sqlite:///{db_path}")
+
+
+def _migrated(db_path: Path) -> None:
+    from assistant.db import make_engine, upgrade_database
+
+    engine = make_engine(f"sqlite:///{db_path}")
+    upgrade_database(engine)
+    engine.dispose()
+
+
+# -- index build -----------------------------------------------------------------------------
+def timed_build(settings: Any, embedder: Any, timing: TimingEmbedder, cached: bool = False) -> dict[str, Any]:
+    """rebuild_index once; seconds, chunk rate and where the time went."""
+    from assistant.factory import rebuild_index
+
+    timing.reset()
+    gc.collect()
+    started = time.perf_counter()
+    manifest = rebuild_index(settings, embedder, progress=False)
+    seconds = time.perf_counter() - started
+    # Index texts are embedded in batches of <= 64 (clauses first, then sentences); the
+    # intent classifier's training examples arrive as one larger call.
+    index_calls = [(n, s) for n, s in timing.calls if n <= 64]
+    intent_calls = [(n, s) for n, s in timing.calls if n > 64]
+    clause_s = span_s = 0.0
+    seen = 0
+    for n, s in index_calls:
+        if seen < manifest.chunk_count:
+            clause_s += s
+        else:
+            span_s += s
+        seen += n
+    embed_s = timing.seconds
+    if cached:  # only cache misses reach `timing`: the clause/sentence split is not recoverable
+        index_split = {"embed_index_texts": round(clause_s + span_s, 3)}
+    else:
+        index_split = {"embed_clauses": round(clause_s, 3), "embed_sentences": round(span_s, 3)}
+    return {
+        "seconds": round(seconds, 3),
+        "chunks": manifest.chunk_count,
+        "spans": manifest.span_count,
+        "companies": len(manifest.companies),
+        "chunks_per_s": round(manifest.chunk_count / seconds, 1),
+        "texts_embedded": timing.texts,
+        "breakdown_s": {
+            **index_split,
+            "embed_intent_examples": round(sum(s for _, s in intent_calls), 3),
+            "tokenizer_count_tokens": round(timing.token_seconds, 3),
+            "other": round(seconds - embed_s - timing.token_seconds, 3),
+        },
+    }
+
+
+# -- in-process latency ----------------------------------------------------------------------
+def inproc_latency(
+    assistant: Any,
+    timing: TimingEmbedder,
+    messages: Sequence[Message],
+    company_of: Callable[[Message], str],
+    baseline: Any = None,
+) -> dict[str, Any]:
+    """Assistant.reply() per message (fresh session each), optionally interleaved with the
+    baseline's search on the same message (alternating who goes first)."""
+    ours: list[float] = []
+    theirs: list[float] = []
+    by_kind: dict[str, list[float]] = {}
+    routes: dict[str, int] = {}
+    embed_s = 0.0
+    embed_calls = 0
+    for i, m in enumerate(messages):
+        company = company_of(m)
+        order = (0, 1) if i % 2 == 0 else (1, 0)
+        for who in order:
+            if who == 0:
+                calls_before, secs_before = len(timing.calls), timing.seconds
+                t0 = time.perf_counter()
+                reply = assistant.reply(m.text, company=company)
+                elapsed = time.perf_counter() - t0
+                ours.append(elapsed)
+                by_kind.setdefault(m.kind, []).append(elapsed)
+                routes[reply.route] = routes.get(reply.route, 0) + 1
+                embed_calls += len(timing.calls) - calls_before
+                embed_s += timing.seconds - secs_before
+            elif baseline is not None:
+                t0 = time.perf_counter()
+                baseline.search(m.text, m.company)
+                theirs.append(time.perf_counter() - t0)
+    total = sum(ours)
+    return {
+        "ours": summarize(ours),
+        "baseline": summarize(theirs) if baseline is not None else None,
+        "ours_by_kind": {k: summarize(v) for k, v in by_kind.items()},
+        "routes": routes,
+        "embed_calls_per_reply": round(embed_calls / max(1, len(ours)), 2),
+        "embed_share": round(embed_s / total, 3) if total else None,
+        "embed_ms_per_reply": round(1000 * embed_s / max(1, len(ours)), 3),
+    }
+
+
+def retrieval_latency(assistant: Any, messages: Sequence[Message], company_of: Callable[[Message], str]) -> dict[str, Any]:
+    """Search alone (retrieve + select_evidence, the query embedding included) on the
+    questions, and the company-name scan every message goes through."""
+    search: list[float] = []
+    names: list[float] = []
+    for m in messages:
+        t0 = time.perf_counter()
+        assistant.directory.find_in_text(m.text)
+        assistant.directory.strip_names(m.text)
+        names.append(time.perf_counter() - t0)
+        if m.kind != "question":
+            continue
+        company = company_of(m)
+        t0 = time.perf_counter()
+        ranking = assistant.retriever.retrieve(m.text, company, k=8)
+        assistant.retriever.select_evidence(m.text, company, ranking)
+        search.append(time.perf_counter() - t0)
+    return {"search": summarize(search), "company_name_scan": summarize(names)}
+
+
+# -- cold start attribution ------------------------------------------------------------------
+_STARTUP_PROBE = r"""
+import json, sys, time
+t = [time.perf_counter()]
+import api.main  # FastAPI, routers, the assistant package
+t.append(time.perf_counter())
+from assistant.db import make_engine, upgrade_database
+from assistant.settings import Settings
+settings = Settings()
+upgrade_database(make_engine(settings.database_url))
+t.append(time.perf_counter())
+import torch
+t.append(time.perf_counter())
+import sentence_transformers
+t.append(time.perf_counter())
+from assistant.factory import build_embedder, build_assistant
+embedder = build_embedder(settings)
+t.append(time.perf_counter())
+from assistant.index import load_index
+load_index(settings.index_dir)
+t.append(time.perf_counter())
+build_assistant(settings, embedder)
+t.append(time.perf_counter())
+names = ["import_api", "db_migrations", "import_torch", "import_sentence_transformers", "load_model", "load_index", "build_assistant"]
+print(json.dumps({n: round(b - a, 3) for n, a, b in zip(names, t, t[1:])}))
+"""
+
+
+def startup_breakdown(corpus_dir: Path, index_dir: Path, db_path: Path) -> dict[str, Any]:
+    """Where a server's start-up goes, step by step, in a fresh interpreter."""
+    env = dict(os.environ)
+    env.update({"PA_CORPUS_DIR": str(corpus_dir), "PA_INDEX_DIR": str(index_dir), "PA_DATABASE_URL": f"sqlite:///{db_path}"})
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], cwd=ROOT, env=env, check=True)
+    interpreter = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", _STARTUP_PROBE], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    total = time.perf_counter() - t0
+    steps = json.loads(out.stdout.strip().splitlines()[-1])
+    return {"interpreter_start": round(interpreter, 3), **steps, "total_wall": round(total, 3)}
+
+
+# -- HTTP ------------------------------------------------------------------------------------
+def http_section(plan: Plan, tmp: Path, index_dir: Path, stream: MessageStream, warm: MessageStream) -> dict[str, Any]:
+    """Cold start, load at each concurrency, and peak RSS of one served process."""
+    from evals.bench_http import chat_body, run_load, start_server
+
+    out: dict[str, Any] = {}
+    server = start_server(CORPUS, index_dir, tmp / "http.db", tmp / "http-server.log")
+    try:
+        out["cold_start_s"] = server.ready_seconds
+        out["listening_s"] = server.listening_seconds
+        out["rss_ready_mib"] = server.rss_mib()
+        first = run_load(server.base_url, [chat_body(m) for m in warm.take(1)], 1, 60.0)
+        out["first_request_ms"] = first["latency"]["p50_ms"]
+        run_load(server.base_url, [chat_body(m) for m in warm.take(4)], 1, 60.0)  # warm-up, not counted
+        levels = []
+        for c in CONCURRENCY:
+            bodies = [chat_body(m) for m in stream.take(plan.http_requests[c])]
+            _log(f"HTTP: {len(bodies)} requests at concurrency {c}")
+            levels.append(run_load(server.base_url, bodies, c, plan.http_max_seconds))
+        out["levels"] = levels
+        out["peak_rss_mib"] = server.peak_rss_mib()
+    finally:
+        server.stop()
+    return out
+
+
+# -- scale -----------------------------------------------------------------------------------
+def scale_section(plan: Plan, companies: int, tmp: Path, embedder: Any, scale_pass: int) -> dict[str, Any]:
+    """Build, in-process latency and serving cost at `companies` synthetic tenants."""
+    from assistant.factory import build_assistant
+
+    replicas = max(1, math.ceil(companies / 5))
+    work = tmp / f"scale-{companies}"
+    corpus_dir, index_dir = work / "corpus", work / "index"
+    t0 = time.perf_counter()
+    ids = generate_synthetic_corpus(CORPUS, corpus_dir, replicas)
+    out: dict[str, Any] = {"companies": len(ids), "replicas": replicas, "generate_s": round(time.perf_counter() - t0, 3)}
+
+    timing = TimingEmbedder(embedder)
+    cached = len(ids) > plan.uncached_build_max
+    cache = CachingEmbedder(timing) if cached else None
+    settings = _settings(corpus_dir, index_dir, work / "inproc.db")
+    _log(f"scale {len(ids)}: building ({'content-hash cache' if cached else 'no cache'})")
+    build = timed_build(settings, cache or timing, timing, cached)
+    build["cached"] = cached
+    if cache is not None:
+        build["cache"] = {"distinct_texts": len(cache), "hits": cache.hits, "misses": cache.misses}
+    out["build"] = build
+
+    _migrated(work / "inproc.db")
+    t0 = time.perf_counter()
+    assistant = build_assistant(settings, timing)
+    out["load_assistant_s"] = round(time.perf_counter() - t0, 3)
+    rng = random.Random(companies)
+    picks: dict[str, str] = {}
+
+    def company_of(m: Message) -> str:
+        if m.text not in picks:
+            picks[m.text] = synthetic_id(rng.randrange(replicas), m.company)
+        return picks[m.text]
+
+    for m in MessageStream(start_pass=PASS_WARMUP + 5).take(3):
+        assistant.reply(m.text, company=company_of(m))
+    messages = MessageStream(start_pass=scale_pass).take(plan.scale_messages)
+    _log(f"scale {len(ids)}: {len(messages)} in-process replies")
+    out["inproc"] = inproc_latency(assistant, timing, messages, company_of)
+    out["inproc"].update(retrieval_latency(assistant, MessageStream(start_pass=scale_pass + 1).take(plan.scale_messages), company_of))
+    del assistant
+    gc.collect()
+
+    if not plan.skip_http:
+        from evals.bench_http import chat_body, run_load, start_server
+
+        _log(f"scale {len(ids)}: serving")
+        server = start_server(corpus_dir, index_dir, work / "http.db", work / "server.log", timeout=600.0)
+        try:
+            out["cold_start_s"] = server.ready_seconds
+            out["listening_s"] = server.listening_seconds
+            bodies = [chat_body(m, company_of(m)) for m in MessageStream(start_pass=scale_pass + 2).take(plan.scale_http_requests)]
+            out["http_c1"] = run_load(server.base_url, bodies, 1, plan.http_max_seconds)
+            out["peak_rss_mib"] = server.peak_rss_mib()
+        finally:
+            server.stop()
+    shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+# -- report ----------------------------------------------------------------------------------
+def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target with the measured value and PASS/FAIL (n/a when not measured)."""
+    rows: list[dict[str, Any]] = []
+
+    def add(name: str, value: float | None, limit: float, op: str, unit: str) -> None:
+        rows.append({"target": name, "value": value, "limit": limit, "op": op, "unit": unit, "verdict": verdict(value, limit, op)})
+
+    add("in-process p50 ours/baseline", res["ratios"].get("inproc_p50"), 0.5, "<=", "x")
+    http = res.get("http") or {}
+    levels = {lv["concurrency"]: lv for lv in http.get("levels", [])}
+    add("HTTP p50 at concurrency 1", (levels.get(1) or {}).get("latency", {}).get("p50_ms"), 25, "<", "ms")
+    add("HTTP req/s at concurrency 8", (levels.get(8) or {}).get("rps"), 80, ">=", "req/s")
+    add("HTTP errors at concurrency 8", (levels.get(8) or {}).get("errors"), 0, "<=", "")
+    add("cold start to /readyz 200", http.get("cold_start_s"), 5, "<", "s")
+    add("index build, five policies", res["build"]["ours"]["seconds"], 10, "<", "s")
+    big = next((s for s in res.get("scales", []) if s["companies"] >= 1000), {})
+    add("1,000 companies: reply p95", (big.get("inproc") or {}).get("ours", {}).get("p95_ms"), 50, "<", "ms")
+    add("1,000 companies: serving peak RSS", big.get("peak_rss_mib"), 2048, "<", "MiB")
+    return rows
+
+
+def _fmt(v: Any, unit: str = "") -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        v = f"{v:,.1f}" if abs(v) >= 100 else f"{v:.3g}" if abs(v) < 1 else f"{v:.2f}"
+    return f"{v} {unit}".strip()
+
+
+def render_table(res: dict[str, Any]) -> str:
+    """The human-readable summary."""
+    lines: list[str] = []
+
+    def row(name: str, value: str, note: str = "") -> None:
+        lines.append(f"  {name:<44} {value:>18}  {note}")
+
+    b = res["build"]
+    lines.append("INDEX BUILD (five policies, model already loaded)")
+    row("ours: seconds / chunks per s", f"{_fmt(b['ours']['seconds'])} / {_fmt(b['ours']['chunks_per_s'])}",
+        f"{b['ours']['chunks']} clauses + {b['ours']['spans']} sentences, {b['ours']['texts_embedded']} texts embedded")
+    row("ours: where the time went (s)", "", ", ".join(f"{k} {v}" for k, v in b["ours"]["breakdown_s"].items()))
+    row("baseline: seconds / chunks per s", f"{_fmt(b['baseline']['seconds'])} / {_fmt(b['baseline']['chunks_per_s'])}",
+        f"{b['baseline']['chunks']} chunks of <=1000 chars")
+    row("model load: ours / baseline (s)", f"{_fmt(b['ours_model_load_s'])} / {_fmt(b['baseline_model_load_s'])}")
+    row("ratio ours/baseline build", _fmt(res["ratios"].get("build_seconds")), "(lower is better for us)")
+
+    i = res["inproc"]
+    lines.append(f"IN-PROCESS PER-MESSAGE LATENCY ({i['ours']['n']} messages, fresh session each, interleaved with baseline)")
+    row("ours Assistant.reply() p50 / p95", f"{_fmt(i['ours']['p50_ms'])} / {_fmt(i['ours']['p95_ms'])} ms",
+        f"routes {i['routes']}; {i['embed_calls_per_reply']} embeds/reply = {_fmt(100 * (i['embed_share'] or 0))}% of time")
+    for kind, s in i["ours_by_kind"].items():
+        row(f"  ours {kind} p50 / p95", f"{_fmt(s['p50_ms'])} / {_fmt(s['p95_ms'])} ms", f"n={s['n']}")
+    row("  ours search only (questions) p50 / p95", f"{_fmt(i['search']['p50_ms'])} / {_fmt(i['search']['p95_ms'])} ms")
+    row("baseline similarity_search p50 / p95", f"{_fmt(i['baseline']['p50_ms'])} / {_fmt(i['baseline']['p95_ms'])} ms")
+    row("ratio ours/baseline p50 / p95", f"{_fmt(res['ratios'].get('inproc_p50'))} / {_fmt(res['ratios'].get('inproc_p95'))}")
+
+    h = res.get("http")
+    if h:
+        lines.append("SERVED (privacy-assistant serve --no-build, 1 worker, SQLite)")
+        row("cold start: listening / ready", f"{_fmt(h['listening_s'])} / {_fmt(h['cold_start_s'])} s", f"first request {_fmt(h['first_request_ms'])} ms")
+        sb = res.get("startup_breakdown") or {}
+        row("start-up steps, fresh interpreter (s)", "", ", ".join(f"{k} {v}" for k, v in sb.items()))
+        for lv in h["levels"]:
+            lat = lv["latency"]
+            row(f"concurrency {lv['concurrency']:>2}: p50 / p95, req/s, errors",
+                f"{_fmt(lat['p50_ms'])} / {_fmt(lat['p95_ms'])} ms", f"{_fmt(lv['rps'])} req/s, {lv['errors']} errors, {lv['requests']}/{lv['planned']} sent in {lv['wall_seconds']} s")
+        row("RSS when ready / peak (VmHWM)", f"{_fmt(h['rss_ready_mib'])} / {_fmt(h['peak_rss_mib'])} MiB")
+    else:
+        lines.append("SERVED: skipped (--skip-http)")
+
+    if res.get("scales"):
+        lines.append("SCALE (synthetic companies: replicas of the five policies)")
+        lines.append(f"  {'companies':>9} {'chunks':>7} {'build s':>8} {'chunks/s':>9} {'cache':>6} {'load s':>7} "
+                     f"{'reply p50/p95 ms':>17} {'search p50/p95 ms':>18} {'name scan p50':>13} {'cold s':>7} {'RSS MiB':>8} {'HTTP c1 p50':>11}")
+        for s in res["scales"]:
+            bd, ip = s["build"], s["inproc"]
+            lines.append(
+                f"  {s['companies']:>9} {bd['chunks']:>7} {_fmt(bd['seconds']):>8} {_fmt(bd['chunks_per_s']):>9} {'yes' if bd['cached'] else 'no':>6} "
+                f"{_fmt(s['load_assistant_s']):>7} {_fmt(ip['ours']['p50_ms']) + '/' + _fmt(ip['ours']['p95_ms']):>17} "
+                f"{_fmt(ip['search']['p50_ms']) + '/' + _fmt(ip['search']['p95_ms']):>18} {_fmt(ip['company_name_scan']['p50_ms']):>13} "
+                f"{_fmt(s.get('cold_start_s')):>7} {_fmt(s.get('peak_rss_mib')):>8} {_fmt((s.get('http_c1') or {}).get('latency', {}).get('p50_ms')):>11}"
+            )
+
+    lines.append("TARGETS")
+    for t in res["targets"]:
+        row(t["target"], _fmt(t["value"], t["unit"]), f"{t['op']} {t['limit']} {t['unit']}".rstrip() + f"   {t['verdict']}")
+    m = res["meta"]
+    lines.append(f"run: {m['wall_seconds']} s on {m['cpus']} CPUs, load average {m['loadavg_start']} -> {m['loadavg_end']}"
+                 " (other processes share this machine: compare ratios, not absolute times)")
+    return "\n".join(lines)
+
+
+def plot(res: dict[str, Any], path: Path) -> None:
+    """bench.png: latency vs baseline, HTTP by concurrency, and scale curves."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8))
+    ax = axes[0][0]
+    i = res["inproc"]
+    labels = ["ours reply()", "ours search only", "baseline search"]
+    stats = [i["ours"], i["search"], i["baseline"]]
+    x = range(len(labels))
+    ax.bar([v - 0.2 for v in x], [s["p50_ms"] or 0 for s in stats], 0.4, label="p50")
+    ax.bar([v + 0.2 for v in x], [s["p95_ms"] or 0 for s in stats], 0.4, label="p95")
+    ax.set_xticks(list(x), labels)
+    ax.set_ylabel("ms")
+    ax.set_title("In-process latency per message")
+    ax.legend()
+
+    ax = axes[0][1]
+    h = res.get("http")
+    if h:
+        cs = [lv["concurrency"] for lv in h["levels"]]
+        ax.plot(cs, [lv["latency"]["p50_ms"] for lv in h["levels"]], "o-", label="p50 ms")
+        ax.plot(cs, [lv["latency"]["p95_ms"] for lv in h["levels"]], "s-", label="p95 ms")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("concurrency")
+        ax.set_ylabel("ms")
+        ax2 = ax.twinx()
+        ax2.bar(cs, [lv["rps"] or 0 for lv in h["levels"]], width=[c * 0.3 for c in cs], alpha=0.3, color="green", label="req/s")
+        ax2.set_ylabel("req/s")
+        ax.legend(loc="upper left")
+    ax.set_title("HTTP /v1/chat")
+
+    scales = res.get("scales") or []
+    ax = axes[1][0]
+    if scales:
+        n = [s["companies"] for s in scales]
+        ax.plot(n, [s["inproc"]["ours"]["p95_ms"] for s in scales], "o-", label="reply p95 ms")
+        ax.plot(n, [s["inproc"]["search"]["p95_ms"] for s in scales], "s-", label="search p95 ms")
+        ax.plot(n, [s["inproc"]["company_name_scan"]["p95_ms"] for s in scales], "^-", label="name scan p95 ms")
+        ax.axhline(50, color="red", linestyle=":", label="50 ms target")
+        ax.set_xscale("log")
+        ax.set_xlabel("companies")
+        ax.legend()
+    ax.set_title("Latency vs number of companies (in-process)")
+
+    ax = axes[1][1]
+    if scales:
+        ax.plot(n, [s["build"]["seconds"] for s in scales], "o-", label="build s")
+        ax.plot(n, [s.get("cold_start_s") or math.nan for s in scales], "s-", label="cold start s")
+        ax.set_xscale("log")
+        ax.set_xlabel("companies")
+        ax.set_ylabel("s")
+        ax2 = ax.twinx()
+        ax2.plot(n, [s.get("peak_rss_mib") or math.nan for s in scales], "^--", color="purple", label="peak RSS MiB")
+        ax2.set_ylabel("MiB")
+        ax.legend(loc="upper left")
+        ax2.legend(loc="lower right")
+    ax.set_title("Cost vs number of companies")
+    fig.suptitle(f"privacy-assistant bench ({'quick' if res['meta']['quick'] else 'full'})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("torch", "sentence-transformers", "faiss-cpu", "langchain-community", "langchain-huggingface", "fastapi", "uvicorn"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "absent"
+    return out
+
+
+# -- main ------------------------------------------------------------------------------------
+def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
+    """Measure everything in the plan; the results as one JSON-able dict."""
+    from assistant.factory import build_assistant, build_embedder
+    from assistant.settings import Settings
+    from evals.bench_baseline import LangChainBaseline
+
+    started = time.perf_counter()
+    res: dict[str, Any] = {"meta": {
+        "quick": plan.quick, "scales": list(plan.scales), "skip_http": plan.skip_http,
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(),
+        "loadavg_start": [round(x, 2) for x in os.getloadavg()], "versions": _versions(),
+    }, "ratios": {}, "sections_s": {}}
+    with tempfile.TemporaryDirectory(prefix="pa-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        _log("loading our embedder")
+        t0 = time.perf_counter()
+        embedder = build_embedder(Settings())
+        ours_model_s = time.perf_counter() - t0
+        import torch
+
+        res["meta"]["torch_threads"] = torch.get_num_threads()
+        _log("loading the LangChain baseline")
+        baseline = LangChainBaseline()
+
+        # Index build, ours and the baseline's, alternating.
+        t0 = time.perf_counter()
+        timing = TimingEmbedder(embedder)
+        index_dir = tmp / "index"
+        ours_builds, base_builds = [], []
+        for r in range(plan.build_repeats):
+            _log(f"index build {r + 1}/{plan.build_repeats}: ours, then baseline")
+            ours_builds.append(timed_build(_settings(CORPUS, index_dir, tmp / "build.db"), timing, timing))
+            base_builds.append(baseline.build(CORPUS))
+        best = min(ours_builds, key=lambda b: b["seconds"])
+        base_s = min(base_builds)
+        res["build"] = {
+            "ours": {**best, "all_seconds": [b["seconds"] for b in ours_builds]},
+            "baseline": {"seconds": round(base_s, 3), "chunks": baseline.chunk_count,
+                         "chunks_per_s": round(baseline.chunk_count / base_s, 1), "all_seconds": [round(s, 3) for s in base_builds]},
+            "ours_model_load_s": round(ours_model_s, 3),
+            "baseline_model_load_s": round(baseline.model_seconds, 3),
+            "baseline_import_s": round(baseline.import_seconds, 3),
+        }
+        res["ratios"]["build_seconds"] = ratio(best["seconds"], base_s)
+        res["sections_s"]["build"] = round(time.perf_counter() - t0, 1)
+
+        # In-process latency, interleaved with the baseline.
+        t0 = time.perf_counter()
+        _migrated(tmp / "inproc.db")
+        timing.reset()
+        assistant = build_assistant(_settings(CORPUS, index_dir, tmp / "inproc.db"), timing)
+        warm = MessageStream(start_pass=PASS_WARMUP)
+        for m in warm.take(3):
+            assistant.reply(m.text, company=m.company)
+            baseline.search(m.text, m.company)
+        messages = MessageStream(start_pass=PASS_INPROC).take(plan.inproc_messages)
+        _log(f"in-process: {len(messages)} messages, ours and baseline interleaved")
+        inproc = inproc_latency(assistant, timing, messages, lambda m: m.company, baseline)
+        inproc.update(retrieval_latency(assistant, MessageStream(start_pass=PASS_SCALE - 1).take(plan.inproc_messages), lambda m: m.company))
+        res["inproc"] = inproc
+        res["ratios"]["inproc_p50"] = ratio(inproc["ours"]["p50_ms"], inproc["baseline"]["p50_ms"])
+        res["ratios"]["inproc_p95"] = ratio(inproc["ours"]["p95_ms"], inproc["baseline"]["p95_ms"])
+        res["ratios"]["search_only_p50"] = ratio(inproc["search"]["p50_ms"], inproc["baseline"]["p50_ms"])
+        del assistant
+        res["sections_s"]["inproc"] = round(time.perf_counter() - t0, 1)
+
+        if not plan.skip_http:
+            t0 = time.perf_counter()
+            _log("start-up breakdown in a fresh interpreter")
+            res["startup_breakdown"] = startup_breakdown(CORPUS, index_dir, tmp / "probe.db")
+            _log("serving: cold start and load")
+            res["http"] = http_section(plan, tmp, index_dir, MessageStream(start_pass=PASS_HTTP), MessageStream(start_pass=PASS_WARMUP + 1))
+            res["sections_s"]["http"] = round(time.perf_counter() - t0, 1)
+
+        del baseline
+        gc.collect()
+        res["scales"] = []
+        for k, companies in enumerate(plan.scales):
+            t0 = time.perf_counter()
+            res["scales"].append(scale_section(plan, companies, tmp, embedder, PASS_SCALE + 3 * k))
+            res["sections_s"][f"scale_{companies}"] = round(time.perf_counter() - t0, 1)
+    res["meta"]["wall_seconds"] = round(time.perf_counter() - started, 1)
+    res["meta"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    res["targets"] = targets(res)
+    return res
+
+
+def _scales(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--scales takes comma-separated integers, not {text!r}") from exc
+    if not values or any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError("--scales needs positive company counts")
+    return values
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    p = argparse.ArgumentParser(prog="python -m evals.bench", description=__doc__.split("\n\n")[0] if __doc__ else None)
+    p.add_argument("--out", type=Path, required=True, help="folder for bench.json and bench.png")
+    p.add_argument("--quick", action="store_true", help="about two minutes: 10 companies only, fewer requests")
+    p.add_argument("--scales", type=_scales, help="company counts, e.g. 10,100,1000 (default: that; --quick: 10)")
+    p.add_argument("--skip-http", action="store_true", help="no server subprocess (no cold start, HTTP or RSS numbers)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point."""
+    args = build_parser().parse_args(argv)
+    for key, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),
+                       ("TRANSFORMERS_VERBOSITY", "error"), ("TOKENIZERS_PARALLELISM", "false")):
+        os.environ.setdefault(key, value)
+    plan = make_plan(args)
+    args.out.mkdir(parents=True, exist_ok=True)
+    res = run(plan, args.out)
+    table = render_table(res)
+    print(table)
+    (args.out / "bench.json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (args.out / "bench.txt").write_text(table + "\n", encoding="utf-8")
+    plot(res, args.out / "bench.png")
+    _log(f"wrote {args.out / 'bench.json'} and {args.out / 'bench.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,214 @@
+"""The served side of the benchmark: spawn `privacy-assistant serve`, time its cold start,
+load it over HTTP on 127.0.0.1 and read its peak RSS."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from evals.bench_lib import summarize
+from evals.bench_messages import Message
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def proc_status_kib(pid: int, field_name: str) -> int | None:
+    """A `VmXxx:` field of /proc/PID/status in KiB (None if the process is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def serve_command() -> list[str]:
+    """The console script next to this interpreter (the venv's), else `python -m assistant.cli`."""
+    script = Path(sys.executable).parent / "privacy-assistant"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "assistant.cli"]
+
+
+@dataclass
+class Server:
+    """A `serve --no-build` subprocess and what its start-up took."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+    listening_seconds: float | None = None
+    ready_seconds: float | None = None
+    ready_body: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        """http://127.0.0.1:PORT"""
+        return f"http://{HOST}:{self.port}"
+
+    def peak_rss_mib(self) -> float | None:
+        """VmHWM (peak resident set) of the serving process, MiB."""
+        kib = proc_status_kib(self.proc.pid, "VmHWM")
+        return None if kib is None else round(kib / 1024, 1)
+
+    def rss_mib(self) -> float | None:
+        """VmRSS (current resident set) of the serving process, MiB."""
+        kib = proc_status_kib(self.proc.pid, "VmRSS")
+        return None if kib is None else round(kib / 1024, 1)
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The end of the server's output."""
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """SIGTERM our child (by its pid), then SIGKILL if it lingers."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+
+def start_server(corpus_dir: Path, index_dir: Path, db_path: Path, log_path: Path, timeout: float = 180.0) -> Server:
+    """Spawn the server on a free port and wait until GET /readyz is 200.
+
+    `listening_seconds` is the time to the first HTTP answer (imports, migrations, uvicorn);
+    `ready_seconds` the time to readiness (the model and index loaded)."""
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        {
+            "PA_CORPUS_DIR": str(corpus_dir),
+            "PA_INDEX_DIR": str(index_dir),
+            "PA_DATABASE_URL": f"sqlite:///{db_path}",
+            "PA_RATE_LIMIT_PER_MINUTE": "0",
+            "PA_HOST": HOST,
+            "PA_PORT": str(port),
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+        }
+    )
+    log = log_path.open("wb")
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [*serve_command(), "serve", "--no-build", "--host", HOST, "--port", str(port)],
+        cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+    )
+    log.close()
+    server = Server(proc, port, log_path)
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=5.0, trust_env=False) as client:
+            while True:
+                elapsed = time.perf_counter() - started
+                if proc.poll() is not None:
+                    raise RuntimeError(f"server exited with {proc.returncode}:\n{server.log_tail()}")
+                if elapsed > timeout:
+                    raise RuntimeError(f"server not ready after {timeout:.0f}s:\n{server.log_tail()}")
+                try:
+                    r = client.get("/readyz")
+                except httpx.TransportError:
+                    time.sleep(0.02)
+                    continue
+                now = time.perf_counter() - started
+                if server.listening_seconds is None:
+                    server.listening_seconds = round(now, 3)
+                if r.status_code == 200:
+                    server.ready_seconds = round(now, 3)
+                    server.ready_body = r.json()
+                    return server
+                if r.json().get("status") == "error":
+                    raise RuntimeError(f"server could not load: {r.text}\n{server.log_tail()}")
+                time.sleep(0.02)
+    except BaseException:
+        server.stop()
+        raise
+
+
+def chat_body(message: Message, company: str | None = None) -> dict[str, Any]:
+    """The POST /v1/chat body for a message (fresh session: no session_id)."""
+    return {"message": message.text, "company": company or message.company, "session_id": None}
+
+
+def run_load(
+    base_url: str,
+    bodies: Sequence[dict[str, Any]],
+    concurrency: int,
+    max_seconds: float,
+    timeout: float = 60.0,
+) -> dict[str, Any]:
+    """POST every body to /v1/chat from `concurrency` threads (one shared keep-alive client)
+    until all are sent or `max_seconds` have passed; latency, throughput and errors."""
+    lock = threading.Lock()
+    todo = iter(bodies)
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+    routes: dict[str, int] = {}
+    errors: list[str] = []
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    with httpx.Client(base_url=base_url, timeout=timeout, limits=limits, trust_env=False) as client:
+        started = time.perf_counter()
+        deadline = started + max_seconds
+
+        def worker() -> None:
+            while True:
+                with lock:
+                    body = next(todo, None)
+                if body is None or time.perf_counter() > deadline:
+                    return
+                t0 = time.perf_counter()
+                try:
+                    r = client.post("/v1/chat", json=body)
+                    status = str(r.status_code)
+                    route = r.json().get("route", "?") if r.status_code == 200 else None
+                except (httpx.HTTPError, ValueError) as exc:
+                    status, route = type(exc).__name__, None
+                elapsed = time.perf_counter() - t0
+                with lock:
+                    latencies.append(elapsed)
+                    statuses[status] = statuses.get(status, 0) + 1
+                    if route is not None:
+                        routes[route] = routes.get(route, 0) + 1
+                    elif len(errors) < 5:
+                        errors.append(status)
+
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            for f in [pool.submit(worker) for _ in range(concurrency)]:
+                f.result()
+        wall = time.perf_counter() - started
+    done = len(latencies)
+    ok = statuses.get("200", 0)
+    return {
+        "concurrency": concurrency,
+        "requests": done,
+        "planned": len(bodies),
+        "wall_seconds": round(wall, 3),
+        "rps": round(done / wall, 2) if wall > 0 else None,
+        "errors": done - ok,
+        "statuses": statuses,
+        "routes": routes,
+        "error_samples": errors,
+        "latency": summarize(latencies),
+    }

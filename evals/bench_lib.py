@@ -1,0 +1,227 @@
+"""Pure helpers of the benchmark: statistics, the synthetic corpus, wrapping embedders.
+
+Nothing here loads a model or times anything by itself, so it is unit-tested quickly
+(tests/test_bench.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+import threading
+import time
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.embeddings import Embedder, Vectors
+
+METADATA_FILE = "companies.toml"
+
+
+# -- statistics ------------------------------------------------------------------------------
+def percentile(values: Sequence[float], p: float) -> float:
+    """The p-th percentile (0-100) by linear interpolation between closest ranks (numpy's
+    default); NaN for no values."""
+    if not 0 <= p <= 100:
+        raise ValueError(f"percentile {p} is outside 0..100")
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * p / 100
+    lo = math.floor(rank)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (rank - lo)
+
+
+def summarize(seconds: Sequence[float]) -> dict[str, Any]:
+    """Count, mean and p50/p95/p99/max of durations, in milliseconds (None when empty)."""
+    if not seconds:
+        return {"n": 0, "mean_ms": None, "p50_ms": None, "p95_ms": None, "p99_ms": None, "max_ms": None}
+    ms = [s * 1000 for s in seconds]
+    return {
+        "n": len(ms),
+        "mean_ms": round(sum(ms) / len(ms), 3),
+        "p50_ms": round(percentile(ms, 50), 3),
+        "p95_ms": round(percentile(ms, 95), 3),
+        "p99_ms": round(percentile(ms, 99), 3),
+        "max_ms": round(max(ms), 3),
+    }
+
+
+def ratio(ours: float | None, theirs: float | None) -> float | None:
+    """ours / theirs, or None when either is missing or theirs is zero."""
+    if ours is None or theirs is None or theirs == 0 or math.isnan(ours) or math.isnan(theirs):
+        return None
+    return round(ours / theirs, 3)
+
+
+# -- synthetic corpus ------------------------------------------------------------------------
+def synthetic_id(replica: int, company_id: str) -> str:
+    """The id of replica `replica` of a company, e.g. c0042-upward."""
+    return f"c{replica:04d}-{company_id}"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        # JSON string escapes (\" \\ \n \t \uXXXX for control characters) are valid TOML.
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _copy_name(new_id: str, old_id: str, file_name: str) -> str:
+    path = Path(file_name)
+    # Keep the "file stem == company id" convention, so doc ids look like the originals'.
+    return f"{new_id}{path.suffix}" if path.stem == old_id else f"{new_id}--{path.name}"
+
+
+def generate_synthetic_corpus(source_dir: Path, target_dir: Path, replicas: int) -> list[str]:
+    """Write `replicas` copies of every company in `source_dir` into `target_dir`: byte-identical
+    policy files under new ids (c0000-<id> ...), names and aliases suffixed with the replica
+    number so that every tenant stays distinguishable, and a generated companies.toml.
+    Returns the new company ids (replicas x companies of them)."""
+    if replicas < 1:
+        raise ValueError("replicas must be at least 1")
+    entries = tomllib.loads((source_dir / METADATA_FILE).read_text(encoding="utf-8")).get("company", [])
+    target_dir.mkdir(parents=True, exist_ok=True)
+    lines = [f"# Synthetic corpus: {replicas} replica(s) of the {len(entries)} companies in {source_dir}.", ""]
+    ids: list[str] = []
+    for r in range(replicas):
+        for entry in entries:
+            old_id = str(entry["id"])
+            new_id = synthetic_id(r, old_id)
+            tag = f"{r:04d}"
+            files = list(entry.get("files") or [f"{old_id}.txt"])
+            copies = []
+            for name in files:
+                copy = _copy_name(new_id, old_id, name)
+                shutil.copyfile(source_dir / name, target_dir / copy)
+                copies.append(copy)
+            new = dict(entry)
+            new["id"] = new_id
+            new["name"] = f"{entry['name']} {tag}"
+            new["short_name"] = f"{entry.get('short_name') or entry['name']} {tag}"
+            new["aliases"] = [f"{a} {tag}" for a in entry.get("aliases", [])]
+            new["files"] = copies
+            lines.append("[[company]]")
+            lines.extend(f"{key} = {_toml_value(value)}" for key, value in new.items())
+            lines.append("")
+            ids.append(new_id)
+    (target_dir / METADATA_FILE).write_text("\n".join(lines), encoding="utf-8")
+    return ids
+
+
+# -- embedders -------------------------------------------------------------------------------
+_PASS_THROUGH = ("count_tokens", "max_tokens")
+
+
+def _pass_through(wrapper: object, inner: object) -> None:
+    # build_index asks getattr(embedder, "count_tokens", None): only copy what exists.
+    for attr in _PASS_THROUGH:
+        if hasattr(inner, attr):
+            setattr(wrapper, attr, getattr(inner, attr))
+
+
+class CachingEmbedder:
+    """Reuses the vector of any text already embedded (keyed by sha256 of its UTF-8 bytes):
+    replicated policies then cost one embedding per distinct clause."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self._inner = inner
+        self.name = inner.name
+        self.dimensions = inner.dimensions
+        _pass_through(self, inner)
+        self._cache: dict[bytes, np.ndarray] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Vectors for `texts`; only texts never seen before reach the wrapped embedder."""
+        keys = [hashlib.sha256(t.encode("utf-8")).digest() for t in texts]
+        with self._lock:
+            todo: dict[bytes, str] = {}
+            for key, text in zip(keys, texts, strict=True):
+                if key not in self._cache and key not in todo:
+                    todo[key] = text
+            self.misses += len(todo)
+            self.hits += len(keys) - len(todo)
+        if todo:
+            vectors = self._inner.embed(list(todo.values()))
+            with self._lock:
+                for key, vec in zip(todo, vectors, strict=True):
+                    self._cache[key] = np.array(vec, dtype=np.float32, copy=True)
+        if not keys:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        return np.vstack([self._cache[k] for k in keys]).astype(np.float32, copy=False)
+
+
+class TimingEmbedder:
+    """Counts embedding calls, texts and seconds (and tokenizer seconds) of the wrapped one."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self._inner = inner
+        self.name = inner.name
+        self.dimensions = inner.dimensions
+        if hasattr(inner, "max_tokens"):
+            self.max_tokens = inner.max_tokens
+        if hasattr(inner, "count_tokens"):
+            self.count_tokens = self._count_tokens
+        self.calls: list[tuple[int, float]] = []  # (texts, seconds) per embed call
+        self.token_seconds = 0.0
+        self.token_calls = 0
+        self._lock = threading.Lock()
+
+    def _count_tokens(self, text: str) -> int:
+        started = time.perf_counter()
+        n = int(self._inner.count_tokens(text))  # type: ignore[attr-defined]
+        self.token_seconds += time.perf_counter() - started
+        self.token_calls += 1
+        return n
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Embed through the wrapped embedder, recording the call."""
+        started = time.perf_counter()
+        out = self._inner.embed(texts)
+        with self._lock:
+            self.calls.append((len(texts), time.perf_counter() - started))
+        return out
+
+    @property
+    def seconds(self) -> float:
+        """Total seconds spent inside embed()."""
+        return sum(s for _, s in self.calls)
+
+    @property
+    def texts(self) -> int:
+        """Total texts embedded."""
+        return sum(n for n, _ in self.calls)
+
+    def reset(self) -> None:
+        """Forget what was recorded."""
+        self.calls.clear()
+        self.token_seconds = 0.0
+        self.token_calls = 0
+
+
+# -- targets ---------------------------------------------------------------------------------
+def verdict(value: float | None, limit: float, op: str) -> str:
+    """PASS/FAIL of `value op limit` (op one of <, <=, >=, >); n/a when not measured."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    ok = {"<": value < limit, "<=": value <= limit, ">=": value >= limit, ">": value > limit}[op]
+    return "PASS" if ok else "FAIL"
