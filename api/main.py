@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
-from api.routers import chat, companies, desk, health, requests, search
+from api.routers import chat, companies, desk, health, pages, requests, search, staff, stream
 from assistant.service import Assistant
 from assistant.settings import Settings
 
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.state.assistant = assistant
     app.state.load_error = None
     install_error_handlers(app)
-    for module in (health, chat, companies, requests, desk, search):
+    for module in (health, chat, companies, requests, desk, search, stream, staff, pages):
         app.include_router(module.router)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

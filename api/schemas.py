@@ -169,3 +169,11 @@ class SearchResults(BaseModel):
 
     query: str
     hits: list[SearchHit]
+
+
+class StaffMe(BaseModel):
+    """The signed-in staff key: its actor label and the companies it may see."""
+
+    actor: str
+    companies: list[str]
+    all_companies: bool

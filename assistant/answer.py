@@ -108,7 +108,8 @@ class AnswerPolicy:
     floor_dense: float = 0.25  # no passage below this is ever quoted
 
 
-def _possessive(name: str) -> str:
+def possessive(name: str) -> str:
+    """UPWARD's, Win Techno's, GMO AI & Robotics'."""
     return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
@@ -185,7 +186,7 @@ class AnswerComposer:
         cites = self.citations(company.id, chosen)
         topic = describe_topic(query)
         about = f" about {topic}" if topic else ""
-        lines = [f"{_possessive(company.short_name)} privacy policy says this{about}:"]
+        lines = [f"{possessive(company.short_name)} privacy policy says this{about}:"]
         for c in cites:
             lines.append(f"[{c.id}] \u201c{c.text.strip()}\u201d ({_section_label(c.section)})")
         if _may_conflict(query, cites):
@@ -200,7 +201,7 @@ class AnswerComposer:
         topic = describe_topic(query)
         what = f"anything about {topic} that answers this" if topic else "anything that answers this question"
         return (
-            f"{_possessive(company.short_name)} privacy policy does not say {what}, so I can't tell you. "
+            f"{possessive(company.short_name)} privacy policy does not say {what}, so I can't tell you. "
             f"You can ask the {company.desk_contact()}."
         )
 

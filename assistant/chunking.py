@@ -77,6 +77,8 @@ def _parse_line(text: str, line_start: int, line: str) -> _Line | None:
             break
     content_start = pos
     end = len(line.rstrip())
+    if end <= content_start:
+        return None  # a bare list number with nothing after it
     return _Line(
         start=line_start + content_start,
         end=line_start + end,
@@ -184,8 +186,9 @@ class _Outline:
                 if not any(h.kind == "decimal" for h in self.stack):
                     break
                 self.stack.pop()
-        elif line.kind in ("paren", "halfparen", "letter", "roman"):
-            self._pop_siblings(line.kind)
+        elif line.kind in ("paren", "halfparen", "letter", "roman") and self.stack and self.stack[-1].kind == line.kind:
+            # "(2)" after the heading "(1) Title" is its sibling; under "B. ..." it is an item of B.
+            self.stack.pop()
 
     def _pop_siblings(self, kind: str) -> None:
         for i in range(len(self.stack) - 1, -1, -1):
@@ -241,7 +244,10 @@ def _split_long(text: str, start: int, end: int, limit: int, measure: Measure) -
         cut = text.rfind(" ", s, lo + 1)
         if cut <= s:
             cut = lo
-        pieces.append((s, cut))
+        piece_end = cut
+        while piece_end > s and text[piece_end - 1].isspace():  # runs of spaces or tabs
+            piece_end -= 1
+        pieces.append((s, piece_end if piece_end > s else cut))
         s = cut
         while s < end and text[s].isspace():
             s += 1
@@ -254,8 +260,19 @@ def chunk_id(doc_id: str, start: int, end: int, text: str) -> str:
     return f"{doc_id}:{start}-{end}:{digest[:10]}"
 
 
-def split_into_blocks(text: str) -> list[tuple[str, str, int, int]]:
-    """Return (section path, item label, start, end) for every clause line of the text."""
+@dataclass(frozen=True)
+class Block:
+    """One clause line: its section path, item label, offsets and the line leading its list."""
+
+    section: str
+    label: str
+    start: int
+    end: int
+    lead: tuple[int, int] | None = None
+
+
+def split_into_blocks(text: str) -> list[Block]:
+    """Every clause line of the text with its heading path (headings themselves excluded)."""
     lines: list[_Line] = []
     offset = 0
     for raw in text.splitlines(keepends=True):
@@ -264,7 +281,9 @@ def split_into_blocks(text: str) -> list[tuple[str, str, int, int]]:
             lines.append(parsed)
         offset += len(raw)
     outline = _Outline()
-    blocks: list[tuple[str, str, int, int]] = []
+    blocks: list[Block] = []
+    # The latest line of each marker kind in the current section, to find an item's lead.
+    recent: list[tuple[str, str, int, int]] = []
     for i, line in enumerate(lines):
         following = lines[i + 1] if i + 1 < len(lines) else None
         if _looks_like_heading(line, following) and (
@@ -276,11 +295,18 @@ def split_into_blocks(text: str) -> list[tuple[str, str, int, int]]:
             deeper = following is not None and _opens_section(line, following, outline)
             if next_is_heading and not deeper:
                 # A heading with no body of its own (a contact point's name, say) is content.
-                blocks.append((" > ".join(outline.path()), "", line.start, line.end))
+                blocks.append(Block(" > ".join(outline.path()), "", line.start, line.end))
             outline.push_heading(line)
+            recent = []
             continue
         outline.enter_item(line)
-        blocks.append((" > ".join(outline.path()), line.label, line.start, line.end))
+        section = " > ".join(outline.path())
+        lead = None
+        if line.kind:
+            # An item's lead: the nearest earlier line of this section with another marker kind.
+            lead = next(((s, e) for sec, kind, s, e in reversed(recent) if sec == section and kind != line.kind), None)
+        blocks.append(Block(section, line.label, line.start, line.end, lead))
+        recent.append((section, line.kind, line.start, line.end))
     return blocks
 
 
@@ -314,11 +340,13 @@ def split_into_clauses(
             )
         group = []
 
-    for section, label, start, end in split_into_blocks(text):
+    for block in split_into_blocks(text):
+        section, label, start, end = block.section, block.label, block.start, block.end
+        lead_start, lead_end = block.lead or (-1, -1)
         span_section = f"{section} > {label}" if section and label else (section or label)
         budget = max(40, max_len - measure(section))
         spans = [
-            Span(s, e, span_section)
+            Span(s, e, span_section, lead_start, lead_end)
             for ss, se in _sentences(text, start, end)
             for s, e in _split_long(text, ss, se, budget, measure)
         ]

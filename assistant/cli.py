@@ -168,7 +168,13 @@ def cmd_desk_set_status(args: argparse.Namespace) -> int:
 def cmd_intent_report(args: argparse.Namespace) -> int:
     """Precision/recall of intent detection on the held-out labelled examples."""
     from assistant.factory import build_embedder
-    from assistant.intent import EmbeddingIntentClassifier, evaluate_intents, is_held_out, load_examples, train_intent_weights
+    from assistant.intent import (
+        EmbeddingIntentClassifier,
+        evaluate_intents,
+        is_held_out,
+        load_examples,
+        train_intent_weights,
+    )
 
     embedder = build_embedder(_settings())
     examples = load_examples()

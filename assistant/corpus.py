@@ -140,8 +140,10 @@ def _read_pdf(path: Path) -> tuple[str, tuple[PageSpan, ...]]:
             offset += len(page_text)
     except CorpusError:
         raise
-    except (PdfReadError, OSError, ValueError, KeyError, TypeError) as exc:
+    except PdfReadError as exc:
         raise CorpusError(str(path), f"unreadable PDF: {exc}") from exc
+    except Exception as exc:
+        raise CorpusError(str(path), f"unreadable PDF ({type(exc).__name__}: {exc})") from exc
     text = "".join(parts)
     if not text.strip():
         raise CorpusError(str(path), "PDF has no extractable text (image-only? run OCR first)")

@@ -72,6 +72,10 @@ class Span:
     start: int
     end: int
     section: str
+    # For a list item: where the line that introduces its list lies ("...as follows:",
+    # "B. Personal information about candidates..."); -1 when there is none.
+    lead_start: int = -1
+    lead_end: int = -1
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ class SentenceTransformerEmbedder:
         self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
         self.name = "all-MiniLM-L6-v2" if model_path is None else os.path.basename(path.rstrip("/"))
         self.dimensions = int(self._model.get_embedding_dimension() or 384)
-        self.max_tokens = int(self._model.max_seq_length)
+        self.max_tokens = int(self._model.max_seq_length or 256)
         self._batch_size = batch_size
 
     def count_tokens(self, text: str) -> int:

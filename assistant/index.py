@@ -29,7 +29,7 @@ from assistant.lexical import Bm25Index
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # bump when chunking or the file layout changes: old builds go stale
+FORMAT_VERSION = 4  # bump when chunking or the file layout changes: old builds go stale
 POINTER = "CURRENT"
 KEEP_BUILDS = 2
 
@@ -67,10 +67,12 @@ class LoadedIndex:
 
 
 def span_embed_text(chunk: Chunk, span: Span, text: str) -> str:
-    """The text embedded for one sentence: its nearest heading, then the sentence."""
-    heading = chunk.section.rsplit(" > ", 1)[-1] if chunk.section else ""
-    sentence = text[span.start : span.end]
-    return f"{heading}: {sentence}" if heading else sentence
+    """The text embedded for one sentence: its nearest heading and list lead, then the sentence."""
+    parts = [chunk.section.rsplit(" > ", 1)[-1]] if chunk.section else []
+    if span.lead_start >= 0:
+        parts.append(text[span.lead_start : span.lead_end][:200])
+    parts.append(text[span.start : span.end])
+    return ": ".join(parts)
 
 
 def _company_ranges(companies: Sequence[str]) -> dict[str, tuple[int, int]]:
@@ -216,7 +218,10 @@ def current_build_dir(index_dir: Path) -> Path:
     pointer = index_dir / POINTER
     if not pointer.is_file():
         raise IndexNotBuiltError(f"no index in {index_dir}: run `privacy-assistant index build`")
-    build = index_dir / "builds" / pointer.read_text(encoding="utf-8").strip()
+    try:
+        build = index_dir / "builds" / pointer.read_text(encoding="utf-8").strip()
+    except (UnicodeDecodeError, OSError) as exc:
+        raise IndexNotBuiltError(f"{pointer} is unreadable ({exc}): run `privacy-assistant index build`") from exc
     if not (build / "manifest.json").is_file():
         raise IndexNotBuiltError(f"index build {build.name} is incomplete: run `privacy-assistant index build`")
     return build
@@ -263,7 +268,12 @@ def load_index(index_dir: Path) -> LoadedIndex:
         span_dense = faiss.read_index(str(build / "spans.faiss"))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexNotBuiltError(f"index build {build.name} is corrupt ({exc}): run `privacy-assistant index build`") from exc
-    if dense.ntotal != len(chunks) or span_dense.ntotal != len(span_rows) or len(bm25.doc_lengths) != len(chunks):
+    if (
+        dense.ntotal != len(chunks)
+        or span_dense.ntotal != len(span_rows)
+        or len(bm25.doc_lengths) != len(chunks)
+        or any(c.doc_id not in documents for c in chunks)
+    ):
         raise IndexNotBuiltError(f"index build {build.name} is inconsistent: run `privacy-assistant index build`")
     return LoadedIndex(
         manifest=manifest,
@@ -293,7 +303,7 @@ def _chunk_to_json(c: Chunk) -> dict[str, Any]:
         "start": c.start,
         "end": c.end,
         "text": c.text,
-        "spans": [[s.start, s.end, s.section] for s in c.spans],
+        "spans": [[s.start, s.end, s.section, s.lead_start, s.lead_end] for s in c.spans],
     }
 
 
@@ -306,7 +316,7 @@ def _chunk_from_json(d: dict[str, Any]) -> Chunk:
         start=int(d["start"]),
         end=int(d["end"]),
         text=d["text"],
-        spans=tuple(Span(int(s), int(e), str(sec)) for s, e, sec in d["spans"]),
+        spans=tuple(Span(int(s), int(e), str(sec), int(ls), int(le)) for s, e, sec, ls, le in d["spans"]),
     )
 
 

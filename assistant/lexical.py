@@ -14,11 +14,7 @@ from dataclasses import dataclass
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[\u3040-\u30ff\u4e00-\u9fff]")
 STOPWORDS = frozenset(
-    """a an the and or of to in on for by with from at as is are was were be been being it its
-    this that these those i me my mine we our ours you your yours he she they them their his her
-    do does did can could would should will shall may might must have has had not no if then
-    than so such any all each which who whom what when where why how about into over under
-    also there here up out per via etc i.e e.g company's""".split()
+    ["a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "by", "with", "from", "at", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "i", "me", "my", "mine", "we", "our", "ours", "you", "your", "yours", "he", "she", "they", "them", "their", "his", "her", "do", "does", "did", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "have", "has", "had", "not", "no", "if", "then", "than", "so", "such", "any", "all", "each", "which", "who", "whom", "what", "when", "where", "why", "how", "about", "into", "over", "under", "also", "there", "here", "up", "out", "per", "via", "etc", "i.e", "e.g", "company's"]
 )
 
 # Words a customer uses for what a policy says in other words. Each group maps to its first

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.domain import Company, Evidence
-from assistant.retrieval import Retriever
+from assistant.retrieval import Retriever, is_lead_in
 
 _TYPE_WORDS = {
     "purpose_notification": ("notification of the purpose of use", r"notif|purpose"),
@@ -29,35 +29,73 @@ class Aspect:
 
     name: str  # how the reply names it when the policy is silent
     query: str
-    must_match: str  # the quoted passage must contain one of these words
+    must_match: str  # a quoted passage must match this: it states the point, not just the topic
+    max_passages: int = 1
     only_for_proxy: bool = False
 
 
 ASPECTS: tuple[Aspect, ...] = (
-    Aspect("how and where to send the request", "how to submit the request: send by mail, e-mail, form, contact address", r"mail|post|send|submit|contact|url|https?://|form|address|telephone|e-mail|email"),
-    Aspect("which identity documents are needed", "documents to confirm identity: driver's license, passport, proof of identity", r"identity|identification|licen[cs]e|passport|proof"),
-    Aspect("what a proxy must submit", "request by a proxy or representative: letter of attorney, documents proving authority", r"proxy|representative|attorney|representation", only_for_proxy=True),
-    Aspect("any fee", "fee charged for the request, yen, costs, how to pay", r"\bfees?\b|charge|yen|cost"),
-    Aspect("how quickly it will respond", "respond to the request promptly, without delay, response time", r"prompt|without delay|days|respond|response"),
+    Aspect(
+        "how and where to send the request",
+        "how to submit the request: fill out the form and send it by mail or e-mail to the contact address",
+        r"\bplease (send|contact|fill|submit|write|mail|present|apply)\b|\b(send|sent|submit\w*)( it| them| the \w+)? (by (mail|post|e-?mail)|using|via)\b"
+        r"|\bby (mail|post|telephone)\b|\bcontact us\b|\bforms? (designated|specified|prescribed)|\bapplication form\b"
+        r"|\bthrough the inquiry\b|[\w.+-]+@[\w-]+\.\w|https?://",
+        max_passages=4,
+    ),
+    Aspect(
+        "which identity documents are needed",
+        "documents to confirm your identity: driver's license, passport, health insurance card",
+        r"\bidentity\b|driver|passport|insurance card|personal number card|residen(ce|t) card",
+        max_passages=2,
+    ),
+    Aspect(
+        "what a proxy must submit",
+        "request by a proxy or representative: letter of attorney, documents proving the authority of representation",
+        r"\bproxy\b|\battorney\b|\brepresentation\b|\blegal representative\b",
+        max_passages=2,
+        only_for_proxy=True,
+    ),
+    Aspect(
+        "any fee",
+        "fee charged for the request, yen, costs, how to pay",
+        # A fee for the request itself, not the price of a service.
+        r"(\bfees?\b|\bcharg\w*|\byen\b|\bcosts?\b).*\b(request\w*|disclos\w*|procedures?|notif\w*)\b"
+        r"|\b(request\w*|disclos\w*|procedures?|notif\w*)\b.*(\bfees?\b|\bcharg\w*|\byen\b|\bcosts?\b)",
+        max_passages=2,
+    ),
+    Aspect(
+        "how quickly it will respond",
+        "respond to the request promptly, without delay, within days",
+        r"without delay|\bprompt(ly)?\b|\bimmediately\b|\bwithin \d+ (business )?(days|weeks)\b|\b\d+ (business )?days\b",
+    ),
 )
 
 
 @dataclass(frozen=True)
 class ProcedurePoint:
-    """One aspect and the passage that states it (None when the policy is silent)."""
+    """One aspect and the passages that state it (empty when the policy is silent)."""
 
     aspect: Aspect
-    evidence: Evidence | None
+    evidence: tuple[Evidence, ...] = ()
     applies: bool = True
 
 
-def _applies(evidence: Evidence, request_types: Sequence[str]) -> bool:
-    """Whether the clause holding this passage speaks of this kind of request."""
-    clause = evidence.chunk.text
-    named = [t for t, (_, words) in _TYPE_WORDS.items() if re.search(words, clause, re.I)]
-    if not named or _GENERIC_REQUEST.search(clause):
-        return True
-    return any(re.search(_TYPE_WORDS[t][1], clause, re.I) for t in request_types if t in _TYPE_WORDS)
+def _text(ev: Evidence) -> str:
+    offset = ev.chunk.start
+    return ev.chunk.text[ev.span.start - offset : ev.span.end - offset]
+
+
+def _applies(passages: Sequence[Evidence], request_types: Sequence[str]) -> bool:
+    """Whether a fee passage speaks of this kind of request (or of requests in general)."""
+    for ev in passages:
+        text = _text(ev)
+        named = [t for t, (_, words) in _TYPE_WORDS.items() if re.search(words, text, re.I)]
+        if not named or _GENERIC_REQUEST.search(text):
+            return True
+        if any(re.search(_TYPE_WORDS[t][1], text, re.I) for t in request_types if t in _TYPE_WORDS):
+            return True
+    return False
 
 
 def find_procedure(
@@ -67,26 +105,20 @@ def find_procedure(
     proxy: bool,
     floor_dense: float = 0.2,
 ) -> list[ProcedurePoint]:
-    """For each aspect, the best passage of the company's policy that states it."""
+    """For each aspect, the passages of the company's policy that state it."""
     kinds = ", ".join(_TYPE_WORDS.get(t, (t, ""))[0] for t in request_types)
     points: list[ProcedurePoint] = []
     for aspect in ASPECTS:
         if aspect.only_for_proxy and not proxy:
             continue
         query = f"{kinds}: {aspect.query}"
-        evidence = retriever.select_evidence(query, company.id, retriever.retrieve(query, company.id, k=8))
-        found = next(
-            (ev for ev in evidence[:12] if ev.dense >= floor_dense and re.search(aspect.must_match, _span_text(ev), re.I)),
-            None,
-        )
-        if found is None:
-            points.append(ProcedurePoint(aspect, None))
-        else:
-            applies = _applies(found, request_types) if aspect.name == "any fee" else True
-            points.append(ProcedurePoint(aspect, found, applies))
+        ranking = retriever.retrieve(query, company.id, k=10)
+        evidence = retriever.select_evidence(query, company.id, ranking, max_chunks=len(ranking))
+        found = tuple(
+            ev
+            for ev in evidence
+            if ev.dense >= floor_dense and not is_lead_in(_text(ev)) and re.search(aspect.must_match, _text(ev), re.I)
+        )[: aspect.max_passages]
+        applies = _applies(found, request_types) if aspect.name == "any fee" and found else True
+        points.append(ProcedurePoint(aspect, found, applies))
     return points
-
-
-def _span_text(ev: Evidence) -> str:
-    offset = ev.chunk.start
-    return ev.chunk.text[ev.span.start - offset : ev.span.end - offset]

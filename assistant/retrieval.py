@@ -3,6 +3,7 @@ then selection of the sentences inside the top clauses that answer the question.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -35,16 +36,17 @@ class RetrievalConfig:
 
     candidates: int = 30  # per ranker, before fusion
     rrf_k: int = 20
-    evidence_chunks: int = 4  # clauses whose sentences compete to be cited
+    evidence_chunks: int = 6  # clauses whose sentences compete to be cited
     dense_weight: float = 0.6
     lexical_weight: float = 0.25
     rank_weight: float = 0.15
+    lead_in_penalty: float = 0.15  # "...as follows:" and titles say nothing on their own
 
 
 def _range_params(lo: int, hi: int) -> object:
     import faiss
 
-    return faiss.SearchParameters(sel=faiss.IDSelectorRange(lo, hi))
+    return faiss.SearchParameters(sel=faiss.IDSelectorRange(lo, hi))  # type: ignore[call-arg]
 
 
 class HybridRetriever:
@@ -131,9 +133,20 @@ class HybridRetriever:
                 + cfg.lexical_weight * lexical
                 + cfg.rank_weight * top[rank].score / best_fused
             )
+            if is_lead_in(text):
+                score -= cfg.lead_in_penalty
             evidence.append(Evidence(chunk=chunk, span=span, score=score, dense=dense, lexical=lexical))
         evidence.sort(key=lambda e: -e.score)
         return evidence
+
+
+_LEAD_IN = re.compile(r"(:|as follows\.?|the following( cases)?\.?|following methods\.?)\s*$", re.IGNORECASE)
+
+
+def is_lead_in(text: str) -> bool:
+    """A line that only introduces what follows, or a bare title in capitals."""
+    stripped = text.strip()
+    return bool(_LEAD_IN.search(stripped)) or (stripped.isupper() and len(stripped) < 60)
 
 
 def span_text(index: LoadedIndex, chunk: Chunk, span: Span) -> str:

@@ -8,14 +8,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from assistant.answer import AnswerComposer, answer_type
+from assistant.answer import AnswerComposer, answer_type, possessive
 from assistant.companies import CompanyDirectory
 from assistant.desk import DeskQueue, NewTicket
 from assistant.domain import Citation, Company, Evidence, Reply, ScoredChunk, Ticket
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
 from assistant.index import LoadedIndex
 from assistant.intent import EmbeddingIntentClassifier, IntentResult
-from assistant.procedure import find_procedure
+from assistant.procedure import ProcedurePoint, find_procedure
 from assistant.redact import redact
 from assistant.retrieval import HybridRetriever
 from assistant.sessions import SessionState, SessionStore, TurnRecord
@@ -200,37 +200,37 @@ class Assistant:
         answer, cites = self._desk_answer(company, ticket, intent, points)
         return Reply(state.id, "desk", answer, tuple(cites), ticket=ticket, company=company.id, intent=intent.intent)
 
-    def _desk_answer(self, company: Company, ticket: Ticket, intent: IntentResult, points: list) -> tuple[str, list[Citation]]:
+    def _desk_answer(
+        self, company: Company, ticket: Ticket, intent: IntentResult, points: Sequence[ProcedurePoint]
+    ) -> tuple[str, list[Citation]]:
         kinds = ", ".join(t.replace("_", " ") for t in intent.request_types)
         who = " (made on someone else's behalf)" if intent.proxy else ""
+        desk = f"{possessive(company.short_name)} {company.desk_name or 'privacy desk'}"
         if ticket.duplicate:
-            lead = (
-                f"This request is already with {company.short_name}'s {company.desk_name or 'privacy desk'} as "
-                f"{ticket.id}; I have not opened a second one."
-            )
+            lead = f"This request is already with {desk} as {ticket.id}; I have not opened a second one."
         else:
             lead = (
-                f"I have passed your {kinds} request{who} to {company.short_name}'s "
-                f"{company.desk_name or 'privacy desk'} as {ticket.id}. I cannot carry it out myself; "
-                "the desk handles it and will contact you."
+                f"I have passed your {kinds} request{who} to {desk} as {ticket.id}. I cannot carry it out "
+                "myself: the desk handles it, and nothing has been changed yet."
             )
-        lines = [lead, f"What {company.short_name}'s privacy policy says this requires:"]
-        chosen = []
+        lines = [lead, f"What {possessive(company.short_name)} privacy policy says this requires:"]
+        chosen: list[Evidence] = []
         for point in points:
-            if point.evidence is not None and point.applies:
-                if not any(c.span == point.evidence.span and c.chunk.id == point.evidence.chunk.id for c in chosen):
-                    chosen.append(point.evidence)
+            if point.applies:
+                for ev in point.evidence:
+                    if not any(c.span == ev.span and c.chunk.id == ev.chunk.id for c in chosen):
+                        chosen.append(ev)
         cites = self.composer.citations(company.id, chosen)
         by_span = {(c.doc_id, c.start): c for c in cites}
         for point in points:
-            name = point.aspect.name
-            if point.evidence is None:
-                lines.append(f"- {name[0].upper() + name[1:]}: the policy does not state this.")
+            name = point.aspect.name[0].upper() + point.aspect.name[1:]
+            if not point.evidence:
+                lines.append(f"- {name}: the policy does not state this.")
             elif not point.applies:
-                lines.append(f"- {name[0].upper() + name[1:]}: the policy states a fee only for other kinds of request, not for this one.")
+                lines.append(f"- {name}: the policy states a fee only for other kinds of request, not for this one.")
             else:
-                c = by_span[(point.evidence.chunk.doc_id, point.evidence.span.start)]
-                lines.append(f"- {name[0].upper() + name[1:]}: [{c.id}] \u201c{c.text.strip()}\u201d")
+                quoted = [by_span[(ev.chunk.doc_id, ev.span.start)] for ev in point.evidence]
+                lines.append(f"- {name}: " + " ".join(f"[{c.id}] \u201c{c.text.strip()}\u201d" for c in quoted))
         lines.append(f"Contact: {company.desk_contact()}.")
         return "\n".join(lines), cites
 

@@ -31,7 +31,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from evals.bench_lib import CachingEmbedder, TimingEmbedder, generate_synthetic_corpus, ratio, summarize, synthetic_id, verdict
+from evals.bench_lib import (
+    CachingEmbedder,
+    TimingEmbedder,
+    generate_synthetic_corpus,
+    ratio,
+    summarize,
+    synthetic_id,
+    verdict,
+)
 from evals.bench_messages import MIX, Message, MessageStream
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +47,7 @@ CORPUS = ROOT / "corpus"
 CONCURRENCY = (1, 8, 32)
 
 # Message passes (see MessageStream): each part of the run draws its own, so no text repeats.
-PASS_INPROC, PASS_HTTP, PASS_WARMUP, PASS_SCALE = 0, 1, 30, 40
+PASS_INPROC, PASS_HTTP, PASS_WARMUP, PASS_SCALE, PASS_PROBE = 0, 1, 30, 40, 50
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,8 @@ def _r(x: float | None, digits: int = 3) -> float | None:
 def _settings(corpus_dir: Path, index_dir: Path, db_path: Path) -> Any:
     from assistant.settings import Settings
 
-    return Settings(corpus_dir=corpus_dir, index_dir=index_dir, database_url=f"sqlite:///{db_path}")
+    overrides: dict[str, Any] = {"corpus_dir": corpus_dir, "index_dir": index_dir, "database_url": f"sqlite:///{db_path}"}
+    return Settings(**overrides)  # PA_* variables still apply to everything else
 
 
 def _migrated(db_path: Path) -> None:
@@ -198,6 +207,27 @@ def retrieval_latency(assistant: Any, messages: Sequence[Message], company_of: C
     return {"search": summarize(search), "company_name_scan": summarize(names)}
 
 
+def embed_probe(embedder: Any, n: int = 10) -> dict[str, Any]:
+    """One-message embedding latency with torch's default thread count and with one thread
+    (the query embedding is most of a reply; on a busy machine torch's threads contend)."""
+    import torch
+
+    default = torch.get_num_threads()
+    out: dict[str, Any] = {}
+    try:
+        for threads in dict.fromkeys((default, 1)):
+            torch.set_num_threads(threads)
+            times = []
+            for m in MessageStream(start_pass=PASS_PROBE + threads).take(n):
+                t0 = time.perf_counter()
+                embedder.embed([m.text])
+                times.append(time.perf_counter() - t0)
+            out[f"torch_threads_{threads}"] = summarize(times)
+    finally:
+        torch.set_num_threads(default)
+    return out
+
+
 # -- cold start attribution ------------------------------------------------------------------
 _STARTUP_PROBE = r"""
 import json, sys, time
@@ -258,7 +288,9 @@ def http_section(plan: Plan, tmp: Path, index_dir: Path, stream: MessageStream, 
         for c in CONCURRENCY:
             bodies = [chat_body(m) for m in stream.take(plan.http_requests[c])]
             _log(f"HTTP: {len(bodies)} requests at concurrency {c}")
-            levels.append(run_load(server.base_url, bodies, c, plan.http_max_seconds))
+            level = run_load(server.base_url, bodies, c, plan.http_max_seconds)
+            level["loadavg_1min"] = round(os.getloadavg()[0], 2)
+            levels.append(level)
         out["levels"] = levels
         out["peak_rss_mib"] = server.peak_rss_mib()
     finally:
@@ -343,7 +375,7 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
     add("HTTP errors at concurrency 8", (levels.get(8) or {}).get("errors"), 0, "<=", "")
     add("cold start to /readyz 200", http.get("cold_start_s"), 5, "<", "s")
     add("index build, five policies", res["build"]["ours"]["seconds"], 10, "<", "s")
-    big = next((s for s in res.get("scales", []) if s["companies"] >= 1000), {})
+    big: dict[str, Any] = next((s for s in res.get("scales", []) if s["companies"] >= 1000), {})
     add("1,000 companies: reply p95", (big.get("inproc") or {}).get("ours", {}).get("p95_ms"), 50, "<", "ms")
     add("1,000 companies: serving peak RSS", big.get("peak_rss_mib"), 2048, "<", "MiB")
     return rows
@@ -382,6 +414,8 @@ def render_table(res: dict[str, Any]) -> str:
         row(f"  ours {kind} p50 / p95", f"{_fmt(s['p50_ms'])} / {_fmt(s['p95_ms'])} ms", f"n={s['n']}")
     row("  ours search only (questions) p50 / p95", f"{_fmt(i['search']['p50_ms'])} / {_fmt(i['search']['p95_ms'])} ms")
     row("baseline similarity_search p50 / p95", f"{_fmt(i['baseline']['p50_ms'])} / {_fmt(i['baseline']['p95_ms'])} ms")
+    for name, st in (res.get("embed_probe") or {}).items():
+        row(f"  one query embedding, {name.replace('_', ' ')}", f"{_fmt(st['p50_ms'])} / {_fmt(st['p95_ms'])} ms", "p50 / p95")
     row("ratio ours/baseline p50 / p95", f"{_fmt(res['ratios'].get('inproc_p50'))} / {_fmt(res['ratios'].get('inproc_p95'))}")
 
     h = res.get("http")
@@ -415,7 +449,8 @@ def render_table(res: dict[str, Any]) -> str:
     for t in res["targets"]:
         row(t["target"], _fmt(t["value"], t["unit"]), f"{t['op']} {t['limit']} {t['unit']}".rstrip() + f"   {t['verdict']}")
     m = res["meta"]
-    lines.append(f"run: {m['wall_seconds']} s on {m['cpus']} CPUs, load average {m['loadavg_start']} -> {m['loadavg_end']}"
+    lines.append(f"load average (1 min) after each section: {res.get('loadavg_1min')}")
+    lines.append(f"run: {m['wall_seconds']} s on {m['cpus']} CPUs, torch threads {m.get('torch_threads')}, load average {m['loadavg_start']} -> {m['loadavg_end']}"
                  " (other processes share this machine: compare ratios, not absolute times)")
     return "\n".join(lines)
 
@@ -463,6 +498,7 @@ def plot(res: dict[str, Any], path: Path) -> None:
         ax.plot(n, [s["inproc"]["search"]["p95_ms"] for s in scales], "s-", label="search p95 ms")
         ax.plot(n, [s["inproc"]["company_name_scan"]["p95_ms"] for s in scales], "^-", label="name scan p95 ms")
         ax.axhline(50, color="red", linestyle=":", label="50 ms target")
+        ax.set_yscale("log")
         ax.set_xscale("log")
         ax.set_xlabel("companies")
         ax.legend()
@@ -509,12 +545,13 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
         "quick": plan.quick, "scales": list(plan.scales), "skip_http": plan.skip_http,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(),
         "loadavg_start": [round(x, 2) for x in os.getloadavg()], "versions": _versions(),
-    }, "ratios": {}, "sections_s": {}}
+    }, "ratios": {}, "sections_s": {}, "loadavg_1min": {}}
     with tempfile.TemporaryDirectory(prefix="pa-bench-") as tmp_name:
         tmp = Path(tmp_name)
         _log("loading our embedder")
         t0 = time.perf_counter()
-        embedder = build_embedder(Settings())
+        defaults: dict[str, Any] = {}
+        embedder = build_embedder(Settings(**defaults))
         ours_model_s = time.perf_counter() - t0
         import torch
 
@@ -543,6 +580,7 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
         }
         res["ratios"]["build_seconds"] = ratio(best["seconds"], base_s)
         res["sections_s"]["build"] = round(time.perf_counter() - t0, 1)
+        res["loadavg_1min"]["build"] = round(os.getloadavg()[0], 2)
 
         # In-process latency, interleaved with the baseline.
         t0 = time.perf_counter()
@@ -562,7 +600,10 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
         res["ratios"]["inproc_p95"] = ratio(inproc["ours"]["p95_ms"], inproc["baseline"]["p95_ms"])
         res["ratios"]["search_only_p50"] = ratio(inproc["search"]["p50_ms"], inproc["baseline"]["p50_ms"])
         del assistant
+        _log("query embedding probe: torch threads default vs 1")
+        res["embed_probe"] = embed_probe(embedder)
         res["sections_s"]["inproc"] = round(time.perf_counter() - t0, 1)
+        res["loadavg_1min"]["inproc"] = round(os.getloadavg()[0], 2)
 
         if not plan.skip_http:
             t0 = time.perf_counter()
@@ -571,6 +612,7 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
             _log("serving: cold start and load")
             res["http"] = http_section(plan, tmp, index_dir, MessageStream(start_pass=PASS_HTTP), MessageStream(start_pass=PASS_WARMUP + 1))
             res["sections_s"]["http"] = round(time.perf_counter() - t0, 1)
+            res["loadavg_1min"]["http"] = round(os.getloadavg()[0], 2)
 
         del baseline
         gc.collect()
@@ -579,6 +621,7 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
             t0 = time.perf_counter()
             res["scales"].append(scale_section(plan, companies, tmp, embedder, PASS_SCALE + 3 * k))
             res["sections_s"][f"scale_{companies}"] = round(time.perf_counter() - t0, 1)
+            res["loadavg_1min"][f"scale_{companies}"] = round(os.getloadavg()[0], 2)
     res["meta"]["wall_seconds"] = round(time.perf_counter() - started, 1)
     res["meta"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     res["targets"] = targets(res)

@@ -4,6 +4,7 @@ a real-model assistant (built once per run) for `slow` tests, and databases to t
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import uuid
@@ -33,7 +34,7 @@ class HashEmbedder:
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         for row, text in enumerate(texts):
             words = re.findall(r"\w+", text.lower())
-            for token in words + [a + "_" + b for a, b in zip(words, words[1:], strict=False)]:
+            for token in words + [a + "_" + b for a, b in itertools.pairwise(words)]:
                 h = int(hashlib.md5(token.encode()).hexdigest()[:8], 16)
                 out[row, h % self.dimensions] += 1.0 if h & 1 else -1.0
             norm = np.linalg.norm(out[row])

@@ -32,7 +32,7 @@ def list_tickets(
     staff: StaffDep,
     company: str | None = None,
     status: str | None = None,
-    type: RequestType | None = None,  # noqa: A002 - the public filter name
+    type: RequestType | None = None,  # the public filter name (shadows the builtin on purpose)
     overdue: bool | None = None,
     offset: int = Query(0, ge=0),
     limit: int = Query(50, ge=1, le=500),

@@ -1,0 +1,20 @@
+"""Staff: who a key is and which companies it may see (the console's sign-in check)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import AssistantDep, StaffDep
+from api.schemas import ErrorOut, StaffMe
+
+router = APIRouter(prefix="/v1/staff", tags=["staff"], responses={401: {"model": ErrorOut}})
+
+
+@router.get("/me", response_model=StaffMe, summary="The staff key's scope")
+def me(assistant: AssistantDep, staff: StaffDep) -> StaffMe:
+    """401 without a valid `X-API-Key`; otherwise the ids of the companies this key may see."""
+    return StaffMe(
+        actor=staff.actor,
+        companies=[c.id for c in assistant.companies() if staff.allows(c.id)],
+        all_companies=staff.companies is None,
+    )

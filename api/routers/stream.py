@@ -1,0 +1,52 @@
+"""Customer chat, streamed as Server-Sent Events (the widget's transport)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+from fastapi import APIRouter
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from api.deps import AssistantDep
+from api.schemas import ChatRequest, ChatResponse, ErrorOut
+
+router = APIRouter(prefix="/v1", tags=["chat"])
+
+# A word with the whitespace after it; concatenating the pieces gives the answer back exactly.
+_PIECE = re.compile(r"\s*\S+\s*|\s+")
+
+_STREAM_DOC = (
+    "`event: delta` events, each with `data: {\"text\": \"<piece>\"}` (word-sized pieces of the answer; "
+    "concatenated they are the answer), then one `event: done` whose data is the ChatResponse JSON of /v1/chat."
+)
+
+
+def pieces(text: str) -> list[str]:
+    """Split `text` into word-sized pieces whose concatenation is `text`."""
+    return _PIECE.findall(text)
+
+
+@router.post(
+    "/chat/stream",
+    response_class=EventSourceResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": _STREAM_DOC},
+        404: {"model": ErrorOut, "description": "Unknown company"},
+        422: {"model": ErrorOut},
+    },
+    summary="Ask a question, streamed as Server-Sent Events",
+)
+def chat_stream(body: ChatRequest, assistant: AssistantDep) -> EventSourceResponse:
+    """Same body and decisions as /v1/chat. The reply is composed first, so errors (404, 422, 503)
+    are ordinary JSON responses; only a successful reply is streamed."""
+    reply = assistant.reply(body.message, company=body.company or None, session_id=body.session_id, channel="api")
+    out = ChatResponse.model_validate(reply, from_attributes=True)
+    return EventSourceResponse(_events(out))
+
+
+def _events(out: ChatResponse) -> Iterator[ServerSentEvent]:
+    for piece in pieces(out.answer):
+        yield ServerSentEvent(json.dumps({"text": piece}, ensure_ascii=False), event="delta")
+    yield ServerSentEvent(out.model_dump_json(), event="done")

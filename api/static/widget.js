@@ -1,0 +1,660 @@
+/*
+ * privacy-assistant chat widget. Embed with one tag:
+ *
+ *   <script src="https://assistant.example/static/widget.js" data-company="upward" defer></script>
+ *
+ * data-company is optional: without it the assistant asks which company is meant.
+ * The API base URL is derived from this script's own src. Everything renders inside a
+ * Shadow DOM, so the host page's CSS does not leak in (and ours does not leak out).
+ * Server text is only ever inserted with textContent, never as HTML.
+ */
+(function () {
+  "use strict";
+
+  if (window.__privacyAssistantWidget) return;
+  window.__privacyAssistantWidget = true;
+
+  var script = document.currentScript || (function () {
+    var all = document.querySelectorAll('script[src*="widget.js"]');
+    return all[all.length - 1];
+  })();
+  if (!script) return;
+
+  var SRC = new URL(script.getAttribute("src"), document.baseURI);
+  // .../static/widget.js -> ... (keeps a path prefix if the app is mounted under one)
+  var API = (script.dataset.api || new URL("../", SRC).href).replace(/\/+$/, "");
+  var FIXED_COMPANY = (script.dataset.company || "").trim() || null;
+  var STORE_KEY = "privacy-assistant:" + API + ":" + (FIXED_COMPANY || "*");
+  var MAX_CHARS = 2000;
+  var MAX_ENTRIES = 100;
+  var TIMEOUT_MS = 60000;
+
+  // ---------------------------------------------------------------- state (sessionStorage)
+  function freshState() {
+    return { sessionId: null, company: FIXED_COMPANY, pending: null, open: false, transcript: [] };
+  }
+
+  function loadState() {
+    try {
+      var raw = window.sessionStorage.getItem(STORE_KEY);
+      if (raw) {
+        var s = JSON.parse(raw);
+        if (s && Array.isArray(s.transcript)) {
+          var base = freshState();
+          for (var k in base) if (Object.prototype.hasOwnProperty.call(s, k)) base[k] = s[k];
+          if (FIXED_COMPANY) base.company = FIXED_COMPANY;
+          return base;
+        }
+      }
+    } catch (e) { /* storage blocked or corrupt: start fresh */ }
+    return freshState();
+  }
+
+  function saveState() {
+    state.transcript = state.transcript.slice(-MAX_ENTRIES);
+    try { window.sessionStorage.setItem(STORE_KEY, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
+
+  var state = loadState();
+  var companies = null; // [{id, name, short_name, ...}] once loaded
+  var busy = false;
+
+  // ---------------------------------------------------------------- tiny DOM helpers
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      for (var name in attrs) {
+        var value = attrs[name];
+        if (value === null || value === undefined || value === false) continue;
+        if (name === "text") node.textContent = value;
+        else if (name === "className") node.className = value;
+        else if (name.slice(0, 2) === "on") node.addEventListener(name.slice(2), value);
+        else node.setAttribute(name, value === true ? "" : String(value));
+      }
+    }
+    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
+    return node;
+  }
+
+  var uid = 0;
+  function nextId(prefix) { uid += 1; return "pa-" + prefix + "-" + uid; }
+
+  function companyById(id) {
+    return (companies || []).filter(function (c) { return c.id === id; })[0] || null;
+  }
+
+  function companyLabel(id) {
+    var c = companyById(id);
+    return c ? c.short_name : id;
+  }
+
+  function policyUrl(company, cite) {
+    var u = new URL(API + "/policy");
+    u.searchParams.set("company", company);
+    if (cite) {
+      u.searchParams.set("doc", cite.doc_id);
+      u.searchParams.set("start", String(cite.start));
+      u.searchParams.set("end", String(cite.end));
+      u.searchParams.set("v", cite.version);
+    }
+    return u.href;
+  }
+
+  // ---------------------------------------------------------------- styles
+  var CSS = [
+    ":host{all:initial}",
+    "*,*::before,*::after{box-sizing:border-box}",
+    ".wrap{font-family:'Noto Sans','Noto Sans CJK JP','Noto Sans JP','Hiragino Sans','Hiragino Kaku Gothic ProN','Yu Gothic UI','Yu Gothic',Meiryo,system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;",
+    "  font-size:15px;line-height:1.55;color:#1f2328;-webkit-font-smoothing:antialiased}",
+    "button,textarea,input{font:inherit;color:inherit}",
+    ":focus-visible{outline:3px solid #f0a500;outline-offset:2px}",
+    ".sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}",
+    ".launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;display:flex;align-items:center;gap:8px;",
+    "  border:0;border-radius:999px;padding:12px 18px;background:#0b57a4;color:#fff;font-weight:600;cursor:pointer;",
+    "  box-shadow:0 6px 20px rgba(0,0,0,.25)}",
+    ".launcher:hover{background:#094a8c}",
+    ".launcher svg{width:22px;height:22px;flex:none}",
+    ".panel{position:fixed;right:20px;bottom:84px;z-index:2147483001;width:400px;max-width:calc(100vw - 24px);",
+    "  height:620px;max-height:calc(100vh - 104px);display:flex;flex-direction:column;background:#fff;",
+    "  border:1px solid #d0d7de;border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.22);overflow:hidden}",
+    ".panel[hidden]{display:none}",
+    "header{display:flex;align-items:center;gap:8px;padding:10px 10px 10px 16px;background:#0b57a4;color:#fff}",
+    ".titles{flex:1;min-width:0}",
+    "h2{margin:0;font-size:16px;font-weight:700;line-height:1.3}",
+    ".sub{margin:0;font-size:13px;opacity:.9;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+    ".hbtn{border:1px solid rgba(255,255,255,.6);background:transparent;color:#fff;border-radius:8px;padding:4px 10px;cursor:pointer;font-size:13px}",
+    ".hbtn:hover{background:rgba(255,255,255,.15)}",
+    ".close{font-size:20px;line-height:1;padding:2px 9px}",
+    ".notice{margin:0;padding:7px 14px;font-size:12px;line-height:1.45;color:#57606a;background:#f6f8fa;border-bottom:1px solid #e5e7eb}",
+    ".notice a{color:#0b57a4}",
+    ".log{position:relative;flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:10px;overscroll-behavior:contain}",
+    ".msg{max-width:92%;padding:9px 12px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere;word-break:normal}",
+    ".msg.user{align-self:flex-end;background:#0b57a4;color:#fff;border-bottom-right-radius:4px}",
+    ".msg.bot{align-self:flex-start;background:#f1f3f5;border-bottom-left-radius:4px}",
+    ".msg.bot.abstain{background:#fff8e6;border:1px solid #f0d9a0}",
+    ".msg.welcome{background:transparent;border:1px dashed #c8d1da;color:#57606a;font-size:14px}",
+    ".msg .text{margin:0}",
+    ".typing::after{content:'\\2026';animation:blink 1s steps(2) infinite}",
+    "@keyframes blink{50%{opacity:.2}}",
+    ".chips{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px;white-space:normal}",
+    ".chip{display:inline-flex;align-items:center;gap:6px;max-width:100%;border:1px solid #b6c2cf;background:#fff;border-radius:14px;",
+    "  padding:3px 10px 3px 3px;font-size:12px;cursor:pointer;color:#1f2328}",
+    ".chip[aria-expanded=true]{border-color:#0b57a4;background:#e8f0fb}",
+    ".chip .n{display:inline-grid;place-items:center;min-width:20px;height:20px;border-radius:999px;background:#0b57a4;color:#fff;font-weight:700;font-size:11px}",
+    ".chip .s{overflow:hidden;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;text-align:left;line-height:1.35}",
+    ".cite{margin-top:8px;padding:9px 11px;background:#fff;border:1px solid #d0d7de;border-left:4px solid #0b57a4;border-radius:8px;white-space:normal}",
+    ".cite[hidden]{display:none}",
+    ".cite blockquote{margin:0 0 6px;white-space:pre-wrap;font-size:14px}",
+    ".cite .sec{margin:0 0 6px;font-size:12px;color:#57606a}",
+    ".cite a{font-size:13px;color:#0b57a4;font-weight:600}",
+    ".ticket{margin-top:8px;padding:10px 12px;background:#eefaf1;border:1px solid #9fd8b0;border-radius:10px;white-space:normal}",
+    ".ticket .t{margin:0 0 6px;font-weight:700;color:#116329}",
+    ".ticket dl{margin:0;display:grid;grid-template-columns:auto 1fr;gap:2px 10px;font-size:14px}",
+    ".ticket dt{color:#57606a}",
+    ".ticket dd{margin:0;font-weight:600;overflow-wrap:anywhere}",
+    ".ticket .ref{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:15px}",
+    ".ticket .hint{margin:6px 0 0;font-size:12px;color:#57606a}",
+    ".choices{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px;white-space:normal}",
+    ".choice{border:1px solid #0b57a4;background:#fff;color:#0b57a4;border-radius:8px;padding:5px 10px;cursor:pointer;font-size:14px}",
+    ".choice:hover:not(:disabled){background:#e8f0fb}",
+    ".choice:disabled{opacity:.5;cursor:default}",
+    ".error{margin:0 12px;padding:8px 10px;background:#fff1f0;border:1px solid #f5b5b0;color:#8a1c12;border-radius:8px;font-size:14px}",
+    ".error[hidden]{display:none}",
+    "form{display:flex;gap:8px;align-items:flex-end;padding:10px 12px 12px;border-top:1px solid #e5e7eb}",
+    "textarea{flex:1;resize:none;min-height:44px;max-height:130px;padding:10px 12px;border:1px solid #b6c2cf;border-radius:10px;background:#fff;line-height:1.4}",
+    "textarea:focus{border-color:#0b57a4}",
+    ".send{border:0;border-radius:10px;background:#0b57a4;color:#fff;font-weight:600;padding:0 16px;height:44px;cursor:pointer}",
+    ".send:disabled{background:#8aa9c9;cursor:default}",
+    "@media (max-width:480px){",
+    "  .panel{right:8px;left:8px;width:auto;max-width:none;bottom:76px;height:auto;top:8px;max-height:none}",
+    "  .launcher{right:12px;bottom:12px}",
+    "}",
+    "@media (prefers-reduced-motion:reduce){.typing::after{animation:none}}",
+  ].join("\n");
+
+  var ICON = '<svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2"' +
+    ' stroke-linecap="round" stroke-linejoin="round"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/></svg>';
+
+  // ---------------------------------------------------------------- build the widget
+  var host = el("div", { id: "privacy-assistant-widget" });
+  var root = host.attachShadow({ mode: "open" });
+  // A constructed stylesheet is not blocked by a host page's strict style-src CSP; <style> is the fallback.
+  try {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  } catch (e) {
+    root.appendChild(el("style", { text: CSS }));
+  }
+
+  var wrap = el("div", { className: "wrap" });
+  root.appendChild(wrap);
+
+  var launcher = el("button", {
+    className: "launcher", type: "button", "aria-label": "Open privacy questions chat",
+    "aria-expanded": "false", "aria-controls": "pa-panel", "aria-haspopup": "dialog",
+  });
+  launcher.innerHTML = ICON; // static markup, no server text
+  launcher.appendChild(el("span", { text: "Privacy questions" }));
+
+  var title = el("h2", { id: "pa-title", text: "Privacy questions" });
+  var subtitle = el("p", { className: "sub", id: "pa-sub", text: FIXED_COMPANY ? FIXED_COMPANY : "Answers quoted from the privacy policy" });
+  var clearBtn = el("button", { className: "hbtn clear", type: "button", "aria-label": "Clear conversation", text: "Clear" });
+  var closeBtn = el("button", { className: "hbtn close", type: "button", "aria-label": "Close chat", text: "\u00d7" });
+  var header = el("header", null, [el("div", { className: "titles" }, [title, subtitle]), clearBtn, closeBtn]);
+
+  var notice = el("p", { className: "notice", id: "pa-notice" });
+  var log = el("div", {
+    className: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
+    "aria-label": "Conversation", tabindex: "-1",
+  });
+  var errorBox = el("p", { className: "error", role: "alert", hidden: true });
+  var input = el("textarea", {
+    id: "pa-input", rows: "2", maxlength: String(MAX_CHARS), "aria-label": "Your question",
+    placeholder: "Ask about your personal data\u2026", autocomplete: "off",
+  });
+  var sendBtn = el("button", { className: "send", type: "submit", "aria-label": "Send message", text: "Send" });
+  var form = el("form", { "aria-label": "Send a message", novalidate: true }, [input, sendBtn]);
+
+  var panel = el("section", {
+    id: "pa-panel", className: "panel", role: "dialog", "aria-modal": "false",
+    "aria-labelledby": "pa-title", "aria-describedby": "pa-notice", hidden: true,
+  }, [header, notice, log, errorBox, form]);
+
+  wrap.appendChild(panel);
+  wrap.appendChild(launcher);
+
+  // ---------------------------------------------------------------- rendering
+  function renderNotice() {
+    notice.textContent = "";
+    var co = state.company;
+    var who = co ? companyLabel(co) + "\u2019s" : "the company\u2019s";
+    notice.appendChild(document.createTextNode(
+      "Chats are stored (e-mail addresses and phone numbers masked) until you press Clear. " +
+      "Formal requests go to " + who + " privacy desk. "));
+    if (co) {
+      notice.appendChild(el("a", { href: policyUrl(co, null), target: "_blank", rel: "noopener", text: "Privacy policy" }));
+    }
+  }
+
+  function renderHeader() {
+    var co = state.company;
+    var c = co && companyById(co);
+    subtitle.textContent = c ? c.name : (co || "Answers quoted from the privacy policy");
+  }
+
+  function scrollToEnd() { log.scrollTop = log.scrollHeight; }
+
+  function scrollToLatest() {
+    var questions = log.querySelectorAll(".msg.user");
+    if (questions.length) scrollToTurn(questions[questions.length - 1]);
+    else scrollToEnd();
+  }
+
+  // Follow a reply as it grows, but stop once the question reaches the top: long answers are read from the start.
+  function scrollToTurn(question) {
+    log.scrollTop = Math.min(log.scrollHeight, Math.max(0, question.offsetTop - 8));
+  }
+
+  function userBubble(text) {
+    return el("div", { className: "msg user" }, [el("span", { className: "sr-only", text: "You: " }), document.createTextNode(text)]);
+  }
+
+  function citationChips(reply) {
+    if (!reply.citations || !reply.citations.length) return [];
+    var detail = el("div", { className: "cite", id: nextId("cite"), hidden: true });
+    var chips = el("div", { className: "chips", role: "group", "aria-label": "Sources from the privacy policy" });
+    var open = null;
+    reply.citations.forEach(function (cite) {
+      var chip = el("button", {
+        className: "chip", type: "button", "aria-expanded": "false", "aria-controls": detail.id,
+        "aria-label": "Source " + cite.id + ": " + (cite.section || "policy clause"),
+        title: cite.section || "",
+      }, [el("span", { className: "n", text: String(cite.id), "aria-hidden": "true" }),
+          el("span", { className: "s", text: shortSection(cite.section), "aria-hidden": "true" })]);
+      chip.addEventListener("click", function () {
+        if (open === chip) {
+          chip.setAttribute("aria-expanded", "false");
+          detail.hidden = true;
+          open = null;
+          return;
+        }
+        if (open) open.setAttribute("aria-expanded", "false");
+        open = chip;
+        chip.setAttribute("aria-expanded", "true");
+        showCitation(detail, reply, cite);
+      });
+      chips.appendChild(chip);
+    });
+    return [chips, detail];
+  }
+
+  // "Treatment of Personal Information > 3.Provision to Third Parties > 3" -> "3.Provision to Third Parties > 3":
+  // the chip shows the distinctive tail; the full path is in the tooltip and the opened citation.
+  function shortSection(section) {
+    var parts = String(section || "").split(">").map(function (p) { return p.trim(); }).filter(Boolean);
+    if (!parts.length) return "Policy";
+    var last = parts[parts.length - 1];
+    return parts.length > 1 && last.length <= 4 ? parts[parts.length - 2] + " \u203a " + last : last;
+  }
+
+  function showCitation(detail, reply, cite) {
+    detail.textContent = "";
+    var company = cite.company || state.company;
+    detail.appendChild(el("blockquote", { text: "\u201c" + cite.text.trim() + "\u201d" }));
+    var where = "Section: " + (cite.section || "\u2014") + (cite.page ? " \u00b7 page " + cite.page : "");
+    detail.appendChild(el("p", { className: "sec", text: where }));
+    detail.appendChild(el("a", {
+      href: policyUrl(company, cite), target: "_blank", rel: "noopener", className: "policy-link",
+      text: "Open in the full policy \u2197",
+    }));
+    detail.hidden = false;
+    detail.scrollIntoView({ block: "nearest" });
+  }
+
+  function ticketCard(reply) {
+    var t = reply.ticket;
+    var dl = el("dl");
+    function row(label, value, cls) {
+      dl.appendChild(el("dt", { text: label }));
+      dl.appendChild(el("dd", { className: cls || null, text: value }));
+    }
+    row("Reference", t.id, "ref");
+    row("Status", String(t.status).replace(/_/g, " "), "status");
+    row("Reply due by", formatDate(t.due_at));
+    if (t.lookup_token) row("Check code", t.lookup_token, "ref");
+    var lead = t.duplicate ? "Already with " : "Sent to ";
+    return el("div", { className: "ticket", role: "group", "aria-label": "Request " + t.id }, [
+      el("p", { className: "t", text: "\u2713 " + lead + companyLabel(t.company) + "\u2019s privacy desk" }),
+      dl,
+      t.lookup_token ? el("p", { className: "hint", text: "Keep the reference and check code to ask about the status later." }) : null,
+    ]);
+  }
+
+  function clarifyChoices(active) {
+    var group = el("div", { className: active ? "choices live" : "choices", role: "group", "aria-label": "Choose a company" });
+    function fill() {
+      group.textContent = "";
+      (companies || []).forEach(function (c) {
+        group.appendChild(el("button", {
+          className: "choice", type: "button", disabled: !active, "data-company": c.id, text: c.short_name,
+          "aria-label": "Ask about " + c.name,
+          onclick: function () { chooseCompany(c); },
+        }));
+      });
+      if (!companies) group.appendChild(el("span", { text: "Loading companies\u2026" }));
+    }
+    fill();
+    if (!companies) loadCompanies().then(fill, function () {
+      group.textContent = "";
+      group.appendChild(el("span", { text: "Could not load the list of companies." }));
+    });
+    return group;
+  }
+
+  function botBubble(reply, active) {
+    var bubble = el("div", { className: "msg bot " + reply.route });
+    bubble.appendChild(el("span", { className: "sr-only", text: "Assistant: " }));
+    bubble.appendChild(el("p", { className: "text", text: reply.answer }));
+    if (reply.route === "desk" && reply.ticket) bubble.appendChild(ticketCard(reply));
+    if (reply.route === "clarify") bubble.appendChild(clarifyChoices(active));
+    citationChips(reply).forEach(function (n) { bubble.appendChild(n); });
+    return bubble;
+  }
+
+  function welcome() {
+    var co = state.company;
+    var text = co
+      ? "Ask how " + companyLabel(co) + " handles your personal information. I answer from its privacy policy and quote the clauses I rely on."
+      : "Ask how a company handles your personal information. I answer from its privacy policy and quote the clauses I rely on.";
+    return el("div", { className: "msg bot welcome", text: text });
+  }
+
+  function renderAll() {
+    log.textContent = "";
+    renderHeader();
+    renderNotice();
+    if (!state.transcript.length) log.appendChild(welcome());
+    var last = state.transcript.length - 1;
+    state.transcript.forEach(function (entry, i) {
+      if (entry.who === "user") log.appendChild(userBubble(entry.text));
+      else log.appendChild(botBubble(entry.reply, i === last && !!state.pending));
+    });
+    scrollToLatest();
+  }
+
+  function formatDate(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return String(iso);
+    return d.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+  }
+
+  // ---------------------------------------------------------------- errors
+  function showError(text) {
+    errorBox.textContent = text;
+    errorBox.hidden = false;
+  }
+
+  function hideError() {
+    errorBox.hidden = true;
+    errorBox.textContent = "";
+  }
+
+  function HttpError(status, detail) {
+    this.status = status;
+    this.detail = detail;
+  }
+
+  async function readDetail(resp) {
+    try {
+      var body = await resp.json();
+      if (body && typeof body.detail === "string") return body.detail;
+      if (body && body.detail) return JSON.stringify(body.detail);
+    } catch (e) { /* not JSON */ }
+    return resp.statusText || "";
+  }
+
+  function readable(err) {
+    if (err instanceof HttpError) {
+      var d = err.detail ? " (" + err.detail + ")" : "";
+      if (err.status === 404) return "The assistant does not know this company" + d + ".";
+      if (err.status === 422) return "The message could not be sent" + d + ". Please edit it and try again.";
+      if (err.status === 429) return "Too many messages just now. Please wait a moment and try again.";
+      if (err.status === 503) return "The assistant is not available right now. Please try again in a minute.";
+      if (err.status >= 500) return "Something went wrong on our side. Please try again.";
+      return "The message could not be sent" + d + ".";
+    }
+    if (err && err.name === "AbortError") return "The assistant took too long to answer. Please try again.";
+    if (err && err.cutOff) return "The answer was cut off. Please try again.";
+    return "Could not reach the assistant. Check your connection and try again.";
+  }
+
+  // ---------------------------------------------------------------- the SSE stream
+  async function readStream(resp, onDelta) {
+    var reader = resp.body.getReader();
+    var decoder = new TextDecoder("utf-8");
+    var buf = "";
+    var carry = "";
+    var final = null;
+
+    function dispatch(block) {
+      var event = "message";
+      var data = [];
+      block.split("\n").forEach(function (line) {
+        if (!line || line.charAt(0) === ":") return;
+        var i = line.indexOf(":");
+        var field = i < 0 ? line : line.slice(0, i);
+        var value = i < 0 ? "" : line.slice(i + 1);
+        if (value.charAt(0) === " ") value = value.slice(1);
+        if (field === "event") event = value;
+        else if (field === "data") data.push(value);
+      });
+      if (!data.length) return;
+      var payload = JSON.parse(data.join("\n"));
+      if (event === "delta") onDelta(payload.text || "");
+      else if (event === "done") final = payload;
+      else if (event === "error") throw new HttpError(500, payload.detail || "");
+    }
+
+    for (;;) {
+      var chunk = await reader.read();
+      var text = carry + (chunk.value ? decoder.decode(chunk.value, { stream: !chunk.done }) : "");
+      carry = "";
+      // A CR at the end of a chunk may be the first half of a CRLF: wait for the next chunk.
+      if (!chunk.done && text.charAt(text.length - 1) === "\r") {
+        carry = "\r";
+        text = text.slice(0, -1);
+      }
+      buf += text.replace(/\r\n|\r/g, "\n");
+      var at;
+      while ((at = buf.indexOf("\n\n")) >= 0) {
+        var block = buf.slice(0, at);
+        buf = buf.slice(at + 2);
+        dispatch(block);
+      }
+      if (chunk.done) break;
+    }
+    if (buf.trim()) dispatch(buf);
+    return final;
+  }
+
+  // ---------------------------------------------------------------- sending
+  function setBusy(on) {
+    busy = on;
+    sendBtn.disabled = on;
+    input.readOnly = on;
+    clearBtn.disabled = on;
+    log.setAttribute("aria-busy", on ? "true" : "false");
+    // Company buttons of the latest clarify question work again once nothing is in flight.
+    root.querySelectorAll(on ? ".choice" : ".choices.live .choice").forEach(function (b) { b.disabled = on; });
+  }
+
+  async function send(message, company, shownText) {
+    if (busy) return false;
+    message = message.trim();
+    if (!message) {
+      showError("Please type a question first.");
+      input.focus();
+      return false;
+    }
+    if (message.length > MAX_CHARS) {
+      showError("The message is too long: the limit is " + MAX_CHARS + " characters.");
+      return false;
+    }
+    hideError();
+    setBusy(true);
+    if (!state.transcript.length) log.textContent = "";
+    var mine = userBubble(shownText || message);
+    var textNode = el("p", { className: "text typing" });
+    var pending = el("div", { className: "msg bot", "aria-hidden": "true" }, [textNode]);
+    log.appendChild(mine);
+    log.appendChild(pending);
+    scrollToEnd();
+
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
+    try {
+      var resp = await fetch(API + "/v1/chat/stream", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+        body: JSON.stringify({ message: message, company: company || null, session_id: state.sessionId }),
+        signal: controller ? controller.signal : undefined,
+        credentials: "omit",
+      });
+      if (!resp.ok) throw new HttpError(resp.status, await readDetail(resp));
+      var reply = await readStream(resp, function (piece) {
+        textNode.textContent += piece;
+        scrollToTurn(mine);
+      });
+      if (!reply) throw { cutOff: true };
+
+      state.sessionId = reply.session_id;
+      if (company) state.company = company;
+      if (reply.citations && reply.citations[0]) state.company = state.company || reply.citations[0].company;
+      if (reply.ticket) state.company = state.company || reply.ticket.company;
+      state.pending = reply.route === "clarify" ? message : null;
+      state.transcript.push({ who: "user", text: shownText || message });
+      state.transcript.push({ who: "bot", reply: reply });
+      saveState();
+      root.querySelectorAll(".choices.live").forEach(function (g) { g.classList.remove("live"); });
+      pending.replaceWith(botBubble(reply, reply.route === "clarify"));
+      renderHeader();
+      renderNotice();
+      scrollToTurn(mine);
+      return true;
+    } catch (err) {
+      mine.remove();
+      pending.remove();
+      if (!log.childNodes.length) log.appendChild(welcome());
+      showError(readable(err));
+      return false;
+    } finally {
+      if (timer) clearTimeout(timer);
+      setBusy(false);
+    }
+  }
+
+  async function submitInput() {
+    var text = input.value;
+    var ok = await send(text, state.company);
+    if (ok && input.value === text) input.value = "";
+    input.focus();
+  }
+
+  async function chooseCompany(c) {
+    var message = state.pending;
+    if (!message || busy) return;
+    await send(message, c.id, c.short_name);
+    input.focus();
+  }
+
+  async function clearConversation() {
+    if (busy) return;
+    hideError();
+    if (state.sessionId) {
+      try {
+        var resp = await fetch(API + "/v1/sessions/" + encodeURIComponent(state.sessionId), { method: "DELETE", credentials: "omit" });
+        if (!resp.ok && resp.status !== 404) throw new HttpError(resp.status, await readDetail(resp));
+      } catch (err) {
+        showError("Could not clear the conversation on the server. " + readable(err));
+        return;
+      }
+    }
+    var wasOpen = state.open;
+    state = freshState();
+    state.open = wasOpen;
+    try { window.sessionStorage.removeItem(STORE_KEY); } catch (e) { /* ignore */ }
+    saveState();
+    input.value = "";
+    renderAll();
+    input.focus();
+  }
+
+  var companiesPromise = null;
+  function loadCompanies() {
+    if (!companiesPromise) {
+      companiesPromise = fetch(API + "/v1/companies", { credentials: "omit" }).then(function (r) {
+        if (!r.ok) throw new HttpError(r.status, "");
+        return r.json();
+      }).then(function (list) {
+        companies = list;
+        renderHeader();
+        renderNotice();
+        return list;
+      }, function (err) {
+        companiesPromise = null;
+        throw err;
+      });
+    }
+    return companiesPromise;
+  }
+
+  // ---------------------------------------------------------------- open / close, keyboard
+  function openPanel(focus) {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    launcher.setAttribute("aria-label", "Close privacy questions chat");
+    state.open = true;
+    saveState();
+    scrollToLatest();
+    if (focus !== false) input.focus();
+  }
+
+  function closePanel() {
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.setAttribute("aria-label", "Open privacy questions chat");
+    state.open = false;
+    saveState();
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", function () { if (panel.hidden) openPanel(); else closePanel(); });
+  closeBtn.addEventListener("click", closePanel);
+  clearBtn.addEventListener("click", clearConversation);
+  form.addEventListener("submit", function (e) { e.preventDefault(); submitInput(); });
+  input.addEventListener("keydown", function (e) {
+    // Enter sends; Shift+Enter is a new line; Enter while an IME is composing (Japanese input) confirms the conversion.
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      submitInput();
+    }
+  });
+  wrap.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && !panel.hidden) {
+      e.preventDefault();
+      closePanel();
+    }
+  });
+
+  // ---------------------------------------------------------------- start
+  function start() {
+    document.body.appendChild(host);
+    renderAll();
+    if (state.open) openPanel(false);
+    loadCompanies().catch(function () { /* names fall back to ids */ });
+  }
+
+  if (document.body) start();
+  else document.addEventListener("DOMContentLoaded", start);
+})();

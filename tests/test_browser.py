@@ -1,0 +1,486 @@
+"""The chat widget, the policy view and the staff console in a real (headless) Chromium.
+
+A live uvicorn server runs the app on the real model in a background thread; Selenium drives
+Debian's chromium through /usr/bin/chromedriver (nothing is downloaded). Screenshots go to
+screenshots/ (git-ignored) on every run. `make system` installs chromium and the CJK fonts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+import uvicorn
+from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.shadowroot import ShadowRoot
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from api.main import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+WAIT = 30  # seconds; a reply takes ~1 s, a slow shared CI box gets slack
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()), reason="needs /usr/bin/chromium and chromedriver: `make system`"),
+]
+
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------------------------------------- fixtures
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def live_server(real_settings, real_assistant) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The app on the real model, served by uvicorn on a free port in a background thread."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(real_settings, real_assistant), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[webdriver.Chrome]:
+    """One headless Chromium for the module, with its own throw-away profile."""
+    profile = tempfile.mkdtemp(prefix="pa-chromium-")
+    opts = Options()
+    opts.binary_location = str(CHROMIUM)
+    for arg in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--window-size=1280,800", "--lang=en-US",
+        f"--user-data-dir={profile}",
+    ):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    drv = webdriver.Chrome(options=opts, service=Service(executable_path=str(CHROMEDRIVER)))
+    drv.set_script_timeout(WAIT)
+    try:
+        yield drv
+    finally:
+        drv.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+class Browser:
+    """The driver plus the helpers the tests share; fails a test on unexpected console errors."""
+
+    def __init__(self, driver: webdriver.Chrome, base: str) -> None:
+        self.d = driver
+        self.base = base
+        self.allowed: list[str] = []
+
+    def until(self, condition: Callable[[webdriver.Chrome], T], timeout: float = WAIT, message: str = "") -> T:
+        wait = WebDriverWait(self.d, timeout, poll_frequency=0.05, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+        return wait.until(condition, message)
+
+    def open(self, path: str, width: int = 1280, height: int = 800) -> None:
+        """Load `path` with a clean sessionStorage at an exact viewport size."""
+        mobile = width < 600
+        self.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+        self.d.get(self.base + "/healthz")
+        self.d.execute_script("window.sessionStorage.clear()")
+        self.d.get(self.base + path)
+
+    def widget(self) -> ShadowRoot:
+        host = self.until(lambda d: d.find_element(By.ID, "privacy-assistant-widget"))
+        return host.shadow_root
+
+    @staticmethod
+    def q(root: ShadowRoot | WebElement, css: str) -> WebElement:
+        return root.find_element(By.CSS_SELECTOR, css)
+
+    @staticmethod
+    def qq(root: ShadowRoot | WebElement, css: str) -> list[WebElement]:
+        return root.find_elements(By.CSS_SELECTOR, css)
+
+    def shadow_focus(self) -> WebElement | None:
+        """The focused element inside the widget's shadow root."""
+        found: WebElement | None = self.d.execute_script(
+            "var h = document.getElementById('privacy-assistant-widget'); return h && h.shadowRoot.activeElement;"
+        )
+        return found
+
+    def replies(self, sr: ShadowRoot) -> list[WebElement]:
+        return self.qq(sr, ".msg.bot:not(.welcome):not([aria-hidden])")
+
+    def ask(self, sr: ShadowRoot, text: str) -> WebElement:
+        """Type into the widget, press Enter, wait for the finished reply bubble."""
+        before = len(self.replies(sr))
+        box = self.q(sr, "#pa-input")
+        box.send_keys(text)
+        box.send_keys(Keys.ENTER)
+        self.until(lambda d: len(self.replies(sr)) > before and not self.qq(sr, ".typing"), message=f"no reply to {text!r}")
+        return self.replies(sr)[-1]
+
+    def stored(self) -> dict[str, Any]:
+        """The widget's sessionStorage state (there is one widget per page)."""
+        raw = self.d.execute_script(
+            "for (var i = 0; i < sessionStorage.length; i++) { var k = sessionStorage.key(i);"
+            " if (k.indexOf('privacy-assistant:http') === 0) return sessionStorage.getItem(k); } return null;"
+        )
+        return json.loads(raw) if raw else {}
+
+    def shot(self, name: str) -> Path:
+        SHOTS.mkdir(exist_ok=True)
+        path = SHOTS / name
+        self.d.save_screenshot(str(path))
+        return path
+
+    def console_errors(self) -> list[str]:
+        try:
+            logs = self.d.get_log("browser")
+        except WebDriverException:  # pragma: no cover - logging unsupported
+            return []
+        allowed = [*self.allowed, "/favicon.ico"]  # Chromium asks for one on the JSON pages it is pointed at
+        return [e["message"] for e in logs if e["level"] == "SEVERE" and not any(a in e["message"] for a in allowed)]
+
+
+@pytest.fixture
+def browser(driver: webdriver.Chrome, live_server: str) -> Iterator[Browser]:
+    b = Browser(driver, live_server)
+    b.console_errors()  # drop what earlier tests left
+    yield b
+    errors = b.console_errors()
+    assert not errors, f"JavaScript console errors: {errors}"
+
+
+def attr(element: WebElement | None, name: str) -> str:
+    """An attribute's value, "" when absent."""
+    return (element.get_attribute(name) or "") if element is not None else ""
+
+
+def api(base: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body is not None else None)
+    req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=WAIT) as resp:
+        return json.loads(resp.read() or b"null")
+
+
+# ---------------------------------------------------------------------------------------------- widget
+def test_widget_streams_an_answer_with_citations_and_survives_reload(browser: Browser, real_assistant) -> None:  # type: ignore[no-untyped-def]
+    browser.open("/demo?company=upward")
+    sr = browser.widget()
+    browser.q(sr, ".launcher").click()
+    reply = browser.ask(sr, "How much does it cost to request disclosure of my data?")
+
+    assert "answer" in attr(reply, "class")
+    assert "fee" in reply.text.lower()
+    chips = browser.qq(reply, ".chip")
+    assert chips and browser.q(chips[0], ".n").text == "1"
+    used = browser.d.execute_script("return performance.getEntriesByType('resource').map(function (e) { return e.name; })")
+    assert any(u.endswith("/v1/chat/stream") for u in used), "the widget streams over /v1/chat/stream"
+    state = browser.stored()
+    assert state["sessionId"] and state["company"] == "upward"
+    answer = state["transcript"][-1]["reply"]["answer"]
+    assert browser.q(reply, ".text").get_attribute("textContent") == answer, "the streamed text is the whole answer"
+
+    # The notice says what is kept and links to the policy page.
+    notice = browser.q(sr, ".notice")
+    assert "until you press Clear" in notice.text and "privacy desk" in notice.text
+    assert "/policy?company=upward" in attr(browser.q(notice, "a"), "href")
+    browser.shot("widget-desktop.png")
+
+    # Reload: same session, the conversation is drawn again from sessionStorage.
+    browser.d.refresh()
+    sr = browser.widget()
+    browser.until(lambda d: browser.q(sr, ".panel").is_displayed())
+    assert browser.stored()["sessionId"] == state["sessionId"]
+    assert len(browser.replies(sr)) == 1 and browser.qq(sr, ".msg.user")[0].text.endswith("disclosure of my data?")
+    assert browser.qq(sr, ".chip")
+
+    # Clear deletes the server transcript and the local state.
+    assert real_assistant.sessions.transcript(state["sessionId"])
+    browser.q(sr, ".clear").click()
+    browser.until(lambda d: not browser.replies(sr) and browser.qq(sr, ".welcome"))
+    assert real_assistant.sessions.transcript(state["sessionId"]) == []
+    assert browser.stored().get("sessionId") is None
+
+
+def test_citation_opens_the_policy_with_the_span_highlighted(browser: Browser) -> None:
+    browser.open("/demo?company=sb-cs")
+    sr = browser.widget()
+    browser.q(sr, ".launcher").click()
+    reply = browser.ask(sr, "Do you give my data to advertising companies?")
+    chip = browser.qq(reply, ".chip")[0]
+    chip.click()
+    detail = browser.q(reply, ".cite")
+    browser.until(lambda d: detail.is_displayed())
+    assert chip.get_attribute("aria-expanded") == "true"
+    cite = browser.stored()["transcript"][-1]["reply"]["citations"][0]
+    assert browser.q(detail, "blockquote").text.strip("\u201c\u201d") == cite["text"].strip()
+    assert cite["section"] in browser.q(detail, ".sec").text
+    link = attr(browser.q(detail, "a"), "href")
+    assert f"start={cite['start']}" in link and f"end={cite['end']}" in link
+    browser.shot("widget-citation.png")
+
+    browser.d.get(link)
+    mark = browser.until(lambda d: d.find_element(By.CSS_SELECTOR, ".policy-text mark"))
+    assert mark.get_attribute("textContent") == cite["text"]
+    assert len(browser.d.find_elements(By.CSS_SELECTOR, "mark")) == 1
+    in_view = browser.d.execute_script("var r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight;", mark)
+    assert in_view, "the highlighted span is scrolled into view"
+    assert "SB C&S" in browser.d.find_element(By.TAG_NAME, "h1").text
+    browser.shot("policy-view.png")
+
+
+def test_clarify_lets_the_customer_pick_a_company(browser: Browser) -> None:
+    browser.open("/demo")  # no data-company: the assistant has to ask
+    sr = browser.widget()
+    browser.q(sr, ".launcher").click()
+    question = "Do you share my data with third parties?"
+    reply = browser.ask(sr, question)
+    assert "clarify" in attr(reply, "class")
+    buttons = browser.until(lambda d: browser.qq(reply, ".choice"))
+    assert {b.get_attribute("data-company") for b in buttons} == {"highreso", "sb-cs", "upward", "gmo-ai-robotics", "win-techno"}
+    assert browser.stored()["pending"] == question
+    browser.q(reply, '.choice[data-company="upward"]').click()
+    browser.until(lambda d: len(browser.replies(sr)) == 2 and not browser.qq(sr, ".typing"))
+    answer = browser.replies(sr)[-1]
+    assert "clarify" not in attr(answer, "class")
+    assert "UPWARD" in answer.text
+    state = browser.stored()
+    assert state["company"] == "upward" and state["pending"] is None
+    assert browser.qq(sr, ".msg.user")[-1].text.endswith("UPWARD")
+    assert all(not b.is_enabled() for b in browser.qq(sr, ".choice")), "an answered question's buttons are spent"
+    assert "UPWARD" in browser.q(sr, ".sub").text and browser.qq(sr, ".notice a")
+
+
+def test_formal_request_shows_the_ticket_reference(browser: Browser) -> None:
+    browser.open("/demo?company=highreso")
+    sr = browser.widget()
+    browser.q(sr, ".launcher").click()
+    reply = browser.ask(sr, "Please delete all my personal data")
+    card = browser.q(reply, ".ticket")
+    assert re.fullmatch(r"PRQ-\d{6}", browser.q(card, ".ref").text)
+    assert browser.q(card, ".status").text == "received"
+    assert "Highreso" in card.text
+    assert browser.stored()["transcript"][-1]["reply"]["ticket"]["id"] == browser.q(card, ".ref").text
+
+
+def test_widget_is_keyboard_accessible_and_labelled(browser: Browser) -> None:
+    browser.open("/demo?company=upward")
+    sr = browser.widget()
+    launcher = browser.q(sr, ".launcher")
+    assert launcher.get_attribute("aria-label") and launcher.get_attribute("aria-expanded") == "false"
+    assert launcher.get_attribute("aria-controls") == "pa-panel"
+
+    # Tab from the top of the page reaches the launcher.
+    actions = ActionChains(browser.d)
+    for _ in range(12):
+        actions.send_keys(Keys.TAB).perform()
+        focused = browser.shadow_focus()
+        if focused is not None and "launcher" in attr(focused, "class"):
+            break
+    else:
+        pytest.fail("Tab never reached the chat launcher")
+
+    # Enter opens the dialog and puts the caret in the input.
+    actions.send_keys(Keys.ENTER).perform()
+    panel = browser.q(sr, "#pa-panel")
+    browser.until(lambda d: panel.is_displayed())
+    assert panel.get_attribute("role") == "dialog"
+    assert browser.q(sr, "#" + attr(panel, "aria-labelledby")).text == "Privacy questions"
+    assert launcher.get_attribute("aria-expanded") == "true"
+    box = browser.q(sr, "#pa-input")
+    assert browser.shadow_focus() == box and box.get_attribute("aria-label")
+    log = browser.q(sr, ".log")
+    assert log.get_attribute("aria-live") == "polite" and log.get_attribute("role") == "log"
+    for button in browser.qq(sr, "button"):
+        assert (button.get_attribute("aria-label") or button.text).strip(), "every button has an accessible name"
+
+    # Enter sends (Shift+Enter would be a new line); the reply lands in the live region.
+    actions.send_keys("What personal information do you collect?").perform()
+    actions.send_keys(Keys.ENTER).perform()
+    browser.until(lambda d: browser.replies(sr) and not browser.qq(sr, ".typing"))
+    assert browser.q(sr, "#pa-input").get_attribute("value") == "", "a sent message leaves the input"
+    assert browser.shadow_focus() == box
+    actions.send_keys(Keys.TAB).perform()
+    assert "send" in attr(browser.shadow_focus(), "class")
+
+    # Escape closes and gives focus back to the launcher.
+    actions.send_keys(Keys.ESCAPE).perform()
+    browser.until(lambda d: not panel.is_displayed())
+    assert launcher.get_attribute("aria-expanded") == "false"
+    assert browser.shadow_focus() == launcher
+
+
+def test_widget_at_360px_renders_japanese(browser: Browser) -> None:
+    browser.open("/demo?company=upward", width=360, height=740)
+    sr = browser.widget()
+    browser.q(sr, ".launcher").click()
+    browser.ask(sr, "個人情報の開示請求の手数料はいくらですか？ How much is the fee for a disclosure request?")
+    panel = browser.q(sr, "#pa-panel")
+    rect = browser.d.execute_script("var r = arguments[0].getBoundingClientRect(); return [r.left, r.right, innerWidth, document.documentElement.scrollWidth];", panel)
+    left, right, inner, scroll = rect
+    assert inner == 360 and scroll <= 360, "no horizontal scrolling at 360 px"
+    assert left >= 0 and right <= 360
+    assert browser.qq(sr, ".chip") and browser.q(sr, ".chip").is_displayed()
+    assert browser.d.execute_script("return document.fonts.check(\"15px 'Noto Sans CJK JP'\", '個人情報')")
+    assert "個人情報" in browser.qq(sr, ".msg.user")[-1].text
+    browser.shot("widget-360.png")
+
+
+def test_widget_fails_gracefully_and_keeps_the_text(browser: Browser) -> None:
+    browser.allowed = ["/v1/chat/stream"]  # the failed requests below are logged by Chromium
+    browser.open("/demo?company=acme")  # unknown company: a 404 before any stream
+    sr = browser.widget()
+    browser.q(sr, ".launcher").click()
+    box = browser.q(sr, "#pa-input")
+    box.send_keys("What do you collect?", Keys.ENTER)
+    error = browser.q(sr, ".error")
+    browser.until(lambda d: error.is_displayed())
+    assert "does not know this company" in error.text and "acme" in error.text
+    assert box.get_attribute("value") == "What do you collect?"
+    assert not browser.qq(sr, ".msg.user") and browser.stored().get("transcript") == []
+
+    # A network failure: the same message stays for a retry, which then works.
+    browser.open("/demo?company=upward")
+    sr = browser.widget()
+    browser.q(sr, ".launcher").click()
+    browser.d.execute_cdp_cmd("Network.enable", {})
+    browser.d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/v1/chat/stream"]})
+    try:
+        box = browser.q(sr, "#pa-input")
+        box.send_keys("What do you collect?", Keys.ENTER)
+        error = browser.q(sr, ".error")
+        browser.until(lambda d: error.is_displayed())
+        assert "Could not reach the assistant" in error.text
+        assert box.get_attribute("value") == "What do you collect?"
+    finally:
+        browser.d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+        browser.d.execute_cdp_cmd("Network.disable", {})
+    box.send_keys(Keys.ENTER)
+    browser.until(lambda d: browser.replies(sr) and not browser.qq(sr, ".typing"))
+    assert not error.is_displayed() and box.get_attribute("value") == ""
+
+
+# ---------------------------------------------------------------------------------------------- console
+def _make_overdue(settings, reference: str) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from assistant.db import TicketRow, make_engine
+
+    engine = make_engine(settings.database_url)
+    with engine.begin() as conn:
+        conn.execute(update(TicketRow).where(TicketRow.reference == reference).values(due_at=datetime.now(UTC) - timedelta(days=2)))
+    engine.dispose()
+
+
+def apply_filters(browser: Browser, reference: str) -> WebElement:
+    """Apply the queue filters and wait for that load to finish; the row of `reference`."""
+    browser.d.find_element(By.CSS_SELECTOR, "#desk-filters button[type=submit]").click()
+    browser.until(lambda d: d.find_element(By.ID, "desk-table").get_attribute("aria-busy") == "false")
+    return browser.d.find_element(By.CSS_SELECTOR, f'#desk-table tr[data-ref="{reference}"]')
+
+
+def test_console_search_compare_and_desk(browser: Browser, real_settings) -> None:  # type: ignore[no-untyped-def]
+    base = browser.base
+    fresh = api(base, "POST", "/v1/chat", {"message": "Please delete all my personal data", "company": "highreso"})["ticket"]["id"]
+    late = api(base, "POST", "/v1/chat", {"message": "Please stop using my personal data for marketing", "company": "highreso"})
+    assert late["route"] == "desk"
+    late_ref = late["ticket"]["id"]
+    _make_overdue(real_settings, late_ref)
+
+    browser.allowed = ["/v1/staff/me"]  # the wrong key's 401
+    browser.open("/console")
+    d = browser.d
+    d.execute_cdp_cmd("Browser.grantPermissions", {"origin": base, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    key = browser.until(lambda d: d.find_element(By.ID, "api-key"))
+    key.send_keys("not-a-key", Keys.ENTER)
+    browser.until(lambda d: d.find_element(By.ID, "signin-error").is_displayed())
+    assert "not accepted" in d.find_element(By.ID, "signin-error").text
+    key.clear()
+    key.send_keys("all-key", Keys.ENTER)
+    browser.until(lambda d: d.find_element(By.ID, "app").is_displayed())
+    assert d.execute_script("return sessionStorage.getItem('privacy-assistant:console-key')") == "all-key"
+    assert d.find_element(By.ID, "tab-search").get_attribute("aria-selected") == "true"
+
+    # (a) clause search with the query's words highlighted, and a copyable citation.
+    d.find_element(By.ID, "search-q").send_keys("fee for a disclosure request", Keys.ENTER)
+    hits = browser.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results .hit"))
+    marks = [m.text.lower() for m in d.find_elements(By.CSS_SELECTOR, "#search-results mark")]
+    assert marks and all(m.startswith(("fee", "disclosure", "request")) for m in marks)
+    first = hits[0]
+    company = first.find_element(By.CSS_SELECTOR, ".badge").text
+    section = first.find_element(By.CSS_SELECTOR, ".section-path").text
+    assert company and section
+    first.find_element(By.CSS_SELECTOR, "button.copy").click()
+    browser.until(lambda d: first.find_element(By.CSS_SELECTOR, "[role=status]").text == "Copied.")
+    # Reading the clipboard back needs the permission granted above.
+    copied = d.execute_async_script("var done = arguments[0]; navigator.clipboard.readText().then(done, function (e) { done('failed: ' + e); });")
+    assert copied.startswith(("Highreso", "SB C&S", "UPWARD", "GMO", "Win")), copied
+    assert section.split(" \u00b7 ")[0] in copied and "\u201c" in copied and copied.endswith("\u201d")
+    browser.shot("console-search.png")
+
+    # (b) one question, side by side, one cell per company the key sees.
+    d.find_element(By.ID, "tab-compare").click()
+    d.find_element(By.ID, "compare-q").send_keys("Do you charge a fee for a disclosure request?", Keys.ENTER)
+    browser.until(lambda d: "Answered for" in d.find_element(By.ID, "compare-status").text)
+    cells = d.find_elements(By.CSS_SELECTOR, "#compare-grid .cell")
+    assert [c.get_attribute("data-company") for c in cells] == ["highreso", "sb-cs", "upward", "gmo-ai-robotics", "win-techno"]
+    assert "5 of 5" in d.find_element(By.ID, "compare-status").text
+    answered = [c for c in cells if c.find_elements(By.CSS_SELECTOR, ".badge.route-answer")]
+    assert answered and all(c.find_elements(By.CSS_SELECTOR, "ol a") for c in answered)
+    for cell in cells:
+        if cell.find_elements(By.CSS_SELECTOR, ".badge.route-abstain"):
+            assert cell.find_element(By.CSS_SELECTOR, ".not-stated").text == "Not stated"
+    browser.shot("console-compare.png")
+
+    # (c) the desk queue: overdue tickets stand out; open one and move it along.
+    d.find_element(By.ID, "tab-desk").click()
+    Select(d.find_element(By.ID, "desk-overdue")).select_by_value("true")
+    row = apply_filters(browser, late_ref)
+    assert "overdue" in attr(row, "class") and "Overdue" in row.text
+    assert all("overdue" in attr(r, "class") for r in d.find_elements(By.CSS_SELECTOR, "#desk-table tbody tr"))
+
+    Select(d.find_element(By.ID, "desk-overdue")).select_by_value("")
+    Select(d.find_element(By.ID, "desk-company")).select_by_value("highreso")
+    row = apply_filters(browser, fresh)
+    assert "overdue" not in attr(row, "class")
+    row.find_element(By.CSS_SELECTOR, "button").click()
+    browser.until(lambda d: d.find_element(By.ID, "ticket-title").text.startswith(fresh))
+    assert d.find_element(By.ID, "ticket-message").text == "Please delete all my personal data"
+    assert "request received" in d.find_element(By.ID, "ticket-events").text
+
+    Select(d.find_element(By.ID, "status-new")).select_by_value("in_progress")
+    d.find_element(By.ID, "status-note").send_keys("identity checked against the account")
+    d.find_element(By.CSS_SELECTOR, "#status-form button[type=submit]").click()
+    browser.until(lambda d: "in progress" in d.find_element(By.ID, "ticket-title").text)
+    assert "identity checked against the account" in d.find_element(By.ID, "ticket-events").text
+    browser.until(lambda d: d.find_element(By.CSS_SELECTOR, f'#desk-table tr[data-ref="{fresh}"] .ticket-status').text == "in progress")
+    assert [o.get_attribute("value") for o in Select(d.find_element(By.ID, "status-new")).options] == ["completed", "rejected", "withdrawn"]
+    d.execute_script("window.scrollTo(0, 0)")
+    browser.shot("console-desk.png")

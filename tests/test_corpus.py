@@ -1,0 +1,452 @@
+"""The corpus loader (`assistant/corpus.py`): metadata, .txt/.md/.pdf files and their failures."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.corpus import (
+    Corpus,
+    content_version,
+    corpus_fingerprint,
+    doc_id_for,
+    load_companies,
+    load_corpus,
+    load_document,
+)
+from assistant.errors import CorpusError
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS_DIR = ROOT / "corpus"
+SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
+EXPECTED_IDS = ["highreso", "sb-cs", "upward", "gmo-ai-robotics", "win-techno"]
+
+
+# -- the project's corpus ---------------------------------------------------------------------------
+
+
+def test_corpus_files_are_byte_identical_to_the_shared_sources() -> None:
+    if not SHARED_CORPUS.is_dir():
+        pytest.skip(f"{SHARED_CORPUS} not present")
+    ours = sorted(p.name for p in CORPUS_DIR.glob("*.txt"))
+    theirs = sorted(p.name for p in SHARED_CORPUS.glob("*.txt"))
+    assert ours == theirs
+    for name in ours:
+        assert (CORPUS_DIR / name).read_bytes() == (SHARED_CORPUS / name).read_bytes(), name
+
+
+def test_loaded_text_is_the_file_byte_for_byte() -> None:
+    corpus = load_corpus(CORPUS_DIR, strict=True)
+    assert corpus.problems == ()
+    assert len(corpus.documents) == 5
+    for doc in corpus.documents:
+        raw = Path(doc.path).read_bytes()
+        assert doc.text.encode("utf-8") == raw, doc.doc_id
+        assert doc.version == content_version(doc.text)
+        assert doc.pages == () and doc.page_at(0) is None
+        assert doc.title and doc.title in doc.text
+
+
+def _readme_ids() -> list[str]:
+    """The ids in the first column of the shared corpus README's table."""
+    readme = SHARED_CORPUS / "README.md"
+    if not readme.is_file():
+        return EXPECTED_IDS
+    cells = re.findall(r"^\|\s*([^|]+?)\s*\|", readme.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    return [c for c in cells if c != "id" and not set(c) <= {"-", ":"}]
+
+
+def test_companies_toml_has_the_five_readme_ids() -> None:
+    assert sorted(_readme_ids()) == sorted(EXPECTED_IDS)
+    companies = load_companies(CORPUS_DIR)
+    assert [c.id for c in companies] == EXPECTED_IDS
+    for company in companies:
+        assert company.files == (f"{company.id}.txt",)
+        assert company.name and company.short_name and company.desk_name
+    highreso = next(c for c in companies if c.id == "highreso")
+    assert highreso.desk_email == "privacy@highreso.co.jp"
+
+
+def test_fingerprint_hashes_every_listed_file() -> None:
+    companies = load_companies(CORPUS_DIR)
+    fingerprint = corpus_fingerprint(CORPUS_DIR, companies)
+    assert set(fingerprint) == {"companies.toml", *(f"{i}.txt" for i in EXPECTED_IDS)}
+    for name, digest in fingerprint.items():
+        assert digest == hashlib.sha256((CORPUS_DIR / name).read_bytes()).hexdigest()
+
+
+def test_doc_ids() -> None:
+    assert doc_id_for("upward", "upward.txt") == "upward"
+    assert doc_id_for("upward", "cookies.md") == "upward/cookies"
+
+
+# -- helpers to write a small corpus -----------------------------------------------------------------
+
+POLICY = (
+    "Privacy Policy\n"
+    "1. Purpose of Use\n"
+    "We use personal information to provide and improve our services.\n"
+    "2. Contact\n"
+    "Write to the Personal Information Desk by post.\n"
+)
+
+
+def _toml(entries: list[tuple[str, list[str]]]) -> str:
+    out = []
+    for cid, files in entries:
+        names = ", ".join(f'"{f}"' for f in files)
+        out.append(f'[[company]]\nid = "{cid}"\nname = "{cid.title()} Inc."\nfiles = [{names}]\n')
+    return "\n".join(out)
+
+
+def _reason(exc: pytest.ExceptionInfo[CorpusError], path: Path) -> str:
+    """The message must name the file; returns the reason, lower-cased."""
+    assert exc.value.path == str(path)
+    assert path.name in str(exc.value)
+    assert exc.value.reason and exc.value.reason in str(exc.value)
+    return exc.value.reason.lower()
+
+
+# -- text files -----------------------------------------------------------------------------------
+
+
+def test_markdown_loads(tmp_path: Path) -> None:
+    text = "# Cookie Policy\r\n\r\n1. Cookies\r\nWe use cookies to remember your settings.\r\n"
+    path = tmp_path / "cookies.md"
+    path.write_bytes(text.encode("utf-8"))
+    doc = load_document(path, "acme", "acme/cookies")
+    assert doc.text == text  # \r\n kept: offsets match the file
+    assert doc.title == "# Cookie Policy"
+    assert (doc.doc_id, doc.company, doc.path) == ("acme/cookies", "acme", str(path))
+
+
+def test_markdown_is_found_without_files_list(tmp_path: Path) -> None:
+    (tmp_path / "companies.toml").write_text('[[company]]\nid = "acme"\nname = "Acme"\n', encoding="utf-8")
+    (tmp_path / "acme.md").write_text(POLICY, encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    assert [d.doc_id for d in corpus.documents] == ["acme"]
+    assert corpus.documents[0].text == POLICY
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason_words"),
+    [
+        ("empty.txt", b"", ("empty",)),
+        ("blank.txt", b" \n\t\r\n  \n", ("empty",)),
+        ("sjis.txt", "個人情報保護方針\n第1条 利用目的\n".encode("cp932"), ("utf-8",)),
+        ("bom.txt", "\ufeff1. Purpose\nWe use data.\n".encode(), ("byte-order mark",)),
+        ("nul.txt", b"1. Purpose\x00\nWe use data.\n", ("nul",)),
+        ("policy.docx", b"PK\x03\x04 not really a word file", ("unsupported", ".docx")),
+        ("policy.html", b"<html><body>Privacy</body></html>", ("unsupported", ".html")),
+    ],
+)
+def test_bad_text_files_raise_named_corpus_errors(
+    tmp_path: Path, name: str, content: bytes, reason_words: tuple[str, ...]
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(CorpusError) as exc:
+        load_document(path, "acme", "acme")
+    reason = _reason(exc, path)
+    for word in reason_words:
+        assert word in reason, reason
+
+
+def test_non_utf8_reason_gives_the_byte(tmp_path: Path) -> None:
+    path = tmp_path / "sjis.txt"
+    path.write_bytes(b"Privacy policy\n" + "個人情報".encode("cp932"))
+    with pytest.raises(CorpusError) as exc:
+        load_document(path, "acme", "acme")
+    assert "at byte 15" in _reason(exc, path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "gone.txt"
+    with pytest.raises(CorpusError) as exc:
+        load_document(path, "acme", "acme")
+    assert "not found" in _reason(exc, path)
+
+
+def test_directory_is_not_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "folder.txt"
+    path.mkdir()
+    with pytest.raises(CorpusError) as exc:
+        load_document(path, "acme", "acme")
+    assert "not found" in _reason(exc, path)
+
+
+# -- PDF ------------------------------------------------------------------------------------------
+
+PDF_PAGES = [
+    ["1. Purpose of Use", "We use personal information to provide our services.", "We keep it only as long as needed."],
+    [
+        "2. Disclosure",
+        "You may request disclosure of retained personal data.",
+        "A fee of 1,000 yen applies per request.",
+    ],
+    ["3. Contact", "Write to the Personal Information Desk by post."],
+]
+JAPANESE_LINE = "個人情報の利用目的について"
+
+
+def _cjk_ttf() -> Path | None:
+    """A TrueType (.ttf) font with Japanese glyphs, if the machine has one."""
+    fonts = Path("/usr/share/fonts")
+    if not fonts.is_dir():
+        return None
+    try:
+        from fontTools.ttLib import TTFont
+    except ImportError:  # pragma: no cover
+        return None
+    for path in sorted(fonts.rglob("*.ttf")):
+        try:
+            cmap = TTFont(str(path), lazy=True).getBestCmap() or {}
+        except Exception:  # an unreadable font is just skipped
+            continue
+        if all(ord(ch) in cmap for ch in JAPANESE_LINE):
+            return path
+    return None
+
+
+def _write_pdf(path: Path, pages: list[list[str]], font: Path | None = None) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    if font is not None:
+        pdf.add_font("cjk", fname=str(font))
+        pdf.set_font("cjk", size=11)
+    else:
+        pdf.set_font("helvetica", size=11)
+    for lines in pages:
+        pdf.add_page()
+        for line in lines:
+            pdf.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+
+
+@pytest.fixture(scope="module")
+def pdf_pages() -> tuple[list[list[str]], Path | None]:
+    font = _cjk_ttf()
+    pages = [list(p) for p in PDF_PAGES]
+    if font is not None:
+        pages[0].append(JAPANESE_LINE)
+    return pages, font
+
+
+def test_pdf_loads_with_page_spans(tmp_path: Path, pdf_pages: tuple[list[list[str]], Path | None]) -> None:
+    pages, font = pdf_pages
+    path = tmp_path / "policy.pdf"
+    _write_pdf(path, pages, font)
+    doc = load_document(path, "acme", "acme")
+    assert [p.page for p in doc.pages] == [1, 2, 3]
+    for earlier, later in zip(doc.pages, doc.pages[1:], strict=False):
+        assert earlier.end <= later.start
+    assert doc.pages[-1].end <= len(doc.text)
+    for number, lines in enumerate(pages, start=1):
+        for line in lines:
+            at = doc.text.find(line)
+            assert at >= 0, f"{line!r} not extracted"
+            assert doc.page_at(at) == number, line
+            assert doc.page_at(at + len(line) - 1) == number, line
+    assert doc.title == "1. Purpose of Use"
+
+
+def test_pdf_clauses_never_cross_pages(tmp_path: Path) -> None:
+    from assistant.chunking import split_into_clauses
+
+    path = tmp_path / "policy.pdf"
+    _write_pdf(path, PDF_PAGES)
+    doc = load_document(path, "acme", "acme")
+    chunks = split_into_clauses(doc)
+    assert chunks
+    for chunk in chunks:
+        for span in chunk.spans:
+            assert doc.page_at(span.start) == doc.page_at(span.end - 1), doc.text[span.start : span.end]
+    fee = next(s for c in chunks for s in c.spans if "1,000 yen" in doc.text[s.start : s.end])
+    assert doc.page_at(fee.start) == 2
+
+
+def _pdf_bytes() -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.compress = False
+    pdf.set_font("helvetica", size=11)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "1. Purpose\nWe use data to serve you.")
+    return bytes(pdf.output())
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        pytest.param(lambda b: b[: len(b) // 3], id="truncated-third"),
+        pytest.param(lambda b: b[:-40], id="truncated-tail"),
+        pytest.param(lambda b: b"%PDF-1.4\n" + bytes(range(256)) * 8, id="garbage-after-header"),
+        pytest.param(lambda b: b"this is not a pdf at all\n" * 30, id="not-a-pdf"),
+        pytest.param(lambda b: b"", id="empty"),
+    ],
+)
+def test_broken_pdf(tmp_path: Path, mangle) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(mangle(_pdf_bytes()))
+    with pytest.raises(CorpusError) as exc:
+        load_document(path, "acme", "acme")
+    reason = _reason(exc, path)
+    assert "pdf" in reason and ("unreadable" in reason or "no extractable text" in reason), reason
+
+
+@pytest.mark.parametrize("corruption", ["self-referencing-length", "unknown-filter"])
+def test_corrupt_pdf_objects_raise_corpus_error(tmp_path: Path, corruption: str) -> None:
+    path = tmp_path / "corrupt.pdf"
+    if corruption == "unknown-filter":
+        from fpdf import FPDF
+
+        pdf = FPDF()
+        pdf.set_font("helvetica", size=11)
+        pdf.add_page()
+        pdf.multi_cell(0, 8, "1. Purpose\nWe use data to serve you.")
+        data = bytes(pdf.output())
+        assert b"/FlateDecode" in data
+        path.write_bytes(data.replace(b"/FlateDecode", b"/FlateDxcode"))  # same length: xref stays valid
+    else:
+        # The content stream's /Length points at the stream object itself.
+        data, count = re.subn(
+            rb"(\d+) 0 obj\s*<<\s*/Length \d+", rb"\1 0 obj\n<<\n/Length \1 0 R", _pdf_bytes(), count=1
+        )
+        assert count == 1
+        path.write_bytes(data)
+    with pytest.raises(CorpusError) as exc:
+        load_document(path, "acme", "acme")
+    assert "pdf" in _reason(exc, path)
+
+
+def test_load_corpus_collects_a_corrupt_pdf_and_keeps_the_rest(tmp_path: Path) -> None:
+    data = _pdf_bytes()
+    (tmp_path / "beta.pdf").write_bytes(
+        re.sub(rb"(\d+) 0 obj\s*<<\s*/Length \d+", rb"\1 0 obj\n<<\n/Length \1 0 R", data, count=1)
+    )
+    (tmp_path / "acme.txt").write_text(POLICY, encoding="utf-8")
+    (tmp_path / "companies.toml").write_text(_toml([("acme", ["acme.txt"]), ("beta", ["beta.pdf"])]), encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    assert [d.doc_id for d in corpus.documents] == ["acme"]
+    assert [p.path for p in corpus.problems] == [str(tmp_path / "beta.pdf")]
+
+
+def test_encrypted_pdf(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=11)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "1. Purpose\nWe use data to serve you.")
+    pdf.set_encryption(owner_password="owner-secret", user_password="user-secret")
+    path = tmp_path / "locked.pdf"
+    pdf.output(str(path))
+    with pytest.raises(CorpusError) as exc:
+        load_document(path, "acme", "acme")
+    assert "encrypted" in _reason(exc, path)
+
+
+def test_image_only_pdf(tmp_path: Path) -> None:
+    from fpdf import FPDF
+    from PIL import Image
+
+    image = tmp_path / "scan.png"
+    Image.new("RGB", (200, 100), "white").save(image)
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.image(str(image), x=10, y=10, w=100)
+    pdf.rect(10, 120, 50, 50)
+    path = tmp_path / "scan.pdf"
+    pdf.output(str(path))
+    with pytest.raises(CorpusError) as exc:
+        load_document(path, "acme", "acme")
+    assert "no extractable text" in _reason(exc, path)
+
+
+# -- metadata --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("toml", "reason_word"),
+    [
+        (_toml([("acme", ["acme.txt"]), ("beta", ["beta.txt"]), ("acme", ["other.txt"])]), "twice"),
+        ("# no companies here\ntitle = 'x'\n", "no [[company]]"),
+        ("", "no [[company]]"),
+        ("[[company]\nid = 'x'", "toml"),
+        ('[[company]]\nid = "acme"\n', "bad company entry"),
+        ('[[company]]\nid = "acme"\nname = "Acme"\ndue_days = "soon"\n', "bad company entry"),
+    ],
+)
+def test_bad_companies_toml(tmp_path: Path, toml: str, reason_word: str) -> None:
+    path = tmp_path / "companies.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(CorpusError) as exc:
+        load_companies(tmp_path)
+    assert reason_word.lower() in _reason(exc, path)
+
+
+def test_missing_companies_toml(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError) as exc:
+        load_corpus(tmp_path)
+    assert "missing" in _reason(exc, tmp_path / "companies.toml")
+
+
+# -- a corpus with one bad file ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def mixed_corpus_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for cid in EXPECTED_IDS:
+        shutil.copy(CORPUS_DIR / f"{cid}.txt", folder / f"{cid}.txt")
+    (folder / "upward.txt").write_bytes("個人情報保護方針\n".encode("cp932"))  # not UTF-8
+    (folder / "highreso-cookies.md").write_text(POLICY, encoding="utf-8")
+    entries = [(cid, [f"{cid}.txt"]) for cid in EXPECTED_IDS]
+    entries[0] = ("highreso", ["highreso.txt", "highreso-cookies.md"])
+    (folder / "companies.toml").write_text(_toml(entries), encoding="utf-8")
+    return folder
+
+
+def test_one_bad_file_is_collected_and_the_rest_load(mixed_corpus_dir: Path) -> None:
+    corpus = load_corpus(mixed_corpus_dir)
+    assert len(corpus.problems) == 1
+    problem = corpus.problems[0]
+    assert problem.path == str(mixed_corpus_dir / "upward.txt")
+    assert "utf-8" in problem.reason.lower()
+    assert [d.doc_id for d in corpus.documents] == [
+        "highreso",
+        "highreso/highreso-cookies",
+        "sb-cs",
+        "gmo-ai-robotics",
+        "win-techno",
+    ]
+    assert corpus.documents_of("upward") == []
+    assert corpus.company("upward") is not None  # the company stays known; only its file is skipped
+    with pytest.raises(CorpusError) as exc:
+        load_corpus(mixed_corpus_dir, strict=True)
+    assert exc.value.path == str(mixed_corpus_dir / "upward.txt")
+
+
+def test_index_over_a_corpus_with_one_bad_file_indexes_the_good_ones(
+    mixed_corpus_dir: Path, tmp_path: Path, hash_embedder
+) -> None:  # type: ignore[no-untyped-def]
+    from assistant.index import build_index, load_index
+
+    corpus: Corpus = load_corpus(mixed_corpus_dir)
+    manifest = build_index(corpus, mixed_corpus_dir, tmp_path / "index", hash_embedder, progress=False)
+    index = load_index(tmp_path / "index")
+    good = {"highreso", "sb-cs", "gmo-ai-robotics", "win-techno"}
+    assert set(index.chunk_ranges) == good
+    assert {c.company for c in index.chunks} == good
+    assert set(index.documents) == {"highreso", "highreso/highreso-cookies", "sb-cs", "gmo-ai-robotics", "win-techno"}
+    assert manifest.chunk_count == len(index.chunks) > 0
+    assert any(c.doc_id == "highreso/highreso-cookies" for c in index.chunks)
+    for chunk in index.chunks:
+        assert chunk.text == index.documents[chunk.doc_id].text[chunk.start : chunk.end]

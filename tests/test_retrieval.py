@@ -1,0 +1,224 @@
+"""Tenant isolation of retrieval (`assistant/retrieval.py`) and of the facade's citations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.corpus import doc_id_for, load_companies
+from assistant.index import LoadedIndex, load_index
+from assistant.retrieval import HybridRetriever, span_text
+
+CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+COMPANY_IDS = ["highreso", "sb-cs", "upward", "gmo-ai-robotics", "win-techno"]
+
+QUESTIONS = [
+    "Is there a fee for a disclosure request?",
+    "How much does it cost to get my data?",
+    "How do I contact your privacy desk?",
+    "What is your e-mail address for privacy questions?",
+    "Where do I send a request by post?",
+    "Can I phone you about my personal information?",
+    "What do you use my personal information for?",
+    "Do you use my data for marketing and advertising?",
+    "Do you use cookies?",
+    "How can I refuse cookies in my browser?",
+    "Do you collect my IP address and access logs?",
+    "Do you share my data with third parties?",
+    "Do you give my data to your group companies?",
+    "Is my data sent to other countries?",
+    "Do you outsource the handling of my data?",
+    "How do you keep my data secure?",
+    "Do you train your employees on data protection?",
+    "How can I correct wrong information about me?",
+    "Can I ask you to delete my personal data?",
+    "Can I stop you from using my data?",
+    "What documents do I need to prove my identity?",
+    "Can someone make a request on my behalf?",
+    "How long do you keep my personal data?",
+    "When was this privacy policy last revised?",
+    "Will you tell me when the policy changes?",
+    "Do I have to give you my personal information?",
+    "What happens if I do not provide my information?",
+    "Where can I complain about how my data is handled?",
+    "Do you collect location information from my phone?",
+    "What information do you collect about job applicants?",
+    "プライバシーポリシーについて教えてください",
+]
+
+CROSS_COMPANY = [
+    ("upward", "What is Highreso's e-mail?"),
+    ("upward", "privacy@highreso.co.jp Personal Information Consultation Desk 3-24-1 Ichigaya Tamachi"),
+    ("highreso", "What does UPWARD charge, 1,000 yen per request?"),
+    ("highreso", "Marunouchi Eiraku Building 26F request for disclosure enclosed in red ink"),
+    ("sb-cs", "What does Win Techno say about AWS account information? support@win-techno.com"),
+    ("win-techno", "SoftBank Corp. shared use Chief Information Security Officer"),
+    ("gmo-ai-robotics", "Tell me about SB C&S IT logistics services"),
+    ("sb-cs", "GMO AI & Robotics inquiry form ai-robotics.gmo/en/contact"),
+]
+
+
+@pytest.fixture(scope="module")
+def index(hash_index_dir: Path) -> LoadedIndex:
+    return load_index(hash_index_dir)
+
+
+@pytest.fixture(scope="module")
+def retriever(index: LoadedIndex, hash_embedder) -> HybridRetriever:  # type: ignore[no-untyped-def]
+    return HybridRetriever(index, hash_embedder)
+
+
+def _company_texts(index: LoadedIndex) -> dict[str, str]:
+    return {doc.company: doc.text for doc in index.documents.values()}
+
+
+def test_company_rows_are_contiguous(index: LoadedIndex) -> None:
+    assert set(index.chunk_ranges) == set(COMPANY_IDS)
+    covered = 0
+    for company, (lo, hi) in index.chunk_ranges.items():
+        assert all(c.company == company for c in index.chunks[lo:hi])
+        covered += hi - lo
+    assert covered == len(index.chunks)
+
+
+@pytest.mark.parametrize("company", COMPANY_IDS)
+def test_retrieval_returns_only_the_asked_company(retriever: HybridRetriever, index: LoadedIndex, company: str) -> None:
+    texts = _company_texts(index)
+    total = 0
+    for question in QUESTIONS:
+        ranking = retriever.retrieve(question, company, k=8)
+        assert len(ranking) <= 8
+        total += len(ranking)
+        for scored in ranking:
+            assert scored.chunk.company == company, (question, scored.chunk.id)
+            assert index.documents[scored.chunk.doc_id].company == company
+        evidence = retriever.select_evidence(question, company, ranking)
+        for ev in evidence:
+            assert ev.chunk.company == company, (question, ev.chunk.id)
+            assert ev.chunk.id in {s.chunk.id for s in ranking}
+            assert span_text(index, ev.chunk, ev.span) == texts[company][ev.span.start : ev.span.end]
+    assert total > len(QUESTIONS)  # the questions do find clauses
+
+
+@pytest.mark.parametrize(("company", "question"), CROSS_COMPANY)
+def test_naming_another_company_never_crosses_over(
+    retriever: HybridRetriever, index: LoadedIndex, company: str, question: str
+) -> None:
+    texts = _company_texts(index)
+    ranking = retriever.retrieve(question, company, k=30)
+    assert ranking, "the asked company's own clauses still rank"
+    evidence = retriever.select_evidence(question, company, ranking)
+    for item in [s.chunk for s in ranking] + [e.chunk for e in evidence]:
+        assert item.company == company
+        assert item.text in texts[company]
+
+
+def test_other_tenants_rankings_are_ignored_by_select_evidence(retriever: HybridRetriever) -> None:
+    question = "Is there a fee for a disclosure request?"
+    upward = retriever.retrieve(question, "upward")
+    assert upward
+    assert retriever.select_evidence(question, "highreso", upward) == []
+    evidence = retriever.select_evidence(question, "upward", upward)
+    assert evidence and all(e.chunk.company == "upward" for e in evidence)
+
+
+def test_unknown_company_or_blank_query_returns_nothing(retriever: HybridRetriever) -> None:
+    assert retriever.retrieve("Do you use cookies?", "acme") == []
+    assert retriever.retrieve("   ", "upward") == []
+    upward = retriever.retrieve("Do you use cookies?", "upward")
+    assert retriever.select_evidence("Do you use cookies?", "acme", upward) == []
+
+
+# -- through the facade ----------------------------------------------------------------------------
+
+FACADE_QUESTIONS = [
+    *QUESTIONS[:12],
+    "I want to delete all my personal data.",
+    "Please disclose the personal data you hold about me.",
+    "I want to complain about how you handled my data.",
+]
+
+
+@pytest.mark.parametrize("company", COMPANY_IDS)
+def test_facade_citations_carry_the_asked_company(hash_assistant, company: str) -> None:  # type: ignore[no-untyped-def]
+    text = _company_texts(hash_assistant.index)[company]
+    cited = 0
+    for question in FACADE_QUESTIONS + [q for c, q in CROSS_COMPANY if c == company]:
+        reply = hash_assistant.reply(question, company=company)
+        assert reply.company == company, (question, reply.route)
+        if reply.ticket is not None:
+            assert reply.ticket.company == company
+        for citation in reply.citations:
+            cited += 1
+            assert citation.company == company, (question, citation)
+            assert hash_assistant.index.documents[citation.doc_id].company == company
+            assert citation.text == text[citation.start : citation.end]
+    assert cited > 0  # the desk route at least cites the procedure
+
+
+def test_facade_keeps_the_explicit_company_when_another_is_named(hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    reply = hash_assistant.reply("What is Highreso's e-mail?", company="upward")
+    assert reply.company == "upward"
+    assert all(c.company == "upward" for c in reply.citations)
+    assert "privacy@highreso.co.jp" not in reply.answer
+
+
+@pytest.mark.parametrize("company", COMPANY_IDS)
+def test_staff_search_stays_in_the_given_companies(hash_assistant, company: str) -> None:  # type: ignore[no-untyped-def]
+    results = hash_assistant.search("fee for disclosure contact address", [company], k=10)
+    assert results
+    for citation, clause in results:
+        assert citation.company == company
+        assert citation.text in clause
+
+
+# -- real model: every citation is verbatim from the raw policy file ----------------------------------
+
+REAL_QUESTIONS = [
+    *QUESTIONS[:30],
+    "What is the privacy contact's address?",
+    "Do you charge anything to correct my data?",
+    "How will you reply to my disclosure request?",
+    "Do you sell my personal data?",
+    "Which group companies see my information?",
+    "Do you analyse my browsing history for ads?",
+    "Is the inquiry form the only way to contact you?",
+    "What counts as personal information under this policy?",
+    "Do you keep records of giving data to third parties?",
+    "What law do you follow when handling my data?",
+]
+
+
+def _raw_texts() -> dict[str, str]:
+    """doc id -> the policy file's text, decoded straight from its bytes (not via the index)."""
+    out = {}
+    for company in load_companies(CORPUS_DIR):
+        for name in company.files:
+            out[doc_id_for(company.id, name)] = (CORPUS_DIR / name).read_bytes().decode("utf-8")
+    return out
+
+
+@pytest.mark.slow
+def test_real_model_citations_are_verbatim_and_isolated(tmp_path: Path, real_settings, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    from assistant.db import make_engine, upgrade_database
+    from assistant.factory import build_assistant
+
+    # A private database: desk tickets opened here must not touch the shared real_assistant's.
+    url = f"sqlite:///{tmp_path / 'isolation.db'}"
+    upgrade_database(make_engine(url))
+    assistant = build_assistant(real_settings.model_copy(update={"database_url": url}), real_embedder)
+    raw = _raw_texts()
+    doc_company = {doc_id: doc_id.split("/")[0] for doc_id in raw}
+    assert len(REAL_QUESTIONS) == 40
+    answered = {c: 0 for c in COMPANY_IDS}
+    for company in COMPANY_IDS:
+        for question in REAL_QUESTIONS:
+            reply = assistant.reply(question, company=company)
+            assert reply.company == company, (company, question, reply.route)
+            for citation in reply.citations:
+                assert citation.company == company, (company, question, citation)
+                assert doc_company[citation.doc_id] == company
+                assert citation.text == raw[citation.doc_id][citation.start : citation.end], (company, question)
+            answered[company] += reply.route == "answer"
+    assert all(n > 0 for n in answered.values()), answered
