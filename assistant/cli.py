@@ -1,4 +1,4 @@
-"""The `privacy-assistant` command line: ask, index, serve, db, desk, eval, intent."""
+"""The `privacy-assistant` command line: ask, index, serve, db, desk, keys, purge, eval, intent."""
 
 from __future__ import annotations
 
@@ -22,9 +22,22 @@ EPILOG = """examples:
   privacy-assistant index build
   privacy-assistant serve --port 8000
   privacy-assistant desk list --company highreso --status received
+  privacy-assistant keys create --name desk-alice --company upward
+  privacy-assistant purge --dry-run
   privacy-assistant eval --suite evals/suites/smoke.jsonl
 
 settings come from PA_* environment variables (see README); e.g. PA_DATABASE_URL."""
+
+
+KEYS_EPILOG = """examples:
+  privacy-assistant keys create --name "desk-alice" --company upward --company sb-cs
+  privacy-assistant keys create --name "auditor" --all
+  privacy-assistant keys list
+  privacy-assistant keys revoke pak_Ab12Cd34
+
+rotation without downtime: create a new key, switch the clients to it, check they work,
+then revoke the old key; both keys are valid in between. Keys in PA_DESK_API_KEYS are
+bootstrap keys and are checked first."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -111,7 +124,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from assistant.db import make_engine, upgrade_database
-    from assistant.factory import build_embedder, ensure_index
+    from assistant.factory import build_embedder
 
     settings = _settings()
     host = args.host or settings.host
@@ -119,13 +132,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
     workers = args.workers or settings.workers
     upgrade_database(make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema))
     if not args.no_build:
-        reason = ensure_index(settings, build_embedder(settings), progress=sys.stderr.isatty())
+        reason = prepare_index(settings, build_embedder(settings), progress=sys.stderr.isatty())
         if reason:
             print(f"index rebuilt ({reason})", file=sys.stderr)
     print(f"serving on http://{host}:{port} (docs at /docs)", file=sys.stderr)
     # The app is named by string so `assistant` never imports the HTTP layer.
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, log_level=settings.log_level.lower())
+    uvicorn.run(
+        "api.main:create_app", factory=True, host=host, port=port, workers=workers,
+        log_level=settings.log_level.lower(), server_header=False,
+    )
     return 0
+
+
+def prepare_index(settings: Settings, embedder, progress: bool = False) -> str | None:  # type: ignore[no-untyped-def]
+    """Rebuild the index when it is missing or stale, and also when its files do not load
+    (a corrupt build behind an intact manifest); returns why it was rebuilt, or None."""
+    from assistant.errors import IndexNotBuiltError
+    from assistant.factory import ensure_index, rebuild_index
+    from assistant.index import load_index
+    from assistant.intent import WEIGHTS_FILE, IntentWeights
+
+    reason = ensure_index(settings, embedder, progress=progress)
+    if reason:
+        return reason
+    try:
+        index = load_index(Path(settings.index_dir))
+        IntentWeights.load(index.extras_dir / WEIGHTS_FILE)
+        return None
+    except Exception as exc:  # corrupt files raise all sorts; a rebuild is the cure for each
+        if not settings.auto_build_index:
+            raise IndexNotBuiltError(f"the index does not load ({exc}); run `privacy-assistant index build`") from exc
+        why = f"the index did not load: {type(exc).__name__}: {exc}"
+        logging.getLogger(__name__).warning("rebuilding: %s", why)
+    rebuild_index(settings, embedder, progress=progress)
+    return why
 
 
 def _desk_queue(settings: Settings):  # type: ignore[no-untyped-def]
@@ -162,6 +202,74 @@ def cmd_desk_set_status(args: argparse.Namespace) -> int:
     """Change a ticket's status (with a note; required for rejected)."""
     detail = _desk_queue(_settings()).set_status(args.reference, args.status, f"cli:{args.actor}", args.note)
     print(f"{detail.reference} is now {detail.status}")
+    return 0
+
+
+def _key_store(settings: Settings):  # type: ignore[no-untyped-def]
+    from assistant.db import make_engine, upgrade_database
+    from assistant.keys import SqlKeyStore
+
+    engine = make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema)
+    upgrade_database(engine)
+    return SqlKeyStore(engine)
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    """Create a staff key and print it (the only time it is shown)."""
+    from assistant.corpus import load_companies
+
+    settings = _settings()
+    companies = None if args.all else sorted(set(args.company or []))
+    if companies is not None:
+        if not companies:
+            _fail("give --company ID (repeatable) or --all")
+        known = {c.id for c in load_companies(Path(settings.corpus_dir))}
+        unknown = [c for c in companies if c not in known]
+        if unknown:
+            _fail(f"unknown company {', '.join(unknown)}; valid ids: {', '.join(sorted(known))}")
+    created = _key_store(settings).create(args.name, companies)
+    scope = "all companies" if created.info.companies is None else ", ".join(created.info.companies)
+    print(created.key)
+    print(f"created key {created.info.prefix}… ({created.info.name}) for {scope}; store it now: it is not shown again", file=sys.stderr)
+    return 0
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    """Revoke a staff key by its prefix."""
+    info = _key_store(_settings()).revoke(args.prefix)
+    print(f"revoked {info.prefix}… ({info.name})")
+    return 0
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    """List staff keys (prefixes only)."""
+    keys = _key_store(_settings()).list(include_revoked=not args.active)
+    if args.json:
+        print(json.dumps([asdict(k) for k in keys], ensure_ascii=False, indent=2))
+        return 0
+    print(f"{len(keys)} key(s)")
+    for k in keys:
+        scope = "*" if k.companies is None else "|".join(k.companies)
+        state = f"revoked {k.revoked_at}" if k.revoked_at else "active"
+        print(f"{k.prefix}…  {k.name:24} {scope:30} created {k.created_at}  {state}")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Delete chat transcripts and closed tickets past their retention."""
+    from assistant.db import make_engine, upgrade_database
+    from assistant.retention import purge
+
+    settings = _settings()
+    engine = make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema)
+    upgrade_database(engine)
+    counts = purge(engine, settings.transcript_retention_days, settings.ticket_retention_days, dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    print(
+        f"{verb}: {counts.sessions} session(s), {counts.turns} turn(s) older than {settings.transcript_retention_days} days; "
+        f"{counts.tickets} closed ticket(s) with {counts.ticket_events} event(s) closed over {settings.ticket_retention_days} days ago; "
+        f"{counts.rate_limit_windows} old rate-limit window(s)"
+    )
     return 0
 
 
@@ -249,6 +357,33 @@ def build_parser() -> argparse.ArgumentParser:
     dss.add_argument("--actor", default=os.environ.get("USER", "staff"), help="who is making the change")
     dss.set_defaults(func=cmd_desk_set_status)
 
+    keys = sub.add_parser(
+        "keys", help="staff API keys kept in the database",
+        description="Staff API keys for /v1/desk, /v1/search and the console, stored as SHA-256 hashes.",
+        epilog=KEYS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).add_subparsers(dest="keys_command", required=True, parser_class=_Parser)
+    kc = keys.add_parser("create", help="create a key (printed once)", epilog=KEYS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    kc.add_argument("--name", required=True, help="who or what uses the key (shown in audit trails)")
+    scope = kc.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--company", action="append", help="a company the key may see (repeatable)")
+    scope.add_argument("--all", action="store_true", help="the key may see every company")
+    kc.set_defaults(func=cmd_keys_create)
+    kr = keys.add_parser("revoke", help="revoke a key by its prefix", epilog=KEYS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    kr.add_argument("prefix", help="the prefix `keys list` shows, e.g. pak_Ab12Cd34")
+    kr.set_defaults(func=cmd_keys_revoke)
+    kl = keys.add_parser("list", help="list keys (prefixes only, never the keys)")
+    kl.add_argument("--active", action="store_true", help="hide revoked keys")
+    kl.add_argument("--json", action="store_true")
+    kl.set_defaults(func=cmd_keys_list)
+
+    pg = sub.add_parser(
+        "purge", help="delete transcripts and closed tickets past retention",
+        description="Delete chat sessions idle over PA_TRANSCRIPT_RETENTION_DAYS (default 30) with their turns, and "
+        "tickets closed over PA_TICKET_RETENTION_DAYS (default 365) ago with their audit trail. Run it daily.",
+    )
+    pg.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
+    pg.set_defaults(func=cmd_purge)
+
     ev = sub.add_parser("eval", help="run answer-accuracy suites", description="Score the assistant on JSONL suites (see evals/README.md).")
     ev.add_argument("--suite", action="append", type=Path, help="suite file (repeatable); default: evals/suites/gold.jsonl")
     ev.add_argument("--api", help="run against a live server at this base URL instead of in-process")
@@ -266,7 +401,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from assistant.logctx import install_log_record_factory
+
+    install_log_record_factory()
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s [%(request_id)s]: %(message)s"
+    )
     try:
         return int(args.func(args))
     except AssistantError as exc:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -90,6 +91,28 @@ class TicketEvent(Base):
     actor: Mapped[str] = mapped_column(String(128))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RateLimitRow(Base):
+    """One client's request count in one fixed one-minute window (shared by every worker)."""
+
+    __tablename__ = "rate_limits"
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)  # Unix minute
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StaffKeyRow(Base):
+    """A staff API key: only its SHA-256 is stored, with a short prefix to name it by."""
+
+    __tablename__ = "staff_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    companies: Mapped[Any] = mapped_column(JSON)  # a list of company ids, or "*" for all
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 def normalize_url(url: str) -> str:

@@ -122,7 +122,8 @@ class DeskQueue(Protocol):
 
 def normalize_request(text: str) -> str:
     """A hash of the request text with case, spacing and punctuation folded."""
-    folded = re.sub(r"[^\w@.]+", " ", text.lower()).strip()
+    words = (w.strip(".-+") for w in re.findall(r"[\w@.+\-]+", text.lower()))
+    folded = " ".join(w for w in words if w)
     return hashlib.sha256(folded.encode()).hexdigest()
 
 

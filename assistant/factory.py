@@ -18,6 +18,7 @@ from assistant.retrieval import HybridRetriever
 from assistant.service import Assistant, Limits
 from assistant.sessions import SqlSessionStore
 from assistant.settings import Settings
+from assistant.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
 
 log = logging.getLogger(__name__)
 
@@ -79,4 +80,15 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Ass
         sessions=SqlSessionStore(engine, settings.session_max_turns),
         desk=SqlDeskQueue(engine),
         limits=Limits(settings.max_message_chars),
+        notifier=build_notifier(settings),
     )
+
+
+def build_notifier(settings: Settings) -> TicketNotifier:
+    """Webhooks when any are configured, else nothing."""
+    urls = settings.webhook_urls()
+    if not urls:
+        return NullNotifier()
+    if not settings.desk_webhook_secret:
+        raise ValueError("PA_DESK_WEBHOOKS is set but PA_DESK_WEBHOOK_SECRET is empty: webhooks must be signed")
+    return HttpWebhookNotifier(urls, settings.desk_webhook_secret)

@@ -51,11 +51,15 @@ _TYPE_CUES: tuple[tuple[str, str], ...] = (
     ("stop_use", r"\b(stop|cease|halt|suspend|no longer|opt out|opt-out|unsubscribe|don't use|do not use)\b"),
     ("third_party", r"\b(third[- ]part(y|ies)|partners?|share|sharing|shared|provid\w*|sell|selling|give|giving|hand(ing)? over|pass(ing)? on)\b"),
 )
+_FAMILY = r"(mother|father|mom|mum|dad|son|daughter|child|children|kid|wife|husband|spouse|parent|parents|grandmother|grandfather|brother|sister|client|ward)"
 _PROXY = re.compile(
-    r"\b(on behalf of|behalf of|as (his|her|their|the) (legal )?(representative|guardian|attorney|agent|proxy)"
-    r"|power of attorney|as (a |an )?(proxy|agent|attorney|legal representative|guardian)"
-    r"|for my (mother|father|mom|mum|dad|son|daughter|child|wife|husband|client|parent|grandmother|grandfather)"
-    r"|my (client|ward)\b|(mother|father|mom|mum|dad|son|daughter|child|wife|husband|parent)'s (data|information|info|personal))",
+    r"\b(on behalf of|on (his|her|their) behalf|power of attorney"
+    r"|as (a |an |the |his |her |their )?(legal )?(representative|guardian|attorney|agent|proxy|executor)"
+    r"|(his|her|their) (legal )?(representative|guardian|attorney|agent|proxy|executor)"
+    r"|\b(parent|guardian|counsel|lawyer|attorney|agent|representative|executor)s? (of|for)\b"
+    r"|\bauthori[sz]ed (agent|representative)\b|\bmy client\b|\b(we|i) (act|acting) for\b|\brepresents? (mr|ms|mrs|my)\b"
+    r"|\bas (my|his|her|their) \w+(?:'s|’s|s)? (parent|guardian|legal guardian|representative)"
+    r"|(of|for) my " + _FAMILY + r"\b|my " + _FAMILY + r"(?:'s|’s|s)?\s+(data|information|info|personal|account|details|records|name|email))",
     re.IGNORECASE,
 )
 

@@ -87,15 +87,14 @@ def _text(ev: Evidence) -> str:
 
 
 def _applies(passages: Sequence[Evidence], request_types: Sequence[str]) -> bool:
-    """Whether a fee passage speaks of this kind of request (or of requests in general)."""
-    for ev in passages:
-        text = _text(ev)
-        named = [t for t, (_, words) in _TYPE_WORDS.items() if re.search(words, text, re.I)]
-        if not named or _GENERIC_REQUEST.search(text):
-            return True
-        if any(re.search(_TYPE_WORDS[t][1], text, re.I) for t in request_types if t in _TYPE_WORDS):
-            return True
-    return False
+    """Whether the main fee passage speaks of this kind of request (or of requests in general).
+
+    Only the best passage decides: the ones after it (how to pay, who bears postage) follow it."""
+    text = _text(passages[0])
+    named = [t for t, (_, words) in _TYPE_WORDS.items() if re.search(words, text, re.I)]
+    if not named or _GENERIC_REQUEST.search(text):
+        return True
+    return any(re.search(_TYPE_WORDS[t][1], text, re.I) for t in request_types if t in _TYPE_WORDS)
 
 
 def find_procedure(

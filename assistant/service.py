@@ -19,6 +19,7 @@ from assistant.procedure import ProcedurePoint, find_procedure
 from assistant.redact import redact
 from assistant.retrieval import HybridRetriever
 from assistant.sessions import SessionState, SessionStore, TurnRecord
+from assistant.webhooks import NullNotifier, TicketNotifier
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class Assistant:
         sessions: SessionStore,
         desk: DeskQueue,
         limits: Limits | None = None,
+        notifier: TicketNotifier | None = None,
     ) -> None:
         self.index = index
         self.directory = directory
@@ -70,6 +72,7 @@ class Assistant:
         self.sessions = sessions
         self.desk = desk
         self.limits = limits or Limits()
+        self.notifier = notifier or NullNotifier()
         self.last_trace: Trace | None = None
 
     # -- public API -------------------------------------------------------------------------
@@ -154,7 +157,8 @@ class Assistant:
                 return self._finish(state, text, Reply(state.id, "abstain", self.composer.off_topic(company), company=company_id, reason="off_topic", intent=intent.intent), company_id)
         if company_id is None:
             reply = Reply(state.id, "clarify", self.composer.clarify(self.directory.companies), intent=intent.intent)
-            return self._finish(state, text, reply, None, pending=text)
+            # Kept redacted: personal data is stored only in the ticket it may become.
+            return self._finish(state, text, reply, None, pending=redact(text))
         company = self.company(company_id)
         if intent.intent in ("formal_request", "complaint"):
             return self._finish(state, text, self._route_to_desk(text, company, intent, state, channel), company.id)
@@ -196,6 +200,8 @@ class Assistant:
             )
         except StorageUnavailableError:
             raise
+        if not ticket.duplicate:
+            self.notifier.notify(ticket)
         points = find_procedure(self.retriever, company, intent.request_types, intent.proxy)
         answer, cites = self._desk_answer(company, ticket, intent, points)
         return Reply(state.id, "desk", answer, tuple(cites), ticket=ticket, company=company.id, intent=intent.intent)

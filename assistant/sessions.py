@@ -87,7 +87,7 @@ class SqlSessionStore:
                     db.add(row)
                 row.company = turn.company
                 row.last_query = redact(turn.last_query) if turn.last_query else None
-                # The pending message is kept whole: it may become a desk ticket next turn.
+                # The caller passes the pending message redacted (it may become a ticket).
                 row.pending_message = turn.pending_message
                 row.updated_at = utcnow()
                 db.add(

@@ -39,7 +39,39 @@ class Settings(BaseSettings):
         "",
         description="Staff API keys: comma-separated `key=company1|company2` (or `key=*` for all companies).",
     )
+    desk_webhooks: str = Field(
+        "", description="Per-company webhook for new tickets: comma-separated `company=https://url`."
+    )
+    desk_webhook_secret: str = Field("", description="HMAC-SHA256 key signing webhook bodies (header X-PA-Signature).")
     log_level: str = Field("INFO", description="Logging level.")
+    rate_limit_per_minute: int = Field(
+        60,
+        ge=0,
+        description="Requests per minute one client may make to the public chat/request endpoints (0 disables). "
+        "Counted in the database, so the limit holds across workers.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated proxy IPs whose X-Forwarded-For is believed; otherwise the client is the peer address.",
+    )
+    max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted (bytes); larger is a 413.")
+    widget_origins: str = Field(
+        "",
+        description="Origins allowed to call the API from a browser (CORS), per company: "
+        "`upward=https://upward.example|https://www.upward.example,highreso=https://highreso.example`. "
+        "Empty: same-origin only.",
+    )
+    transcript_retention_days: int = Field(
+        30, ge=1, description="Chat transcripts idle longer than this are deleted by `privacy-assistant purge`."
+    )
+    ticket_retention_days: int = Field(
+        365, ge=1, description="Closed desk tickets (with their audit trail) are deleted this long after closing by `purge`."
+    )
+
+    def webhook_urls(self) -> dict[str, str]:
+        """Parsed desk webhooks: company -> URL."""
+        pairs = (p.strip().partition("=") for p in self.desk_webhooks.split(",") if p.strip())
+        return {company.strip(): url.strip() for company, _, url in pairs if url.strip()}
 
     def staff_keys(self) -> dict[str, tuple[str, ...] | None]:
         """Parsed desk keys: key -> companies it may see (None means all)."""
@@ -48,3 +80,16 @@ class Settings(BaseSettings):
             key, _, scope = item.partition("=")
             keys[key.strip()] = None if scope.strip() in ("", "*") else tuple(s.strip() for s in scope.split("|"))
         return keys
+
+    def trusted_proxy_set(self) -> frozenset[str]:
+        """Parsed trusted proxies (IP addresses)."""
+        return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
+
+    def widget_origin_map(self) -> dict[str, tuple[str, ...]]:
+        """Parsed widget origins: company -> allowed origins (scheme://host[:port], no trailing slash)."""
+        origins: dict[str, tuple[str, ...]] = {}
+        for item in filter(None, (p.strip() for p in self.widget_origins.split(","))):
+            company, _, values = item.partition("=")
+            found = tuple(o.strip().rstrip("/") for o in values.split("|") if o.strip())
+            origins[company.strip()] = origins.get(company.strip(), ()) + found
+        return origins

@@ -1,0 +1,158 @@
+"""Staff API keys kept in the database.
+
+A key is `pak_` followed by 43 URL-safe characters (32 random bytes). Only its SHA-256 is
+stored, with the first 12 characters as a prefix to name it by (`keys list`, `keys revoke`).
+The plaintext is returned once, by `create`, and never again.
+
+Rotation without downtime: create a new key, switch the clients to it, then revoke the old one;
+both are valid in between."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import sessionmaker
+
+from assistant.db import StaffKeyRow, utcnow
+from assistant.errors import AssistantError, StorageUnavailableError
+
+KEY_SCHEME = "pak_"
+PREFIX_CHARS = 12
+MAX_KEY_CHARS = 128
+
+
+class StaffKeyError(AssistantError):
+    """A key operation that cannot be done (no such key, ambiguous prefix, bad name)."""
+
+
+@dataclass(frozen=True)
+class StaffKeyInfo:
+    """What may be shown of a key: never the key itself."""
+
+    id: int
+    name: str
+    prefix: str
+    companies: tuple[str, ...] | None  # None: every company
+    created_at: str
+    revoked_at: str | None
+
+    @property
+    def actor(self) -> str:
+        """How the key appears in audit trails."""
+        return f"staff:{self.name} ({self.prefix}…)"[:128]
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    """A new key: the plaintext (shown once) and its record."""
+
+    key: str
+    info: StaffKeyInfo
+
+
+def hash_key(key: str) -> str:
+    """The stored form of a key."""
+    return hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+
+
+def _iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    from datetime import UTC
+
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).isoformat(timespec="seconds")
+
+
+def _info(row: StaffKeyRow) -> StaffKeyInfo:
+    companies = None if row.companies == "*" else tuple(row.companies or ())
+    return StaffKeyInfo(row.id, row.name, row.prefix, companies, _iso(row.created_at) or "", _iso(row.revoked_at))
+
+
+class SqlKeyStore:
+    """Create, verify, revoke and list staff keys in the `staff_keys` table."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def create(self, name: str, companies: Sequence[str] | None) -> CreatedKey:
+        """A new key for `companies` (None: all); the plaintext is only in the result."""
+        name = name.strip()
+        if not name or len(name) > 64:
+            raise StaffKeyError("a key needs a name of 1-64 characters")
+        if companies is not None and not companies:
+            raise StaffKeyError("a key needs at least one company, or all companies")
+        key = KEY_SCHEME + secrets.token_urlsafe(32)
+        row = StaffKeyRow(
+            name=name,
+            key_hash=hash_key(key),
+            prefix=key[:PREFIX_CHARS],
+            companies="*" if companies is None else sorted(set(companies)),
+            created_at=utcnow(),
+            revoked_at=None,
+        )
+        try:
+            with self._sessions.begin() as db:
+                db.add(row)
+                db.flush()
+                return CreatedKey(key, _info(row))
+        except SQLAlchemyError as exc:
+            raise StorageUnavailableError(f"key store unavailable: {type(exc).__name__}") from exc
+
+    def verify(self, key: str) -> StaffKeyInfo | None:
+        """The key's record if it is valid and not revoked, else None."""
+        if not key.startswith(KEY_SCHEME) or len(key) > MAX_KEY_CHARS:
+            return None
+        digest = hash_key(key)
+        try:
+            with self._sessions() as db:
+                rows = db.scalars(
+                    select(StaffKeyRow).where(StaffKeyRow.prefix == key[:PREFIX_CHARS], StaffKeyRow.revoked_at.is_(None))
+                ).all()
+        except SQLAlchemyError as exc:
+            raise StorageUnavailableError(f"key store unavailable: {type(exc).__name__}") from exc
+        found = None
+        for row in rows:  # compare every candidate, in constant time each
+            if hmac.compare_digest(row.key_hash, digest):
+                found = row
+        return _info(found) if found is not None else None
+
+    def revoke(self, prefix: str) -> StaffKeyInfo:
+        """Revoke the one active key whose prefix (or full key) this is."""
+        prefix = prefix.strip()
+        if len(prefix) < 8:
+            raise StaffKeyError("give at least 8 characters of the key's prefix (see `keys list`)")
+        try:
+            with self._sessions.begin() as db:
+                if len(prefix) > PREFIX_CHARS:  # a whole key
+                    query = select(StaffKeyRow).where(StaffKeyRow.key_hash == hash_key(prefix))
+                else:
+                    query = select(StaffKeyRow).where(StaffKeyRow.prefix.startswith(prefix, autoescape=True))
+                rows = db.scalars(query.where(StaffKeyRow.revoked_at.is_(None))).all()
+                if not rows:
+                    raise StaffKeyError(f"no active key with prefix {prefix!r}")
+                if len(rows) > 1:
+                    raise StaffKeyError(f"{len(rows)} active keys start with {prefix!r}; give more of the prefix")
+                rows[0].revoked_at = utcnow()
+                db.flush()
+                return _info(rows[0])
+        except SQLAlchemyError as exc:
+            raise StorageUnavailableError(f"key store unavailable: {type(exc).__name__}") from exc
+
+    def list(self, include_revoked: bool = True) -> list[StaffKeyInfo]:
+        """Every key (oldest first), without the keys themselves."""
+        query = select(StaffKeyRow).order_by(StaffKeyRow.id)
+        if not include_revoked:
+            query = query.where(StaffKeyRow.revoked_at.is_(None))
+        try:
+            with self._sessions() as db:
+                return [_info(r) for r in db.scalars(query).all()]
+        except SQLAlchemyError as exc:
+            raise StorageUnavailableError(f"key store unavailable: {type(exc).__name__}") from exc

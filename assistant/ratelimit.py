@@ -1,0 +1,125 @@
+"""A fixed-window request counter in the SQL database, shared by every worker process.
+
+Each request to a limited endpoint runs one statement,
+
+    INSERT INTO rate_limits (client, window_start, count) VALUES (:c, :minute, 1)
+    ON CONFLICT (client, window_start) DO UPDATE SET count = rate_limits.count + 1
+    RETURNING count
+
+which is atomic on SQLite (under the write lock) and on PostgreSQL (row lock on the conflict),
+so N uvicorn workers — or N hosts on one PostgreSQL — see one counter per client per minute.
+Fixed windows let a client make up to 2x the limit across a window boundary; that is the
+usual trade for one row and one statement per request. Old windows are deleted as time
+moves on. The client address is stored only as a truncated SHA-256.
+
+If the database cannot be reached the counter fails open (requests are allowed and a warning
+is logged), and it stops asking for a few seconds, so an outage never adds latency per request."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy import insert as core_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from assistant.db import RateLimitRow
+
+log = logging.getLogger(__name__)
+
+WINDOW_SECONDS = 60
+BACKOFF_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    """The outcome of one hit: allowed or not, the count so far, and when the window ends."""
+
+    allowed: bool
+    count: int
+    limit: int
+    retry_after: int
+
+
+def client_key(address: str) -> str:
+    """What is stored for a client: a truncated SHA-256 of its address."""
+    return hashlib.sha256(address.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+class SqlRateCounter:
+    """Counts hits per client per one-minute window in the `rate_limits` table."""
+
+    def __init__(self, engine: Engine, limit: int) -> None:
+        self._engine = engine
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._pruned_window = -1
+        self._skip_until = 0.0
+
+    def hit(self, address: str, now: float | None = None) -> RateDecision:
+        """Count one request from `address`; `allowed` is False once the limit is passed."""
+        now = time.time() if now is None else now
+        window = int(now // WINDOW_SECONDS)
+        retry_after = max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
+        if self.limit <= 0 or time.monotonic() < self._skip_until:
+            return RateDecision(True, 0, self.limit, retry_after)
+        try:
+            count = self._increment(client_key(address), window)
+            self._prune(window)
+        except SQLAlchemyError as exc:
+            self._skip_until = time.monotonic() + BACKOFF_SECONDS
+            log.warning("rate limiter unavailable (%s); allowing requests for %.0fs", type(exc).__name__, BACKOFF_SECONDS)
+            return RateDecision(True, 0, self.limit, retry_after)
+        return RateDecision(count <= self.limit, count, self.limit, retry_after)
+
+    def _increment(self, key: str, window: int) -> int:
+        dialect = self._engine.dialect.name
+        with self._engine.begin() as conn:
+            if dialect in ("sqlite", "postgresql"):
+                if dialect == "sqlite":
+                    from sqlalchemy.dialects.sqlite import insert
+                else:
+                    from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+                upsert = (
+                    insert(RateLimitRow)
+                    .values(client=key, window_start=window, count=1)
+                    .on_conflict_do_update(
+                        index_elements=[RateLimitRow.client, RateLimitRow.window_start],
+                        set_={"count": RateLimitRow.count + 1},
+                    )
+                    .returning(RateLimitRow.count)
+                )
+                return int(conn.execute(upsert).scalar_one())
+            # Other databases: update, else insert; a lost insert race retries the update.
+            for _ in range(3):
+                row = conn.execute(
+                    update(RateLimitRow)
+                    .where(RateLimitRow.client == key, RateLimitRow.window_start == window)
+                    .values(count=RateLimitRow.count + 1)
+                )
+                if row.rowcount:
+                    return int(
+                        conn.execute(
+                            select(RateLimitRow.count).where(RateLimitRow.client == key, RateLimitRow.window_start == window)
+                        ).scalar_one()
+                    )
+                try:
+                    with conn.begin_nested():
+                        conn.execute(core_insert(RateLimitRow).values(client=key, window_start=window, count=1))
+                    return 1
+                except IntegrityError:
+                    continue
+            raise RuntimeError("rate counter could not be updated")  # pragma: no cover
+
+    def _prune(self, window: int) -> None:
+        with self._lock:
+            if self._pruned_window == window:
+                return
+            self._pruned_window = window
+        with self._engine.begin() as conn:
+            conn.execute(delete(RateLimitRow).where(RateLimitRow.window_start < window - 1))
