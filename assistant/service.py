@@ -73,6 +73,8 @@ class Assistant:
         self.desk = desk
         self.limits = limits or Limits()
         self.notifier = notifier or NullNotifier()
+        # The procedure for a kind of request depends only on the loaded index: compute once.
+        self._procedures: dict[tuple[str, tuple[str, ...], bool], list[ProcedurePoint]] = {}
         self.last_trace: Trace | None = None
 
     # -- public API -------------------------------------------------------------------------
@@ -202,7 +204,11 @@ class Assistant:
             raise
         if not ticket.duplicate:
             self.notifier.notify(ticket)
-        points = find_procedure(self.retriever, company, intent.request_types, intent.proxy)
+        key = (company.id, tuple(sorted(intent.request_types)), intent.proxy)
+        points = self._procedures.get(key)
+        if points is None:
+            points = find_procedure(self.retriever, company, intent.request_types, intent.proxy)
+            self._procedures[key] = points
         answer, cites = self._desk_answer(company, ticket, intent, points)
         return Reply(state.id, "desk", answer, tuple(cites), ticket=ticket, company=company.id, intent=intent.intent)
 
