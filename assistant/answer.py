@@ -192,7 +192,7 @@ class AnswerComposer:
         if _may_conflict(query, cites):
             lines.append(
                 "These passages do not say the same thing; both are quoted as written. "
-                f"The {company.desk_contact()} can confirm which applies."
+                f"{possessive(company.short_name)} privacy desk ({company.desk_name}) can confirm which applies."
             )
         return "\n".join(lines), cites
 

@@ -7,6 +7,7 @@ is replaced atomically, so a crash mid-build leaves the previous build serving.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -34,6 +35,18 @@ POINTER = "CURRENT"
 KEEP_BUILDS = 2
 
 
+def pipeline_fingerprint() -> str:
+    """A hash of the code and data that shape a build (chunker, BM25, intent examples...), so
+    a changed pipeline makes old builds stale without anyone remembering to bump a number."""
+    from assistant import chunking, intent, lexical
+
+    digest = hashlib.sha256(str(FORMAT_VERSION).encode())
+    for path in sorted({Path(chunking.__file__), Path(lexical.__file__), Path(intent.__file__), Path(__file__), intent.EXAMPLES_PATH}):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class Manifest:
     """What a build was made from, so staleness can be checked without loading it."""
@@ -48,6 +61,7 @@ class Manifest:
     corpus_files: dict[str, str]
     built_at: str
     build_seconds: float
+    pipeline: str = ""
 
 
 @dataclass(frozen=True)
@@ -177,6 +191,7 @@ def build_index(
             corpus_files=corpus_fingerprint(corpus_dir, corpus.companies),
             built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             build_seconds=round(time.perf_counter() - started, 3),
+            pipeline=pipeline_fingerprint(),
         )
         # The manifest is written last: a build directory without one is incomplete.
         _write_json(tmp / "manifest.json", asdict(manifest))
@@ -244,6 +259,8 @@ def is_stale(index_dir: Path, corpus: Corpus, corpus_dir: Path, model: str) -> s
         return str(exc)
     if manifest.format_version != FORMAT_VERSION:
         return f"index format {manifest.format_version} is older than {FORMAT_VERSION}"
+    if manifest.pipeline != pipeline_fingerprint():
+        return "the chunking or indexing code changed since the index was built"
     if manifest.model != model:
         return f"index was built with {manifest.model}, settings ask for {model}"
     current = corpus_fingerprint(corpus_dir, corpus.companies)

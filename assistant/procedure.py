@@ -32,6 +32,7 @@ class Aspect:
     must_match: str  # a quoted passage must match this: it states the point, not just the topic
     max_passages: int = 1
     only_for_proxy: bool = False
+    per_request_type: bool = False  # a fee or a deadline may be stated for some kinds of request only
 
 
 ASPECTS: tuple[Aspect, ...] = (
@@ -63,11 +64,13 @@ ASPECTS: tuple[Aspect, ...] = (
         r"(\bfees?\b|\bcharg\w*|\byen\b|\bcosts?\b).*\b(request\w*|disclos\w*|procedures?|notif\w*)\b"
         r"|\b(request\w*|disclos\w*|procedures?|notif\w*)\b.*(\bfees?\b|\bcharg\w*|\byen\b|\bcosts?\b)",
         max_passages=2,
+        per_request_type=True,
     ),
     Aspect(
         "how quickly it will respond",
         "respond to the request promptly, without delay, within days",
         r"without delay|\bprompt(ly)?\b|\bimmediately\b|\bwithin \d+ (business )?(days|weeks)\b|\b\d+ (business )?days\b",
+        per_request_type=True,
     ),
 )
 
@@ -87,7 +90,7 @@ def _text(ev: Evidence) -> str:
 
 
 def _applies(passages: Sequence[Evidence], request_types: Sequence[str]) -> bool:
-    """Whether the main fee passage speaks of this kind of request (or of requests in general).
+    """Whether the main passage speaks of this kind of request (or of requests in general).
 
     Only the best passage decides: the ones after it (how to pay, who bears postage) follow it."""
     text = _text(passages[0])
@@ -118,6 +121,6 @@ def find_procedure(
             for ev in evidence
             if ev.dense >= floor_dense and not is_lead_in(_text(ev)) and re.search(aspect.must_match, _text(ev), re.I)
         )[: aspect.max_passages]
-        applies = _applies(found, request_types) if aspect.name == "any fee" and found else True
+        applies = _applies(found, request_types) if aspect.per_request_type and found else True
         points.append(ProcedurePoint(aspect, found, applies))
     return points

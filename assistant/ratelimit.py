@@ -46,6 +46,11 @@ class RateDecision:
     retry_after: int
 
 
+def _now() -> float:
+    """Wall-clock seconds (a seam for tests)."""
+    return time.time()
+
+
 def client_key(address: str) -> str:
     """What is stored for a client: a truncated SHA-256 of its address."""
     return hashlib.sha256(address.encode("utf-8", "replace")).hexdigest()[:32]
@@ -63,7 +68,7 @@ class SqlRateCounter:
 
     def hit(self, address: str, now: float | None = None) -> RateDecision:
         """Count one request from `address`; `allowed` is False once the limit is passed."""
-        now = time.time() if now is None else now
+        now = _now() if now is None else now
         window = int(now // WINDOW_SECONDS)
         retry_after = max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
         if self.limit <= 0 or time.monotonic() < self._skip_until:

@@ -239,7 +239,7 @@ class Assistant:
             if not point.evidence:
                 lines.append(f"- {name}: the policy does not state this.")
             elif not point.applies:
-                lines.append(f"- {name}: the policy states a fee only for other kinds of request, not for this one.")
+                lines.append(f"- {name}: the policy states this only for other kinds of request, not for this one.")
             else:
                 quoted = [by_span[(ev.chunk.doc_id, ev.span.start)] for ev in point.evidence]
                 lines.append(f"- {name}: " + " ".join(f"[{c.id}] \u201c{c.text.strip()}\u201d" for c in quoted))

@@ -41,7 +41,7 @@ def pieces(text: str) -> list[str]:
 def chat_stream(body: ChatRequest, assistant: AssistantDep) -> EventSourceResponse:
     """Same body and decisions as /v1/chat. The reply is composed first, so errors (404, 422, 503)
     are ordinary JSON responses; only a successful reply is streamed."""
-    reply = assistant.reply(body.message, company=body.company or None, session_id=body.session_id, channel="api")
+    reply = assistant.reply(body.message, company=body.company or None, session_id=body.session_id, channel="chat")
     out = ChatResponse.model_validate(reply, from_attributes=True)
     return EventSourceResponse(_events(out))
 
