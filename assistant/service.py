@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answer import AnswerComposer, answer_type, possessive
 from assistant.companies import CompanyDirectory
+from assistant.db import new_id
 from assistant.desk import DeskQueue, NewTicket
 from assistant.domain import Citation, Company, Evidence, Reply, ScoredChunk, Ticket
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
@@ -72,10 +74,19 @@ class Assistant:
         self.sessions = sessions
         self.desk = desk
         self.limits = limits or Limits()
+        self._local = threading.local()  # the trace is per thread: requests run concurrently
         self.notifier = notifier or NullNotifier()
         # The procedure for a kind of request depends only on the loaded index: compute once.
         self._procedures: dict[tuple[str, tuple[str, ...], bool], list[ProcedurePoint]] = {}
-        self.last_trace: Trace | None = None
+
+    @property
+    def last_trace(self) -> Trace | None:
+        """What happened inside this thread's last reply (for evaluators)."""
+        return getattr(self._local, "trace", None)
+
+    @last_trace.setter
+    def last_trace(self, trace: Trace | None) -> None:
+        self._local.trace = trace
 
     # -- public API -------------------------------------------------------------------------
     def companies(self) -> list[Company]:
@@ -105,8 +116,7 @@ class Assistant:
         except StorageUnavailableError:
             # Without the database we still answer, just without follow-up context.
             log.warning("session store unavailable; answering without context")
-            state = SessionState(session_id or "")
-            state = replace(state, id=_fresh_id()) if not state.id else state
+            state = SessionState(session_id or new_id())
         reply, record = self._decide(text, explicit, state, channel)
         try:
             self.sessions.record(state, record)
@@ -187,21 +197,19 @@ class Assistant:
 
     def _route_to_desk(self, text: str, company: Company, intent: IntentResult, state: SessionState, channel: str) -> Reply:
         doc = self.index.documents.get(company.id) or next(d for d in self.index.documents.values() if d.company == company.id)
-        try:
-            ticket = self.desk.open(
-                NewTicket(
-                    company=company.id,
-                    policy_version=doc.version,
-                    request_types=intent.request_types,
-                    proxy=intent.proxy,
-                    channel=channel,
-                    message=text,
-                    session_id=state.id,
-                    due_days=company.due_days,
-                )
+        # StorageUnavailableError propagates: the API answers 503 and no ticket half-exists.
+        ticket = self.desk.open(
+            NewTicket(
+                company=company.id,
+                policy_version=doc.version,
+                request_types=intent.request_types,
+                proxy=intent.proxy,
+                channel=channel,
+                message=text,
+                session_id=state.id,
+                due_days=company.due_days,
             )
-        except StorageUnavailableError:
-            raise
+        )
         if not ticket.duplicate:
             self.notifier.notify(ticket)
         key = (company.id, tuple(sorted(intent.request_types)), intent.proxy)
@@ -260,13 +268,9 @@ class Assistant:
             reply_text=reply.answer,
             route=reply.route,
             company=company or state.company,
-            last_query=last_query or state.last_query,
+            # Capped: follow-ups chain onto it, and it should not grow without bound.
+            last_query=(last_query or state.last_query or "")[-400:] or None,
             pending_message=pending,
         )
         return reply, record
 
-
-def _fresh_id() -> str:
-    from assistant.db import new_id
-
-    return new_id()
