@@ -21,6 +21,7 @@ import os
 import platform
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -315,10 +316,10 @@ def scale_section(plan: Plan, companies: int, tmp: Path, embedder: Any, scale_pa
     cache = CachingEmbedder(timing) if cached else None
     settings = _settings(corpus_dir, index_dir, work / "inproc.db")
     _log(f"scale {len(ids)}: building ({'content-hash cache' if cached else 'no cache'})")
-    build = timed_build(settings, cache or timing, timing, cached)
+    build = timed_build(settings, cache if cache is not None else timing, timing, cached)
     build["cached"] = cached
     if cache is not None:
-        build["cache"] = {"distinct_texts": len(cache), "hits": cache.hits, "misses": cache.misses}
+        build["cache"] = {"distinct_texts": cache.size, "hits": cache.hits, "misses": cache.misses}
     out["build"] = build
 
     _migrated(work / "inproc.db")
@@ -535,7 +536,8 @@ def _versions() -> dict[str, str]:
 
 # -- main ------------------------------------------------------------------------------------
 def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
-    """Measure everything in the plan; the results as one JSON-able dict."""
+    """Measure everything in the plan; the results as one JSON-able dict. After each section
+    the results so far go to OUT/bench.partial.json, so a long run that dies is not lost."""
     from assistant.factory import build_assistant, build_embedder
     from assistant.settings import Settings
     from evals.bench_baseline import LangChainBaseline
@@ -546,6 +548,10 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(),
         "loadavg_start": [round(x, 2) for x in os.getloadavg()], "versions": _versions(),
     }, "ratios": {}, "sections_s": {}, "loadavg_1min": {}}
+
+    def checkpoint() -> None:
+        (out_dir / "bench.partial.json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
     with tempfile.TemporaryDirectory(prefix="pa-bench-") as tmp_name:
         tmp = Path(tmp_name)
         _log("loading our embedder")
@@ -581,6 +587,7 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
         res["ratios"]["build_seconds"] = ratio(best["seconds"], base_s)
         res["sections_s"]["build"] = round(time.perf_counter() - t0, 1)
         res["loadavg_1min"]["build"] = round(os.getloadavg()[0], 2)
+        checkpoint()
 
         # In-process latency, interleaved with the baseline.
         t0 = time.perf_counter()
@@ -604,6 +611,7 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
         res["embed_probe"] = embed_probe(embedder)
         res["sections_s"]["inproc"] = round(time.perf_counter() - t0, 1)
         res["loadavg_1min"]["inproc"] = round(os.getloadavg()[0], 2)
+        checkpoint()
 
         if not plan.skip_http:
             t0 = time.perf_counter()
@@ -613,6 +621,7 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
             res["http"] = http_section(plan, tmp, index_dir, MessageStream(start_pass=PASS_HTTP), MessageStream(start_pass=PASS_WARMUP + 1))
             res["sections_s"]["http"] = round(time.perf_counter() - t0, 1)
             res["loadavg_1min"]["http"] = round(os.getloadavg()[0], 2)
+            checkpoint()
 
         del baseline
         gc.collect()
@@ -622,6 +631,7 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
             res["scales"].append(scale_section(plan, companies, tmp, embedder, PASS_SCALE + 3 * k))
             res["sections_s"][f"scale_{companies}"] = round(time.perf_counter() - t0, 1)
             res["loadavg_1min"][f"scale_{companies}"] = round(os.getloadavg()[0], 2)
+            checkpoint()
     res["meta"]["wall_seconds"] = round(time.perf_counter() - started, 1)
     res["meta"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     res["targets"] = targets(res)
@@ -648,9 +658,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point."""
     args = build_parser().parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C: servers are stopped and temporary folders removed.
+    signal.signal(signal.SIGTERM, _terminate)
     for key, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),
                        ("TRANSFORMERS_VERBOSITY", "error"), ("TOKENIZERS_PARALLELISM", "false")):
         os.environ.setdefault(key, value)
@@ -662,6 +678,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     (args.out / "bench.json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (args.out / "bench.txt").write_text(table + "\n", encoding="utf-8")
     plot(res, args.out / "bench.png")
+    (args.out / "bench.partial.json").unlink(missing_ok=True)
     _log(f"wrote {args.out / 'bench.json'} and {args.out / 'bench.png'}")
     return 0
 

@@ -147,7 +147,9 @@ class CachingEmbedder:
         self.hits = 0
         self.misses = 0
 
-    def __len__(self) -> int:
+    @property
+    def size(self) -> int:
+        """Distinct texts cached. (No __len__: an empty cache must still be truthy.)"""
         return len(self._cache)
 
     def embed(self, texts: Sequence[str]) -> Vectors:

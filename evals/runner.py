@@ -78,9 +78,12 @@ def in_process(assistant: Assistant) -> Responder:
         ranking: list[tuple[str, int, int]] | None = None
         trace = assistant.last_trace
         if trace is not None and trace.query is not None:
+            # Evidence sentences first (they stand in for their clauses), then the other ranked clauses.
             ranking = [(e.chunk.doc_id, e.span.start, e.span.end) for e in trace.evidence]
-            for scored in trace.ranking[len({e.chunk.id for e in trace.evidence}) :]:
-                ranking.append((scored.chunk.doc_id, scored.chunk.start, scored.chunk.end))
+            used = {e.chunk.id for e in trace.evidence}
+            for scored in trace.ranking:
+                if scored.chunk.id not in used:
+                    ranking.append((scored.chunk.doc_id, scored.chunk.start, scored.chunk.end))
         return data, ranking
 
     return respond
@@ -108,8 +111,13 @@ def _occurrences(text: str, quote: str) -> list[tuple[int, int]]:
     return out
 
 
-def run_items(items: Sequence[EvalItem], respond: Responder, corpus: Corpus) -> list[ItemOutcome]:
-    """Run each item in a fresh session and score its last turn."""
+def run_items(
+    items: Sequence[EvalItem],
+    respond: Responder,
+    corpus: Corpus,
+    on_item: Callable[[ItemOutcome], None] | None = None,
+) -> list[ItemOutcome]:
+    """Run each item in a fresh session and score its last turn (`on_item` sees each outcome, e.g. a progress bar)."""
     docs = {d.doc_id: d for d in corpus.documents}
     base = {doc_id: i * DOC_STRIDE for i, doc_id in enumerate(docs)}
     outcomes = []
@@ -174,6 +182,8 @@ def run_items(items: Sequence[EvalItem], respond: Responder, corpus: Corpus) -> 
                 error=error,
             )
         )
+        if on_item is not None:
+            on_item(outcomes[-1])
     return outcomes
 
 

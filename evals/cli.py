@@ -1,0 +1,216 @@
+"""`privacy-assistant eval`: run suites (and SQuAD files), print a table, write results.json and report.html.
+
+In-process (the default) the assistant is built once from settings: the served index is built
+first if it is missing or stale (as `serve` does), and replies go to a temporary SQLite database
+so eval tickets and sessions never reach the served one; webhooks are switched off. With
+`--corpus DIR` that folder is indexed into a temporary directory instead, leaving the served index
+alone. With `--api URL` a running server answers over HTTP (ranking metrics then use the order of
+its citations). Exit status: 1 when a suite's declared `min_scores` fail, 2 on bad input, else 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from evals import report
+from evals.runner import ItemOutcome, Responder, check_min_scores, in_process, over_http, run_items, summarize
+from evals.squad import SquadOutcome, SquadSet, console_squad, load_squad, run_squad
+from evals.suite import Suite, load_suite
+
+DEFAULT_SUITE = Path(__file__).resolve().parent / "suites" / "gold.jsonl"
+
+
+def _err(message: str) -> None:
+    print(f"privacy-assistant eval: {message}", file=sys.stderr)
+
+
+def _bar(total: int, desc: str, show: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="item", file=sys.stderr, disable=not show, leave=False)
+
+
+def _ticker(bar: Any) -> Any:
+    """A per-item callback that advances the progress bar."""
+
+    def tick(_outcome: object) -> None:
+        bar.update(1)
+
+    return tick
+
+
+def prepare_in_process(settings: Any, embedder: Any, corpus: Path | None, tmp: Path, progress: bool) -> Any:
+    """Settings for an in-process eval: the index ready (served, or a temporary one for `corpus`),
+    a fresh temporary SQLite database migrated to head, and no webhooks."""
+    from assistant.db import make_engine, upgrade_database
+    from assistant.factory import ensure_index, rebuild_index
+
+    if corpus is not None:
+        if not (corpus / "companies.toml").is_file():
+            raise FileNotFoundError(2, "no companies.toml in the corpus folder", str(corpus / "companies.toml"))
+        settings = settings.model_copy(update={"corpus_dir": corpus, "index_dir": tmp / "index"})
+        rebuild_index(settings, embedder, progress=progress)
+    else:
+        reason = ensure_index(settings, embedder, progress=progress)
+        if reason:
+            print(f"index rebuilt ({reason})", file=sys.stderr)
+    settings = settings.model_copy(
+        update={"database_url": f"sqlite:///{tmp / 'eval.db'}", "database_schema": None, "desk_webhooks": ""}
+    )
+    upgrade_database(make_engine(settings.database_url, settings.busy_timeout_ms))
+    return settings
+
+
+def run_suite(suite: Suite, respond: Responder, corpus: Any, show: bool = False) -> tuple[list[ItemOutcome], dict[str, Any]]:
+    """Run one suite; its outcomes and the JSON-able run record (summary, checks, items)."""
+    bar = _bar(len(suite.items), suite.header.name, show)
+    try:
+        outcomes = run_items(suite.items, respond, corpus, on_item=_ticker(bar))
+    finally:
+        bar.close()
+    summary = summarize(outcomes)
+    items = {i.id: i for i in suite.items}
+    topics = report.by_topic(outcomes)
+    record = {
+        "name": suite.header.name,
+        "path": suite.path,
+        "description": suite.header.description,
+        "min_scores": dict(suite.header.min_scores),
+        "min_score_failures": check_min_scores(suite, summary),
+        "summary": summary,
+        "by_topic": topics,
+        "failure_patterns": report.failure_patterns(outcomes),
+        "items": [report.item_record(o, items[o.id]) for o in outcomes],
+    }
+    return outcomes, record
+
+
+def _squad_record(squad: SquadSet, outcomes: list[SquadOutcome], summary: dict[str, Any]) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {"name": Path(squad.path).stem, "path": squad.path, "summary": summary, "items": [asdict(o) for o in outcomes]}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the suites and SQuAD files named by the parsed `eval` arguments; the exit code."""
+    from assistant.corpus import load_corpus
+    from assistant.settings import Settings
+
+    started = time.perf_counter()
+    suite_paths: list[Path] = list(getattr(args, "suite", None) or [])
+    squad_paths: list[Path] = list(getattr(args, "squad", None) or [])
+    api: str | None = getattr(args, "api", None)
+    corpus_arg: Path | None = getattr(args, "corpus", None)
+    report_dir = Path(getattr(args, "report", None) or "reports/eval")
+    if not suite_paths and not squad_paths:
+        suite_paths = [DEFAULT_SUITE]
+    if api and squad_paths:
+        _err("--squad runs in-process only (it indexes a temporary corpus); drop --api")
+        return 2
+    try:
+        suites = [load_suite(p) for p in suite_paths]
+        squads = [load_squad(p) for p in squad_paths]
+    except FileNotFoundError as exc:
+        _err(f"file not found: {exc.filename}")
+        return 2
+    except (ValueError, OSError) as exc:
+        _err(str(exc))
+        return 2
+
+    settings = Settings()
+    show = sys.stderr.isatty()
+    meta: dict[str, Any] = {"started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    suite_runs: list[tuple[Suite, list[ItemOutcome], dict[str, Any]]] = []
+    squad_runs: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="pa-eval-") as tmp_name:
+        tmp = Path(tmp_name)
+        embedder = None
+        if suites:
+            respond: Responder
+            if api:
+                corpus_dir = Path(corpus_arg or settings.corpus_dir)
+                respond = over_http(api)
+                meta.update(mode=f"HTTP {api} (ranking = citation order)", corpus=str(corpus_dir))
+            else:
+                from assistant.factory import build_assistant, build_embedder
+                from assistant.index import read_manifest
+
+                embedder = build_embedder(settings)
+                local = prepare_in_process(settings, embedder, corpus_arg, tmp / "suites", show)
+                corpus_dir = Path(local.corpus_dir)
+                respond = in_process(build_assistant(local, embedder))
+                manifest = read_manifest(Path(local.index_dir))
+                meta.update(
+                    mode="in-process (ranking = evidence sentences, then the other retrieved clauses)",
+                    corpus=str(corpus_dir) + ("" if corpus_arg else " (served index)"),
+                    index_build=manifest.build_id,
+                    model=manifest.model,
+                    database="temporary SQLite (discarded after the run)",
+                )
+            corpus = load_corpus(corpus_dir)
+            if api:
+                print(
+                    "note: over --api the ranking is the reply's citation order (nothing when it abstains), so retrieval "
+                    "metrics read lower than in-process and retrieval min_scores are calibrated in-process",
+                    file=sys.stderr,
+                )
+            for suite in suites:
+                outcomes, record = run_suite(suite, respond, corpus, show)
+                suite_runs.append((suite, outcomes, record))
+                print(report.console_suite(record["name"], record["path"], record["summary"], record["min_score_failures"], record["min_scores"]))
+                print(report.console_patterns(record["failure_patterns"]))
+                print()
+        for number, squad in enumerate(squads):
+            if embedder is None:
+                from assistant.factory import build_embedder
+
+                embedder = build_embedder(settings)
+            n = sum(len(p.questions) for p in squad.policies)
+            bar = _bar(n, Path(squad.path).stem, show)
+            try:
+                s_outcomes, s_summary = run_squad(squad, settings, embedder, tmp / f"squad-{number}", progress=show, on_item=_ticker(bar))
+            finally:
+                bar.close()
+            squad_runs.append(_squad_record(squad, s_outcomes, s_summary))
+            print(console_squad(Path(squad.path).stem, squad.path, s_summary))
+            print()
+
+    meta["seconds"] = round(time.perf_counter() - started, 1)
+    write_report(report_dir, meta, suite_runs, squad_runs)
+    failed = [(suite.header.name, f) for suite, _, record in suite_runs for f in record["min_score_failures"]]
+    print(f"wrote {report_dir / 'results.json'} and {report_dir / 'report.html'} ({meta['seconds']} s)")
+    if failed:
+        for name, f in failed:
+            print(f"min_scores FAILED in suite {name}: {f}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def write_report(
+    report_dir: Path,
+    meta: dict[str, Any],
+    suite_runs: list[tuple[Suite, list[ItemOutcome], dict[str, Any]]],
+    squad_runs: list[dict[str, Any]],
+) -> None:
+    """results.json (summaries and per-item outcomes) and the self-contained report.html."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    results = {
+        "meta": meta,
+        "passed": not any(r["min_score_failures"] for _, _, r in suite_runs),
+        "suites": [r for _, _, r in suite_runs],
+        "squad": squad_runs,
+    }
+    (report_dir / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    sections = []
+    for suite, outcomes, record in suite_runs:
+        record_with_charts = {**record, "charts": report.suite_charts(record["summary"], record["by_topic"])}
+        sections.append(report.suite_html(record_with_charts, {i.id: i for i in suite.items}, outcomes))
+    for run_record in squad_runs:
+        sections.append(report.squad_html({**run_record, "charts": report.squad_charts(run_record["summary"])}))
+    (report_dir / "report.html").write_text(report.page("privacy-assistant eval report", meta, sections), encoding="utf-8")

@@ -1,0 +1,78 @@
+"""`privacy-assistant eval` end to end with the hash embedder: temporary index and database,
+results.json, an escaped report.html, and min_scores gating the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.embeddings import Embedder
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+ITEMS = [
+    {"id": "up-fee", "company": "upward", "turns": ["How much is the fee for a disclosure request?"], "expected_route": "answer",
+     "gold_quotes": ["1,000 yen"], "facts": [["1,000 yen"]], "topic": "fees"},
+    {"id": "xss", "company": "highreso", "turns": ["<script>alert(1)</script> what is the weather <b>today</b>?"],
+     "expected_route": "answer", "gold_quotes": [], "facts": [["<i>never</i>"]], "topic": "off_topic"},
+    {"id": "who", "turns": ["Can you tell me what data you collect?"], "expected_route": "clarify", "topic": "clarify"},
+]
+
+
+def _suite(tmp_path: Path, min_scores: dict[str, float]) -> Path:
+    path = tmp_path / "tiny.jsonl"
+    lines = [json.dumps({"_suite": {"name": "tiny", "min_scores": min_scores}})] + [json.dumps(i) for i in ITEMS]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def hash_model(hash_embedder: Embedder, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The eval command builds the hash embedder; a served database path that must stay untouched."""
+    import assistant.factory
+
+    monkeypatch.setattr(assistant.factory, "build_embedder", lambda settings: hash_embedder)
+    served_db = tmp_path / "served.db"
+    monkeypatch.setenv("PA_DATABASE_URL", f"sqlite:///{served_db}")
+    monkeypatch.setenv("PA_INDEX_DIR", str(tmp_path / "served-index"))
+    return served_db
+
+
+def test_eval_on_a_corpus_folder(tmp_path: Path, hash_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One run (indexing is the slow part): results.json, escaped report.html, min_scores gate the exit code."""
+    from evals import cli
+
+    out = tmp_path / "report"
+    suite = _suite(tmp_path, {"isolation_violations": 0, "route_accuracy": 1.01})
+    args = argparse.Namespace(suite=[suite], api=None, report=out, corpus=CORPUS, squad=None)
+    assert cli.run(args) == 1  # route_accuracy can never reach 1.01
+    captured = capsys.readouterr()
+    assert "== suite tiny" in captured.out and "Hit@5" in captured.out and "confusion" in captured.out
+    assert "FAIL route_accuracy" in captured.out and "route_accuracy" in captured.err
+    assert "isolation_violations" not in captured.err
+    # Neither the served database nor the served index was touched.
+    assert not hash_model.exists()
+    assert not (tmp_path / "served-index").exists()
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    run = results["suites"][0]
+    assert results["passed"] is False and run["min_score_failures"] == [f"route_accuracy = {run['summary']['routing']['accuracy']:.3f} < 1.01"]
+    assert run["summary"]["items"] == 3
+    assert {i["id"] for i in run["items"]} == {"up-fee", "xss", "who"}
+    assert all("turns" in i and "failures" in i for i in run["items"])
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") >= 3
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<i>never</i>" not in page and "&lt;i&gt;never&lt;/i&gt;" in page
+
+
+def test_bad_suite_file_exits_2(tmp_path: Path) -> None:
+    from evals import cli
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "turns": [], "expected_route": "answer"}\n', encoding="utf-8")
+    args = argparse.Namespace(suite=[bad], api=None, report=tmp_path / "r", corpus=None, squad=None)
+    assert cli.run(args) == 2

@@ -1,0 +1,95 @@
+"""The suite files themselves: valid items, unique ids, verbatim gold quotes, smoke ⊂ gold."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from evals.suite import EvalItem, SuiteHeader, load_suite
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SUITES = sorted((ROOT / "evals" / "suites").glob("*.jsonl"))
+
+
+def _policies() -> dict[str, str]:
+    """Company id -> its policy text (all files joined), read straight from corpus/."""
+    meta = tomllib.loads((CORPUS / "companies.toml").read_text(encoding="utf-8"))
+    out = {}
+    for company in meta["company"]:
+        files = company.get("files") or [p.name for p in CORPUS.glob(f"{company['id']}.*") if p.suffix in (".txt", ".md")]
+        texts = []
+        for name in files:
+            with (CORPUS / name).open(encoding="utf-8", newline="") as fh:
+                texts.append(fh.read())
+        out[company["id"]] = "\n\x00\n".join(texts)  # a separator no quote can span
+    return out
+
+
+POLICIES = _policies()
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _owner(item: EvalItem) -> str | None:
+    """The company a quote must come from: the item's own, else the company its id starts with."""
+    if item.company:
+        return item.company
+    prefixes = [c for c in POLICIES if item.id.startswith(c + "-")]
+    return max(prefixes, key=len) if prefixes else None
+
+
+def test_there_are_suites() -> None:
+    names = {p.name for p in SUITES}
+    assert {"gold.jsonl", "smoke.jsonl"} <= names
+
+
+@pytest.mark.parametrize("path", SUITES, ids=lambda p: p.name)
+def test_header_then_valid_items_with_unique_ids(path: Path) -> None:
+    rows = _rows(path)
+    assert "_suite" in rows[0], "the first line is the {\"_suite\": {...}} header"
+    SuiteHeader(**rows[0]["_suite"])
+    assert all("_suite" not in r for r in rows[1:])
+    items = [EvalItem(**r) for r in rows[1:]]
+    ids = [i.id for i in items]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    assert not dupes, f"duplicate ids: {dupes}"
+    assert len(load_suite(path).items) == len(items)
+
+
+@pytest.mark.parametrize("path", SUITES, ids=lambda p: p.name)
+def test_items_name_known_companies_and_sensible_expectations(path: Path) -> None:
+    for item in load_suite(path).items:
+        assert item.company is None or item.company in POLICIES, item.id
+        if item.expected_route == "answer":
+            assert item.gold_quotes, f"{item.id}: an answer item needs gold quotes"
+        if item.expected_route == "desk":
+            assert item.request_types, f"{item.id}: a desk item needs request types"
+        if item.expected_route == "clarify":
+            assert item.company is None, f"{item.id}: clarify items give no company"
+
+
+@pytest.mark.parametrize("path", SUITES, ids=lambda p: p.name)
+def test_gold_quotes_are_verbatim_in_the_companys_policy(path: Path) -> None:
+    missing = []
+    for item in load_suite(path).items:
+        owner = _owner(item)
+        for quote in item.gold_quotes:
+            texts = [POLICIES[owner]] if owner else list(POLICIES.values())
+            if not any(quote in t for t in texts):
+                missing.append(f"{item.id} ({owner}): {quote[:80]!r}")
+    assert not missing, "gold quotes not found verbatim:\n" + "\n".join(missing)
+
+
+def test_smoke_ids_are_gold_ids() -> None:
+    gold = {i.id: i for i in load_suite(ROOT / "evals" / "suites" / "gold.jsonl").items}
+    smoke = load_suite(ROOT / "evals" / "suites" / "smoke.jsonl")
+    extra = sorted(i.id for i in smoke.items if i.id not in gold)
+    assert not extra, f"smoke items missing from gold: {extra}"
+    drifted = sorted(i.id for i in smoke.items if i != gold[i.id])
+    assert not drifted, f"smoke items that differ from their gold copy: {drifted}"
