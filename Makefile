@@ -55,5 +55,9 @@ eval: setup ## run the full gold suite; report in reports/eval/
 bench: setup ## performance harness; results in reports/bench/
 	$(BIN)/python -m evals.bench --out reports/bench
 
+SOAK_SECONDS ?= 300
+soak: setup ## 5 minutes of mixed load at concurrency 16 on the real server (not in make test; SOAK_SECONDS=60 for less)
+	$(BIN)/python -m evals.soak --seconds $(SOAK_SECONDS) --concurrency 16 --out reports/soak
+
 clean: ## remove built artifacts (keeps the venv)
 	rm -rf index/builds index/CURRENT var reports .pytest_cache .mypy_cache .ruff_cache

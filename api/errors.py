@@ -7,6 +7,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.desk import InvalidTransitionError, TicketNotFoundError
 from assistant.errors import (
@@ -39,6 +41,18 @@ def _readable(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def _request_id(request: Request) -> str:
+    from assistant.logctx import request_id_var
+
+    return str(getattr(request.state, "request_id", None) or request_id_var.get())
+
+
+_STORAGE_DETAIL = (
+    "the request could not be recorded right now; please retry in a minute or contact the "
+    "company's privacy desk directly"
+)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on `app`."""
 
@@ -51,18 +65,32 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, TicketNotFoundError):
             body["detail"] = "no such request"
         if isinstance(exc, StorageUnavailableError):
-            body["detail"] = (
-                "the request could not be recorded right now; please retry in a minute or contact the "
-                "company's privacy desk directly"
-            )
+            body["detail"] = _STORAGE_DETAIL
+        body["request_id"] = _request_id(_)
         headers = {"Retry-After": "30"} if status == 503 else None
         return JSONResponse(body, status_code=status, headers=headers)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        body = {"detail": exc.detail, "request_id": _request_id(request)}
+        return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        # A store that did not wrap its database error: still "retry later", never a 500.
+        log.warning("database unavailable: %s", type(exc).__name__)
+        body = {"detail": _STORAGE_DETAIL, "request_id": _request_id(request)}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "30"})
+
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": _readable(exc)}, status_code=422)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _readable(exc), "request_id": _request_id(request)}, status_code=422)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error: %s", type(exc).__name__)
-        return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
+        rid = _request_id(request)
+        # Sent from outside the middleware stack, so it sets the request id header itself.
+        headers = {"X-Request-ID": rid, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+        return JSONResponse({"detail": "internal error; it has been logged", "request_id": rid}, status_code=500, headers=headers)

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
+from api.middleware import install_middleware
 from api.routers import chat, companies, desk, health, pages, requests, search, staff, stream
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -30,6 +31,9 @@ def _load(app: FastAPI, settings: Settings) -> None:
     except (AssistantError, OSError, ImportError) as exc:
         app.state.load_error = str(exc)
         log.error("could not load the assistant: %s", exc)
+    except Exception as exc:  # a corrupt file may raise anything; report it, never hang in "loading"
+        app.state.load_error = f"the index could not be loaded ({type(exc).__name__}: {exc}); run `privacy-assistant index build`"
+        log.error("could not load the assistant: %s: %s", type(exc).__name__, exc)
 
 
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
@@ -53,6 +57,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.state.assistant = assistant
     app.state.load_error = None
     install_error_handlers(app)
+    install_middleware(app, settings)
     for module in (health, chat, companies, requests, desk, search, stream, staff, pages):
         app.include_router(module.router)
     if STATIC_DIR.is_dir():

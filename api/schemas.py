@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_MESSAGE_CHARS = 2000
+# C0 controls other than tab, newline and carriage return, and DEL: never meaningful in a message,
+# and PostgreSQL text cannot hold NUL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class ChatRequest(BaseModel):
@@ -17,6 +21,11 @@ class ChatRequest(BaseModel):
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="The customer's message (1-2,000 characters).")
     company: str | None = Field(None, max_length=64, description="Company id; null or empty to infer it from the message or session.")
     session_id: str | None = Field(None, max_length=128, description="Session id from an earlier reply; unknown ids start a new session.")
+
+    @field_validator("message", "company", "session_id")
+    @classmethod
+    def _drop_control_characters(cls, value: str | None) -> str | None:
+        return _CONTROL.sub("", value) if value else value
 
 
 class CitationOut(BaseModel):
@@ -111,6 +120,7 @@ class ErrorOut(BaseModel):
     """Every error body: a readable `detail`."""
 
     detail: str
+    request_id: str | None = Field(None, description="The request's id (also in the X-Request-ID header); quote it when reporting a problem.")
 
 
 class TicketEventOut(BaseModel):

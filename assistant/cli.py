@@ -137,9 +137,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"index rebuilt ({reason})", file=sys.stderr)
     print(f"serving on http://{host}:{port} (docs at /docs)", file=sys.stderr)
     # The app is named by string so `assistant` never imports the HTTP layer.
+    # No `server` banner. Forwarded headers are believed only from PA_TRUSTED_PROXIES, by uvicorn
+    # (client address, scheme) and by the rate limiter alike; without any, they are ignored.
+    trusted = ",".join(sorted(settings.trusted_proxy_set()))
     uvicorn.run(
         "api.main:create_app", factory=True, host=host, port=port, workers=workers,
         log_level=settings.log_level.lower(), server_header=False,
+        proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
     )
     return 0
 

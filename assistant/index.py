@@ -168,7 +168,8 @@ def build_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     builds = index_dir / "builds"
     builds.mkdir(exist_ok=True)
-    build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    # Sortable to the nanosecond, so pruning keeps the newest builds even within one second.
+    build_id = time.strftime("%Y%m%dT%H%M%S") + f".{time.time_ns() % 10**9:09d}-" + uuid.uuid4().hex[:6]
     tmp = builds / f".tmp-{build_id}"
     tmp.mkdir()
     try:

@@ -2,14 +2,14 @@
 
 Starts `privacy-assistant serve --no-build` on 127.0.0.1 (a free port, a temporary SQLite
 database, rate limiting off), then `--concurrency` threads send the benchmark's message mix
-(questions, formal requests, off-topic; every text distinct) for `--seconds`, with some
+(questions, formal requests with distinct texts, off-topic) for `--seconds`, with some
 status checks and session deletes mixed in. Pass criteria:
 
 - zero 5xx responses and zero transport errors;
 - resident memory (VmRSS of the server) grows less than 10% from the end of the first fifth
   of the run (minute 1 of the default 5 minutes) to the end;
-- every reply that opened a desk ticket is in the database exactly once, with its text, and
-  the database holds no other tickets.
+- every reply that opened a desk ticket is in the database under its reference, with its text;
+  every formal request (distinct texts) is in exactly one ticket; no other tickets exist.
 
 Usage: python -m evals.soak [--seconds 300] [--concurrency 16] [--index-dir DIR] [--out reports/soak]
 """
@@ -33,10 +33,29 @@ import httpx
 
 from evals.bench_http import proc_status_kib, serve_command, start_server
 from evals.bench_lib import summarize
-from evals.bench_messages import MessageStream
+from evals.bench_messages import MIX, Message, variant
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_RSS_GROWTH = 0.10
+WORDINGS = 48  # variant(text, k) for k < 48 only re-words; beyond, it appends "(ref N)"
+
+
+class Workload:
+    """The benchmark mix, cycled: formal requests get a new wording every pass (so each is a new
+    ticket), questions and off-topic messages cycle through their plain re-wordings only (a
+    "(ref N)" suffix makes the intent model read many questions as formal requests)."""
+
+    def __init__(self, mix: tuple[Message, ...] = MIX) -> None:
+        self._mix = mix
+        self._n = 0
+        self._lock = threading.Lock()
+
+    def __next__(self) -> Message:
+        with self._lock:
+            n, self._n = self._n, self._n + 1
+        m = self._mix[n % len(self._mix)]
+        k = 1 + n // len(self._mix)
+        return Message(variant(m.text, k if m.kind == "request" else k % WORDINGS), m.company, m.kind)
 
 
 @dataclass
@@ -51,6 +70,7 @@ class Tally:
     misrouted_samples: list[str] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     tickets: dict[str, str] = field(default_factory=dict)  # reference -> message
+    formal_texts: set[str] = field(default_factory=set)  # distinct formal requests that were ticketed
     tokens: list[tuple[str, str]] = field(default_factory=list)
     requests_not_ticketed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -67,14 +87,13 @@ def _index_ready(index_dir: Path, corpus_dir: Path) -> str | None:
     return is_stale(index_dir, load_corpus(corpus_dir), corpus_dir, model)
 
 
-def _worker(base_url: str, stream: MessageStream, stream_lock: threading.Lock, deadline: float, tally: Tally, seed: int) -> None:
+def _worker(base_url: str, stream: Workload, deadline: float, tally: Tally, seed: int) -> None:
     session: str | None = None
     with httpx.Client(base_url=base_url, timeout=120, trust_env=False) as client:
         for i in range(1_000_000):  # bounded; the deadline ends it long before
             if time.monotonic() > deadline:
                 return
-            with stream_lock:
-                message = next(stream)
+            message = next(stream)
             if i % 10 == 0:
                 session = None  # a new conversation every ten messages
             t0 = time.perf_counter()
@@ -116,6 +135,8 @@ def _worker(base_url: str, stream: MessageStream, stream_lock: threading.Lock, d
                     if ticket["id"] in tally.tickets:
                         tally.errors.append(f"reference {ticket['id']} handed out twice")
                     tally.tickets[ticket["id"]] = message.text
+                    if kind == "request":
+                        tally.formal_texts.add(message.text)
                     if ticket.get("lookup_token"):
                         tally.tokens.append((ticket["id"], ticket["lookup_token"]))
                 elif message.kind == "request" and not ticket:
@@ -133,11 +154,11 @@ def run_soak(seconds: float, concurrency: int, index_dir: Path, corpus_dir: Path
         with httpx.Client(base_url=server.base_url, timeout=120, trust_env=False) as warm:
             for text in ("What data do you collect?", "Can you recommend a laptop?"):
                 warm.post("/v1/chat", json={"message": text, "company": "upward"})
-        stream, stream_lock = MessageStream(start_pass=1), threading.Lock()
+        stream = Workload()
         started = time.monotonic()
         deadline = started + seconds
         threads = [
-            threading.Thread(target=_worker, args=(server.base_url, stream, stream_lock, deadline, tally, n), daemon=True)
+            threading.Thread(target=_worker, args=(server.base_url, stream, deadline, tally, n), daemon=True)
             for n in range(concurrency)
         ]
         for t in threads:
@@ -166,7 +187,9 @@ def run_soak(seconds: float, concurrency: int, index_dir: Path, corpus_dir: Path
     by_message = Counter(t.message for t in stored)
     by_reference = {t.reference: t.message for t in stored}
     missing = [ref for ref, text in tally.tickets.items() if by_reference.get(ref) != text]
-    twice = [text for text in tally.tickets.values() if by_message[text] != 1]
+    # Formal requests have distinct texts: each must be in exactly one ticket. (A question the intent
+    # model sends to the desk may repeat its text in other sessions; it is checked by reference.)
+    twice = [text for text in tally.formal_texts if by_message[text] != 1]
     unacknowledged = sorted(set(by_reference) - set(tally.tickets))
 
     mark = seconds / 5  # "minute 1" of a 5-minute run
@@ -192,6 +215,7 @@ def run_soak(seconds: float, concurrency: int, index_dir: Path, corpus_dir: Path
         "non_requests_routed_to_desk": tally.misrouted_samples,
         "latency": summarize(tally.latencies),
         "tickets_acknowledged": len(tally.tickets),
+        "formal_requests_ticketed": len(tally.formal_texts),
         "tickets_in_database": len(stored),
         "tickets_missing": missing,
         "tickets_stored_not_once": twice,

@@ -163,7 +163,7 @@ def test_caching_embedder_returns_identical_vectors_and_embeds_each_text_once() 
     np.testing.assert_array_equal(again, direct[[3, 0, 4, 4]])
     assert first.dtype == np.float32 and first.shape == (4, 8)
     assert sorted(inner.seen) == ["alpha", "beta", "delta", "gamma"]  # once per distinct text
-    assert cache.misses == 4 and cache.hits == 4 and len(cache) == 4
+    assert cache.misses == 4 and cache.hits == 4 and cache.size == 4
     cache.embed(["beta", "alpha"])
     assert inner.calls == 2  # all hits: the wrapped embedder is not called at all
 
@@ -172,6 +172,7 @@ def test_caching_embedder_passes_through_attributes() -> None:
     inner = FakeEmbedder()
     cache = CachingEmbedder(inner)
     assert cache.name == "fake" and cache.dimensions == 8
+    assert cache  # truthy even when empty (`cache or fallback` must pick the cache)
     assert cache.max_tokens == 128  # type: ignore[attr-defined]
     assert cache.count_tokens("one two three") == 5  # type: ignore[attr-defined]
     bare = CachingEmbedder(BareEmbedder())

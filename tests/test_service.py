@@ -121,7 +121,7 @@ def test_highreso_fee_is_not_claimed_for_deletion(real_assistant) -> None:  # ty
     reply = real_assistant.reply("Delete my account data please", company="highreso")
     assert reply.route == "desk"
     assert "1,000 yen" not in " ".join(c.text for c in reply.citations)
-    assert "fee only for other kinds of request" in reply.answer
+    assert "Any fee: the policy states this only for other kinds of request" in reply.answer
 
 
 def test_repeated_request_returns_the_same_ticket(real_assistant) -> None:  # type: ignore[no-untyped-def]

@@ -34,7 +34,7 @@ def list_tickets(
     status: str | None = None,
     type: RequestType | None = None,  # the public filter name (shadows the builtin on purpose)
     overdue: bool | None = None,
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10_000_000),  # bounded: a huge OFFSET overflows the database integer
     limit: int = Query(50, ge=1, le=500),
 ) -> TicketPage:
     """Newest first, filtered by company, status, request type and overdue."""
