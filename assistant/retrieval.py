@@ -63,6 +63,10 @@ class HybridRetriever:
         """The loaded index this retriever searches."""
         return self._index
 
+    def embed_query(self, query: str) -> np.ndarray:
+        """The query's embedding, cached: intent detection and retrieval share it."""
+        return self._embed(query)
+
     def _embed(self, query: str) -> np.ndarray:
         vec = self._query_cache.get(query)
         if vec is None:

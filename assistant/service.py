@@ -159,7 +159,8 @@ class Assistant:
         if state.pending_message and mentioned and len(self.directory.strip_names(text).split()) <= 3:
             return self._decide(state.pending_message, mentioned, replace(state, pending_message=None), channel)
         company_id = explicit or mentioned or state.company
-        intent = self.intents.detect(text)
+        # One embedding serves intent detection and (for most messages) retrieval too.
+        intent = self.intents.detect(text, vector=self.retriever.embed_query(text))
         follow_up = state.last_query is not None and bool(_FOLLOW_UP.search(text)) and not mentioned
         self.last_trace = Trace(intent=intent, query=None)
 
