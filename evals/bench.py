@@ -47,8 +47,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 CONCURRENCY = (1, 8, 32)
 
-# Message passes (see MessageStream): each part of the run draws its own, so no text repeats.
-PASS_INPROC, PASS_HTTP, PASS_WARMUP, PASS_SCALE, PASS_PROBE = 0, 1, 30, 40, 50
+# Message passes (see MessageStream). Every measurement starts on a fresh assistant (fresh
+# retriever query cache) or a fresh server and draws from pass 0 on; warm-ups use the last
+# greeting pass, which no measurement reaches, so no measured text was seen before.
+PASS_MEASURE, PASS_PROBE, PASS_WARMUP = 0, 10, 11
 
 
 @dataclass(frozen=True)
@@ -188,9 +190,13 @@ def inproc_latency(
     }
 
 
-def retrieval_latency(assistant: Any, messages: Sequence[Message], company_of: Callable[[Message], str]) -> dict[str, Any]:
+def retrieval_latency(assistant: Any, embedder: Any, messages: Sequence[Message], company_of: Callable[[Message], str]) -> dict[str, Any]:
     """Search alone (retrieve + select_evidence, the query embedding included) on the
-    questions, and the company-name scan every message goes through."""
+    questions, through a fresh retriever (empty query cache), and the company-name scan
+    every message goes through."""
+    from assistant.retrieval import HybridRetriever
+
+    retriever = HybridRetriever(assistant.index, embedder)
     search: list[float] = []
     names: list[float] = []
     for m in messages:
@@ -202,8 +208,8 @@ def retrieval_latency(assistant: Any, messages: Sequence[Message], company_of: C
             continue
         company = company_of(m)
         t0 = time.perf_counter()
-        ranking = assistant.retriever.retrieve(m.text, company, k=8)
-        assistant.retriever.select_evidence(m.text, company, ranking)
+        ranking = retriever.retrieve(m.text, company, k=8)
+        retriever.select_evidence(m.text, company, ranking)
         search.append(time.perf_counter() - t0)
     return {"search": summarize(search), "company_name_scan": summarize(names)}
 
@@ -219,7 +225,7 @@ def embed_probe(embedder: Any, n: int = 10) -> dict[str, Any]:
         for threads in dict.fromkeys((default, 1)):
             torch.set_num_threads(threads)
             times = []
-            for m in MessageStream(start_pass=PASS_PROBE + threads).take(n):
+            for m in MessageStream(start_pass=PASS_PROBE).take(n * threads)[-n:]:
                 t0 = time.perf_counter()
                 embedder.embed([m.text])
                 times.append(time.perf_counter() - t0)
@@ -272,35 +278,43 @@ def startup_breakdown(corpus_dir: Path, index_dir: Path, db_path: Path) -> dict[
 
 
 # -- HTTP ------------------------------------------------------------------------------------
-def http_section(plan: Plan, tmp: Path, index_dir: Path, stream: MessageStream, warm: MessageStream) -> dict[str, Any]:
-    """Cold start, load at each concurrency, and peak RSS of one served process."""
+def http_section(plan: Plan, tmp: Path, index_dir: Path) -> dict[str, Any]:
+    """Per concurrency level, a fresh server (so its query cache starts empty): cold start,
+    first request, the load itself and the peak RSS."""
     from evals.bench_http import chat_body, run_load, start_server
+    from evals.bench_lib import percentile
 
-    out: dict[str, Any] = {}
-    server = start_server(CORPUS, index_dir, tmp / "http.db", tmp / "http-server.log")
-    try:
-        out["cold_start_s"] = server.ready_seconds
-        out["listening_s"] = server.listening_seconds
-        out["rss_ready_mib"] = server.rss_mib()
-        first = run_load(server.base_url, [chat_body(m) for m in warm.take(1)], 1, 60.0)
-        out["first_request_ms"] = first["latency"]["p50_ms"]
-        run_load(server.base_url, [chat_body(m) for m in warm.take(4)], 1, 60.0)  # warm-up, not counted
-        levels = []
-        for c in CONCURRENCY:
-            bodies = [chat_body(m) for m in stream.take(plan.http_requests[c])]
+    levels = []
+    for c in CONCURRENCY:
+        server = start_server(CORPUS, index_dir, tmp / f"http-c{c}.db", tmp / f"http-c{c}.log")
+        try:
+            warm = MessageStream(start_pass=PASS_WARMUP).take(5)
+            first = run_load(server.base_url, [chat_body(warm[0])], 1, 60.0)
+            run_load(server.base_url, [chat_body(m) for m in warm[1:]], 1, 60.0)  # warm-up, not counted
+            bodies = [chat_body(m) for m in MessageStream(start_pass=PASS_MEASURE).take(plan.http_requests[c])]
             _log(f"HTTP: {len(bodies)} requests at concurrency {c}")
             level = run_load(server.base_url, bodies, c, plan.http_max_seconds)
-            level["loadavg_1min"] = round(os.getloadavg()[0], 2)
+            level.update(
+                cold_start_s=server.ready_seconds, listening_s=server.listening_seconds,
+                first_request_ms=first["latency"]["p50_ms"], peak_rss_mib=server.peak_rss_mib(),
+                loadavg_1min=round(os.getloadavg()[0], 2),
+            )
             levels.append(level)
-        out["levels"] = levels
-        out["peak_rss_mib"] = server.peak_rss_mib()
-    finally:
-        server.stop()
-    return out
+        finally:
+            server.stop()
+    colds = [lv["cold_start_s"] for lv in levels]
+    return {
+        "cold_start_s": round(percentile(colds, 50), 3),
+        "cold_start_all_s": colds,
+        "listening_s": round(percentile([lv["listening_s"] for lv in levels], 50), 3),
+        "first_request_ms": round(percentile([lv["first_request_ms"] for lv in levels], 50), 3),
+        "peak_rss_mib": max(lv["peak_rss_mib"] or 0 for lv in levels),
+        "levels": levels,
+    }
 
 
 # -- scale -----------------------------------------------------------------------------------
-def scale_section(plan: Plan, companies: int, tmp: Path, embedder: Any, scale_pass: int) -> dict[str, Any]:
+def scale_section(plan: Plan, companies: int, tmp: Path, embedder: Any) -> dict[str, Any]:
     """Build, in-process latency and serving cost at `companies` synthetic tenants."""
     from assistant.factory import build_assistant
 
@@ -334,12 +348,12 @@ def scale_section(plan: Plan, companies: int, tmp: Path, embedder: Any, scale_pa
             picks[m.text] = synthetic_id(rng.randrange(replicas), m.company)
         return picks[m.text]
 
-    for m in MessageStream(start_pass=PASS_WARMUP + 5).take(3):
+    for m in MessageStream(start_pass=PASS_WARMUP).take(3):
         assistant.reply(m.text, company=company_of(m))
-    messages = MessageStream(start_pass=scale_pass).take(plan.scale_messages)
+    messages = MessageStream(start_pass=PASS_MEASURE).take(plan.scale_messages)
     _log(f"scale {len(ids)}: {len(messages)} in-process replies")
     out["inproc"] = inproc_latency(assistant, timing, messages, company_of)
-    out["inproc"].update(retrieval_latency(assistant, MessageStream(start_pass=scale_pass + 1).take(plan.scale_messages), company_of))
+    out["inproc"].update(retrieval_latency(assistant, timing, messages, company_of))
     del assistant
     gc.collect()
 
@@ -351,7 +365,9 @@ def scale_section(plan: Plan, companies: int, tmp: Path, embedder: Any, scale_pa
         try:
             out["cold_start_s"] = server.ready_seconds
             out["listening_s"] = server.listening_seconds
-            bodies = [chat_body(m, company_of(m)) for m in MessageStream(start_pass=scale_pass + 2).take(plan.scale_http_requests)]
+            warm = [chat_body(m, company_of(m)) for m in MessageStream(start_pass=PASS_WARMUP).take(3)]
+            run_load(server.base_url, warm, 1, 60.0)  # warm-up, not counted
+            bodies = [chat_body(m, company_of(m)) for m in MessageStream(start_pass=PASS_MEASURE).take(plan.scale_http_requests)]
             out["http_c1"] = run_load(server.base_url, bodies, 1, plan.http_max_seconds)
             out["peak_rss_mib"] = server.peak_rss_mib()
         finally:
@@ -422,14 +438,16 @@ def render_table(res: dict[str, Any]) -> str:
     h = res.get("http")
     if h:
         lines.append("SERVED (privacy-assistant serve --no-build, 1 worker, SQLite)")
-        row("cold start: listening / ready", f"{_fmt(h['listening_s'])} / {_fmt(h['cold_start_s'])} s", f"first request {_fmt(h['first_request_ms'])} ms")
+        row("cold start: listening / ready (median of 3)", f"{_fmt(h['listening_s'])} / {_fmt(h['cold_start_s'])} s",
+            f"all {h['cold_start_all_s']} s; first request {_fmt(h['first_request_ms'])} ms")
         sb = res.get("startup_breakdown") or {}
         row("start-up steps, fresh interpreter (s)", "", ", ".join(f"{k} {v}" for k, v in sb.items()))
         for lv in h["levels"]:
             lat = lv["latency"]
             row(f"concurrency {lv['concurrency']:>2}: p50 / p95, req/s, errors",
-                f"{_fmt(lat['p50_ms'])} / {_fmt(lat['p95_ms'])} ms", f"{_fmt(lv['rps'])} req/s, {lv['errors']} errors, {lv['requests']}/{lv['planned']} sent in {lv['wall_seconds']} s")
-        row("RSS when ready / peak (VmHWM)", f"{_fmt(h['rss_ready_mib'])} / {_fmt(h['peak_rss_mib'])} MiB")
+                f"{_fmt(lat['p50_ms'])} / {_fmt(lat['p95_ms'])} ms",
+                f"{_fmt(lv['rps'])} req/s, {lv['errors']} errors, {lv['requests']}/{lv['planned']} sent in {lv['wall_seconds']} s, routes {lv['routes']}")
+        row("peak RSS (VmHWM), worst level", f"{_fmt(h['peak_rss_mib'])} MiB")
     else:
         lines.append("SERVED: skipped (--skip-http)")
 
@@ -594,14 +612,13 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
         _migrated(tmp / "inproc.db")
         timing.reset()
         assistant = build_assistant(_settings(CORPUS, index_dir, tmp / "inproc.db"), timing)
-        warm = MessageStream(start_pass=PASS_WARMUP)
-        for m in warm.take(3):
+        for m in MessageStream(start_pass=PASS_WARMUP).take(3):
             assistant.reply(m.text, company=m.company)
             baseline.search(m.text, m.company)
-        messages = MessageStream(start_pass=PASS_INPROC).take(plan.inproc_messages)
+        messages = MessageStream(start_pass=PASS_MEASURE).take(plan.inproc_messages)
         _log(f"in-process: {len(messages)} messages, ours and baseline interleaved")
         inproc = inproc_latency(assistant, timing, messages, lambda m: m.company, baseline)
-        inproc.update(retrieval_latency(assistant, MessageStream(start_pass=PASS_SCALE - 1).take(plan.inproc_messages), lambda m: m.company))
+        inproc.update(retrieval_latency(assistant, timing, messages, lambda m: m.company))
         res["inproc"] = inproc
         res["ratios"]["inproc_p50"] = ratio(inproc["ours"]["p50_ms"], inproc["baseline"]["p50_ms"])
         res["ratios"]["inproc_p95"] = ratio(inproc["ours"]["p95_ms"], inproc["baseline"]["p95_ms"])
@@ -618,7 +635,7 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
             _log("start-up breakdown in a fresh interpreter")
             res["startup_breakdown"] = startup_breakdown(CORPUS, index_dir, tmp / "probe.db")
             _log("serving: cold start and load")
-            res["http"] = http_section(plan, tmp, index_dir, MessageStream(start_pass=PASS_HTTP), MessageStream(start_pass=PASS_WARMUP + 1))
+            res["http"] = http_section(plan, tmp, index_dir)
             res["sections_s"]["http"] = round(time.perf_counter() - t0, 1)
             res["loadavg_1min"]["http"] = round(os.getloadavg()[0], 2)
             checkpoint()
@@ -626,9 +643,9 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
         del baseline
         gc.collect()
         res["scales"] = []
-        for k, companies in enumerate(plan.scales):
+        for companies in plan.scales:
             t0 = time.perf_counter()
-            res["scales"].append(scale_section(plan, companies, tmp, embedder, PASS_SCALE + 3 * k))
+            res["scales"].append(scale_section(plan, companies, tmp, embedder))
             res["sections_s"][f"scale_{companies}"] = round(time.perf_counter() - t0, 1)
             res["loadavg_1min"][f"scale_{companies}"] = round(os.getloadavg()[0], 2)
             checkpoint()

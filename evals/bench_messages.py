@@ -3,7 +3,7 @@
 About 60% questions spread over the five companies, 25% formal requests (these open desk
 tickets) and 15% out-of-scope messages. Every message carries the company a widget would
 send with it. `MessageStream` hands the mix out in passes; each pass wraps every message in
-a different greeting/sign-off so that no text is ever sent twice in one run (the library's
+a different greeting so that no text is sent twice to one assistant (the retriever's
 query cache must not flatter the numbers).
 """
 
@@ -139,19 +139,20 @@ def _interleave() -> tuple[Message, ...]:
 
 MIX: tuple[Message, ...] = _interleave()
 
-_PREFIXES = ("", "Hi. ", "Hello! ", "Quick question: ", "Sorry to bother you. ", "Good morning. ", "Excuse me. ", "Hey there! ")
-_SUFFIXES = ("", " Thanks.", " Thank you!", " Many thanks in advance.", " Please advise.", " Cheers.")
+# Greetings only: sign-offs ("Thanks.", "Please advise.") and greeting + sign-off pairs were
+# measured to tip many questions into formal_request/complaint, which would skew the route
+# mix towards the (slower) desk path. Each of these changes the route of at most 1 of the 80.
+_PREFIXES = (
+    "", "Hi. ", "Hello! ", "Hi there. ", "Quick question: ", "Good morning. ", "Good evening. ",
+    "Hello again. ", "Question: ", "Hello team. ", "Hi all. ", "Greetings. ",
+)
 
 
 def variant(text: str, k: int) -> str:
     """The k-th wording of `text` (k=0 is the text itself); distinct for every k."""
-    if k == 0:
-        return text
-    n = len(_PREFIXES) * len(_SUFFIXES)
-    base = k % n
-    prefix, suffix = _PREFIXES[base % len(_PREFIXES)], _SUFFIXES[base // len(_PREFIXES)]
+    n = len(_PREFIXES)
     extra = f" (ref {k // n})" if k >= n else ""
-    return f"{prefix}{text}{suffix}{extra}"
+    return f"{_PREFIXES[k % n]}{text}{extra}"
 
 
 class MessageStream:
