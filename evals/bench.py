@@ -526,6 +526,9 @@ def plot(res: dict[str, Any], path: Path) -> None:
     ax = axes[1][1]
     if scales:
         ax.plot(n, [s["build"]["seconds"] for s in scales], "o-", label="build s")
+        for s in scales:
+            if s["build"].get("cached"):
+                ax.annotate("content-hash cache", (s["companies"], s["build"]["seconds"]), textcoords="offset points", xytext=(-60, 8))
         ax.plot(n, [s.get("cold_start_s") or math.nan for s in scales], "s-", label="cold start s")
         ax.set_xscale("log")
         ax.set_xlabel("companies")
