@@ -21,7 +21,7 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: SQLite file by default, e.g. postgresql://user@127.0.0.1:5432/db.",
     )
     database_schema: str | None = Field(None, description="PostgreSQL schema to use (search_path); tests use a fresh one.")
-    busy_timeout_ms: int = Field(5000, description="SQLite busy timeout: how long a write waits for a lock.")
+    busy_timeout_ms: int = Field(15000, description="SQLite busy timeout: how long a write waits for a lock.")
     embedding_backend: Literal["sentence-transformers"] = Field(
         "sentence-transformers", description="Embedder implementation."
     )

@@ -40,7 +40,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path, real_index_dir: Path,
         if not POSTGRES_URL:
             pytest.skip("PA_TEST_POSTGRES_URL not set (.ci/run sets it)")
         url, schema = fresh_postgres_schema()
-    settings = Settings(corpus_dir=CORPUS, index_dir=real_index_dir, database_url=url, database_schema=schema, rate_limit_per_minute=0)  # type: ignore[call-arg]
+    settings = Settings(corpus_dir=CORPUS, index_dir=real_index_dir, database_url=url, database_schema=schema, rate_limit_per_minute=0, busy_timeout_ms=30000)  # type: ignore[call-arg]
     assistant = build_assistant(settings, real_embedder)
     port = _free_port()
     config = uvicorn.Config(create_app(settings, assistant), host="127.0.0.1", port=port, log_level="warning", limit_concurrency=1000)
