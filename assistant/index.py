@@ -73,6 +73,7 @@ class LoadedIndex:
     chunks: tuple[Chunk, ...]
     span_rows: tuple[tuple[int, int], ...]  # span row -> (chunk row, span position)
     chunk_ranges: dict[str, tuple[int, int]]
+    chunk_rows: dict[str, int]  # chunk id -> row
     span_ranges: dict[str, tuple[int, int]]
     dense: Any  # faiss.Index over chunk embeddings
     span_dense: Any  # faiss.Index over span embeddings
@@ -282,8 +283,9 @@ def load_index(index_dir: Path) -> LoadedIndex:
         span_rows = tuple((int(a), int(b)) for a, b in _read_json(build / "span_rows.json"))
         documents = {d["doc_id"]: _doc_from_json(d) for d in _read_json(build / "documents.json")}
         bm25 = Bm25Index.from_json(_read_json(build / "bm25.json"))
-        dense = faiss.read_index(str(build / "chunks.faiss"))
-        span_dense = faiss.read_index(str(build / "spans.faiss"))
+        # Memory-mapped: several server workers share one copy of the vectors in the page cache.
+        dense = faiss.read_index(str(build / "chunks.faiss"), faiss.IO_FLAG_MMAP_IFC)
+        span_dense = faiss.read_index(str(build / "spans.faiss"), faiss.IO_FLAG_MMAP_IFC)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexNotBuiltError(f"index build {build.name} is corrupt ({exc}): run `privacy-assistant index build`") from exc
     if (
@@ -299,6 +301,7 @@ def load_index(index_dir: Path) -> LoadedIndex:
         chunks=chunks,
         span_rows=span_rows,
         chunk_ranges=_company_ranges([c.company for c in chunks]),
+        chunk_rows={c.id: row for row, c in enumerate(chunks)},
         span_ranges=_company_ranges([chunks[r].company for r, _ in span_rows]),
         dense=dense,
         span_dense=span_dense,

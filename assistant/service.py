@@ -116,7 +116,8 @@ class Assistant:
         except StorageUnavailableError:
             # Without the database we still answer, just without follow-up context.
             log.warning("session store unavailable; answering without context")
-            state = SessionState(session_id or new_id())
+            # Not known to be new: recording must look for an existing row.
+            state = SessionState(session_id or new_id(), is_new=session_id is None)
         reply, record = self._decide(text, explicit, state, channel)
         try:
             self.sessions.record(state, record)

@@ -81,7 +81,8 @@ class SqlSessionStore:
         """Store a turn (redacted) and the updated conversation state."""
         try:
             with self._sessions.begin() as db:
-                row = db.get(ChatSession, state.id)
+                # A new session has no row and too few turns to trim: skip both queries.
+                row = None if state.is_new else db.get(ChatSession, state.id)
                 if row is None:
                     row = ChatSession(id=state.id, created_at=utcnow())
                     db.add(row)
@@ -100,8 +101,9 @@ class SqlSessionStore:
                         created_at=utcnow(),
                     )
                 )
-                db.flush()
-                self._trim(db, state.id)
+                if not state.is_new:
+                    db.flush()
+                    self._trim(db, state.id)
         except (OperationalError, SQLAlchemyError) as exc:
             raise StorageUnavailableError(f"session store unavailable: {type(exc).__name__}") from exc
 

@@ -122,11 +122,15 @@ def hash_assistant(hash_settings: Settings, hash_embedder: Embedder):  # type: i
     return build_assistant(hash_settings, hash_embedder)
 
 
+MODEL_CACHE = ROOT / "index" / "models"  # the ONNX export, made once and shared by every run
+
+
 @pytest.fixture(scope="session")
 def real_embedder() -> Embedder:
-    from assistant.embeddings import SentenceTransformerEmbedder
+    """The embedder `serve` uses by default (onnxruntime over the exported model)."""
+    from assistant.factory import build_embedder
 
-    return SentenceTransformerEmbedder()
+    return build_embedder(Settings(model_cache_dir=MODEL_CACHE))
 
 
 @pytest.fixture(scope="session")

@@ -195,10 +195,11 @@ def test_sigkill_mid_index_build_keeps_previous_build(
     phase: bytes, tmp_path: Path, real_index_dir: Path, real_embedder: Embedder, sqlite_url: str
 ) -> None:
     index_dir = tmp_path / "index"
-    shutil.copytree(real_index_dir, index_dir)
+    # Without the embedding cache, so the build really embeds (and can be caught doing it).
+    shutil.copytree(real_index_dir, index_dir, ignore=shutil.ignore_patterns("cache"))
     pointer_before = (index_dir / POINTER).read_text()
     builds_before = sorted(p.name for p in (index_dir / "builds").iterdir())
-    env = {**os.environ, "PA_INDEX_DIR": str(index_dir), "PA_CORPUS_DIR": str(CORPUS), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env = {**os.environ, "PA_INDEX_DIR": str(index_dir), "PA_CORPUS_DIR": str(CORPUS), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PA_EMBEDDING_CACHE": "false"}
     proc = subprocess.Popen([*_cli(), "index", "build"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     seen = bytearray()
     started = threading.Event()

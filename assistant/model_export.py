@@ -1,0 +1,131 @@
+"""Exporting the bundled sentence-transformers model to ONNX, once, for the torch-free serving path.
+
+The export needs torch and sentence-transformers (they stay the tools that make the model);
+serving then needs only onnxruntime and tokenizers. Exports are cached under a folder named
+by a fingerprint of the source model and of this exporter, and written atomically, so two
+processes exporting at once cannot leave a half-written model behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+EXPORT_VERSION = 1  # bump when the exported graph changes (pooling, opset, quantisation)
+META_FILE = "export.json"
+FP32_FILE = "model.onnx"
+INT8_FILE = "model-int8.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+_OPSET = 17
+
+
+def source_fingerprint(model_dir: Path) -> str:
+    """A cheap fingerprint of a model folder: every file's name and size, the small files'
+    bytes, and the exporter version (hashing 90 MB of weights on every start costs time)."""
+    digest = hashlib.sha256(f"export-v{EXPORT_VERSION}".encode())
+    for path in sorted(p for p in model_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(model_dir).as_posix()
+        size = path.stat().st_size
+        digest.update(f"{rel}:{size}".encode())
+        if size < 1_000_000:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def exported_model_dir(cache_dir: Path, source_dir: Path, name: str) -> Path:
+    """Where the export of `source_dir` lives (whether or not it exists yet)."""
+    return cache_dir / f"{name}-{source_fingerprint(source_dir)}"
+
+
+def ensure_onnx_model(cache_dir: Path, source_dir: Path, name: str) -> Path:
+    """The folder of the exported model, exporting it first if it is not there yet."""
+    target = exported_model_dir(cache_dir, source_dir, name)
+    if (target / META_FILE).is_file():
+        return target
+    log.info("exporting %s to ONNX under %s (once; needs torch)", source_dir, target)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cache_dir / f".tmp-{target.name}-{uuid.uuid4().hex[:6]}"
+    tmp.mkdir()
+    try:
+        export_onnx(source_dir, tmp, name)
+        try:
+            os.replace(tmp, target)
+        except OSError:
+            if not (target / META_FILE).is_file():  # another process won the race: use theirs
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def export_onnx(source_dir: Path, out_dir: Path, name: str) -> dict[str, Any]:
+    """Write model.onnx (fp32: encoder, mean pooling and L2 normalisation in one graph),
+    model-int8.onnx (dynamically quantised weights), tokenizer.json and export.json."""
+    started = time.perf_counter()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        import torch
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError("exporting the model needs torch, sentence-transformers and onnxruntime") from exc
+
+    model = SentenceTransformer(str(source_dir), device="cpu", local_files_only=True)
+    encoder = model[0].auto_model.eval()
+    tokenizer_src = source_dir / TOKENIZER_FILE
+    if not tokenizer_src.is_file():
+        raise FileNotFoundError(f"{tokenizer_src} is missing: only models with a fast tokenizer can be exported")
+
+    class Pooled(torch.nn.Module):
+        """Encoder + the sentence-transformers mean pooling + normalisation, as one graph."""
+
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            hidden = self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+            weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    dummy = torch.ones(2, 8, dtype=torch.long)
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    with torch.no_grad():
+        # The TorchScript exporter (dynamo=False) needs neither onnxscript nor a network.
+        torch.onnx.export(
+            Pooled(encoder).eval(),
+            (dummy, dummy, torch.zeros_like(dummy)),
+            str(out_dir / FP32_FILE),
+            input_names=names,
+            output_names=["embedding"],
+            dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "embedding": {0: "batch"}},
+            opset_version=_OPSET,
+            dynamo=False,
+        )
+    quantize_dynamic(str(out_dir / FP32_FILE), str(out_dir / INT8_FILE), weight_type=QuantType.QInt8)
+    shutil.copyfile(tokenizer_src, out_dir / TOKENIZER_FILE)
+    meta = {
+        "source": str(source_dir),
+        "source_fingerprint": source_fingerprint(source_dir),
+        "name": name,
+        "dimensions": int(model.get_embedding_dimension() or 384),
+        "max_tokens": int(model.max_seq_length or 256),
+        "export_version": EXPORT_VERSION,
+        "opset": _OPSET,
+        "torch": torch.__version__,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    # Written last: a folder without it is an unfinished export.
+    (out_dir / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return meta

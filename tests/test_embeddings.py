@@ -1,0 +1,141 @@
+"""The embedders: the ONNX export matches sentence-transformers, serving imports no torch,
+and the build-time embedding cache reuses vectors without changing them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.embedding_cache import CachedEmbedder, cache_path
+from assistant.embeddings import Embedder
+from assistant.settings import Settings
+from tests.conftest import CORPUS, MODEL_CACHE, ROOT, HashEmbedder
+
+TEXTS = [
+    "How much does UPWARD charge for a disclosure request?",
+    "Please delete my account and all of my personal data.",
+    "(4) In principle, we do not charge a fee for responding to requests.",
+    "個人情報の利用目的",
+    "x",
+]
+
+
+class CountingEmbedder(HashEmbedder):
+    """The hash embedder, counting the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.texts = 0
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        self.texts += len(texts)
+        return super().embed(texts)
+
+
+def test_cache_reuses_vectors_and_persists(tmp_path: Path) -> None:
+    inner = CountingEmbedder()
+    path = cache_path(tmp_path, inner.name)
+    cache = CachedEmbedder(inner, path)
+    first = cache.embed(TEXTS + TEXTS[:2])
+    assert inner.texts == len(TEXTS), "each distinct text is embedded once"
+    np.testing.assert_array_equal(first, inner.__class__().embed(TEXTS + TEXTS[:2]))
+    cache.save()
+    again = CachedEmbedder(inner, path)
+    assert again.size == len(TEXTS)
+    np.testing.assert_array_equal(again.embed(TEXTS), first[: len(TEXTS)])
+    assert inner.texts == len(TEXTS), "a new process reuses the saved vectors"
+    again.embed(["something new"])
+    assert inner.texts == len(TEXTS) + 1 and (again.hits, again.misses) == (len(TEXTS), 1)
+
+
+def test_cache_file_per_model_and_bad_file_ignored(tmp_path: Path) -> None:
+    assert cache_path(tmp_path, "all-MiniLM-L6-v2+int8") != cache_path(tmp_path, "all-MiniLM-L6-v2")
+    inner = CountingEmbedder()
+    path = cache_path(tmp_path, inner.name)
+    path.write_bytes(b"not a numpy file")
+    cache = CachedEmbedder(inner, path)  # a broken cache costs embeddings, not the build
+    assert cache.size == 0
+    cache.embed(TEXTS)
+    cache.save()
+    assert CachedEmbedder(inner, path).size == len(TEXTS)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary file left behind"
+
+
+def test_rebuild_uses_the_cache(tmp_path: Path) -> None:
+    from assistant.factory import rebuild_index
+
+    inner = CountingEmbedder()
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", database_url="sqlite://")
+    first = rebuild_index(settings, inner, progress=False)
+    cold = inner.texts
+    assert cold >= first.chunk_count + first.span_count
+    second = rebuild_index(settings, inner, progress=False)
+    assert inner.texts == cold, "an unchanged corpus is rebuilt without embedding anything"
+    assert second.build_id != first.build_id and second.chunk_count == first.chunk_count
+    off = rebuild_index(settings.model_copy(update={"embedding_cache": False}), inner, progress=False)
+    assert inner.texts - cold >= cold and off.chunk_count == first.chunk_count  # (duplicates too)
+
+
+@pytest.mark.slow
+def test_onnx_matches_sentence_transformers(real_embedder: Embedder) -> None:
+    from assistant.embeddings import SentenceTransformerEmbedder
+    from assistant.factory import build_embedder
+
+    reference = SentenceTransformerEmbedder().embed(TEXTS)
+    fp32 = build_embedder(Settings(model_cache_dir=MODEL_CACHE, embedding_quantized=False))
+    assert fp32.name == "all-MiniLM-L6-v2" and real_embedder.name == "all-MiniLM-L6-v2+int8"
+    same = (reference * fp32.embed(TEXTS)).sum(axis=1)
+    assert same.min() > 0.9999, same
+    close = (reference * real_embedder.embed(TEXTS)).sum(axis=1)
+    assert close.min() > 0.9, close  # int8 weights: close, not equal (hence its own index name)
+    # One text alone and inside a padded batch embed the same.
+    alone = np.vstack([real_embedder.embed([t]) for t in TEXTS])
+    assert (alone * real_embedder.embed(TEXTS)).sum(axis=1).min() > 0.9999
+    assert np.allclose(np.linalg.norm(alone, axis=1), 1.0, atol=1e-4)
+    assert real_embedder.count_tokens("x") == 3  # [CLS] x [SEP]
+    assert real_embedder.embed([]).shape == (0, 384)
+
+
+@pytest.mark.slow
+def test_export_is_cached_and_complete(real_embedder: Embedder) -> None:
+    from assistant.embeddings import bundled_model_path
+    from assistant.model_export import FP32_FILE, INT8_FILE, META_FILE, exported_model_dir
+
+    folder = exported_model_dir(MODEL_CACHE, Path(bundled_model_path()), "all-MiniLM-L6-v2")
+    meta = json.loads((folder / META_FILE).read_text())
+    assert meta["dimensions"] == 384 and meta["max_tokens"] == 256
+    assert (folder / FP32_FILE).stat().st_size > 3 * (folder / INT8_FILE).stat().st_size  # int8 weights
+    assert not list(MODEL_CACHE.glob(".tmp-*")), "no unfinished export left behind"
+
+
+_SERVING_PROBE = """
+import json, sys
+from assistant.factory import build_assistant, build_embedder
+from assistant.settings import Settings
+settings = Settings()
+assistant = build_assistant(settings, build_embedder(settings))
+reply = assistant.reply("Why does UPWARD collect my personal information?", company="upward")
+print(json.dumps({"route": reply.route, "heavy": sorted(m for m in ("torch", "sentence_transformers", "transformers", "sklearn") if m in sys.modules)}))
+"""
+
+
+@pytest.mark.slow
+def test_serving_path_imports_no_torch(real_index_dir: Path, real_embedder: Embedder, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PA_INDEX_DIR": str(real_index_dir),
+        "PA_CORPUS_DIR": str(CORPUS),
+        "PA_MODEL_CACHE_DIR": str(MODEL_CACHE),
+        "PA_DATABASE_URL": f"sqlite:///{tmp_path / 'probe.db'}",
+    }
+    from assistant.db import make_engine, upgrade_database
+
+    upgrade_database(make_engine(env["PA_DATABASE_URL"]))
+    out = subprocess.run([sys.executable, "-c", _SERVING_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result == {"route": "answer", "heavy": []}
