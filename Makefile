@@ -19,7 +19,7 @@ setup: $(STAMP) ## create the venv and install the project (once)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q -e ".[dev,bench]"
 	rm -f $(VENV)/.stamp-[0-9a-f]*
 	touch $@
 

@@ -129,13 +129,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     host = args.host or settings.host
     port = args.port or settings.port
-    workers = args.workers or settings.workers
+    workers = args.workers or settings.workers or os.cpu_count() or 1
     upgrade_database(make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema))
     if not args.no_build:
         reason = prepare_index(settings, build_embedder(settings), progress=sys.stderr.isatty())
         if reason:
             print(f"index rebuilt ({reason})", file=sys.stderr)
-    print(f"serving on http://{host}:{port} (docs at /docs)", file=sys.stderr)
+    if workers > 1 and settings.embedding_threads is None:
+        # Each worker embeds on one core; several threads each would fight over the cores.
+        os.environ["PA_EMBEDDING_THREADS"] = "1"
+    print(f"serving on http://{host}:{port} with {workers} worker(s) (docs at /docs)", file=sys.stderr)
     # The app is named by string so `assistant` never imports the HTTP layer.
     # No `server` banner. Forwarded headers are believed only from PA_TRUSTED_PROXIES, by uvicorn
     # (client address, scheme) and by the rate limiter alike; without any, they are ignored.
@@ -334,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the HTTP API", description="Apply migrations, build the index if missing or stale, then serve.")
     serve.add_argument("--host", help="bind address (default PA_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default PA_PORT or 8000)")
-    serve.add_argument("--workers", type=int, help="worker processes (default PA_WORKERS or 1)")
+    serve.add_argument("--workers", type=int, help="worker processes (default PA_WORKERS, else one per CPU core)")
     serve.add_argument("--no-build", action="store_true", help="never build the index at start-up")
     serve.set_defaults(func=cmd_serve)
 

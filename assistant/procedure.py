@@ -109,11 +109,12 @@ def find_procedure(
 ) -> list[ProcedurePoint]:
     """For each aspect, the passages of the company's policy that state it."""
     kinds = ", ".join(_TYPE_WORDS.get(t, (t, ""))[0] for t in request_types)
+    aspects = [a for a in ASPECTS if proxy or not a.only_for_proxy]
+    queries = [f"{kinds}: {a.query}" for a in aspects]
+    if queries:
+        retriever.embed_query(queries[0], also=queries[1:])  # one embedding call for every aspect
     points: list[ProcedurePoint] = []
-    for aspect in ASPECTS:
-        if aspect.only_for_proxy and not proxy:
-            continue
-        query = f"{kinds}: {aspect.query}"
+    for aspect, query in zip(aspects, queries, strict=True):
         ranking = retriever.retrieve(query, company.id, k=10)
         evidence = retriever.select_evidence(query, company.id, ranking, max_chunks=len(ranking))
         found = tuple(

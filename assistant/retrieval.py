@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -18,6 +18,10 @@ from assistant.lexical import tokenize
 
 class Retriever(Protocol):
     """Finds the clauses of one company's policy that bear on a query."""
+
+    def embed_query(self, query: str, also: Sequence[str] = ()) -> np.ndarray:
+        """The query's embedding (texts in `also` are embedded in the same call, for later)."""
+        ...
 
     def retrieve(self, query: str, company: str, k: int = 8) -> list[ScoredChunk]:
         """The top-k clauses of `company` only, best first."""
@@ -43,7 +47,7 @@ class RetrievalConfig:
     lead_in_penalty: float = 0.15  # "...as follows:" and titles say nothing on their own
 
 
-def vector_matrix(index: object) -> np.ndarray:
+def vector_matrix(index: Any) -> np.ndarray:
     """The (n, d) vectors of a FAISS index; for a flat index a view of its storage (no copy,
     and memory-mapped when the index was loaded that way)."""
     import faiss
@@ -93,8 +97,15 @@ class HybridRetriever:
             raise KeyError(f"chunk {chunk.id} is not in the loaded index")
         return row
 
-    def embed_query(self, query: str) -> np.ndarray:
-        """The query's embedding, cached: intent detection and retrieval share it."""
+    def embed_query(self, query: str, also: Sequence[str] = ()) -> np.ndarray:
+        """The query's embedding, cached: intent detection and retrieval share it. Texts in
+        `also` (about to be searched) are embedded in the same call, which is cheaper than two."""
+        missing = list(dict.fromkeys(t for t in (query, *also) if t.strip() and t not in self._query_cache))
+        if len(missing) > 1:
+            if len(self._query_cache) > 512:
+                self._query_cache.clear()
+            for text, vec in zip(missing, self._embedder.embed(missing), strict=True):
+                self._query_cache[text] = vec
         return self._embed(query)
 
     def _embed(self, query: str) -> np.ndarray:

@@ -160,8 +160,10 @@ class Assistant:
         if state.pending_message and mentioned and len(self.directory.strip_names(text).split()) <= 3:
             return self._decide(state.pending_message, mentioned, replace(state, pending_message=None), channel)
         company_id = explicit or mentioned or state.company
-        # One embedding serves intent detection and (for most messages) retrieval too.
-        intent = self.intents.detect(text, vector=self.retriever.embed_query(text))
+        # One embedding call serves intent detection and retrieval: the message as typed and,
+        # when it names a company, the message without the name (what retrieval searches).
+        own = self.directory.strip_names(text).strip() or text
+        intent = self.intents.detect(text, vector=self.retriever.embed_query(text, also=(own,)))
         follow_up = state.last_query is not None and bool(_FOLLOW_UP.search(text)) and not mentioned
         self.last_trace = Trace(intent=intent, query=None)
 
@@ -176,8 +178,7 @@ class Assistant:
         company = self.company(company_id)
         if intent.intent in ("formal_request", "complaint"):
             return self._finish(state, text, self._route_to_desk(text, company, intent, state, channel), company.id)
-        # The company is settled; its name in the query would only match letterheads.
-        own = self.directory.strip_names(text).strip() or text
+        # The company is settled; its name in the query (stripped above) would only match letterheads.
         query = f"{state.last_query} {own}" if follow_up and state.last_query else own
         ranking = self.retriever.retrieve(query, company.id, k=8)
         # A question after a particular fact (a date, an amount) may find it further down.

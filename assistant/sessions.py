@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import delete, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from assistant.db import ChatSession, ChatTurn, new_id, utcnow
 from assistant.errors import StorageUnavailableError
@@ -62,6 +62,7 @@ class SqlSessionStore:
     """Sessions in the SQL database (SQLite or PostgreSQL)."""
 
     def __init__(self, engine: Engine, max_turns: int = 50) -> None:
+        self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._max_turns = max_turns
 
@@ -79,40 +80,44 @@ class SqlSessionStore:
 
     def record(self, state: SessionState, turn: TurnRecord) -> None:
         """Store a turn (redacted) and the updated conversation state."""
+        now = utcnow()
+        values = {
+            "company": turn.company,
+            "last_query": redact(turn.last_query) if turn.last_query else None,
+            # The caller passes the pending message redacted (it may become a ticket).
+            "pending_message": turn.pending_message,
+            "updated_at": now,
+        }
         try:
-            with self._sessions.begin() as db:
-                # A new session has no row and too few turns to trim: skip both queries.
-                row = None if state.is_new else db.get(ChatSession, state.id)
-                if row is None:
-                    row = ChatSession(id=state.id, created_at=utcnow())
-                    db.add(row)
-                row.company = turn.company
-                row.last_query = redact(turn.last_query) if turn.last_query else None
-                # The caller passes the pending message redacted (it may become a ticket).
-                row.pending_message = turn.pending_message
-                row.updated_at = utcnow()
-                db.add(
-                    ChatTurn(
+            # Core statements, not the ORM: this runs on every message, and is two or three
+            # plain statements in one transaction.
+            with self._engine.begin() as conn:
+                updated = 0
+                if not state.is_new:
+                    updated = conn.execute(update(ChatSession).where(ChatSession.id == state.id).values(**values)).rowcount
+                if not updated:
+                    conn.execute(insert(ChatSession).values(id=state.id, created_at=now, **values))
+                conn.execute(
+                    insert(ChatTurn).values(
                         session_id=state.id,
                         user_text=redact(turn.user_text),
                         reply_text=redact(turn.reply_text),
                         route=turn.route,
                         company=turn.company,
-                        created_at=utcnow(),
+                        created_at=now,
                     )
                 )
-                if not state.is_new:
-                    db.flush()
-                    self._trim(db, state.id)
+                if updated:  # a new session has one turn: nothing to trim
+                    self._trim(conn, state.id)
         except (OperationalError, SQLAlchemyError) as exc:
             raise StorageUnavailableError(f"session store unavailable: {type(exc).__name__}") from exc
 
-    def _trim(self, db: Session, session_id: str) -> None:
-        ids = db.scalars(
+    def _trim(self, conn: Connection, session_id: str) -> None:
+        ids = conn.scalars(
             select(ChatTurn.id).where(ChatTurn.session_id == session_id).order_by(ChatTurn.id.desc()).offset(self._max_turns)
         ).all()
         if ids:
-            db.execute(delete(ChatTurn).where(ChatTurn.id.in_(ids)))
+            conn.execute(delete(ChatTurn).where(ChatTurn.id.in_(ids)))
 
     def delete(self, session_id: str) -> bool:
         """Forget a session and its transcript."""

@@ -58,6 +58,10 @@ class LangChainBaseline:
         self.chunk_count = len(chunks)
         return time.perf_counter() - started
 
+    def embed_query(self, query: str) -> list[float]:
+        """The query embedding alone (what dominates `search`)."""
+        return list(self._embeddings.embed_query(query))
+
     def search(self, query: str, company: str) -> list[Any]:
         """The tutorial query: top 4 chunks of one company."""
         return list(self._store.similarity_search(query, k=4, filter={"company": company}))

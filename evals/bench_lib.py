@@ -6,7 +6,6 @@ Nothing here loads a model or times anything by itself, so it is unit-tested qui
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import shutil
@@ -16,8 +15,6 @@ import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from assistant.embeddings import Embedder, Vectors
 
@@ -123,55 +120,6 @@ def generate_synthetic_corpus(source_dir: Path, target_dir: Path, replicas: int)
 
 
 # -- embedders -------------------------------------------------------------------------------
-_PASS_THROUGH = ("count_tokens", "max_tokens")
-
-
-def _pass_through(wrapper: object, inner: object) -> None:
-    # build_index asks getattr(embedder, "count_tokens", None): only copy what exists.
-    for attr in _PASS_THROUGH:
-        if hasattr(inner, attr):
-            setattr(wrapper, attr, getattr(inner, attr))
-
-
-class CachingEmbedder:
-    """Reuses the vector of any text already embedded (keyed by sha256 of its UTF-8 bytes):
-    replicated policies then cost one embedding per distinct clause."""
-
-    def __init__(self, inner: Embedder) -> None:
-        self._inner = inner
-        self.name = inner.name
-        self.dimensions = inner.dimensions
-        _pass_through(self, inner)
-        self._cache: dict[bytes, np.ndarray] = {}
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    @property
-    def size(self) -> int:
-        """Distinct texts cached. (No __len__: an empty cache must still be truthy.)"""
-        return len(self._cache)
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        """Vectors for `texts`; only texts never seen before reach the wrapped embedder."""
-        keys = [hashlib.sha256(t.encode("utf-8")).digest() for t in texts]
-        with self._lock:
-            todo: dict[bytes, str] = {}
-            for key, text in zip(keys, texts, strict=True):
-                if key not in self._cache and key not in todo:
-                    todo[key] = text
-            self.misses += len(todo)
-            self.hits += len(keys) - len(todo)
-        if todo:
-            vectors = self._inner.embed(list(todo.values()))
-            with self._lock:
-                for key, vec in zip(todo, vectors, strict=True):
-                    self._cache[key] = np.array(vec, dtype=np.float32, copy=True)
-        if not keys:
-            return np.zeros((0, self.dimensions), dtype=np.float32)
-        return np.vstack([self._cache[k] for k in keys]).astype(np.float32, copy=False)
-
-
 class TimingEmbedder:
     """Counts embedding calls, texts and seconds (and tokenizer seconds) of the wrapped one."""
 

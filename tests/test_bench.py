@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from assistant.corpus import load_companies, load_corpus
+from assistant.embedding_cache import CachedEmbedder
 from assistant.embeddings import Vectors
 from evals.bench_lib import (
-    CachingEmbedder,
     TimingEmbedder,
     generate_synthetic_corpus,
     percentile,
@@ -152,10 +152,10 @@ def test_synthetic_corpus_rejects_zero_replicas(tmp_path: Path) -> None:
         generate_synthetic_corpus(CORPUS, tmp_path, replicas=0)
 
 
-# -- caching embedder ------------------------------------------------------------------------
-def test_caching_embedder_returns_identical_vectors_and_embeds_each_text_once() -> None:
+# -- the content-hash cache the 1,000-company build relies on ------------------------------------------------------------------------
+def test_caching_embedder_returns_identical_vectors_and_embeds_each_text_once(tmp_path: Path) -> None:
     inner = FakeEmbedder()
-    cache = CachingEmbedder(inner)
+    cache = CachedEmbedder(inner, tmp_path / "cache.npy")
     first = cache.embed(["alpha", "beta", "alpha", "gamma"])
     again = cache.embed(["gamma", "alpha", "delta", "delta"])
     direct = FakeEmbedder().embed(["alpha", "beta", "alpha", "gamma", "delta"])
@@ -168,21 +168,21 @@ def test_caching_embedder_returns_identical_vectors_and_embeds_each_text_once() 
     assert inner.calls == 2  # all hits: the wrapped embedder is not called at all
 
 
-def test_caching_embedder_passes_through_attributes() -> None:
+def test_caching_embedder_passes_through_attributes(tmp_path: Path) -> None:
     inner = FakeEmbedder()
-    cache = CachingEmbedder(inner)
+    cache = CachedEmbedder(inner, tmp_path / "cache.npy")
     assert cache.name == "fake" and cache.dimensions == 8
     assert cache  # truthy even when empty (`cache or fallback` must pick the cache)
     assert cache.max_tokens == 128  # type: ignore[attr-defined]
     assert cache.count_tokens("one two three") == 5  # type: ignore[attr-defined]
-    bare = CachingEmbedder(BareEmbedder())
+    bare = CachedEmbedder(BareEmbedder(), tmp_path / "bare.npy")
     assert not hasattr(bare, "count_tokens") and not hasattr(bare, "max_tokens")
     assert bare.embed([]).shape == (0, 4)
 
 
-def test_caching_embedder_keys_on_exact_text() -> None:
+def test_caching_embedder_keys_on_exact_text(tmp_path: Path) -> None:
     inner = FakeEmbedder()
-    cache = CachingEmbedder(inner)
+    cache = CachedEmbedder(inner, tmp_path / "cache.npy")
     cache.embed(["Fee", "fee", "fee "])
     assert inner.seen == ["Fee", "fee", "fee "]
 

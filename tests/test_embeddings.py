@@ -87,16 +87,18 @@ def test_onnx_matches_sentence_transformers(real_embedder: Embedder) -> None:
     from assistant.factory import build_embedder
 
     reference = SentenceTransformerEmbedder().embed(TEXTS)
-    fp32 = build_embedder(Settings(model_cache_dir=MODEL_CACHE, embedding_quantized=False))
-    assert fp32.name == "all-MiniLM-L6-v2" and real_embedder.name == "all-MiniLM-L6-v2+int8"
-    same = (reference * fp32.embed(TEXTS)).sum(axis=1)
+    assert real_embedder.name == "all-MiniLM-L6-v2", "the default is fp32: the same vectors as sentence-transformers"
+    same = (reference * real_embedder.embed(TEXTS)).sum(axis=1)
     assert same.min() > 0.9999, same
-    close = (reference * real_embedder.embed(TEXTS)).sum(axis=1)
-    assert close.min() > 0.9, close  # int8 weights: close, not equal (hence its own index name)
-    # One text alone and inside a padded batch embed the same.
-    alone = np.vstack([real_embedder.embed([t]) for t in TEXTS])
-    assert (alone * real_embedder.embed(TEXTS)).sum(axis=1).min() > 0.9999
-    assert np.allclose(np.linalg.norm(alone, axis=1), 1.0, atol=1e-4)
+    int8 = build_embedder(Settings(model_cache_dir=MODEL_CACHE, embedding_quantized=True))
+    assert int8.name == "all-MiniLM-L6-v2+int8", "quantised vectors differ, so an index must record them"
+    close = (reference * int8.embed(TEXTS)).sum(axis=1)
+    assert close.min() > 0.9, close
+    for embedder in (real_embedder, int8):
+        # One text alone and inside a padded batch embed the same (int8 embeds one text per call).
+        alone = np.vstack([embedder.embed([t]) for t in TEXTS])
+        assert (alone * embedder.embed(TEXTS * 3)[: len(TEXTS)]).sum(axis=1).min() > 0.9999
+        assert np.allclose(np.linalg.norm(alone, axis=1), 1.0, atol=1e-4)
     assert real_embedder.count_tokens("x") == 3  # [CLS] x [SEP]
     assert real_embedder.embed([]).shape == (0, 384)
 
@@ -109,6 +111,7 @@ def test_export_is_cached_and_complete(real_embedder: Embedder) -> None:
     folder = exported_model_dir(MODEL_CACHE, Path(bundled_model_path()), "all-MiniLM-L6-v2")
     meta = json.loads((folder / META_FILE).read_text())
     assert meta["dimensions"] == 384 and meta["max_tokens"] == 256
+    assert meta["fused_ops"].get("Attention") == 6, "onnxruntime fused the six attention layers"
     assert (folder / FP32_FILE).stat().st_size > 3 * (folder / INT8_FILE).stat().st_size  # int8 weights
     assert not list(MODEL_CACHE.glob(".tmp-*")), "no unfinished export left behind"
 
