@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 
 from assistant.answer import AnswerComposer
@@ -51,11 +52,14 @@ def rebuild_index(settings: Settings, embedder: Embedder, progress: bool = True)
     for problem in corpus.problems:
         log.error("not indexed: %s", problem)
     cache = None
+    # Intent weights depend on the labelled examples and the model, not on the policies: like
+    # the exported model, they are made once and kept in the model cache.
+    intent_cache = Path(settings.model_cache_dir)
     if settings.embedding_cache:
         cache = CachedEmbedder(embedder, cache_path(Path(settings.index_dir) / "cache", embedder.name))
     manifest = build_index(
         corpus, Path(settings.corpus_dir), Path(settings.index_dir), cache or embedder,
-        progress=progress, extra_builders=(build_intent_weights,),
+        progress=progress, extra_builders=(partial(build_intent_weights, cache_dir=intent_cache),),
     )
     if cache is not None:
         # Saved only after a successful build; a failed one leaves the old cache in place.

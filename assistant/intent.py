@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 import re
+import shutil
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +33,8 @@ REQUEST_TYPES = (
     "suspension_of_use",
     "stop_third_party_provision",
 )
+log = logging.getLogger(__name__)
+
 EXAMPLES_PATH = Path(__file__).parent / "data" / "intent_examples.jsonl"
 WEIGHTS_FILE = "intent.json"
 
@@ -208,10 +214,33 @@ class EmbeddingIntentClassifier:
         )
 
 
-def build_intent_weights(build_dir: Path, embedder: Embedder) -> None:
-    """Index-build step: train on the labelled examples (held-out part excluded) and save."""
+def intent_weights_key(embedder_name: str) -> str:
+    """What trained weights depend on: the labelled examples, this module's code, the model."""
+    digest = hashlib.sha256(EXAMPLES_PATH.read_bytes() + Path(__file__).read_bytes() + embedder_name.encode())
+    return digest.hexdigest()[:16]
+
+
+def build_intent_weights(build_dir: Path, embedder: Embedder, cache_dir: Path | None = None) -> None:
+    """Index-build step: train on the labelled examples (held-out part excluded) and save.
+
+    The weights do not depend on the policies, so with `cache_dir` they are trained once per
+    (examples, code, model) and reused by later builds, like the exported model itself."""
+    cached = cache_dir / f"intent-{intent_weights_key(embedder.name)}.json" if cache_dir else None
+    if cached is not None and cached.is_file():
+        try:
+            IntentWeights.load(cached)  # a damaged file is retrained, not served
+            shutil.copyfile(cached, build_dir / WEIGHTS_FILE)
+            return
+        except (OSError, ValueError, TypeError) as exc:
+            log.warning("retraining intent weights: %s is unusable (%s)", cached, exc)
     examples = [e for e in load_examples() if not is_held_out(e.text)]
-    train_intent_weights(examples, embedder).save(build_dir / WEIGHTS_FILE)
+    weights = train_intent_weights(examples, embedder)
+    weights.save(build_dir / WEIGHTS_FILE)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f".{cached.name}.{uuid.uuid4().hex[:6]}")
+        shutil.copyfile(build_dir / WEIGHTS_FILE, tmp)
+        os.replace(tmp, cached)
 
 
 @dataclass(frozen=True)

@@ -68,17 +68,44 @@ def test_cache_file_per_model_and_bad_file_ignored(tmp_path: Path) -> None:
 
 def test_rebuild_uses_the_cache(tmp_path: Path) -> None:
     from assistant.factory import rebuild_index
+    from assistant.intent import WEIGHTS_FILE
+    from assistant.model_export import META_FILE
 
     inner = CountingEmbedder()
-    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", database_url="sqlite://")
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", database_url="sqlite://", model_cache_dir=tmp_path / "models")
     first = rebuild_index(settings, inner, progress=False)
     cold = inner.texts
     assert cold >= first.chunk_count + first.span_count
+    trained = list((tmp_path / "models").glob("intent-*.json"))
+    assert len(trained) == 1, "intent weights are kept with the model artifacts"
     second = rebuild_index(settings, inner, progress=False)
     assert inner.texts == cold, "an unchanged corpus is rebuilt without embedding anything"
     assert second.build_id != first.build_id and second.chunk_count == first.chunk_count
     off = rebuild_index(settings.model_copy(update={"embedding_cache": False}), inner, progress=False)
-    assert inner.texts - cold >= cold and off.chunk_count == first.chunk_count  # (duplicates too)
+    again = inner.texts - cold
+    # Without the embedding cache the policies are embedded again; the intent examples are not.
+    assert first.chunk_count + first.span_count - 10 <= again < cold and off.chunk_count == first.chunk_count
+    build = settings.index_dir / "builds" / off.build_id
+    assert (build / WEIGHTS_FILE).read_bytes() == trained[0].read_bytes()
+    assert not (tmp_path / "models" / META_FILE).exists()
+
+
+def test_damaged_intent_weights_are_retrained(tmp_path: Path) -> None:
+    from assistant.factory import rebuild_index
+
+    inner = CountingEmbedder()
+    settings = Settings(
+        corpus_dir=CORPUS, index_dir=tmp_path / "index", database_url="sqlite://", model_cache_dir=tmp_path / "models",
+        embedding_cache=False,  # so retraining shows as embedded examples
+    )
+    rebuild_index(settings, inner, progress=False)
+    (weights,) = (tmp_path / "models").glob("intent-*.json")
+    good = weights.read_bytes()
+    weights.write_text("{not json")
+    before = inner.texts
+    corpus_only = rebuild_index(settings, inner, progress=False)
+    assert inner.texts - before > corpus_only.chunk_count + corpus_only.span_count, "retrained"
+    assert weights.read_bytes() == good, "and the cache repaired"
 
 
 @pytest.mark.slow
