@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     )
     embedding_quantized: bool = Field(
         False,
-        description="With the onnx backend, use int8-quantised weights: a query embeds ~30% faster, but the "
+        description="With the onnx backend, use int8-quantised weights: a query embeds about twice as fast, but the "
         "gold suite lost 6 routing and 7 answer items, so it is off. Vectors differ from fp32, so the index is "
         "rebuilt when this changes. False: fp32, the same vectors as sentence-transformers.",
     )
