@@ -122,6 +122,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Prepare the database and index, then serve the HTTP API."""
     import uvicorn
+    from uvicorn.importer import import_from_string
 
     from assistant.db import make_engine, upgrade_database
     from assistant.factory import build_embedder
@@ -143,8 +144,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # No `server` banner. Forwarded headers are believed only from PA_TRUSTED_PROXIES, by uvicorn
     # (client address, scheme) and by the rate limiter alike; without any, they are ignored.
     trusted = ",".join(sorted(settings.trusted_proxy_set()))
+    # Named by string too; see api/server.py for why connections need TCP_NODELAY set by hand.
+    protocol = import_from_string("api.server:NoDelayH11Protocol")
     uvicorn.run(
-        "api.main:create_app", factory=True, host=host, port=port, workers=workers,
+        "api.main:create_app", factory=True, host=host, port=port, workers=workers, http=protocol,
         log_level=settings.log_level.lower(), server_header=False,
         proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
     )

@@ -20,26 +20,31 @@ class CompanyDirectory:
         # Longest names first, so "GMO AI & Robotics" wins over "GMO".
         names.sort(key=lambda n: -len(n[0]))
         self._patterns = [(re.compile(_name_pattern(name), re.IGNORECASE), cid) for name, cid in names]
-        # A name can only match where the message's next letters (lower-cased, "&" read as
-        # "and", spaces and punctuation skipped) begin like the name: index the patterns by
-        # that prefix, so a message is checked against a handful of names, not all of them.
-        self._by_prefix: dict[str, list[int]] = {}
+        # A name can only match where the message, from a word start on, spells the name's
+        # letters (lower-cased, "&" read as "and", spaces and punctuation skipped): index the
+        # patterns by those letters, so a message is checked only against names it may contain,
+        # however many tenants share a prefix ("HighReso 0001", "HighReso 0002", ...).
+        self._by_letters: dict[str, list[int]] = {}
         self._always: list[int] = []
         for i, (name, _) in enumerate(names):
-            key = _letters(name)[:_PREFIX]
+            key = _letters(name)
             if name[:1].isalnum() and key:
-                self._by_prefix.setdefault(key, []).append(i)
+                self._by_letters.setdefault(key, []).append(i)
             else:
                 self._always.append(i)
+        self._longest = max((len(k) for k in self._by_letters), default=0)
 
     def _candidates(self, text: str) -> list[tuple[re.Pattern[str], str]]:
         """The name patterns that could match in `text`, longest name first."""
         found: set[int] = set(self._always)
         lowered = text.lower()
         for start in _WORD_START.finditer(lowered):
-            letters = _letters(lowered[start.start() : start.start() + 64])
-            for size in range(1, min(_PREFIX, len(letters)) + 1):
-                found.update(self._by_prefix.get(letters[:size], ()))
+            # Generous window: separators between a name's words do not count as letters.
+            letters = _letters(lowered[start.start() : start.start() + 3 * self._longest + 8])[: self._longest]
+            for size in range(1, len(letters) + 1):
+                hit = self._by_letters.get(letters[:size])
+                if hit:
+                    found.update(hit)
         return [self._patterns[i] for i in sorted(found)]
 
     @property
@@ -81,7 +86,6 @@ def _name_pattern(name: str) -> str:
     return rf"(?<![\w]){body}(?:'s|’s)?(?![\w])"
 
 
-_PREFIX = 3
 _WORD_START = re.compile(r"(?<!\w)\w")
 
 

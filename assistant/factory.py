@@ -16,6 +16,7 @@ from assistant.embeddings import Embedder
 from assistant.errors import IndexNotBuiltError, StaleIndexError
 from assistant.index import Manifest, build_index, is_stale, load_index
 from assistant.intent import WEIGHTS_FILE, EmbeddingIntentClassifier, IntentWeights, build_intent_weights
+from assistant.procedure import common_procedure_queries
 from assistant.retrieval import HybridRetriever
 from assistant.service import Assistant, Limits
 from assistant.sessions import SqlSessionStore
@@ -93,6 +94,8 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Ass
         raise IndexNotBuiltError(f"{weights_path} is missing: run `privacy-assistant index build`")
     engine = make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema)
     retriever = HybridRetriever(index, embedder)
+    # No per-request work that can be done once: the procedure look-ups are fixed texts.
+    retriever.pin_queries(common_procedure_queries())
     return Assistant(
         index=index,
         directory=directory,

@@ -66,6 +66,12 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=4096)
+def query_terms(text: str) -> frozenset[str]:
+    """The distinct terms of a query, cached: one message is scored by several rankers."""
+    return frozenset(tokenize(text))
+
+
 @dataclass(frozen=True)
 class Bm25Index:
     """Term statistics for BM25 over a fixed list of documents (row i = chunk i)."""
@@ -92,7 +98,7 @@ class Bm25Index:
 
     def scores(self, query: str, rows: Iterable[int]) -> dict[int, float]:
         """BM25 score of the query for each given row (rows without a match are left out)."""
-        q_terms = set(tokenize(query))
+        q_terms = query_terms(query)
         out: dict[int, float] = {}
         for row in rows:
             counts = self.doc_terms[row]

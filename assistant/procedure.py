@@ -100,6 +100,18 @@ def _applies(passages: Sequence[Evidence], request_types: Sequence[str]) -> bool
     return any(re.search(_TYPE_WORDS[t][1], text, re.I) for t in request_types if t in _TYPE_WORDS)
 
 
+def procedure_queries(request_types: Sequence[str], proxy: bool) -> list[str]:
+    """The retrieval query for each aspect of a request of these kinds (in ASPECTS order)."""
+    kinds = ", ".join(_TYPE_WORDS.get(t, (t, ""))[0] for t in request_types)
+    return [f"{kinds}: {a.query}" for a in ASPECTS if proxy or not a.only_for_proxy]
+
+
+def common_procedure_queries() -> list[str]:
+    """Every aspect query of a single-kind request, proxy or not: the same for every company,
+    so they can be embedded once at start-up instead of on a customer's first request."""
+    return list(dict.fromkeys(q for kind in _TYPE_WORDS for q in procedure_queries([kind], proxy=True)))
+
+
 def find_procedure(
     retriever: Retriever,
     company: Company,
@@ -108,9 +120,8 @@ def find_procedure(
     floor_dense: float = 0.2,
 ) -> list[ProcedurePoint]:
     """For each aspect, the passages of the company's policy that state it."""
-    kinds = ", ".join(_TYPE_WORDS.get(t, (t, ""))[0] for t in request_types)
     aspects = [a for a in ASPECTS if proxy or not a.only_for_proxy]
-    queries = [f"{kinds}: {a.query}" for a in aspects]
+    queries = procedure_queries(request_types, proxy)
     if queries:
         retriever.embed_query(queries[0], also=queries[1:])  # one embedding call for every aspect
     points: list[ProcedurePoint] = []

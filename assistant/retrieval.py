@@ -13,7 +13,7 @@ import numpy as np
 from assistant.domain import Chunk, Evidence, ScoredChunk, Span
 from assistant.embeddings import Embedder
 from assistant.index import LoadedIndex
-from assistant.lexical import tokenize
+from assistant.lexical import query_terms, tokenize
 
 
 class Retriever(Protocol):
@@ -78,13 +78,16 @@ class HybridRetriever:
         self._index = index
         self._embedder = embedder
         self._config = config or RetrievalConfig()
-        self._query_cache: dict[str, np.ndarray] = {}
+        self._query_cache: dict[str, np.ndarray] = {}  # recent messages; cleared when it grows
+        self._pinned: dict[str, np.ndarray] = {}  # fixed queries, never evicted
         self._chunk_vectors = vector_matrix(index.dense)
         self._span_vectors = vector_matrix(index.span_dense)
         # span_rows are ordered by chunk row: the sentences of chunk r are rows [first[r], first[r + 1]).
         chunk_of_span = np.fromiter((r for r, _ in index.span_rows), dtype=np.int64, count=len(index.span_rows))
         self._first_span = np.searchsorted(chunk_of_span, np.arange(len(index.chunks) + 1))
-        self._span_terms: dict[int, frozenset[str]] = {}  # filled on first use, per sentence
+        # Per-sentence facts, filled on first use (a company's sentences are read only once asked).
+        self._span_terms: dict[int, frozenset[str]] = {}
+        self._lead_in: dict[int, bool] = {}
 
     @property
     def index(self) -> LoadedIndex:
@@ -100,7 +103,9 @@ class HybridRetriever:
     def embed_query(self, query: str, also: Sequence[str] = ()) -> np.ndarray:
         """The query's embedding, cached: intent detection and retrieval share it. Texts in
         `also` (about to be searched) are embedded in the same call, which is cheaper than two."""
-        missing = list(dict.fromkeys(t for t in (query, *also) if t.strip() and t not in self._query_cache))
+        missing = list(dict.fromkeys(
+            t for t in (query, *also) if t.strip() and t not in self._query_cache and t not in self._pinned
+        ))
         if len(missing) > 1:
             if len(self._query_cache) > 512:
                 self._query_cache.clear()
@@ -108,8 +113,16 @@ class HybridRetriever:
                 self._query_cache[text] = vec
         return self._embed(query)
 
+    def pin_queries(self, queries: Sequence[str]) -> None:
+        """Embed fixed queries (the procedure look-ups) now, in one call, and keep them for good."""
+        todo = [q for q in dict.fromkeys(queries) if q not in self._pinned]
+        if todo:
+            self._pinned.update(zip(todo, self._embedder.embed(todo), strict=True))
+
     def _embed(self, query: str) -> np.ndarray:
-        vec = self._query_cache.get(query)
+        vec = self._pinned.get(query)
+        if vec is None:
+            vec = self._query_cache.get(query)
         if vec is None:
             vec = self._embedder.embed([query])[0]
             if len(self._query_cache) > 512:
@@ -155,7 +168,7 @@ class HybridRetriever:
         if bounds is None:
             return []
         qvec = self._embed(query)
-        q_terms = set(tokenize(query))
+        q_terms = query_terms(query)
         idf = self._index.bm25.idf
         q_mass = sum(idf.get(t, 0.0) for t in q_terms) or 1.0
         wanted = {c.chunk.id: i for i, c in enumerate(top)}
@@ -184,7 +197,10 @@ class HybridRetriever:
                     + cfg.lexical_weight * lexical
                     + cfg.rank_weight * top[rank].score / best_fused
                 )
-                if is_lead_in(text):
+                lead_in = self._lead_in.get(row)
+                if lead_in is None:
+                    lead_in = self._lead_in[row] = is_lead_in(text)
+                if lead_in:
                     score -= cfg.lead_in_penalty
                 evidence.append(Evidence(chunk=chunk, span=span, score=score, dense=dense, lexical=lexical))
         evidence.sort(key=lambda e: -e.score)

@@ -3,7 +3,9 @@ load it over HTTP on 127.0.0.1 and read its peak RSS."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -94,15 +96,27 @@ class Server:
         except OSError:
             return ""
 
+    def kill(self) -> None:
+        """SIGKILL the server and its workers at once (a crash: nothing gets to clean up)."""
+        self._signal_group(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def _signal_group(self, sig: int) -> None:
+        # The server leads its own process group (start_new_session): its workers are in it,
+        # and would outlive a signal sent to the supervisor alone if that one is SIGKILLed.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, sig)
+
     def stop(self) -> None:
-        """SIGTERM our child (by its pid), then SIGKILL if it lingers."""
+        """SIGTERM the server's process group, then SIGKILL whatever lingers."""
         if self.proc.poll() is None:
-            self.proc.terminate()
+            self._signal_group(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                self._signal_group(signal.SIGKILL)
                 self.proc.wait(timeout=5)
+        self._signal_group(signal.SIGKILL)  # workers orphaned by an earlier kill of the supervisor
 
 
 def start_server(
@@ -134,7 +148,7 @@ def start_server(
     started = time.perf_counter()
     proc = subprocess.Popen(
         [*serve_command(), "serve", "--no-build", "--host", HOST, "--port", str(port)],
-        cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
     )
     log.close()
     server = Server(proc, port, log_path)

@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from evals.bench_http import proc_status_kib, serve_command, start_server
+from evals.bench_http import serve_command, start_server
 from evals.bench_lib import summarize
 from evals.bench_messages import MIX, Message, variant
 
@@ -150,7 +150,6 @@ def run_soak(seconds: float, concurrency: int, index_dir: Path, corpus_dir: Path
     tally = Tally()
     rss: list[tuple[float, int]] = []
     try:
-        pid = server.proc.pid
         with httpx.Client(base_url=server.base_url, timeout=120, trust_env=False) as warm:
             for text in ("What data do you collect?", "Can you recommend a laptop?"):
                 warm.post("/v1/chat", json={"message": text, "company": "upward"})
@@ -164,7 +163,8 @@ def run_soak(seconds: float, concurrency: int, index_dir: Path, corpus_dir: Path
         for t in threads:
             t.start()
         while any(t.is_alive() for t in threads):
-            kib = proc_status_kib(pid, "VmRSS")
+            mib = server.rss_mib()  # summed over the server's worker processes
+            kib = None if mib is None else int(mib * 1024)
             if kib is not None:
                 rss.append((round(time.monotonic() - started, 1), kib))
             if server.proc.poll() is not None:
@@ -174,7 +174,8 @@ def run_soak(seconds: float, concurrency: int, index_dir: Path, corpus_dir: Path
         for t in threads:
             t.join(150)
         wall = time.monotonic() - started
-        peak = proc_status_kib(pid, "VmHWM")
+        peak_mib = server.peak_rss_mib()
+        peak = None if peak_mib is None else int(peak_mib * 1024)
     finally:
         server.stop()
 

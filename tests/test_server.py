@@ -1,0 +1,63 @@
+"""Server plumbing: every accepted connection gets TCP_NODELAY, however uvicorn bound the socket."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+from uvicorn.config import Config
+from uvicorn.server import ServerState
+
+from api.server import NoDelayH11Protocol
+
+
+class SocketTransport(asyncio.Transport):
+    """Just enough of a transport for `connection_made`: it hands out a real socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__()
+        self._sock = sock
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"socket": self._sock, "peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8000)}.get(name, default)
+
+    def is_closing(self) -> bool:
+        return False
+
+
+def test_accepted_connections_get_tcp_nodelay() -> None:
+    # Bound the way uvicorn binds for several workers: protocol number 0, so asyncio leaves
+    # TCP_NODELAY off on what it accepts.
+    listener = socket.socket(family=socket.AF_INET)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    client = socket.create_connection(listener.getsockname())
+    accepted, _ = listener.accept()
+    loop = asyncio.new_event_loop()
+    try:
+        assert accepted.proto == 0 and not accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        config = Config(app=lambda scope, receive, send: None)
+        config.load()
+        protocol = NoDelayH11Protocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+        protocol.connection_made(SocketTransport(accepted))
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        loop.close()
+        for s in (client, accepted, listener):
+            s.close()
+
+
+def test_serve_passes_the_protocol(tmp_path: Any, monkeypatch: Any) -> None:
+    import uvicorn
+
+    from assistant.cli import main
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+    monkeypatch.setenv("PA_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
+    monkeypatch.delenv("PA_WORKERS", raising=False)
+    monkeypatch.setenv("PA_EMBEDDING_THREADS", "1")  # serve would set it for its workers: keep it scoped
+    assert main(["serve", "--no-build"]) == 0
+    assert seen["http"] is NoDelayH11Protocol
+    assert seen["workers"] >= 1
