@@ -83,7 +83,7 @@ class OnnxEmbedder:
     """The exported model run by onnxruntime, tokenised by `tokenizers`: imports no torch, so a
     server starts in about a second, and a query embeds several times faster than through torch."""
 
-    def __init__(self, model_dir: Path, quantized: bool = True, threads: int | None = 1, batch_size: int = 32) -> None:
+    def __init__(self, model_dir: Path, quantized: bool = False, threads: int | None = 1, batch_size: int = 4) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -96,7 +96,8 @@ class OnnxEmbedder:
         self.max_tokens = int(meta["max_tokens"])
         # int8 quantises activations with one scale per call, so a text's vector would depend on
         # the batch it shares: one text per call keeps index and query vectors identical (and,
-        # with no padding to compute, is no slower).
+        # with no padding to compute, is no slower). For fp32, small batches of similar length
+        # measured fastest on two cores (4: 4.3 s for the 381 sentences, 32: 5.1 s, 64: 6.4 s).
         self._batch_size = 1 if quantized else batch_size
         self._counter = Tokenizer.from_file(str(model_dir / TOKENIZER_FILE))
         self._counter.no_truncation()
