@@ -57,7 +57,6 @@ def test_serve_passes_the_protocol(tmp_path: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
     monkeypatch.setenv("PA_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
     monkeypatch.delenv("PA_WORKERS", raising=False)
-    monkeypatch.setenv("PA_EMBEDDING_THREADS", "1")  # serve would set it for its workers: keep it scoped
     assert main(["serve", "--no-build"]) == 0
     assert seen["http"] is NoDelayH11Protocol
     assert seen["workers"] >= 1
