@@ -142,7 +142,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # (client address, scheme) and by the rate limiter alike; without any, they are ignored.
     trusted = ",".join(sorted(settings.trusted_proxy_set()))
     # Named by string too; see api/server.py for why connections need TCP_NODELAY set by hand.
-    protocol = import_from_string("api.server:NoDelayH11Protocol")
+    protocol = import_from_string("api.server:NoDelayHttpToolsProtocol")
     uvicorn.run(
         "api.main:create_app", factory=True, host=host, port=port, workers=workers, http=protocol,
         log_level=settings.log_level.lower(), server_header=False,

@@ -9,7 +9,7 @@ from typing import Any
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from api.server import NoDelayH11Protocol
+from api.server import NoDelayHttpToolsProtocol
 
 
 class SocketTransport(asyncio.Transport):
@@ -39,7 +39,7 @@ def test_accepted_connections_get_tcp_nodelay() -> None:
         assert accepted.proto == 0 and not accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
         config = Config(app=lambda scope, receive, send: None)
         config.load()
-        protocol = NoDelayH11Protocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+        protocol = NoDelayHttpToolsProtocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
         protocol.connection_made(SocketTransport(accepted))
         assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
     finally:
@@ -58,5 +58,5 @@ def test_serve_passes_the_protocol(tmp_path: Any, monkeypatch: Any) -> None:
     monkeypatch.setenv("PA_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
     monkeypatch.delenv("PA_WORKERS", raising=False)
     assert main(["serve", "--no-build"]) == 0
-    assert seen["http"] is NoDelayH11Protocol
+    assert seen["http"] is NoDelayHttpToolsProtocol
     assert seen["workers"] >= 1
