@@ -136,6 +136,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         reason = prepare_index(settings, build_embedder(settings), progress=sys.stderr.isatty())
         if reason:
             print(f"index rebuilt ({reason})", file=sys.stderr)
+    if workers > 1 and settings.embedding_threads is None:
+        # The workers read settings from the environment: one embedding thread each, since
+        # several threads per worker would contend for the cores the other workers use.
+        os.environ["PA_EMBEDDING_THREADS"] = "1"
     print(f"serving on http://{host}:{port} with {workers} worker(s) (docs at /docs)", file=sys.stderr)
     # The app is named by string so `assistant` never imports the HTTP layer.
     # No `server` banner. Forwarded headers are believed only from PA_TRUSTED_PROXIES, by uvicorn

@@ -33,19 +33,34 @@ class CompanyDirectory:
             else:
                 self._always.append(i)
         self._longest = max((len(k) for k in self._by_letters), default=0)
+        self._last: tuple[str, list[tuple[re.Pattern[str], str]]] | None = None
 
     def _candidates(self, text: str) -> list[tuple[re.Pattern[str], str]]:
         """The name patterns that could match in `text`, longest name first."""
+        last = self._last  # find_in_text and strip_names ask about the same message in a row
+        if last is not None and last[0] == text:
+            return last[1]
         found: set[int] = set(self._always)
         lowered = text.lower()
+        # The message's letters once, and where each character's letters begin among them.
+        letters: list[str] = []
+        starts: list[int] = []
+        for ch in lowered:
+            starts.append(len(letters))
+            if ch.isalnum():
+                letters.append(ch)
+            elif ch == "&":
+                letters.extend("and")
+        spelled = "".join(letters)
         for start in _WORD_START.finditer(lowered):
-            # Generous window: separators between a name's words do not count as letters.
-            letters = _letters(lowered[start.start() : start.start() + 3 * self._longest + 8])[: self._longest]
-            for size in range(1, len(letters) + 1):
-                hit = self._by_letters.get(letters[:size])
+            window = spelled[starts[start.start()] : starts[start.start()] + self._longest]
+            for size in range(1, len(window) + 1):
+                hit = self._by_letters.get(window[:size])
                 if hit:
                     found.update(hit)
-        return [self._patterns[i] for i in sorted(found)]
+        candidates = [self._patterns[i] for i in sorted(found)]
+        self._last = (text, candidates)
+        return candidates
 
     @property
     def ids(self) -> list[str]:

@@ -351,6 +351,7 @@ def test_serve_runs_uvicorn_without_server_banner(tmp_path: Path, monkeypatch: p
     seen: dict[str, object] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs, app=app))
     monkeypatch.setenv("PA_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
+    monkeypatch.setenv("PA_EMBEDDING_THREADS", "1")  # serve would set it for its workers: keep it scoped
     assert main(["serve", "--no-build", "--port", "8123"]) == 0
     assert seen["server_header"] is False and seen["proxy_headers"] is False and seen["port"] == 8123
     monkeypatch.setenv("PA_TRUSTED_PROXIES", "10.0.0.2, 10.0.0.1")

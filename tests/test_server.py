@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 from typing import Any
 
@@ -56,7 +57,12 @@ def test_serve_passes_the_protocol(tmp_path: Any, monkeypatch: Any) -> None:
     seen: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
     monkeypatch.setenv("PA_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
-    monkeypatch.delenv("PA_WORKERS", raising=False)
+    monkeypatch.setenv("PA_WORKERS", "2")
+    # Unset (serve then chooses one thread per worker); set-then-delete makes monkeypatch
+    # remove what serve writes when the test ends.
+    monkeypatch.setenv("PA_EMBEDDING_THREADS", "1")
+    monkeypatch.delenv("PA_EMBEDDING_THREADS")
     assert main(["serve", "--no-build"]) == 0
     assert seen["http"] is NoDelayHttpToolsProtocol
-    assert seen["workers"] >= 1
+    assert seen["workers"] == 2
+    assert os.environ["PA_EMBEDDING_THREADS"] == "1"  # what the workers will read (monkeypatch restores it)
