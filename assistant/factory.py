@@ -84,8 +84,9 @@ def ensure_index(settings: Settings, embedder: Embedder, progress: bool = True) 
 
 def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Assistant:
     """Wire the assistant from settings: embedder, index, retriever, stores."""
-    embedder = embedder or build_embedder(settings)
+    # The index first: a missing or corrupt one fails fast, before a model is loaded (or exported).
     index = load_index(Path(settings.index_dir))
+    embedder = embedder or build_embedder(settings)
     companies = load_companies(Path(settings.corpus_dir))
     indexed = set(index.chunk_ranges)
     directory = CompanyDirectory([c for c in companies if c.id in indexed])

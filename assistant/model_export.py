@@ -8,11 +8,13 @@ processes exporting at once cannot leave a half-written model behind.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import shutil
+import threading
 import time
 import uuid
 import warnings
@@ -27,6 +29,7 @@ FP32_FILE = "model.onnx"
 INT8_FILE = "model-int8.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 _OPSET = 17
+_EXPORT_LOCK = threading.Lock()
 
 
 def source_fingerprint(model_dir: Path) -> str:
@@ -52,22 +55,24 @@ def ensure_onnx_model(cache_dir: Path, source_dir: Path, name: str) -> Path:
     target = exported_model_dir(cache_dir, source_dir, name)
     if (target / META_FILE).is_file():
         return target
-    log.info("exporting %s to ONNX under %s (once; needs torch)", source_dir, target)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cache_dir / f".tmp-{target.name}-{uuid.uuid4().hex[:6]}"
-    tmp.mkdir()
-    try:
-        export_onnx(source_dir, tmp, name)
+    # One export at a time, across threads (torch's exporter keeps global state) and processes
+    # (a server and a CLI starting together): the others wait, then use the finished export.
+    with _EXPORT_LOCK, (cache_dir / ".export.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (target / META_FILE).is_file():
+            return target
+        log.info("exporting %s to ONNX under %s (once; needs torch)", source_dir, target)
+        tmp = cache_dir / f".tmp-{target.name}-{uuid.uuid4().hex[:6]}"
+        tmp.mkdir()
         try:
+            export_onnx(source_dir, tmp, name)
             os.replace(tmp, target)
-        except OSError:
-            if not (target / META_FILE).is_file():  # another process won the race: use theirs
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    for old in cache_dir.glob(f"{name}-*"):  # exports of an older model or exporter
-        if old != target and old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        for old in cache_dir.glob(f"{name}-*"):  # exports of an older model or exporter
+            if old != target and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
     return target
 
 

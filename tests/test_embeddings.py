@@ -169,3 +169,19 @@ def test_serving_path_imports_no_torch(real_index_dir: Path, real_embedder: Embe
     out = subprocess.run([sys.executable, "-c", _SERVING_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result == {"route": "answer", "heavy": []}
+
+
+@pytest.mark.slow
+def test_concurrent_exports_wait_for_one_another(tmp_path: Path) -> None:
+    """Two threads (a loading server and a CLI, say) asking for a missing export at once:
+    one exports, the other waits and uses it (torch's exporter cannot run twice at once)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assistant.embeddings import bundled_model_path
+    from assistant.model_export import META_FILE, ensure_onnx_model
+
+    source = Path(bundled_model_path())
+    with ThreadPoolExecutor(2) as pool:
+        folders = list(pool.map(lambda _: ensure_onnx_model(tmp_path, source, "all-MiniLM-L6-v2"), range(2)))
+    assert folders[0] == folders[1] and (folders[0] / META_FILE).is_file()
+    assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == [folders[0].name], "no half export left behind"
