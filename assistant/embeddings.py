@@ -107,6 +107,7 @@ class OnnxEmbedder:
         pad_id = self._tokenizer.token_to_id("[PAD]")
         self._tokenizer.enable_padding(pad_id=pad_id if pad_id is not None else 0, pad_token="[PAD]")
         options = ort.SessionOptions()
+        self._threads = threads
         options.intra_op_num_threads = threads or 0  # 0: onnxruntime's choice
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -134,8 +135,10 @@ class OnnxEmbedder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         batches = [order[i : i + self._batch_size] for i in range(0, len(order), self._batch_size)]
         out = np.empty((len(texts), self.dimensions), dtype=np.float32)
-        # onnxruntime releases the GIL while it runs: one single-threaded run per core.
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        # A single-threaded session runs one batch per core at once (onnxruntime releases the
+        # GIL); a multi-threaded one already spreads each batch over the cores.
+        parallel = (os.cpu_count() or 1) if self._threads == 1 else 1
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
             for rows, vectors in zip(batches, pool.map(lambda b: self._run([texts[i] for i in b]), batches), strict=True):
                 out[rows] = vectors
         return out
