@@ -52,15 +52,17 @@ def rebuild_index(settings: Settings, embedder: Embedder, progress: bool = True)
     corpus = load_corpus(Path(settings.corpus_dir))
     for problem in corpus.problems:
         log.error("not indexed: %s", problem)
-    cache = None
+    cache = (
+        CachedEmbedder(embedder, cache_path(Path(settings.index_dir) / "cache", embedder.name))
+        if settings.embedding_cache
+        else None
+    )
     # Intent weights depend on the labelled examples and the model, not on the policies: like
     # the exported model, they are made once and kept in the model cache.
-    intent_cache = Path(settings.model_cache_dir)
-    if settings.embedding_cache:
-        cache = CachedEmbedder(embedder, cache_path(Path(settings.index_dir) / "cache", embedder.name))
+    intent_step = partial(build_intent_weights, cache_dir=Path(settings.model_cache_dir))
     manifest = build_index(
         corpus, Path(settings.corpus_dir), Path(settings.index_dir), cache or embedder,
-        progress=progress, extra_builders=(partial(build_intent_weights, cache_dir=intent_cache),),
+        progress=progress, extra_builders=(intent_step,),
     )
     if cache is not None:
         # Saved only after a successful build; a failed one leaves the old cache in place.

@@ -100,10 +100,14 @@ def _applies(passages: Sequence[Evidence], request_types: Sequence[str]) -> bool
     return any(re.search(_TYPE_WORDS[t][1], text, re.I) for t in request_types if t in _TYPE_WORDS)
 
 
+def _aspects(proxy: bool) -> list[Aspect]:
+    return [a for a in ASPECTS if proxy or not a.only_for_proxy]
+
+
 def procedure_queries(request_types: Sequence[str], proxy: bool) -> list[str]:
     """The retrieval query for each aspect of a request of these kinds (in ASPECTS order)."""
     kinds = ", ".join(_TYPE_WORDS.get(t, (t, ""))[0] for t in request_types)
-    return [f"{kinds}: {a.query}" for a in ASPECTS if proxy or not a.only_for_proxy]
+    return [f"{kinds}: {a.query}" for a in _aspects(proxy)]
 
 
 def common_procedure_queries() -> list[str]:
@@ -120,7 +124,7 @@ def find_procedure(
     floor_dense: float = 0.2,
 ) -> list[ProcedurePoint]:
     """For each aspect, the passages of the company's policy that state it."""
-    aspects = [a for a in ASPECTS if proxy or not a.only_for_proxy]
+    aspects = _aspects(proxy)
     queries = procedure_queries(request_types, proxy)
     if queries:
         retriever.embed_query(queries[0], also=queries[1:])  # one embedding call for every aspect

@@ -107,11 +107,14 @@ class HybridRetriever:
             t for t in (query, *also) if t.strip() and t not in self._query_cache and t not in self._pinned
         ))
         if len(missing) > 1:
-            if len(self._query_cache) > 512:
-                self._query_cache.clear()
             for text, vec in zip(missing, self._embedder.embed(missing), strict=True):
-                self._query_cache[text] = vec
+                self._remember(text, vec)
         return self._embed(query)
+
+    def _remember(self, text: str, vec: np.ndarray) -> None:
+        if len(self._query_cache) > 512:  # a bound, not an LRU: recent messages rarely repeat
+            self._query_cache.clear()
+        self._query_cache[text] = vec
 
     def pin_queries(self, queries: Sequence[str]) -> None:
         """Embed fixed queries (the procedure look-ups) now, in one call, and keep them for good."""
@@ -125,9 +128,7 @@ class HybridRetriever:
             vec = self._query_cache.get(query)
         if vec is None:
             vec = self._embedder.embed([query])[0]
-            if len(self._query_cache) > 512:
-                self._query_cache.clear()
-            self._query_cache[query] = vec
+            self._remember(query, vec)
         return vec
 
     def retrieve(self, query: str, company: str, k: int = 8) -> list[ScoredChunk]:
@@ -139,8 +140,6 @@ class HybridRetriever:
         cfg = self._config
         qvec = self._embed(query)
         n = min(cfg.candidates, hi - lo)
-        # The company restriction is applied inside the search itself: rows outside
-        # [lo, hi) are never scored, so another tenant's clauses cannot come back.
         # Only rows of [lo, hi) are ever scored, so another tenant's clauses cannot come back.
         sims = self._chunk_vectors[lo:hi] @ qvec
         dense = {lo + int(i): float(sims[i]) for i in _top_rows(sims, n)}
