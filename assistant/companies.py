@@ -93,6 +93,19 @@ class CompanyDirectory:
             text = pattern.sub(" ", text)
         return text
 
+    def neutralise_names(self, text: str) -> str:
+        """`text` with every company name read as "it" ("its"): "Can SB C&S stop ...?" keeps
+        the shape of a question, where dropping the name leaves "Can stop ...?", an order.
+        ("the company" did too, but as a query it pulled up every "our company" clause.)"""
+        for pattern, _ in self._candidates(text):
+            text = pattern.sub(_the_company, text)
+        return text
+
+
+def _the_company(match: re.Match[str]) -> str:
+    possessive = match.group(0)[-2:] in ("'s", "’s")
+    return "its" if possessive else "it"
+
 
 def _name_pattern(name: str) -> str:
     # Flexible spacing and punctuation: "SB C&S", "sb c & s", "Win-Techno", "wintechno".

@@ -160,16 +160,18 @@ class Assistant:
         if state.pending_message and mentioned and len(self.directory.strip_names(text).split()) <= 3:
             return self._decide(state.pending_message, mentioned, replace(state, pending_message=None), channel)
         company_id = explicit or mentioned or state.company
-        # One embedding call serves intent detection and retrieval: the message as typed and,
-        # when it names a company, the message without the name (what retrieval searches).
-        own = self.directory.strip_names(text).strip() or text
-        intent = self.intents.detect(text, vector=self.retriever.embed_query(text, also=(own,)))
+        # One embedding serves intent detection and retrieval: the message with company names
+        # read as "it". A name says nothing about intent and would only match letterheads in
+        # retrieval; a second embedding, of the message as typed, cost 5.6 ms of CPU, a third
+        # of a reply.
+        own = self.directory.neutralise_names(text).strip() or text
+        intent = self.intents.detect(text, vector=self.retriever.embed_query(own))
         follow_up = state.last_query is not None and bool(_FOLLOW_UP.search(text)) and not mentioned
         self.last_trace = Trace(intent=intent, query=None)
 
         if intent.intent == "out_of_scope" and not (follow_up and intent.confidence < 0.8):
             company = self.directory.get(company_id) if company_id else None
-            if company is None or intent.confidence >= 0.75 or not self._strongly_covered(text, company):
+            if company is None or intent.confidence >= 0.75 or not self._strongly_covered(own, company):
                 return self._finish(state, text, Reply(state.id, "abstain", self.composer.off_topic(company), company=company_id, reason="off_topic", intent=intent.intent), company_id)
         if company_id is None:
             reply = Reply(state.id, "clarify", self.composer.clarify(self.directory.companies), intent=intent.intent)
@@ -194,7 +196,6 @@ class Assistant:
         return self._finish(state, text, reply, company.id, last_query=query)
 
     def _strongly_covered(self, text: str, company: Company) -> bool:
-        text = self.directory.strip_names(text).strip() or text
         evidence = self.retriever.select_evidence(text, company.id, self.retriever.retrieve(text, company.id, k=8))
         return bool(evidence) and evidence[0].dense >= self.composer.policy.min_dense + 0.1
 

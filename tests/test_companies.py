@@ -83,3 +83,17 @@ def test_index_agrees_with_full_scan_at_1000_companies(tmp_path: Path) -> None:
     for text in messages:
         assert directory.find_in_text(text) == full_scan_find(directory, text), text
         assert directory.strip_names(text) == full_scan_strip(directory, text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Can SB C&S stop using my data if I ask?", "Can it stop using my data if I ask?"),
+        ("Does win-techno share data?", "Does it share data?"),
+        ("When was Win-Techno's policy amended?", "When was its policy amended?"),
+        ("sbcs’s retention", "its retention"),
+        ("no company at all", "no company at all"),
+    ],
+)
+def test_neutralise_names_keeps_the_sentence_shape(text: str, expected: str) -> None:
+    assert CompanyDirectory(TRICKY).neutralise_names(text) == expected
