@@ -98,13 +98,14 @@ class CompanyDirectory:
         the shape of a question, where dropping the name leaves "Can stop ...?", an order.
         ("the company" did too, but as a query it pulled up every "our company" clause.)"""
         for pattern, _ in self._candidates(text):
-            text = pattern.sub(_the_company, text)
-        return text
+            text = pattern.sub(_it, text)
+        return text.lstrip(" ,:!")
 
 
-def _the_company(match: re.Match[str]) -> str:
-    possessive = match.group(0)[-2:] in ("'s", "’s")
-    return "its" if possessive else "it"
+def _it(match: re.Match[str]) -> str:
+    if match.start() == 0 and re.match(r"\s*[,:!]", match.string[match.end() :]):
+        return ""  # addressed by name ("Highreso, do you ...?"): no subject to keep
+    return "its" if match.group(0)[-2:] in ("'s", "’s") else "it"
 
 
 def _name_pattern(name: str) -> str:

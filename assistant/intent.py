@@ -15,12 +15,13 @@ import re
 import shutil
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from assistant import pleasantries
 from assistant.embeddings import Embedder
 
 INTENTS = ("question", "formal_request", "complaint", "out_of_scope")
@@ -40,7 +41,8 @@ WEIGHTS_FILE = "intent.json"
 
 # Wording cues shared by both classifiers; each is a named feature so a weight can be read.
 _INTENT_CUES: tuple[tuple[str, str], ...] = (
-    ("starts_like_question", r"^\s*(how|what|what's|whats|where|when|which|who|why|is|are|does|do|if|can i|could i|may i|should i|am i|will i)\b"),
+    ("starts_like_question", r"^\s*(how|what|what's|whats|where|when|which|who|why|is|are|does|do|if|can i|could i|may i|should i|am i|will i"
+     r"|(can|could|would|will|should|may|might|must|did|has|have|was|were) (it|they|my|our|the|a|an|anyone|someone|people|we|there|this|that))\b"),
     ("ends_with_question_mark", r"\?\s*$"),
     ("polite_imperative", r"\b(please|pls|plz|kindly)\b"),
     ("first_person_demand", r"\b(i|we)\s+(hereby\s+)?(formally\s+)?(request|demand|want|wish|would like|'d like|need|ask|require|instruct|object)\b"),
@@ -151,11 +153,37 @@ def _features(vectors: np.ndarray, texts: Sequence[str], cues: Sequence[tuple[st
     return np.hstack([vectors, cue_rows])
 
 
+# Small talk that `strip_pleasantries` does not know. Each training example is seen once more
+# with one of these around it, so a sentence of chit-chat teaches the classifier nothing about
+# intent (the labels stay those of the bare example).
+_SMALL_TALK_BEFORE = (
+    "I hope this message finds you well.", "Sorry if this is a silly question.", "I'm a long-time customer.",
+    "Hope you're doing well.", "I have a quick one for you.", "Sorry for the long message.",
+)
+_SMALL_TALK_AFTER = (
+    "Have a nice weekend.", "Much obliged.", "Take care.", "Appreciate your time.",
+    "Thanks so much for reading.", "Just wondering.", "Looking forward to it.",
+)
+
+
+def with_small_talk(examples: Sequence[Example]) -> list[Example]:
+    """`examples` and, for each, a copy with a sentence of small talk before or after it."""
+    out = list(examples)
+    for i, e in enumerate(examples):
+        if i % 2:
+            text = f"{_SMALL_TALK_BEFORE[i // 2 % len(_SMALL_TALK_BEFORE)]} {e.text}"
+        else:
+            text = f"{e.text} {_SMALL_TALK_AFTER[i // 2 % len(_SMALL_TALK_AFTER)]}"
+        out.append(replace(e, text=text))
+    return out
+
+
 def train_intent_weights(examples: Sequence[Example], embedder: Embedder, cue_scale: float = 0.5) -> IntentWeights:
-    """Fit the intent and request-type classifiers on `examples`."""
+    """Fit the intent and request-type classifiers on `examples` (and their small-talk copies)."""
     from sklearn.linear_model import LogisticRegression
 
-    texts = [e.text for e in examples]
+    examples = with_small_talk(examples)
+    texts = [pleasantries.strip_pleasantries(e.text) for e in examples]  # what `detect` sees
     vectors = embedder.embed(texts)
     x = _features(vectors, texts, _INTENT_CUES, cue_scale)
     y = np.array([INTENTS.index(e.intent) for e in examples])
@@ -189,9 +217,12 @@ class EmbeddingIntentClassifier:
         self._type_bias = np.array(weights.type_bias, dtype=np.float32)
 
     def detect(self, text: str, vector: np.ndarray | None = None) -> IntentResult:
-        """Classify `text` (pass its embedding when the caller already has it)."""
-        vec = vector if vector is not None else self._embedder.embed([text])[0]
-        x = np.concatenate([vec, _cue_vector(text, _INTENT_CUES) * self._w.cue_scale])
+        """Classify `text` (pass the embedding of its core when the caller already has it).
+
+        Greetings and sign-offs are left out: "Thanks!" after a question is not a request."""
+        core = pleasantries.strip_pleasantries(text)
+        vec = vector if vector is not None else self._embedder.embed([core])[0]
+        x = np.concatenate([vec, _cue_vector(core, _INTENT_CUES) * self._w.cue_scale])
         logits = self._intent_coef @ x + self._intent_bias
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
@@ -199,7 +230,7 @@ class EmbeddingIntentClassifier:
         intent = INTENTS[best]
         types: tuple[str, ...] = ()
         if intent == "formal_request":
-            xt = np.concatenate([vec, _cue_vector(text, _TYPE_CUES) * self._w.cue_scale])
+            xt = np.concatenate([vec, _cue_vector(core, _TYPE_CUES) * self._w.cue_scale])
             p = 1 / (1 + np.exp(-(self._type_coef @ xt + self._type_bias)))
             chosen = [REQUEST_TYPES[i] for i in np.argsort(-p) if p[i] >= 0.5]
             types = tuple(chosen or [REQUEST_TYPES[int(np.argmax(p))]])
@@ -215,8 +246,9 @@ class EmbeddingIntentClassifier:
 
 
 def intent_weights_key(embedder_name: str) -> str:
-    """What trained weights depend on: the labelled examples, this module's code, the model."""
-    digest = hashlib.sha256(EXAMPLES_PATH.read_bytes() + Path(__file__).read_bytes() + embedder_name.encode())
+    """What trained weights depend on: the labelled examples, the code that reads them, the model."""
+    code = Path(__file__).read_bytes() + Path(pleasantries.__file__).read_bytes()
+    digest = hashlib.sha256(EXAMPLES_PATH.read_bytes() + code + embedder_name.encode())
     return digest.hexdigest()[:16]
 
 

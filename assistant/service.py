@@ -17,6 +17,7 @@ from assistant.domain import Citation, Company, Evidence, Reply, ScoredChunk, Ti
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
 from assistant.index import LoadedIndex
 from assistant.intent import EmbeddingIntentClassifier, IntentResult
+from assistant.pleasantries import strip_pleasantries
 from assistant.procedure import ProcedurePoint, find_procedure
 from assistant.redact import redact
 from assistant.retrieval import HybridRetriever
@@ -160,13 +161,14 @@ class Assistant:
         if state.pending_message and mentioned and len(self.directory.strip_names(text).split()) <= 3:
             return self._decide(state.pending_message, mentioned, replace(state, pending_message=None), channel)
         company_id = explicit or mentioned or state.company
-        # One embedding serves intent detection and retrieval: the message with company names
-        # read as "it". A name says nothing about intent and would only match letterheads in
-        # retrieval; a second embedding, of the message as typed, cost 5.6 ms of CPU, a third
-        # of a reply.
-        own = self.directory.neutralise_names(text).strip() or text
-        intent = self.intents.detect(text, vector=self.retriever.embed_query(own))
-        follow_up = state.last_query is not None and bool(_FOLLOW_UP.search(text)) and not mentioned
+        # Intent detection and retrieval both read what is asked: the message without greetings
+        # and sign-offs ("Hi! ... Thanks, Ken"), company names read as "it". A name says nothing
+        # about intent and would only match letterheads in retrieval. One embedding serves both:
+        # a second, of the message as typed, cost 5.6 ms of CPU, a third of a reply.
+        core = strip_pleasantries(text)
+        own = self.directory.neutralise_names(core).strip() or core
+        intent = self.intents.detect(own, vector=self.retriever.embed_query(own))
+        follow_up = state.last_query is not None and bool(_FOLLOW_UP.search(core)) and not mentioned
         self.last_trace = Trace(intent=intent, query=None)
 
         if intent.intent == "out_of_scope" and not (follow_up and intent.confidence < 0.8):

@@ -88,3 +88,22 @@ def test_unseen_phrasings_are_classified(real_assistant) -> None:  # type: ignor
 def test_proxy_flag_on_unseen_proxy_request(real_assistant) -> None:  # type: ignore[no-untyped-def]
     result = real_assistant.intents.detect("As legal guardian of my son, I request that you disclose the data you hold on him.")
     assert result.intent == "formal_request" and result.proxy
+
+
+# Written for this test, not taken from the stripper's lists or the training small talk.
+_OPENERS = ("Hey there! ", "Good evening, ", "Quick one: ", "Hi, I hope all is well. ")
+_CLOSERS = (" Thanks a million.", " Kind regards, Mika", " Have a lovely day!", " Please advise, thank you.")
+
+
+@pytest.mark.slow
+def test_greetings_and_sign_offs_do_not_change_the_intent(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    changed, total = [], 0
+    for message, _, _ in UNSEEN:
+        bare = real_assistant.intents.detect(message).intent
+        for decorated in [o + message for o in _OPENERS] + [message + c for c in _CLOSERS]:
+            total += 1
+            got = real_assistant.intents.detect(decorated).intent
+            if got != bare:
+                changed.append((decorated, bare, got))
+    # Measured on these 256: 18 changed before greetings were stripped and small talk trained on, 9 after.
+    assert len(changed) <= total // 20, changed
