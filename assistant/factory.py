@@ -17,7 +17,7 @@ from assistant.errors import IndexNotBuiltError, StaleIndexError
 from assistant.index import Manifest, build_index, is_stale, load_index
 from assistant.intent import WEIGHTS_FILE, EmbeddingIntentClassifier, IntentWeights, build_intent_weights
 from assistant.procedure import common_procedure_queries
-from assistant.retrieval import HybridRetriever
+from assistant.retrieval import HybridRetriever, RetrievalConfig
 from assistant.service import Assistant, Limits
 from assistant.sessions import SqlSessionStore
 from assistant.settings import Settings
@@ -96,7 +96,7 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Ass
     if not weights_path.is_file():
         raise IndexNotBuiltError(f"{weights_path} is missing: run `privacy-assistant index build`")
     engine = make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema)
-    retriever = HybridRetriever(index, embedder)
+    retriever = HybridRetriever(index, embedder, RetrievalConfig(query_cache_size=settings.query_cache_size))
     # No per-request work that can be done once: the procedure look-ups are fixed texts.
     retriever.pin_queries(common_procedure_queries())
     return Assistant(

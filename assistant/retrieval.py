@@ -23,12 +23,17 @@ class Retriever(Protocol):
         """The query's embedding (texts in `also` are embedded in the same call, for later)."""
         ...
 
-    def retrieve(self, query: str, company: str, k: int = 8) -> list[ScoredChunk]:
-        """The top-k clauses of `company` only, best first."""
+    def retrieve(self, query: str, company: str, k: int = 8, vector: np.ndarray | None = None) -> list[ScoredChunk]:
+        """The top-k clauses of `company` only, best first (`vector`: the query's embedding, if known)."""
         ...
 
     def select_evidence(
-        self, query: str, company: str, chunks: Sequence[ScoredChunk], max_chunks: int | None = None
+        self,
+        query: str,
+        company: str,
+        chunks: Sequence[ScoredChunk],
+        max_chunks: int | None = None,
+        vector: np.ndarray | None = None,
     ) -> list[Evidence]:
         """The sentences inside the top `max_chunks` of `chunks` that answer the query, best first."""
         ...
@@ -45,6 +50,7 @@ class RetrievalConfig:
     lexical_weight: float = 0.25
     rank_weight: float = 0.15
     lead_in_penalty: float = 0.15  # "...as follows:" and titles say nothing on their own
+    query_cache_size: int = 512  # recent messages' embeddings kept; 0: none (what the bench measures)
 
 
 def vector_matrix(index: Any) -> np.ndarray:
@@ -101,18 +107,24 @@ class HybridRetriever:
         return row
 
     def embed_query(self, query: str, also: Sequence[str] = ()) -> np.ndarray:
-        """The query's embedding, cached: intent detection and retrieval share it. Texts in
+        """The query's embedding (pass it on to `retrieve` and `select_evidence`). Texts in
         `also` (about to be searched) are embedded in the same call, which is cheaper than two."""
         missing = list(dict.fromkeys(
             t for t in (query, *also) if t.strip() and t not in self._query_cache and t not in self._pinned
         ))
         if len(missing) > 1:
-            for text, vec in zip(missing, self._embedder.embed(missing), strict=True):
+            vectors = dict(zip(missing, self._embedder.embed(missing), strict=True))
+            for text, vec in vectors.items():
                 self._remember(text, vec)
+            if query in vectors:
+                return vectors[query]
         return self._embed(query)
 
     def _remember(self, text: str, vec: np.ndarray) -> None:
-        if len(self._query_cache) > 512:  # a bound, not an LRU: recent messages rarely repeat
+        size = self._config.query_cache_size
+        if size <= 0:
+            return
+        if len(self._query_cache) >= size:  # a bound, not an LRU: recent messages rarely repeat
             self._query_cache.clear()
         self._query_cache[text] = vec
 
@@ -131,14 +143,14 @@ class HybridRetriever:
             self._remember(query, vec)
         return vec
 
-    def retrieve(self, query: str, company: str, k: int = 8) -> list[ScoredChunk]:
-        """The top-k clauses of `company` only, best first."""
+    def retrieve(self, query: str, company: str, k: int = 8, vector: np.ndarray | None = None) -> list[ScoredChunk]:
+        """The top-k clauses of `company` only, best first (`vector`: the query's embedding, if known)."""
         bounds = self._index.chunk_ranges.get(company)
         if bounds is None or not query.strip():
             return []
         lo, hi = bounds
         cfg = self._config
-        qvec = self._embed(query)
+        qvec = self._embed(query) if vector is None else vector
         n = min(cfg.candidates, hi - lo)
         # Only rows of [lo, hi) are ever scored, so another tenant's clauses cannot come back.
         sims = self._chunk_vectors[lo:hi] @ qvec
@@ -156,7 +168,12 @@ class HybridRetriever:
         ]
 
     def select_evidence(
-        self, query: str, company: str, chunks: Sequence[ScoredChunk], max_chunks: int | None = None
+        self,
+        query: str,
+        company: str,
+        chunks: Sequence[ScoredChunk],
+        max_chunks: int | None = None,
+        vector: np.ndarray | None = None,
     ) -> list[Evidence]:
         """Score each sentence of the top clauses by meaning, shared words and clause rank."""
         cfg = self._config
@@ -166,7 +183,7 @@ class HybridRetriever:
         bounds = self._index.span_ranges.get(company)
         if bounds is None:
             return []
-        qvec = self._embed(query)
+        qvec = self._embed(query) if vector is None else vector
         q_terms = query_terms(query)
         idf = self._index.bm25.idf
         q_mass = sum(idf.get(t, 0.0) for t in q_terms) or 1.0

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
         description="Keep embeddings of indexed text under <index_dir>/cache, keyed by a hash of the text, so a "
         "rebuild embeds only text it has not seen (a policy edit, near-identical policies).",
     )
+    query_cache_size: int = Field(
+        512,
+        ge=0,
+        description="Embeddings of recent messages kept per worker, so a message asked again (greetings and "
+        "company names aside) is not embedded again. 0 turns it off; `make bench` does, so repeated wordings "
+        "cannot flatter its latencies.",
+    )
     model_cache_dir: Path = Field(
         Path("index/models"), description="Folder where the ONNX export of the model is kept (made once)."
     )

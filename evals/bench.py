@@ -91,6 +91,7 @@ def _settings(corpus_dir: Path, index_dir: Path, db_path: Path, cache: bool = Fa
 
     overrides: dict[str, Any] = {
         "corpus_dir": corpus_dir, "index_dir": index_dir, "database_url": f"sqlite:///{db_path}", "embedding_cache": cache,
+        "query_cache_size": 0,  # the mix repeats questions under new greetings: measure every embedding
     }
     return Settings(**overrides)  # PA_* variables still apply to everything else
 

@@ -136,6 +136,7 @@ def start_server(
             "PA_INDEX_DIR": str(index_dir),
             "PA_DATABASE_URL": f"sqlite:///{db_path}",
             "PA_RATE_LIMIT_PER_MINUTE": "0",
+            "PA_QUERY_CACHE_SIZE": "0",  # every request embeds its message: repeats cannot flatter
             "PA_HOST": HOST,
             "PA_PORT": str(port),
             "HF_HUB_OFFLINE": "1",

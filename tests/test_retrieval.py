@@ -222,3 +222,35 @@ def test_real_model_citations_are_verbatim_and_isolated(tmp_path: Path, real_set
                 assert citation.text == raw[citation.doc_id][citation.start : citation.end], (company, question)
             answered[company] += reply.route == "answer"
     assert all(n > 0 for n in answered.values()), answered
+
+
+class CountingEmbedder:
+    """Wraps an embedder and counts the texts it is asked to embed."""
+
+    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+        self._inner = inner
+        self.name, self.dimensions = inner.name, inner.dimensions
+        self.texts: list[str] = []
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        self.texts.extend(texts)
+        return self._inner.embed(texts)
+
+
+@pytest.mark.parametrize("cache_size", [0, 512])
+def test_one_embedding_per_reply_and_the_query_cache(
+    hash_index_dir: Path, sqlite_url: str, hash_embedder, cache_size: int  # type: ignore[no-untyped-def]
+) -> None:
+    from assistant.factory import build_assistant
+    from tests.conftest import _settings
+
+    counting = CountingEmbedder(hash_embedder)
+    assistant = build_assistant(_settings(hash_index_dir, sqlite_url, query_cache_size=cache_size), counting)
+    counting.texts.clear()  # what start-up embedded (the fixed procedure queries)
+    # One question three ways: as typed, with a greeting and a sign-off, naming the company.
+    for message in ("Do you use cookies?", "Hi! Do you use cookies? Thanks.", "Does Highreso use cookies?"):
+        assistant.reply(message, "highreso")
+    if cache_size == 0:  # each reply embeds what is asked, once
+        assert counting.texts == ["Do you use cookies?", "Do you use cookies?", "Does it use cookies?"]
+    else:  # the greeting's version is the first one again
+        assert counting.texts == ["Do you use cookies?", "Does it use cookies?"]
