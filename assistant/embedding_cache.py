@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from assistant.embeddings import Embedder, Vectors
+from assistant.files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +96,4 @@ class CachedEmbedder:
         if items:
             table["key"] = [k for k, _ in items]
             table["vector"] = np.vstack([v for _, v in items])
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._path.with_name(f".{self._path.name}.{uuid.uuid4().hex[:6]}")
-        with tmp.open("wb") as fh:
-            np.save(fh, table, allow_pickle=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self._path)
+        write_atomically(self._path, lambda fh: np.save(fh, table, allow_pickle=False))

@@ -26,6 +26,7 @@ from assistant.corpus import Corpus, corpus_fingerprint
 from assistant.domain import Chunk, Document, PageSpan, Span
 from assistant.embeddings import Embedder, Vectors
 from assistant.errors import IndexNotBuiltError
+from assistant.files import write_atomically
 from assistant.lexical import Bm25Index
 
 log = logging.getLogger(__name__)
@@ -215,9 +216,7 @@ def _write_json(path: Path, data: object) -> None:
 
 
 def _write_pointer(index_dir: Path, build_id: str) -> None:
-    tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex[:6]}"
-    tmp.write_text(build_id + "\n", encoding="utf-8")
-    os.replace(tmp, index_dir / POINTER)
+    write_atomically(index_dir / POINTER, lambda fh: fh.write(f"{build_id}\n".encode()))
 
 
 def _prune(builds: Path, keep: str) -> None:

@@ -10,10 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import shutil
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +21,7 @@ import numpy as np
 
 from assistant import pleasantries
 from assistant.embeddings import Embedder
+from assistant.files import write_atomically
 
 INTENTS = ("question", "formal_request", "complaint", "out_of_scope")
 REQUEST_TYPES = (
@@ -269,10 +268,7 @@ def build_intent_weights(build_dir: Path, embedder: Embedder, cache_dir: Path | 
     weights = train_intent_weights(examples, embedder)
     weights.save(build_dir / WEIGHTS_FILE)
     if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f".{cached.name}.{uuid.uuid4().hex[:6]}")
-        shutil.copyfile(build_dir / WEIGHTS_FILE, tmp)
-        os.replace(tmp, cached)
+        write_atomically(cached, lambda fh: fh.write((build_dir / WEIGHTS_FILE).read_bytes()))
 
 
 @dataclass(frozen=True)
