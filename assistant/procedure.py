@@ -126,12 +126,11 @@ def find_procedure(
     """For each aspect, the passages of the company's policy that state it."""
     aspects = _aspects(proxy)
     queries = procedure_queries(request_types, proxy)
-    if queries:
-        retriever.embed_query(queries[0], also=queries[1:])  # one embedding call for every aspect
+    vectors = retriever.embed_queries(queries)  # one embedding call for every aspect
     points: list[ProcedurePoint] = []
-    for aspect, query in zip(aspects, queries, strict=True):
-        ranking = retriever.retrieve(query, company.id, k=10)
-        evidence = retriever.select_evidence(query, company.id, ranking, max_chunks=len(ranking))
+    for aspect, query, vector in zip(aspects, queries, vectors, strict=True):
+        ranking = retriever.retrieve(query, company.id, k=10, vector=vector)
+        evidence = retriever.select_evidence(query, company.id, ranking, max_chunks=len(ranking), vector=vector)
         found = tuple(
             ev
             for ev in evidence

@@ -19,8 +19,8 @@ from assistant.lexical import query_terms, tokenize
 class Retriever(Protocol):
     """Finds the clauses of one company's policy that bear on a query."""
 
-    def embed_query(self, query: str, also: Sequence[str] = ()) -> np.ndarray:
-        """The query's embedding (texts in `also` are embedded in the same call, for later)."""
+    def embed_queries(self, queries: Sequence[str]) -> np.ndarray:
+        """One row per query, embedded in one call (pass rows on to `retrieve`, `select_evidence`)."""
         ...
 
     def retrieve(self, query: str, company: str, k: int = 8, vector: np.ndarray | None = None) -> list[ScoredChunk]:
@@ -106,19 +106,24 @@ class HybridRetriever:
             raise KeyError(f"chunk {chunk.id} is not in the loaded index")
         return row
 
-    def embed_query(self, query: str, also: Sequence[str] = ()) -> np.ndarray:
-        """The query's embedding (pass it on to `retrieve` and `select_evidence`). Texts in
-        `also` (about to be searched) are embedded in the same call, which is cheaper than two."""
-        missing = list(dict.fromkeys(
-            t for t in (query, *also) if t.strip() and t not in self._query_cache and t not in self._pinned
-        ))
-        if len(missing) > 1:
-            vectors = dict(zip(missing, self._embedder.embed(missing), strict=True))
-            for text, vec in vectors.items():
-                self._remember(text, vec)
-            if query in vectors:
-                return vectors[query]
-        return self._embed(query)
+    def embed_queries(self, queries: Sequence[str]) -> np.ndarray:
+        """One row per query, embedded in one call (cheaper than one call each); fixed queries
+        pinned at start-up and recently seen ones are not embedded again."""
+        known: dict[str, np.ndarray] = {}
+        for query in queries:
+            vec = self._pinned.get(query)
+            if vec is None:
+                vec = self._query_cache.get(query)
+            if vec is not None:
+                known[query] = vec
+        missing = [q for q in dict.fromkeys(queries) if q not in known]
+        if missing:
+            for query, vec in zip(missing, self._embedder.embed(missing), strict=True):
+                known[query] = vec
+                self._remember(query, vec)
+        if not queries:
+            return np.zeros((0, self._embedder.dimensions), dtype=np.float32)
+        return np.vstack([known[q] for q in queries])
 
     def _remember(self, text: str, vec: np.ndarray) -> None:
         size = self._config.query_cache_size
@@ -135,13 +140,7 @@ class HybridRetriever:
             self._pinned.update(zip(todo, self._embedder.embed(todo), strict=True))
 
     def _embed(self, query: str) -> np.ndarray:
-        vec = self._pinned.get(query)
-        if vec is None:
-            vec = self._query_cache.get(query)
-        if vec is None:
-            vec = self._embedder.embed([query])[0]
-            self._remember(query, vec)
-        return vec
+        return self.embed_queries([query])[0]
 
     def retrieve(self, query: str, company: str, k: int = 8, vector: np.ndarray | None = None) -> list[ScoredChunk]:
         """The top-k clauses of `company` only, best first (`vector`: the query's embedding, if known)."""

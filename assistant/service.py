@@ -135,7 +135,7 @@ class Assistant:
         """Clause look-up across companies for staff: best passages with their clause text."""
         results: list[tuple[Citation, str]] = []
         chosen = [self.company(cid) for cid in companies]  # an unknown id fails before any work
-        vector = self.retriever.embed_query(query) if query.strip() else None  # one embedding for all
+        vector = self.retriever.embed_queries([query])[0] if query.strip() else None  # one for all
         for company in chosen:
             ranking = self.retriever.retrieve(query, company.id, k=k, vector=vector)
             evidence = self.retriever.select_evidence(query, company.id, ranking, vector=vector)
@@ -170,7 +170,7 @@ class Assistant:
         # a second, of the message as typed, cost 5.6 ms of CPU, a third of a reply.
         core = strip_pleasantries(text)
         own = self.directory.neutralise_names(core).strip() or core
-        vector = self.retriever.embed_query(own)
+        vector = self.retriever.embed_queries([own])[0]
         intent = self.intents.detect(own, vector=vector)
         follow_up = state.last_query is not None and bool(_FOLLOW_UP.search(core)) and not mentioned
         self.last_trace = Trace(intent=intent, query=None)

@@ -231,9 +231,11 @@ class CountingEmbedder:
         self._inner = inner
         self.name, self.dimensions = inner.name, inner.dimensions
         self.texts: list[str] = []
+        self.calls = 0
 
     def embed(self, texts):  # type: ignore[no-untyped-def]
         self.texts.extend(texts)
+        self.calls += 1
         return self._inner.embed(texts)
 
 
@@ -254,3 +256,16 @@ def test_one_embedding_per_reply_and_the_query_cache(
         assert counting.texts == ["Do you use cookies?", "Do you use cookies?", "Does it use cookies?"]
     else:  # the greeting's version is the first one again
         assert counting.texts == ["Do you use cookies?", "Does it use cookies?"]
+
+
+def test_a_formal_request_embeds_in_two_calls_with_no_cache(hash_index_dir: Path, sqlite_url: str, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """The message, then every aspect of its procedure at once (not one call per look-up)."""
+    from assistant.factory import build_assistant
+    from tests.conftest import _settings
+
+    counting = CountingEmbedder(hash_embedder)
+    assistant = build_assistant(_settings(hash_index_dir, sqlite_url, query_cache_size=0), counting)
+    counting.calls = 0
+    reply = assistant.reply("Please delete my data and stop sharing it with third parties.", "upward")
+    assert reply.route == "desk" and len(reply.ticket.request_types) >= 1
+    assert counting.calls <= 2, counting.texts
