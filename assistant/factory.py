@@ -98,7 +98,7 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Ass
     engine = make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema)
     retriever = HybridRetriever(index, embedder, RetrievalConfig(query_cache_size=settings.query_cache_size))
     # No per-request work that can be done once: the procedure look-ups are fixed texts.
-    retriever.pin_queries(common_procedure_queries())
+    retriever.embed_queries(common_procedure_queries(), pin=True)
     return Assistant(
         index=index,
         directory=directory,

@@ -126,7 +126,8 @@ def find_procedure(
     """For each aspect, the passages of the company's policy that state it."""
     aspects = _aspects(proxy)
     queries = procedure_queries(request_types, proxy)
-    vectors = retriever.embed_queries(queries)  # one embedding call for every aspect
+    # One embedding call for every aspect; kept, as every later request of these kinds asks the same.
+    vectors = retriever.embed_queries(queries, pin=True)
     points: list[ProcedurePoint] = []
     for aspect, query, vector in zip(aspects, queries, vectors, strict=True):
         ranking = retriever.retrieve(query, company.id, k=10, vector=vector)

@@ -19,8 +19,9 @@ from assistant.lexical import query_terms, tokenize
 class Retriever(Protocol):
     """Finds the clauses of one company's policy that bear on a query."""
 
-    def embed_queries(self, queries: Sequence[str]) -> np.ndarray:
-        """One row per query, embedded in one call (pass rows on to `retrieve`, `select_evidence`)."""
+    def embed_queries(self, queries: Sequence[str], pin: bool = False) -> np.ndarray:
+        """One row per query, embedded in one call (pass rows on to `retrieve`, `select_evidence`);
+        `pin` keeps them for good (fixed texts, such as the procedure look-ups)."""
         ...
 
     def retrieve(self, query: str, company: str, k: int = 8, vector: np.ndarray | None = None) -> list[ScoredChunk]:
@@ -106,9 +107,11 @@ class HybridRetriever:
             raise KeyError(f"chunk {chunk.id} is not in the loaded index")
         return row
 
-    def embed_queries(self, queries: Sequence[str]) -> np.ndarray:
-        """One row per query, embedded in one call (cheaper than one call each); fixed queries
-        pinned at start-up and recently seen ones are not embedded again."""
+    def embed_queries(self, queries: Sequence[str], pin: bool = False) -> np.ndarray:
+        """One row per query, embedded in one call (cheaper than one call each); pinned and
+        recently seen queries are not embedded again. `pin` keeps these for good: fixed texts
+        (the procedure look-ups) are not a customer's words, so the query cache's size and the
+        bench turning it off do not apply to them."""
         known: dict[str, np.ndarray] = {}
         for query in queries:
             vec = self._pinned.get(query)
@@ -120,7 +123,10 @@ class HybridRetriever:
         if missing:
             for query, vec in zip(missing, self._embedder.embed(missing), strict=True):
                 known[query] = vec
-                self._remember(query, vec)
+                if pin:
+                    self._pinned[query] = vec
+                else:
+                    self._remember(query, vec)
         if not queries:
             return np.zeros((0, self._embedder.dimensions), dtype=np.float32)
         return np.vstack([known[q] for q in queries])
@@ -132,12 +138,6 @@ class HybridRetriever:
         if len(self._query_cache) >= size:  # a bound, not an LRU: recent messages rarely repeat
             self._query_cache.clear()
         self._query_cache[text] = vec
-
-    def pin_queries(self, queries: Sequence[str]) -> None:
-        """Embed fixed queries (the procedure look-ups) now, in one call, and keep them for good."""
-        todo = [q for q in dict.fromkeys(queries) if q not in self._pinned]
-        if todo:
-            self._pinned.update(zip(todo, self._embedder.embed(todo), strict=True))
 
     def _embed(self, query: str) -> np.ndarray:
         return self.embed_queries([query])[0]

@@ -265,7 +265,12 @@ def test_a_formal_request_embeds_in_two_calls_with_no_cache(hash_index_dir: Path
 
     counting = CountingEmbedder(hash_embedder)
     assistant = build_assistant(_settings(hash_index_dir, sqlite_url, query_cache_size=0), counting)
+    message = "Please delete my data and stop sharing it with third parties."
     counting.calls = 0
-    reply = assistant.reply("Please delete my data and stop sharing it with third parties.", "upward")
+    reply = assistant.reply(message, "upward")
     assert reply.route == "desk" and len(reply.ticket.request_types) >= 1
     assert counting.calls <= 2, counting.texts
+    # Another company, the same kinds: the look-ups are fixed texts, kept from the first time.
+    counting.calls = 0
+    assert assistant.reply(message, "highreso").route == "desk"
+    assert counting.calls == 1, counting.texts
