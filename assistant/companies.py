@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.domain import Company
+from assistant.pleasantries import strip_pleasantries
 
 
 class CompanyDirectory:
@@ -100,6 +101,17 @@ class CompanyDirectory:
         for pattern, _ in self._candidates(text):
             text = pattern.sub(_it, text)
         return text.lstrip(" ,:!")
+
+
+    def what_is_asked(self, text: str) -> str:
+        """`text` as intent detection and retrieval read it: without greetings and sign-offs,
+        company names read as "it" (a name says nothing about intent, and in retrieval would
+        only match letterheads). A message that is nothing but a name keeps it."""
+        core = strip_pleasantries(text)
+        if not re.search(r"\w", self.strip_names(core)):
+            return core
+        # Dropping a name can uncover a greeting behind it ("Upward, hi! Do you ...?").
+        return strip_pleasantries(self.neutralise_names(core)) or core
 
 
 def _it(match: re.Match[str]) -> str:

@@ -39,10 +39,11 @@ KEEP_BUILDS = 2
 def pipeline_fingerprint() -> str:
     """A hash of the code and data that shape a build (chunker, BM25, intent examples...), so
     a changed pipeline makes old builds stale without anyone remembering to bump a number."""
-    from assistant import chunking, intent, lexical
+    from assistant import chunking, intent, lexical, pleasantries
 
     digest = hashlib.sha256(str(FORMAT_VERSION).encode())
-    for path in sorted({Path(chunking.__file__), Path(lexical.__file__), Path(intent.__file__), Path(__file__), intent.EXAMPLES_PATH}):
+    code = {chunking.__file__, lexical.__file__, intent.__file__, pleasantries.__file__, __file__}
+    for path in sorted({*map(Path, code), intent.EXAMPLES_PATH}):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -105,9 +105,15 @@ def _aspects(proxy: bool) -> list[Aspect]:
 
 
 def procedure_queries(request_types: Sequence[str], proxy: bool) -> list[str]:
-    """The retrieval query for each aspect of a request of these kinds (in ASPECTS order)."""
-    kinds = ", ".join(_TYPE_WORDS.get(t, (t, ""))[0] for t in request_types)
+    """The retrieval query for each aspect of a request of these kinds (in ASPECTS order).
+    The kinds go in a fixed order: one text per combination, however the classifier ranked them."""
+    kinds = ", ".join(_TYPE_WORDS.get(t, (t, ""))[0] for t in sorted(set(request_types), key=_kind_order))
     return [f"{kinds}: {a.query}" for a in _aspects(proxy)]
+
+
+def _kind_order(request_type: str) -> tuple[int, str]:
+    known = list(_TYPE_WORDS)
+    return (known.index(request_type), "") if request_type in _TYPE_WORDS else (len(known), request_type)
 
 
 def common_procedure_queries() -> list[str]:

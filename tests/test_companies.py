@@ -97,3 +97,16 @@ def test_index_agrees_with_full_scan_at_1000_companies(tmp_path: Path) -> None:
 )
 def test_neutralise_names_keeps_the_sentence_shape(text: str, expected: str) -> None:
     assert CompanyDirectory(TRICKY).neutralise_names(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hi! Does Win-Techno sell data? Thanks", "Does it sell data?"),
+        ("Win-Techno, hi! Do you sell data?", "Do you sell data?"),  # the name uncovers a greeting
+        ("Win-Techno?", "Win-Techno?"),  # nothing but a name: "it?" would say less
+        ("GMO", "GMO"),
+    ],
+)
+def test_what_is_asked(text: str, expected: str) -> None:
+    assert CompanyDirectory(TRICKY).what_is_asked(text) == expected
