@@ -111,9 +111,12 @@ def procedure_queries(request_types: Sequence[str], proxy: bool) -> list[str]:
     return [f"{kinds}: {a.query}" for a in _aspects(proxy)]
 
 
+_KIND_RANK = {kind: rank for rank, kind in enumerate(_TYPE_WORDS)}
+
+
 def _kind_order(request_type: str) -> tuple[int, str]:
-    known = list(_TYPE_WORDS)
-    return (known.index(request_type), "") if request_type in _TYPE_WORDS else (len(known), request_type)
+    # The order of _TYPE_WORDS; kinds it does not know go last, by name.
+    return (_KIND_RANK.get(request_type, len(_KIND_RANK)), request_type)
 
 
 def common_procedure_queries() -> list[str]:
