@@ -399,8 +399,15 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--suite", action="append", type=Path, help="suite file (repeatable); default: evals/suites/gold.jsonl")
     ev.add_argument("--api", help="run against a live server at this base URL instead of in-process")
     ev.add_argument("--report", type=Path, default=Path("reports/eval"), help="folder for results.json and report.html")
-    ev.add_argument("--corpus", type=Path, help="evaluate on another corpus folder (indexed into a temporary folder)")
+    ev.add_argument(
+        "--corpus", type=Path,
+        help="evaluate every suite on this corpus folder (indexed into a temporary folder); default: each suite header's corpus",
+    )
     ev.add_argument("--squad", type=Path, action="append", help="a SQuAD v1.1 JSON file of policy questions (repeatable)")
+    ev.add_argument(
+        "--half", choices=("dev", "test", "all"), default="all",
+        help="run only the dev or test half of each suite (a stable hash of the item id); default all",
+    )
     ev.set_defaults(func=cmd_eval)
 
     intent = sub.add_parser("intent", help="intent classifier tools").add_subparsers(dest="intent_command", required=True, parser_class=_Parser)

@@ -4,14 +4,18 @@ In-process (the default) the assistant is built once from settings: the served i
 first if it is missing or stale (as `serve` does), and replies go to a temporary SQLite database
 so eval tickets and sessions never reach the served one; webhooks are switched off. With
 `--corpus DIR` that folder is indexed into a temporary directory instead, leaving the served index
-alone. With `--api URL` a running server answers over HTTP (ranking metrics then use the order of
+alone. Without `--corpus`, a suite whose header names a corpus other than the served one runs on an
+index of that corpus kept under `<index_dir>/suites/<corpus hash>` (rebuilt only when stale). `--half`
+runs only the dev or test half of every suite (by a stable hash of the item id). With `--api URL` a running server answers over HTTP (ranking metrics then use the order of
 its citations). Exit status: 1 when a suite's declared `min_scores` fail, 2 on bad input, else 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import re
 import sys
 import tempfile
 import time
@@ -21,7 +25,7 @@ from typing import Any
 from evals import report
 from evals.runner import ItemOutcome, Responder, check_min_scores, in_process, over_http, run_items, summarize
 from evals.squad import SquadOutcome, SquadSet, console_squad, load_squad, run_squad
-from evals.suite import Suite, load_suite
+from evals.suite import HALVES, Suite, load_suite, select_half, suite_corpus
 
 DEFAULT_SUITE = Path(__file__).resolve().parent / "suites" / "gold.jsonl"
 
@@ -45,21 +49,41 @@ def _ticker(bar: Any) -> Any:
     return tick
 
 
-def prepare_in_process(settings: Any, embedder: Any, corpus: Path | None, tmp: Path, progress: bool) -> Any:
-    """Settings for an in-process eval: the index ready (served, or a temporary one for `corpus`),
-    a fresh temporary SQLite database migrated to head, and no webhooks."""
+def suite_index_dir(settings: Any, corpus: Path) -> Path:
+    """Where the index of a suite's own corpus is kept: `<index_dir>/suites/<hash of the corpus path>`."""
+    digest = hashlib.sha256(str(corpus.resolve()).encode("utf-8")).hexdigest()[:16]
+    return Path(settings.index_dir) / "suites" / digest
+
+
+def prepare_in_process(
+    settings: Any, embedder: Any, corpus: Path | None, tmp: Path, progress: bool, keep_index: bool = False
+) -> Any:
+    """Settings for an in-process eval: the index ready (served; for `corpus` a temporary one, or with
+    `keep_index` one reused from `suite_index_dir` while it is fresh), a fresh temporary SQLite database
+    migrated to head, and no webhooks."""
     from assistant.db import make_engine, upgrade_database
     from assistant.factory import ensure_index, rebuild_index
 
     if corpus is not None:
         if not (corpus / "companies.toml").is_file():
             raise FileNotFoundError(2, "no companies.toml in the corpus folder", str(corpus / "companies.toml"))
-        settings = settings.model_copy(update={"corpus_dir": corpus, "index_dir": tmp / "index"})
-        rebuild_index(settings, embedder, progress=progress)
+        if keep_index:
+            # The suite's own index: built when missing or stale, whatever PA_AUTO_BUILD_INDEX says,
+            # since nothing serves it.
+            settings = settings.model_copy(
+                update={"corpus_dir": corpus, "index_dir": suite_index_dir(settings, corpus), "auto_build_index": True}
+            )
+            reason = ensure_index(settings, embedder, progress=progress)
+            if reason:
+                print(f"index of {corpus} rebuilt ({reason})", file=sys.stderr)
+        else:
+            settings = settings.model_copy(update={"corpus_dir": corpus, "index_dir": tmp / "index"})
+            rebuild_index(settings, embedder, progress=progress)
     else:
         reason = ensure_index(settings, embedder, progress=progress)
         if reason:
             print(f"index rebuilt ({reason})", file=sys.stderr)
+    tmp.mkdir(parents=True, exist_ok=True)
     settings = settings.model_copy(
         update={"database_url": f"sqlite:///{tmp / 'eval.db'}", "database_schema": None, "desk_webhooks": ""}
     )
@@ -67,19 +91,23 @@ def prepare_in_process(settings: Any, embedder: Any, corpus: Path | None, tmp: P
     return settings
 
 
-def run_suite(suite: Suite, respond: Responder, corpus: Any, show: bool = False) -> tuple[list[ItemOutcome], dict[str, Any]]:
-    """Run one suite; its outcomes and the JSON-able run record (summary, checks, items)."""
-    bar = _bar(len(suite.items), suite.header.name, show)
+def run_suite(
+    suite: Suite, respond: Responder, corpus: Any, show: bool = False, half: str = "all"
+) -> tuple[list[ItemOutcome], dict[str, Any]]:
+    """Run one suite (or one half of it); its outcomes and the JSON-able run record (summary, checks, items)."""
+    chosen = select_half(suite.items, half)
+    bar = _bar(len(chosen), suite.header.name, show)
     try:
-        outcomes = run_items(suite.items, respond, corpus, on_item=_ticker(bar))
+        outcomes = run_items(chosen, respond, corpus, on_item=_ticker(bar))
     finally:
         bar.close()
     summary = summarize(outcomes)
-    items = {i.id: i for i in suite.items}
+    items = {i.id: i for i in chosen}
     topics = report.by_topic(outcomes)
     record = {
         "name": suite.header.name,
         "path": suite.path,
+        "half": half,
         "description": suite.header.description,
         "min_scores": dict(suite.header.min_scores),
         "min_score_failures": check_min_scores(suite, summary),
@@ -97,9 +125,28 @@ def _squad_record(squad: SquadSet, outcomes: list[SquadOutcome], summary: dict[s
     return {"name": Path(squad.path).stem, "path": squad.path, "summary": summary, "items": [asdict(o) for o in outcomes]}
 
 
+def corpus_of(suite: Suite, corpus_arg: Path | None, served: Path) -> Path | None:
+    """The corpus a suite runs on: `--corpus` if given, else its header's; None means the served corpus."""
+    if corpus_arg is not None:
+        return corpus_arg
+    named = suite_corpus(suite.header)
+    if named is None or named == served.resolve():
+        return None
+    return named
+
+
+def report_folder(report_dir: Path, name: str, taken: set[str]) -> Path:
+    """A subfolder of the report for one suite, named after it (made unique)."""
+    base = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "suite"
+    folder, n = base, 2
+    while folder in taken:
+        folder, n = f"{base}-{n}", n + 1
+    taken.add(folder)
+    return report_dir / folder
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the suites and SQuAD files named by the parsed `eval` arguments; the exit code."""
-    from assistant.corpus import load_corpus
     from assistant.settings import Settings
 
     started = time.perf_counter()
@@ -108,6 +155,10 @@ def run(args: argparse.Namespace) -> int:
     api: str | None = getattr(args, "api", None)
     corpus_arg: Path | None = getattr(args, "corpus", None)
     report_dir = Path(getattr(args, "report", None) or "reports/eval")
+    half: str = getattr(args, "half", None) or "all"
+    if half not in HALVES:
+        _err(f"unknown --half {half!r}: choose dev, test or all")
+        return 2
     if not suite_paths and not squad_paths:
         suite_paths = [DEFAULT_SUITE]
     if api and squad_paths:
@@ -124,48 +175,60 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     settings = Settings()
+    served = Path(settings.corpus_dir)
+    corpora = [corpus_of(s, corpus_arg, served) for s in suites]
+    for suite, named in zip(suites, corpora, strict=True):
+        if named is not None and not (named / "companies.toml").is_file():
+            where = "--corpus" if corpus_arg is not None else f"suite {suite.header.name} names corpus"
+            _err(f"{where} {named}: no companies.toml there")
+            return 2
     show = sys.stderr.isatty()
-    meta: dict[str, Any] = {"started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    meta: dict[str, Any] = {"started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "half": half}
     suite_runs: list[tuple[Suite, list[ItemOutcome], dict[str, Any]]] = []
     squad_runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="pa-eval-") as tmp_name:
         tmp = Path(tmp_name)
         embedder = None
         if suites:
-            respond: Responder
             if api:
-                corpus_dir = Path(corpus_arg or settings.corpus_dir)
-                respond = over_http(api)
-                meta.update(mode=f"HTTP {api} (ranking = citation order)", corpus=str(corpus_dir))
-            else:
-                from assistant.factory import build_assistant, build_embedder
-                from assistant.index import read_manifest
-
-                embedder = build_embedder(settings)
-                local = prepare_in_process(settings, embedder, corpus_arg, tmp / "suites", show)
-                corpus_dir = Path(local.corpus_dir)
-                respond = in_process(build_assistant(local, embedder))
-                manifest = read_manifest(Path(local.index_dir))
-                meta.update(
-                    mode="in-process (ranking = evidence sentences, then the other retrieved clauses)",
-                    corpus=str(corpus_dir) + ("" if corpus_arg else " (served index)"),
-                    index_build=manifest.build_id,
-                    model=manifest.model,
-                    database="temporary SQLite (discarded after the run)",
-                )
-            corpus = load_corpus(corpus_dir)
-            if api:
+                meta.update(mode=f"HTTP {api} (ranking = citation order)")
                 print(
                     "note: over --api the ranking is the reply's citation order (nothing when it abstains), so retrieval "
                     "metrics read lower than in-process and retrieval min_scores are calibrated in-process",
                     file=sys.stderr,
                 )
-            for suite in suites:
-                outcomes, record = run_suite(suite, respond, corpus, show)
+            else:
+                from assistant.factory import build_embedder
+
+                embedder = build_embedder(settings)
+                meta.update(
+                    mode="in-process (ranking = evidence sentences, then the other retrieved clauses)",
+                    database="temporary SQLite per corpus (discarded after the run)",
+                )
+            # One assistant per corpus, built when its first suite comes up.
+            prepared: dict[Path | None, tuple[Responder, Any, dict[str, Any]]] = {}
+            for suite, named in zip(suites, corpora, strict=True):
+                if named not in prepared:
+                    prepared[named] = _responder(settings, embedder, api, named, corpus_arg, tmp / f"corpus-{len(prepared)}", show)
+                respond, corpus, placed = prepared[named]
+                outcomes, record = run_suite(suite, respond, corpus, show, half)
+                record.update(placed)
                 suite_runs.append((suite, outcomes, record))
-                print(report.console_suite(record["name"], record["path"], record["summary"], record["min_score_failures"], record["min_scores"]))
+                print(
+                    report.console_suite(
+                        record["name"], record["path"], record["summary"], record["min_score_failures"], record["min_scores"],
+                        half=half, corpus=record["corpus"],
+                    )
+                )
                 print(report.console_patterns(record["failure_patterns"]))
                 print()
+            meta["corpus"] = "; ".join(dict.fromkeys(str(w["corpus"]) for _, _, w in prepared.values()))
+            builds = {w["index_build"] for _, _, w in prepared.values() if w.get("index_build")}
+            models = {w["model"] for _, _, w in prepared.values() if w.get("model")}
+            if builds:
+                meta["index_build"] = "; ".join(sorted(builds))
+            if models:
+                meta["model"] = "; ".join(sorted(models))
         for number, squad in enumerate(squads):
             if embedder is None:
                 from assistant.factory import build_embedder
@@ -183,6 +246,10 @@ def run(args: argparse.Namespace) -> int:
 
     meta["seconds"] = round(time.perf_counter() - started, 1)
     write_report(report_dir, meta, suite_runs, squad_runs)
+    taken: set[str] = set()
+    for run_entry in suite_runs:
+        folder = report_folder(report_dir, run_entry[2]["name"], taken)
+        write_report(folder, {**meta, "corpus": run_entry[2]["corpus"]}, [run_entry], [])
     failed = [(suite.header.name, f) for suite, _, record in suite_runs for f in record["min_score_failures"]]
     print(f"wrote {report_dir / 'results.json'} and {report_dir / 'report.html'} ({meta['seconds']} s)")
     if failed:
@@ -190,6 +257,29 @@ def run(args: argparse.Namespace) -> int:
             print(f"min_scores FAILED in suite {name}: {f}", file=sys.stderr)
         return 1
     return 0
+
+
+def _responder(
+    settings: Any, embedder: Any, api: str | None, named: Path | None, corpus_arg: Path | None, tmp: Path, show: bool
+) -> tuple[Responder, Any, dict[str, Any]]:
+    """The responder for suites on one corpus (`named`, None = served), the loaded corpus, and where it ran."""
+    from assistant.corpus import load_corpus
+
+    if api:
+        corpus_dir = Path(named or settings.corpus_dir)
+        return over_http(api), load_corpus(corpus_dir), {"corpus": str(corpus_dir)}
+    from assistant.factory import build_assistant
+    from assistant.index import read_manifest
+
+    local = prepare_in_process(settings, embedder, named, tmp, show, keep_index=corpus_arg is None)
+    manifest = read_manifest(Path(local.index_dir))
+    label = "served index" if named is None else ("temporary index" if corpus_arg is not None else f"index {local.index_dir}")
+    where = {
+        "corpus": f"{local.corpus_dir} ({label})",
+        "index_build": manifest.build_id,
+        "model": manifest.model,
+    }
+    return in_process(build_assistant(local, embedder)), load_corpus(Path(local.corpus_dir)), where
 
 
 def write_report(

@@ -103,11 +103,16 @@ def _f(value: Any) -> str:
     return str(value)
 
 
-def console_suite(name: str, path: str, summary: dict[str, Any], failures: Sequence[str], min_scores: dict[str, float]) -> str:
-    """The console table of one suite run."""
+def console_suite(
+    name: str, path: str, summary: dict[str, Any], failures: Sequence[str], min_scores: dict[str, float],
+    half: str = "all", corpus: str = "",
+) -> str:
+    """The console table of one suite run (of one half of it, or all items)."""
     r, c, a, g = summary["retrieval"], summary["citations"], summary["answers"], summary["routing"]
+    which = "all items" if half == "all" else f"{half} half"
     lines = [
-        f"== suite {name} ({path}): {summary['items']} items, {summary['errors']} errors",
+        f"== suite {name} ({path}), {which}: {summary['items']} items, {summary['errors']} errors"
+        + (f"\n  corpus {corpus}" if corpus else ""),
         f"  retrieval  (n={r['items']:>3})  Hit@1 {_f(r['hit@1'])}  Hit@5 {_f(r['hit@5'])}  Recall@5 {_f(r['recall@5'])}  "
         f"MRR@10 {_f(r['mrr@10'])}  nDCG@10 {_f(r['ndcg@10'])}",
         f"  citations  (n={c['items']:>3})  cites-gold {_f(c['cites_gold'])}  precision {_f(c['precision'])}  "
@@ -277,7 +282,9 @@ def suite_html(run: dict[str, Any], items: dict[str, EvalItem], outcomes: Sequen
     parts = [f"<h2>Suite {e(run['name'])} <small>({e(run['path'])})</small></h2>"]
     if run.get("description"):
         parts.append(f"<p>{e(run['description'])}</p>")
-    parts.append(f"<p>{s['items']} items, {s['errors']} errors.</p>")
+    which = "all items" if run.get("half", "all") == "all" else f"{run['half']} half"
+    where = f" Corpus: {e(run['corpus'])}." if run.get("corpus") else ""
+    parts.append(f"<p>{e(which)}: {s['items']} items, {s['errors']} errors.{where}</p>")
     if run["min_scores"]:
         verdict = "<span class=pass>PASS</span>" if not run["min_score_failures"] else "<span class=fail>FAIL</span>"
         rows = "".join(f"<tr><td class=l>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in run["min_scores"].items())

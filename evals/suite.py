@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 Route = Literal["answer", "desk", "abstain", "clarify"]
+Half = Literal["dev", "test", "all"]
+HALVES: tuple[str, ...] = ("dev", "test", "all")
+# Relative corpus paths in suite headers are read from the repository root (the folder holding evals/).
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class SuiteHeader(BaseModel):
@@ -17,6 +23,7 @@ class SuiteHeader(BaseModel):
     name: str
     description: str = ""
     min_scores: dict[str, float] = Field(default_factory=dict, description="metric name -> minimum value")
+    corpus: str | None = Field(default=None, description="corpus folder the suite runs on, relative to the repo root")
 
 
 class EvalItem(BaseModel):
@@ -68,3 +75,23 @@ def load_suite(path: Path) -> Suite:
     if len(ids) != len(set(ids)):
         raise ValueError(f"{path}: duplicate item ids")
     return Suite(header=header, items=items, path=str(path))
+
+
+def half_of(item_id: str) -> str:
+    """The half ("dev" or "test") an item belongs to, by a stable hash of its id."""
+    return "dev" if int(hashlib.sha1(item_id.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "test"
+
+
+def select_half(items: Iterable[EvalItem], half: str) -> list[EvalItem]:
+    """The items of one half ("dev", "test"), or all of them ("all")."""
+    if half not in HALVES:
+        raise ValueError(f"unknown half {half!r}: choose dev, test or all")
+    return [i for i in items if half == "all" or half_of(i.id) == half]
+
+
+def suite_corpus(header: SuiteHeader, root: Path = REPO_ROOT) -> Path | None:
+    """The corpus folder the header names (a relative path is read from `root`), or None when it names none."""
+    if not header.corpus:
+        return None
+    path = Path(header.corpus).expanduser()
+    return (path if path.is_absolute() else root / path).resolve()

@@ -76,3 +76,54 @@ def test_bad_suite_file_exits_2(tmp_path: Path) -> None:
     bad.write_text('{"id": "x", "turns": [], "expected_route": "answer"}\n', encoding="utf-8")
     args = argparse.Namespace(suite=[bad], api=None, report=tmp_path / "r", corpus=None, squad=None)
     assert cli.run(args) == 2
+
+
+def test_header_corpus_half_and_a_report_folder_per_suite(
+    tmp_path: Path, hash_model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A suite naming its own corpus runs on an index of it kept under <index_dir>/suites/ (reused while
+    fresh), --half dev runs only the dev items, and each suite gets its own report folder."""
+    import shutil
+
+    from evals import cli
+    from evals.suite import half_of
+
+    corpus = tmp_path / "own-corpus"
+    shutil.copytree(CORPUS, corpus)
+    path = tmp_path / "own.jsonl"
+    header = {"_suite": {"name": "own", "corpus": str(corpus)}}
+    path.write_text("\n".join([json.dumps(header)] + [json.dumps(i) for i in ITEMS]) + "\n", encoding="utf-8")
+    out = tmp_path / "report"
+    args = argparse.Namespace(suite=[path], api=None, report=out, corpus=None, squad=None, half="dev")
+    assert cli.run(args) == 0
+    first = capsys.readouterr()
+    assert "== suite own" in first.out and "dev half" in first.out and "rebuilt" in first.err
+    suites_dir = tmp_path / "served-index" / "suites"
+    assert [p.name for p in (tmp_path / "served-index").iterdir()] == ["suites"]  # the served index was not built
+    assert len(list(suites_dir.iterdir())) == 1
+    dev = {i["id"] for i in ITEMS if half_of(i["id"]) == "dev"}
+    for folder in (out, out / "own"):
+        results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        run = results["suites"][0]
+        assert run["half"] == "dev" and {i["id"] for i in run["items"]} == dev
+        assert str(corpus) in run["corpus"] and "dev half" in (folder / "report.html").read_text(encoding="utf-8")
+    # A second run reuses the suite's index: nothing is rebuilt.
+    assert cli.run(args) == 0
+    assert "rebuilt" not in capsys.readouterr().err
+
+
+def test_a_suite_naming_a_missing_corpus_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from evals import cli
+
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps({"_suite": {"name": "s", "corpus": str(tmp_path / "nowhere")}}) + "\n", encoding="utf-8")
+    args = argparse.Namespace(suite=[path], api=None, report=tmp_path / "r", corpus=None, squad=None, half="all")
+    assert cli.run(args) == 2
+    assert "no companies.toml" in capsys.readouterr().err
+
+
+def test_unknown_half_exits_2(tmp_path: Path) -> None:
+    from evals import cli
+
+    args = argparse.Namespace(suite=[_suite(tmp_path, {})], api=None, report=tmp_path / "r", corpus=None, squad=None, half="x")
+    assert cli.run(args) == 2
