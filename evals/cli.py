@@ -7,7 +7,8 @@ so eval tickets and sessions never reach the served one; webhooks are switched o
 alone. Without `--corpus`, a suite whose header names a corpus other than the served one runs on an
 index of that corpus kept under `<index_dir>/suites/<corpus hash>` (rebuilt only when stale). `--half`
 runs only the dev or test half of every suite (by a stable hash of the item id). With `--api URL`
-a running server answers over HTTP (ranking metrics then use the order of its citations). Exit status: 1 when a suite's declared `min_scores` fail, 2 on bad input, else 0.
+a running server answers over HTTP (ranking metrics then use the order of its citations).
+Exit status: 1 when a suite's declared `min_scores` fail, 2 on bad input, else 0.
 """
 
 from __future__ import annotations
