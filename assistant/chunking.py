@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.domain import Chunk, Document, Span
@@ -33,6 +33,9 @@ _SENTENCE_END = re.compile(r"(?<=[.!?。])[\"”’)]?\s+(?=[\"“(A-Z0-9<\[])")
 _ABBREVIATIONS = ("etc.", "e.g.", "i.e.", "Co.", "Ltd.", "Inc.", "No.", "Corp.", "Art.", "cf.", "vs.", "St.")
 
 Measure = Callable[[str], int]
+# About what one quote may hold: long enough for a sentence with its lead or a short list,
+# short enough that an answer of two or three quotes stays readable (the answers issue's budget).
+PASSAGE_CHARS = 400
 
 
 @dataclass(frozen=True)
@@ -310,12 +313,33 @@ def split_into_blocks(text: str) -> list[Block]:
     return blocks
 
 
+def passages(text: str, units: Sequence[Span], limit: int = PASSAGE_CHARS) -> tuple[Span, ...]:
+    """The citable passages of one chunk: from each sentence or item, as many of the ones after
+    it as fit in `limit` characters (at least the one).
+
+    A passage therefore reads as a complete statement: a list's lead comes with the items that
+    follow it, a short line (a title, "as follows:") with what it introduces, and one sentence is
+    never cut. Passages overlap; the answer step keeps the best and drops the ones it overlaps.
+    An item whose lead lies before the passage keeps the lead's offsets, so the lead can be
+    embedded with it and cited beside it."""
+    out: list[Span] = []
+    for i, first in enumerate(units):
+        last = i
+        while last + 1 < len(units) and units[last + 1].end - first.start <= limit:
+            last += 1
+        lead = (first.lead_start, first.lead_end) if 0 <= first.lead_start < first.start else (-1, -1)
+        out.append(Span(first.start, units[last].end, first.section, *lead))
+    return tuple(out)
+
+
 def split_into_clauses(
     document: Document,
     max_len: int = 600,
     measure: Measure = len,
+    passage_chars: int = PASSAGE_CHARS,
 ) -> list[Chunk]:
-    """Split a document into clause chunks, each fitting `max_len` as counted by `measure`."""
+    """Split a document into clause chunks, each fitting `max_len` as counted by `measure`,
+    with their citable passages (see `passages`)."""
     text = document.text
     chunks: list[Chunk] = []
     group: list[Span] = []
@@ -335,7 +359,7 @@ def split_into_clauses(
                     start=start,
                     end=end,
                     text=body,
-                    spans=tuple(group),
+                    spans=passages(text, group, passage_chars),
                 )
             )
         group = []

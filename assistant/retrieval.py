@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
 from assistant.domain import Chunk, Evidence, ScoredChunk, Span
 from assistant.embeddings import Embedder
+from assistant.facts import FactKind, fact_kind
 from assistant.index import LoadedIndex
 from assistant.lexical import query_terms, tokenize
 
@@ -36,7 +37,8 @@ class Retriever(Protocol):
         max_chunks: int | None = None,
         vector: np.ndarray | None = None,
     ) -> list[Evidence]:
-        """The sentences inside the top `max_chunks` of `chunks` that answer the query, best first."""
+        """The passages of `company` that answer the query, best first (never another company's,
+        whatever `chunks` holds)."""
         ...
 
 
@@ -51,6 +53,8 @@ class RetrievalConfig:
     lexical_weight: float = 0.25
     rank_weight: float = 0.15
     lead_in_penalty: float = 0.15  # "...as follows:" and titles say nothing on their own
+    max_evidence: int = 24  # passages returned by select_evidence, best first
+    evidence_model: EvidenceModel = field(default_factory=lambda: EvidenceModel())
     query_cache_size: int = 512  # recent messages' embeddings kept; 0: none (what the bench measures)
 
 
@@ -93,8 +97,7 @@ class HybridRetriever:
         chunk_of_span = np.fromiter((r for r, _ in index.span_rows), dtype=np.int64, count=len(index.span_rows))
         self._first_span = np.searchsorted(chunk_of_span, np.arange(len(index.chunks) + 1))
         # Per-sentence facts, filled on first use (a company's sentences are read only once asked).
-        self._span_terms: dict[int, frozenset[str]] = {}
-        self._lead_in: dict[int, bool] = {}
+        self._passages: dict[str, _CompanyPassages] = {}
 
     @property
     def index(self) -> LoadedIndex:
@@ -174,52 +177,148 @@ class HybridRetriever:
         max_chunks: int | None = None,
         vector: np.ndarray | None = None,
     ) -> list[Evidence]:
-        """Score each sentence of the top clauses by meaning, shared words and clause rank."""
-        cfg = self._config
-        top = list(chunks[: max_chunks or cfg.evidence_chunks])
-        if not top:
-            return []
-        bounds = self._index.span_ranges.get(company)
-        if bounds is None:
+        """Every passage of the company scored by the evidence model, best first (the best
+        `max_evidence`); `chunks` and `max_chunks` are accepted for callers that rank clauses first."""
+        if company not in self._index.span_ranges or not query.strip():
             return []
         qvec = self._embed(query) if vector is None else vector
+        rows, features = self.passage_features(query, company, qvec)
+        if not len(rows):
+            return []
+        scores = self._config.evidence_model.probability(features)
+        top = _top_rows(scores, min(self._config.max_evidence, len(rows)))
+        evidence = []
+        for i in top:
+            row = int(rows[i])
+            chunk_row, pos = self._index.span_rows[row]
+            chunk = self._index.chunks[chunk_row]
+            evidence.append(
+                Evidence(
+                    chunk=chunk,
+                    span=chunk.spans[pos],
+                    score=float(scores[i]),
+                    dense=float(features[i, 0]),
+                    lexical=float(features[i, 2]),
+                )
+            )
+        return evidence
+
+    def passage_features(self, query: str, company: str, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The span rows of `company` and one row of `PASSAGE_FEATURES` for each (what the
+        evidence model scores, and what evals/fit_evidence.py fits it on)."""
+        facts = self._company_passages(company)
+        if facts is None:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, len(PASSAGE_FEATURES)), dtype=np.float32)
+        lo, hi = facts.span_bounds
+        clo, chi = facts.chunk_bounds
+        passage_dense = self._span_vectors[lo:hi] @ qvec
+        clause_dense = (self._chunk_vectors[clo:chi] @ qvec)[facts.chunk_of - clo]
         q_terms = query_terms(query)
         idf = self._index.bm25.idf
-        q_mass = sum(idf.get(t, 0.0) for t in q_terms) or 1.0
-        wanted = {c.chunk.id: i for i, c in enumerate(top)}
-        best_fused = top[0].score or 1.0
-        lo, hi = bounds
-        evidence: list[Evidence] = []
-        chunk_rows = sorted({self._row_of(c.chunk) for c in top})
-        for chunk_row in chunk_rows:
-            first, last = int(self._first_span[chunk_row]), int(self._first_span[chunk_row + 1])
-            first, last = max(first, lo), min(last, hi)
-            if first >= last:
-                continue
-            sims = self._span_vectors[first:last] @ qvec
-            chunk = self._index.chunks[chunk_row]
-            rank = wanted[chunk.id]
-            for offset, row in enumerate(range(first, last)):
-                span = chunk.spans[self._index.span_rows[row][1]]
-                dense = float(sims[offset])
-                text = self._index.documents[chunk.doc_id].text[span.start : span.end]
-                terms = self._span_terms.get(row)
-                if terms is None:
-                    terms = self._span_terms[row] = frozenset(tokenize(text))
-                lexical = sum(idf.get(t, 0.0) for t in q_terms & terms) / q_mass
-                score = (
-                    cfg.dense_weight * dense
-                    + cfg.lexical_weight * lexical
-                    + cfg.rank_weight * top[rank].score / best_fused
-                )
-                lead_in = self._lead_in.get(row)
-                if lead_in is None:
-                    lead_in = self._lead_in[row] = is_lead_in(text)
-                if lead_in:
-                    score -= cfg.lead_in_penalty
-                evidence.append(Evidence(chunk=chunk, span=span, score=score, dense=dense, lexical=lexical))
-        evidence.sort(key=lambda e: -e.score)
-        return evidence
+        weights = {t: idf.get(t, 0.0) for t in q_terms}
+        q_mass = sum(weights.values()) or 1.0
+        passage_lexical = np.fromiter(
+            (sum(weights[t] for t in q_terms & terms) / q_mass for terms in facts.terms), dtype=np.float32, count=hi - lo
+        )
+        clause_lexical_by_chunk = np.fromiter(
+            (sum(weights[t] for t in q_terms & terms) / q_mass for terms in facts.chunk_terms),
+            dtype=np.float32,
+            count=chi - clo,
+        )
+        kind = fact_kind(query)
+        states = facts.states(kind) if kind is not None else np.zeros(hi - lo, dtype=np.float32)
+        asked = 1.0 if kind is not None else 0.0
+        features = np.column_stack(
+            [
+                passage_dense,
+                clause_dense,
+                passage_lexical,
+                clause_lexical_by_chunk[facts.chunk_of - clo],
+                states * asked,
+                (1.0 - states) * asked,
+                facts.short,
+            ]
+        ).astype(np.float32)
+        return np.arange(lo, hi), features
+
+    def _company_passages(self, company: str) -> _CompanyPassages | None:
+        cached = self._passages.get(company)
+        if cached is None:
+            span_bounds = self._index.span_ranges.get(company)
+            chunk_bounds = self._index.chunk_ranges.get(company)
+            if span_bounds is None or chunk_bounds is None:
+                return None
+            lo, hi = span_bounds
+            texts = []
+            chunk_of = np.zeros(hi - lo, dtype=np.int64)
+            for i, row in enumerate(range(lo, hi)):
+                chunk_row, pos = self._index.span_rows[row]
+                chunk = self._index.chunks[chunk_row]
+                span = chunk.spans[pos]
+                texts.append(self._index.documents[chunk.doc_id].text[span.start : span.end])
+                chunk_of[i] = chunk_row
+            clo, chi = chunk_bounds
+            chunk_terms = tuple(frozenset(tokenize(self._index.chunks[r].embed_text)) for r in range(clo, chi))
+            cached = _CompanyPassages(span_bounds, chunk_bounds, chunk_of, tuple(texts), chunk_terms)
+            self._passages[company] = cached
+        return cached
+
+
+# What the evidence model reads about a passage, in this order.
+PASSAGE_FEATURES = (
+    "passage_dense",  # the question against the passage (with its heading and lead)
+    "clause_dense",  # ... against the whole clause it belongs to (heading path included)
+    "passage_lexical",  # share of the question's term weight (idf) found in the passage
+    "clause_lexical",  # ... in the clause and its heading path
+    "states_asked_fact",  # the question asks for a kind of fact (an amount, a period...) and the passage states one
+    "lacks_asked_fact",  # it asks for one and the passage states none
+    "short",  # under 40 characters: a title or a label more often than an answer
+)
+
+
+@dataclass(frozen=True)
+class EvidenceModel:
+    """A logistic model over `PASSAGE_FEATURES`: the probability that a passage answers.
+
+    Fitted by `python -m evals.fit_evidence` on the dev halves of the gold and Mozilla suites
+    together (see evals/README.md); the test halves are what the README reports."""
+
+    weights: tuple[float, ...] = (4.385, 0.597, 3.031, 1.074, 3.352, 0.105, -0.187)
+    bias: float = -6.255
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        """One probability per row of features."""
+        z = features @ np.asarray(self.weights, dtype=np.float32) + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+class _CompanyPassages:
+    """Facts about one company's passages that do not depend on the question (computed once)."""
+
+    def __init__(
+        self,
+        span_bounds: tuple[int, int],
+        chunk_bounds: tuple[int, int],
+        chunk_of: np.ndarray,
+        texts: tuple[str, ...],
+        chunk_terms: tuple[frozenset[str], ...],
+    ) -> None:
+        self.span_bounds = span_bounds
+        self.chunk_bounds = chunk_bounds
+        self.chunk_of = chunk_of
+        self.texts = texts
+        self.terms = tuple(frozenset(tokenize(t)) for t in texts)
+        self.chunk_terms = chunk_terms
+        self.short = np.fromiter((len(t.strip()) < 40 for t in texts), dtype=np.float32, count=len(texts))
+        self._states: dict[str, np.ndarray] = {}
+
+    def states(self, kind: FactKind) -> np.ndarray:
+        """1.0 for each passage that states a fact of this kind."""
+        found = self._states.get(kind.name)
+        if found is None:
+            found = np.fromiter((bool(kind.states.search(t)) for t in self.texts), dtype=np.float32, count=len(self.texts))
+            self._states[kind.name] = found
+        return found
 
 
 _LEAD_IN = re.compile(r"(:|as follows\.?|the following( cases)?\.?|following methods\.?)\s*$", re.IGNORECASE)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.answer import AnswerComposer, answer_type, possessive
+from assistant.answer import AnswerComposer, possessive
 from assistant.companies import CompanyDirectory
 from assistant.db import new_id
 from assistant.desk import DeskQueue, NewTicket
@@ -190,9 +190,7 @@ class Assistant:
         query = f"{state.last_query} {own}" if follow_up and state.last_query else own
         qvec = vector if query == own else None  # a follow-up's combined query has its own embedding
         ranking = self.retriever.retrieve(query, company.id, k=8, vector=qvec)
-        # A question after a particular fact (a date, an amount) may find it further down.
-        wide = len(ranking) if answer_type(own) else None
-        evidence = self.retriever.select_evidence(query, company.id, ranking, max_chunks=wide, vector=qvec)
+        evidence = self.retriever.select_evidence(query, company.id, ranking, vector=qvec)
         self.last_trace = Trace(intent=intent, query=query, ranking=tuple(ranking), evidence=tuple(evidence))
         chosen = self.composer.select(own, evidence)
         if chosen is None:
@@ -205,7 +203,7 @@ class Assistant:
     def _strongly_covered(self, text: str, vector: np.ndarray, company: Company) -> bool:
         ranking = self.retriever.retrieve(text, company.id, k=8, vector=vector)
         evidence = self.retriever.select_evidence(text, company.id, ranking, vector=vector)
-        return bool(evidence) and evidence[0].dense >= self.composer.policy.min_dense + 0.1
+        return bool(evidence) and evidence[0].score >= self.composer.policy.strong_probability
 
     def _route_to_desk(self, text: str, company: Company, intent: IntentResult, state: SessionState, channel: str) -> Reply:
         doc = self.index.documents.get(company.id) or next(d for d in self.index.documents.values() if d.company == company.id)

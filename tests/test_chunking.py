@@ -35,6 +35,8 @@ def _span_text(doc: Document, span: Span) -> str:
 
 
 def _spans(doc: Document, **kwargs: object) -> list[tuple[Chunk, Span]]:
+    """The sentence and item units (passages of one unit each: the structure under test)."""
+    kwargs.setdefault("passage_chars", 0)
     return [(c, s) for c in split_into_clauses(doc, **kwargs) for s in c.spans]  # type: ignore[arg-type]
 
 
@@ -57,11 +59,12 @@ def _assert_offsets(doc: Document, chunks: list[Chunk]) -> None:
         previous_end = chunk.end
         assert chunk.spans, "a chunk without spans cannot be cited"
         assert chunk.spans[0].start == chunk.start and chunk.spans[-1].end == chunk.end
-        span_end = chunk.start
+        # Passages overlap (each starts at its own sentence and runs on), so starts only increase.
+        span_start = chunk.start - 1
         for span in chunk.spans:
             assert chunk.start <= span.start < span.end <= chunk.end
-            assert span.start >= span_end, "spans overlap or are out of order"
-            span_end = span.end
+            assert span.start > span_start, "passages out of order or starting twice"
+            span_start = span.start
             body = text[span.start : span.end]
             assert body.strip(), f"empty span {span}"
             assert body == body.strip(), f"span with surrounding whitespace: {body!r}"
@@ -415,7 +418,7 @@ _TEXT = st.builds(
 @given(text=_TEXT, max_len=st.one_of(st.just(_NO_WINDOW), st.integers(min_value=40, max_value=400)))
 def test_property_chunking_never_breaks_offsets(text: str, max_len: int) -> None:
     doc = _doc(text)
-    chunks = split_into_clauses(doc, max_len=max_len)
+    chunks = split_into_clauses(doc, max_len=max_len, passage_chars=0)
     blocks = split_into_blocks(text)
     for block in blocks:
         assert 0 <= block.start <= len(text) and 0 <= block.end <= len(text)
@@ -432,3 +435,41 @@ def test_property_chunking_never_breaks_offsets(text: str, max_len: int) -> None
             assert len(body) <= max_len
             if max_len == _NO_WINDOW:
                 assert body == body.strip()  # no window pressure: no cut inside whitespace
+
+
+# -- passages: what an answer quotes ------------------------------------------------------------
+
+
+def test_a_list_lead_comes_with_its_items() -> None:
+    text = (
+        "1. Purpose of Use\nWe use personal information for the following purposes:\n"
+        "- To deliver the products you order.\n- To answer your questions.\n- To improve our services.\n"
+        "2. Contact\nWrite to the privacy desk.\n"
+    )
+    doc = _doc(text)
+    passages = [doc.text[s.start : s.end] for c in split_into_clauses(doc) for s in c.spans]
+    lead = next(p for p in passages if p.startswith("We use personal information"))
+    for item in ("To deliver the products", "To answer your questions", "To improve our services"):
+        assert item in lead
+    # An item quoted on its own still knows its lead, to be embedded and cited beside it.
+    spans = [s for c in split_into_clauses(doc) for s in c.spans]
+    item = next(s for s in spans if doc.text[s.start : s.end].startswith("To improve"))
+    assert doc.text[item.lead_start : item.lead_end].startswith("We use personal information")
+
+
+def test_a_heading_is_never_a_passage_on_its_own() -> None:
+    text = "Privacy Policy\n1. Security\nWe encrypt personal data in transit and at rest.\n2. Contact\nWrite to us.\n"
+    doc = _doc(text)
+    passages = [doc.text[s.start : s.end] for c in split_into_clauses(doc) for s in c.spans]
+    assert "1. Security" not in passages and "Security" not in passages
+    assert any(p.startswith("We encrypt personal data") for p in passages)
+
+
+def test_passages_keep_to_the_budget_and_start_at_a_unit(corpus: Corpus) -> None:
+    for doc in corpus.documents:
+        unit_end = {s.start: s.end for _, s in _spans(doc)}
+        for chunk in split_into_clauses(doc):
+            for span in chunk.spans:
+                assert span.start in unit_end  # a passage never starts inside a sentence
+                # Over the budget only when it is one long unit (a sentence is never cut).
+                assert span.end - span.start <= 400 or span.end == unit_end[span.start]

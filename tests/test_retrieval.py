@@ -96,7 +96,6 @@ def test_retrieval_returns_only_the_asked_company(retriever: HybridRetriever, in
         evidence = retriever.select_evidence(question, company, ranking)
         for ev in evidence:
             assert ev.chunk.company == company, (question, ev.chunk.id)
-            assert ev.chunk.id in {s.chunk.id for s in ranking}
             assert span_text(index, ev.chunk, ev.span) == texts[company][ev.span.start : ev.span.end]
     assert total > len(QUESTIONS)  # the questions do find clauses
 
@@ -114,11 +113,13 @@ def test_naming_another_company_never_crosses_over(
         assert item.text in texts[company]
 
 
-def test_other_tenants_rankings_are_ignored_by_select_evidence(retriever: HybridRetriever) -> None:
+def test_select_evidence_never_returns_another_tenants_passages(retriever: HybridRetriever) -> None:
     question = "Is there a fee for a disclosure request?"
     upward = retriever.retrieve(question, "upward")
     assert upward
-    assert retriever.select_evidence(question, "highreso", upward) == []
+    # Passages are scored over the asked company's policy alone, whatever ranking is passed in.
+    foreign = retriever.select_evidence(question, "highreso", upward)
+    assert foreign and all(e.chunk.company == "highreso" for e in foreign)
     evidence = retriever.select_evidence(question, "upward", upward)
     assert evidence and all(e.chunk.company == "upward" for e in evidence)
 

@@ -1,0 +1,79 @@
+"""Generic fact shapes: what kind of fact a question asks for, and whether a passage states one.
+
+Only shapes that hold in any policy (amounts, durations, dates, e-mail addresses, URLs, phone
+numbers, postal addresses), never the wording of a particular policy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_MONTHS = r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(tember)?|oct(ober)?|nov(ember)?|dec(ember)?)"
+
+
+@dataclass(frozen=True)
+class FactKind:
+    """One kind of fact: how a question asks for it and how a passage states it."""
+
+    name: str
+    asks: re.Pattern[str]
+    states: re.Pattern[str]
+
+
+def _kind(name: str, asks: str, states: str) -> FactKind:
+    return FactKind(name, re.compile(asks, re.IGNORECASE), re.compile(states, re.IGNORECASE))
+
+
+# First match wins: "how long do you keep" is a retention period before it is a response time.
+FACT_KINDS: tuple[FactKind, ...] = (
+    _kind(
+        "retention",
+        r"\b(how long|how many (days|months|years)|until when)\b.*\b(keep|kept|retain\w*|store\w*|hold|held|delete\w*)\b"
+        r"|\bretention\b|\bstorage period\b",
+        r"\b\d+\s*(days?|weeks?|months?|years?)\b|\b(retention|retain\w*|kept|stored?) (period|for|until)\b|\buntil\b"
+        r"|\bas long as\b|\bno longer (necessary|needed|required)\b",
+    ),
+    _kind(
+        "response_time",
+        r"\b(how (long|fast|quickly|soon)|how many (days|hours|weeks)|when will|within \d+)\b",
+        r"\b\d+\s*(days?|hours?|weeks?|months?|business days?)\b|\bwithout delay\b|\bpromptly\b|\bimmediately\b|\bprompt\b",
+    ),
+    _kind(
+        "money",
+        r"\b(how much|fee|fees|charge|charges|cost|costs|price|pay|free of charge|for free)\b",
+        r"\d[\d,.]*\s*(yen|円|dollars?|usd|euros?|eur|pounds?)\b|[$€£¥]\s?\d|\bfees?\b|\bcharg\w*|\bcosts?\b|\bfree\b"
+        r"|\bexpenses?\b|\bpayment\b",
+    ),
+    _kind(
+        "date",
+        r"\b(when (was|did|is|were)|what date|which date|since when|last (updated|revised|amended|changed)|effective date"
+        r"|come into (effect|force)|took effect|enact\w*)\b",
+        rf"\b(19|20)\d{{2}}\b|\b{_MONTHS}\s+\d{{1,2}}\b",
+    ),
+    _kind(
+        "email",
+        r"\b(e-?mail( address)?)\b.*\?|\bwhat(\'s| is) (the|your|their) e-?mail\b",
+        r"[\w.+-]+@[\w-]+\.[\w.]+|https?://",
+    ),
+    _kind(
+        "address",
+        r"\b(postal address|mailing address|office address|where (is|are) (your|the|their) (office|headquarters)"
+        r"|street address|what(\'s| is) (the|your|their) address)\b",
+        r"〒|\b\d{3}-\d{4}\b|\b\d{5}(-\d{4})?\b|\b\d+-\d+(-\d+)?\b|\b\d+\w*\s+(street|st\.|avenue|ave\.|road|rd\.|boulevard"
+        r"|blvd\.?|floor|suite|building)\b|\bP\.?O\.? Box\b",
+    ),
+    _kind(
+        "phone",
+        r"\b(phone|telephone|fax) number\b|\bcall (you|them)\b.*\?",
+        r"\+\d{1,3}[\s-]?\d|\b\d{2,4}[-\s.]\d{2,4}[-\s.]\d{3,4}\b|\(\d{3}\)\s?\d{3}-\d{4}",
+    ),
+)
+
+
+def fact_kind(question: str) -> FactKind | None:
+    """The kind of fact a question asks for, if it asks for a particular kind."""
+    for kind in FACT_KINDS:
+        if kind.asks.search(question):
+            return kind
+    return None

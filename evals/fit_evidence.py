@@ -1,0 +1,176 @@
+"""Fit the evidence model and the answer threshold on the dev halves of several suites.
+
+    python -m evals.fit_evidence --suite evals/suites/gold.jsonl --suite evals/suites/mozilla-en.jsonl
+
+Each suite is run on its own corpus (its header's `corpus`, or `--corpus` in the same order).
+For every single-turn dev item, every passage of the item's company is scored on the model's
+features (`assistant.retrieval.PASSAGE_FEATURES`) and labelled by whether it covers a gold quote;
+a logistic regression is fitted on all suites' dev passages together, then the answer threshold
+(`AnswerPolicy.min_probability`) is chosen on the same dev items: answer items should clear it
+with a passage that quotes gold, not-covered items should not. It prints the values to put in
+`EvidenceModel` and `AnswerPolicy`, and the dev figures; `--test` adds the test halves' (read
+them only once tuning is over).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from evals.suite import EvalItem, half_of, load_suite
+
+
+@dataclass
+class ItemData:
+    """One item's passages: features, and which ones quote gold."""
+
+    item: EvalItem
+    half: str
+    features: np.ndarray
+    labels: np.ndarray  # 1 where the passage covers a gold quote
+    answerable: bool
+
+
+def _covers(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    overlap = min(a[1], b[1]) - max(a[0], b[0])
+    return overlap > 0 and overlap >= 0.5 * (b[1] - b[0])
+
+
+def collect(suite_path: Path, corpus_dir: Path, work: Path) -> list[ItemData]:
+    """Features and labels of every single-turn answer or abstain item of one suite."""
+    from assistant.corpus import load_corpus
+    from assistant.factory import build_assistant, build_embedder, ensure_index
+    from assistant.settings import Settings
+
+    suite = load_suite(suite_path)
+    settings = Settings(
+        corpus_dir=corpus_dir, index_dir=work / "index", database_url=f"sqlite:///{work / 'fit.db'}", rate_limit_per_minute=0
+    )
+    from assistant.db import make_engine, upgrade_database
+
+    upgrade_database(make_engine(settings.database_url))
+    embedder = build_embedder(settings)
+    ensure_index(settings, embedder, progress=False)
+    assistant = build_assistant(settings, embedder)
+    corpus = load_corpus(corpus_dir)
+    retriever = assistant.retriever
+    index = retriever.index
+    out: list[ItemData] = []
+    for item in suite.items:
+        if len(item.turns) != 1 or item.expected_route not in ("answer", "abstain"):
+            continue
+        question = item.turns[0]
+        company = item.company or assistant.directory.find_in_text(question)
+        if item.expected_route == "answer":
+            if not item.gold_quotes:
+                continue
+            golds = [
+                (d.doc_id, s, s + len(q))
+                for q in item.gold_quotes
+                for d in corpus.documents
+                if company is None or d.company == company
+                for s in _find_all(d.text, q)
+            ]
+            if company is None and golds:
+                company = next(d.company for d in corpus.documents if d.doc_id == golds[0][0])
+        else:
+            golds = []
+        if company is None:
+            continue
+        own = assistant.directory.what_is_asked(question)
+        qvec = retriever.embed_queries([own])[0]
+        rows, features = retriever.passage_features(own, company, qvec)
+        labels = np.zeros(len(rows), dtype=np.int64)
+        for i, row in enumerate(rows):
+            chunk_row, pos = index.span_rows[int(row)]
+            chunk = index.chunks[chunk_row]
+            span = chunk.spans[pos]
+            labels[i] = any(d == chunk.doc_id and _covers((span.start, span.end), (s, e)) for d, s, e in golds)
+        answerable = item.expected_route == "answer"
+        if answerable and not labels.any():
+            continue  # the gold quote is in no passage: nothing to learn from
+        out.append(ItemData(item, half_of(item.id), features, labels, answerable))
+    return out
+
+
+def _find_all(text: str, quote: str) -> list[int]:
+    out, at = [], text.find(quote)
+    while at >= 0:
+        out.append(at)
+        at = text.find(quote, at + 1)
+    return out
+
+
+def evaluate(data: list[ItemData], weights: np.ndarray, bias: float, threshold: float) -> dict[str, float]:
+    """Hit@1 on answerable items and routing of answer/abstain by the threshold."""
+    hits = correct = n_ans = 0
+    for d in data:
+        z = d.features @ weights + bias
+        p = 1.0 / (1.0 + np.exp(-z))
+        best = int(np.argmax(p))
+        if d.answerable:
+            n_ans += 1
+            hits += int(d.labels[best])
+            correct += int(p[best] >= threshold)
+        else:
+            correct += int(p[best] < threshold)
+    return {"hit@1": hits / max(1, n_ans), "route": correct / max(1, len(data)), "items": float(len(data))}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fit on the dev halves, print the values and the figures."""
+    parser = argparse.ArgumentParser(prog="python -m evals.fit_evidence", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--suite", type=Path, action="append", required=True, help="suite file (repeatable)")
+    parser.add_argument("--corpus", type=Path, action="append", help="corpus for each --suite, in order (default: header)")
+    parser.add_argument("--C", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument("--test", action="store_true", help="also report the test halves")
+    args = parser.parse_args(argv)
+    from sklearn.linear_model import LogisticRegression
+
+    data: list[ItemData] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, path in enumerate(args.suite):
+            corpus = args.corpus[i] if args.corpus and i < len(args.corpus) else _header_corpus(path)
+            work = Path(tmp) / str(i)
+            work.mkdir()
+            data.extend(collect(path, corpus, work))
+            print(f"{path}: {sum(1 for d in data)} items so far", file=sys.stderr)
+    dev = [d for d in data if d.half == "dev"]
+    x = np.vstack([d.features for d in dev if d.answerable])
+    y = np.concatenate([d.labels for d in dev if d.answerable])
+    model = LogisticRegression(C=args.C, max_iter=2000).fit(x, y)
+    weights, bias = model.coef_[0].astype(np.float32), float(model.intercept_[0])
+    best_t, best_route = 0.5, -1.0
+    for t in np.geomspace(0.001, 0.9, 120):
+        route = evaluate(dev, weights, bias, float(t))["route"]
+        if route > best_route:
+            best_t, best_route = float(t), route
+    from assistant.retrieval import PASSAGE_FEATURES
+
+    print("EvidenceModel(weights=(" + ", ".join(f"{w:.3f}" for w in weights) + f"), bias={bias:.3f})")
+    print("  " + ", ".join(f"{n}={w:.2f}" for n, w in zip(PASSAGE_FEATURES, weights, strict=True)))
+    print(f"AnswerPolicy(min_probability={best_t:.4f})")
+    halves = ["dev", "test"] if args.test else ["dev"]
+    for half in halves:
+        rows = [d for d in data if d.half == half]
+        print(f"{half}: {evaluate(rows, weights, bias, best_t)}")
+    return 0
+
+
+def _header_corpus(path: Path) -> Path:
+    import json
+
+    with path.open(encoding="utf-8") as fh:
+        header = json.loads(fh.readline()).get("_suite", {})
+    if "corpus" not in header:
+        raise SystemExit(f"{path}: the header names no corpus; pass --corpus")
+    return Path(header["corpus"])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
