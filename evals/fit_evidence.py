@@ -34,6 +34,7 @@ class ItemData:
     features: np.ndarray
     labels: np.ndarray  # 1 where the passage covers a gold quote
     answerable: bool
+    texts: tuple[str, ...] = ()  # the passages, for reading what the model got wrong
 
 
 def _covers(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -86,15 +87,17 @@ def collect(suite_path: Path, corpus_dir: Path, work: Path) -> list[ItemData]:
         qvec = retriever.embed_queries([own])[0]
         rows, features = retriever.passage_features(own, company, qvec)
         labels = np.zeros(len(rows), dtype=np.int64)
+        texts = []
         for i, row in enumerate(rows):
             chunk_row, pos = index.span_rows[int(row)]
             chunk = index.chunks[chunk_row]
             span = chunk.spans[pos]
+            texts.append(index.documents[chunk.doc_id].text[span.start : span.end])
             labels[i] = any(d == chunk.doc_id and _covers((span.start, span.end), (s, e)) for d, s, e in golds)
         answerable = item.expected_route == "answer"
         if answerable and not labels.any():
             continue  # the gold quote is in no passage: nothing to learn from
-        out.append(ItemData(item, half_of(item.id), features, labels, answerable))
+        out.append(ItemData(item, half_of(item.id), features, labels, answerable, tuple(texts)))
     return out
 
 
@@ -104,6 +107,31 @@ def _find_all(text: str, quote: str) -> list[int]:
         out.append(at)
         at = text.find(quote, at + 1)
     return out
+
+
+def fit_listwise(queries: list[tuple[np.ndarray, np.ndarray]], l2: float) -> np.ndarray:
+    """Linear weights maximising, over the queries, the softmax probability of the gold
+    passages among all of that question's passages (what ranking the best passage first needs)."""
+    from scipy.optimize import minimize
+
+    dims = queries[0][0].shape[1]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = l2 * float(w @ w), 2 * l2 * w
+        for x, y in queries:
+            z = x @ w
+            z = z - z.max()
+            p = np.exp(z)
+            p /= p.sum()
+            gold = y == 1
+            pg = p[gold].sum()
+            total -= float(np.log(pg + 1e-12))
+            # d(-log sum_gold p)/dw = E_p[x] - E_{p | gold}[x]
+            grad += p @ x - (p[gold] @ x[gold]) / (pg + 1e-12)
+        return total / len(queries), grad / len(queries)
+
+    result = minimize(loss, np.zeros(dims), jac=True, method="L-BFGS-B")
+    return np.asarray(result.x)
 
 
 def evaluate(data: list[ItemData], weights: np.ndarray, bias: float, threshold: float) -> dict[str, float]:
@@ -127,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.fit_evidence", description=__doc__.split("\n\n")[0])
     parser.add_argument("--suite", type=Path, action="append", required=True, help="suite file (repeatable)")
     parser.add_argument("--corpus", type=Path, action="append", help="corpus for each --suite, in order (default: header)")
-    parser.add_argument("--C", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument("--l2", type=float, default=0.01, help="L2 penalty on the ranking weights")
     parser.add_argument("--test", action="store_true", help="also report the test halves")
     args = parser.parse_args(argv)
     from sklearn.linear_model import LogisticRegression
@@ -141,10 +169,14 @@ def main(argv: list[str] | None = None) -> int:
             data.extend(collect(path, corpus, work))
             print(f"{path}: {sum(1 for d in data)} items so far", file=sys.stderr)
     dev = [d for d in data if d.half == "dev"]
-    x = np.vstack([d.features for d in dev if d.answerable])
-    y = np.concatenate([d.labels for d in dev if d.answerable])
-    model = LogisticRegression(C=args.C, max_iter=2000).fit(x, y)
-    weights, bias = model.coef_[0].astype(np.float32), float(model.intercept_[0])
+    direction = fit_listwise([(d.features, d.labels) for d in dev if d.answerable], args.l2)
+    # The ranking score becomes a probability by a one-feature logistic fit (what the answer
+    # threshold and "strongly covered" read).
+    scores = np.concatenate([d.features @ direction for d in dev if d.answerable])
+    labels = np.concatenate([d.labels for d in dev if d.answerable])
+    calibration = LogisticRegression(max_iter=2000).fit(scores.reshape(-1, 1), labels)
+    scale, bias = float(calibration.coef_[0][0]), float(calibration.intercept_[0])
+    weights = (direction * scale).astype(np.float32)
     best_t, best_route = 0.5, -1.0
     for t in np.geomspace(0.001, 0.9, 120):
         route = evaluate(dev, weights, bias, float(t))["route"]
