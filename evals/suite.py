@@ -17,11 +17,6 @@ HALVES: tuple[str, ...] = ("dev", "test", "all")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def half_of(item_id: str) -> str:
-    """The half an item belongs to, by a stable hash of its id: "dev" (tune on it) or "test"."""
-    return "dev" if int(hashlib.sha1(item_id.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "test"
-
-
 class SuiteHeader(BaseModel):
     """First line of a suite file: `{"_suite": {...}}`."""
 
