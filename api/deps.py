@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import threading
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,7 +14,9 @@ from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.keys import SqlKeyStore
+    from assistant.ratelimit import SqlRateCounter
 
+log = logging.getLogger(__name__)
 _KEY_STORE_LOCK = threading.Lock()
 
 
@@ -67,21 +70,64 @@ def get_key_store(request: Request) -> SqlKeyStore:
         return store
 
 
+def get_auth_failures(request: Request) -> SqlRateCounter | None:
+    """The counter of failed staff sign-ins per client (in the database, so shared by every worker);
+    None while no engine can be made (then, like the public limiter, it lets requests through)."""
+    from assistant.db import make_engine
+    from assistant.ratelimit import SqlRateCounter
+
+    with _KEY_STORE_LOCK:
+        counter: SqlRateCounter | None = getattr(request.app.state, "auth_failures", None)
+        if counter is None:
+            s: Settings = request.app.state.settings
+            try:
+                engine = make_engine(s.database_url, min(s.busy_timeout_ms, 2000), s.database_schema)
+            except OSError as exc:  # e.g. the SQLite folder cannot be created; retried on the next request
+                log.warning("staff sign-in counter unavailable (%s); not counted", type(exc).__name__)
+                return None
+            counter = SqlRateCounter(engine, s.staff_auth_failures_per_minute)
+            request.app.state.auth_failures = counter
+        return counter
+
+
+def _too_many_failures(limit: int, retry_after: int) -> HTTPException:
+    detail = f"too many failed staff sign-ins: at most {limit} a minute; retry in {retry_after} seconds"
+    return HTTPException(status_code=429, detail=detail, headers={"Retry-After": str(retry_after)})
+
+
 def get_staff(request: Request, settings: SettingsDep, x_api_key: Annotated[str | None, Header()] = None) -> StaffScope:
     """Authenticate a staff API key (header `X-API-Key`): the bootstrap keys in settings first,
-    then the keys in the database; 401 without a valid one."""
+    then the keys in the database; 401 without a valid one, 429 for a client past its failures."""
     if not x_api_key:
         raise HTTPException(status_code=401, detail="staff endpoints need an X-API-Key header", headers={"WWW-Authenticate": "ApiKey"})
-    for key, scope in settings.staff_keys().items():
-        if hmac.compare_digest(key.encode(), x_api_key.encode()):
-            return StaffScope(scope, actor=f"staff:{key[:4]}…")
+    from api.middleware import client_address, rate_bucket
+
+    # Counted under a name of their own, apart from the public limit (which may be off).
+    client = "staff-auth:" + rate_bucket(client_address(request.scope, settings.trusted_proxy_set()))
+    failures = get_auth_failures(request)
+    before = failures.peek(client) if failures is not None else None
+    if before is not None and not before.allowed:  # even the right key is refused, so guessing learns nothing
+        raise _too_many_failures(before.limit, before.retry_after)
+    scope = _authenticate(request, settings, x_api_key)
+    if scope is not None:
+        return scope
+    after = failures.hit(client) if failures is not None else None
+    if after is not None and not after.allowed:
+        raise _too_many_failures(after.limit, after.retry_after)
+    raise HTTPException(status_code=401, detail="invalid API key", headers={"WWW-Authenticate": "ApiKey"})
+
+
+def _authenticate(request: Request, settings: Settings, x_api_key: str) -> StaffScope | None:
+    for entry in settings.staff_keys():
+        if hmac.compare_digest(entry.key.encode(), x_api_key.encode()):
+            return StaffScope(entry.companies, actor=f"staff:{entry.name}")
     from assistant.keys import KEY_SCHEME
 
     if x_api_key.startswith(KEY_SCHEME):
         info = get_key_store(request).verify(x_api_key)
         if info is not None:
             return StaffScope(info.companies, actor=info.actor)
-    raise HTTPException(status_code=401, detail="invalid API key", headers={"WWW-Authenticate": "ApiKey"})
+    return None
 
 
 StaffDep = Annotated[StaffScope, Depends(get_staff)]

@@ -13,6 +13,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import NoReturn
 
+from pydantic import ValidationError
+
 from assistant.errors import AssistantError
 from assistant.settings import Settings
 
@@ -124,10 +126,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
     from uvicorn.importer import import_from_string
 
+    from assistant.corpus import load_companies
     from assistant.db import make_engine, upgrade_database
     from assistant.factory import build_embedder
+    from assistant.keys import check_bootstrap_keys
 
     settings = _settings()
+    # Before the database and the model: a bad staff key list must stop start-up at once.
+    check_bootstrap_keys(settings.staff_keys(), load_companies(Path(settings.corpus_dir)))
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers or os.cpu_count() or 1
@@ -429,6 +435,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except AssistantError as exc:
         _fail(str(exc))
+    except ValidationError as exc:  # a bad PA_* setting; the value itself (maybe a key) is never printed
+        _fail("; ".join(f"PA_{'.'.join(map(str, e['loc'])).upper()}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()))
     except FileNotFoundError as exc:
         _fail(f"file not found: {exc.filename}")
 

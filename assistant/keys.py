@@ -22,7 +22,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from assistant.db import StaffKeyRow, utcnow
+from assistant.domain import Company
 from assistant.errors import AssistantError, StorageUnavailableError
+from assistant.settings import BootstrapKey
 
 KEY_SCHEME = "pak_"
 PREFIX_CHARS = 12
@@ -56,6 +58,22 @@ class CreatedKey:
 
     key: str
     info: StaffKeyInfo
+
+
+def check_bootstrap_keys(keys: Sequence[BootstrapKey], companies: Sequence[Company]) -> None:
+    """StaffKeyError naming (by position) each entry with an unknown company or a key that is a company's name."""
+    known = {c.id for c in companies}
+    names = {n.casefold() for c in companies for n in (c.id, c.name, c.short_name, *c.aliases)}
+    problems = []
+    for entry in keys:
+        where = f"entry {entry.position} ({'all companies' if entry.companies is None else 'companies ' + '|'.join(entry.companies)})"
+        unknown = [c for c in entry.companies or () if c not in known]
+        if unknown:
+            problems.append(f"{where} names unknown company {', '.join(unknown)}; valid ids: {', '.join(sorted(known))}")
+        elif entry.key.casefold() in names:
+            problems.append(f"{where} has a company's id or name as its key: use a long random key")
+    if problems:
+        raise StaffKeyError("PA_DESK_API_KEYS: " + "; ".join(problems))
 
 
 def hash_key(key: str) -> str:

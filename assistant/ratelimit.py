@@ -82,6 +82,23 @@ class SqlRateCounter:
             return RateDecision(True, 0, self.limit, retry_after)
         return RateDecision(count <= self.limit, count, self.limit, retry_after)
 
+    def peek(self, address: str, now: float | None = None) -> RateDecision:
+        """The count so far this window, without adding to it; `allowed` is False once `limit` is reached."""
+        now = _now() if now is None else now
+        window = int(now // WINDOW_SECONDS)
+        retry_after = max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
+        if self.limit <= 0 or time.monotonic() < self._skip_until:
+            return RateDecision(True, 0, self.limit, retry_after)
+        query = select(RateLimitRow.count).where(RateLimitRow.client == client_key(address), RateLimitRow.window_start == window)
+        try:
+            with self._engine.connect() as conn:
+                count = int(conn.execute(query).scalar() or 0)
+        except SQLAlchemyError as exc:
+            self._skip_until = time.monotonic() + BACKOFF_SECONDS
+            log.warning("rate limiter unavailable (%s); allowing requests for %.0fs", type(exc).__name__, BACKOFF_SECONDS)
+            return RateDecision(True, 0, self.limit, retry_after)
+        return RateDecision(count < self.limit, count, self.limit, retry_after)
+
     def _increment(self, key: str, window: int) -> int:
         dialect = self._engine.dialect.name
         with self._engine.begin() as conn:

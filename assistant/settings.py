@@ -2,11 +2,63 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_STAFF_KEY_CHARS = 24
+
+
+@dataclass(frozen=True)
+class BootstrapKey:
+    """One PA_DESK_API_KEYS entry: the key (never shown), its companies (None: all) and its name."""
+
+    key: str = field(repr=False)
+    companies: tuple[str, ...] | None
+    position: int
+
+    @property
+    def name(self) -> str:
+        """How the key appears in audit trails and errors: by position, never by its characters."""
+        return f"env-key-{self.position}"
+
+
+@lru_cache(maxsize=8)
+def parse_staff_keys(text: str) -> tuple[BootstrapKey, ...]:
+    """Parse `key=company|company,key=*`; ValueError naming each bad entry by position, never its key."""
+    keys: list[BootstrapKey] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for position, item in enumerate((p.strip() for p in text.split(",")), start=1):
+        if not item:
+            continue
+        where = f"entry {position}"
+        if "=" not in item:
+            # The whole entry would be the key: name no part of it.
+            problems.append(f"{where} has no '=' (a comma separates keys; put | between one key's companies)")
+            continue
+        key, _, scope = (part.strip() for part in item.partition("="))
+        companies = tuple(c.strip() for c in scope.split("|"))
+        named = "|".join(c for c in companies if c)
+        where += f" ({'all companies' if scope == '*' else 'companies ' + named if named else 'no companies'})"
+        if not scope or not all(companies):
+            problems.append(f"{where} has an empty company: write key=company|company or key=*")
+        elif "*" in companies and companies != ("*",):
+            problems.append(f"{where} mixes * with company ids: * stands alone")
+        elif len(key) < MIN_STAFF_KEY_CHARS:
+            problems.append(f"{where} has a key shorter than {MIN_STAFF_KEY_CHARS} characters")
+        elif key in seen:
+            problems.append(f"{where} repeats the key of an earlier entry")
+        else:
+            seen.add(key)
+            keys.append(BootstrapKey(key, None if companies == ("*",) else companies, position))
+    if problems:
+        raise ValueError("; ".join(problems))
+    return tuple(keys)
 
 
 class Settings(BaseSettings):
@@ -71,7 +123,9 @@ class Settings(BaseSettings):
     auto_build_index: bool = Field(True, description="`serve` builds the index when it is missing or stale.")
     desk_api_keys: str = Field(
         "",
-        description="Staff API keys: comma-separated `key=company1|company2` (or `key=*` for all companies).",
+        description="Staff API keys: comma-separated `key=company1|company2` (or `key=*` for all companies); "
+        f"each key at least {MIN_STAFF_KEY_CHARS} characters, and not a company's id or name. A bad entry stops "
+        "`serve` (exit code 2, the entry named by position). Audit trails name them env-key-1, env-key-2, ...",
     )
     desk_webhooks: str = Field(
         "", description="Per-company webhook for new tickets: comma-separated `company=https://url`."
@@ -83,6 +137,13 @@ class Settings(BaseSettings):
         ge=0,
         description="Requests per minute one client may make to the public chat/request endpoints (0 disables). "
         "Counted in the database, so the limit holds across workers.",
+    )
+    staff_auth_failures_per_minute: int = Field(
+        20,
+        ge=1,
+        description="Failed staff sign-ins (wrong X-API-Key) one client may make a minute; past them every staff "
+        "request from it, even with the right key, is a 429 until the minute ends. Counted in the database, and "
+        "independent of PA_RATE_LIMIT_PER_MINUTE (which does not switch it off).",
     )
     trusted_proxies: str = Field(
         "",
@@ -107,13 +168,15 @@ class Settings(BaseSettings):
         pairs = (p.strip().partition("=") for p in self.desk_webhooks.split(",") if p.strip())
         return {company.strip(): url.strip() for company, _, url in pairs if url.strip()}
 
-    def staff_keys(self) -> dict[str, tuple[str, ...] | None]:
-        """Parsed desk keys: key -> companies it may see (None means all)."""
-        keys: dict[str, tuple[str, ...] | None] = {}
-        for item in filter(None, (p.strip() for p in self.desk_api_keys.split(","))):
-            key, _, scope = item.partition("=")
-            keys[key.strip()] = None if scope.strip() in ("", "*") else tuple(s.strip() for s in scope.split("|"))
-        return keys
+    @field_validator("desk_api_keys")
+    @classmethod
+    def _valid_staff_keys(cls, value: str) -> str:
+        parse_staff_keys(value)  # raises, naming the bad entries
+        return value
+
+    def staff_keys(self) -> tuple[BootstrapKey, ...]:
+        """Parsed bootstrap desk keys, in the order given (checked when the settings were read)."""
+        return parse_staff_keys(self.desk_api_keys)
 
     def trusted_proxy_set(self) -> frozenset[str]:
         """Parsed trusted proxies (IP addresses)."""

@@ -111,7 +111,7 @@ def db_settings(request: pytest.FixtureRequest, tmp_path: Path, hash_index_dir: 
 
 @pytest.fixture
 def hash_settings(hash_index_dir: Path, sqlite_url: str) -> Settings:
-    return _settings(hash_index_dir, sqlite_url, desk_api_keys="all-key=*,hr-key=highreso,up-key=upward|sb-cs")
+    return _settings(hash_index_dir, sqlite_url, desk_api_keys="all-staff-key-for-tests-0001=*,hr-staff-key-for-tests-0002=highreso,up-staff-key-for-tests-0003=upward|sb-cs")
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ def real_settings(tmp_path_factory: pytest.TempPathFactory, real_index_dir: Path
     db = tmp_path_factory.mktemp("real-db") / "real.db"
     url = f"sqlite:///{db}"
     upgrade_database(make_engine(url))
-    return _settings(real_index_dir, url, desk_api_keys="all-key=*,hr-key=highreso")
+    return _settings(real_index_dir, url, desk_api_keys="all-staff-key-for-tests-0001=*,hr-staff-key-for-tests-0002=highreso")
 
 
 @pytest.fixture(scope="session")

@@ -423,9 +423,9 @@ def test_console_search_compare_and_desk(browser: Browser, real_settings) -> Non
     browser.until(lambda d: d.find_element(By.ID, "signin-error").is_displayed())
     assert "not accepted" in d.find_element(By.ID, "signin-error").text
     key.clear()
-    key.send_keys("all-key", Keys.ENTER)
+    key.send_keys("all-staff-key-for-tests-0001", Keys.ENTER)
     browser.until(lambda d: d.find_element(By.ID, "app").is_displayed())
-    assert d.execute_script("return sessionStorage.getItem('privacy-assistant:console-key')") == "all-key"
+    assert d.execute_script("return sessionStorage.getItem('privacy-assistant:console-key')") == "all-staff-key-for-tests-0001"
     assert d.find_element(By.ID, "tab-search").get_attribute("aria-selected") == "true"
 
     # (a) clause search with the query's words highlighted, and a copyable citation.

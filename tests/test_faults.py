@@ -59,13 +59,13 @@ def test_database_unavailable_questions_answered_requests_refused(
         db = tmp_path / "db" / "assistant.db"
         url = f"sqlite:///{db}"
         upgrade_database(make_engine(url))
-        settings = _settings(hash_index_dir, url, desk_api_keys="all-key=*", busy_timeout_ms=200, rate_limit_per_minute=1000)
+        settings = _settings(hash_index_dir, url, desk_api_keys="all-staff-key-for-tests-0001=*", busy_timeout_ms=200, rate_limit_per_minute=1000)
         assistant = build_assistant(settings, hash_embedder)
         # The database disappears: its folder is moved away and a plain file put in its place.
         shutil.move(tmp_path / "db", tmp_path / "db-away")
         (tmp_path / "db").write_text("not a folder")
     else:
-        settings = _settings(hash_index_dir, "postgresql://nobody@127.0.0.1:1/none", desk_api_keys="all-key=*", rate_limit_per_minute=1000)
+        settings = _settings(hash_index_dir, "postgresql://nobody@127.0.0.1:1/none", desk_api_keys="all-staff-key-for-tests-0001=*", rate_limit_per_minute=1000)
         assistant = build_assistant(settings, hash_embedder)
     # Rate limiting is on: its counter lives in the same database and must fail open.
     with TestClient(create_app(settings, assistant)) as c:
@@ -76,7 +76,7 @@ def test_database_unavailable_questions_answered_requests_refused(
         _assert_storage_503(c.post("/v1/chat/stream", json=FORMAL))
         assert c.get("/v1/requests/PRQ-000001", params={"token": "t"}).status_code == 503
         assert c.delete("/v1/sessions/abc").status_code == 503
-        assert c.get("/v1/desk/tickets", headers={"X-API-Key": "all-key"}).status_code == 503
+        assert c.get("/v1/desk/tickets", headers={"X-API-Key": "all-staff-key-for-tests-0001"}).status_code == 503
         assert c.get("/v1/staff/me", headers={"X-API-Key": "pak_" + "x" * 43}).status_code == 503
         assert c.get("/readyz").status_code == 200  # the index is fine: still ready to answer
     if kind == "sqlite-gone":
@@ -236,7 +236,7 @@ def test_sigkill_mid_index_build_keeps_previous_build(
 
 @pytest.fixture
 def server_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("PA_DESK_API_KEYS", "crash-key=*")
+    monkeypatch.setenv("PA_DESK_API_KEYS", "crash-staff-key-for-tests-04=*")
     monkeypatch.setenv("PA_BUSY_TIMEOUT_MS", "10000")
     yield
 
@@ -298,7 +298,7 @@ def test_sigkill_server_mid_burst_loses_no_acknowledged_ticket(tmp_path: Path, r
     restarted = start_server(CORPUS, real_index_dir, db, tmp_path / "server2.log")
     try:
         with httpx.Client(base_url=restarted.base_url, timeout=60, trust_env=False) as client:
-            listed = client.get("/v1/desk/tickets", params={"limit": 500}, headers={"X-API-Key": "crash-key"}).json()
+            listed = client.get("/v1/desk/tickets", params={"limit": 500}, headers={"X-API-Key": "crash-staff-key-for-tests-04"}).json()
             after = client.post("/v1/chat", json={"message": "Please delete all my personal data. Customer 999999.", "company": "upward"})
             assert after.status_code == 200 and after.json()["route"] == "desk", "serves again after the crash"
     finally:

@@ -120,12 +120,12 @@ def test_raw_bodies_never_5xx(client: TestClient, raw: bytes) -> None:
 def test_hostile_path_parameters(client: TestClient, reference: str) -> None:
     _ok_or_4xx(client.get(f"/v1/requests/{reference}", params={"token": "\x00"}))
     _ok_or_4xx(client.delete(f"/v1/sessions/{reference}"))
-    _ok_or_4xx(client.get(f"/v1/desk/tickets/{reference}", headers={"X-API-Key": "all-key"}))
+    _ok_or_4xx(client.get(f"/v1/desk/tickets/{reference}", headers={"X-API-Key": "all-staff-key-for-tests-0001"}))
     _ok_or_4xx(client.get(f"/v1/companies/{reference}/policy"))
 
 
 def test_hostile_staff_headers(client: TestClient) -> None:
-    for key in ("x" * 10_000, "pak_" + "\u00ff" * 40, "' OR 1=1 --", "all-key ", " all-key"):
+    for key in ("x" * 10_000, "pak_" + "\u00ff" * 40, "' OR 1=1 --", "all-staff-key-for-tests-0001 ", " all-staff-key-for-tests-0001"):
         resp = client.get("/v1/staff/me", headers={"X-API-Key": key.encode("latin-1")})
         assert resp.status_code == 401
 
@@ -196,7 +196,7 @@ def test_schemathesis_every_operation_is_not_a_server_error(hash_settings, hash_
         for operation in operations:
             staff = operation.path.startswith(("/v1/desk", "/v1/search", "/v1/staff"))
             for mode, examples in ((GenerationMode.POSITIVE, 30), (GenerationMode.NEGATIVE, 10)):
-                headers = {"X-API-Key": "all-key"} if staff and mode is GenerationMode.POSITIVE else None
+                headers = {"X-API-Key": "all-staff-key-for-tests-0001"} if staff and mode is GenerationMode.POSITIVE else None
                 strategy = operation.as_strategy(generation_mode=mode, headers=headers)
 
                 label = operation.label

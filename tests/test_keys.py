@@ -79,7 +79,7 @@ def test_api_accepts_db_keys_scoped_and_audited(app_client: TestClient, hash_set
     highreso_only = store.create("desk-hr", ["highreso"])
     assert app_client.get(f"/v1/desk/tickets/{ticket['id']}", headers={"X-API-Key": highreso_only.key}).status_code == 404
     # The bootstrap keys from settings still work.
-    assert app_client.get("/v1/staff/me", headers={"X-API-Key": "all-key"}).status_code == 200
+    assert app_client.get("/v1/staff/me", headers={"X-API-Key": "all-staff-key-for-tests-0001"}).status_code == 200
 
 
 def test_rotation_without_downtime(app_client: TestClient, hash_settings) -> None:  # type: ignore[no-untyped-def]
@@ -123,3 +123,125 @@ def test_cli_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytes
     with pytest.raises(SystemExit):
         main(["keys", "create", "--help"])
     assert "rotation without downtime" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------ bootstrap keys (PA_DESK_API_KEYS)
+LONG = "k0123456789abcdef0123456789"
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        (f"{LONG}=upward,highreso", "entry 2 has no '='"),  # the stray comma that made `highreso` a super-key
+        ("bob", "entry 1 has no '='"),
+        (f"{LONG}=", "entry 1 (no companies) has an empty company"),
+        (f"{LONG}=upward|", "entry 1 (companies upward) has an empty company"),
+        (f"{LONG}=*|upward", "* stands alone"),
+        ("short-key=*", "entry 1 (all companies) has a key shorter than 24"),
+        (f"=upward,{LONG}=*", "entry 1 (companies upward) has a key shorter than 24"),
+        (f"{LONG}=upward,{LONG}=*", "entry 2 (all companies) repeats the key"),
+    ],
+)
+def test_bad_bootstrap_key_lists_are_refused(value: str, says: str) -> None:
+    from pydantic import ValidationError
+
+    from assistant.settings import Settings
+
+    with pytest.raises(ValidationError) as bad:
+        Settings(desk_api_keys=value)
+    messages = " ".join(e["msg"] for e in bad.value.errors())
+    assert says in messages and LONG not in messages and "short-key" not in messages and "bob" not in messages
+
+
+def test_bootstrap_keys_parse_into_named_scopes() -> None:
+    from assistant.settings import Settings
+
+    keys = Settings(desk_api_keys=f" {LONG}=upward|sb-cs , z{LONG}=* ,").staff_keys()
+    assert [(k.key, k.companies, k.name) for k in keys] == [(LONG, ("upward", "sb-cs"), "env-key-1"), ("z" + LONG, None, "env-key-2")]
+    assert LONG not in repr(keys)
+
+
+def test_bootstrap_keys_checked_against_the_company_list() -> None:
+    from assistant.corpus import load_companies
+    from assistant.domain import Company
+    from assistant.keys import check_bootstrap_keys
+    from assistant.settings import parse_staff_keys
+
+    companies = load_companies(CORPUS)
+    check_bootstrap_keys(parse_staff_keys(f"{LONG}=upward|sb-cs,z{LONG}=*"), companies)
+    with pytest.raises(StaffKeyError, match=r"entry 2 \(companies upward\|acme\) names unknown company acme; valid ids:") as bad:
+        check_bootstrap_keys(parse_staff_keys(f"{LONG}=upward,z{LONG}=upward|acme"), companies)
+    assert LONG not in str(bad.value)
+    alias = "The Upward Corporation of Tokyo"  # a key that is a company's name is no secret
+    named = [*companies, Company(id="long-name", name="Long Name", short_name="Long", aliases=(alias,))]
+    with pytest.raises(StaffKeyError, match=r"entry 1 \(all companies\) has a company's id or name as its key") as bad:
+        check_bootstrap_keys(parse_staff_keys(f"{alias.upper()}=*"), named)
+    assert alias.upper() not in str(bad.value)
+
+
+def test_serve_refuses_a_bad_key_list_at_once(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = CORPUS.parent
+    env = {
+        **os.environ, "PYTHONPATH": str(root), "PA_CORPUS_DIR": str(CORPUS), "PA_DESK_API_KEYS": f"{LONG}=upward,highreso",
+        "PA_DATABASE_URL": f"sqlite:///{tmp_path / 'db' / 'serve.db'}", "PA_INDEX_DIR": str(tmp_path / "index"),
+        "PA_MODEL_CACHE_DIR": str(tmp_path / "models"),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "serve", "--port", "1"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "PA_DESK_API_KEYS" in lines[0] and "entry 2 has no '='" in lines[0], lines
+    assert LONG not in proc.stderr + proc.stdout
+    # It stopped before anything else: no database, no index, no model export.
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_serve_refuses_keys_for_unknown_companies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PA_CORPUS_DIR", str(CORPUS))
+    monkeypatch.setenv("PA_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
+    monkeypatch.setenv("PA_DESK_API_KEYS", f"{LONG}=upward|acme")
+    with pytest.raises(SystemExit) as bad:
+        main(["serve", "--no-build"])
+    err = capsys.readouterr().err
+    assert bad.value.code == 2 and "entry 1 (companies upward|acme) names unknown company acme" in err and LONG not in err
+    assert not (tmp_path / "serve.db").exists()
+
+
+# ------------------------------------------------------------------------------ guessing staff keys
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Pin the counters' clock so a test never straddles a window boundary."""
+    import assistant.ratelimit as ratelimit
+
+    now = [1_800_000_030.0]
+    monkeypatch.setattr(ratelimit, "_now", lambda: now[0])
+    return now
+
+
+def test_wrong_staff_keys_meet_429_with_the_public_limit_off(hash_settings, hash_assistant, frozen_clock) -> None:  # type: ignore[no-untyped-def]
+    assert hash_settings.rate_limit_per_minute == 0 and hash_settings.staff_auth_failures_per_minute == 20
+    settings = hash_settings.model_copy(update={"trusted_proxies": "testclient"})
+    right = {"X-API-Key": "all-staff-key-for-tests-0001"}
+    with TestClient(create_app(settings, hash_assistant)) as c:
+        codes = [c.get("/v1/desk/tickets", headers={"X-API-Key": f"guess-{i:04d}-xxxxxxxxxxxxxxxxxxxx"}).status_code for i in range(120)]
+        assert codes[:20] == [401] * 20 and set(codes[20:]) == {429}
+        locked = c.get("/v1/staff/me", headers=right)  # the right key too: a guess that works looks like one that fails
+        assert locked.status_code == 429 and locked.headers["retry-after"] == "30" and "failed staff sign-ins" in locked.json()["detail"]
+        assert c.get("/v1/staff/me", headers={**right, "X-Forwarded-For": "203.0.113.7"}).status_code == 200  # another client
+        assert c.get("/v1/staff/me").status_code == 401  # no key at all is not a guess
+        frozen_clock[0] += 60
+        assert c.get("/v1/staff/me", headers=right).status_code == 200  # the next minute
+
+
+def test_audit_trail_names_a_bootstrap_key_without_its_characters(app_client: TestClient) -> None:
+    ticket = app_client.post("/v1/chat", json=DELETE_REQUEST).json()["ticket"]
+    headers = {"X-API-Key": "up-staff-key-for-tests-0003"}
+    assert app_client.get("/v1/staff/me", headers=headers).json()["actor"] == "staff:env-key-3"
+    events = app_client.get(f"/v1/desk/tickets/{ticket['id']}", headers=headers).json()["events"]
+    viewed = [e["actor"] for e in events if e["note"] == "viewed"]
+    assert viewed == ["staff:env-key-3"] and not any("up-s" in e["actor"] for e in events)

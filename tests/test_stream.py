@@ -106,9 +106,9 @@ def test_pieces_rebuild_the_text(text: str) -> None:
 def test_staff_me_reports_the_key_scope(client: TestClient) -> None:
     assert client.get("/v1/staff/me").status_code == 401
     assert client.get("/v1/staff/me", headers={"X-API-Key": "nope"}).status_code == 401
-    scoped = client.get("/v1/staff/me", headers={"X-API-Key": "up-key"}).json()
+    scoped = client.get("/v1/staff/me", headers={"X-API-Key": "up-staff-key-for-tests-0003"}).json()
     assert scoped["companies"] == ["sb-cs", "upward"] and scoped["all_companies"] is False
-    everyone = client.get("/v1/staff/me", headers={"X-API-Key": "all-key"}).json()
+    everyone = client.get("/v1/staff/me", headers={"X-API-Key": "all-staff-key-for-tests-0001"}).json()
     assert len(everyone["companies"]) == 5 and everyone["all_companies"] is True
 
 
