@@ -40,6 +40,46 @@ AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+class OriginScope:
+    """The companies a browser origin may use: a configured widget origin only its own companies
+    (PA_WIDGET_ORIGINS), any other caller (no Origin, the server's own pages) every company."""
+
+    def __init__(self, origin: str | None, companies: frozenset[str] | None) -> None:
+        self.origin = origin
+        self.companies = companies  # None: not a widget origin, so not restricted here
+
+    def allows(self, company: str) -> bool:
+        """Whether a request from this origin may touch `company`."""
+        return self.companies is None or company in self.companies
+
+    def company_for(self, requested: str | None) -> str | None:
+        """The company a chat from this origin is about: the one asked for if the origin may use it,
+        the origin's only company if none is named; 403 otherwise."""
+        if self.companies is None or (requested is not None and requested in self.companies):
+            return requested
+        if requested is None and len(self.companies) == 1:
+            return next(iter(self.companies))
+        mine = ", ".join(sorted(self.companies))
+        if requested is None:
+            detail = f"this site ({self.origin}) serves several companies ({mine}): name one as `company`"
+        else:
+            detail = f"this site ({self.origin}) is not set up for company {requested!r} in PA_WIDGET_ORIGINS; it serves: {mine}"
+        raise HTTPException(status_code=403, detail=detail)
+
+
+def get_origin(request: Request, settings: SettingsDep) -> OriginScope:
+    """Which companies the request's Origin (a company's site embedding the widget) may touch."""
+    origin = request.headers.get("origin")
+    if not origin:
+        return OriginScope(None, None)
+    origin = origin.rstrip("/")
+    companies = frozenset(c for c, origins in settings.widget_origin_map().items() if origin in origins)
+    return OriginScope(origin, companies or None)
+
+
+OriginDep = Annotated[OriginScope, Depends(get_origin)]
+
+
 class StaffScope:
     """The companies a staff key may see (None: all) and who is acting."""
 

@@ -357,3 +357,31 @@ def test_serve_runs_uvicorn_without_server_banner(tmp_path: Path, monkeypatch: p
     monkeypatch.setenv("PA_TRUSTED_PROXIES", "10.0.0.2, 10.0.0.1")
     assert main(["serve", "--no-build"]) == 0
     assert seen["proxy_headers"] is True and seen["forwarded_allow_ips"] == "10.0.0.1,10.0.0.2"
+
+
+def test_widget_origins_hold_per_company(hash_settings, hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    settings = hash_settings.model_copy(update={"widget_origins": ORIGINS})
+    upward_site, highreso_site = {"Origin": "https://www.upward.example"}, {"Origin": "https://highreso.example"}
+    formal = {"message": "Please delete all my personal data", "company": "highreso"}
+    with TestClient(create_app(settings, hash_assistant)) as c:
+        ticket = c.post("/v1/chat", json=formal, headers=highreso_site).json()["ticket"]
+        assert ticket["company"] == "highreso"
+        lookup = {"token": ticket["lookup_token"]}
+        # The upward site can neither open nor read highreso's tickets...
+        for resp in (c.post("/v1/chat", json=formal, headers=upward_site), c.post("/v1/chat/stream", json=formal, headers=upward_site)):
+            assert resp.status_code == 403 and "not set up for company 'highreso'" in resp.json()["detail"]
+            assert resp.headers["access-control-allow-origin"] == "https://www.upward.example"  # the widget can read why
+        looked = c.get(f"/v1/requests/{ticket['id']}", params=lookup, headers=upward_site)
+        assert looked.status_code == 404 and looked.json()["detail"] == "no such request"
+        assert c.get("/v1/companies/highreso/policy", headers=upward_site).status_code == 403
+        assert [x["id"] for x in c.get("/v1/companies", headers=upward_site).json()] == ["upward"]
+        # ...while highreso's own site, and callers without an Origin (curl, the server's own pages), can.
+        assert c.get(f"/v1/requests/{ticket['id']}", params=lookup, headers=highreso_site).status_code == 200
+        assert c.get(f"/v1/requests/{ticket['id']}", params=lookup).status_code == 200
+        assert len(c.get("/v1/companies").json()) == 5
+        # A site with one company gets it when the widget names none.
+        own = c.post("/v1/chat", json={"message": "Please delete all my personal data"}, headers=upward_site).json()
+        assert own["ticket"]["company"] == "upward"
+        session = c.post("/v1/chat", json={"message": "What do you collect?", "company": "highreso"}).json()["session_id"]
+        assert c.delete(f"/v1/sessions/{session}", headers=upward_site).status_code == 204
+        assert hash_assistant.sessions.load(session).company == "highreso", "another company's session was left alone"

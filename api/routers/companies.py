@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import AssistantDep
+from api.deps import AssistantDep, OriginDep
 from api.schemas import CompanyOut, DocumentOut, ErrorOut, PageSpanOut, PolicyOut
 
 router = APIRouter(prefix="/v1/companies", tags=["companies"])
@@ -19,15 +19,16 @@ def _company_out(c: object) -> CompanyOut:
 
 
 @router.get("", response_model=list[CompanyOut], summary="List companies")
-def list_companies(assistant: AssistantDep) -> list[CompanyOut]:
-    """Ids, names and privacy-desk contacts of every company served."""
-    return [_company_out(c) for c in assistant.companies()]
+def list_companies(assistant: AssistantDep, origin: OriginDep) -> list[CompanyOut]:
+    """Ids, names and privacy-desk contacts of every company served (from a company's site: its own)."""
+    return [_company_out(c) for c in assistant.companies() if origin.allows(c.id)]
 
 
 @router.get("/{company_id}/policy", response_model=PolicyOut, responses={404: {"model": ErrorOut}}, summary="A company's policy text")
-def policy(company_id: str, assistant: AssistantDep) -> PolicyOut:
+def policy(company_id: str, assistant: AssistantDep, origin: OriginDep) -> PolicyOut:
     """The documents citations point into (offsets are code points into `text`)."""
     company = assistant.company(company_id)
+    origin.company_for(company.id)  # 403 from another company's site
     docs = [d for d in assistant.index.documents.values() if d.company == company.id]
     return PolicyOut(
         company=company.id,

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from fastapi import APIRouter
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from api.deps import AssistantDep
+from api.deps import AssistantDep, OriginDep
 from api.schemas import ChatRequest, ChatResponse, ErrorOut
 
 router = APIRouter(prefix="/v1", tags=["chat"])
@@ -38,10 +38,11 @@ def pieces(text: str) -> list[str]:
     },
     summary="Ask a question, streamed as Server-Sent Events",
 )
-def chat_stream(body: ChatRequest, assistant: AssistantDep) -> EventSourceResponse:
-    """Same body and decisions as /v1/chat. The reply is composed first, so errors (404, 422, 503)
+def chat_stream(body: ChatRequest, assistant: AssistantDep, origin: OriginDep) -> EventSourceResponse:
+    """Same body and decisions as /v1/chat. The reply is composed first, so errors (403, 404, 422, 503)
     are ordinary JSON responses; only a successful reply is streamed."""
-    reply = assistant.reply(body.message, company=body.company or None, session_id=body.session_id, channel="chat")
+    company = origin.company_for(assistant.company(body.company).id if body.company else None)
+    reply = assistant.reply(body.message, company=company, session_id=body.session_id, channel="chat")
     out = ChatResponse.model_validate(reply, from_attributes=True)
     return EventSourceResponse(_events(out))
 
