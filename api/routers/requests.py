@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from api.deps import AssistantDep, OriginDep
-from assistant.desk import TicketNotFoundError
 from api.schemas import ErrorOut, RequestStatusOut
+from assistant.desk import TicketNotFoundError
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
 
