@@ -4,7 +4,8 @@ All are plain ASGI middleware (no BaseHTTPMiddleware), so streamed responses pas
 through. Order, outermost first:
 
 1. `RequestContextMiddleware` — gives every request an id (a sane incoming `X-Request-ID`
-   of at most 64 characters of [A-Za-z0-9-], else a new one), puts it in the logging context,
+   of at most 64 characters of [A-Za-z0-9-] from a `PA_TRUSTED_PROXIES` peer, else a new one:
+   a client could otherwise plant ids in the logs), puts it in the logging context,
    echoes it in `X-Request-ID`, and adds the security headers to every response.
 2. CORS (Starlette's `CORSMiddleware`) when `PA_WIDGET_ORIGINS` is set: the allowed origins
    are the union of every company's widget origins; credentials are never allowed and
@@ -103,14 +104,17 @@ async def send_json_error(scope: Scope, send: Send, status: int, detail: str, he
 class RequestContextMiddleware:
     """Request id (context, header, logs) and security headers on every response."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, trusted: frozenset[str] = frozenset()) -> None:
         self.app = app
+        self.trusted = trusted
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = sane_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER))
+        client = scope.get("client")
+        from_proxy = bool(client) and str(client[0]) in self.trusted
+        rid = sane_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER) if from_proxy else None)
         state = scope.setdefault("state", {})
         if isinstance(state, dict):
             state["request_id"] = rid
@@ -290,4 +294,4 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
             allow_credentials=False,
             max_age=600,
         )
-    app.add_middleware(RequestContextMiddleware)  # type: ignore[arg-type]
+    app.add_middleware(RequestContextMiddleware, trusted=settings.trusted_proxy_set())  # type: ignore[arg-type]

@@ -147,7 +147,8 @@ class Settings(BaseSettings):
     )
     trusted_proxies: str = Field(
         "",
-        description="Comma-separated proxy IPs whose X-Forwarded-For is believed; otherwise the client is the peer address.",
+        description="Comma-separated proxy IPs whose X-Forwarded-For and X-Request-ID are believed; otherwise the "
+        "client is the peer address and every request gets a fresh id.",
     )
     max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted (bytes); larger is a 413.")
     widget_origins: str = Field(

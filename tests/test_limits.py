@@ -175,6 +175,13 @@ def client(hash_settings, hash_assistant) -> Iterator[TestClient]:  # type: igno
         yield c
 
 
+@pytest.fixture
+def proxied(hash_settings, hash_assistant) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """A client whose peer (TestClient's "testclient") is a trusted proxy, so its X-Request-ID is kept."""
+    with TestClient(create_app(hash_settings.model_copy(update={"trusted_proxies": "testclient"}), hash_assistant)) as c:
+        yield c
+
+
 @pytest.mark.parametrize("path", ["/v1/chat", "/v1/chat/stream"])
 def test_body_over_64_kib_is_413(client: TestClient, path: str) -> None:
     big = json.dumps({"message": "x" * 70_000, "company": "upward"}).encode()
@@ -263,7 +270,8 @@ def test_pages_keep_their_own_csp(client: TestClient) -> None:
     assert client.get("/v1/companies").headers["cache-control"] == "no-store"
 
 
-def test_request_id_is_echoed_or_generated(client: TestClient) -> None:
+def test_request_id_is_echoed_or_generated(proxied: TestClient) -> None:
+    client = proxied
     assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"] == "abc-123"
     for bad in ("a" * 65, "has space", "<script>", "a_b", "ü".encode("latin-1"), "x\ty"):
         rid = client.get("/healthz", headers={"X-Request-ID": bad}).headers["x-request-id"]
@@ -273,7 +281,15 @@ def test_request_id_is_echoed_or_generated(client: TestClient) -> None:
     assert a != b
 
 
-def test_error_bodies_repeat_the_request_id(client: TestClient) -> None:
+def test_request_id_from_an_untrusted_client_is_replaced(client: TestClient) -> None:
+    for path in ("/healthz", "/v1/nothing-here"):
+        resp = client.get(path, headers={"X-Request-ID": "planted-1"})
+        rid = resp.headers["x-request-id"]
+        assert rid != "planted-1" and len(rid) == 32 and "planted" not in resp.text
+
+
+def test_error_bodies_repeat_the_request_id(proxied: TestClient) -> None:
+    client = proxied
     cases = [
         client.post("/v1/chat", json={"message": "hi", "company": "acme"}, headers={"X-Request-ID": "req-404"}),  # domain 404
         client.post("/v1/chat", json={"message": ""}, headers={"X-Request-ID": "req-422"}),  # validation
@@ -289,7 +305,7 @@ def test_error_bodies_repeat_the_request_id(client: TestClient) -> None:
 
 
 def test_500_has_request_id_and_is_logged_with_it(hash_settings, hash_assistant, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
-    app = create_app(hash_settings, hash_assistant)
+    app = create_app(hash_settings.model_copy(update={"trusted_proxies": "testclient"}), hash_assistant)
 
     def boom() -> None:
         raise RuntimeError("kaput")
@@ -303,9 +319,9 @@ def test_500_has_request_id_and_is_logged_with_it(hash_settings, hash_assistant,
     assert any(getattr(r, "request_id", None) == "req-500" and r.levelno == logging.ERROR for r in caplog.records)
 
 
-def test_logs_carry_the_request_id(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+def test_logs_carry_the_request_id(proxied: TestClient, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="assistant.service")
-    client.post("/v1/chat", json=QUESTION, headers={"X-Request-ID": "req-log-1"})
+    proxied.post("/v1/chat", json=QUESTION, headers={"X-Request-ID": "req-log-1"})
     records = [r for r in caplog.records if r.name == "assistant.service" and r.getMessage().startswith("reply ")]
     assert records and all(getattr(r, "request_id", None) == "req-log-1" for r in records)
 
