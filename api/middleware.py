@@ -113,7 +113,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        from_proxy = bool(client) and str(client[0]) in self.trusted
+        from_proxy = client is not None and str(client[0]) in self.trusted
         rid = sane_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER) if from_proxy else None)
         state = scope.setdefault("state", {})
         if isinstance(state, dict):
