@@ -51,6 +51,19 @@ _STORAGE_DETAIL = (
     "the request could not be recorded right now; please retry in a minute or contact the "
     "company's privacy desk directly"
 )
+# What a database outage stops, by endpoint (path prefix); a formal request in chat is the default above.
+_STORAGE_DETAILS: tuple[tuple[str, str], ...] = (
+    ("/v1/requests/", "the status of your request cannot be looked up right now; please retry in a minute"),
+    ("/v1/sessions/", "the conversation cannot be deleted right now; please retry in a minute"),
+    ("/v1/desk", "the desk queue cannot be reached right now; please retry in a minute"),
+    ("/v1/staff", "staff keys cannot be checked right now; please retry in a minute"),
+    ("/v1/search", "staff keys cannot be checked right now; please retry in a minute"),
+)
+
+
+def storage_detail(path: str) -> str:
+    """The 503 text for a database outage, in the terms of what the endpoint does."""
+    return next((text for prefix, text in _STORAGE_DETAILS if path.startswith(prefix)), _STORAGE_DETAIL)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -65,7 +78,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, TicketNotFoundError):
             body["detail"] = "no such request"
         if isinstance(exc, StorageUnavailableError):
-            body["detail"] = _STORAGE_DETAIL
+            body["detail"] = storage_detail(_.url.path)
         body["request_id"] = _request_id(_)
         headers = {"Retry-After": "30"} if status == 503 else None
         return JSONResponse(body, status_code=status, headers=headers)
@@ -80,7 +93,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _database_down(request: Request, exc: Exception) -> JSONResponse:
         # A store that did not wrap its database error: still "retry later", never a 500.
         log.warning("database unavailable: %s", type(exc).__name__)
-        body = {"detail": _STORAGE_DETAIL, "request_id": _request_id(request)}
+        body = {"detail": storage_detail(request.url.path), "request_id": _request_id(request)}
         return JSONResponse(body, status_code=503, headers={"Retry-After": "30"})
 
     @app.exception_handler(RequestValidationError)

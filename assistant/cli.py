@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.errors import AssistantError
 from assistant.settings import Settings
@@ -58,13 +59,32 @@ def _settings() -> Settings:
     return Settings()
 
 
+def _engine(settings: Settings, create: bool = False):  # type: ignore[no-untyped-def]
+    """The engine of PA_DATABASE_URL, migrated to the latest schema. Only `db upgrade` and `serve`
+    pass create=True: for any other command a missing SQLite file is a mistyped URL, not a fresh start."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from assistant.db import make_engine, normalize_url, upgrade_database
+
+    try:
+        url = make_url(normalize_url(settings.database_url))
+        sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+        if sqlite_file and not create and not str(url.database).startswith("file:") and not Path(str(url.database)).is_file():
+            _fail(f"no database at {url.database}: check PA_DATABASE_URL, or create it with `privacy-assistant db upgrade`")
+        engine = make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        _fail(f"PA_DATABASE_URL is not a usable database URL ({type(exc).__name__})")
+    upgrade_database(engine)
+    return engine
+
+
 def _assistant(settings: Settings):  # type: ignore[no-untyped-def]
-    from assistant.db import make_engine, upgrade_database
     from assistant.factory import build_assistant, build_embedder, ensure_index
 
+    _engine(settings)  # before the model loads: a missing database fails at once
     embedder = build_embedder(settings)
     ensure_index(settings, embedder, progress=sys.stderr.isatty())
-    upgrade_database(make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema))
     return build_assistant(settings, embedder)
 
 
@@ -113,10 +133,7 @@ def cmd_index_status(args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Apply database migrations."""
-    from assistant.db import make_engine, upgrade_database
-
-    settings = _settings()
-    upgrade_database(make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema))
+    _engine(_settings(), create=True)
     print("database is at the latest migration")
     return 0
 
@@ -127,7 +144,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from uvicorn.importer import import_from_string
 
     from assistant.corpus import load_companies
-    from assistant.db import make_engine, upgrade_database
     from assistant.factory import build_embedder
     from assistant.keys import check_bootstrap_keys
 
@@ -137,7 +153,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers or os.cpu_count() or 1
-    upgrade_database(make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema))
+    _engine(settings, create=True)
     if not args.no_build:
         reason = prepare_index(settings, build_embedder(settings), progress=sys.stderr.isatty())
         if reason:
@@ -186,17 +202,29 @@ def prepare_index(settings: Settings, embedder, progress: bool = False) -> str |
 
 
 def _desk_queue(settings: Settings):  # type: ignore[no-untyped-def]
-    from assistant.db import make_engine, upgrade_database
     from assistant.desk import SqlDeskQueue
 
-    engine = make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema)
-    upgrade_database(engine)
-    return SqlDeskQueue(engine)
+    return SqlDeskQueue(_engine(settings))
+
+
+def _no_such_ticket(reference: str) -> NoReturn:
+    _fail(f"no such ticket {reference!r} (see `privacy-assistant desk list`)")
 
 
 def cmd_desk_list(args: argparse.Namespace) -> int:
     """List desk tickets."""
-    queue = _desk_queue(_settings())
+    from assistant.corpus import load_companies
+    from assistant.intent import REQUEST_TYPES
+
+    settings = _settings()
+    # Checked, not just passed on as filters: a typo would list "0 ticket(s)" as if the queue were empty.
+    known = sorted(c.id for c in load_companies(Path(settings.corpus_dir)))
+    if args.company is not None and args.company not in known:
+        _fail(f"unknown company {args.company!r}; valid ids: {', '.join(known)}")
+    types = (*REQUEST_TYPES, "complaint")
+    if args.type is not None and args.type not in types:
+        _fail(f"unknown request type {args.type!r}; valid: {', '.join(types)}")
+    queue = _desk_queue(settings)
     items, total = queue.list([args.company] if args.company else None, args.status, args.type, True if args.overdue else None, args.offset, args.limit)
     if args.json:
         print(json.dumps([asdict(t) for t in items], ensure_ascii=False, indent=2))
@@ -210,25 +238,32 @@ def cmd_desk_list(args: argparse.Namespace) -> int:
 
 def cmd_desk_show(args: argparse.Namespace) -> int:
     """Show one ticket with its audit trail."""
-    detail = _desk_queue(_settings()).get(args.reference, actor="cli")
+    from assistant.desk import TicketNotFoundError
+
+    try:
+        detail = _desk_queue(_settings()).get(args.reference, actor="cli")
+    except TicketNotFoundError:
+        _no_such_ticket(args.reference)
     print(json.dumps(asdict(detail), ensure_ascii=False, indent=2))
     return 0
 
 
 def cmd_desk_set_status(args: argparse.Namespace) -> int:
     """Change a ticket's status (with a note; required for rejected)."""
-    detail = _desk_queue(_settings()).set_status(args.reference, args.status, f"cli:{args.actor}", args.note)
+    from assistant.desk import TicketNotFoundError
+
+    try:
+        detail = _desk_queue(_settings()).set_status(args.reference, args.status, f"cli:{args.actor}", args.note)
+    except TicketNotFoundError:
+        _no_such_ticket(args.reference)
     print(f"{detail.reference} is now {detail.status}")
     return 0
 
 
 def _key_store(settings: Settings):  # type: ignore[no-untyped-def]
-    from assistant.db import make_engine, upgrade_database
     from assistant.keys import SqlKeyStore
 
-    engine = make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema)
-    upgrade_database(engine)
-    return SqlKeyStore(engine)
+    return SqlKeyStore(_engine(settings))
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
@@ -274,12 +309,10 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 
 def cmd_purge(args: argparse.Namespace) -> int:
     """Delete chat transcripts and closed tickets past their retention."""
-    from assistant.db import make_engine, upgrade_database
     from assistant.retention import purge
 
     settings = _settings()
-    engine = make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema)
-    upgrade_database(engine)
+    engine = _engine(settings)
     counts = purge(engine, settings.transcript_retention_days, settings.ticket_retention_days, dry_run=args.dry_run)
     verb = "would delete" if args.dry_run else "deleted"
     print(
@@ -435,6 +468,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except AssistantError as exc:
         _fail(str(exc))
+    except SQLAlchemyError as exc:  # e.g. PostgreSQL down: one line, no traceback with parameters
+        _fail(f"database unavailable: {type(exc).__name__}; check PA_DATABASE_URL")
     except ValidationError as exc:  # a bad PA_* setting; the value itself (maybe a key) is never printed
         _fail("; ".join(f"PA_{'.'.join(map(str, e['loc'])).upper()}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()))
     except FileNotFoundError as exc:

@@ -99,6 +99,8 @@ def test_cli_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytes
     db = tmp_path / "keys.db"
     monkeypatch.setenv("PA_DATABASE_URL", f"sqlite:///{db}")
     monkeypatch.setenv("PA_CORPUS_DIR", str(CORPUS))
+    assert main(["db", "upgrade"]) == 0  # only `db upgrade` and `serve` create a database
+    capsys.readouterr()
     assert main(["keys", "create", "--name", "desk-carol", "--company", "upward", "--company", "sb-cs"]) == 0
     out, err = capsys.readouterr()
     key = out.strip()
