@@ -155,7 +155,7 @@ class Settings(BaseSettings):
         "",
         description="Origins allowed to call the API from a browser (CORS), per company: "
         "`upward=https://upward.example|https://www.upward.example,highreso=https://highreso.example`. "
-        "Empty: same-origin only.",
+        "A company's site may only use its own companies (chat, status look-ups, policy). Empty: same-origin only.",
     )
     transcript_retention_days: int = Field(
         30, ge=1, description="Chat transcripts idle longer than this are deleted by `privacy-assistant purge`."
