@@ -149,7 +149,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings()
     # Before the database and the model: a bad staff key list must stop start-up at once.
-    check_bootstrap_keys(settings.staff_keys(), load_companies(Path(settings.corpus_dir)))
+    companies = load_companies(Path(settings.corpus_dir))
+    check_bootstrap_keys(settings.staff_keys(), companies)
+    stray = sorted(set(settings.widget_origin_map()) - {c.id for c in companies})
+    if stray:  # the site would get 403 for every chat: say so now
+        _fail(f"PA_WIDGET_ORIGINS names unknown company {', '.join(stray)}; valid ids: {', '.join(sorted(c.id for c in companies))}")
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers or os.cpu_count() or 1

@@ -212,6 +212,11 @@ def test_serve_refuses_keys_for_unknown_companies(tmp_path: Path, monkeypatch: p
     err = capsys.readouterr().err
     assert bad.value.code == 2 and "entry 1 (companies upward|acme) names unknown company acme" in err and LONG not in err
     assert not (tmp_path / "serve.db").exists()
+    monkeypatch.setenv("PA_DESK_API_KEYS", f"{LONG}=upward")
+    monkeypatch.setenv("PA_WIDGET_ORIGINS", "upwrd=https://upward.example")
+    with pytest.raises(SystemExit) as bad:
+        main(["serve", "--no-build"])
+    assert bad.value.code == 2 and "PA_WIDGET_ORIGINS names unknown company upwrd" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------------ guessing staff keys
