@@ -307,8 +307,8 @@ class EvidenceModel:
     Fitted by `python -m evals.fit_evidence` on the dev halves of the gold and Mozilla suites
     together (see evals/README.md); the test halves are what the README reports."""
 
-    weights: tuple[float, ...] = (4.410, 2.810, 2.423, -0.463, 1.798, -1.798, -0.674, -1.137, -0.213, 1.344, 0.933)
-    bias: float = -7.727
+    weights: tuple[float, ...] = (6.401, 2.319, 3.030, -0.148, 1.143, -1.143, 0.279, -0.693, -1.250, 1.099, 0.939)
+    bias: float = -8.700
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         """One probability per row of features."""
