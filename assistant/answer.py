@@ -151,14 +151,25 @@ class AnswerComposer:
     @staticmethod
     def off_topic(company: Company | None) -> str:
         """The reply to messages that are not about handling personal information."""
-        who = company.short_name if company else "the companies I serve"
-        text = (
-            f"I can only answer questions about how {who} handles personal information, "
-            "based on its privacy policy, and pass formal requests about your data to its privacy desk."
+        if company is None:
+            return (
+                "I can only answer questions about how the companies I serve handle personal information, "
+                "based on their privacy policies, and pass formal requests about your data to their privacy desks."
+            )
+        return (
+            f"I can only answer questions about how {company.short_name} handles personal information, "
+            "based on its privacy policy, and pass formal requests about your data to its privacy desk. "
+            f"For anything else, please contact {company.short_name} directly."
         )
-        if company:
-            text += f" For anything else, please contact {company.short_name} directly."
-        return text
+
+    @staticmethod
+    def other_company(here: Company, other: Company) -> str:
+        """The reply when a widget bound to one company is asked about another."""
+        return (
+            f"This assistant answers for {here.short_name} only, from {possessive(here.short_name)} privacy policy, "
+            f"so I can't tell you how {other.short_name} handles personal information. "
+            f"Please ask {other.short_name}: {other.desk_contact()}."
+        )
 
     @staticmethod
     def clarify(companies: Sequence[Company]) -> str:

@@ -42,6 +42,8 @@ class ChatSession(Base):
     company: Mapped[str | None] = mapped_column(String(64))
     last_query: Mapped[str | None] = mapped_column(Text)
     pending_message: Mapped[str | None] = mapped_column(Text)
+    # [[doc_id, start, end], ...] of the last answer's citations: a follow-up quotes something new.
+    last_cited: Mapped[list[list[str | int]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 

@@ -164,6 +164,12 @@ class Assistant:
         # A bare company name after a clarify question resumes the pending message.
         if state.pending_message and mentioned and len(self.directory.strip_names(core).split()) <= 3:
             return self._decide(state.pending_message, mentioned, replace(state, pending_message=None), channel)
+        if explicit and mentioned and mentioned != explicit:
+            # A widget bound to one company answers for that company only: say so, and where
+            # the other company's customers can ask, instead of answering from the wrong policy.
+            here, other = self.company(explicit), self.company(mentioned)
+            reply = Reply(state.id, "abstain", self.composer.other_company(here, other), company=here.id, reason="other_company")
+            return self._finish(state, text, reply, here.id)
         company_id = explicit or mentioned or state.company
         own = self.directory.what_is_asked(text)
         # One embedding serves intent detection and retrieval: a second, of the message as
@@ -192,13 +198,18 @@ class Assistant:
         ranking = self.retriever.retrieve(query, company.id, k=8, vector=qvec)
         evidence = self.retriever.select_evidence(query, company.id, ranking, vector=qvec)
         self.last_trace = Trace(intent=intent, query=query, ranking=tuple(ranking), evidence=tuple(evidence))
-        chosen = self.composer.select(own, evidence)
+        chosen = None
+        if follow_up and state.last_cited:
+            # A follow-up asks for more than the last answer gave: quote what it did not.
+            fresh = [ev for ev in evidence if not _quoted_before(ev, state.last_cited)]
+            chosen = self.composer.select(own, fresh)
+        chosen = chosen or self.composer.select(own, evidence)
         if chosen is None:
             reply = Reply(state.id, "abstain", self.composer.not_covered(company, text), company=company.id, reason="not_covered", intent=intent.intent)
             return self._finish(state, text, reply, company.id, last_query=query)
         answer, cites = self.composer.compose(company, text, chosen)
         reply = Reply(state.id, "answer", answer, tuple(cites), company=company.id, intent=intent.intent)
-        return self._finish(state, text, reply, company.id, last_query=query)
+        return self._finish(state, text, reply, company.id, last_query=query, cited=tuple((c.doc_id, c.start, c.end) for c in cites))
 
     def _strongly_covered(self, text: str, vector: np.ndarray, company: Company) -> bool:
         ranking = self.retriever.retrieve(text, company.id, k=8, vector=vector)
@@ -272,6 +283,7 @@ class Assistant:
         company: str | None,
         last_query: str | None = None,
         pending: str | None = None,
+        cited: tuple[tuple[str, int, int], ...] = (),
     ) -> tuple[Reply, TurnRecord]:
         record = TurnRecord(
             user_text=text,
@@ -281,6 +293,11 @@ class Assistant:
             # Capped: follow-ups chain onto it, and it should not grow without bound.
             last_query=(last_query or state.last_query or "")[-400:] or None,
             pending_message=pending,
+            cited=cited,
         )
         return reply, record
+
+
+def _quoted_before(ev: Evidence, cited: Sequence[tuple[str, int, int]]) -> bool:
+    return any(ev.chunk.doc_id == doc and ev.span.start < end and start < ev.span.end for doc, start, end in cited)
 

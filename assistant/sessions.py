@@ -27,6 +27,7 @@ class SessionState:
     last_query: str | None = None
     pending_message: str | None = None
     is_new: bool = True
+    last_cited: tuple[tuple[str, int, int], ...] = ()  # (doc_id, start, end) the last answer quoted
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class TurnRecord:
     company: str | None
     last_query: str | None
     pending_message: str | None
+    cited: tuple[tuple[str, int, int], ...] = ()
 
 
 class SessionStore(Protocol):
@@ -78,7 +80,8 @@ class SqlSessionStore:
             except SQLAlchemyError as exc:
                 raise StorageUnavailableError(f"session store unavailable: {type(exc).__name__}") from exc
             if row is not None:
-                return SessionState(row.id, row.company, row.last_query, row.pending_message, is_new=False)
+                cited = tuple((str(d), int(s), int(e)) for d, s, e in row.last_cited or ())
+                return SessionState(row.id, row.company, row.last_query, row.pending_message, False, cited)
         return SessionState(new_id())
 
     def record(self, state: SessionState, turn: TurnRecord) -> None:
@@ -89,6 +92,7 @@ class SqlSessionStore:
             "last_query": redact(turn.last_query) if turn.last_query else None,
             # The caller passes the pending message redacted (it may become a ticket).
             "pending_message": turn.pending_message,
+            "last_cited": [list(c) for c in turn.cited] or None,
             "updated_at": now,
         }
         try:

@@ -160,3 +160,31 @@ def test_email_given_in_one_session_never_reaches_another(real_assistant, caplog
         for company in ("upward", "highreso"):
             other = real_assistant.reply(probe, company=company)
             assert secret not in other.answer and phone not in other.answer
+
+
+def test_a_widget_bound_to_one_company_does_not_answer_for_another(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    reply = real_assistant.reply("Does Highreso use cookies?", company="upward")
+    assert reply.route == "abstain" and reply.reason == "other_company" and reply.company == "upward"
+    assert not reply.citations and reply.ticket is None
+    assert "UPWARD only" in reply.answer and "Highreso" in reply.answer
+    assert "privacy@highreso.co.jp" in reply.answer  # where the other company's customers can ask
+
+
+def test_with_no_fixed_company_a_named_company_switches_the_conversation(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    first = real_assistant.reply("How much does UPWARD charge for a disclosure request?")
+    assert first.company == "upward"
+    second = real_assistant.reply("How much does Highreso charge for one?", session_id=first.session_id)
+    assert second.route == "answer" and second.company == "highreso"
+    assert second.citations and all(c.company == "highreso" for c in second.citations)
+    assert second.answer.startswith("Highreso")
+
+
+def test_a_follow_up_quotes_what_the_last_answer_did_not(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    first = real_assistant.reply("How do I send a disclosure request to UPWARD?")
+    assert first.route == "answer" and first.citations
+    second = real_assistant.reply("And what else?", session_id=first.session_id)
+    assert second.route == "answer" and second.company == "upward"
+    before = {(c.doc_id, c.start, c.end) for c in first.citations}
+    for c in second.citations:
+        assert not any(d == c.doc_id and c.start < e and s < c.end for d, s, e in before), c.text
+    _assert_verbatim(second)
