@@ -6,8 +6,9 @@ import hmac
 import threading
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
 
+from api.openapi_docs import STAFF_KEY
 from assistant.service import Assistant
 from assistant.settings import Settings
 
@@ -67,7 +68,7 @@ def get_key_store(request: Request) -> SqlKeyStore:
         return store
 
 
-def get_staff(request: Request, settings: SettingsDep, x_api_key: Annotated[str | None, Header()] = None) -> StaffScope:
+def get_staff(request: Request, settings: SettingsDep, x_api_key: Annotated[str | None, Security(STAFF_KEY)] = None) -> StaffScope:
     """Authenticate a staff API key (header `X-API-Key`): the bootstrap keys in settings first,
     then the keys in the database; 401 without a valid one."""
     if not x_api_key:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 
 from api.deps import AssistantDep
+from api.openapi_docs import CHAT_EXAMPLE, errors, example
 from api.schemas import ChatRequest, ChatResponse, ErrorOut
 
 router = APIRouter(prefix="/v1", tags=["chat"])
@@ -13,7 +14,7 @@ router = APIRouter(prefix="/v1", tags=["chat"])
 @router.post(
     "/chat",
     response_model=ChatResponse,
-    responses={404: {"model": ErrorOut, "description": "Unknown company"}, 422: {"model": ErrorOut}},
+    responses={**example(CHAT_EXAMPLE), 404: {"model": ErrorOut, "description": "Unknown company"}, **errors(413, 422, 429, 503)},
     summary="Ask a question or make a request",
 )
 def chat(body: ChatRequest, assistant: AssistantDep) -> Response:
@@ -25,7 +26,10 @@ def chat(body: ChatRequest, assistant: AssistantDep) -> Response:
     return Response(content=out.model_dump_json(), media_type="application/json")
 
 
-@router.delete("/sessions/{session_id}", status_code=204, summary="Forget a conversation")
-def delete_session(session_id: str, assistant: AssistantDep) -> None:
+@router.delete("/sessions/{session_id}", status_code=204, responses=errors(429, 503), summary="Forget a conversation")
+def delete_session(
+    assistant: AssistantDep,
+    session_id: str = Path(description="The `session_id` of an earlier reply; an unknown id is not an error."),
+) -> None:
     """Delete the server-side transcript of a session (the widget's 'clear' button)."""
     assistant.sessions.delete(session_id)

@@ -1,7 +1,8 @@
 /*
- * privacy-assistant chat widget. Embed with one tag:
+ * privacy-assistant chat widget. Embed with one tag, ASSISTANT being the assistant's own address
+ * (the site's origin must be in PA_WIDGET_ORIGINS, see the README):
  *
- *   <script src="https://assistant.example/static/widget.js" data-company="upward" defer></script>
+ *   <script src=ASSISTANT/static/widget.js data-company="upward" defer></script>
  *
  * data-company is optional: without it the assistant asks which company is meant.
  * The API base URL is derived from this script's own src. Everything renders inside a
