@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Response
 
 from api.deps import AssistantDep
 from api.openapi_docs import CHAT_EXAMPLE, errors, example
 from api.schemas import ChatRequest, ChatResponse, ErrorOut
+from assistant.desk import EVAL_CHANNEL
 
 router = APIRouter(prefix="/v1", tags=["chat"])
+
+_EVAL_HEADER = (
+    "`1` marks the request as an evaluation (`privacy-assistant eval --api`): a ticket it opens has channel `eval`, "
+    "which the desk queue hides unless asked for."
+)
 
 
 @router.post(
@@ -17,10 +25,15 @@ router = APIRouter(prefix="/v1", tags=["chat"])
     responses={**example(CHAT_EXAMPLE), 404: {"model": ErrorOut, "description": "Unknown company"}, **errors(413, 422, 429, 503)},
     summary="Ask a question or make a request",
 )
-def chat(body: ChatRequest, assistant: AssistantDep) -> Response:
+def chat(
+    body: ChatRequest,
+    assistant: AssistantDep,
+    x_pa_eval: Annotated[str | None, Header(description=_EVAL_HEADER)] = None,
+) -> Response:
     """Answer from the company's policy with citations, route a formal request to the desk,
     abstain, or ask which company is meant."""
-    reply = assistant.reply(body.message, company=body.company or None, session_id=body.session_id, channel="api")
+    channel = EVAL_CHANNEL if x_pa_eval == "1" else "api"
+    reply = assistant.reply(body.message, company=body.company or None, session_id=body.session_id, channel=channel)
     # Validated once here; returning the JSON spares FastAPI validating it a second time.
     out = ChatResponse.model_validate(reply, from_attributes=True)
     return Response(content=out.model_dump_json(), media_type="application/json")

@@ -22,6 +22,7 @@ RequestType = Literal[
 _COMPANY = "Only this company's tickets (a company the key may not see gives an empty list)."
 _STATUS = "Only tickets in this status, e.g. received."
 _REFERENCE = "The ticket reference, e.g. PRQ-000123."
+_INCLUDE_EVAL = "Also list evaluation tickets (channel `eval`, opened by `privacy-assistant eval --api --allow-tickets`)."
 
 
 def _scope(staff: StaffDep, company: str | None) -> list[str] | None:
@@ -40,9 +41,10 @@ def list_tickets(
     overdue: bool | None = Query(None, description="true: only open tickets past their due date; false: only the others."),
     offset: int = Query(0, ge=0, le=10_000_000, description="Skip this many tickets (paging)."),  # bounded: a huge OFFSET overflows the database integer
     limit: int = Query(50, ge=1, le=500, description="At most this many tickets (1-500)."),
+    include_eval: bool = Query(False, description=_INCLUDE_EVAL),
 ) -> TicketPage:
     """Newest first, filtered by company, status, request type and overdue."""
-    items, total = assistant.desk.list(_scope(staff, company), status, type, overdue, offset, limit)
+    items, total = assistant.desk.list(_scope(staff, company), status, type, overdue, offset, limit, include_eval)
     return TicketPage(items=[TicketDetailOut.model_validate(t, from_attributes=True) for t in items], total=total, offset=offset, limit=limit)
 
 
@@ -52,9 +54,10 @@ def export_csv(
     staff: StaffDep,
     company: str | None = Query(None, description=_COMPANY),
     status: str | None = Query(None, description=_STATUS),
+    include_eval: bool = Query(False, description=_INCLUDE_EVAL),
 ) -> Response:
     """CSV of the filtered queue; cells are escaped against spreadsheet formula injection."""
-    items, _ = assistant.desk.list(_scope(staff, company), status, None, None, 0, 100_000)
+    items, _ = assistant.desk.list(_scope(staff, company), status, None, None, 0, 100_000, include_eval)
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["reference", "company", "status", "request_types", "proxy", "channel", "created_at", "due_at", "overdue", "message"])
