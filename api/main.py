@@ -14,6 +14,7 @@ from fastapi_offline import FastAPIOffline
 
 from api.errors import install_error_handlers
 from api.middleware import install_middleware
+from api.redoc import install_redoc
 from api.routers import chat, companies, desk, health, pages, requests, search, staff, stream
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -48,8 +49,9 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             threading.Thread(target=_load, args=(app, settings), daemon=True).start()
         yield
 
-    # Swagger UI and ReDoc from the fastapi-offline package (no CDN, no Google Fonts): /docs works offline.
+    # Swagger UI from the fastapi-offline package (no CDN) and ReDoc from its bundle (api/redoc.py): both work offline.
     app = FastAPIOffline(
+        redoc_url=None,
         title="privacy-assistant",
         version="0.1.0",
         summary="Answers from a company's privacy policy, with verbatim citations; formal requests go to its privacy desk.",
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.state.settings = settings
     app.state.assistant = assistant
     app.state.load_error = None
+    install_redoc(app)
     install_error_handlers(app)
     install_middleware(app, settings)
     for module in (health, chat, companies, requests, desk, search, stream, staff, pages):

@@ -529,3 +529,15 @@ def test_console_search_compare_and_desk(browser: Browser, real_settings) -> Non
     assert [o.get_attribute("value") for o in Select(d.find_element(By.ID, "status-new")).options] == ["completed", "rejected", "withdrawn"]
     d.execute_script("window.scrollTo(0, 0)")
     browser.shot("console-desk.png")
+
+
+# ---------------------------------------------------------------------------------------------- API docs
+def test_api_docs_render_with_no_network(browser: Browser) -> None:
+    """Swagger UI (with its Authorize button) and ReDoc draw the API from this server's files alone."""
+    browser.d.get(browser.base + "/docs")
+    browser.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock"), message="Swagger UI drew no operations")
+    assert browser.d.find_elements(By.CSS_SELECTOR, ".btn.authorize")
+    browser.d.get(browser.base + "/redoc")
+    browser.until(lambda d: "Ask a question or make a request" in d.find_element(By.TAG_NAME, "body").text, message="ReDoc drew nothing")
+    loaded = browser.d.execute_script("return performance.getEntriesByType('resource').map(function (e) { return e.name; })")
+    assert loaded and all(u.startswith(browser.base) for u in loaded), loaded

@@ -13,9 +13,10 @@ from api.main import create_app
 
 PAGES = ["/docs", "/redoc", "/demo", "/console", "/policy"]
 SCRIPT_LOADED = ["/static/widget.js"]  # demo.js adds the widget's tag itself
-# Whatever makes a browser fetch something: src= / href= attributes, CSS url(...) and @import.
+# Whatever makes a browser fetch or link something: src= / href= attributes (and src: / href: props in scripts),
+# CSS url(...) and @import.
 _REFERENCE = re.compile(
-    r"""(?:\b(?:src|href)\s*=\s*["']?|\burl\(\s*["']?|@import\s+(?:url\(\s*)?["']?)([^"'\s)>]+)""",
+    r"""(?:\b(?:src|href)\s*=\s*["']?|\b(?:src|href)\s*:\s*["'`]|\burl\(\s*["']?|@import\s+(?:url\(\s*)?["']?)([^"'`\s)>]+)""",
     re.IGNORECASE,
 )
 
