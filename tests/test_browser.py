@@ -399,8 +399,9 @@ def test_widget_on_a_site_not_in_widget_origins_tells_the_owner(browser: Browser
         sr = browser.widget()
         browser.q(sr, ".launcher").click()
         config = browser.until(lambda d: browser.q(sr, ".msg.config"))
-        assert "not available on this site" in config.text and origin in config.text
+        assert "not available on this site" in config.text and f"add {origin} to PA_WIDGET_ORIGINS" in config.text
         assert "Check your connection" not in config.text and not browser.q(sr, "#pa-input").is_displayed()
+        browser.shot("widget-origin-not-allowed.png")
         logged = widget_console_errors(browser)
         assert len(logged) == 1 and "PA_WIDGET_ORIGINS" in logged[0] and f"upward={origin}" in logged[0]
     finally:
@@ -534,10 +535,14 @@ def test_console_search_compare_and_desk(browser: Browser, real_settings) -> Non
 # ---------------------------------------------------------------------------------------------- API docs
 def test_api_docs_render_with_no_network(browser: Browser) -> None:
     """Swagger UI (with its Authorize button) and ReDoc draw the API from this server's files alone."""
+    def loaded() -> list[str]:
+        urls: list[str] = browser.d.execute_script("return performance.getEntriesByType('resource').map(function (e) { return e.name; })")
+        return urls
+
     browser.d.get(browser.base + "/docs")
     browser.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock"), message="Swagger UI drew no operations")
     assert browser.d.find_elements(By.CSS_SELECTOR, ".btn.authorize")
+    assert loaded() and all(u.startswith(browser.base) for u in loaded()), loaded()
     browser.d.get(browser.base + "/redoc")
     browser.until(lambda d: "Ask a question or make a request" in d.find_element(By.TAG_NAME, "body").text, message="ReDoc drew nothing")
-    loaded = browser.d.execute_script("return performance.getEntriesByType('resource').map(function (e) { return e.name; })")
-    assert loaded and all(u.startswith(browser.base) for u in loaded), loaded
+    assert loaded() and all(u.startswith(browser.base) for u in loaded()), loaded()

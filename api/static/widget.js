@@ -380,7 +380,7 @@
   function configBubble() {
     return el("div", { className: "msg bot config", role: "alert" }, [
       el("p", { className: "text", text: "The privacy chat is not available on this site yet." }),
-      el("p", { className: "owner", text: "For the site owner: " + configError + " (details in the browser console)" }),
+      el("p", { className: "owner", text: "For the site owner: " + configError + " Details are in the browser console." }),
     ]);
   }
 
@@ -388,9 +388,8 @@
     log.textContent = "";
     renderHeader();
     renderNotice();
-    form.hidden = clearBtn.hidden = !!configError;
+    form.hidden = clearBtn.hidden = notice.hidden = !!configError;
     if (configError) {
-      notice.textContent = "";
       log.appendChild(configBubble());
       return;
     }
@@ -473,7 +472,7 @@
 
   function originNotAllowed() {
     reportConfig(
-      "the assistant does not allow requests from " + PAGE_ORIGIN + ".",
+      "add " + PAGE_ORIGIN + " to PA_WIDGET_ORIGINS on the assistant's server.",
       "The assistant at " + API_ORIGIN + " refused this page's origin " + PAGE_ORIGIN + " (CORS). Add it to PA_WIDGET_ORIGINS " +
       "on the assistant's server, e.g. PA_WIDGET_ORIGINS=" + (FIXED_COMPANY || "COMPANY_ID") + "=" + PAGE_ORIGIN +
       " (several: company=origin|origin,other=origin), and restart it.");
