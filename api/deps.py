@@ -7,8 +7,9 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
 
+from api.openapi_docs import STAFF_KEY
 from assistant.service import Assistant
 from assistant.settings import Settings
 
@@ -135,7 +136,7 @@ def _too_many_failures(limit: int, retry_after: int) -> HTTPException:
     return HTTPException(status_code=429, detail=detail, headers={"Retry-After": str(retry_after)})
 
 
-def get_staff(request: Request, settings: SettingsDep, x_api_key: Annotated[str | None, Header()] = None) -> StaffScope:
+def get_staff(request: Request, settings: SettingsDep, x_api_key: Annotated[str | None, Security(STAFF_KEY)] = None) -> StaffScope:
     """Authenticate a staff API key (header `X-API-Key`): the bootstrap keys in settings first,
     then the keys in the database; 401 without a valid one, 429 for a client past its failures."""
     if not x_api_key:

@@ -10,9 +10,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from api.errors import install_error_handlers
 from api.middleware import install_middleware
+from api.redoc import install_redoc
 from api.routers import chat, companies, desk, health, pages, requests, search, staff, stream
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -47,15 +49,20 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             threading.Thread(target=_load, args=(app, settings), daemon=True).start()
         yield
 
-    app = FastAPI(
+    # Swagger UI from the fastapi-offline package (no CDN) and ReDoc from its bundle (api/redoc.py): both work offline.
+    app = FastAPIOffline(
+        redoc_url=None,
         title="privacy-assistant",
         version="0.1.0",
         summary="Answers from a company's privacy policy, with verbatim citations; formal requests go to its privacy desk.",
         lifespan=lifespan,
+        # No online validator badge (Swagger UI would fetch it from validator.swagger.io).
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
     app.state.assistant = assistant
     app.state.load_error = None
+    install_redoc(app)
     install_error_handlers(app)
     install_middleware(app, settings)
     for module in (health, chat, companies, requests, desk, search, stream, staff, pages):

@@ -229,7 +229,9 @@ def cmd_desk_list(args: argparse.Namespace) -> int:
     if args.type is not None and args.type not in types:
         _fail(f"unknown request type {args.type!r}; valid: {', '.join(types)}")
     queue = _desk_queue(settings)
-    items, total = queue.list([args.company] if args.company else None, args.status, args.type, True if args.overdue else None, args.offset, args.limit)
+    items, total = queue.list(
+        [args.company] if args.company else None, args.status, args.type, True if args.overdue else None, args.offset, args.limit, args.include_eval
+    )
     if args.json:
         print(json.dumps([asdict(t) for t in items], ensure_ascii=False, indent=2))
         return 0
@@ -399,6 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--overdue", action="store_true", help="only open tickets past their due date")
     dl.add_argument("--offset", type=int, default=0)
     dl.add_argument("--limit", type=int, default=50)
+    dl.add_argument("--include-eval", action="store_true", help="also list evaluation tickets (opened by `eval --api --allow-tickets`)")
     dl.add_argument("--json", action="store_true")
     dl.set_defaults(func=cmd_desk_list)
     ds = desk.add_parser("show", help="one ticket with its audit trail")
@@ -440,7 +443,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="run answer-accuracy suites", description="Score the assistant on JSONL suites (see evals/README.md).")
     ev.add_argument("--suite", action="append", type=Path, help="suite file (repeatable); default: evals/suites/gold.jsonl")
-    ev.add_argument("--api", help="run against a live server at this base URL instead of in-process")
+    ev.add_argument("--api", help="run against a live server at this base URL instead of in-process (needs --allow-tickets)")
+    ev.add_argument(
+        "--allow-tickets", action="store_true",
+        help="with --api: let formal-request items open desk tickets on that server (marked as evaluation tickets, hidden from the queue)",
+    )
     ev.add_argument("--report", type=Path, default=Path("reports/eval"), help="folder for results.json and report.html")
     ev.add_argument(
         "--corpus", type=Path,

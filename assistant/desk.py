@@ -72,6 +72,10 @@ class TicketDetail:
     events: tuple[TicketEventView, ...] = ()
 
 
+# The channel of tickets opened by `privacy-assistant eval --api --allow-tickets`: the queue hides them by default.
+EVAL_CHANNEL = "eval"
+
+
 @dataclass(frozen=True)
 class NewTicket:
     """What is needed to open a ticket."""
@@ -109,8 +113,9 @@ class DeskQueue(Protocol):
         overdue: bool | None = None,
         offset: int = 0,
         limit: int = 50,
+        include_eval: bool = False,
     ) -> tuple[list[TicketDetail], int]:
-        """Tickets matching the filters, newest first, and the total count."""
+        """Tickets matching the filters, newest first, and the total count (evaluation tickets only with `include_eval`)."""
         ...
 
     def set_status(
@@ -258,9 +263,12 @@ class SqlDeskQueue:
         overdue: bool | None = None,
         offset: int = 0,
         limit: int = 50,
+        include_eval: bool = False,
     ) -> tuple[list[TicketDetail], int]:
-        """Tickets matching the filters, newest first, and the total count."""
+        """Tickets matching the filters, newest first, and the total count (evaluation tickets only with `include_eval`)."""
         query = select(TicketRow)
+        if not include_eval:
+            query = query.where(TicketRow.channel != EVAL_CHANNEL)
         if companies is not None:
             query = query.where(TicketRow.company.in_(list(companies)))
         if status:

@@ -7,7 +7,9 @@ so eval tickets and sessions never reach the served one; webhooks are switched o
 alone. Without `--corpus`, a suite whose header names a corpus other than the served one runs on an
 index of that corpus kept under `<index_dir>/suites/<corpus hash>` (rebuilt only when stale). `--half`
 runs only the dev or test half of every suite (by a stable hash of the item id). With `--api URL`
-a running server answers over HTTP (ranking metrics then use the order of its citations).
+a running server answers over HTTP (ranking metrics then use the order of its citations); as its
+formal-request items open tickets there, it needs `--allow-tickets`, and those tickets are marked as
+evaluation tickets (channel `eval`), which the desk queue hides by default.
 Exit status: 1 when a suite's declared `min_scores` fail, 2 on bad input, else 0.
 """
 
@@ -24,7 +26,17 @@ from pathlib import Path
 from typing import Any
 
 from evals import report
-from evals.runner import ItemOutcome, Responder, check_min_scores, in_process, over_http, run_items, summarize
+from evals.runner import (
+    ItemOutcome,
+    Responder,
+    ServerUnavailableError,
+    check_min_scores,
+    check_server,
+    in_process,
+    over_http,
+    run_items,
+    summarize,
+)
 from evals.squad import SquadOutcome, SquadSet, console_squad, load_squad, run_squad
 from evals.suite import HALVES, Suite, load_suite, select_half, suite_corpus
 
@@ -165,6 +177,12 @@ def run(args: argparse.Namespace) -> int:
     if api and squad_paths:
         _err("--squad runs in-process only (it indexes a temporary corpus); drop --api")
         return 2
+    if api and not getattr(args, "allow_tickets", False):
+        _err(
+            f"--api sends the suite to the live server at {api}, where formal-request items open real desk tickets; "
+            "add --allow-tickets to accept that (they are marked as evaluation tickets, hidden from the desk queue)"
+        )
+        return 2
     try:
         suites = [load_suite(p) for p in suite_paths]
         squads = [load_squad(p) for p in squad_paths]
@@ -174,6 +192,13 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         _err(str(exc))
         return 2
+
+    if api:
+        try:
+            check_server(api)
+        except ServerUnavailableError as exc:
+            _err(str(exc))
+            return 2
 
     settings = Settings()
     served = Path(settings.corpus_dir)

@@ -89,11 +89,33 @@ def in_process(assistant: Assistant) -> Responder:
     return respond
 
 
-def over_http(base_url: str, timeout: float = 30.0) -> Responder:
-    """A responder that posts to a live server's /v1/chat (ranking = citation order)."""
+class ServerUnavailableError(Exception):
+    """The --api server cannot be reached, or is not ready to answer."""
+
+
+def check_server(base_url: str, timeout: float = 5.0) -> None:
+    """Raise ServerUnavailableError unless the server at `base_url` answers /readyz with 200."""
     import httpx
 
-    client = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
+    try:
+        resp = httpx.get(base_url.rstrip("/") + "/readyz", timeout=timeout)
+    except httpx.InvalidURL as exc:
+        raise ServerUnavailableError(f"not a valid URL: {base_url} ({exc})") from exc
+    except httpx.HTTPError as exc:  # refused, reset, DNS, timeout, unsupported scheme...
+        raise ServerUnavailableError(f"cannot connect to {base_url}: {str(exc) or type(exc).__name__}") from exc
+    if resp.status_code != 200:
+        raise ServerUnavailableError(f"{base_url} is not ready: GET /readyz answered {resp.status_code}")
+
+
+# Sent with every eval request, so a ticket it opens is marked as an evaluation ticket (channel `eval`).
+EVAL_HEADERS = {"X-PA-Eval": "1"}
+
+
+def over_http(base_url: str, timeout: float = 30.0) -> Responder:
+    """A responder that posts to a live server's /v1/chat (ranking = citation order), marked as an evaluation."""
+    import httpx
+
+    client = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, headers=EVAL_HEADERS)
 
     def respond(message: str, company: str | None, session: str | None) -> tuple[dict[str, Any], list[tuple[str, int, int]] | None]:
         resp = client.post("/v1/chat", json={"message": message, "company": company, "session_id": session})

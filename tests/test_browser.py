@@ -17,6 +17,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -353,19 +354,64 @@ def test_widget_at_360px_renders_japanese(browser: Browser) -> None:
     browser.shot("widget-360.png")
 
 
-def test_widget_fails_gracefully_and_keeps_the_text(browser: Browser) -> None:
-    browser.allowed = ["/v1/chat/stream"]  # the failed requests below are logged by Chromium
-    browser.open("/demo?company=acme")  # unknown company: a 404 before any stream
+def widget_console_errors(browser: Browser) -> list[str]:
+    """The widget's own console.error lines; fails on any other console error not allowed."""
+    logs = [e["message"] for e in browser.d.get_log("browser") if e["level"] == "SEVERE"]
+    allowed = [*browser.allowed, "/favicon.ico"]
+    assert not [m for m in logs if not any(a in m for a in allowed)], logs
+    return [m for m in logs if "privacy-assistant widget:" in m]
+
+
+def test_widget_with_a_mistyped_company_shows_a_configuration_error(browser: Browser) -> None:
+    browser.allowed = ["privacy-assistant widget:"]  # the widget's own console.error, checked below
+    browser.open("/demo?company=upwrd")  # a typo in data-company: found at load, not on the first message
     sr = browser.widget()
     browser.q(sr, ".launcher").click()
-    box = browser.q(sr, "#pa-input")
-    box.send_keys("What do you collect?", Keys.ENTER)
-    error = browser.q(sr, ".error")
-    browser.until(lambda d: error.is_displayed())
-    assert "does not know this company" in error.text and "acme" in error.text
-    assert box.get_attribute("value") == "What do you collect?"
-    assert not browser.qq(sr, ".msg.user") and browser.stored().get("transcript") == []
+    config = browser.until(lambda d: browser.q(sr, ".msg.config"))
+    assert "not available on this site" in config.text and 'data-company="upwrd"' in config.text
+    assert not browser.q(sr, "#pa-input").is_displayed() and not browser.qq(sr, ".welcome")
+    logged = widget_console_errors(browser)
+    assert len(logged) == 1 and "upwrd" in logged[0] and "upward" in logged[0] and "highreso" in logged[0]
 
+
+def test_widget_on_a_site_not_in_widget_origins_tells_the_owner(browser: Browser) -> None:
+    """A page on another origin (another loopback port) with PA_WIDGET_ORIGINS unset: blocked by CORS."""
+    page = f'<!doctype html><title>Shop</title><h1>Shop</h1><script src="{browser.base}/static/widget.js" data-company="upward" defer></script>'.encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            found = self.path == "/"
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(page if found else b"")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    site = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=site.serve_forever, daemon=True)
+    thread.start()
+    origin = f"http://127.0.0.1:{site.server_address[1]}"
+    browser.allowed = ["privacy-assistant widget:", "CORS policy", "/v1/companies"]  # Chromium logs the blocked request too
+    try:
+        browser.d.get(origin + "/")
+        sr = browser.widget()
+        browser.q(sr, ".launcher").click()
+        config = browser.until(lambda d: browser.q(sr, ".msg.config"))
+        assert "not available on this site" in config.text and f"add {origin} to PA_WIDGET_ORIGINS" in config.text
+        assert "Check your connection" not in config.text and not browser.q(sr, "#pa-input").is_displayed()
+        browser.shot("widget-origin-not-allowed.png")
+        logged = widget_console_errors(browser)
+        assert len(logged) == 1 and "PA_WIDGET_ORIGINS" in logged[0] and f"upward={origin}" in logged[0]
+    finally:
+        site.shutdown()
+        site.server_close()
+        thread.join(5)
+
+
+def test_widget_fails_gracefully_and_keeps_the_text(browser: Browser) -> None:
+    browser.allowed = ["/v1/chat/stream"]  # the failed requests below are logged by Chromium
     # A network failure: the same message stays for a retry, which then works.
     browser.open("/demo?company=upward")
     sr = browser.widget()
@@ -484,3 +530,19 @@ def test_console_search_compare_and_desk(browser: Browser, real_settings) -> Non
     assert [o.get_attribute("value") for o in Select(d.find_element(By.ID, "status-new")).options] == ["completed", "rejected", "withdrawn"]
     d.execute_script("window.scrollTo(0, 0)")
     browser.shot("console-desk.png")
+
+
+# ---------------------------------------------------------------------------------------------- API docs
+def test_api_docs_render_with_no_network(browser: Browser) -> None:
+    """Swagger UI (with its Authorize button) and ReDoc draw the API from this server's files alone."""
+    def loaded() -> list[str]:
+        urls: list[str] = browser.d.execute_script("return performance.getEntriesByType('resource').map(function (e) { return e.name; })")
+        return urls
+
+    browser.d.get(browser.base + "/docs")
+    browser.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock"), message="Swagger UI drew no operations")
+    assert browser.d.find_elements(By.CSS_SELECTOR, ".btn.authorize")
+    assert loaded() and all(u.startswith(browser.base) for u in loaded()), loaded()
+    browser.d.get(browser.base + "/redoc")
+    browser.until(lambda d: "Ask a question or make a request" in d.find_element(By.TAG_NAME, "body").text, message="ReDoc drew nothing")
+    assert loaded() and all(u.startswith(browser.base) for u in loaded()), loaded()

@@ -19,3 +19,8 @@ def test_every_setting_has_a_description() -> None:
 def test_two_commands_come_first() -> None:
     first_block = README.split("```sh", 1)[1].split("```", 1)[0]
     assert "make serve" in first_block and "make test" in first_block
+
+
+def test_embed_section_names_the_widget_origins_setting() -> None:
+    embed = README.split("Embed the widget", 1)[1].split("\n## ", 1)[0]
+    assert "`PA_WIDGET_ORIGINS`" in embed and "data-company" in embed

@@ -2,32 +2,51 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Response
 
 from api.deps import AssistantDep, OriginDep
+from api.openapi_docs import CHAT_EXAMPLE, errors, example
 from api.schemas import ChatRequest, ChatResponse, ErrorOut
+from assistant.desk import EVAL_CHANNEL
 
 router = APIRouter(prefix="/v1", tags=["chat"])
+
+_EVAL_HEADER = (
+    "`1` marks the request as an evaluation (`privacy-assistant eval --api`): a ticket it opens has channel `eval`, "
+    "which the desk queue hides unless asked for."
+)
 
 
 @router.post(
     "/chat",
     response_model=ChatResponse,
-    responses={404: {"model": ErrorOut, "description": "Unknown company"}, 422: {"model": ErrorOut}},
+    responses={**example(CHAT_EXAMPLE), 404: {"model": ErrorOut, "description": "Unknown company"}, **errors(413, 422, 429, 503)},
     summary="Ask a question or make a request",
 )
-def chat(body: ChatRequest, assistant: AssistantDep, origin: OriginDep) -> Response:
+def chat(
+    body: ChatRequest,
+    assistant: AssistantDep,
+    origin: OriginDep,
+    x_pa_eval: Annotated[str | None, Header(description=_EVAL_HEADER)] = None,
+) -> Response:
     """Answer from the company's policy with citations, route a formal request to the desk,
     abstain, or ask which company is meant."""
+    channel = EVAL_CHANNEL if x_pa_eval == "1" else "api"
     company = origin.company_for(assistant.company(body.company).id if body.company else None)
-    reply = assistant.reply(body.message, company=company, session_id=body.session_id, channel="api")
+    reply = assistant.reply(body.message, company=company, session_id=body.session_id, channel=channel)
     # Validated once here; returning the JSON spares FastAPI validating it a second time.
     out = ChatResponse.model_validate(reply, from_attributes=True)
     return Response(content=out.model_dump_json(), media_type="application/json")
 
 
-@router.delete("/sessions/{session_id}", status_code=204, summary="Forget a conversation")
-def delete_session(session_id: str, assistant: AssistantDep, origin: OriginDep) -> None:
+@router.delete("/sessions/{session_id}", status_code=204, responses=errors(429, 503), summary="Forget a conversation")
+def delete_session(
+    assistant: AssistantDep,
+    origin: OriginDep,
+    session_id: str = Path(description="The `session_id` of an earlier reply; an unknown id is not an error."),
+) -> None:
     """Delete the server-side transcript of a session (the widget's 'clear' button)."""
     if origin.companies is not None:
         company = assistant.sessions.load(session_id).company

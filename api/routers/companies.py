@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from api.deps import AssistantDep, OriginDep
+from api.openapi_docs import COMPANIES_EXAMPLE, errors, example
 from api.schemas import CompanyOut, DocumentOut, ErrorOut, PageSpanOut, PolicyOut
 
-router = APIRouter(prefix="/v1/companies", tags=["companies"])
+router = APIRouter(prefix="/v1/companies", tags=["companies"], responses=errors(503))
 
 
 def _company_out(c: object) -> CompanyOut:
@@ -18,14 +19,18 @@ def _company_out(c: object) -> CompanyOut:
     )
 
 
-@router.get("", response_model=list[CompanyOut], summary="List companies")
+@router.get("", response_model=list[CompanyOut], responses=example(COMPANIES_EXAMPLE), summary="List companies")
 def list_companies(assistant: AssistantDep, origin: OriginDep) -> list[CompanyOut]:
     """Ids, names and privacy-desk contacts of every company served (from a company's site: its own)."""
     return [_company_out(c) for c in assistant.companies() if origin.allows(c.id)]
 
 
 @router.get("/{company_id}/policy", response_model=PolicyOut, responses={404: {"model": ErrorOut}}, summary="A company's policy text")
-def policy(company_id: str, assistant: AssistantDep, origin: OriginDep) -> PolicyOut:
+def policy(
+    assistant: AssistantDep,
+    origin: OriginDep,
+    company_id: str = Path(description="Company id, as listed by GET /v1/companies."),
+) -> PolicyOut:
     """The documents citations point into (offsets are code points into `text`)."""
     company = assistant.company(company_id)
     origin.company_for(company.id)  # 403 from another company's site

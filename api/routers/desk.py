@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from api.deps import AssistantDep, StaffDep
+from api.openapi_docs import errors
 from api.schemas import ErrorOut, StatusChange, TicketDetailOut, TicketPage
 
-router = APIRouter(prefix="/v1/desk", tags=["desk"], responses={401: {"model": ErrorOut}})
+router = APIRouter(prefix="/v1/desk", tags=["desk"], responses=errors(401, 422, 503))
 
 RequestType = Literal[
     "purpose_notification", "disclosure", "third_party_records", "correction", "deletion",
     "suspension_of_use", "stop_third_party_provision", "complaint",
 ]
+_COMPANY = "Only this company's tickets (a company the key may not see gives an empty list)."
+_STATUS = "Only tickets in this status, e.g. received."
+_REFERENCE = "The ticket reference, e.g. PRQ-000123."
+_INCLUDE_EVAL = "Also list evaluation tickets (channel `eval`, opened by `privacy-assistant eval --api --allow-tickets`)."
 
 
 def _scope(staff: StaffDep, company: str | None) -> list[str] | None:
@@ -30,22 +35,29 @@ def _scope(staff: StaffDep, company: str | None) -> list[str] | None:
 def list_tickets(
     assistant: AssistantDep,
     staff: StaffDep,
-    company: str | None = None,
-    status: str | None = None,
-    type: RequestType | None = None,  # the public filter name (shadows the builtin on purpose)
-    overdue: bool | None = None,
-    offset: int = Query(0, ge=0, le=10_000_000),  # bounded: a huge OFFSET overflows the database integer
-    limit: int = Query(50, ge=1, le=500),
+    company: str | None = Query(None, description=_COMPANY),
+    status: str | None = Query(None, description=_STATUS),
+    type: Annotated[RequestType | None, Query(description="Only tickets with this request type.")] = None,  # the public filter name (shadows the builtin on purpose)
+    overdue: bool | None = Query(None, description="true: only open tickets past their due date; false: only the others."),
+    offset: int = Query(0, ge=0, le=10_000_000, description="Skip this many tickets (paging)."),  # bounded: a huge OFFSET overflows the database integer
+    limit: int = Query(50, ge=1, le=500, description="At most this many tickets (1-500)."),
+    include_eval: bool = Query(False, description=_INCLUDE_EVAL),
 ) -> TicketPage:
     """Newest first, filtered by company, status, request type and overdue."""
-    items, total = assistant.desk.list(_scope(staff, company), status, type, overdue, offset, limit)
+    items, total = assistant.desk.list(_scope(staff, company), status, type, overdue, offset, limit, include_eval)
     return TicketPage(items=[TicketDetailOut.model_validate(t, from_attributes=True) for t in items], total=total, offset=offset, limit=limit)
 
 
 @router.get("/tickets.csv", summary="Export tickets as CSV")
-def export_csv(assistant: AssistantDep, staff: StaffDep, company: str | None = None, status: str | None = None) -> Response:
+def export_csv(
+    assistant: AssistantDep,
+    staff: StaffDep,
+    company: str | None = Query(None, description=_COMPANY),
+    status: str | None = Query(None, description=_STATUS),
+    include_eval: bool = Query(False, description=_INCLUDE_EVAL),
+) -> Response:
     """CSV of the filtered queue; cells are escaped against spreadsheet formula injection."""
-    items, _ = assistant.desk.list(_scope(staff, company), status, None, None, 0, 100_000)
+    items, _ = assistant.desk.list(_scope(staff, company), status, None, None, 0, 100_000, include_eval)
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["reference", "company", "status", "request_types", "proxy", "channel", "created_at", "due_at", "overdue", "message"])
@@ -61,14 +73,14 @@ def _safe_cell(value: object) -> str:
 
 
 @router.get("/tickets/{reference}", response_model=TicketDetailOut, responses={404: {"model": ErrorOut}}, summary="One ticket with its audit trail")
-def get_ticket(reference: str, assistant: AssistantDep, staff: StaffDep) -> TicketDetailOut:
+def get_ticket(assistant: AssistantDep, staff: StaffDep, reference: str = Path(description=_REFERENCE)) -> TicketDetailOut:
     """A ticket outside the key's companies is a 404, as if it did not exist."""
     detail = assistant.desk.get(reference, staff.companies, actor=staff.actor)
     return TicketDetailOut.model_validate(detail, from_attributes=True)
 
 
-@router.post("/tickets/{reference}/status", response_model=TicketDetailOut, responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}}, summary="Change a ticket's status")
-def set_status(reference: str, body: StatusChange, assistant: AssistantDep, staff: StaffDep) -> TicketDetailOut:
+@router.post("/tickets/{reference}/status", response_model=TicketDetailOut, responses={404: {"model": ErrorOut}, **errors(409, 413)}, summary="Change a ticket's status")
+def set_status(body: StatusChange, assistant: AssistantDep, staff: StaffDep, reference: str = Path(description=_REFERENCE)) -> TicketDetailOut:
     """Move the ticket along received → awaiting_identity → in_progress → completed, or reject/withdraw."""
     detail = assistant.desk.set_status(reference, body.status, staff.actor, body.note, staff.companies)
     return TicketDetailOut.model_validate(detail, from_attributes=True)

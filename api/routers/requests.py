@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from api.deps import AssistantDep, OriginDep
+from api.openapi_docs import REQUEST_STATUS_EXAMPLE, errors, example
 from api.schemas import ErrorOut, RequestStatusOut
 from assistant.desk import TicketNotFoundError
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
 
 
-@router.get("/{reference}", response_model=RequestStatusOut, responses={404: {"model": ErrorOut}}, summary="Check a request's status")
+@router.get(
+    "/{reference}",
+    response_model=RequestStatusOut,
+    responses={**example(REQUEST_STATUS_EXAMPLE), 404: {"model": ErrorOut, "description": "No such request, or a wrong token"}, **errors(422, 429, 503)},
+    summary="Check a request's status",
+)
 def request_status(
-    reference: str, assistant: AssistantDep, origin: OriginDep, token: str = Query(min_length=1, max_length=128)
+    assistant: AssistantDep,
+    origin: OriginDep,
+    reference: str = Path(description="The ticket reference given when the request was made, e.g. PRQ-000123."),
+    token: str = Query(min_length=1, max_length=128, description="The `lookup_token` given once with the reference."),
 ) -> RequestStatusOut:
     """Status and dates only; a wrong reference or token, or another company's ticket from a
     company's site, is the same 404."""

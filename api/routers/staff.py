@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import AssistantDep, StaffDep
-from api.schemas import ErrorOut, StaffMe
+from api.openapi_docs import errors
+from api.schemas import StaffMe
 
-router = APIRouter(prefix="/v1/staff", tags=["staff"], responses={401: {"model": ErrorOut}})
+router = APIRouter(prefix="/v1/staff", tags=["staff"], responses=errors(401, 503))
 
 
 @router.get("/me", response_model=StaffMe, summary="The staff key's scope")

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from api.deps import AssistantDep, OriginDep
+from api.openapi_docs import errors
 from api.schemas import ChatRequest, ChatResponse, ErrorOut
 
 router = APIRouter(prefix="/v1", tags=["chat"])
@@ -34,7 +35,7 @@ def pieces(text: str) -> list[str]:
     responses={
         200: {"content": {"text/event-stream": {}}, "description": _STREAM_DOC},
         404: {"model": ErrorOut, "description": "Unknown company"},
-        422: {"model": ErrorOut},
+        **errors(413, 422, 429, 503),
     },
     summary="Ask a question, streamed as Server-Sent Events",
 )

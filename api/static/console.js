@@ -322,7 +322,7 @@
 
   async function loadQueue() {
     var params = new URLSearchParams({ offset: String(deskOffset), limit: String(PAGE) });
-    [["company", "desk-company"], ["status", "desk-status-filter"], ["type", "desk-type"], ["overdue", "desk-overdue"]].forEach(function (p) {
+    [["company", "desk-company"], ["status", "desk-status-filter"], ["type", "desk-type"], ["overdue", "desk-overdue"], ["include_eval", "desk-eval"]].forEach(function (p) {
       if ($(p[1]).value) params.set(p[0], $(p[1]).value);
     });
     var status = $("desk-status");

@@ -1,7 +1,8 @@
 /*
- * privacy-assistant chat widget. Embed with one tag:
+ * privacy-assistant chat widget. Embed with one tag, ASSISTANT being the assistant's own address
+ * (the site's origin must be in PA_WIDGET_ORIGINS, see the README):
  *
- *   <script src="https://assistant.example/static/widget.js" data-company="upward" defer></script>
+ *   <script src=ASSISTANT/static/widget.js data-company="upward" defer></script>
  *
  * data-company is optional: without it the assistant asks which company is meant.
  * The API base URL is derived from this script's own src. Everything renders inside a
@@ -24,6 +25,8 @@
   // .../static/widget.js -> ... (keeps a path prefix if the app is mounted under one)
   var API = (script.dataset.api || new URL("../", SRC).href).replace(/\/+$/, "");
   var FIXED_COMPANY = (script.dataset.company || "").trim() || null;
+  var PAGE_ORIGIN = window.location.origin;
+  var API_ORIGIN = new URL(API).origin;
   var STORE_KEY = "privacy-assistant:" + API + ":" + (FIXED_COMPANY || "*");
   var MAX_CHARS = 2000;
   var MAX_ENTRIES = 100;
@@ -58,6 +61,7 @@
   var state = loadState();
   var companies = null; // [{id, name, short_name, ...}] once loaded
   var busy = false;
+  var configError = null; // set when the embedding is misconfigured: the site owner's message replaces the chat
 
   // ---------------------------------------------------------------- tiny DOM helpers
   function el(tag, attrs, children) {
@@ -160,6 +164,9 @@
     ".choice:disabled{opacity:.5;cursor:default}",
     ".error{margin:0 12px;padding:8px 10px;background:#fff1f0;border:1px solid #f5b5b0;color:#8a1c12;border-radius:8px;font-size:14px}",
     ".error[hidden]{display:none}",
+    ".msg.config{background:#fff8e6;border:1px solid #f0d9a0;font-size:14px}",
+    ".msg.config .owner{margin:6px 0 0;font-size:12px;color:#57606a}",
+    "form[hidden],.hbtn[hidden]{display:none}",
     "form{display:flex;gap:8px;align-items:flex-end;padding:10px 12px 12px;border-top:1px solid #e5e7eb}",
     "textarea{flex:1;resize:none;min-height:44px;max-height:130px;padding:10px 12px;border:1px solid #b6c2cf;border-radius:10px;background:#fff;line-height:1.4}",
     "textarea:focus{border-color:#0b57a4}",
@@ -370,10 +377,22 @@
     return el("div", { className: "msg bot welcome", text: text });
   }
 
+  function configBubble() {
+    return el("div", { className: "msg bot config", role: "alert" }, [
+      el("p", { className: "text", text: "The privacy chat is not available on this site yet." }),
+      el("p", { className: "owner", text: "For the site owner: " + configError + " Details are in the browser console." }),
+    ]);
+  }
+
   function renderAll() {
     log.textContent = "";
     renderHeader();
     renderNotice();
+    form.hidden = clearBtn.hidden = notice.hidden = !!configError;
+    if (configError) {
+      log.appendChild(configBubble());
+      return;
+    }
     if (!state.transcript.length) log.appendChild(welcome());
     var last = state.transcript.length - 1;
     state.transcript.forEach(function (entry, i) {
@@ -427,6 +446,44 @@
     if (err && err.name === "AbortError") return "The assistant took too long to answer. Please try again.";
     if (err && err.cutOff) return "The answer was cut off. Please try again.";
     return "Could not reach the assistant. Check your connection and try again.";
+  }
+
+  // ---------------------------------------------------------------- misconfigured embedding
+  // The site owner's mistake, told to them in the console (with what to set) and in the widget, not blamed on the network.
+  function reportConfig(short, details) {
+    if (configError) return;
+    configError = short;
+    if (window.console && console.error) console.error("privacy-assistant widget: " + short + " " + details);
+    hideError();
+    renderAll();
+  }
+
+  // A cross-origin request blocked by CORS fails exactly like a network error. A no-cors request is not subject to
+  // CORS: if it reaches the server, the server is up and does not allow this page's origin.
+  async function blockedByCors(err) {
+    if (PAGE_ORIGIN === API_ORIGIN || err instanceof HttpError || (err && (err.name === "AbortError" || err.cutOff))) return false;
+    try {
+      await fetch(API + "/healthz", { mode: "no-cors", credentials: "omit", cache: "no-store" });
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function originNotAllowed() {
+    reportConfig(
+      "add " + PAGE_ORIGIN + " to PA_WIDGET_ORIGINS on the assistant's server.",
+      "The assistant at " + API_ORIGIN + " refused this page's origin " + PAGE_ORIGIN + " (CORS). Add it to PA_WIDGET_ORIGINS " +
+      "on the assistant's server, e.g. PA_WIDGET_ORIGINS=" + (FIXED_COMPANY || "COMPANY_ID") + "=" + PAGE_ORIGIN +
+      " (several: company=origin|origin,other=origin), and restart it.");
+  }
+
+  function checkCompany(list) {
+    if (!FIXED_COMPANY || list.some(function (c) { return c.id === FIXED_COMPANY; })) return;
+    reportConfig(
+      "data-company=\"" + FIXED_COMPANY + "\" is not a company this assistant serves.",
+      "Set data-company on the widget's script tag to one of: " + list.map(function (c) { return c.id; }).join(", ") +
+      " (or leave it out to let the assistant ask).");
   }
 
   // ---------------------------------------------------------------- the SSE stream
@@ -546,7 +603,8 @@
       mine.remove();
       pending.remove();
       if (!log.childNodes.length) log.appendChild(welcome());
-      showError(readable(err));
+      if (await blockedByCors(err)) originNotAllowed();
+      else showError(readable(err));
       return false;
     } finally {
       if (timer) clearTimeout(timer);
@@ -598,8 +656,11 @@
         return r.json();
       }).then(function (list) {
         companies = list;
-        renderHeader();
-        renderNotice();
+        checkCompany(list);
+        if (!configError) {
+          renderHeader();
+          renderNotice();
+        }
         return list;
       }, function (err) {
         companiesPromise = null;
@@ -652,7 +713,9 @@
     document.body.appendChild(host);
     renderAll();
     if (state.open) openPanel(false);
-    loadCompanies().catch(function () { /* names fall back to ids */ });
+    loadCompanies().catch(async function (err) {
+      if (await blockedByCors(err)) originNotAllowed(); // otherwise names fall back to ids
+    });
   }
 
   if (document.body) start();
