@@ -77,7 +77,7 @@ def test_eval_tickets_are_marked_and_hidden_from_the_queue(
     # A customer's own request is not hidden.
     with TestClient(create_app(hash_settings, hash_assistant)) as c:
         c.post("/v1/chat", json={"message": "Please delete my personal data.", "company": "upward"})
-        staff = {"X-API-Key": "all-key"}
+        staff = {"X-API-Key": "all-staff-key-for-tests-0001"}
         listed = c.get("/v1/desk/tickets", headers=staff).json()
         assert listed["total"] == 1 and listed["items"][0]["channel"] == "api"
         shown = c.get("/v1/desk/tickets", params={"include_eval": "true"}, headers=staff).json()
