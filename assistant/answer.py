@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.domain import Citation, Company, Evidence
+from assistant.facts import fact_kind
 from assistant.index import LoadedIndex
 from assistant.lexical import tokenize
 
@@ -73,6 +74,11 @@ class AnswerComposer:
     def select(self, query: str, evidence: Sequence[Evidence]) -> list[Evidence] | None:
         """The passages to quote, or None when the policy does not answer the question: the
         best passage must be likely enough to answer it (the evidence model's probability)."""
+        kind = fact_kind(query)
+        if kind is not None:
+            # "How much", "how long", "when": only a passage stating such a fact answers it; a
+            # nearby clause on the same subject would be quoted as if it did.
+            evidence = [ev for ev in evidence if kind.states.search(self._text(ev))]
         if not evidence or evidence[0].score < self.policy.min_probability:
             return None
         return self.choose(evidence)

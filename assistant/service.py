@@ -200,9 +200,11 @@ class Assistant:
         self.last_trace = Trace(intent=intent, query=query, ranking=tuple(ranking), evidence=tuple(evidence))
         chosen = None
         if follow_up and state.last_cited:
-            # A follow-up asks for more than the last answer gave: quote what it did not.
+            # A follow-up asks for more than the last answer gave: quote what it did not, unless
+            # the passage already quoted is by far the best answer to it.
             fresh = [ev for ev in evidence if not _quoted_before(ev, state.last_cited)]
-            chosen = self.composer.select(own, fresh)
+            if fresh and evidence and fresh[0].score >= evidence[0].score * self.composer.policy.relative:
+                chosen = self.composer.select(own, fresh)
         chosen = chosen or self.composer.select(own, evidence)
         if chosen is None:
             reply = Reply(state.id, "abstain", self.composer.not_covered(company, text), company=company.id, reason="not_covered", intent=intent.intent)

@@ -173,7 +173,7 @@ def test_a_widget_bound_to_one_company_does_not_answer_for_another(real_assistan
 def test_with_no_fixed_company_a_named_company_switches_the_conversation(real_assistant) -> None:  # type: ignore[no-untyped-def]
     first = real_assistant.reply("How much does UPWARD charge for a disclosure request?")
     assert first.company == "upward"
-    second = real_assistant.reply("How much does Highreso charge for one?", session_id=first.session_id)
+    second = real_assistant.reply("Is there a fee at Highreso for a disclosure request?", session_id=first.session_id)
     assert second.route == "answer" and second.company == "highreso"
     assert second.citations and all(c.company == "highreso" for c in second.citations)
     assert second.answer.startswith("Highreso")
@@ -182,7 +182,7 @@ def test_with_no_fixed_company_a_named_company_switches_the_conversation(real_as
 def test_a_follow_up_quotes_what_the_last_answer_did_not(real_assistant) -> None:  # type: ignore[no-untyped-def]
     first = real_assistant.reply("How do I send a disclosure request to UPWARD?")
     assert first.route == "answer" and first.citations
-    second = real_assistant.reply("And what else?", session_id=first.session_id)
+    second = real_assistant.reply("And do I need to send anything else?", session_id=first.session_id)
     assert second.route == "answer" and second.company == "upward"
     before = {(c.doc_id, c.start, c.end) for c in first.citations}
     for c in second.citations:
