@@ -14,6 +14,8 @@ from assistant.service import Assistant
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from assistant.keys import SqlKeyStore
     from assistant.ratelimit import SqlRateCounter
 
@@ -25,6 +27,19 @@ def get_settings(request: Request) -> Settings:
     """The settings the app was started with."""
     settings: Settings = request.app.state.settings
     return settings
+
+
+def readiness_engine(request: Request) -> Engine:
+    """The engine /readyz probes: its own, short lock wait, never creating a database."""
+    from assistant.db import engine_from_settings
+
+    with _KEY_STORE_LOCK:
+        engine: Engine | None = getattr(request.app.state, "readiness_engine", None)
+        if engine is None:
+            s: Settings = request.app.state.settings
+            engine = engine_from_settings(s, busy_timeout_ms=min(s.busy_timeout_ms, 2000), create=False)
+            request.app.state.readiness_engine = engine
+        return engine
 
 
 def get_assistant(request: Request) -> Assistant:
@@ -95,7 +110,7 @@ class StaffScope:
 
 def get_key_store(request: Request) -> SqlKeyStore:
     """The database key store (`privacy-assistant keys ...`), created on first use."""
-    from assistant.db import make_engine
+    from assistant.db import engine_from_settings
     from assistant.errors import StorageUnavailableError
     from assistant.keys import SqlKeyStore
 
@@ -104,7 +119,7 @@ def get_key_store(request: Request) -> SqlKeyStore:
         if store is None:
             s: Settings = request.app.state.settings
             try:
-                store = SqlKeyStore(make_engine(s.database_url, s.busy_timeout_ms, s.database_schema))
+                store = SqlKeyStore(engine_from_settings(s))
             except OSError as exc:  # e.g. the SQLite folder cannot be created
                 raise StorageUnavailableError(f"key store unavailable: {type(exc).__name__}") from exc
             request.app.state.key_store = store

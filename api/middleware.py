@@ -247,10 +247,10 @@ class RateLimitMiddleware:
         """The database counter, created on first use (an engine of its own, short lock wait)."""
         with self._lock:
             if self._counter is None:
-                from assistant.db import make_engine
+                from assistant.db import engine_from_settings
 
                 s = self.settings
-                engine = make_engine(s.database_url, min(s.busy_timeout_ms, 2000), s.database_schema)
+                engine = engine_from_settings(s, busy_timeout_ms=min(s.busy_timeout_ms, 2000))
                 self._counter = SqlRateCounter(engine, s.rate_limit_per_minute)
             return self._counter
 

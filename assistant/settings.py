@@ -74,6 +74,22 @@ class Settings(BaseSettings):
     )
     database_schema: str | None = Field(None, description="PostgreSQL schema to use (search_path); tests use a fresh one.")
     busy_timeout_ms: int = Field(15000, description="SQLite busy timeout: how long a write waits for a lock.")
+    db_connect_timeout_s: float = Field(
+        5, gt=0, description="PostgreSQL: longest wait to open a connection (whole seconds, at least 1)."
+    )
+    db_statement_timeout_ms: int = Field(
+        5000,
+        ge=0,
+        description="PostgreSQL: server-side statement timeout, also the idle-in-transaction timeout, so the server "
+        "aborts a transaction whose client went quiet. 0: none. Keep it below PA_DB_REQUEST_TIMEOUT_S.",
+    )
+    db_request_timeout_s: float = Field(
+        10,
+        ge=0,
+        description="PostgreSQL: longest a request may hold a database connection. Past it the connection is cut, "
+        "the transaction rolled back and the request answered 503, so a stalled network never hangs a request and "
+        "a request answered 503 does not commit later. 0: no limit.",
+    )
     embedding_backend: Literal["onnx", "sentence-transformers"] = Field(
         "onnx",
         description="Embedder implementation: `onnx` runs the exported model with onnxruntime (no torch at "
