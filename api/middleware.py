@@ -12,7 +12,8 @@ through. Order, outermost first:
    `X-API-Key` is not an allowed header, so the staff endpoints stay same-origin only.
    Sitting outside the limits below, it also lets the widget read a 413 or 429.
 3. `RateLimitMiddleware` when `PA_RATE_LIMIT_PER_MINUTE` > 0 — per-client fixed-window
-   counter in the database (see `assistant.ratelimit`), on the public endpoints only.
+   counter in the database (see `assistant.ratelimit`), on the public endpoints only; in a
+   database outage each worker counts in memory, so the limit never switches off.
 4. `BodyLimitMiddleware` — 413 for a body over `PA_MAX_BODY_BYTES`, by Content-Length and
    by counting the bytes actually received.
 """
@@ -34,7 +35,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 
 from assistant.logctx import install_access_log_filter, install_log_record_factory, request_id_var
-from assistant.ratelimit import RateDecision, SqlRateCounter
+from assistant.ratelimit import MemoryRateCounter, RateDecision, SqlRateCounter
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -241,6 +242,7 @@ class RateLimitMiddleware:
         self.settings = settings
         self.trusted = settings.trusted_proxy_set()
         self._counter: SqlRateCounter | None = None
+        self._memory = MemoryRateCounter(settings.rate_limit_per_minute)  # while the database cannot count
         self._lock = threading.Lock()
 
     def counter(self) -> SqlRateCounter:
@@ -251,7 +253,7 @@ class RateLimitMiddleware:
 
                 s = self.settings
                 engine = engine_from_settings(s, busy_timeout_ms=min(s.busy_timeout_ms, 2000))
-                self._counter = SqlRateCounter(engine, s.rate_limit_per_minute)
+                self._counter = SqlRateCounter(engine, s.rate_limit_per_minute, self._memory)
             return self._counter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -261,9 +263,9 @@ class RateLimitMiddleware:
         address = rate_bucket(client_address(scope, self.trusted))
         try:
             decision: RateDecision = await anyio.to_thread.run_sync(self.counter().hit, address)
-        except OSError as exc:  # no engine at all (e.g. the SQLite folder cannot be made): fail open
-            log.warning("rate limiter unavailable (%s); request allowed", type(exc).__name__)
-            decision = RateDecision(True, 0, self.settings.rate_limit_per_minute, 60)
+        except OSError as exc:  # no engine at all (e.g. the SQLite folder cannot be made): count in memory
+            log.warning("rate limiter database unavailable (%s); counting in memory", type(exc).__name__)
+            decision = self._memory.hit(address)
         if not decision.allowed:
             await send_json_error(
                 scope,

@@ -15,9 +15,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from api.main import create_app
 from assistant.db import make_engine, upgrade_database
-from tests.conftest import CORPUS, ROOT
+from assistant.embeddings import Embedder
+from assistant.factory import build_assistant
+from tests.conftest import CORPUS, ROOT, _settings
 
 FORMAL = {"message": "Please delete all my data", "company": "upward"}
 QUESTION = {"message": "What security measures does the company take?", "company": "upward"}
@@ -106,3 +110,21 @@ def test_unwritable_sqlite_is_not_ready_and_recovers_without_restart(tmp_path: P
         assert all(r.json()["route"] == "desk" and r.json()["ticket"] for r in after)
         ready = client.get("/readyz")
         assert ready.status_code == 200 and ready.json()["components"]["database"] == "ok", ready.text
+
+
+# ------------------------------------------------------------------------------ M6: limiter in an outage
+def test_rate_limit_holds_in_a_database_outage(tmp_path: Path, hash_index_dir: Path, hash_embedder: Embedder) -> None:
+    db = tmp_path / "db" / "assistant.db"
+    url = f"sqlite:///{db}"
+    upgrade_database(make_engine(url))
+    settings = _settings(hash_index_dir, url, busy_timeout_ms=200, rate_limit_per_minute=3)
+    assistant = build_assistant(settings, hash_embedder)
+    # The outage: the database folder is moved away and a plain file put in its place.
+    (tmp_path / "db").rename(tmp_path / "db-away")
+    (tmp_path / "db").write_text("not a folder")
+    with TestClient(create_app(settings, assistant)) as c:
+        lookups = [c.get("/v1/requests/PRQ-000001", params={"token": "t"}).status_code for _ in range(4)]
+        assert lookups == [503, 503, 503, 429], "status look-ups keep a limit"
+        refused = c.post("/v1/chat", json=FORMAL)  # ticket writes too, counted with the same client
+        assert refused.status_code == 429 and refused.headers["retry-after"]
+        assert c.get("/healthz").status_code == 200  # endpoints outside the limit are unaffected
