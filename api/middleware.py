@@ -28,6 +28,7 @@ import threading
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import anyio
 from fastapi import FastAPI
@@ -191,6 +192,21 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
 
+class NulByteMiddleware:
+    """400 for a NUL character in the path or query: PostgreSQL cannot store or compare one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in str(scope.get("path", "")) or b"\x00" in unquote_to_bytes(scope.get("query_string", b""))
+        ):
+            await send_json_error(scope, send, 400, "the path or query contains a NUL character")
+            return
+        await self.app(scope, receive, send)
+
+
 def client_address(scope: Scope, trusted: frozenset[str]) -> str:
     """The connecting address; when that is a trusted proxy, the nearest untrusted X-Forwarded-For hop."""
     client = scope.get("client")
@@ -282,6 +298,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     """Register the middleware on `app` (the last added runs first)."""
     install_log_record_factory()
     install_access_log_filter()
+    app.add_middleware(NulByteMiddleware)  # type: ignore[arg-type]
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
     if settings.rate_limit_per_minute > 0:
         app.add_middleware(RateLimitMiddleware, settings=settings)  # type: ignore[arg-type]

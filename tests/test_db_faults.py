@@ -21,6 +21,7 @@ from api.main import create_app
 from assistant.db import make_engine, upgrade_database
 from assistant.embeddings import Embedder
 from assistant.factory import build_assistant
+from assistant.settings import Settings
 from tests.conftest import CORPUS, ROOT, _settings
 
 FORMAL = {"message": "Please delete all my data", "company": "upward"}
@@ -128,3 +129,25 @@ def test_rate_limit_holds_in_a_database_outage(tmp_path: Path, hash_index_dir: P
         refused = c.post("/v1/chat", json=FORMAL)  # ticket writes too, counted with the same client
         assert refused.status_code == 429 and refused.headers["retry-after"]
         assert c.get("/healthz").status_code == 200  # endpoints outside the limit are unaffected
+
+
+# ------------------------------------------------------------------------------ NUL bytes
+NUL_REQUESTS = [
+    ("GET", "/v1/requests/PRQ%00", {"params": {"token": "t"}}),
+    ("GET", "/v1/requests/PRQ-000001", {"params": {"token": "t\x00"}}),
+    ("GET", "/v1/desk/tickets/PRQ%00", {}),
+    ("GET", "/v1/desk/tickets", {"params": {"company": "upward\x00"}}),
+    ("GET", "/v1/desk/tickets", {"params": {"status": "received\x00"}}),
+    ("GET", "/v1/desk/tickets.csv", {"params": {"company": "up\x00ward"}}),
+    ("DELETE", "/v1/sessions/ab%00cd", {}),
+]
+
+
+def test_nul_in_path_or_query_is_a_400(db_settings: Settings, hash_embedder: Embedder, caplog: pytest.LogCaptureFixture) -> None:
+    settings = db_settings.model_copy(update={"desk_api_keys": "all-key=*"})
+    with TestClient(create_app(settings, build_assistant(settings, hash_embedder)), raise_server_exceptions=False) as c:
+        for method, path, kw in NUL_REQUESTS:
+            resp = c.request(method, path, headers={"X-API-Key": "all-key"}, **kw)
+            assert resp.status_code == 400, (path, kw, resp.status_code, resp.text[:300])
+            assert resp.json()["detail"] == "the path or query contains a NUL character"
+    assert not any(r.exc_info for r in caplog.records), "no traceback in the logs"
