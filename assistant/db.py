@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import socket
@@ -203,7 +204,7 @@ def make_engine(
                 context.is_disconnect = True
     if watched:
         assert hold_timeout_s is not None
-        _watch_checkouts(engine, hold_timeout_s)
+        _watch_checkouts(engine, hold_timeout_s, (statement_timeout_ms or 0) / 1000)
     return engine
 
 
@@ -228,6 +229,8 @@ def _check_writable(path: str) -> None:
         except FileNotFoundError:
             continue  # made on demand (or, for the database itself, only when `create` allows)
         except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise sqlite3.OperationalError(f"database file is read-only here: {exc.strerror}") from exc
             raise sqlite3.OperationalError(f"unable to open database file for writing: {exc.strerror}") from exc
         os.close(fd)
 
@@ -237,11 +240,11 @@ class _SocketDeadlines:
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._armed: dict[int, tuple[float, int, Any]] = {}  # record id -> (deadline, fd, local address)
+        self._armed: dict[int, tuple[float, int, Any, dict[str, Any]]] = {}  # record id -> deadline, fd, address, info
         self._thread: threading.Thread | None = None
 
-    def arm(self, key: int, fd: int, seconds: float) -> None:
-        """Cut `fd` in `seconds` unless disarmed first."""
+    def arm(self, key: int, fd: int, seconds: float, info: dict[str, Any]) -> None:
+        """Cut `fd` in `seconds` unless disarmed first; `info` is marked when it is cut."""
         try:
             with socket.socket(fileno=os.dup(fd)) as sock:
                 local = sock.getsockname()
@@ -250,7 +253,7 @@ class _SocketDeadlines:
         if not isinstance(local, tuple):  # a Unix socket: a local server does not stall in a network
             return
         with self._cond:
-            self._armed[key] = (time.monotonic() + seconds, fd, local)
+            self._armed[key] = (time.monotonic() + seconds, fd, local, info)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="db-deadlines", daemon=True)
                 self._thread.start()
@@ -265,42 +268,59 @@ class _SocketDeadlines:
         with self._cond:
             while True:
                 now = time.monotonic()
-                for key, (deadline, fd, local) in list(self._armed.items()):
+                for key, (deadline, fd, local, info) in list(self._armed.items()):
                     if deadline <= now:
                         del self._armed[key]
-                        _cut(fd, local)
-                wait = min((d for d, _, _ in self._armed.values()), default=now + 60) - now
+                        if _cut(fd, local):
+                            info["pa_cut"] = True
+                wait = min((d for d, _, _, _ in self._armed.values()), default=now + 60) - now
                 self._cond.wait(timeout=max(wait, 0.01))
 
 
-def _cut(fd: int, local: Any) -> None:
+def _cut(fd: int, local: Any) -> bool:
     """Shut down the socket behind `fd`, if it is still the connection that was armed."""
     try:
         with socket.socket(fileno=os.dup(fd)) as sock:
-            if sock.getsockname() == local:  # the fd was not closed and reused meanwhile
-                log.warning("database connection held past its deadline: cut")
-                sock.shutdown(socket.SHUT_RDWR)
+            if sock.getsockname() != local:  # the fd was closed and reused meanwhile
+                return False
+            log.warning("database connection held past its deadline: cut")
+            sock.shutdown(socket.SHUT_RDWR)
+            return True
     except OSError:
-        pass
+        return False
 
 
 _DEADLINES = _SocketDeadlines()
 
 
-def _watch_checkouts(engine: Engine, seconds: float) -> None:
-    """Arm a deadline on every checkout (ping included), disarm it on checkin."""
+def _watch_checkouts(engine: Engine, seconds: float, quiet_s: float) -> None:
+    """Arm a deadline on every checkout (ping included), disarm it on checkin.
+
+    A cut during COMMIT leaves the COMMIT possibly on its way to the server. The server aborts a
+    transaction idle for `quiet_s` (idle_in_transaction_session_timeout), so the caller is held
+    until that long after the connection's last statement: a COMMIT arriving later finds the
+    transaction gone, and the 503 the caller then gets is true for good."""
     from sqlalchemy.exc import DisconnectionError
 
     @event.listens_for(engine, "checkout")
     def _arm(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
-        _DEADLINES.arm(id(record), dbapi_conn.fileno(), seconds)
+        record.info.pop("pa_cut", None)
+        record.info.pop("pa_committing", None)
+        _DEADLINES.arm(id(record), dbapi_conn.fileno(), seconds, record.info)
         try:
             dbapi_conn.execute("SELECT 1")  # pool_pre_ping's check, but under the deadline
-            if not dbapi_conn.autocommit:
-                dbapi_conn.rollback()
         except Exception as exc:
             _DEADLINES.disarm(id(record))
             raise DisconnectionError(f"ping failed: {type(exc).__name__}") from exc
+        record.info["pa_last_io"] = time.monotonic()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _io(conn: Any, *_args: Any) -> None:
+        conn.info["pa_last_io"] = time.monotonic()
+
+    @event.listens_for(engine, "commit")
+    def _committing(conn: Any) -> None:
+        conn.info["pa_committing"] = True
 
     @event.listens_for(engine, "checkin")
     def _disarm(_dbapi_conn: Any, record: Any) -> None:
@@ -309,6 +329,8 @@ def _watch_checkouts(engine: Engine, seconds: float) -> None:
     @event.listens_for(engine, "invalidate")
     def _disarm_invalid(_dbapi_conn: Any, record: Any, _exc: Any) -> None:
         _DEADLINES.disarm(id(record))
+        if record.info.pop("pa_cut", False) and record.info.pop("pa_committing", False) and quiet_s > 0:
+            time.sleep(max(0.0, record.info.get("pa_last_io", 0.0) + quiet_s - time.monotonic()))
 
 
 DatabaseStatus = Literal["ok", "read_only", "unreachable"]
