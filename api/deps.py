@@ -127,9 +127,9 @@ def get_key_store(request: Request) -> SqlKeyStore:
 
 
 def get_auth_failures(request: Request) -> SqlRateCounter | None:
-    """The counter of failed staff sign-ins per client (in the database, so shared by every worker);
-    None while no engine can be made (then, like the public limiter, it lets requests through)."""
-    from assistant.db import make_engine
+    """The counter of failed staff sign-ins per client (in the database, so shared by every worker;
+    in this worker's memory while the database cannot count); None while no engine can be made."""
+    from assistant.db import engine_from_settings
     from assistant.ratelimit import SqlRateCounter
 
     with _KEY_STORE_LOCK:
@@ -137,7 +137,7 @@ def get_auth_failures(request: Request) -> SqlRateCounter | None:
         if counter is None:
             s: Settings = request.app.state.settings
             try:
-                engine = make_engine(s.database_url, min(s.busy_timeout_ms, 2000), s.database_schema)
+                engine = engine_from_settings(s, busy_timeout_ms=min(s.busy_timeout_ms, 2000))
             except OSError as exc:  # e.g. the SQLite folder cannot be created; retried on the next request
                 log.warning("staff sign-in counter unavailable (%s); not counted", type(exc).__name__)
                 return None
