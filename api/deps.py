@@ -14,6 +14,8 @@ from assistant.service import Assistant
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from assistant.keys import SqlKeyStore
     from assistant.ratelimit import SqlRateCounter
 
@@ -25,6 +27,19 @@ def get_settings(request: Request) -> Settings:
     """The settings the app was started with."""
     settings: Settings = request.app.state.settings
     return settings
+
+
+def readiness_engine(request: Request) -> Engine:
+    """The engine /readyz probes: its own, short lock wait, never creating a database."""
+    from assistant.db import engine_from_settings
+
+    with _KEY_STORE_LOCK:
+        engine: Engine | None = getattr(request.app.state, "readiness_engine", None)
+        if engine is None:
+            s: Settings = request.app.state.settings
+            engine = engine_from_settings(s, busy_timeout_ms=min(s.busy_timeout_ms, 2000), create=False)
+            request.app.state.readiness_engine = engine
+        return engine
 
 
 def get_assistant(request: Request) -> Assistant:
@@ -95,7 +110,7 @@ class StaffScope:
 
 def get_key_store(request: Request) -> SqlKeyStore:
     """The database key store (`privacy-assistant keys ...`), created on first use."""
-    from assistant.db import make_engine
+    from assistant.db import engine_from_settings
     from assistant.errors import StorageUnavailableError
     from assistant.keys import SqlKeyStore
 
@@ -104,7 +119,7 @@ def get_key_store(request: Request) -> SqlKeyStore:
         if store is None:
             s: Settings = request.app.state.settings
             try:
-                store = SqlKeyStore(make_engine(s.database_url, s.busy_timeout_ms, s.database_schema))
+                store = SqlKeyStore(engine_from_settings(s))
             except OSError as exc:  # e.g. the SQLite folder cannot be created
                 raise StorageUnavailableError(f"key store unavailable: {type(exc).__name__}") from exc
             request.app.state.key_store = store
@@ -112,9 +127,9 @@ def get_key_store(request: Request) -> SqlKeyStore:
 
 
 def get_auth_failures(request: Request) -> SqlRateCounter | None:
-    """The counter of failed staff sign-ins per client (in the database, so shared by every worker);
-    None while no engine can be made (then, like the public limiter, it lets requests through)."""
-    from assistant.db import make_engine
+    """The counter of failed staff sign-ins per client (in the database, so shared by every worker;
+    in this worker's memory while the database cannot count); None while no engine can be made."""
+    from assistant.db import engine_from_settings
     from assistant.ratelimit import SqlRateCounter
 
     with _KEY_STORE_LOCK:
@@ -122,7 +137,7 @@ def get_auth_failures(request: Request) -> SqlRateCounter | None:
         if counter is None:
             s: Settings = request.app.state.settings
             try:
-                engine = make_engine(s.database_url, min(s.busy_timeout_ms, 2000), s.database_schema)
+                engine = engine_from_settings(s, busy_timeout_ms=min(s.busy_timeout_ms, 2000))
             except OSError as exc:  # e.g. the SQLite folder cannot be created; retried on the next request
                 log.warning("staff sign-in counter unavailable (%s); not counted", type(exc).__name__)
                 return None

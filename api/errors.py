@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.desk import InvalidTransitionError, TicketNotFoundError
@@ -95,6 +95,13 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("database unavailable: %s", type(exc).__name__)
         body = {"detail": storage_detail(request.url.path), "request_id": _request_id(request)}
         return JSONResponse(body, status_code=503, headers={"Retry-After": "30"})
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # A value the database refuses (a NUL, a number out of range): bad input, never a 500 with SQL parameters.
+        log.warning("value refused by the database: %s", type(exc.orig).__name__)
+        body = {"detail": "a value in the request cannot be stored or looked up", "request_id": _request_id(request)}
+        return JSONResponse(body, status_code=400)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -12,7 +12,8 @@ through. Order, outermost first:
    `X-API-Key` is not an allowed header, so the staff endpoints stay same-origin only.
    Sitting outside the limits below, it also lets the widget read a 413 or 429.
 3. `RateLimitMiddleware` when `PA_RATE_LIMIT_PER_MINUTE` > 0 — per-client fixed-window
-   counter in the database (see `assistant.ratelimit`), on the public endpoints only.
+   counter in the database (see `assistant.ratelimit`), on the public endpoints only; in a
+   database outage each worker counts in memory, so the limit never switches off.
 4. `BodyLimitMiddleware` — 413 for a body over `PA_MAX_BODY_BYTES`, by Content-Length and
    by counting the bytes actually received.
 """
@@ -27,6 +28,7 @@ import threading
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import anyio
 from fastapi import FastAPI
@@ -34,7 +36,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 
 from assistant.logctx import install_access_log_filter, install_log_record_factory, request_id_var
-from assistant.ratelimit import RateDecision, SqlRateCounter
+from assistant.ratelimit import MemoryRateCounter, RateDecision, SqlRateCounter
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -190,6 +192,21 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
 
+class NulByteMiddleware:
+    """400 for a NUL character in the path or query: PostgreSQL cannot store or compare one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in str(scope.get("path", "")) or b"\x00" in unquote_to_bytes(scope.get("query_string", b""))
+        ):
+            await send_json_error(scope, send, 400, "the path or query contains a NUL character")
+            return
+        await self.app(scope, receive, send)
+
+
 def client_address(scope: Scope, trusted: frozenset[str]) -> str:
     """The connecting address; when that is a trusted proxy, the nearest untrusted X-Forwarded-For hop."""
     client = scope.get("client")
@@ -241,17 +258,18 @@ class RateLimitMiddleware:
         self.settings = settings
         self.trusted = settings.trusted_proxy_set()
         self._counter: SqlRateCounter | None = None
+        self._memory = MemoryRateCounter(settings.rate_limit_per_minute)  # while the database cannot count
         self._lock = threading.Lock()
 
     def counter(self) -> SqlRateCounter:
         """The database counter, created on first use (an engine of its own, short lock wait)."""
         with self._lock:
             if self._counter is None:
-                from assistant.db import make_engine
+                from assistant.db import engine_from_settings
 
                 s = self.settings
-                engine = make_engine(s.database_url, min(s.busy_timeout_ms, 2000), s.database_schema)
-                self._counter = SqlRateCounter(engine, s.rate_limit_per_minute)
+                engine = engine_from_settings(s, busy_timeout_ms=min(s.busy_timeout_ms, 2000))
+                self._counter = SqlRateCounter(engine, s.rate_limit_per_minute, self._memory)
             return self._counter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -261,9 +279,9 @@ class RateLimitMiddleware:
         address = rate_bucket(client_address(scope, self.trusted))
         try:
             decision: RateDecision = await anyio.to_thread.run_sync(self.counter().hit, address)
-        except OSError as exc:  # no engine at all (e.g. the SQLite folder cannot be made): fail open
-            log.warning("rate limiter unavailable (%s); request allowed", type(exc).__name__)
-            decision = RateDecision(True, 0, self.settings.rate_limit_per_minute, 60)
+        except OSError as exc:  # no engine at all (e.g. the SQLite folder cannot be made): count in memory
+            log.warning("rate limiter database unavailable (%s); counting in memory", type(exc).__name__)
+            decision = self._memory.hit(address)
         if not decision.allowed:
             await send_json_error(
                 scope,
@@ -280,6 +298,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     """Register the middleware on `app` (the last added runs first)."""
     install_log_record_factory()
     install_access_log_filter()
+    app.add_middleware(NulByteMiddleware)  # type: ignore[arg-type]
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
     if settings.rate_limit_per_minute > 0:
         app.add_middleware(RateLimitMiddleware, settings=settings)  # type: ignore[arg-type]

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import errno
+import logging
+import os
+import socket
+import sqlite3
+import threading
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
 
 from sqlalchemy import (
     JSON,
@@ -18,11 +26,16 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    insert,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -124,21 +137,55 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, busy_timeout_ms: int = 5000, schema: str | None = None) -> Engine:
-    """An engine; SQLite gets WAL, a busy timeout and foreign keys; Postgres an optional schema."""
+def make_engine(
+    url: str,
+    busy_timeout_ms: int = 5000,
+    schema: str | None = None,
+    *,
+    create: bool = True,
+    connect_timeout_s: float = 5,
+    statement_timeout_ms: int | None = None,
+    hold_timeout_s: float | None = None,
+) -> Engine:
+    """An engine; SQLite gets WAL, a busy timeout and foreign keys; Postgres an optional schema and timeouts.
+
+    SQLite files are opened read-write only (`create` also allows making a missing file): SQLite
+    itself silently falls back to read-only when the file cannot be opened for writing, so that
+    is checked first and refused. A storage error on SQLite drops every pooled connection, so the
+    engine recovers by itself once the fault is gone. On PostgreSQL, `statement_timeout_ms` is the
+    server-side statement (and idle-in-transaction) timeout, and `hold_timeout_s` bounds how long a
+    connection may stay checked out: past it its socket is cut, so a stalled network fails the
+    request instead of hanging it, and the transaction never commits."""
     url = normalize_url(url)
     connect_args: dict[str, Any] = {}
+    sqlite_path: str | None = None
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        sqlite_path = url.split("///", 1)[-1] if "///" in url else ""
+        if sqlite_path and sqlite_path != ":memory:" and not sqlite_path.startswith("file:"):
+            if create:
+                Path(sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+            mode = "rwc" if create else "rw"
+            url = f"sqlite:///file:{quote(sqlite_path)}?mode={mode}&uri=true"
+        else:
+            sqlite_path = None
         connect_args = {"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
-    elif schema:
-        connect_args = {"options": f"-csearch_path={schema}"}
-    if url.startswith("postgresql"):
-        connect_args.setdefault("connect_timeout", 5)
-    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    elif url.startswith("postgresql"):
+        options = [f"-csearch_path={schema}"] if schema else []
+        if statement_timeout_ms:
+            options += [f"-cstatement_timeout={int(statement_timeout_ms)}"]
+            options += [f"-cidle_in_transaction_session_timeout={int(statement_timeout_ms)}"]
+        if options:
+            connect_args["options"] = " ".join(options)
+        connect_args["connect_timeout"] = max(1, round(connect_timeout_s))
+    # With a hold timeout the checkout listener pings the connection itself, under the deadline.
+    watched = url.startswith("postgresql") and hold_timeout_s is not None and hold_timeout_s > 0
+    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=not watched)
     if url.startswith("sqlite"):
+
+        @event.listens_for(engine, "do_connect")
+        def _refuse_read_only(_dialect: Any, _record: Any, _cargs: Any, _cparams: Any) -> None:
+            if sqlite_path is not None:
+                _check_writable(sqlite_path)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -149,7 +196,162 @@ def make_engine(url: str, busy_timeout_ms: int = 5000, schema: str | None = None
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        @event.listens_for(engine, "handle_error")
+        def _drop_pool_on_storage_error(context: Any) -> None:
+            # A lock held past the busy timeout is contention, not a broken file: keep the pool.
+            err = context.original_exception
+            if type(err) in (sqlite3.OperationalError, sqlite3.DatabaseError) and "locked" not in str(err):
+                context.is_disconnect = True
+    if watched:
+        assert hold_timeout_s is not None
+        _watch_checkouts(engine, hold_timeout_s, (statement_timeout_ms or 0) / 1000)
     return engine
+
+
+def engine_from_settings(settings: Settings, *, busy_timeout_ms: int | None = None, create: bool = True) -> Engine:
+    """The serving engine: `make_engine` with the database timeouts from settings."""
+    return make_engine(
+        settings.database_url,
+        settings.busy_timeout_ms if busy_timeout_ms is None else busy_timeout_ms,
+        settings.database_schema,
+        create=create,
+        connect_timeout_s=settings.db_connect_timeout_s,
+        statement_timeout_ms=settings.db_statement_timeout_ms or None,
+        hold_timeout_s=settings.db_request_timeout_s or None,
+    )
+
+
+def _check_writable(path: str) -> None:
+    """Refuse, as SQLite would for a missing file, a database file that cannot be opened for writing."""
+    for name in (path, path + "-wal", path + "-shm"):
+        try:
+            fd = os.open(name, os.O_RDWR)
+        except FileNotFoundError:
+            continue  # made on demand (or, for the database itself, only when `create` allows)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise sqlite3.OperationalError(f"database file is read-only here: {exc.strerror}") from exc
+            raise sqlite3.OperationalError(f"unable to open database file for writing: {exc.strerror}") from exc
+        os.close(fd)
+
+
+class _SocketDeadlines:
+    """One daemon thread that cuts the socket of a PostgreSQL connection held past its deadline."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._armed: dict[int, tuple[float, int, Any, dict[str, Any]]] = {}  # record id -> deadline, fd, address, info
+        self._thread: threading.Thread | None = None
+
+    def arm(self, key: int, fd: int, seconds: float, info: dict[str, Any]) -> None:
+        """Cut `fd` in `seconds` unless disarmed first; `info` is marked when it is cut."""
+        try:
+            with socket.socket(fileno=os.dup(fd)) as sock:
+                local = sock.getsockname()
+        except OSError:
+            return
+        if not isinstance(local, tuple):  # a Unix socket: a local server does not stall in a network
+            return
+        with self._cond:
+            self._armed[key] = (time.monotonic() + seconds, fd, local, info)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="db-deadlines", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def disarm(self, key: int) -> None:
+        """The connection is back in the pool (or gone)."""
+        with self._cond:
+            self._armed.pop(key, None)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for key, (deadline, fd, local, info) in list(self._armed.items()):
+                    if deadline <= now:
+                        del self._armed[key]
+                        if _cut(fd, local):
+                            info["pa_cut"] = True
+                wait = min((d for d, _, _, _ in self._armed.values()), default=now + 60) - now
+                self._cond.wait(timeout=max(wait, 0.01))
+
+
+def _cut(fd: int, local: Any) -> bool:
+    """Shut down the socket behind `fd`, if it is still the connection that was armed."""
+    try:
+        with socket.socket(fileno=os.dup(fd)) as sock:
+            if sock.getsockname() != local:  # the fd was closed and reused meanwhile
+                return False
+            log.warning("database connection held past its deadline: cut")
+            sock.shutdown(socket.SHUT_RDWR)
+            return True
+    except OSError:
+        return False
+
+
+_DEADLINES = _SocketDeadlines()
+
+
+def _watch_checkouts(engine: Engine, seconds: float, quiet_s: float) -> None:
+    """Arm a deadline on every checkout (ping included), disarm it on checkin.
+
+    A cut during COMMIT leaves the COMMIT possibly on its way to the server. The server aborts a
+    transaction idle for `quiet_s` (idle_in_transaction_session_timeout), so the caller is held
+    until that long after the connection's last statement: a COMMIT arriving later finds the
+    transaction gone, and the 503 the caller then gets is true for good."""
+    from sqlalchemy.exc import DisconnectionError
+
+    @event.listens_for(engine, "checkout")
+    def _arm(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        record.info.pop("pa_cut", None)
+        record.info.pop("pa_committing", None)
+        _DEADLINES.arm(id(record), dbapi_conn.fileno(), seconds, record.info)
+        try:
+            dbapi_conn.execute("SELECT 1")  # pool_pre_ping's check, but under the deadline
+        except Exception as exc:
+            _DEADLINES.disarm(id(record))
+            raise DisconnectionError(f"ping failed: {type(exc).__name__}") from exc
+        record.info["pa_last_io"] = time.monotonic()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _io(conn: Any, *_args: Any) -> None:
+        conn.info["pa_last_io"] = time.monotonic()
+
+    @event.listens_for(engine, "commit")
+    def _committing(conn: Any) -> None:
+        conn.info["pa_committing"] = True
+
+    @event.listens_for(engine, "checkin")
+    def _disarm(_dbapi_conn: Any, record: Any) -> None:
+        _DEADLINES.disarm(id(record))
+
+    @event.listens_for(engine, "invalidate")
+    def _disarm_invalid(_dbapi_conn: Any, record: Any, _exc: Any) -> None:
+        _DEADLINES.disarm(id(record))
+        if record.info.pop("pa_cut", False) and record.info.pop("pa_committing", False) and quiet_s > 0:
+            time.sleep(max(0.0, record.info.get("pa_last_io", 0.0) + quiet_s - time.monotonic()))
+
+
+DatabaseStatus = Literal["ok", "read_only", "unreachable"]
+
+
+def database_status(engine: Engine) -> DatabaseStatus:
+    """Whether the database takes writes: a row written and rolled back, on a connection from the pool."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with engine.connect() as conn, conn.begin() as tx:
+            conn.execute(insert(RateLimitRow).values(client="readiness-probe", window_start=-1, count=0))
+            tx.rollback()
+    except SQLAlchemyError as exc:
+        text = str(getattr(exc, "orig", exc)).lower()
+        if "read-only" in text or "readonly" in text or "read only" in text:
+            return "read_only"
+        if "locked" in text:
+            return "ok"  # busy with other writers past the busy timeout: it does take writes
+        return "unreachable"
+    return "ok"
 
 
 def upgrade_database(engine: Engine) -> None:

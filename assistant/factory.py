@@ -9,7 +9,7 @@ from pathlib import Path
 from assistant.answer import AnswerComposer
 from assistant.companies import CompanyDirectory
 from assistant.corpus import load_companies, load_corpus
-from assistant.db import make_engine
+from assistant.db import engine_from_settings
 from assistant.desk import SqlDeskQueue
 from assistant.embedding_cache import CachedEmbedder, cache_path
 from assistant.embeddings import Embedder
@@ -95,7 +95,7 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Ass
     weights_path = index.extras_dir / WEIGHTS_FILE
     if not weights_path.is_file():
         raise IndexNotBuiltError(f"{weights_path} is missing: run `privacy-assistant index build`")
-    engine = make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema)
+    engine = engine_from_settings(settings)
     retriever = HybridRetriever(index, embedder, RetrievalConfig(query_cache_size=settings.query_cache_size))
     # No per-request work that can be done once: the procedure look-ups are fixed texts.
     retriever.embed_queries(common_procedure_queries(), pin=True)

@@ -12,8 +12,10 @@ Fixed windows let a client make up to 2x the limit across a window boundary; tha
 usual trade for one row and one statement per request. Old windows are deleted as time
 moves on. The client address is stored only as a truncated SHA-256.
 
-If the database cannot be reached the counter fails open (requests are allowed and a warning
-is logged), and it stops asking for a few seconds, so an outage never adds latency per request."""
+If the database cannot be reached, each worker counts in memory instead (a warning is logged),
+and stops asking the database for a few seconds, so an outage never adds latency per request.
+The limit then holds per worker rather than across them: N workers let up to N times the limit
+through, which still bounds a client hammering ticket writes and status look-ups."""
 
 from __future__ import annotations
 
@@ -56,12 +58,44 @@ def client_key(address: str) -> str:
     return hashlib.sha256(address.encode("utf-8", "replace")).hexdigest()[:32]
 
 
+def _decision_times(now: float) -> tuple[int, int]:
+    window = int(now // WINDOW_SECONDS)
+    return window, max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
+
+
+class MemoryRateCounter:
+    """Counts hits per client per one-minute window in this process: the fallback during an outage."""
+
+    MAX_CLIENTS = 100_000  # past this many clients in one window, the newcomers share one count
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._window = -1
+        self._counts: dict[str, int] = {}
+
+    def hit(self, address: str, now: float | None = None) -> RateDecision:
+        """Count one request from `address`; `allowed` is False once the limit is passed."""
+        window, retry_after = _decision_times(_now() if now is None else now)
+        if self.limit <= 0:
+            return RateDecision(True, 0, self.limit, retry_after)
+        key = client_key(address)
+        with self._lock:
+            if window != self._window:
+                self._window, self._counts = window, {}
+            if key not in self._counts and len(self._counts) >= self.MAX_CLIENTS:
+                key = "overflow"  # bounded memory, even under a flood of new addresses
+            count = self._counts[key] = self._counts.get(key, 0) + 1
+        return RateDecision(count <= self.limit, count, self.limit, retry_after)
+
+
 class SqlRateCounter:
     """Counts hits per client per one-minute window in the `rate_limits` table."""
 
-    def __init__(self, engine: Engine, limit: int) -> None:
+    def __init__(self, engine: Engine, limit: int, fallback: MemoryRateCounter | None = None) -> None:
         self._engine = engine
         self.limit = limit
+        self._fallback = fallback or MemoryRateCounter(limit)
         self._lock = threading.Lock()
         self._pruned_window = -1
         self._skip_until = 0.0
@@ -69,17 +103,22 @@ class SqlRateCounter:
     def hit(self, address: str, now: float | None = None) -> RateDecision:
         """Count one request from `address`; `allowed` is False once the limit is passed."""
         now = _now() if now is None else now
-        window = int(now // WINDOW_SECONDS)
-        retry_after = max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
-        if self.limit <= 0 or time.monotonic() < self._skip_until:
+        window, retry_after = _decision_times(now)
+        if self.limit <= 0:
             return RateDecision(True, 0, self.limit, retry_after)
+        if time.monotonic() < self._skip_until:
+            return self._fallback.hit(address, now)
         try:
             count = self._increment(client_key(address), window)
             self._prune(window)
         except SQLAlchemyError as exc:
             self._skip_until = time.monotonic() + BACKOFF_SECONDS
-            log.warning("rate limiter unavailable (%s); allowing requests for %.0fs", type(exc).__name__, BACKOFF_SECONDS)
-            return RateDecision(True, 0, self.limit, retry_after)
+            log.warning(
+                "rate limiter database unavailable (%s); counting in this worker's memory for %.0fs",
+                type(exc).__name__,
+                BACKOFF_SECONDS,
+            )
+            return self._fallback.hit(address, now)
         return RateDecision(count <= self.limit, count, self.limit, retry_after)
 
     def peek(self, address: str, now: float | None = None) -> RateDecision:

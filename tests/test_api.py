@@ -76,7 +76,8 @@ def test_companies_and_policy(client: TestClient) -> None:
 def test_health_ready_and_docs(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    assert ready.status_code == 200 and ready.json()["status"] == "ok"
+    assert ready.json()["components"]["database"] == "ok"
     assert client.get("/docs").status_code == 200
     assert "/v1/chat" in client.get("/openapi.json").json()["paths"]
 

@@ -78,7 +78,8 @@ def test_database_unavailable_questions_answered_requests_refused(
         assert c.delete("/v1/sessions/abc").status_code == 503
         assert c.get("/v1/desk/tickets", headers={"X-API-Key": "all-staff-key-for-tests-0001"}).status_code == 503
         assert c.get("/v1/staff/me", headers={"X-API-Key": "pak_" + "x" * 43}).status_code == 503
-        assert c.get("/readyz").status_code == 200  # the index is fine: still ready to answer
+        ready = c.get("/readyz")  # questions are still answered, but the database is down: not ready
+        assert ready.status_code == 503 and ready.json()["components"] == {"database": "unreachable", "index": "ok"}
     if kind == "sqlite-gone":
         (tmp_path / "db").unlink()
         shutil.move(tmp_path / "db-away", tmp_path / "db")
@@ -160,7 +161,8 @@ def test_index_missing_or_corrupt_is_a_clear_503(
         while app.state.load_error is None and app.state.assistant is None and time.monotonic() < deadline:
             time.sleep(0.05)
         ready = c.get("/readyz")
-        assert ready.status_code == 503 and ready.json()["status"] == "error"
+        assert ready.status_code == 503 and ready.json()["status"] == "unavailable"
+        assert ready.json()["components"] == {"database": "ok", "index": "error"}
         assert "index" in ready.json()["detail"] and "Traceback" not in ready.text
         chat = c.post("/v1/chat", json=QUESTION)
         assert chat.status_code == 503 and chat.headers["content-type"].startswith("application/json")

@@ -133,10 +133,13 @@ def test_counter_windows_and_pruning(sqlite_url: str) -> None:
     assert stored != "a" and len(stored) == 32  # a hash, never the address
 
 
-def test_counter_fails_open_without_a_database(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    counter = SqlRateCounter(make_engine(f"sqlite:///{tmp_path}"), limit=1)  # a directory: cannot open
-    assert all(counter.hit("a").allowed for _ in range(5))
-    assert any("rate limiter unavailable" in r.getMessage() for r in caplog.records)
+def test_counter_counts_in_memory_without_a_database(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    counter = SqlRateCounter(make_engine(f"sqlite:///{tmp_path}"), limit=2)  # a directory: cannot open
+    t = 1_800_000_000.0
+    assert [counter.hit("a", now=t + i).allowed for i in range(4)] == [True, True, False, False]
+    assert counter.hit("b", now=t).allowed  # still per client
+    assert counter.hit("a", now=t + 60).allowed  # and per window
+    assert any("counting in this worker's memory" in r.getMessage() for r in caplog.records)
 
 
 def test_client_address_rules() -> None:
