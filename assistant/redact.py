@@ -78,7 +78,9 @@ def _is_phone(sizes: list[int], international: bool, digits: str) -> bool:
         return 8 <= total <= 15 and (len(sizes) <= 2 or (sizes[0] <= 7 and all(s <= 4 for s in sizes[1:]) and sizes[-1] >= 3))
     if len(sizes) == 1:  # no separators: 09012345678, never a year or a clause number
         return total in (10, 11) and digits[0] == "0"
-    return all(s <= 4 for s in sizes) and sizes[-1] >= 3 and 8 <= total <= 15
+    # At least 9 digits: a year range (2019-2024) or a time is no phone number; with the area code,
+    # Japanese numbers have 10 or 11.
+    return all(s <= 4 for s in sizes) and sizes[-1] >= 3 and 9 <= total <= 15
 
 
 def _replace(text: str, folded: str, origin: list[int] | None, spans: list[tuple[int, int]], tag: str) -> str:
