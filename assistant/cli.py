@@ -266,6 +266,21 @@ def cmd_desk_set_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_desk_export(args: argparse.Namespace) -> int:
+    """Export desk tickets as CSV (UTF-8 with BOM, safe for spreadsheets)."""
+    from assistant.desk_csv import tickets_csv
+
+    items, _ = _desk_queue(_settings()).list([args.company] if args.company else None, args.status, None, None, 0, 100_000)
+    data = tickets_csv(items).encode("utf-8")
+    if args.output:
+        Path(args.output).write_bytes(data)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)  # bytes: the BOM and Japanese text whatever the terminal's encoding
+        sys.stdout.buffer.flush()
+    return 0
+
+
 def _key_store(settings: Settings):  # type: ignore[no-untyped-def]
     from assistant.keys import SqlKeyStore
 
@@ -413,6 +428,11 @@ def build_parser() -> argparse.ArgumentParser:
     dss.add_argument("--note", default="", help="why (required for rejected)")
     dss.add_argument("--actor", default=os.environ.get("USER", "staff"), help="who is making the change")
     dss.set_defaults(func=cmd_desk_set_status)
+    de = desk.add_parser("export", help="tickets as CSV for a spreadsheet (UTF-8 with BOM)")
+    de.add_argument("--company")
+    de.add_argument("--status", choices=["received", "awaiting_identity", "in_progress", "completed", "rejected", "withdrawn"])
+    de.add_argument("-o", "--output", help="file to write (default: standard output)")
+    de.set_defaults(func=cmd_desk_export)
 
     keys = sub.add_parser(
         "keys", help="staff API keys kept in the database",

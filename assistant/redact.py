@@ -3,22 +3,137 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
 
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("EMAIL", re.compile(r"[\w.+\-%*!'#$&=?^`{|}~/]+@[\w\-]+(?:\.[\w\-]+)+")),
-    ("CARD", re.compile(r"\b\d(?:[ \-]?\d){12,18}\b")),
-    ("POSTCODE", re.compile(r"〒\s?\d{3}-\d{4}|\b\d{3}-\d{4}\b(?![\-\d])")),
-    # Groups must be separated (090-1234-5678, +81 3 1234 5678, (03) 1234-5678), except a bare
-    # 10-11 digit number starting with 0, so years and clause numbers stay untouched.
-    ("PHONE", re.compile(r"(?<![\w+])(?:\+\d{1,3}[ \-.]?)?(?:\(?\d{1,4}\)?[ \-.]){1,3}\d{3,4}(?![\w])|\b0\d{9,10}\b")),
-    ("ID", re.compile(r"\b[A-Z]{1,2}\d{6,9}\b")),
+# Patterns run on a folded copy (NFKC, so fullwidth digits, letters, ＠ and （） become ASCII; dashes
+# become "-"), and the span they match is replaced in the original text. Digits are [0-9], never
+# \d or \b: kana and kanji are word characters, so \b never falls between 電話 and 090.
+_DASHES = dict.fromkeys("‐‑‒–—―−﹣－⁃", "-")
+_INVISIBLE = dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff", "")  # would split a number in two
+_LONG_VOWEL = "ー"  # katakana (メール): a dash only between digits, as in 090ー1234ー5678
+_NEEDS_FOLDING = re.compile("[" + "".join(_DASHES) + "".join(_INVISIBLE) + "]|[0-9]ー[0-9]")
+# Kana, kanji and fullwidth forms: not part of an e-mail address written right after 連絡先は.
+_JA = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+# Starts only where a run of address characters starts: trying every position of a long run is quadratic.
+_LOCAL = rf"(?<![^\W{_JA}])(?<![.+\-%*!'#$&=?^`{{|}}~/])(?:[^\W{_JA}]|[.+\-%*!'#$&=?^`{{|}}~/])+"
+_LABEL = rf"(?:[^\W{_JA}]|-)+"
+_NO_DIGIT_BEFORE = r"(?<![0-9])"
+_NO_NUMBER_AFTER = r"(?![0-9]|[\-.][0-9])"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+
+# A run of digit groups joined by single separators, e.g. 090-1234-5678, +81 3 1234 5678, 03(1234)5678;
+# `_phone_spans` decides which consecutive groups of the run form a phone number.
+_NUMBER_RUN = re.compile(r"\+?\(?[0-9]++(?:(?:\)?[ \-.]\(?|\)|\()[0-9]++)*+\)?")
+_GROUP = re.compile(r"[0-9]+")
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    return _DASHES.get(ch) or _INVISIBLE.get(ch, unicodedata.normalize("NFKC", ch))
+
+
+def _folded(text: str) -> tuple[str, list[int] | None]:
+    """The text as the patterns see it, and for each of its characters the index it came from."""
+    if text.isascii() or (unicodedata.is_normalized("NFKC", text) and not _NEEDS_FOLDING.search(text)):
+        return text, None
+    pieces: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        folded = _fold_char(ch)
+        if folded == _LONG_VOWEL and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
+            folded = "-"
+        pieces.append(folded)
+        origin.extend([i] * len(folded))
+    return "".join(pieces), origin
+
+
+def _phone_spans(run: str) -> list[tuple[int, int]]:
+    """Spans (within `run`) of the phone numbers in a run of digit groups, leftmost-longest."""
+    groups = [(m.start(), m.end()) for m in _GROUP.finditer(run)]
+    plus = run.startswith("+")
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(groups):
+        for j in range(min(len(groups), i + 5) - 1, i - 1, -1):
+            if _is_phone([e - s for s, e in groups[i : j + 1]], plus and i == 0, run[groups[i][0] : groups[j][1]]):
+                start, end = groups[i][0], groups[j][1]
+                if plus and i == 0:
+                    start = 0
+                elif run[start - 1 : start] == "(" and run[groups[i][1] : groups[i][1] + 1] == ")":
+                    start -= 1  # "(03) 1234-5678": the area code's brackets go too
+                if run[end : end + 1] == ")" and run[groups[j][0] - 1 : groups[j][0]] == "(":
+                    end += 1
+                spans.append((start, end))
+                i = j
+                break
+        i += 1
+    return spans
+
+
+def _is_phone(sizes: list[int], international: bool, digits: str) -> bool:
+    total = sum(sizes)
+    if international:  # +819012345678, +81 9012345678, +8190-1234-5678, +81 3 1234 5678
+        return 8 <= total <= 15 and (len(sizes) <= 2 or (sizes[0] <= 7 and all(s <= 4 for s in sizes[1:]) and sizes[-1] >= 3))
+    if len(sizes) == 1:  # no separators: 09012345678, never a year or a clause number
+        return total in (10, 11) and digits[0] == "0"
+    # At least 9 digits: a year range (2019-2024) or a time is no phone number; with the area code,
+    # Japanese numbers have 10 or 11.
+    return all(s <= 4 for s in sizes) and sizes[-1] >= 3 and 9 <= total <= 15
+
+
+def _replace(text: str, folded: str, origin: list[int] | None, spans: list[tuple[int, int]], tag: str) -> str:
+    """`text` with the characters behind each span of `folded` replaced by the tag."""
+    out: list[str] = []
+    last = 0
+    for start, end in spans:
+        if origin is not None:
+            start, end = origin[start], origin[end - 1] + 1
+        out.append(text[last:start])
+        out.append(f"[{tag}]")
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _find_phones(folded: str) -> list[tuple[int, int]]:
+    return [(m.start() + s, m.start() + e) for m in _NUMBER_RUN.finditer(folded) for s, e in _phone_spans(m.group())]
+
+
+def _matches(pattern: str) -> Callable[[str], list[tuple[int, int]]]:
+    compiled = re.compile(pattern)
+    return lambda folded: [m.span() for m in compiled.finditer(folded)]
+
+
+# In this order: an e-mail address or card number may contain what looks like a phone number.
+_STEPS: tuple[tuple[str, Callable[[str], list[tuple[int, int]]]], ...] = (
+    ("EMAIL", _matches(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})+")),
+    ("CARD", _matches(rf"{_NO_DIGIT_BEFORE}[0-9](?:[ \-]?[0-9]){{12,18}}(?![0-9])")),
+    # My Number (個人番号): 12 digits, plain or in fours.
+    ("ID", _matches(rf"(?<![0-9+])[0-9]{{4}}([ \-]?)[0-9]{{4}}\1[0-9]{{4}}{_NO_NUMBER_AFTER}")),
+    ("IP", _matches(rf"(?<![0-9.]){_OCTET}(?:\.{_OCTET}){{3}}{_NO_NUMBER_AFTER}")),
+    (
+        "POSTCODE",
+        _matches(
+            r"〒\s?[0-9]{3}-?[0-9]{4}(?![0-9])"
+            r"|(?:(?<=郵便番号)|(?<=郵便番号:)|(?<=郵便番号は))\s?[0-9]{7}(?![0-9])"
+            rf"|(?<![0-9+)])(?<![0-9)][ .\-])[0-9]{{3}}-[0-9]{{4}}{_NO_NUMBER_AFTER}"
+        ),
+    ),
+    ("PHONE", _find_phones),
+    ("ID", _matches(r"(?<![A-Za-z0-9])[A-Z]{1,2}[0-9]{6,9}(?![A-Za-z0-9])")),
 )
 
 
 def redact(text: str) -> str:
-    """Replace e-mail addresses, phone, card and ID numbers and postcodes with tags."""
-    for tag, pattern in _PATTERNS:
-        text = pattern.sub(f"[{tag}]", text)
+    """Replace e-mail addresses, phone, card, ID and My Number numbers, IPv4 addresses and postcodes with tags."""
+    folded, origin = _folded(text)
+    for tag, find in _STEPS:
+        spans = find(folded)
+        if spans:  # fold again only after a change (folding a long Japanese text costs more than matching)
+            text = _replace(text, folded, origin, spans, tag)
+            folded, origin = _folded(text)
     return text
 
 

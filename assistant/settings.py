@@ -146,7 +146,9 @@ class Settings(BaseSettings):
     desk_webhooks: str = Field(
         "", description="Per-company webhook for new tickets: comma-separated `company=https://url`."
     )
-    desk_webhook_secret: str = Field("", description="HMAC-SHA256 key signing webhook bodies (header X-PA-Signature).")
+    desk_webhook_secret: str = Field(
+        "", description="HMAC-SHA256 key signing webhooks: headers X-PA-Timestamp and X-PA-Signature over `timestamp.body`."
+    )
     log_level: str = Field("INFO", description="Logging level.")
     rate_limit_per_minute: int = Field(
         60,

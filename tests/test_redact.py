@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -77,6 +79,7 @@ UNTOUCHED = [
     "ISO/IEC 27001 and the Act No. 57 of 2003",
     "個人情報の利用目的を教えてください。",
     "Version 1.2.3 is 12.5% faster",
+    "Figures for 2019-2024 and 2020 2021.",
 ]
 
 
@@ -115,6 +118,15 @@ _PIECES = st.sampled_from(
         "yen",
         ",",
         "May 1, 2024",
+        "０",
+        "９",
+        "ー",
+        "－",
+        "＠",
+        "（",
+        "電話",
+        "です",
+        "\u200b",
     ]
 )
 _NOISY = st.lists(_PIECES, max_size=30).map("".join)
@@ -158,3 +170,195 @@ def test_any_rfc_email_never_survives(before: str, address: str, after: str) -> 
 def test_tags_do_not_look_like_personal_data() -> None:
     tags = " ".join(f"[{t}]" for t in ("EMAIL", "PHONE", "CARD", "POSTCODE", "ID"))
     assert redact(tags) == tags
+
+
+# -- Japanese text ---------------------------------------------------------------------------------
+# Kana and kanji are word characters, so a `\b` pattern never matches inside a Japanese sentence.
+
+JAPANESE_SENSITIVE = [
+    ("電話番号は090-1234-5678です", "090-1234-5678", "[PHONE]"),
+    ("携帯09012345678に電話ください", "09012345678", "[PHONE]"),
+    ("海外からは+819012345678まで", "+819012345678", "[PHONE]"),
+    ("代表03(1234)5678へ", "03(1234)5678", "[PHONE]"),
+    ("代表（03）1234-5678へ", "（03）1234-5678", "[PHONE]"),
+    ("電話090ー1234ー5678です", "090ー1234ー5678", "[PHONE]"),
+    ("電話090－1234－5678です", "090－1234－5678", "[PHONE]"),
+    ("電話090−1234−5678です", "090−1234−5678", "[PHONE]"),
+    ("電話090–1234–5678です", "090–1234–5678", "[PHONE]"),
+    ("電話090‐1234‐5678です", "090‐1234‐5678", "[PHONE]"),
+    ("電話０９０－１２３４－５６７８です", "０９０－１２３４－５６７８", "[PHONE]"),
+    ("電話０９０ー１２３４ー５６７８です", "０９０ー１２３４ー５６７８", "[PHONE]"),
+    ("電話０３（１２３４）５６７８です", "０３（１２３４）５６７８", "[PHONE]"),
+    ("TEL090-1234-5678", "090-1234-5678", "[PHONE]"),
+    ("TEL:03-1234-5678（平日）", "03-1234-5678", "[PHONE]"),
+    ("電話090\u200b1234\u200b5678です", "090\u200b1234\u200b5678", "[PHONE]"),
+    ("マイナンバーは123456789012です", "123456789012", "[ID]"),
+    ("個人番号1234 5678 9012を送ります", "1234 5678 9012", "[ID]"),
+    ("個人番号１２３４－５６７８－９０１２を送ります", "１２３４－５６７８－９０１２", "[ID]"),
+    ("カード番号4111111111111111で払いました", "4111111111111111", "[CARD]"),
+    ("カード４１１１－１１１１－１１１１－１１１１で", "４１１１－１１１１－１１１１－１１１１", "[CARD]"),
+    ("住所は〒1000005東京都千代田区", "〒1000005", "[POSTCODE]"),
+    ("〒１００－０００５　東京都", "〒１００－０００５", "[POSTCODE]"),
+    ("郵便番号150-0041です", "150-0041", "[POSTCODE]"),
+    ("郵便番号1500041です", "1500041", "[POSTCODE]"),
+    ("メールはtaro@example.jpです", "taro@example.jp", "[EMAIL]"),
+    ("メールはtaro＠example.jpです", "taro＠example.jp", "[EMAIL]"),
+    ("メールはｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐです", "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", "[EMAIL]"),
+    ("パスポートTK1234567です", "TK1234567", "[ID]"),
+    ("旅券番号ＴＫ１２３４５６７です", "ＴＫ１２３４５６７", "[ID]"),
+]
+
+
+@pytest.mark.parametrize(("text", "secret", "tag"), JAPANESE_SENSITIVE)
+def test_personal_data_in_japanese_text_is_replaced(text: str, secret: str, tag: str) -> None:
+    out = redact(text)
+    assert out == text.replace(secret, tag)  # exactly the number goes, the sentence stays
+    assert contains_personal_data(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("IPアドレスは192.168.10.100です", "IPアドレスは[IP]です"),
+        ("from 10.0.0.1 at night", "from [IP] at night"),
+        ("server 203.0.113.255, port 80", "server [IP], port 80"),
+    ],
+)
+def test_ipv4_address_gets_its_own_tag(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", ["999.1.1.1 is no address", "Version 1.2.3 and 10.0.19041.1"])
+def test_dotted_numbers_that_are_not_addresses_are_not_tagged_ip(text: str) -> None:
+    assert "[IP]" not in redact(text)
+
+
+JAPANESE_UNTOUCHED = [
+    "2024年4月1日に改定されました。",
+    "令和6年4月1日施行、平成15年法律第57号",
+    "手数料は1,000円です。合計10,000円。",
+    "手数料は１，０００円です。",
+    "第3条第2項および第12条をご覧ください。",
+    "第３条（利用目的）",
+    "電話でのお問い合わせは平日9時から17時まで。",
+    "メールアドレスの変更方法を教えてください。",
+    "2024-04-01付けの改定、2024/04/01",
+    "3ヶ月以内に、14日以内に回答します。",
+    "東京都港区六本木6-2-31 17階",
+    "個人情報保護法第27条第1項第1号",
+    "2019-2024年の統計、2020 2024の比較",
+]
+
+
+@pytest.mark.parametrize("text", JAPANESE_UNTOUCHED)
+def test_ordinary_japanese_text_is_left_alone(text: str) -> None:
+    assert redact(text) == text
+
+
+# Sentence context without digits, ASCII letters or the marks that belong to a number (〒 ＋ ＠).
+_JA_CONTEXT = st.text(
+    alphabet=st.sampled_from(list("電話番号携帯住所氏名連絡先東京都渋谷区様私のはでしたよねをにへとがもアイウエオカードメールマイナンバー、。「」：・ 　")),
+    max_size=12,
+)
+_FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in map(chr, range(0x21, 0x7F))} | {" ": "\u3000"}
+
+
+def _width(text: str, full: bool) -> str:
+    return "".join(_FULLWIDTH.get(c, c) for c in text) if full else text
+
+
+def _digits(n: int) -> st.SearchStrategy[str]:
+    return st.text(alphabet="0123456789", min_size=n, max_size=n)
+
+
+_PHONE_SEP = st.sampled_from(["-", " ", "ー", "－", "−", "–", ""])
+
+
+@st.composite
+def _phones(draw: st.DrawFn) -> str:
+    shape = draw(st.sampled_from([(3, 4, 4), (2, 4, 4), (3, 3, 4), (4, 2, 4), (4, 3, 3)]))
+    groups = [draw(_digits(n)) for n in shape]
+    groups[0] = "0" + groups[0][1:]
+    style = draw(st.sampled_from(["sep", "brackets", "international"]))
+    if style == "brackets":
+        return f"{groups[0]}({groups[1]}){groups[2]}" if draw(st.booleans()) else f"({groups[0]}) {groups[1]}-{groups[2]}"
+    sep = draw(_PHONE_SEP)
+    if style == "international":
+        return "+81" + draw(st.sampled_from(["", " ", "-"])) + sep.join([groups[0][1:], *groups[1:]])
+    return sep.join(groups)
+
+
+@st.composite
+def _postcodes(draw: st.DrawFn) -> tuple[str, str]:
+    """(text, the part the tag replaces)."""
+    code = draw(_digits(3)) + draw(st.sampled_from(["-", "－", "ー", ""])) + draw(_digits(4))
+    form = draw(st.sampled_from(["〒", "〒 ", "郵便番号", "bare"]))
+    if form.startswith("〒"):
+        return form + code, form + code
+    if form == "郵便番号":
+        return "郵便番号" + code, code
+    code = code if code[3] in "-－ー" else code[:3] + "-" + code[3:]  # a bare 7-digit number is no postcode
+    return code, code
+
+
+@st.composite
+def _my_numbers(draw: st.DrawFn) -> str:
+    sep = draw(st.sampled_from(["", " ", "-", "－"]))
+    return sep.join(draw(_digits(4)) for _ in range(3))
+
+
+@st.composite
+def _cards(draw: st.DrawFn) -> str:
+    digits = draw(st.sampled_from("345")) + draw(_digits(draw(st.integers(13, 15))))
+    sep = draw(st.sampled_from(["", " ", "-", "－"]))
+    return sep.join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+
+@st.composite
+def _emails(draw: st.DrawFn) -> str:
+    return draw(_LOCAL) + "@" + draw(st.emails()).rsplit("@", 1)[1]
+
+
+@st.composite
+def _japanese_sentences(draw: st.DrawFn) -> tuple[str, str]:
+    """(a sentence with one piece of personal data, the sentence as redacted)."""
+    kind = draw(st.sampled_from(["PHONE", "POSTCODE", "ID", "CARD", "EMAIL"]))
+    full = draw(st.booleans())
+    if kind == "POSTCODE":
+        text, secret = draw(_postcodes())
+    else:
+        strategy = {"PHONE": _phones(), "ID": _my_numbers(), "CARD": _cards(), "EMAIL": _emails()}[kind]
+        text = secret = draw(strategy)
+    text, secret = _width(text, full), _width(secret, full)
+    before, after = draw(_JA_CONTEXT), draw(_JA_CONTEXT)
+    return before + text + after, before + text.replace(secret, f"[{kind}]") + after
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(_japanese_sentences())
+def test_personal_data_in_japanese_sentences_never_survives(case: tuple[str, str]) -> None:
+    text, expected = case
+    out = redact(text)
+    assert not any(c.isdigit() for c in out)
+    assert out == expected
+
+
+def test_japanese_personal_data_stays_out_of_transcripts_and_logs(hash_settings, hash_assistant, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    from assistant.db import make_engine
+
+    caplog.set_level(logging.DEBUG)
+    secrets = ["090-1234-5678", "０３（１２３４）５６７８", "taro＠example.jp", "123456789012", "1500041"]
+    messages = [
+        "個人情報の開示を請求します。電話番号は090-1234-5678です。",
+        "利用目的を教えてください。連絡先は０３（１２３４）５６７８、メールはtaro＠example.jpです。",
+        "マイナンバーは123456789012、郵便番号1500041です。何に使いますか？",
+    ]
+    session = None
+    for message in messages:
+        session = hash_assistant.reply(message, company="upward", session_id=session).session_id
+    with make_engine(hash_settings.database_url).connect() as conn:
+        stored = " ".join(r[0] + r[1] for r in conn.exec_driver_sql("SELECT user_text, reply_text FROM chat_turns"))
+        stored += " ".join(r[0] for r in conn.exec_driver_sql("SELECT coalesce(last_query, '') || coalesce(pending_message, '') FROM chat_sessions"))
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "[PHONE]" in stored and "[EMAIL]" in stored and "[ID]" in stored
+    assert [s for s in secrets if s in stored or s in logged] == []

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import json
+import logging
 import threading
+import time
 from collections.abc import Iterator
 from hashlib import sha256
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+import assistant.webhooks as webhooks
 from assistant.domain import Ticket
-from assistant.webhooks import SIGNATURE_HEADER, HttpWebhookNotifier, sign
+from assistant.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, HttpWebhookNotifier, sign, verify_signature
 
 SECRET = "test-secret"
 TICKET = Ticket("PRQ-000042", "received", ("deletion",), "upward", False, "2026-01-01T00:00:00+00:00", "2026-01-15T00:00:00+00:00")
@@ -22,6 +26,10 @@ class _Receiver:
     def __init__(self, fail_first: int) -> None:
         self.fail_first = fail_first
         self.calls: list[tuple[bytes, str]] = []
+        self.headers: list[dict[str, str]] = []
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        self.release.set()
 
 
 @pytest.fixture
@@ -32,6 +40,9 @@ def receiver(request: pytest.FixtureRequest) -> Iterator[tuple[str, _Receiver]]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.calls.append((body, self.headers.get(SIGNATURE_HEADER, "")))
+            state.headers.append(dict(self.headers.items()))
+            state.arrived.set()
+            state.release.wait(10)
             self.send_response(500 if len(state.calls) <= state.fail_first else 204)
             self.end_headers()
 
@@ -52,7 +63,10 @@ def test_delivery_is_signed(receiver: tuple[str, _Receiver]) -> None:
     notifier.wait()
     assert len(state.calls) == 1
     body, signature = state.calls[0]
-    assert hmac.compare_digest(signature, "sha256=" + hmac.new(SECRET.encode(), body, sha256).hexdigest())
+    timestamp = {k.lower(): v for k, v in state.headers[0].items()}[TIMESTAMP_HEADER.lower()]
+    assert abs(int(timestamp) - time.time()) < 60
+    assert hmac.compare_digest(signature, "sha256=" + hmac.new(SECRET.encode(), f"{timestamp}.".encode() + body, sha256).hexdigest())
+    assert verify_signature(body, state.headers[0], SECRET, max_age=300)
     payload = json.loads(body)
     assert payload["event"] == "ticket.created" and payload["ticket"]["id"] == "PRQ-000042"
     assert "message" not in payload["ticket"]
@@ -82,8 +96,75 @@ def test_other_companies_are_not_notified(receiver: tuple[str, _Receiver]) -> No
     assert state.calls == []
 
 
-def test_signature_changes_with_body() -> None:
-    assert sign(SECRET, b"a") != sign(SECRET, b"b") and sign(SECRET, b"a").startswith("sha256=")
+def test_signature_changes_with_body_and_timestamp() -> None:
+    assert sign(SECRET, b"a", 1) != sign(SECRET, b"b", 1) and sign(SECRET, b"a", 1).startswith("sha256=")
+    assert sign(SECRET, b"a", 1) != sign(SECRET, b"a", 2)
+
+
+NOW = 1_800_000_000
+BODY = b'{"event": "ticket.created"}'
+
+
+def _headers(timestamp: int = NOW, body: bytes = BODY, secret: str = SECRET) -> dict[str, str]:
+    return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(secret, body, timestamp)}
+
+
+def test_verify_signature_accepts_a_fresh_delivery() -> None:
+    assert verify_signature(BODY, _headers(), SECRET, max_age=300, now=NOW + 299)
+    assert verify_signature(BODY.decode(), {k.lower(): v for k, v in _headers().items()}, SECRET, 300, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "now"),
+    [
+        (BODY + b" ", _headers(), NOW),  # body changed
+        (BODY, _headers(secret="other-secret"), NOW),  # wrong key
+        (BODY, _headers(), NOW + 301),  # replayed too late
+        (BODY, _headers(), NOW - 301),  # from the future
+        (BODY, {**_headers(), TIMESTAMP_HEADER: str(NOW + 1)}, NOW),  # timestamp moved, signature kept
+        (BODY, {TIMESTAMP_HEADER: str(NOW), SIGNATURE_HEADER: "sha256=" + hmac.new(SECRET.encode(), BODY, sha256).hexdigest()}, NOW),  # body only
+        (BODY, {SIGNATURE_HEADER: sign(SECRET, BODY, NOW)}, NOW),  # no timestamp
+        (BODY, {TIMESTAMP_HEADER: str(NOW)}, NOW),  # no signature
+        (BODY, {**_headers(), TIMESTAMP_HEADER: "1.8e9"}, NOW),
+        (BODY, {**_headers(), TIMESTAMP_HEADER: "９" * 10}, NOW),
+        (BODY, {**_headers(), SIGNATURE_HEADER: _headers()[SIGNATURE_HEADER].removeprefix("sha256=")}, NOW),
+    ],
+)
+def test_verify_signature_rejects_stale_or_wrong_deliveries(body: bytes, headers: dict[str, str], now: int) -> None:
+    assert verify_signature(body, headers, SECRET, max_age=300, now=now) is False
+
+
+def test_verify_signature_compares_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(webhooks.hmac, "compare_digest", spy)
+    assert verify_signature(BODY, _headers(), SECRET, 300, now=NOW)
+    assert not verify_signature(BODY, _headers(secret="x"), SECRET, 300, now=NOW)
+    assert len(calls) == 2
+
+
+def test_deliveries_share_a_bounded_pool(receiver: tuple[str, _Receiver], caplog: pytest.LogCaptureFixture) -> None:
+    url, state = receiver
+    state.release.clear()  # the receiver holds every request until released
+    notifier = HttpWebhookNotifier({"upward": url}, SECRET, attempts=1, workers=1, queue_size=2)
+    before = set(threading.enumerate())
+    notifier.notify(TICKET)
+    assert state.arrived.wait(10)  # the one worker is busy with the first delivery
+    with caplog.at_level(logging.WARNING, logger="assistant.webhooks"):
+        for n in range(9):
+            notifier.notify(dataclasses.replace(TICKET, id=f"PRQ-{n:06d}"))
+    started = [t for t in set(threading.enumerate()) - before if t.name.startswith("webhook")]
+    state.release.set()
+    assert notifier.wait(10)
+    assert len(started) == 1  # one worker thread, not one per ticket
+    assert len(state.calls) == 3  # the first, and the two that fitted in the queue
+    dropped = [r for r in caplog.records if "dropped" in r.getMessage()]
+    assert len(dropped) == 7 and all("queue is full" in r.getMessage() for r in dropped)
 
 
 def test_failed_delivery_never_loses_the_ticket(hash_settings, hash_embedder) -> None:  # type: ignore[no-untyped-def]

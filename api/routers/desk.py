@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -12,6 +10,7 @@ from fastapi.responses import Response
 from api.deps import AssistantDep, StaffDep
 from api.openapi_docs import errors
 from api.schemas import ErrorOut, StatusChange, TicketDetailOut, TicketPage
+from assistant.desk_csv import tickets_csv
 
 router = APIRouter(prefix="/v1/desk", tags=["desk"], responses=errors(401, 422, 503))
 
@@ -56,20 +55,11 @@ def export_csv(
     status: str | None = Query(None, description=_STATUS),
     include_eval: bool = Query(False, description=_INCLUDE_EVAL),
 ) -> Response:
-    """CSV of the filtered queue; cells are escaped against spreadsheet formula injection."""
+    """CSV of the filtered queue (UTF-8 with BOM); cells are escaped against spreadsheet formula injection."""
     items, _ = assistant.desk.list(_scope(staff, company), status, None, None, 0, 100_000, include_eval)
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["reference", "company", "status", "request_types", "proxy", "channel", "created_at", "due_at", "overdue", "message"])
-    for t in items:
-        writer.writerow([_safe_cell(v) for v in (t.reference, t.company, t.status, " ".join(t.request_types), t.proxy, t.channel, t.created_at, t.due_at, t.overdue, t.message)])
-    return Response(buf.getvalue(), media_type="text/csv", headers={"Content-Disposition": "attachment; filename=tickets.csv"})
-
-
-def _safe_cell(value: object) -> str:
-    text = str(value)
-    # A leading = + - @ (or tab/CR) makes spreadsheets evaluate the cell as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return Response(
+        tickets_csv(items), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": "attachment; filename=tickets.csv"}
+    )
 
 
 @router.get("/tickets/{reference}", response_model=TicketDetailOut, responses={404: {"model": ErrorOut}}, summary="One ticket with its audit trail")
