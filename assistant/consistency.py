@@ -32,11 +32,7 @@ _MARKUP = (
 _TOKEN = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*")
 _CLAUSE_SPLIT = re.compile(r"(?<=[.!?;:])\s+|;\s*|,?\s+\bbut\b\s+|,\s*however,\s*")
 _STOP = frozenset(
-    "a an the and or of to in on for by with from at as is are was were be been being it its this that these "
-    "those i me my we our us you your he she they them their his her do does did can could would should will "
-    "shall may might must have has had if then than so such any all each which who whom what when where why "
-    "how about into over also there here up out per via etc some certain one other others own more most "
-    "either neither just only very further".split()
+    ["a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "by", "with", "from", "at", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "i", "me", "my", "we", "our", "us", "you", "your", "he", "she", "they", "them", "their", "his", "her", "do", "does", "did", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "have", "has", "had", "if", "then", "than", "so", "such", "any", "all", "each", "which", "who", "whom", "what", "when", "where", "why", "how", "about", "into", "over", "also", "there", "here", "up", "out", "per", "via", "etc", "some", "certain", "one", "other", "others", "own", "more", "most", "either", "neither", "just", "only", "very", "further"]
 )
 _NEGATORS = frozenset(["not", "never", "cannot", "no"])
 # Words skipped between a negator and the predicate it negates ("do not and will not, at any time, request").
@@ -80,8 +76,7 @@ _CURRENCY |= {"pounds": "gbp"}
 _NUMBER_WORDS = {
     w: i
     for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-        "seventeen eighteen nineteen twenty".split()
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
     )
 } | {"thirty": 30, "forty": 40, "forty-five": 45, "sixty": 60, "ninety": 90, "twenty-four": 24, "seventy-two": 72}
 _DURATION = re.compile(
@@ -165,7 +160,7 @@ def _same_subject(a: frozenset[str], b: frozenset[str]) -> bool:
     if not a or not b:
         return False
     shared = len(a & b)
-    return shared >= 3 and shared / len(a | b) >= 0.3 or shared >= 1 and shared / len(a | b) >= 0.6
+    return (shared >= 3 and shared / len(a | b) >= 0.3) or (shared >= 1 and shared / len(a | b) >= 0.6)
 
 
 def _denied(neg: _Facts, pos: _Facts) -> bool:
@@ -254,9 +249,9 @@ def _polarity(clause: str) -> tuple[list[_Denial], list[tuple[str, frozenset[str
     for i, st in enumerate(stems):
         if i in negated or tokens[i] in _STOP or any(_is_negator(t) for t in tokens[max(0, i - 4) : i]):
             continue
-        before = _content(" ".join(tokens[max(0, i - 8) : i]))[-4:]
-        after = _content(" ".join(tokens[i + 1 :]))[:10]
-        affirmations.append((_group(st), frozenset(before + after), quals))
+        ctx_before = _content(" ".join(tokens[max(0, i - 8) : i]))[-4:]
+        ctx_after = _content(" ".join(tokens[i + 1 :]))[:10]
+        affirmations.append((_group(st), frozenset(ctx_before + ctx_after), quals))
     return denials, affirmations
 
 
