@@ -20,6 +20,7 @@ from assistant.topics import describe_topic
 DATA = Path(__file__).parent / "data"
 CONFLICT_PAIRS = DATA / "conflict_pairs.jsonl"
 TOPIC_LABELS = DATA / "topic_labels.jsonl"
+ROOT_SUITES = Path(__file__).parent / "suites"
 
 
 def half(item_id: str) -> str:
