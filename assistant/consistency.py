@@ -37,6 +37,10 @@ _STOP = frozenset(
 _NEGATORS = frozenset(["not", "never", "cannot", "no"])
 # Words skipped between a negator and the predicate it negates ("do not and will not, at any time, request").
 _SKIP = _STOP | frozenset(["able", "any", "time", "ever", "always", "currently", "necessarily", "generally"])
+# After these a word is a noun or a negated verb, not an affirmed predicate.
+_NOT_A_VERB_AFTER = frozenset(
+    ["the", "of", "our", "your", "its", "their", "this", "that", "my", "his", "her", "without"]
+)
 # Conditions whose antecedent asserts nothing: "If you do not provide ..., you may ...".
 _CONDITIONAL = frozenset(["if", "when", "where", "unless", "should", "whenever", "once", "in case", "in the event"])
 # A denial with one of these is a rule with exceptions, not a flat "no".
@@ -122,6 +126,15 @@ class _Denial:
     predicates: frozenset[str]  # verb groups or stems
     obj: frozenset[str]
     qualifiers: frozenset[str]
+    subject: frozenset[str]  # explicit subject words ("the proxy server"); empty for we/it/you
+
+
+@dataclass(frozen=True)
+class _Affirmation:
+    predicate: str
+    context: frozenset[str]
+    qualifiers: frozenset[str]
+    subject: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -131,7 +144,7 @@ class _Facts:
     amounts: frozenset[tuple[str, float]]
     durations: tuple[tuple[float, frozenset[str]], ...]
     denials: tuple[_Denial, ...]
-    affirmations: tuple[tuple[str, frozenset[str], frozenset[str]], ...]  # predicate, context, qualifiers
+    affirmations: tuple[_Affirmation, ...]
 
 
 def _contradiction(a: _Facts, b: _Facts) -> str | None:
@@ -168,10 +181,14 @@ def _denied(neg: _Facts, pos: _Facts) -> bool:
     for d in neg.denials:
         if not d.obj:
             continue
-        for pred, context, quals in pos.affirmations:
-            if pred not in d.predicates or not d.qualifiers <= quals:
+        for a in pos.affirmations:
+            if a.predicate not in d.predicates or not d.qualifiers <= a.qualifiers:
                 continue
-            if len(d.obj & context) / len(d.obj) >= 0.7:
+            if d.subject and a.subject and d.subject.isdisjoint(a.subject):
+                continue  # "the proxy server does not collect" vs "Mozilla collects"
+            if len(d.obj) == 1 and not (d.subject & a.subject):
+                continue  # one shared word is too little unless the subject is the same too
+            if len(d.obj & a.context) / len(d.obj) >= 0.7:
                 return True
     return False
 
@@ -184,7 +201,7 @@ def _facts(passage: str) -> _Facts:
     amounts: set[tuple[str, float]] = set()
     durations: list[tuple[float, frozenset[str]]] = []
     denials: list[_Denial] = []
-    affirmations: list[tuple[str, frozenset[str], frozenset[str]]] = []
+    affirmations: list[_Affirmation] = []
     for clause in clauses:
         if _NO_FEE.search(clause):
             no_fee = True
@@ -223,11 +240,23 @@ def _durations(clause: str) -> list[tuple[float, frozenset[str]]]:
     return out
 
 
-def _polarity(clause: str) -> tuple[list[_Denial], list[tuple[str, frozenset[str], frozenset[str]]]]:
+def _polarity(clause: str) -> tuple[list[_Denial], list[_Affirmation]]:
     low = clause.lower()
-    tokens = _TOKEN.findall(low)
+    found = list(_TOKEN.finditer(low))
+    tokens = [m.group() for m in found]
     quals = frozenset(t for t in tokens if t in _QUALIFIERS)
     antecedent_end = _antecedent_end(low, tokens)
+
+    def subject(i: int) -> frozenset[str]:
+        start = found[i].start()
+        head = low[low.rfind(",", 0, start) + 1 : start]
+        words = _TOKEN.findall(head)
+        pronoun = any(w in ("we", "you", "it", "they", "i", "he", "she") for w in words)
+        if words and words[0] in ("and", "or", "nor", "but") and not pronoun and not _content(head):
+            head = low[:start]  # ", and does not collect": the clause's own subject
+            return frozenset(_content(head)[:3])
+        return frozenset(_content(head)[-3:])
+
     denials: list[_Denial] = []
     negated: set[int] = set()
     for i, tok in enumerate(tokens):
@@ -240,18 +269,26 @@ def _polarity(clause: str) -> tuple[list[_Denial], list[tuple[str, frozenset[str
         if tok == "no":  # "No logs of X are maintained": the object comes before the verb
             obj = frozenset(_content(" ".join(tokens[i + 1 : _be_index(tokens, i)])))
         else:
-            obj = frozenset(_content(" ".join(tokens[after:]))[:6])
+            rest = tokens[after:]
+            rest = rest[: next((k for k, t in enumerate(rest) if _is_negator(t)), len(rest))]
+            obj = frozenset(_content(" ".join(rest))[:6])
             if not obj:  # "X is not voluntary": what is denied is said of the subject
                 obj = frozenset(_content(" ".join(tokens[:i]))[-6:])
-        denials.append(_Denial(frozenset(_group(p) for p in preds), obj, quals))
+        denials.append(_Denial(frozenset(_group(p) for p in preds), obj, quals, subject(i)))
     affirmations = []
-    stems = [_stem(t) for t in tokens]
-    for i, st in enumerate(stems):
-        if i in negated or tokens[i] in _STOP or any(_is_negator(t) for t in tokens[max(0, i - 4) : i]):
+    for i, tok in enumerate(tokens):
+        if i in negated or tok in _STOP or any(_is_negator(t) for t in tokens[max(0, i - 4) : i]):
+            continue
+        if i and tokens[i - 1] in _NOT_A_VERB_AFTER:  # "the use of", "without cross-checking"
+            continue
+        segment = low[low.rfind(",", 0, found[i].start()) + 1 : found[i].start()]
+        if any(_is_negator(t) for t in _TOKEN.findall(segment)):  # still in a negation's scope
             continue
         ctx_before = _content(" ".join(tokens[max(0, i - 8) : i]))[-4:]
-        ctx_after = _content(" ".join(tokens[i + 1 :]))[:10]
-        affirmations.append((_group(st), frozenset(ctx_before + ctx_after), quals))
+        rest = tokens[i + 1 :]
+        stop = next((k for k, t in enumerate(rest) if _is_negator(t)), len(rest))
+        ctx_after = _content(" ".join(rest[:stop]))[:10]
+        affirmations.append(_Affirmation(_group(_stem(tok)), frozenset(ctx_before + ctx_after), quals, subject(i)))
     return denials, affirmations
 
 
@@ -269,7 +306,7 @@ def _predicates(tokens: list[str], i: int) -> tuple[list[str], int]:
         return [], i + 1
     preds = [_stem(tokens[j])]
     j += 1
-    while j + 1 < len(tokens) and tokens[j] in ("or", "and", "nor") and tokens[j + 1] not in _STOP:
+    while j + 1 < len(tokens) and tokens[j] in ("or", "and", "nor") and tokens[j + 1] not in _SKIP | _NEGATORS:
         preds.append(_stem(tokens[j + 1]))
         j += 2
     return preds, j
