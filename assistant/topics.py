@@ -59,14 +59,16 @@ _DEFINITION = _rx(r"^\s*what(?:'s| is| are)\s+(?:a|an)\b|\bwhat does .* mean\b|^
 # (topic, pattern): the first that matches wins; the order puts what a question asks before
 # the nouns it happens to contain.
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (PROXY, _rx(r"\b(?:proxy|proxies|on (?:my|his|her|their|someone's) behalf|representative|power of attorney"
-                r"|attorney|lawyer|agent|guardian)\b")),
+    (PROXY, _rx(r"\b(?:proxy|proxies|on (?:my|his|her|their|someone's) behalf|representative(?! director)"
+                r"|power of attorney|attorney|lawyer|agent|guardian|for my (?:kid|child|son|daughter|mother|father))\b")),
     (IDENTITY, _rx(r"\b(?:identity|identification|id|passport|driv(?:er's|ing) licen[cs]e|licen[cs]e|proof of who"
                    r"|insurance card|prove (?:my identity|who i am))\b")),
     (FEES, _rx(r"\b(?:how much|fees?|cost|costs|charge|charges|charged|price|pay|paying|pays|free of charge|for free"
                r"|is it free|without paying|handling fee)\b")),
+    (PURPOSES, _rx(r"\bwhat (?:do you do|happens|will you do) (?:with|to)\b")),
     (COMPLAINTS, _rx(r"\bcomplain\w*\b|\bgrievance")),
-    (RESPONSE_TIME, _rx(r"\bhow (?:long|quickly|fast|soon)\b.*\b(?:answer|respond|reply|hear|process|handle)\w*"
+    (RESPONSE_TIME, _rx(r"\bhow (?:long|quickly|fast|soon)\b.*\b(?:answer|respond|reply|hear|process|handle|act on"
+                        r"|deal with)\w*"
                         r"|\bwhen will i (?:hear|get (?:a|an) (?:answer|reply|response))\b"
                         r"|\bhow (?:long|many days) (?:will|does) it take\b")),
     (RETENTION, _rx(r"\bhow long\b|\bretention\b|\bretain\w*\b|\bhow many (?:days|weeks|months|years)\b"
@@ -77,11 +79,11 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
                     r"|\blast (?:updated|revised|changed)\b|\btakes? effect\b|\beffective date\b"
                     r"|\bcurrent version\b")),
     (SHARED_USE, _rx(r"\bshared use\b|\bjoint(?:ly)? us\w*\b|\bjointly\b|\bgroup compan\w*\b|\bparent company\b"
-                     r"|\baffiliates?\b")),
+                     r"|\baffiliates?\b|\bwithin (?:the|your|its) group\b")),
     (ANONYMISED, _rx(r"\banonymi[sz]\w*\b|\banonymous\b")),
     (PSEUDONYMISED, _rx(r"\bpseudonymi[sz]\w*\b|\bpseudonymous\b")),
     (COOKIES, _rx(r"\bcookies?\b|\bpixels?\b|\bweb beacons?\b|\bclear gifs?\b")),
-    (PURPOSES, _rx(r"^\s*why\b|\bwhat (?:\w+ ){0,4}for\?|\bused for\b|\bpurposes?\b|\bfor what reason\b"
+    (PURPOSES, _rx(r"(?:^|[.?!]\s+)why\b|\bwhat (?:\w+ ){0,4}for\?|\bused for\b|\bpurposes?\b|\bfor what reason\b"
                    r"|\bwhat reason\b")),
     (MARKETING, _rx(r"\bnewsletters?\b|\bunsubscrib\w*\b|\bmarketing (?:e-?mails?|messages|communications)\b"
                     r"|\bpromotional\b")),
@@ -96,7 +98,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (LOCATION, _rx(r"\blocation\b|\bgps\b")),
     (PAYMENT, _rx(r"\bpayments?\b|\bcredit cards?\b|\bcard (?:number|details)\b|\bbilling\b")),
     (HOW_TO_REQUEST, _rx(r"\bprocedure\b|\bsteps?\b|\bforms?\b|\bapplication\b|\bsubmit\w*\b|\bportal\b"
-                         r"|\bwhere do i send\b|\b(?:by|over the) (?:phone|telephone|post|mail|e-?mail)\b"
+                         r"|\bwhere do i send\b"
+                         r"|\b(?:request|application|apply)\w*\b.*\b(?:by|over the) (?:phone|telephone|post|mail|e-?mail)\b"
                          r"|\bmake a request\b|\bfile (?:a|the|my) request\b|\bsend (?:my|the|a) request\b")),
     (DISCLOSURE, _rx(r"\b(?:i|me) (?:\w+ ){0,2}(?:see|view|access|obtain|get) (?:a copy of |all )?(?:what|my|the)\b.*\b" + _DATA
                      + r"|\bcopy of (?:my|the|all)\b|\bdisclos\w* (?:my |the )?(?:retained )?(?:personal )?"
@@ -112,7 +115,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (COLLECTED, _rx(r"\bcollect\w*\b|\bgather\w*\b|\bobtain\w*\b|\bwhat (?:kind of |types? of )?(?:personal )?"
                     + _DATA + r" (?:do|does)\b.*\b(?:send|receive|have|get)\b|\bhave to (?:give|provide)\b")),
     (THIRD_PARTIES, _rx(r"\bthird[- ]part\w*\b|\bsell\w*\b|\bsold\b|\bbuy\b"
-                        r"|\b(?:share|shares|give|provide|disclose|hand|pass|transfer)\w*\b.*\b(?:partners?|advertisers?"
+                        r"|\b(?:share|shares|give|provide|disclose|hand|pass|transfer)\w*\b.*\b(?:partners?|advertis\w*"
+                        r"|ad networks?|ad platforms?|analytics tools?"
                         r"|police|government|authorit\w*|other compan\w*|others|anyone|outsiders?)\b"
                         r"|\bwho (?:do|does|will) (?:you|they|\w+) (?:share|give|sell|disclose)\b"
                         r"|\b(?:partners?|advertisers?) (?:get|receive|see)\b")),
