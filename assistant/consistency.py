@@ -226,6 +226,7 @@ def _clean(text: str) -> str:
 def _durations(clause: str) -> list[tuple[float, frozenset[str]]]:
     # A parenthesis is its own clause for this purpose: "within 30 days (... 90 days for X)".
     out = []
+    clause = re.sub(r"\s*\(\d+\)", "", clause)  # "thirty (30) days" is one period, not two clauses
     for part in re.split(r"[()]", clause):
         found = list(_DURATION.finditer(part))
         if not found:

@@ -132,3 +132,9 @@ def test_precision_and_recall_on_the_test_half() -> None:
     score = score_conflicts([it for it in load(CONFLICT_PAIRS) if half(it["id"]) == "test"])
     assert score.precision >= 0.9, score.false_positives
     assert score.recall >= 0.7, score.misses
+
+
+def test_a_number_spelled_out_with_digits_is_one_period() -> None:
+    thirty = "All amended terms shall be effective thirty (30) days after they are posted."
+    assert conflicts("when", [thirty, "All amended terms shall be effective fourteen (14) days after they are posted."])
+    assert not conflicts("when", [thirty, "All amended terms shall be effective 30 days after they are posted."])
