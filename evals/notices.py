@@ -8,7 +8,6 @@ looking at the dev half only. Run: `python -m evals.notices` (add `--errors` to 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,16 +15,12 @@ from pathlib import Path
 
 from assistant.consistency import conflicts
 from assistant.topics import describe_topic
+from evals.suite import half_of as half
 
 DATA = Path(__file__).parent / "data"
 CONFLICT_PAIRS = DATA / "conflict_pairs.jsonl"
 TOPIC_LABELS = DATA / "topic_labels.jsonl"
 ROOT_SUITES = Path(__file__).parent / "suites"
-
-
-def half(item_id: str) -> str:
-    """"dev" or "test", by a stable hash of the id."""
-    return "dev" if int(hashlib.sha1(item_id.encode()).hexdigest(), 16) % 2 == 0 else "test"
 
 
 def load(path: Path) -> list[dict]:
