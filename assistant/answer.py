@@ -6,10 +6,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant import consistency, topics
 from assistant.domain import Citation, Company, Evidence
 from assistant.facts import fact_kind
 from assistant.index import LoadedIndex
-from assistant.lexical import tokenize
 
 # What a question is about, for the one-line lead. First match wins.
 _TOPICS: tuple[tuple[str, str], ...] = (
@@ -40,11 +40,7 @@ _NEGATION = re.compile(r"\b(not|no|never|without|free of charge)\b", re.IGNORECA
 
 def describe_topic(query: str) -> str | None:
     """A short noun phrase for what the question is about, if one is recognised."""
-    low = query.lower()
-    for pattern, phrase in _TOPICS:
-        if re.search(pattern, low):
-            return phrase
-    return None
+    return topics.describe_topic(query)
 
 
 @dataclass(frozen=True)
@@ -198,13 +194,5 @@ def _section_label(section: str) -> str:
 
 
 def _may_conflict(query: str, cites: Sequence[Citation]) -> bool:
-    """Two quoted passages share a question term and only one of them negates it."""
-    if len(cites) < 2:
-        return False
-    q_terms = set(tokenize(query))
-    for i, a in enumerate(cites):
-        for b in cites[i + 1 :]:
-            shared = q_terms & set(tokenize(a.text)) & set(tokenize(b.text))
-            if shared and bool(_NEGATION.search(a.text)) != bool(_NEGATION.search(b.text)):
-                return True
-    return False
+    """Two quoted passages give incompatible values for the same point (a fee and no fee)."""
+    return consistency.conflicts(query, [c.text for c in cites])
