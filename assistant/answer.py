@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from assistant.domain import Citation, Company, Evidence
 from assistant.index import LoadedIndex
 from assistant.lexical import tokenize
+from assistant.markup import display_text
 
 # What a question is about, for the one-line lead. First match wins.
 _TOPICS: tuple[tuple[str, str], ...] = (
@@ -108,6 +109,7 @@ class AnswerComposer:
         out = []
         for i, ev in enumerate(chosen, start=1):
             doc = self._index.documents[ev.chunk.doc_id]
+            text = doc.text[ev.span.start : ev.span.end]
             out.append(
                 Citation(
                     id=i,
@@ -116,10 +118,11 @@ class AnswerComposer:
                     version=doc.version,
                     section=ev.span.section,
                     page=doc.page_at(ev.span.start),
-                    text=doc.text[ev.span.start : ev.span.end],
+                    text=text,
                     start=ev.span.start,
                     end=ev.span.end,
                     score=round(ev.score, 4),
+                    display=display_text(text, doc.format),
                 )
             )
         return out
@@ -131,7 +134,7 @@ class AnswerComposer:
         about = f" about {topic}" if topic else ""
         lines = [f"{possessive(company.short_name)} privacy policy says this{about}:"]
         for c in cites:
-            lines.append(f"[{c.id}] \u201c{c.text.strip()}\u201d ({_section_label(c.section)})")
+            lines.append(f"[{c.id}] \u201c{c.display}\u201d ({_section_label(c.section)})")
         if _may_conflict(query, cites):
             lines.append(
                 "These passages do not say the same thing; both are quoted as written. "

@@ -120,7 +120,8 @@ def test_markdown_loads(tmp_path: Path) -> None:
     path.write_bytes(text.encode("utf-8"))
     doc = load_document(path, "acme", "acme/cookies")
     assert doc.text == text  # \r\n kept: offsets match the file
-    assert doc.title == "# Cookie Policy"
+    assert doc.title == "Cookie Policy"  # the title is shown to people: no markdown
+    assert doc.format == "markdown"
     assert (doc.doc_id, doc.company, doc.path) == ("acme/cookies", "acme", str(path))
 
 
