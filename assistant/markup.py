@@ -20,6 +20,10 @@ _LIST_MARKER = re.compile(r"^([ \t]*)[*+-][ \t]+")
 _ATTRIBUTES = re.compile(r"\{:[^{}\n]*\}")
 _IMAGE = re.compile(r"!\[([^\[\]\n]*)\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*(?:[ \t]+\"[^\"\n]*\")?\)")
 _LINK = re.compile(r"\[([^\[\]\n]*)\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*(?:[ \t]+\"[^\"\n]*\")?\)")
+# A passage cut inside a link keeps part of it: the target of a link whose text began before
+# the cut, or a link whose target runs past the end.
+_LINK_TARGET_ONLY = re.compile(r"\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*\)")
+_LINK_CUT = re.compile(r"\[([^\[\]\n]*)\]\([^)\s]*$")
 _REF_LINK = re.compile(r"\[([^\[\]\n]+)\]\[[^\[\]\n]*\]")
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>")
 _BREAK = re.compile(r"<br[ \t]*/?>[ \t]*(?:\r?\n)?", re.IGNORECASE)
@@ -49,6 +53,8 @@ def _markdown_display(raw: str) -> str:
     for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         if (_TABLE_SEPARATOR.match(line) and "|" in line) or _SETEXT_UNDERLINE.match(line):
             continue
+        if line.strip() and not _ATTRIBUTES.sub("", line).strip():
+            continue  # a kramdown attribute line
         heading = _ATX.match(line)
         if heading:
             line = _ATX_CLOSING.sub("", line[heading.end() :])
@@ -62,6 +68,8 @@ def _markdown_display(raw: str) -> str:
     text = _IMAGE.sub(r"\1", text)
     text = _LINK.sub(r"\1", text)
     text = _REF_LINK.sub(r"\1", text)
+    text = _LINK_TARGET_ONLY.sub("", text)
+    text = _LINK_CUT.sub(r"\1", text)
     text = _AUTOLINK.sub(lambda m: m.group(1).removeprefix("mailto:"), text)
     text = _TAG.sub("", text)
     text = _CODE.sub(r"\1", text)
