@@ -259,8 +259,17 @@ def _layout(pages: list[list[PdfLine]]) -> _Layout:
         ratio = ratios[len(ratios) // 5]  # the tight, in-paragraph spacing
     lengths = sorted(len(ln.text) for ln in lines if not body or not ln.size or abs(ln.size - body) <= 0.2)
     full = lengths[int(len(lengths) * 0.9)] if lengths else 80
-    words = frozenset(w.lower() for ln in lines for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", ln.text))
-    return _Layout(body, ratio, 1.0 if signs >= 0 else -1.0, max(full, 20), words)
+    words: set[str] = set()
+    for page in pages:
+        for i, ln in enumerate(page):
+            found = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*-?", ln.text)
+            # Leave out the pieces of words hyphenated at a line end: they are what is to be decided.
+            if found and found[-1].endswith("-"):
+                found.pop()
+            if found and i > 0 and page[i - 1].text.endswith("-"):
+                found.pop(0)
+            words.update(w.lower() for w in found)
+    return _Layout(body, ratio, 1.0 if signs >= 0 else -1.0, max(full, 20), frozenset(words))
 
 
 def _heading_size(line: PdfLine, layout: _Layout) -> bool:
