@@ -319,13 +319,21 @@ def test_pdf_sentence_broken_across_lines_is_kept_whole(tmp_path: Path) -> None:
     assert WRAPPED in doc.text
     assert "to minimise what we hold about you." in doc.text
     spans = [s for c in split_into_clauses(doc) for s in c.spans]
-    texts = [doc.text[s.start : s.end] for s in spans]
-    assert WRAPPED in texts
-    assert "Server logs are kept for ninety days and are then deleted to minimise what we hold about you." in texts
-    assert "Backups are encrypted." in texts  # the next paragraph stays apart
-    wrapped = next(s for s in spans if doc.text[s.start : s.end] == WRAPPED)
+    for sentence in (WRAPPED, "Server logs are kept for ninety days and are then deleted to minimise what we hold about you."):
+        _assert_kept_whole(doc, spans, sentence)
+    assert "\nBackups are encrypted." in doc.text  # the next paragraph stays apart
+    wrapped = next(s for s in spans if doc.text[s.start : s.end].startswith(WRAPPED))
     assert wrapped.section == "1. Location data"
     assert doc.page_at(wrapped.start) == 1
+
+
+def _assert_kept_whole(doc: Document, spans: list, sentence: str) -> None:  # type: ignore[type-arg]
+    """Some span holds the sentence, and no span starts or ends inside it."""
+    at = doc.text.index(sentence)
+    end = at + len(sentence)
+    assert any(s.start <= at and end <= s.end for s in spans), sentence
+    for s in spans:
+        assert not (at < s.start < end or at < s.end < end), (sentence, doc.text[s.start : s.end])
 
 
 def _line(text: str, y: float) -> PdfLine:
@@ -399,15 +407,17 @@ def test_mozilla_pdf_spans_end_at_sentence_ends_not_at_line_breaks(mozilla_pdf: 
         if doc.text[span.end : span.end + 1] in ("\n", ""):
             # A clause that ends at a line end ends a sentence, or is a heading or date line.
             assert body.endswith((".", ":", ";", ")", "”")) or (len(body) <= 60 and not body[:1].islower()), body
-    texts = [doc.text[s.start : s.end] for s in spans]
-    assert (
-        "We use the IP address in order to approximate your location because Mozilla Subscription Services "
-        "availability, pricing and offers may depend on your country." in texts
+    _assert_kept_whole(
+        doc,
+        spans,
+        "we use the IP address in order to approximate your location because Mozilla Subscription Services "
+        "availability, pricing and offers may depend on your country.",
     )
     # Carried over the page break between pages 1 and 2, cited from page 1.
-    over = next(s for s in spans if doc.text[s.start : s.end].startswith("For a full review of our telemetry"))
-    assert doc.text[over.start : over.end].endswith("you can learn more in VPN interaction data.")
-    assert doc.page_at(over.start) == 1 and doc.page_at(over.end - 1) == 2
+    over = "For a full review of our telemetry, you can learn more in VPN interaction data."
+    _assert_kept_whole(doc, spans, over)
+    at = doc.text.index(over)
+    assert doc.page_at(at) == 1 and doc.page_at(at + len(over) - 1) == 2
     bullet = next(s for s in spans if doc.text[s.start : s.end].startswith("HaveIbeenpwned."))
     assert doc.text[bullet.lead_start : bullet.lead_end].endswith("We use:")
 
