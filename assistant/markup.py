@@ -95,9 +95,7 @@ def _table_row(line: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    out: list[str] = []
-    for line in text.split("\n"):
-        line = _SPACES.sub(" ", line).strip()
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip()
+    # One line per line of the passage (items, table rows, address lines); blank lines and runs
+    # of spaces are layout of the file, not of the quote.
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)

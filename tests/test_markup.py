@@ -42,6 +42,7 @@ def mozilla() -> Corpus:
         ("A snake_case_name, 2 * 3 and AT&amp;T stay", "A snake_case_name, 2 * 3 and AT&T stay"),
         ("Learn [more](https://example.com/a_(b)) here", "Learn more here"),
         ("**cut inside bold", "cut inside bold"),
+        ("First paragraph.\n\n\n- **One**: item\n\nLast.", "First paragraph.\n\u2022 One: item\nLast."),
         ("manager](https://support.example/kb/a_(b)) and [Total](https://t.example).", "manager and Total."),
         ("see the [password manager](https://support.exa", "see the password manager"),
     ],
