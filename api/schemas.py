@@ -29,7 +29,7 @@ class ChatRequest(BaseModel):
 
 
 class CitationOut(BaseModel):
-    """A verbatim span of the company's policy: `text == policy_text[start:end]`."""
+    """A verbatim span of the company's policy: `text == policy_text[start:end]`; `display` is for reading."""
 
     id: int = Field(description="Marker number used in the answer text ([1], [2]...).")
     company: str
@@ -37,7 +37,8 @@ class CitationOut(BaseModel):
     version: str = Field(description="Content hash of the document the offsets point into.")
     section: str = Field(description="Heading path of the clause.")
     page: int | None = Field(description="PDF page, else null.")
-    text: str
+    text: str = Field(description="The exact slice policy_text[start:end], markup included.")
+    display: str = Field(description="The same passage as readable text: markdown and HTML markup removed.")
     start: int = Field(description="Start offset (code points) into the document text.")
     end: int = Field(description="End offset (exclusive).")
     score: float

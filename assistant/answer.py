@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,32 +9,7 @@ from assistant import consistency, topics
 from assistant.domain import Citation, Company, Evidence
 from assistant.facts import fact_kind
 from assistant.index import LoadedIndex
-
-# What a question is about, for the one-line lead. First match wins.
-_TOPICS: tuple[tuple[str, str], ...] = (
-    (r"\b(fee|fees|charge|charges|cost|costs|price|pay|paid|free|yen)\b", "fees"),
-    (r"\b(proxy|behalf|representative|attorney|agent|guardian)\b", "requests made by a proxy"),
-    (r"\b(identity|identification|id|passport|licen[cs]e|documents?|proof)\b", "the documents required"),
-    (r"\b(envelope|post|mail|postal|send|submit|form|telephone|phone|call)\b", "how requests are made"),
-    (r"\b(contact|reach|email|e-mail|address|desk|inquir\w*|enquir\w*|complain\w*)\b", "whom to contact"),
-    (r"\b(cookies?|tracking|ip address|logs?|device)\b", "cookies and usage data"),
-    (r"\b(abroad|foreign|overseas|international|outside japan|other countries)\b", "handling data outside Japan"),
-    (r"\b(outsourc\w*|entrust\w*|contractors?|subcontract\w*|vendors?)\b", "outsourcing"),
-    (r"\b(share|shared|sharing|joint\w*|group compan\w*)\b", "shared use"),
-    (r"\b(third[- ]part\w*|provid\w*|sell|sold|give|hand over)\b", "provision to third parties"),
-    (r"\b(pseudonymi[sz]ed)\b", "pseudonymised information"),
-    (r"\b(anonymi[sz]ed|anonymous)\b", "anonymised information"),
-    (r"\b(secur\w*|safe\w*|protect\w*|breach|leak\w*|encrypt\w*)\b", "security measures"),
-    (r"\b(delet\w*|eras\w*|remov\w*)\b", "deletion"),
-    (r"\b(correct\w*|fix|wrong|update|amend)\b", "correction"),
-    (r"\b(stop|suspen\w*|cease|opt[- ]?out)\b", "stopping the use of data"),
-    (r"\b(disclos\w*|copy|access)\b", "disclosure"),
-    (r"\b(purposes?|why|use|using|used)\b", "the purposes of use"),
-    (r"\b(collect\w*|acquir\w*|gather\w*|obtain\w*|what (data|information))\b", "the information collected"),
-    (r"\b(revis\w*|amend\w*|effective|date|dated|updated|version)\b", "dates and revisions"),
-    (r"\b(retain\w*|retention|keep|kept|store|stored|how long)\b", "how long data is kept"),
-)
-_NEGATION = re.compile(r"\b(not|no|never|without|free of charge)\b", re.IGNORECASE)
+from assistant.markup import display_text
 
 
 def describe_topic(query: str) -> str | None:
@@ -110,6 +84,7 @@ class AnswerComposer:
         out = []
         for i, ev in enumerate(chosen, start=1):
             doc = self._index.documents[ev.chunk.doc_id]
+            text = doc.text[ev.span.start : ev.span.end]
             out.append(
                 Citation(
                     id=i,
@@ -118,10 +93,11 @@ class AnswerComposer:
                     version=doc.version,
                     section=ev.span.section,
                     page=doc.page_at(ev.span.start),
-                    text=doc.text[ev.span.start : ev.span.end],
+                    text=text,
                     start=ev.span.start,
                     end=ev.span.end,
                     score=round(ev.score, 4),
+                    display=display_text(text, doc.format),
                 )
             )
         return out
@@ -133,7 +109,7 @@ class AnswerComposer:
         about = f" about {topic}" if topic else ""
         lines = [f"{possessive(company.short_name)} privacy policy says this{about}:"]
         for c in cites:
-            lines.append(f"[{c.id}] \u201c{c.text.strip()}\u201d ({_section_label(c.section)})")
+            lines.append(f"[{c.id}] \u201c{c.display}\u201d ({_section_label(c.section)})")
         if _may_conflict(query, cites):
             lines.append(
                 "These passages do not say the same thing; both are quoted as written. "

@@ -10,6 +10,7 @@ heading into chunks no longer than the embedding window.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ Measure = Callable[[str], int]
 # About what one quote may hold: long enough for a sentence with its lead or a short list,
 # short enough that an answer of two or three quotes stays readable (the answers issue's budget).
 PASSAGE_CHARS = 400
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -274,8 +276,23 @@ class Block:
     lead: tuple[int, int] | None = None
 
 
-def split_into_blocks(text: str) -> list[Block]:
-    """Every clause line of the text with its heading path (headings themselves excluded)."""
+def split_into_blocks(text: str, format: str = "text") -> list[Block]:
+    """Every clause line of the text with its heading path (headings themselves excluded).
+
+    `format` is the document's markup: markdown takes its structure from headings, lists and
+    tables; anything else (plain text, reflowed PDF) from numbering and line shapes."""
+    if format == "markdown":
+        try:
+            blocks = _markdown_blocks(text)
+        except Exception:  # a file this parser cannot follow is still indexed, as paragraphs
+            log.warning("markdown structure not readable; indexing as plain paragraphs", exc_info=True)
+            return _paragraph_blocks(text)
+        if blocks is not None:
+            return blocks or _paragraph_blocks(text)  # only headings: they are the content
+    return _text_blocks(text)
+
+
+def _text_blocks(text: str) -> list[Block]:
     lines: list[_Line] = []
     offset = 0
     for raw in text.splitlines(keepends=True):
@@ -332,6 +349,251 @@ def passages(text: str, units: Sequence[Span], limit: int = PASSAGE_CHARS) -> tu
     return tuple(out)
 
 
+# -- markdown -------------------------------------------------------------------------------------
+# Structure comes from the markup itself: ATX and setext headings, a bold line standing alone,
+# list items nested by indentation, pipe tables, HTML tables. Offsets stay those of the raw
+# file; `assistant.markup.display_text` gives the readable form of any slice.
+
+_MD_ATX = re.compile(r"[ \t]{0,3}(#{1,6})(?:[ \t]+|$)")
+_MD_UNDERLINE = re.compile(r"[ \t]{0,3}(=+|-+)[ \t]*$")
+_MD_RULE = re.compile(r"[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_MD_BOLD_LINE = re.compile(r"[ \t]*(\*\*|__)(?=\S)([^*_\n]+?)(?<=\S)\1[ \t]*:?[ \t]*$")
+_MD_ITEM = re.compile(r"([ \t]*)([-*+]|\d{1,3}[.)])[ \t]+(?=\S)")
+_MD_ATTRIBUTES = re.compile(r"[ \t]*\{:[^{}\n]*\}[ \t]*")
+_MD_TAG = re.compile(r"[ \t]*(?:<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>)[ \t]*")
+_MD_TABLE_SEPARATOR = re.compile(r"[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$")
+_MD_FENCE = re.compile(r"[ \t]{0,3}(```|~~~)")
+_MD_BOLD_DEPTH = 7  # a bold line heads a part of the section above it
+
+
+@dataclass
+class _MdLine:
+    start: int  # offset of the line in the text
+    raw: str  # without its line ending
+
+    def trimmed(self) -> tuple[int, int]:
+        """Offsets of the line's content without surrounding space, attribute lists or tags."""
+        s, e = 0, len(self.raw)
+        while True:  # leading tags and spaces
+            m = _MD_TAG.match(self.raw, s)
+            if m and m.end() > s and m.group(0).strip():
+                s = m.end()
+                continue
+            while s < e and self.raw[s] in " \t":
+                s += 1
+            break
+        changed = True
+        while changed and e > s:
+            changed = False
+            body = self.raw[s:e]
+            for pattern in (_MD_ATTRIBUTES, _MD_TAG):
+                for m in pattern.finditer(body):
+                    if m.end() == len(body) and m.group(0).strip() and not m.group(0).strip().lower().startswith("<br"):
+                        e = s + m.start()
+                        changed = True
+                        break
+                if changed:
+                    break
+            while e > s and self.raw[e - 1] in " \t":
+                e -= 1
+                changed = True
+        return self.start + s, self.start + e
+
+
+def _has_text(s: str) -> bool:
+    return any(ch.isalnum() for ch in s)
+
+
+def _markup_only(raw: str) -> bool:
+    """Lines that carry no words: attribute lists, HTML tags alone, horizontal rules."""
+    rest = _MD_ATTRIBUTES.sub("", _MD_TAG.sub("", raw))
+    return not _has_text(rest)
+
+
+class _MdOutline:
+    def __init__(self) -> None:
+        self.stack: list[tuple[int, str]] = []
+
+    def push(self, depth: int, title: str) -> None:
+        while self.stack and self.stack[-1][0] >= depth:
+            self.stack.pop()
+        if title:
+            self.stack.append((depth, title))
+
+    def path(self) -> str:
+        return " > ".join(t for _, t in self.stack)
+
+
+def _markdown_blocks(text: str) -> list[Block] | None:
+    """Blocks of a markdown text, or None when it has no markdown headings to structure it by."""
+    from assistant.markup import display_text
+
+    lines: list[_MdLine] = []
+    offset = 0
+    for raw in text.splitlines(keepends=True):
+        lines.append(_MdLine(offset, raw.rstrip("\r\n")))
+        offset += len(raw)
+    first = 0
+    if lines and lines[0].raw.strip() == "---":  # YAML front matter
+        end = next((i for i, ln in enumerate(lines[1:200], start=1) if ln.raw.strip() in ("---", "...")), None)
+        if end is not None:
+            first = end + 1
+
+    outline = _MdOutline()
+    blocks: list[Block] = []
+    headings = 0
+    # The paragraph being read: [start, end, label, lead, first-line offsets, is an item]
+    para: list | None = None  # type: ignore[type-arg]
+    items: list[tuple[int, tuple[int, int]]] = []  # open list items: indent, first line offsets
+    list_lead: tuple[int, int] | None = None
+    previous: tuple[int, int] | None = None  # the last plain paragraph of this section, if nothing followed it
+    html_table = False
+    row_lead: tuple[int, int] | None = None
+    in_code = False
+
+    def flush() -> None:
+        nonlocal para, previous
+        if para is not None:
+            start, end, label, lead, _, is_item = para
+            blocks.append(Block(outline.path(), label, start, end, lead))
+            previous = None if is_item else (start, end)
+        para = None
+
+    def heading(depth: int, title: str) -> None:
+        nonlocal items, list_lead, previous, headings
+        flush()
+        outline.push(depth, title)
+        items, list_lead, previous = [], None, None
+        headings += 1
+
+    i = first
+    while i < len(lines):
+        line = lines[i]
+        raw = line.raw
+        i += 1
+        if _MD_FENCE.match(raw):
+            flush()
+            in_code = not in_code
+            continue
+        if not raw.strip():
+            flush()
+            continue
+        if in_code:
+            s, e = line.trimmed()
+            if s < e:
+                blocks.append(Block(outline.path(), "", s, e, None))
+            continue
+        m = _MD_ATX.match(raw)
+        if m:
+            heading(len(m.group(1)), display_text(raw, "markdown"))
+            continue
+        if _MD_UNDERLINE.match(raw) and para is not None and not para[5] and not html_table:
+            # Setext: the paragraph just read was a heading.
+            start, end = para[0], para[1]
+            para = None
+            heading(1 if raw.strip().startswith("=") else 2, display_text(text[start:end], "markdown"))
+            continue
+        if "|" in raw and i < len(lines) and _MD_TABLE_SEPARATOR.match(lines[i].raw) and "|" in lines[i].raw:
+            flush()
+            header = _table_cells(line)
+            lead = header if header and _has_text(text[header[0] : header[1]]) else (list_lead or previous)
+            i += 1
+            while i < len(lines) and "|" in lines[i].raw and lines[i].raw.strip():
+                row = _table_cells(lines[i])
+                if row and _has_text(text[row[0] : row[1]]):
+                    blocks.append(Block(outline.path(), "", row[0], row[1], lead))
+                i += 1
+            previous = None
+            continue
+        low = raw.lower()
+        if "<table" in low:
+            html_table, row_lead = True, None
+        if "<tr" in low:
+            row_lead = None
+        if _MD_RULE.match(raw) or _markup_only(raw):
+            flush()
+            if "</table" in low:
+                html_table, row_lead = False, None
+            continue
+        if _MD_BOLD_LINE.match(raw) and not _MD_ITEM.match(raw):
+            heading(_MD_BOLD_DEPTH, display_text(raw, "markdown"))
+            continue
+        s, e = line.trimmed()
+        if s >= e:
+            continue
+        if html_table:
+            # An HTML table row: the first cell names the row; the other cells are read under it.
+            flush()
+            if "<th" in low:
+                continue  # a column header
+            blocks.append(Block(outline.path(), "", s, e, row_lead))
+            if row_lead is None:
+                row_lead = (s, e)
+            continue
+        m = _MD_ITEM.match(raw)
+        if m:
+            flush()
+            indent = len(m.group(1).expandtabs(4))
+            while items and items[-1][0] >= indent:
+                items.pop()
+            if not items and list_lead is None:
+                list_lead = previous
+            lead = items[-1][1] if items else list_lead
+            start = line.start + m.end()
+            _, e = line.trimmed()
+            marker = m.group(2)
+            label = marker.rstrip(".)") if marker[0].isdigit() else ""
+            para = [start, e, label, lead, (start, e), True]
+            items.append((indent, (start, e)))
+            continue
+        if raw.lstrip().lower().startswith("<li"):
+            flush()
+            blocks.append(Block(outline.path(), "", s, e, list_lead or previous))
+            continue
+        if para is not None:
+            para[1] = e  # a soft-wrapped line of the same paragraph or item
+            continue
+        flush()
+        indented = len(raw) - len(raw.lstrip()) >= 2
+        if items and indented:
+            para = [s, e, "", items[-1][1], (s, e), True]  # a paragraph inside a list item
+            continue
+        items, list_lead = [], None
+        para = [s, e, "", None, (s, e), False]
+    flush()
+    return blocks if headings else None
+
+
+def _table_cells(line: _MdLine) -> tuple[int, int] | None:
+    """Offsets of a table row between its outer pipes."""
+    raw = line.raw
+    s, e = 0, len(raw.rstrip())
+    while s < e and raw[s] in " \t":
+        s += 1
+    if s < e and raw[s] == "|":
+        s += 1
+    if e > s and raw[e - 1] == "|" and (e < 2 or raw[e - 2] != "\\"):
+        e -= 1
+    while s < e and raw[s] in " \t":
+        s += 1
+    while e > s and raw[e - 1] in " \t":
+        e -= 1
+    return (line.start + s, line.start + e) if s < e else None
+
+
+def _paragraph_blocks(text: str) -> list[Block]:
+    """Each non-empty line as a clause with no section: the fallback that always indexes."""
+    blocks: list[Block] = []
+    offset = 0
+    for raw in text.splitlines(keepends=True):
+        line = raw.rstrip("\r\n")
+        if _has_text(line):
+            s = offset + len(line) - len(line.lstrip())
+            blocks.append(Block("", "", s, offset + len(line.rstrip())))
+        offset += len(raw)
+    return blocks
+
+
 def split_into_clauses(
     document: Document,
     max_len: int = 600,
@@ -364,7 +626,7 @@ def split_into_clauses(
             )
         group = []
 
-    for block in split_into_blocks(text):
+    for block in split_into_blocks(text, document.format):
         section, label, start, end = block.section, block.label, block.start, block.end
         lead_start, lead_end = block.lead or (-1, -1)
         span_section = f"{section} > {label}" if section and label else (section or label)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
+import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from assistant.domain import Company, Document, PageSpan
 from assistant.errors import CorpusError
+from assistant.markup import display_text
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +94,7 @@ def load_document(path: Path, company: str, doc_id: str) -> Document:
         raise CorpusError(str(path), "file not found")
     suffix = path.suffix.lower()
     pages: tuple[PageSpan, ...] = ()
+    markup = {".md": "markdown", ".pdf": "pdf"}.get(suffix, "text")
     if suffix in (".txt", ".md"):
         try:
             # newline="" keeps the text byte-for-byte, so offsets match the file.
@@ -106,7 +112,8 @@ def load_document(path: Path, company: str, doc_id: str) -> Document:
         raise CorpusError(str(path), "file is empty or has no extractable text")
     if "\x00" in text:
         raise CorpusError(str(path), "contains NUL bytes: not a text file")
-    title = next((ln.strip() for ln in text.splitlines() if ln.strip()), path.stem)[:120]
+    first = next((ln for ln in text.splitlines() if display_text(ln, markup)), "")
+    title = (display_text(first, markup) or path.stem)[:120]
     return Document(
         doc_id=doc_id,
         company=company,
@@ -115,6 +122,7 @@ def load_document(path: Path, company: str, doc_id: str) -> Document:
         text=text,
         version=content_version(text),
         pages=pages,
+        format=markup,
     )
 
 
@@ -126,28 +134,259 @@ def _read_pdf(path: Path) -> tuple[str, tuple[PageSpan, ...]]:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
             raise CorpusError(str(path), "PDF is encrypted; provide an unencrypted copy")
-        parts: list[str] = []
-        spans: list[PageSpan] = []
-        offset = 0
-        for number, page in enumerate(reader.pages, start=1):
-            page_text = (page.extract_text() or "").strip("\x00")
-            if parts:
-                # Pages are joined by a blank line so clauses never run across pages.
-                parts.append("\n\n")
-                offset += 2
-            spans.append(PageSpan(page=number, start=offset, end=offset + len(page_text)))
-            parts.append(page_text)
-            offset += len(page_text)
+        pages = [_page_lines(page) for page in reader.pages]
     except CorpusError:
         raise
     except PdfReadError as exc:
         raise CorpusError(str(path), f"unreadable PDF: {exc}") from exc
     except Exception as exc:
         raise CorpusError(str(path), f"unreadable PDF ({type(exc).__name__}: {exc})") from exc
-    text = "".join(parts)
+    text, spans = reflow_pages(pages)
     if not text.strip():
         raise CorpusError(str(path), "PDF has no extractable text (image-only? run OCR first)")
-    return text, tuple(spans)
+    return text, spans
+
+
+# -- PDF reflow -------------------------------------------------------------------------------------
+# A PDF's extracted text has a hard line break at the end of every printed line. The document
+# text is the reflowed extraction: lines of one paragraph joined, so a sentence is one piece of
+# text that can be cited whole, while headings, list items and paragraphs keep their own lines.
+
+_BULLET_GLYPHS = frozenset("•・◦▪●○■□‣⁃–-*")
+_LIST_START = re.compile(r"(?:[•・◦▪●○■‣⁃*-]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\([ivx]{1,4}\))\s")
+_TERMINAL = tuple(".!?。！？:;：；")
+
+
+@dataclass(frozen=True)
+class PdfLine:
+    """One printed line: its text and, when the PDF gives them, position and font size."""
+
+    text: str
+    x: float | None = None
+    y: float | None = None
+    size: float | None = None
+    bullet: bool = False
+
+
+def _page_lines(page: Any) -> list[PdfLine]:
+    """The page's extracted lines, each with the position of its first glyph."""
+    fragments: list[tuple[str, float, float, float]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        scale = abs(tm[0] * tm[3] - tm[1] * tm[2]) ** 0.5 * abs(cm[0] * cm[3] - cm[1] * cm[2]) ** 0.5
+        fragments.append((text, x, y, float(size or 0) * (scale or 1.0)))
+
+    raw = (page.extract_text(visitor_text=visit) or "").replace("\x00", "")
+    if "".join(f[0] for f in fragments).replace("\x00", "") != raw:
+        # Positions cannot be matched to the text: reflow from the text alone.
+        return [PdfLine(ln.strip()) for ln in raw.splitlines() if ln.strip()]
+    lines: list[PdfLine] = []
+    current = ""
+    where: tuple[float, float, float] | None = None
+    for text, x, y, size in fragments:
+        parts = text.replace("\x00", "").split("\n")
+        for i, part in enumerate(parts):
+            if i > 0:
+                if current.strip():
+                    lines.append(PdfLine(current.strip(), *(where or (None, None, None))))
+                current, where = "", None
+            if part.strip() and where is None:
+                where = (x, y, size)
+            current += part
+    if current.strip():
+        lines.append(PdfLine(current.strip(), *(where or (None, None, None))))
+    return _place_bullets(lines)
+
+
+def _is_glyph_line(line: PdfLine) -> bool:
+    return all(ch in _BULLET_GLYPHS or ch.isspace() for ch in line.text)
+
+
+def _place_bullets(lines: list[PdfLine]) -> list[PdfLine]:
+    """Lines that are only a bullet glyph are often extracted apart from their items (at the end
+    of the page); put each back in front of the line printed beside it, or drop it."""
+    glyphs = [ln for ln in lines if _is_glyph_line(ln)]
+    out = [ln for ln in lines if not _is_glyph_line(ln)]
+    for glyph in glyphs:
+        if glyph.x is None or glyph.y is None:
+            continue
+        tolerance = (glyph.size or 10.0) * 0.5
+        for i, ln in enumerate(out):
+            if ln.y is not None and ln.x is not None and abs(ln.y - glyph.y) <= tolerance and ln.x > glyph.x and not ln.bullet:
+                out[i] = replace(ln, bullet=True)
+                break
+    return out
+
+
+def _is_cjk(ch: str) -> bool:
+    if not ch:
+        return False
+    name = unicodedata.name(ch, "")
+    return name.startswith(("CJK", "HIRAGANA", "KATAKANA", "FULLWIDTH", "IDEOGRAPHIC")) or "\u3000" <= ch <= "\u303f"
+
+
+@dataclass(frozen=True)
+class _Layout:
+    body_size: float | None
+    line_ratio: float | None  # usual baseline distance / font size inside a paragraph
+    down: float  # +1 when y decreases down the page, -1 when it increases
+    full: int  # characters on a full line
+    words: frozenset[str]
+
+
+def _layout(pages: list[list[PdfLine]]) -> _Layout:
+    lines = [ln for page in pages for ln in page]
+    sizes: dict[float, int] = {}
+    for ln in lines:
+        if ln.size:
+            sizes[round(ln.size, 1)] = sizes.get(round(ln.size, 1), 0) + len(ln.text)
+    body = max(sizes, key=lambda s: sizes[s]) if sizes else None
+    ratios: list[float] = []
+    signs = 0
+    for page in pages:
+        for a, b in itertools.pairwise(page):
+            if a.y is None or b.y is None or not a.size or body is None or abs(a.size - body) > 0.2:
+                continue
+            dy = a.y - b.y
+            signs += 1 if dy > 0 else -1 if dy < 0 else 0
+            if dy:
+                ratios.append(abs(dy) / a.size)
+    ratio = None
+    if ratios:
+        ratios.sort()
+        ratio = ratios[len(ratios) // 5]  # the tight, in-paragraph spacing
+    lengths = sorted(len(ln.text) for ln in lines if not body or not ln.size or abs(ln.size - body) <= 0.2)
+    full = lengths[int(len(lengths) * 0.9)] if lengths else 80
+    words: set[str] = set()
+    for page in pages:
+        for i, ln in enumerate(page):
+            found = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*-?", ln.text)
+            # Leave out the pieces of words hyphenated at a line end: they are what is to be decided.
+            if found and found[-1].endswith("-"):
+                found.pop()
+            if found and i > 0 and page[i - 1].text.endswith("-"):
+                found.pop(0)
+            words.update(w.lower() for w in found)
+    return _Layout(body, ratio, 1.0 if signs >= 0 else -1.0, max(full, 20), frozenset(words))
+
+
+def _heading_size(line: PdfLine, layout: _Layout) -> bool:
+    return bool(line.size and layout.body_size and line.size > layout.body_size * 1.08)
+
+
+def _looks_like_title(text: str) -> bool:
+    return len(text) <= 90 and not text.endswith(_TERMINAL) and (text[0].isupper() or text[0].isdigit() or _is_cjk(text[0]))
+
+
+def _separator(prev: PdfLine, cur: PdfLine, layout: _Layout) -> str:
+    """What goes between two printed lines of one page: "" or " " (same paragraph), "\\n" or "\\n\\n"."""
+    if cur.bullet or _LIST_START.match(cur.text):
+        return "\n"
+    short = len(prev.text) < 0.6 * layout.full
+    ends = prev.text.endswith(_TERMINAL)
+    if prev.y is not None and cur.y is not None and prev.size and cur.size:
+        dy = (prev.y - cur.y) * layout.down
+        big_prev, big_cur = _heading_size(prev, layout), _heading_size(cur, layout)
+        ratio = layout.line_ratio or 1.2
+        if abs(dy) < 0.2 * cur.size:
+            return _join(prev.text, cur.text, layout)  # one printed line extracted as two
+        gap = dy < 0 or dy / max(prev.size, cur.size) > ratio * 1.35
+        if big_prev and big_cur and abs(prev.size - cur.size) < 0.5 and not gap:
+            return _join(prev.text, cur.text, layout)  # a heading printed over two lines
+        if gap:
+            return "\n\n"
+        if big_prev or big_cur:
+            return "\n"
+        if ends and cur.x is not None and prev.x is not None and abs(cur.x - prev.x) > cur.size * 0.5:
+            return "\n"  # the next line is indented differently: a new item or paragraph
+    starts = cur.text[:1].isupper() or cur.text[:1].isdigit() or _is_cjk(cur.text[:1])
+    if short and (ends or (_looks_like_title(prev.text) and starts)):
+        return "\n"  # a short line ends its paragraph (or is a heading)
+    return _join(prev.text, cur.text, layout)
+
+
+def _join(left: str, right: str, layout: _Layout) -> str:
+    """The text that joins two lines of one paragraph: a space, or nothing."""
+    a, b = left[-1:], right[:1]
+    if (_is_cjk(a) and _is_cjk(b)) or _is_cjk_punctuation(a) or _is_cjk_punctuation(b):
+        return ""  # Japanese sets no spaces between words or around its punctuation
+    return " "
+
+
+def _is_cjk_punctuation(ch: str) -> bool:
+    return bool(ch) and ("\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uff0f" or "\uff1a" <= ch <= "\uff20")
+
+
+def _dehyphenate(left: str, right: str, layout: _Layout) -> tuple[str, str] | None:
+    """("approxi-", "mate ...") -> ("approxi", "mate ..."): the hyphen was only a line-end break."""
+    m = re.search(r"([^\W\d_]+)-$", left)
+    n = re.match(r"[^\W\d_]+", right)
+    if not m or not n or not m.group(1)[-1].islower() or not n.group(0)[0].islower():
+        return None
+    head, tail = m.group(1).lower(), n.group(0).lower()
+    if f"{head}-{tail}" in layout.words or (head in layout.words and tail in layout.words and f"{head}{tail}" not in layout.words):
+        return left, right  # a compound that keeps its hyphen ("cloud-computing")
+    return left[:-1], right
+
+
+def reflow_lines(lines: list[PdfLine], layout: _Layout) -> str:
+    """One page's lines as reflowed text."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        text = ("\u2022 " if line.bullet else "") + line.text
+        if i == 0:
+            out.append(text)
+            continue
+        sep = _separator(lines[i - 1], line, layout)
+        if sep in (" ", ""):
+            joined = _dehyphenate(out[-1], text, layout)
+            if joined is not None:
+                out[-1], text, sep = joined[0], joined[1], ""
+        out.append(sep + text)
+    return "".join(out)
+
+
+def _runs_on(last: PdfLine, first: PdfLine, layout: _Layout) -> bool:
+    """Whether the first line of a page continues the sentence the previous page ended in."""
+    if last.text.endswith(_TERMINAL) or first.bullet or _heading_size(first, layout) or _heading_size(last, layout):
+        return False
+    return first.text[:1].islower() or (_is_cjk(last.text[-1:]) and _is_cjk(first.text[:1]))
+
+
+def reflow_pages(pages: list[list[PdfLine]]) -> tuple[str, tuple[PageSpan, ...]]:
+    """The document text of a PDF from its pages' lines, with where each page lies in it."""
+    layout = _layout(pages)
+    parts: list[str] = []
+    spans: list[PageSpan] = []
+    offset = 0
+    last: PdfLine | None = None
+    for number, lines in enumerate(pages, start=1):
+        page_text = reflow_lines(lines, layout)
+        if parts:
+            # A sentence that runs on to the next page is joined; otherwise pages are kept apart
+            # by a blank line so clauses do not run across them.
+            first = lines[0] if lines else None
+            sep = "\n\n"
+            if last is not None and first is not None and page_text and _runs_on(last, first, layout):
+                sep = _join(last.text, first.text, layout)
+            if sep != "\n\n" and parts:
+                joined = _dehyphenate(parts[-1], page_text, layout)
+                if joined is not None:
+                    # The hyphen ends the previous page; drop it there and keep the page's span.
+                    cut = len(parts[-1]) - len(joined[0])
+                    parts[-1], page_text, sep = joined[0], joined[1], ""
+                    spans[-1] = replace(spans[-1], end=spans[-1].end - cut)
+                    offset -= cut
+            parts.append(sep)
+            offset += len(sep)
+        spans.append(PageSpan(page=number, start=offset, end=offset + len(page_text)))
+        parts.append(page_text)
+        offset += len(page_text)
+        if lines:
+            last = lines[-1]
+    return "".join(parts), tuple(spans)
 
 
 def doc_id_for(company: str, file_name: str) -> str:

@@ -56,6 +56,9 @@ class Document:
     text: str
     version: str
     pages: tuple[PageSpan, ...] = ()
+    # How `text` is marked up: "text", "markdown" or "pdf" (reflowed extraction); the chunker
+    # reads structure from it and citations derive their readable `display` from it.
+    format: str = "text"
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding `offset`, or None for documents without pages."""
@@ -107,10 +110,11 @@ class Citation:
     version: str
     section: str
     page: int | None
-    text: str
+    text: str  # exactly document.text[start:end]
     start: int
     end: int
     score: float
+    display: str  # the same passage as readable text, without markup
 
 
 @dataclass(frozen=True)

@@ -39,10 +39,11 @@ KEEP_BUILDS = 2
 def pipeline_fingerprint() -> str:
     """A hash of the code and data that shape a build (chunker, BM25, intent examples...), so
     a changed pipeline makes old builds stale without anyone remembering to bump a number."""
-    from assistant import chunking, intent, lexical, pleasantries
+    from assistant import chunking, corpus, intent, lexical, markup, pleasantries
 
     digest = hashlib.sha256(str(FORMAT_VERSION).encode())
-    code = {chunking.__file__, lexical.__file__, intent.__file__, pleasantries.__file__, __file__}
+    # corpus.py decides the text offsets point into (PDF reflow); markup.py the markdown section titles.
+    code = {chunking.__file__, corpus.__file__, markup.__file__, lexical.__file__, intent.__file__, pleasantries.__file__, __file__}
     for path in sorted({*map(Path, code), intent.EXAMPLES_PATH}):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -350,6 +351,7 @@ def _doc_to_json(d: Document) -> dict[str, Any]:
         "text": d.text,
         "version": d.version,
         "pages": [[p.page, p.start, p.end] for p in d.pages],
+        "format": d.format,
     }
 
 
@@ -362,4 +364,5 @@ def _doc_from_json(d: dict[str, Any]) -> Document:
         text=d["text"],
         version=d["version"],
         pages=tuple(PageSpan(int(p), int(s), int(e)) for p, s, e in d["pages"]),
+        format=str(d.get("format", "text")),
     )

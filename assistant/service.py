@@ -273,7 +273,7 @@ class Assistant:
                 lines.append(f"- {name}: the policy states this only for other kinds of request, not for this one.")
             else:
                 quoted = [by_span[(ev.chunk.doc_id, ev.span.start)] for ev in point.evidence]
-                lines.append(f"- {name}: " + " ".join(f"[{c.id}] \u201c{c.text.strip()}\u201d" for c in quoted))
+                lines.append(f"- {name}: " + " ".join(f"[{c.id}] \u201c{c.display}\u201d" for c in quoted))
         lines.append(f"Contact: {company.desk_contact()}.")
         return "\n".join(lines), cites
 

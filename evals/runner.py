@@ -29,6 +29,7 @@ class CitationOut:
     end: int
     verbatim: bool
     hits_gold: bool
+    display: str = ""  # what the customer reads (markup removed)
 
 
 @dataclass
@@ -176,7 +177,11 @@ def run_items(
                 violations += 1
             span = (base.get(c["doc_id"], -DOC_STRIDE) + c["start"], base.get(c["doc_id"], -DOC_STRIDE) + c["end"])
             hits = any(metrics.covers(span, g) or metrics.covers(g, span) for occ in golds for g in occ)
-            cites.append(CitationOut(c["company"], c["doc_id"], c["section"], c["text"], c["start"], c["end"], verbatim, hits))
+            cites.append(
+                CitationOut(
+                    c["company"], c["doc_id"], c["section"], c["text"], c["start"], c["end"], verbatim, hits, c.get("display", "")
+                )
+            )
         if ranking is None:
             spans = [(base.get(c.doc_id, 0) + c.start, base.get(c.doc_id, 0) + c.end) for c in cites]
         else:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -21,8 +25,9 @@ def test_chat_contract(client: TestClient) -> None:
     assert set(body) == {"session_id", "route", "answer", "citations", "ticket"}
     assert body["route"] in ("answer", "abstain")
     for c in body["citations"]:
-        assert set(c) == {"id", "company", "doc_id", "version", "section", "page", "text", "start", "end", "score"}
+        assert set(c) == {"id", "company", "doc_id", "version", "section", "page", "text", "display", "start", "end", "score"}
         assert c["company"] == "upward"
+        assert c["display"] == c["text"].strip()  # plain text: nothing to remove
 
 
 def test_unknown_company_is_404_with_valid_ids(client: TestClient) -> None:
@@ -71,6 +76,42 @@ def test_companies_and_policy(client: TestClient) -> None:
     raw = (client.app.state.settings.corpus_dir / "upward.txt").read_text(encoding="utf-8")  # type: ignore[attr-defined]
     assert policy["documents"][0]["text"] == raw
     assert client.get("/v1/companies/acme/policy").status_code == 404
+
+
+MOZILLA_EN = next(
+    (p / "dev-corpus" / "mozilla" / "en" for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.is_dir()),
+    ROOT / "missing",
+)
+
+
+def test_markdown_and_pdf_companies_over_http(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """The policy endpoint serves a PDF's reflowed text; citations of markdown carry a display."""
+    if not MOZILLA_EN.is_dir():
+        pytest.skip(f"{MOZILLA_EN} not present")
+    from assistant.corpus import load_document
+    from assistant.factory import build_assistant, rebuild_index
+    from assistant.settings import Settings
+
+    settings = Settings(
+        corpus_dir=MOZILLA_EN, index_dir=tmp_path / "index", database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+        rate_limit_per_minute=0, desk_api_keys="mozilla-test-staff-key-0123456789=*",
+    )  # type: ignore[call-arg]
+    rebuild_index(settings, hash_embedder, progress=False)
+    pdf = load_document(MOZILLA_EN / "subscription_services_privacy_notice.pdf", "mozilla-subscriptions", "mozilla-subscriptions")
+    with TestClient(create_app(settings, build_assistant(settings, hash_embedder))) as client:
+        policy = client.get("/v1/companies/mozilla-subscriptions/policy").json()
+        doc = policy["documents"][0]
+        assert doc["text"] == pdf.text and "in order to approximate your location because Mozilla" in doc["text"]
+        assert [p["page"] for p in doc["pages"]] == [1, 2, 3, 4, 5]
+        hits = client.get("/v1/search", params={"q": "Data Protection Officer dpo@mozilla.com", "company": "firefox"},
+                          headers={"X-API-Key": "mozilla-test-staff-key-0123456789"}).json()["hits"]
+        texts = {d["doc_id"]: d["text"] for d in client.get("/v1/companies/firefox/policy").json()["documents"]}
+    assert hits
+    for hit in hits:
+        c = hit["citation"]
+        assert texts[c["doc_id"]][c["start"] : c["end"]] == c["text"]
+        assert c["display"] and not any(m in c["display"] for m in ("](", "**", "{:", "<br"))
+    assert any("](mailto:dpo@mozilla.com)" in h["citation"]["text"] for h in hits)
 
 
 def test_health_ready_and_docs(client: TestClient) -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import split_into_blocks, split_into_clauses
+from assistant.chunking import Block, split_into_blocks, split_into_clauses
 from assistant.corpus import Corpus, load_corpus
 from assistant.domain import Chunk, Document, Span
 
@@ -473,3 +473,202 @@ def test_passages_keep_to_the_budget_and_start_at_a_unit(corpus: Corpus) -> None
                 assert span.start in unit_end  # a passage never starts inside a sentence
                 # Over the budget only when it is one long unit (a sentence is never cut).
                 assert span.end - span.start <= 400 or span.end == unit_end[span.start]
+
+# -- markdown ----------------------------------------------------------------------------------
+
+MOZILLA_EN = next(
+    (p / "dev-corpus" / "mozilla" / "en" for p in (CORPUS_DIR.parent.parent / "shared", CORPUS_DIR.parent.parent.parent / "shared") if p.is_dir()),
+    CORPUS_DIR / "missing",
+)
+
+MARKDOWN = """---
+title: ignored front matter
+---
+# Privacy Notice
+
+Effective May 4, 2026
+{: datetime="2026-05-04" }
+
+## How we use data
+
+### To provide the browser
+
+We collect **technical data** to run [Firefox](https://example.com/firefox)
+and to keep it secure.
+<div class="note">
+</div>
+
+Cookie Policy
+=============
+
+We use cookies.
+
+Choices
+-------
+
+**Your choices**
+
+You can opt out in three ways:
+
+- Settings: turn it off.
+  - Desktop: in Preferences.
+- Support: write to us.
+
+| Data Type | Description |
+|---|---|
+| Location | We infer your location. |
+| Contact data | Your email address. |
+
+---
+
+Nothing here changes your rights.
+"""
+
+
+def _md(text: str, doc_id: str = "acme/notice") -> Document:
+    return Document(doc_id=doc_id, company="acme", title="t", path="p.md", text=text, version="v", format="markdown")
+
+
+def _block_at(text: str, needle: str) -> Block:
+    at = text.index(needle)
+    return next(b for b in split_into_blocks(text, "markdown") if b.start <= at < b.end)
+
+
+def _slice(text: str, where: tuple[int, int] | None) -> str:
+    assert where is not None
+    return text[where[0] : where[1]]
+
+
+def test_markdown_headings_are_section_paths_not_clauses() -> None:
+    text = MARKDOWN
+    blocks = split_into_blocks(text, "markdown")
+    bodies = [text[b.start : b.end] for b in blocks]
+    for heading in ("# Privacy Notice", "## How we use data", "Cookie Policy", "Choices", "**Your choices**", "Data Type"):
+        assert not any(heading in body for body in bodies), heading
+    for markup_only in ("title: ignored", "{: datetime", "<div", "|---|", "\n---\n"):
+        assert not any(markup_only in body for body in bodies), markup_only
+    collect = _block_at(text, "We collect")
+    assert collect.section == "Privacy Notice > How we use data > To provide the browser"
+    assert text[collect.start : collect.end].endswith("keep it secure.")  # a soft-wrapped paragraph stays one clause
+    assert _block_at(text, "Effective May").section == "Privacy Notice"
+    assert _block_at(text, "We use cookies").section == "Cookie Policy"  # setext level 1 closes the ATX sections
+    assert _block_at(text, "You can opt out").section == "Cookie Policy > Choices > Your choices"
+    assert _block_at(text, "Nothing here").section == "Cookie Policy > Choices > Your choices"  # a rule is no heading
+    _assert_offsets(_md(text), split_into_clauses(_md(text)))
+
+
+def test_markdown_list_items_nest_and_keep_their_lead() -> None:
+    text = MARKDOWN
+    settings_item = _block_at(text, "Settings: turn")
+    assert _slice(text, settings_item.lead) == "You can opt out in three ways:"
+    assert _slice(text, _block_at(text, "Desktop: in").lead) == "Settings: turn it off."
+    assert _slice(text, _block_at(text, "Support: write").lead) == "You can opt out in three ways:"
+
+
+def test_markdown_table_rows_are_clauses_led_by_the_header_row() -> None:
+    text = MARKDOWN
+    row = _block_at(text, "Location | We")
+    assert text[row.start : row.end] == "Location | We infer your location."
+    assert _slice(text, row.lead) == "Data Type | Description"
+    assert _block_at(text, "Contact data").lead == row.lead
+
+
+def test_markdown_headings_of_the_mozilla_notices(mozilla: Corpus) -> None:
+    for doc in mozilla.documents:
+        if doc.format != "markdown":
+            continue
+        spans = _spans(doc)
+        _assert_offsets(doc, split_into_clauses(doc))
+        offset = 0
+        for line in doc.text.splitlines(keepends=True):
+            if line.startswith("#"):
+                assert not any(s.start <= offset + line.index(" ") < s.end for _, s in spans), (doc.doc_id, line)
+            offset += len(line)
+    firefox = next(d for d in mozilla.documents if d.company == "firefox")
+    kept = _span_containing(firefox, "We only retain your personal data")
+    assert kept.section == "Firefox Privacy Notice > How long we keep your data"
+    location = _span_containing(firefox, "We infer your location from your IP address")
+    assert firefox.text[location.lead_start : location.lead_end].startswith("Data Type | Description")
+    rights = _span_containing(firefox, "Request a copy of the data we have about you")
+    assert rights.section == "Firefox Privacy Notice > Your rights and choices > Your rights > 2"
+    assert firefox.text[rights.lead_start : rights.lead_end] == "As a Firefox user, you have the right to:"
+
+
+@pytest.fixture(scope="module")
+def mozilla() -> Corpus:
+    if not MOZILLA_EN.is_dir():
+        pytest.skip(f"{MOZILLA_EN} not present")
+    return load_corpus(MOZILLA_EN, strict=True)
+
+
+BAD_MARKDOWN = {
+    "table-without-separator": "# Notice\n\n| Data | Use |\n| Location | Ads |\n",
+    "table-without-rows": "# Notice\n\nIntro line.\n\n| Data | Use |\n|---|---|\n",
+    "separator-without-header": "# Notice\n|---|---|\n| Location | Ads | extra | cells |\n|\n",
+    "ragged-table": "# Notice\n| a |\n|---|---|---|\n| 1 | 2 | 3 | 4 |\n| only one\n",
+    "empty-sections": "# Notice\n## Empty\n## Also empty\n\n## Filled\nWe keep data for 30 days.\n## Empty at the end\n",
+    "only-headings": "# Notice\n## Purposes\n### Cookies\n",
+    "no-markdown-at-all": "Privacy Policy\n1. Purpose of Use\nWe use personal information to provide our services.\n",
+    "unclosed-fence-and-html": "# Notice\n```\nraw code line\n<table>\n<tr><td>cell text</td>\n",
+    "setext-after-list": "# Notice\n- item\n---\n===\ntext\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_MARKDOWN))
+def test_bad_markdown_still_indexes(name: str) -> None:
+    doc = _md(BAD_MARKDOWN[name])
+    chunks = split_into_clauses(doc)
+    assert chunks, name
+    _assert_offsets(doc, chunks)
+
+
+def test_markdown_of_only_headings_indexes_the_headings_as_paragraphs() -> None:
+    doc = _md(BAD_MARKDOWN["only-headings"])
+    texts = [doc.text[s.start : s.end] for _, s in _spans(doc)]
+    assert texts == ["# Notice", "## Purposes", "### Cookies"]
+
+
+def test_markdown_without_headings_uses_the_plain_text_structure() -> None:
+    doc = _md(BAD_MARKDOWN["no-markdown-at-all"])
+    assert _span_containing(doc, "We use personal").section == "Privacy Policy > 1. Purpose of Use"
+
+
+def test_markdown_the_parser_cannot_follow_falls_back_to_paragraphs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant import chunking
+
+    def broken(text: str) -> None:
+        raise IndexError("unexpected structure")
+
+    monkeypatch.setattr(chunking, "_markdown_blocks", broken)
+    doc = _md(MARKDOWN)
+    chunks = split_into_clauses(doc)
+    _assert_offsets(doc, chunks)
+    assert any("We use cookies." in c.text for c in chunks)
+    assert all(c.section == "" for c in chunks)
+
+
+_MD_PREFIXES = ["", "# ", "## ", "- ", "  - ", "1. ", "| ", "**", "<td>", "<tr>", "{: #x } ", "    ", "> "]
+_MD_LINES = ["|---|---|", "---", "===", "```", "<table>", "</table>", "{: #id }", "<br/>", "**Bold**", "| a | b |", ""]
+_MD_LINE = st.one_of(
+    st.sampled_from(_MD_LINES),
+    st.builds(lambda p, w: p + " ".join(w), st.sampled_from(_MD_PREFIXES), st.lists(st.sampled_from(_WORDS), max_size=12)),
+)
+_MD_TEXT = st.builds(lambda lines, eol: eol.join(lines) + eol, st.lists(_MD_LINE, max_size=30), st.sampled_from(["\n", "\r\n"]))
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(text=_MD_TEXT, max_len=st.integers(min_value=40, max_value=600))
+def test_property_markdown_never_breaks_offsets(text: str, max_len: int) -> None:
+    doc = _md(text)
+    chunks = split_into_clauses(doc, max_len=max_len)
+    previous_end = 0
+    for chunk in chunks:
+        assert chunk.text == text[chunk.start : chunk.end]
+        assert chunk.start >= previous_end
+        previous_end = chunk.end
+        for span in chunk.spans:
+            body = text[span.start : span.end]
+            assert body.strip() and body == body.lstrip()
+            assert chunk.start <= span.start < span.end <= chunk.end
+    if any(ch.isalnum() for ch in text):
+        assert chunks

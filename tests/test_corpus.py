@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import shutil
 from pathlib import Path
@@ -11,13 +12,16 @@ import pytest
 
 from assistant.corpus import (
     Corpus,
+    PdfLine,
     content_version,
     corpus_fingerprint,
     doc_id_for,
     load_companies,
     load_corpus,
     load_document,
+    reflow_pages,
 )
+from assistant.domain import Document, PageSpan
 from assistant.errors import CorpusError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,7 +124,8 @@ def test_markdown_loads(tmp_path: Path) -> None:
     path.write_bytes(text.encode("utf-8"))
     doc = load_document(path, "acme", "acme/cookies")
     assert doc.text == text  # \r\n kept: offsets match the file
-    assert doc.title == "# Cookie Policy"
+    assert doc.title == "Cookie Policy"  # the title is shown to people: no markdown
+    assert doc.format == "markdown"
     assert (doc.doc_id, doc.company, doc.path) == ("acme/cookies", "acme", str(path))
 
 
@@ -268,6 +273,173 @@ def test_pdf_clauses_never_cross_pages(tmp_path: Path) -> None:
             assert doc.page_at(span.start) == doc.page_at(span.end - 1), doc.text[span.start : span.end]
     fee = next(s for c in chunks for s in c.spans if "1,000 yen" in doc.text[s.start : s.end])
     assert doc.page_at(fee.start) == 2
+
+
+# -- PDF reflow -------------------------------------------------------------------------------------
+
+MOZILLA = next(
+    (p / "dev-corpus" / "mozilla" for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.is_dir()),
+    ROOT / "missing",
+)
+WRAPPED = (
+    "We use the IP address in order to approximate your location because the availability, pricing "
+    "and offers of our services may depend on the country you are in."
+)
+
+
+def _write_wrapped_pdf(path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=11)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "1. Location data", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(90, 6, WRAPPED, new_x="LMARGIN", new_y="NEXT")  # wrapped by the PDF writer
+    pdf.multi_cell(0, 8, "2. Retention", new_x="LMARGIN", new_y="NEXT")
+    # A word hyphenated at the end of a printed line, then a new paragraph.
+    pdf.multi_cell(
+        0, 6, "Server logs are kept for ninety days and are then deleted to mini-\nmise what we hold about you.",
+        new_x="LMARGIN", new_y="NEXT",
+    )
+    pdf.multi_cell(0, 6, "Backups are encrypted.", new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+
+
+def test_pdf_sentence_broken_across_lines_is_kept_whole(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from assistant.chunking import split_into_clauses
+
+    path = tmp_path / "wrapped.pdf"
+    _write_wrapped_pdf(path)
+    extracted = PdfReader(str(path)).pages[0].extract_text()
+    assert WRAPPED not in extracted and "mini-\nmise" in extracted  # the raw extraction has hard breaks
+    doc = load_document(path, "acme", "acme")
+    assert doc.format == "pdf"
+    assert WRAPPED in doc.text
+    assert "to minimise what we hold about you." in doc.text
+    spans = [s for c in split_into_clauses(doc) for s in c.spans]
+    for sentence in (WRAPPED, "Server logs are kept for ninety days and are then deleted to minimise what we hold about you."):
+        _assert_kept_whole(doc, spans, sentence)
+    assert "\nBackups are encrypted." in doc.text  # the next paragraph stays apart
+    wrapped = next(s for s in spans if doc.text[s.start : s.end].startswith(WRAPPED))
+    assert wrapped.section == "1. Location data"
+    assert doc.page_at(wrapped.start) == 1
+
+
+def _assert_kept_whole(doc: Document, spans: list, sentence: str) -> None:  # type: ignore[type-arg]
+    """Some span holds the sentence, and no span starts or ends inside it."""
+    at = doc.text.index(sentence)
+    end = at + len(sentence)
+    assert any(s.start <= at and end <= s.end for s in spans), sentence
+    for s in spans:
+        assert not (at < s.start < end or at < s.end < end), (sentence, doc.text[s.start : s.end])
+
+
+def _line(text: str, y: float) -> PdfLine:
+    return PdfLine(text, x=60.0, y=y, size=12.0)
+
+
+def test_japanese_pdf_lines_join_without_a_space() -> None:
+    lines = [
+        _line("Mozilla は Mullvad と提携し、インターネットトラフィックを安全に暗", 700),
+        _line("号化します。Mozilla は、IP アドレスを 90 日間保存し、", 686),
+        _line("Cookie を使用します。This sentence is English and goes on", 672),
+        _line("to the next line.", 658),
+    ]
+    text, spans = reflow_pages([lines])
+    assert "安全に暗号化します。" in text  # a line break inside a word closes up
+    assert "保存し、Cookie を" in text  # no space after Japanese punctuation either
+    assert "goes on to the next line." in text  # Latin lines still join with a space
+    assert spans == (PageSpan(1, 0, len(text)),)
+
+
+def test_pdf_line_end_hyphens_close_up_unless_the_document_writes_the_compound() -> None:
+    lines = [
+        _line("We use the IP address in order to approxi-", 700),
+        _line("mate your location, and write to you by e-", 686),
+        _line("mail. Your e-mail address is kept for a short time after the", 672),
+        _line("opt-out.", 658),
+    ]
+    text, _ = reflow_pages([lines])
+    assert "in order to approximate your location, and write to you by e-mail. Your e-mail address" in text
+
+
+def test_pdf_reflow_keeps_headings_list_items_and_paragraph_gaps_apart() -> None:
+    page1 = [
+        PdfLine("Things You Should Know", x=60, y=760, size=18),
+        _line("Payment information. When you subscribe to services that require a paid", 730),
+        _line("subscription, you pay through a payment provider. We use:", 716),
+        PdfLine("Stripe, which processes the payment on our behalf and keeps", x=90, y=690, size=12, bullet=True),
+        PdfLine("the card details.", x=90, y=676, size=12),
+        _line("A new paragraph after a gap starts on its own line, and it runs", 650),
+        _line("on to the next page without a full stop at the end of the", 636),
+    ]
+    page2 = [_line("page, where it ends.", 780), _line("Another paragraph.", 754)]
+    text, spans = reflow_pages([page1, page2])
+    lines = text.split("\n")
+    assert "Things You Should Know" in lines
+    assert "Payment information. When you subscribe to services that require a paid subscription, you pay through a payment provider. We use:" in lines
+    assert "\u2022 Stripe, which processes the payment on our behalf and keeps the card details." in lines
+    assert "end of the page, where it ends." in text  # a sentence carried over a page break
+    assert "Another paragraph." in lines
+    assert [s.page for s in spans] == [1, 2]
+    assert spans[0].end <= spans[1].start
+    assert text[spans[1].start :].startswith("page, where")
+
+
+@pytest.fixture(scope="module")
+def mozilla_pdf() -> Document:
+    path = MOZILLA / "en" / "subscription_services_privacy_notice.pdf"
+    if not path.is_file():
+        pytest.skip(f"{path} not present")
+    return load_document(path, "mozilla-subscriptions", "mozilla-subscriptions")
+
+
+def test_mozilla_pdf_spans_end_at_sentence_ends_not_at_line_breaks(mozilla_pdf: Document) -> None:
+    from assistant.chunking import split_into_clauses
+
+    doc = mozilla_pdf
+    spans = [s for c in split_into_clauses(doc) for s in c.spans]
+    assert len(spans) > 60
+    for span in spans:
+        body = doc.text[span.start : span.end]
+        if doc.text[span.end : span.end + 1] in ("\n", ""):
+            # A clause that ends at a line end ends a sentence, or is a heading or date line.
+            assert body.endswith((".", ":", ";", ")", "”")) or (len(body) <= 60 and not body[:1].islower()), body
+    _assert_kept_whole(
+        doc,
+        spans,
+        "we use the IP address in order to approximate your location because Mozilla Subscription Services "
+        "availability, pricing and offers may depend on your country.",
+    )
+    # Carried over the page break between pages 1 and 2, cited from page 1.
+    over = "For a full review of our telemetry, you can learn more in VPN interaction data."
+    _assert_kept_whole(doc, spans, over)
+    at = doc.text.index(over)
+    assert doc.page_at(at) == 1 and doc.page_at(at + len(over) - 1) == 2
+    bullet = next(s for s in spans if doc.text[s.start : s.end].startswith("HaveIbeenpwned."))
+    assert doc.text[bullet.lead_start : bullet.lead_end].endswith("We use:")
+
+
+def test_mozilla_japanese_pdf_joins_words_broken_across_lines() -> None:
+    path = MOZILLA / "ja" / "subscription_services_privacy_notice.pdf"
+    if not path.is_file():
+        pytest.skip(f"{path} not present")
+    doc = load_document(path, "mozilla-subscriptions", "mozilla-subscriptions")
+    assert doc.title == "Mozilla サブスクリプションサービス | プライバシーに関する通知"
+    assert "インターネットトラフィックをプライベートに、かつ安全に暗号化します。" in doc.text
+    from pypdf import PdfReader
+
+    cjk = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+    joins = 0
+    for page in PdfReader(str(path)).pages:
+        lines = [ln.strip() for ln in page.extract_text().splitlines() if ln.strip()]
+        for a, b in itertools.pairwise(lines):
+            if len(a) >= 30 and cjk.match(a[-1]) and cjk.match(b[0]):  # a full line, inside a paragraph
+                assert a[-6:] + b[:6] in doc.text, (a, b)  # closed up, no space
+                joins += 1
+    assert joins > 30
 
 
 def _pdf_bytes() -> bytes:

@@ -308,7 +308,8 @@
   function showCitation(detail, reply, cite) {
     detail.textContent = "";
     var company = cite.company || state.company;
-    detail.appendChild(el("blockquote", { text: "\u201c" + cite.text.trim() + "\u201d" }));
+    // display: the passage without markup; text is the exact slice the policy view highlights.
+    detail.appendChild(el("blockquote", { text: "\u201c" + String(cite.display || cite.text).trim() + "\u201d" }));
     var where = "Section: " + (cite.section || "\u2014") + (cite.page ? " \u00b7 page " + cite.page : "");
     detail.appendChild(el("p", { className: "sec", text: where }));
     detail.appendChild(el("a", {
