@@ -307,8 +307,8 @@ class EvidenceModel:
     Fitted by `python -m evals.fit_evidence` on the dev halves of the gold and Mozilla suites
     together (see evals/README.md); the test halves are what the README reports."""
 
-    weights: tuple[float, ...] = (6.401, 2.319, 3.030, -0.148, 1.143, -1.143, 0.279, -0.693, -1.250, 1.099, 0.939)
-    bias: float = -8.700
+    weights: tuple[float, ...] = (6.436, 2.514, 2.940, -0.197, 1.175, -1.175, -0.403, -0.981, -0.559, 1.148, 0.956)
+    bias: float = -8.818
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         """One probability per row of features."""
