@@ -294,7 +294,7 @@ PASSAGE_FEATURES = (
     "lacks_asked_fact",  # it asks for one and the passage states none
     "short",  # under 40 characters: a title or a label more often than an answer
     "open_ended",  # ends with ":" (it introduces what it does not hold)
-    "title_like",  # one line without sentence punctuation and few words, or all capitals: a heading
+    "title_like",  # share of its lines that read as titles (few words, no sentence punctuation, or capitals)
     "clause_bm25",  # BM25 of the clause, as a share of the company's best clause
     "clause_rrf",  # the clause's fused dense + BM25 rank score (what `retrieve` ranks by), as a share of the best
 )
@@ -307,8 +307,8 @@ class EvidenceModel:
     Fitted by `python -m evals.fit_evidence` on the dev halves of the gold and Mozilla suites
     together (see evals/README.md); the test halves are what the README reports."""
 
-    weights: tuple[float, ...] = (6.436, 2.514, 2.940, -0.197, 1.175, -1.175, -0.403, -0.981, -0.559, 1.148, 0.956)
-    bias: float = -8.818
+    weights: tuple[float, ...] = (6.412, 2.502, 2.944, -0.227, 1.177, -1.177, -0.489, -0.982, -0.441, 1.147, 0.935)
+    bias: float = -8.752
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         """One probability per row of features."""
@@ -335,7 +335,7 @@ class _CompanyPassages:
         self.chunk_terms = chunk_terms
         self.short = np.fromiter((len(t.strip()) < 40 for t in texts), dtype=np.float32, count=len(texts))
         self.open_ended = np.fromiter((t.rstrip().endswith((":", "：")) for t in texts), dtype=np.float32, count=len(texts))
-        self.title_like = np.fromiter((_title_like(t) for t in texts), dtype=np.float32, count=len(texts))
+        self.title_like = np.fromiter((_title_share(t) for t in texts), dtype=np.float32, count=len(texts))
         self._states: dict[str, np.ndarray] = {}
 
     def states(self, kind: FactKind) -> np.ndarray:
@@ -347,13 +347,19 @@ class _CompanyPassages:
         return found
 
 
-def _title_like(text: str) -> bool:
-    stripped = text.strip()
-    if "\n" in stripped:
-        return False
-    if stripped.isupper():
+def _title_share(text: str) -> float:
+    """The share of the passage's lines that read as titles: a table of contents or a heading
+    scores 1, a sentence 0."""
+    lines = [ln.strip(" •・-*\t") for ln in text.splitlines() if ln.strip(" •・-*\t")]
+    if not lines:
+        return 0.0
+    return sum(1 for ln in lines if _title_like(ln)) / len(lines)
+
+
+def _title_like(line: str) -> bool:
+    if line.isupper():
         return True
-    return len(stripped.split()) <= 8 and not re.search(r"[.!?。:;,、]", stripped) and not re.search(r"\d|@", stripped)
+    return len(line.split()) <= 8 and not re.search(r"[.!?。:;,、]", line) and not re.search(r"\d|@", line)
 
 
 _LEAD_IN = re.compile(r"(:|as follows\.?|the following( cases)?\.?|following methods\.?)\s*$", re.IGNORECASE)
