@@ -82,7 +82,7 @@ def test_polarity_needs_the_same_predicate_object_and_qualifier() -> None:
 
 
 def _cite(i: int, text: str) -> Citation:
-    return Citation(id=i, company="c", doc_id="d", version="v", section="s", page=None, text=text, start=0, end=len(text), score=1.0)
+    return Citation(id=i, company="c", doc_id="d", version="v", section="s", page=None, text=text, start=0, end=len(text), score=1.0, display=text)
 
 
 def test_answer_notice_uses_the_check() -> None:

@@ -180,10 +180,10 @@ def test_with_no_fixed_company_a_named_company_switches_the_conversation(real_as
 
 
 def test_a_follow_up_quotes_what_the_last_answer_did_not(real_assistant) -> None:  # type: ignore[no-untyped-def]
-    first = real_assistant.reply("How do I send a disclosure request to UPWARD?")
+    first = real_assistant.reply("What does Highreso use my personal information for?")
     assert first.route == "answer" and first.citations
-    second = real_assistant.reply("And do I need to send anything else?", session_id=first.session_id)
-    assert second.route == "answer" and second.company == "upward"
+    second = real_assistant.reply("And what other purposes are there?", session_id=first.session_id)
+    assert second.route == "answer" and second.company == "highreso"
     before = {(c.doc_id, c.start, c.end) for c in first.citations}
     for c in second.citations:
         assert not any(d == c.doc_id and c.start < e and s < c.end for d, s, e in before), c.text
