@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant import consistency, topics
-from assistant.domain import Citation, Company, Evidence
+from assistant.domain import Citation, Company, Evidence, Span
 from assistant.facts import fact_kind
 from assistant.index import LoadedIndex
 from assistant.markup import display_text
@@ -40,6 +41,7 @@ class AnswerComposer:
     def __init__(self, index: LoadedIndex, policy: AnswerPolicy | None = None) -> None:
         self._index = index
         self.policy = policy or AnswerPolicy()
+        self._following: dict[str, list[tuple[int, int]]] | None = None  # per document: (passage start, where)
 
     def select(self, query: str, evidence: Sequence[Evidence]) -> list[Evidence] | None:
         """The passages to quote, or None when the policy does not answer the question: the
@@ -51,7 +53,7 @@ class AnswerComposer:
             evidence = [ev for ev in evidence if kind.states.search(self._text(ev))]
         if not evidence or evidence[0].score < self.policy.min_probability:
             return None
-        return self.choose(evidence)
+        return self.with_leads(self.choose(evidence))
 
     def _text(self, ev: Evidence) -> str:
         return self._index.documents[ev.chunk.doc_id].text[ev.span.start : ev.span.end]
@@ -78,6 +80,47 @@ class AnswerComposer:
             chosen.append(ev)
             quoted += _length(ev)
         return chosen
+
+    def with_leads(self, chosen: Sequence[Evidence]) -> list[Evidence]:
+        """The chosen passages made whole: a list item preceded by the line that leads its list
+        ("The Company may share data with:" before "SoftBank Corp."), and a passage that ends
+        by introducing what follows (":") followed by it, as long as the quotes stay within
+        `max_quoted_chars` and quote no text twice."""
+        out: list[Evidence] = []
+        quoted = sum(_length(ev) for ev in chosen)
+
+        def add(extra: Evidence | None) -> None:
+            nonlocal quoted
+            if extra is None or quoted + _length(extra) > self.policy.max_quoted_chars:
+                return
+            if not any(_overlaps(extra, other) for other in (*chosen, *out)):
+                out.append(extra)
+                quoted += _length(extra)
+
+        for ev in chosen:
+            span = ev.span
+            if 0 <= span.lead_start < span.lead_end <= span.start:
+                add(Evidence(ev.chunk, Span(span.lead_start, span.lead_end, _parent(span.section)), ev.score, ev.dense, ev.lexical))
+            out.append(ev)
+            if self._text(ev).rstrip().endswith((":", "：")):
+                add(self._next_passage(ev))
+        return out
+
+    def _next_passage(self, ev: Evidence) -> Evidence | None:
+        """The passage that starts first after `ev` ends, in the same document."""
+        if self._following is None:
+            by_doc: dict[str, list[tuple[int, int]]] = {}
+            for row, chunk in enumerate(self._index.chunks):
+                for pos, span in enumerate(chunk.spans):
+                    by_doc.setdefault(chunk.doc_id, []).append((span.start, row * 10_000 + pos))
+            self._following = {doc: sorted(rows) for doc, rows in by_doc.items()}
+        rows = self._following.get(ev.chunk.doc_id, [])
+        at = bisect.bisect_left(rows, (ev.span.end, -1))
+        if at >= len(rows):
+            return None
+        row, pos = divmod(rows[at][1], 10_000)
+        chunk = self._index.chunks[row]
+        return Evidence(chunk, chunk.spans[pos], ev.score, ev.dense, ev.lexical)
 
     def citations(self, company: str, chosen: Sequence[Evidence]) -> list[Citation]:
         """Citations for the chosen passages, numbered in answer order."""
@@ -154,6 +197,11 @@ class AnswerComposer:
         """Asks which company the customer means."""
         names = "; ".join(f"{c.short_name} ({c.id})" for c in companies)
         return f"Which company is your question about? I can answer for: {names}."
+
+
+def _parent(section: str) -> str:
+    """The section path one level up: a list's lead stands above its items' labels."""
+    return section.rsplit(" > ", 1)[0] if " > " in section else section
 
 
 def _length(ev: Evidence) -> int:
