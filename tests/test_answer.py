@@ -1,0 +1,52 @@
+"""Choosing what an answer quotes (`assistant/answer.py`): whole passages within the budget."""
+
+from __future__ import annotations
+
+import itertools
+
+from assistant.domain import Evidence
+
+
+def _passages(assistant, company: str) -> list[Evidence]:  # type: ignore[no-untyped-def]
+    index = assistant.retriever.index
+    return [
+        Evidence(chunk, span, 0.9)
+        for chunk in index.chunks
+        if chunk.company == company
+        for span in chunk.spans
+    ]
+
+
+def _text(assistant, ev: Evidence) -> str:  # type: ignore[no-untyped-def]
+    return assistant.retriever.index.documents[ev.chunk.doc_id].text[ev.span.start : ev.span.end]
+
+
+def test_a_passage_that_introduces_a_list_is_quoted_with_what_follows(hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    opener = next(ev for ev in _passages(hash_assistant, "sb-cs") if _text(hash_assistant, ev).endswith("as follows:"))
+    quoted = hash_assistant.composer.with_leads([opener])
+    assert len(quoted) == 2 and quoted[0] == opener
+    follower = quoted[1]
+    assert follower.chunk.doc_id == opener.chunk.doc_id and follower.span.start > opener.span.end
+    assert _text(hash_assistant, follower).strip()
+
+
+def test_a_list_item_is_quoted_after_the_line_that_leads_its_list(hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    item = next(ev for ev in _passages(hash_assistant, "highreso") if 0 <= ev.span.lead_start < ev.span.start)
+    quoted = hash_assistant.composer.with_leads([item])
+    assert quoted[-1] == item
+    lead = quoted[0]
+    assert (lead.span.start, lead.span.end) == (item.span.lead_start, item.span.lead_end)
+
+
+def test_leads_and_continuations_stay_within_the_quote_budget(hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    composer = hash_assistant.composer
+    for company in ("highreso", "sb-cs", "upward", "gmo-ai-robotics", "win-techno"):
+        passages = _passages(hash_assistant, company)
+        for i in range(0, len(passages) - 2, 3):
+            chosen = composer.choose(passages[i : i + 3])
+            quoted = composer.with_leads(chosen)
+            spans = sorted((ev.chunk.doc_id, ev.span.start, ev.span.end) for ev in quoted)
+            total = sum(e - s for _, s, e in spans)
+            assert total <= max(composer.policy.max_quoted_chars, sum(ev.span.end - ev.span.start for ev in chosen))
+            for (d1, _, e1), (d2, s2, _) in itertools.pairwise(spans):
+                assert d1 != d2 or e1 <= s2, "a text quoted twice"
