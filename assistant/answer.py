@@ -22,8 +22,10 @@ def describe_topic(query: str) -> str | None:
 class AnswerPolicy:
     """How likely a passage must be to answer, and how much an answer quotes."""
 
-    # Fitted with the evidence model (evals/fit_evidence.py) on the dev halves of both suites.
-    min_probability: float = 0.026  # below this for the best passage, the policy is taken not to answer
+    # Chosen on the dev halves of both suites (gold + mozilla-en) with the evidence model of
+    # evals/fit_evidence.py: answer/abstain routing and fact accuracy, the median answer <= 700
+    # characters. `strong_probability` moved no dev item between 0.2 and 0.95; it stays high.
+    min_probability: float = 0.006  # below this for the best passage, the policy is taken not to answer
     strong_probability: float = 0.8  # likely enough to answer a message that reads as off-topic
     relative: float = 0.5  # further passages are quoted when at least this share of the best one's
     max_citations: int = 3
