@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, HTTPException, Request, Security
 
 from api.openapi_docs import STAFF_KEY
+from assistant.factory import Stores
 from assistant.service import Assistant
 from assistant.settings import Settings
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
     from assistant.keys import SqlKeyStore
     from assistant.ratelimit import SqlRateCounter
+    from assistant.reloader import ServedAssistant
 
 log = logging.getLogger(__name__)
 _KEY_STORE_LOCK = threading.Lock()
@@ -40,19 +42,38 @@ def readiness_engine(request: Request) -> Engine:
             engine = engine_from_settings(s, busy_timeout_ms=min(s.busy_timeout_ms, 2000), create=False)
             request.app.state.readiness_engine = engine
         return engine
+# Written here, never passed through from the library: paths and FAISS's own error text stay in the log.
+STARTING_DETAIL = "the assistant is starting; please retry in a few seconds"
+UNAVAILABLE_DETAIL = (
+    "answers are temporarily unavailable while the policy index is being prepared; please retry in a few "
+    "minutes. Status look-ups for requests already made keep working."
+)
+STORES_DETAIL = "this service is temporarily unavailable; please retry in a few minutes"
 
 
 def get_assistant(request: Request) -> Assistant:
-    """The loaded assistant, or 503 while the index is still loading."""
-    assistant: Assistant | None = getattr(request.app.state, "assistant", None)
+    """The assistant over the build in service, or 503 while there is none."""
+    served: ServedAssistant | None = request.app.state.served
+    assistant = served.assistant if served is not None else None
     if assistant is None:
-        error = getattr(request.app.state, "load_error", None)
-        detail = f"not ready: {error}" if error else "not ready: the index is still loading, retry shortly"
-        raise HTTPException(status_code=503, detail=detail, headers={"Retry-After": "5"})
+        starting = served is not None and served.state == "loading"
+        raise HTTPException(
+            status_code=503, detail=STARTING_DETAIL if starting else UNAVAILABLE_DETAIL,
+            headers={"Retry-After": "5" if starting else "60"},
+        )
     return assistant
 
 
+def get_stores(request: Request) -> Stores:
+    """The desk queue, sessions and companies: needed by the desk and status paths, which work without an index."""
+    stores: Stores | None = request.app.state.stores
+    if stores is None:
+        raise HTTPException(status_code=503, detail=STORES_DETAIL, headers={"Retry-After": "30"})
+    return stores
+
+
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+StoresDep = Annotated[Stores, Depends(get_stores)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.deps import UNAVAILABLE_DETAIL
 from assistant.desk import InvalidTransitionError, TicketNotFoundError
 from assistant.errors import (
     AssistantError,
@@ -79,6 +80,9 @@ def install_error_handlers(app: FastAPI) -> None:
             body["detail"] = "no such request"
         if isinstance(exc, StorageUnavailableError):
             body["detail"] = storage_detail(_.url.path)
+        if isinstance(exc, IndexNotBuiltError | StaleIndexError):  # their text names files and FAISS's errors
+            log.error("index unavailable: %s", exc)
+            body["detail"] = UNAVAILABLE_DETAIL
         body["request_id"] = _request_id(_)
         headers = {"Retry-After": "30"} if status == 503 else None
         return JSONResponse(body, status_code=status, headers=headers)

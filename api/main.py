@@ -16,6 +16,7 @@ from api.errors import install_error_handlers
 from api.middleware import install_middleware
 from api.redoc import install_redoc
 from api.routers import chat, companies, desk, health, pages, requests, search, staff, stream
+from assistant.embeddings import Embedder
 from assistant.service import Assistant
 from assistant.settings import Settings
 
@@ -23,31 +24,56 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def _load(app: FastAPI, settings: Settings) -> None:
+def _stores(settings: Settings):  # type: ignore[no-untyped-def]
     from assistant.errors import AssistantError
-    from assistant.factory import build_assistant
+    from assistant.factory import build_stores
 
     try:
-        app.state.assistant = build_assistant(settings)
-        log.info("ready: index %s", app.state.assistant.index.manifest.build_id)
-    except (AssistantError, OSError, ImportError) as exc:
-        app.state.load_error = str(exc)
-        log.error("could not load the assistant: %s", exc)
-    except Exception as exc:  # a corrupt file may raise anything; report it, never hang in "loading"
-        app.state.load_error = f"the index could not be loaded ({type(exc).__name__}: {exc}); run `privacy-assistant index build`"
-        log.error("could not load the assistant: %s: %s", type(exc).__name__, exc)
+        return build_stores(settings)
+    except (AssistantError, OSError) as exc:  # e.g. companies.toml unreadable: the desk paths answer 503
+        log.error("could not open the stores: %s", exc)
+        return None
 
 
-def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
-    """Build the app; the assistant loads in the background unless one is given."""
+def _watch(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
+    """Load the index, then look at its CURRENT pointer every few seconds for a new build."""
+    from api.server import mark_worker_ready
+
+    served = app.state.served
+    served.refresh()
+    app.state.started = True
+    if settings.run_dir is not None:
+        mark_worker_ready(Path(settings.run_dir))
+    while settings.index_watch_seconds > 0 and not stop.wait(settings.index_watch_seconds):
+        try:
+            served.refresh()
+        except Exception:  # the watcher must outlive any surprise; the previous build keeps serving
+            log.exception("index watcher")
+
+
+def create_app(settings: Settings | None = None, assistant: Assistant | None = None, embedder: Embedder | None = None) -> FastAPI:
+    """Build the app; the assistant loads in the background (and follows new builds) unless one is given."""
+    from assistant.reloader import ServedAssistant
+
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from api.server import unmark_worker
+
+        stop = threading.Event()
         if assistant is None:
-            # Load off the event loop so /healthz answers at once and /readyz reports progress.
-            threading.Thread(target=_load, args=(app, settings), daemon=True).start()
+            app.state.stores = _stores(settings)
+            if app.state.stores is not None:
+                app.state.served = ServedAssistant(settings, app.state.stores, embedder=embedder)
+                # Off the event loop, so /healthz answers at once and /readyz reports progress.
+                threading.Thread(target=_watch, args=(app, settings, stop), daemon=True, name="index-watch").start()
+            else:
+                app.state.started = True
         yield
+        stop.set()
+        if settings.run_dir is not None:
+            unmark_worker(Path(settings.run_dir))
 
     # Swagger UI from the fastapi-offline package (no CDN) and ReDoc from its bundle (api/redoc.py): both work offline.
     app = FastAPIOffline(
@@ -60,8 +86,14 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
-    app.state.assistant = assistant
-    app.state.load_error = None
+    app.state.stores = None
+    app.state.served = None
+    app.state.started = assistant is not None
+    if assistant is not None:
+        from assistant.factory import Stores
+
+        app.state.stores = Stores(engine=getattr(assistant.desk, "engine", None), desk=assistant.desk, sessions=assistant.sessions, directory=assistant.directory)
+        app.state.served = ServedAssistant(settings, app.state.stores, assistant=assistant)
     install_redoc(app)
     install_error_handlers(app)
     install_middleware(app, settings)

@@ -7,7 +7,9 @@ import importlib
 import json
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -166,18 +168,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # The workers read settings from the environment: one embedding thread each, since
         # several threads per worker would contend for the cores the other workers use.
         os.environ["PA_EMBEDDING_THREADS"] = "1"
+    # Each worker leaves a marker in the run directory once it has loaded, so /readyz (answered
+    # by any one worker) can say how many of all of them are ready.
+    run_dir = Path(tempfile.mkdtemp(prefix="privacy-assistant-run-"))
+    os.environ["PA_RUN_DIR"] = str(run_dir)
+    os.environ["PA_WORKERS"] = str(workers)
     print(f"serving on http://{host}:{port} with {workers} worker(s) (docs at /docs)", file=sys.stderr)
     # The app is named by string so `assistant` never imports the HTTP layer.
     # No `server` banner. Forwarded headers are believed only from PA_TRUSTED_PROXIES, by uvicorn
     # (client address, scheme) and by the rate limiter alike; without any, they are ignored.
     trusted = ",".join(sorted(settings.trusted_proxy_set()))
-    # Named by string too; see api/server.py for why connections need TCP_NODELAY set by hand.
-    protocol = import_from_string("api.server:NoDelayHttpToolsProtocol")
+    # Named by string too; see api/server.py for why connections need TCP_NODELAY set by hand,
+    # and for the head size and read timeouts uvicorn does not enforce itself.
+    protocol = import_from_string("api.server:HardenedHttpToolsProtocol")
+    options = import_from_string("api.server:uvicorn_options")(settings)
     uvicorn.run(
         "api.main:create_app", factory=True, host=host, port=port, workers=workers, http=protocol,
         log_level=settings.log_level.lower(), server_header=False,
-        proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
+        proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None, **options,
     )
+    shutil.rmtree(run_dir, ignore_errors=True)
     return 0
 
 

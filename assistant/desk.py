@@ -154,6 +154,7 @@ class SqlDeskQueue:
     """Desk tickets in the SQL database; references come from the autoincrement key."""
 
     def __init__(self, engine: Engine) -> None:
+        self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     def open(self, new: NewTicket) -> Ticket:

@@ -33,6 +33,10 @@ class IndexNotBuiltError(AssistantError):
     """The index directory has no usable index (missing, partial or corrupt)."""
 
 
+class DamagedIndexError(IndexNotBuiltError):
+    """The build in service is there but broken: truncated or altered files, a garbled manifest."""
+
+
 class StaleIndexError(AssistantError):
     """The index was built from other corpus files than the ones on disk now."""
 

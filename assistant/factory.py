@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+
+from sqlalchemy.engine import Engine
 
 from assistant.answer import AnswerComposer
 from assistant.companies import CompanyDirectory
 from assistant.corpus import load_companies, load_corpus
 from assistant.db import engine_from_settings
-from assistant.desk import SqlDeskQueue
+from assistant.desk import DeskQueue, SqlDeskQueue
 from assistant.embedding_cache import CachedEmbedder, cache_path
 from assistant.embeddings import Embedder
-from assistant.errors import IndexNotBuiltError, StaleIndexError
+from assistant.errors import DamagedIndexError, StaleIndexError
 from assistant.index import Manifest, build_index, is_stale, load_index
 from assistant.intent import WEIGHTS_FILE, EmbeddingIntentClassifier, IntentWeights, build_intent_weights
 from assistant.procedure import common_procedure_queries
 from assistant.retrieval import HybridRetriever, RetrievalConfig
 from assistant.service import Assistant, Limits
-from assistant.sessions import SqlSessionStore
+from assistant.sessions import SessionStore, SqlSessionStore
 from assistant.settings import Settings
 from assistant.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
 
@@ -84,8 +87,29 @@ def ensure_index(settings: Settings, embedder: Embedder, progress: bool = True) 
     return reason
 
 
-def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Assistant:
-    """Wire the assistant from settings: embedder, index, retriever, stores."""
+@dataclass(frozen=True)
+class Stores:
+    """What the desk and status paths need, none of it the index: built even when the index is missing."""
+
+    engine: Engine | None  # None when the stores were handed in ready-made (tests)
+    desk: DeskQueue
+    sessions: SessionStore
+    directory: CompanyDirectory  # every company in the corpus, indexed or not
+
+
+def build_stores(settings: Settings) -> Stores:
+    """The database-backed stores and the company list, from settings."""
+    engine = engine_from_settings(settings)
+    return Stores(
+        engine=engine,
+        desk=SqlDeskQueue(engine),
+        sessions=SqlSessionStore(engine, settings.session_max_turns),
+        directory=CompanyDirectory(load_companies(Path(settings.corpus_dir))),
+    )
+
+
+def build_assistant(settings: Settings, embedder: Embedder | None = None, stores: Stores | None = None) -> Assistant:
+    """Wire the assistant from settings: embedder, index, retriever, stores (new ones unless given)."""
     # The index first: a missing or corrupt one fails fast, before a model is loaded (or exported).
     index = load_index(Path(settings.index_dir))
     embedder = embedder or build_embedder(settings)
@@ -94,8 +118,8 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Ass
     directory = CompanyDirectory([c for c in companies if c.id in indexed])
     weights_path = index.extras_dir / WEIGHTS_FILE
     if not weights_path.is_file():
-        raise IndexNotBuiltError(f"{weights_path} is missing: run `privacy-assistant index build`")
-    engine = engine_from_settings(settings)
+        raise DamagedIndexError(f"{weights_path} is missing: run `privacy-assistant index build`")
+    stores = stores or build_stores(settings)
     retriever = HybridRetriever(index, embedder, RetrievalConfig(query_cache_size=settings.query_cache_size))
     # No per-request work that can be done once: the procedure look-ups are fixed texts.
     retriever.embed_queries(common_procedure_queries(), pin=True)
@@ -105,8 +129,8 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Ass
         retriever=retriever,
         intents=EmbeddingIntentClassifier(embedder, IntentWeights.load(weights_path)),
         composer=AnswerComposer(index),
-        sessions=SqlSessionStore(engine, settings.session_max_turns),
-        desk=SqlDeskQueue(engine),
+        sessions=stores.sessions,
+        desk=stores.desk,
         limits=Limits(settings.max_message_chars),
         notifier=build_notifier(settings),
     )

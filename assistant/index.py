@@ -15,7 +15,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +25,13 @@ from assistant.chunking import split_into_clauses
 from assistant.corpus import Corpus, corpus_fingerprint
 from assistant.domain import Chunk, Document, PageSpan, Span
 from assistant.embeddings import Embedder, Vectors
-from assistant.errors import IndexNotBuiltError
+from assistant.errors import DamagedIndexError, IndexNotBuiltError
 from assistant.files import write_atomically
 from assistant.lexical import Bm25Index
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4  # bump when chunking or the file layout changes: old builds go stale
+FORMAT_VERSION = 5  # bump when chunking or the file layout changes: old builds go stale
 POINTER = "CURRENT"
 KEEP_BUILDS = 2
 
@@ -65,6 +65,9 @@ class Manifest:
     built_at: str
     build_seconds: float
     pipeline: str = ""
+    # Every other file of the build: name -> {"bytes", "sha256"}, checked before anything is
+    # memory-mapped (a truncated mapped file kills the process with SIGBUS on first access).
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,7 @@ def build_index(
         for extra in extra_builders:
             extra(tmp, embedder)
         manifest = Manifest(
+            files=_file_records(tmp),
             build_id=build_id,
             format_version=FORMAT_VERSION,
             model=embedder.name,
@@ -208,6 +212,38 @@ def build_index(
         raise
     _prune(builds, keep=build_id)
     return manifest
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _file_records(build: Path) -> dict[str, dict[str, Any]]:
+    return {
+        p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+        for p in sorted(build.iterdir())
+        if p.is_file() and p.name != "manifest.json"
+    }
+
+
+def verify_build(build: Path, manifest: Manifest) -> None:
+    """DamagedIndexError unless every file of the build has the size and checksum its manifest recorded."""
+    if not manifest.files:
+        raise DamagedIndexError(f"index build {build.name} records no file checksums: run `privacy-assistant index build`")
+    for name, record in manifest.files.items():
+        path = build / name
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise DamagedIndexError(f"index build {build.name}: {name} is unreadable ({exc.strerror})") from exc
+        if size != record.get("bytes"):
+            raise DamagedIndexError(f"index build {build.name}: {name} has {size} bytes, the manifest says {record.get('bytes')}")
+        if _sha256(path) != record.get("sha256"):
+            raise DamagedIndexError(f"index build {build.name}: {name} does not match its checksum")
 
 
 def _write_json(path: Path, data: object) -> None:
@@ -239,7 +275,7 @@ def current_build_dir(index_dir: Path) -> Path:
     try:
         build = index_dir / "builds" / pointer.read_text(encoding="utf-8").strip()
     except (UnicodeDecodeError, OSError) as exc:
-        raise IndexNotBuiltError(f"{pointer} is unreadable ({exc}): run `privacy-assistant index build`") from exc
+        raise DamagedIndexError(f"{pointer} is unreadable ({exc}): run `privacy-assistant index build`") from exc
     if not (build / "manifest.json").is_file():
         raise IndexNotBuiltError(f"index build {build.name} is incomplete: run `privacy-assistant index build`")
     return build
@@ -251,7 +287,7 @@ def read_manifest(index_dir: Path) -> Manifest:
     try:
         return Manifest(**json.loads((build / "manifest.json").read_text(encoding="utf-8")))
     except (ValueError, TypeError) as exc:
-        raise IndexNotBuiltError(f"index manifest in {build} is corrupt: {exc}") from exc
+        raise DamagedIndexError(f"index manifest in {build} is corrupt: {exc}") from exc
 
 
 def is_stale(index_dir: Path, corpus: Corpus, corpus_dir: Path, model: str) -> str | None:
@@ -274,11 +310,12 @@ def is_stale(index_dir: Path, corpus: Corpus, corpus_dir: Path, model: str) -> s
 
 
 def load_index(index_dir: Path) -> LoadedIndex:
-    """Load the build in service; IndexNotBuiltError if it is missing or corrupt."""
+    """Load the build in service; IndexNotBuiltError if it is missing, DamagedIndexError if corrupt."""
     import faiss
 
     build = current_build_dir(index_dir)
     manifest = read_manifest(index_dir)
+    verify_build(build, manifest)
     try:
         chunks = tuple(_chunk_from_json(c) for c in _read_json(build / "chunks.json"))
         span_rows = tuple((int(a), int(b)) for a, b in _read_json(build / "span_rows.json"))
@@ -288,14 +325,14 @@ def load_index(index_dir: Path) -> LoadedIndex:
         dense = faiss.read_index(str(build / "chunks.faiss"), faiss.IO_FLAG_MMAP_IFC)
         span_dense = faiss.read_index(str(build / "spans.faiss"), faiss.IO_FLAG_MMAP_IFC)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
-        raise IndexNotBuiltError(f"index build {build.name} is corrupt ({exc}): run `privacy-assistant index build`") from exc
+        raise DamagedIndexError(f"index build {build.name} is corrupt ({exc}): run `privacy-assistant index build`") from exc
     if (
         dense.ntotal != len(chunks)
         or span_dense.ntotal != len(span_rows)
         or len(bm25.doc_lengths) != len(chunks)
         or any(c.doc_id not in documents for c in chunks)
     ):
-        raise IndexNotBuiltError(f"index build {build.name} is inconsistent: run `privacy-assistant index build`")
+        raise DamagedIndexError(f"index build {build.name} is inconsistent: run `privacy-assistant index build`")
     return LoadedIndex(
         manifest=manifest,
         documents=documents,

@@ -137,6 +137,17 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(2000, description="Longest chat message accepted (characters).")
     session_max_turns: int = Field(50, description="Turns kept per session transcript (older ones are dropped).")
     auto_build_index: bool = Field(True, description="`serve` builds the index when it is missing or stale.")
+    index_watch_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="How often each worker looks at index/CURRENT (one stat) and swaps in a new build once it has "
+        "loaded; a build that does not load is refused and the previous one keeps serving. 0: only at start-up.",
+    )
+    run_dir: Path | None = Field(
+        None,
+        description="Set by `serve` for its workers (leave empty): a folder where each worker leaves a ready marker, "
+        "so `/readyz` counts ready workers out of PA_WORKERS.",
+    )
     desk_api_keys: str = Field(
         "",
         description="Staff API keys: comma-separated `key=company1|company2` (or `key=*` for all companies); "
@@ -170,6 +181,24 @@ class Settings(BaseSettings):
         "client is the peer address and every request gets a fresh id.",
     )
     max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted (bytes); larger is a 413.")
+    http_max_header_bytes: int = Field(
+        32768, ge=1024, description="Largest request head (request line and headers, bytes) `serve` accepts; larger is a 431."
+    )
+    http_header_timeout_seconds: float = Field(
+        10.0, gt=0, description="Time a connection has to send a complete request head (`serve`); then 408 and closed."
+    )
+    http_body_timeout_seconds: float = Field(
+        20.0, gt=0, description="Time a request body has to arrive after its head (`serve`); then 408 and closed."
+    )
+    http_keep_alive_seconds: int = Field(
+        5, ge=1, description="An idle kept-alive connection is closed after this many seconds (uvicorn `timeout_keep_alive`)."
+    )
+    http_limit_concurrency: int = Field(
+        256,
+        ge=0,
+        description="Open connections plus running requests per worker before `serve` answers 503 (uvicorn "
+        "`limit_concurrency`); well above `make bench`'s 32 concurrent clients. 0: no cap.",
+    )
     widget_origins: str = Field(
         "",
         description="Origins allowed to call the API from a browser (CORS), per company: "

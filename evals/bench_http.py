@@ -177,7 +177,7 @@ def start_server(
                         return server
                     continue
                 ready_streak = 0
-                if r.json().get("status") == "error":
+                if r.json().get("components", {}).get("index") in ("missing", "damaged", "error"):
                     raise RuntimeError(f"server could not load: {r.text}\n{server.log_tail()}")
                 time.sleep(0.02)
     except BaseException:

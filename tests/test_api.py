@@ -129,10 +129,11 @@ def test_not_ready_until_loaded(hash_settings) -> None:  # type: ignore[no-untyp
         import time
 
         for _ in range(50):
-            if app.state.load_error:
+            if app.state.started:
                 break
             time.sleep(0.1)
-        assert c.get("/readyz").status_code == 503
+        ready = c.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["components"]["index"] == "missing"
         resp = c.post("/v1/chat", json={"message": "hi", "company": "upward"})
         assert resp.status_code == 503
-        assert "index" in resp.json()["detail"]
+        assert "temporarily unavailable" in resp.json()["detail"]

@@ -10,7 +10,7 @@ from typing import Any
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from api.server import NoDelayHttpToolsProtocol
+from api.server import HardenedHttpToolsProtocol, NoDelayHttpToolsProtocol
 
 
 class SocketTransport(asyncio.Transport):
@@ -62,7 +62,12 @@ def test_serve_passes_the_protocol(tmp_path: Any, monkeypatch: Any) -> None:
     # remove what serve writes when the test ends.
     monkeypatch.setenv("PA_EMBEDDING_THREADS", "1")
     monkeypatch.delenv("PA_EMBEDDING_THREADS")
+    monkeypatch.setenv("PA_RUN_DIR", "")
+    monkeypatch.delenv("PA_RUN_DIR")
     assert main(["serve", "--no-build"]) == 0
-    assert seen["http"] is NoDelayHttpToolsProtocol
+    assert seen["http"] is HardenedHttpToolsProtocol and issubclass(HardenedHttpToolsProtocol, NoDelayHttpToolsProtocol)
     assert seen["workers"] == 2
+    # A cap well above make bench's 32 clients, a keep-alive timeout and a head limit (M7).
+    assert seen["limit_concurrency"] >= 128 and seen["timeout_keep_alive"] == 5 and seen["h11_max_incomplete_event_size"] == 32768
+    assert os.environ["PA_RUN_DIR"] and os.environ["PA_WORKERS"] == "2"  # where the workers report ready
     assert os.environ["PA_EMBEDDING_THREADS"] == "1"  # what the workers will read (monkeypatch restores it)

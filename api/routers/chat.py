@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Response
 
-from api.deps import AssistantDep, OriginDep
+from api.deps import AssistantDep, OriginDep, StoresDep
 from api.openapi_docs import CHAT_EXAMPLE, errors, example
 from api.schemas import ChatRequest, ChatResponse, ErrorOut
 from assistant.desk import EVAL_CHANNEL
@@ -43,13 +43,13 @@ def chat(
 
 @router.delete("/sessions/{session_id}", status_code=204, responses=errors(429, 503), summary="Forget a conversation")
 def delete_session(
-    assistant: AssistantDep,
+    stores: StoresDep,
     origin: OriginDep,
     session_id: str = Path(description="The `session_id` of an earlier reply; an unknown id is not an error."),
 ) -> None:
     """Delete the server-side transcript of a session (the widget's 'clear' button)."""
     if origin.companies is not None:
-        company = assistant.sessions.load(session_id).company
+        company = stores.sessions.load(session_id).company
         if company is not None and not origin.allows(company):
             return  # another company's conversation: left alone, answered as if it were gone
-    assistant.sessions.delete(session_id)
+    stores.sessions.delete(session_id)

@@ -1,6 +1,14 @@
-"""Liveness and readiness."""
+"""Liveness and readiness.
+
+`/readyz` reports each component as a short word (see README "Health checks"); it is 200 only
+when every component is ready. Each component is one function in `COMPONENTS`, returning its
+word and whether that word means ready.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -11,26 +19,63 @@ from assistant.db import database_status
 router = APIRouter(tags=["health"])
 
 
+def _database(request: Request) -> tuple[str, bool]:
+    """ok, read_only (it answers but takes no writes) or unreachable: a row written and rolled back."""
+    state = database_status(readiness_engine(request))
+    return state, state == "ok"
+
+
+def _index(request: Request) -> tuple[str, bool]:
+    """ok, loading, missing, damaged or error (the model did not load)."""
+    served = request.app.state.served
+    state = served.state if served is not None else "error"
+    return state, state == "ok"
+
+
+def _workers(request: Request) -> tuple[str, bool]:
+    """Ready workers out of all of them, e.g. 2/2 (each worker counts the others' markers)."""
+    settings = request.app.state.settings
+    if settings.run_dir is None:  # one process, not started by `serve` (tests, embedding)
+        ready, total = int(bool(request.app.state.started)), 1
+    else:
+        from api.server import ready_workers
+
+        total = settings.workers or 1
+        ready = min(ready_workers(Path(settings.run_dir)), total)
+    return f"{ready}/{total}", ready == total
+
+
+COMPONENTS: dict[str, Callable[[Request], tuple[str, bool]]] = {
+    "database": _database,
+    "index": _index,
+    "workers": _workers,
+}
+# States that waiting will not fix: the status says "unavailable" (not "starting"), so a start-up script can give up.
+_BROKEN = {"unreachable", "read_only", "missing", "damaged", "error"}
+
+
 @router.get("/healthz", summary="Liveness")
 def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness", responses={503: {"description": "A component is not ready"}})
+@router.get(
+    "/readyz",
+    summary="Readiness",
+    responses={503: {"description": "A component is not ready: `starting`, or broken (`unavailable`)"}},
+)
 def readyz(request: Request) -> JSONResponse:
-    """Ready only when every component is: the database takes writes and the index is loaded."""
-    components: dict[str, str] = {"database": database_status(readiness_engine(request))}
-    body: dict[str, object] = {}
-    assistant = getattr(request.app.state, "assistant", None)
-    if assistant is None:
-        error = getattr(request.app.state, "load_error", None)
-        components["index"] = "loading" if error is None else "error"
-        body["detail"] = error or "index loading"
-    else:
-        components["index"] = "ok"
-        m = assistant.index.manifest
-        body.update(build=m.build_id, chunks=m.chunk_count, companies=len(m.companies))
-    ready = all(state == "ok" for state in components.values())
-    status = {"status": "ok" if ready else "unavailable", "components": components}
-    return JSONResponse({**status, **body}, status_code=200 if ready else 503)
+    """Each component's state; 200 only when all are ready."""
+    checks = {name: check(request) for name, check in COMPONENTS.items()}
+    components = {name: word for name, (word, _) in checks.items()}
+    ready = all(ok for _, ok in checks.values())
+    status = "ok" if ready else "unavailable" if _BROKEN & set(components.values()) else "starting"
+    body: dict[str, object] = {"status": status, "components": components}
+    served = request.app.state.served
+    if served is not None and served.assistant is not None:
+        m = served.assistant.index.manifest
+        body.update(index_build=m.build_id, chunks=m.chunk_count, companies=len(m.companies))
+    if served is not None and served.refused:
+        body["refused_build"] = served.refused  # a newer build that did not load; the log says why
+    return JSONResponse(body, status_code=200 if ready else 503)
