@@ -4,10 +4,11 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 # The venv is rebuilt only when pyproject.toml changes (stamp named by its hash).
 STAMP   := $(VENV)/.stamp-$(shell sha1sum pyproject.toml 2>/dev/null | cut -c1-12)
-SYSTAMP := $(VENV)/.stamp-system
+SYSTEM_PACKAGES := chromium chromium-driver fonts-noto-cjk nginx
+# Named by the package list, so adding a package makes `make system` run again.
+SYSTAMP := $(VENV)/.stamp-system-$(shell echo "$(SYSTEM_PACKAGES)" | sha1sum | cut -c1-8)
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
-SYSTEM_PACKAGES := chromium chromium-driver fonts-noto-cjk
 
 .PHONY: help setup system serve test test-fast lint eval bench soak clean
 
@@ -23,11 +24,11 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.stamp-[0-9a-f]*
 	touch $@
 
-system: $(SYSTAMP) ## install Debian's chromium, chromium-driver and CJK fonts for browser tests (once)
+system: $(SYSTAMP) ## install Debian's chromium, chromium-driver, CJK fonts (browser tests) and nginx (proxy test), once
 
 $(SYSTAMP):
 	@mkdir -p $(VENV)
-	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && fc-list 2>/dev/null | grep -qi "noto.*cjk" && [ -x /usr/sbin/nginx ]; then \
 		echo "system packages present"; \
 	else \
 		command -v apt-get >/dev/null || { echo "need apt-get to install $(SYSTEM_PACKAGES)"; exit 1; }; \

@@ -51,6 +51,9 @@ def connection_limits() -> ConnectionLimits:
     return ConnectionLimits(s.http_max_header_bytes, s.http_header_timeout_seconds, s.http_body_timeout_seconds)
 
 
+LINGER_SECONDS = 5.0
+
+
 def _raw_error(status: int, reason: str, detail: str) -> bytes:
     body = json.dumps({"detail": detail}).encode()
     head = (
@@ -74,6 +77,7 @@ class HardenedHttpToolsProtocol(NoDelayHttpToolsProtocol):
         self._deadline: TimerHandle | None = None
         self._in_head = True  # a fresh connection owes us a request head
         self._head_bytes = 0
+        self._rejected = False
 
     # -- timers ---------------------------------------------------------------------------------
     def _arm(self, seconds: float, handler: Any) -> None:
@@ -87,15 +91,27 @@ class HardenedHttpToolsProtocol(NoDelayHttpToolsProtocol):
 
     def _reject(self, status: int, reason: str, detail: str) -> None:
         self._disarm()
-        if self.transport.is_closing():
+        if self.transport.is_closing() or self._rejected:
             return
+        self._rejected = True
         if self.cycle is not None and not self.cycle.response_complete:
             if self.cycle.response_started:  # too late for a status line: just hang up
                 self.transport.close()
                 return
             self.cycle.disconnected = True  # whatever the app sends for it now is dropped
         self.transport.write(_raw_error(status, reason, detail))
-        self.transport.close()
+        # A lingering close, as nginx does: closing with unread input would send a reset, and the
+        # client would lose the answer. Send the answer and a FIN, then discard what still comes
+        # for a short while.
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+            self._deadline = self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        else:  # pragma: no cover - TCP transports can
+            self.transport.close()
+
+    def eof_received(self) -> None:
+        if self._rejected:
+            self.transport.close()  # the client has finished sending: the linger is over
 
     def _head_timed_out(self) -> None:
         self._deadline = None
@@ -118,6 +134,8 @@ class HardenedHttpToolsProtocol(NoDelayHttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._rejected:
+            return  # answered already; only draining until the close
         super().data_received(data)
         # Counted after parsing, and only while a head is incomplete, so a body sent in the same
         # packet as its head never counts towards the head.

@@ -100,11 +100,11 @@ class HybridRetriever:
         self._passages: dict[str, _CompanyPassages] = {}
 
     @property
-
-    @property
     def embedder(self) -> Embedder:
         """The embedder queries go through (a reloaded index reuses it)."""
         return self._embedder
+
+    @property
     def index(self) -> LoadedIndex:
         """The loaded index this retriever searches."""
         return self._index
