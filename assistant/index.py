@@ -232,18 +232,21 @@ def _file_records(build: Path) -> dict[str, dict[str, Any]]:
 
 def verify_build(build: Path, manifest: Manifest) -> None:
     """DamagedIndexError unless every file of the build has the size and checksum its manifest recorded."""
+    def damaged(why: str) -> DamagedIndexError:
+        return DamagedIndexError(f"index build {build.name} is corrupt ({why}): run `privacy-assistant index build`")
+
     if not manifest.files:
-        raise DamagedIndexError(f"index build {build.name} records no file checksums: run `privacy-assistant index build`")
+        raise damaged("its manifest records no file checksums")
     for name, record in manifest.files.items():
         path = build / name
         try:
             size = path.stat().st_size
         except OSError as exc:
-            raise DamagedIndexError(f"index build {build.name}: {name} is unreadable ({exc.strerror})") from exc
+            raise damaged(f"{name} is unreadable: {exc.strerror}") from exc
         if size != record.get("bytes"):
-            raise DamagedIndexError(f"index build {build.name}: {name} has {size} bytes, the manifest says {record.get('bytes')}")
+            raise damaged(f"{name} has {size} bytes, the manifest says {record.get('bytes')}")
         if _sha256(path) != record.get("sha256"):
-            raise DamagedIndexError(f"index build {build.name}: {name} does not match its checksum")
+            raise damaged(f"{name} does not match its checksum")
 
 
 def _write_json(path: Path, data: object) -> None:
