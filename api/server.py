@@ -99,6 +99,7 @@ class HardenedHttpToolsProtocol(NoDelayHttpToolsProtocol):
                 self.transport.close()
                 return
             self.cycle.disconnected = True  # whatever the app sends for it now is dropped
+            self.cycle.message_event.set()  # and a receive() waiting for the body hears so now
         self.transport.write(_raw_error(status, reason, detail))
         # A lingering close, as nginx does: closing with unread input would send a reset, and the
         # client would lose the answer. Send the answer and a FIN, then discard what still comes
