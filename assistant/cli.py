@@ -171,8 +171,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Each worker leaves a marker in the run directory once it has loaded, so /readyz (answered
     # by any one worker) can say how many of all of them are ready.
     run_dir = Path(tempfile.mkdtemp(prefix="privacy-assistant-run-"))
-    os.environ["PA_RUN_DIR"] = str(run_dir)
-    os.environ["PA_WORKERS"] = str(workers)
+    saved = {name: os.environ.get(name) for name in ("PA_RUN_DIR", "PA_WORKERS")}
+    os.environ.update(PA_RUN_DIR=str(run_dir), PA_WORKERS=str(workers))
     print(f"serving on http://{host}:{port} with {workers} worker(s) (docs at /docs)", file=sys.stderr)
     # The app is named by string so `assistant` never imports the HTTP layer.
     # No `server` banner. Forwarded headers are believed only from PA_TRUSTED_PROXIES, by uvicorn
@@ -182,12 +182,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # and for the head size and read timeouts uvicorn does not enforce itself.
     protocol = import_from_string("api.server:HardenedHttpToolsProtocol")
     options = import_from_string("api.server:uvicorn_options")(settings)
-    uvicorn.run(
-        "api.main:create_app", factory=True, host=host, port=port, workers=workers, http=protocol,
-        log_level=settings.log_level.lower(), server_header=False,
-        proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None, **options,
-    )
-    shutil.rmtree(run_dir, ignore_errors=True)
+    try:
+        uvicorn.run(
+            "api.main:create_app", factory=True, host=host, port=port, workers=workers, http=protocol,
+            log_level=settings.log_level.lower(), server_header=False,
+            proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None, **options,
+        )
+    finally:  # this run's directory and variables go with it (tests call serve in-process)
+        shutil.rmtree(run_dir, ignore_errors=True)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+from pathlib import Path
 from typing import Any
 
 from uvicorn.config import Config
@@ -55,19 +56,18 @@ def test_serve_passes_the_protocol(tmp_path: Any, monkeypatch: Any) -> None:
     from assistant.cli import main
 
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs, run_dir=os.environ["PA_RUN_DIR"], workers_env=os.environ["PA_WORKERS"]))
     monkeypatch.setenv("PA_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
     monkeypatch.setenv("PA_WORKERS", "2")
     # Unset (serve then chooses one thread per worker); set-then-delete makes monkeypatch
     # remove what serve writes when the test ends.
     monkeypatch.setenv("PA_EMBEDDING_THREADS", "1")
     monkeypatch.delenv("PA_EMBEDDING_THREADS")
-    monkeypatch.setenv("PA_RUN_DIR", "")
-    monkeypatch.delenv("PA_RUN_DIR")
     assert main(["serve", "--no-build"]) == 0
     assert seen["http"] is HardenedHttpToolsProtocol and issubclass(HardenedHttpToolsProtocol, NoDelayHttpToolsProtocol)
     assert seen["workers"] == 2
     # A cap well above make bench's 32 clients, a keep-alive timeout and a head limit (M7).
     assert seen["limit_concurrency"] >= 128 and seen["timeout_keep_alive"] == 5 and seen["h11_max_incomplete_event_size"] == 32768
-    assert os.environ["PA_RUN_DIR"] and os.environ["PA_WORKERS"] == "2"  # where the workers report ready
+    assert seen["run_dir"] and seen["workers_env"] == "2"  # where the workers report ready, while they run
+    assert "PA_RUN_DIR" not in os.environ and not Path(seen["run_dir"]).exists()  # gone with the run
     assert os.environ["PA_EMBEDDING_THREADS"] == "1"  # what the workers will read (monkeypatch restores it)
