@@ -190,16 +190,26 @@ def unmark_worker(run_dir: Path) -> None:
         (run_dir / f"worker-{os.getpid()}").unlink()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        pass  # alive, only not ours to signal
+    except OSError:
+        return False
+    # A killed worker stays a zombie until the supervisor reaps it, and signal 0 still reaches it.
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc: signal 0 is all there is
+    return state not in ("Z", "X")
+
+
 def ready_workers(run_dir: Path) -> int:
     """How many workers with a marker are still alive (a crashed one leaves its marker behind)."""
     count = 0
     with contextlib.suppress(OSError):
         for marker in run_dir.glob("worker-*"):
-            try:
-                os.kill(int(marker.name.removeprefix("worker-")), 0)
-            except PermissionError:
-                pass  # alive, only not ours to signal
-            except (ValueError, OSError):
-                continue
-            count += 1
+            pid = marker.name.removeprefix("worker-")
+            count += pid.isdigit() and _alive(int(pid))
     return count

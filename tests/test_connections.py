@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -40,12 +41,12 @@ def start_live(tmp_path: Path, index_dir: Path, **env: str) -> Live:
     listener.bind(("127.0.0.1", 0))
     listener.listen(128)
     port = listener.getsockname()[1]
+    inherited = {k: v for k, v in os.environ.items() if k not in ("PA_RUN_DIR", "PA_WORKERS")}
     full_env = {
-        **os.environ, "PYTHONPATH": str(ROOT), "PA_CORPUS_DIR": str(CORPUS), "PA_INDEX_DIR": str(index_dir),
+        **inherited, "PYTHONPATH": str(ROOT), "PA_CORPUS_DIR": str(CORPUS), "PA_INDEX_DIR": str(index_dir),
         "PA_DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}", "PA_RATE_LIMIT_PER_MINUTE": "0",
         "PA_DESK_API_KEYS": "live-staff-key-0123456789abcdef=*", **env,
     }
-    full_env.pop("PA_RUN_DIR", None)
     from assistant.db import make_engine, upgrade_database
 
     upgrade_database(make_engine(full_env["PA_DATABASE_URL"]))
@@ -150,6 +151,34 @@ def test_a_burst_of_32_concurrent_chats_has_no_errors(live: Live) -> None:
     with httpx.Client(base_url=live.url, timeout=30, trust_env=False, limits=limits) as client, ThreadPoolExecutor(32) as pool:
         codes = list(pool.map(lambda _: client.post("/v1/chat", json=QUESTION).status_code, range(128)))
     assert codes == [200] * 128
+
+
+@pytest.mark.slow  # two worker processes started and one restarted: 10-25 s on a busy machine
+def test_readyz_stays_503_until_a_restarted_worker_is_ready(tmp_path: Path, hash_index_dir: Path) -> None:
+    """Two workers, one killed: /readyz (answered by either) is 503 until its replacement has loaded."""
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    server = start_live(tmp_path, hash_index_dir, PA_WORKERS="2", PA_RUN_DIR=str(run_dir))
+    try:
+        workers = sorted(int(p.name.removeprefix("worker-")) for p in run_dir.glob("worker-*"))
+        assert len(workers) == 2  # start_live saw a 200: both had reported ready
+        os.kill(workers[0], signal.SIGKILL)
+        seen: list[tuple[int, str]] = []
+        deadline = time.monotonic() + 60
+        with httpx.Client(base_url=server.url, timeout=5, trust_env=False) as client:
+            while time.monotonic() < deadline and (200, "2/2") not in seen[1:]:
+                try:  # a new connection each time, so either worker may answer
+                    r = client.get("/readyz", headers={"Connection": "close"})
+                except httpx.TransportError:
+                    continue
+                entry = (r.status_code, r.json()["components"]["workers"])
+                if not seen or seen[-1] != entry:
+                    seen.append(entry)
+                time.sleep(0.02)
+        assert seen[0] == (503, "1/2") and seen[-1] == (200, "2/2"), seen
+        assert len({int(p.name.removeprefix("worker-")) for p in run_dir.glob("worker-*")} - set(workers)) == 1
+    finally:
+        stop_live(server)
 
 
 # -- behind nginx -----------------------------------------------------------------------------------

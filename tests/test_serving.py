@@ -161,6 +161,11 @@ def test_readyz_counts_ready_workers_across_processes(
     dead = subprocess.Popen(["true"])
     dead.wait(10)
     (run_dir / f"worker-{dead.pid}").write_text("0\n")  # a worker that crashed after marking itself ready
+    zombie = subprocess.Popen(["true"])  # killed but not yet reaped by its parent: signal 0 still reaches it
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{zombie.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    (run_dir / f"worker-{zombie.pid}").write_text("0\n")
     app = create_app(settings, embedder=hash_assistant.retriever.embedder)  # type: ignore[attr-defined]
     with TestClient(app) as c:
         _started(app, c)
@@ -170,4 +175,5 @@ def test_readyz_counts_ready_workers_across_processes(
         (run_dir / f"worker-{other_process.pid}").write_text("0\n")  # the restarted worker is ready
         ready = c.get("/readyz")
         assert ready.status_code == 200 and ready.json()["components"]["workers"] == "2/2"
-    assert sorted(p.name for p in run_dir.iterdir()) == sorted([f"worker-{dead.pid}", f"worker-{other_process.pid}"])
+    assert sorted(p.name for p in run_dir.iterdir()) == sorted(f"worker-{p.pid}" for p in (dead, zombie, other_process))
+    zombie.wait(10)
