@@ -26,7 +26,7 @@ from assistant.settings import Settings
 from tests.conftest import _settings
 
 QUESTION = {"message": "How much does UPWARD charge for a disclosure request?", "company": "upward"}
-KEY = {"X-API-Key": "all-key"}
+KEY = {"X-API-Key": "all-staff-key-for-tests-0001"}
 
 
 def _started(app: FastAPI, client: TestClient) -> None:
@@ -45,7 +45,7 @@ def served_index(tmp_path: Path, hash_index_dir: Path) -> Path:
 
 
 def _app(index_dir: Path, sqlite_url: str, embedder: Embedder, **extra: object) -> tuple[FastAPI, Settings]:
-    settings = _settings(index_dir, sqlite_url, desk_api_keys="all-key=*", index_watch_seconds=0.05, **extra)
+    settings = _settings(index_dir, sqlite_url, desk_api_keys="all-staff-key-for-tests-0001=*", index_watch_seconds=0.05, **extra)
     return create_app(settings, embedder=embedder), settings
 
 
