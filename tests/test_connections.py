@@ -68,7 +68,7 @@ def start_live(tmp_path: Path, index_dir: Path, **env: str) -> Live:
                 ready = client.get("/readyz")
                 if ready.status_code == 200:
                     return live
-                if ready.json()["status"] == "error":
+                if ready.json()["status"] == "unavailable":
                     deadline = 0.0
             except httpx.TransportError:
                 pass

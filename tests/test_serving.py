@@ -68,7 +68,7 @@ def test_desk_and_status_paths_work_without_an_index(tmp_path: Path, sqlite_url:
         chat = c.post("/v1/chat", json=QUESTION)
         assert chat.status_code == 503 and chat.json()["detail"] == UNAVAILABLE_DETAIL
         ready = c.get("/readyz")
-        assert ready.status_code == 503 and ready.json()["status"] == "error"
+        assert ready.status_code == 503 and ready.json()["status"] == "unavailable"
         assert ready.json()["components"] == {"database": "ok", "index": "missing", "workers": "1/1"}
         assert c.get("/healthz").status_code == 200  # liveness only
 
