@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import socket
@@ -222,17 +221,17 @@ def engine_from_settings(settings: Settings, *, busy_timeout_ms: int | None = No
 
 
 def _check_writable(path: str) -> None:
-    """Refuse, as SQLite would for a missing file, a database file that cannot be opened for writing."""
+    """Refuse, as SQLite would for a missing file, a database file that cannot be opened for writing.
+
+    Asked with access(2), never by opening the files: closing any descriptor of a database file
+    drops every POSIX lock this process holds on it, so an open-and-close here while other
+    connections are in use would silently unlock them (SQLite's own warning; seen as "file is not
+    a database" under a burst of writes)."""
     for name in (path, path + "-wal", path + "-shm"):
-        try:
-            fd = os.open(name, os.O_RDWR)
-        except FileNotFoundError:
+        if not os.path.exists(name):
             continue  # made on demand (or, for the database itself, only when `create` allows)
-        except OSError as exc:
-            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-                raise sqlite3.OperationalError(f"database file is read-only here: {exc.strerror}") from exc
-            raise sqlite3.OperationalError(f"unable to open database file for writing: {exc.strerror}") from exc
-        os.close(fd)
+        if not os.access(name, os.R_OK | os.W_OK):
+            raise sqlite3.OperationalError(f"database file is read-only here: {name}")
 
 
 class _SocketDeadlines:

@@ -280,3 +280,30 @@ def test_stalled_postgres_fails_fast_never_commits_later_and_recovers(stall: str
     finally:
         proxy.close()
         drop_postgres_schema(schema)
+
+
+def test_checking_a_database_is_writable_keeps_other_connections_locks(tmp_path: Path) -> None:
+    """The writability check must not open and close the database files: closing any descriptor
+    of a file drops this process's POSIX locks on it, and another connection's lock with them."""
+    import sqlite3
+
+    from assistant.db import _check_writable
+
+    path = tmp_path / "locks.db"
+    holder = sqlite3.connect(path, isolation_level=None, timeout=0.1)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")  # this process now holds the write lock
+    holder.execute("INSERT INTO t VALUES (1)")
+    _check_writable(str(path))
+    # Another process sees the lock only through the OS (this process's SQLite would answer from
+    # its own bookkeeping): the lock must still be held there.
+    probe = (
+        "import sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0.1)\n"
+        "try:\n    c.execute('BEGIN IMMEDIATE'); print('got the lock')\n"
+        "except sqlite3.OperationalError as e:\n    print(e)\n"
+    )
+    seen = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=30).stdout
+    holder.execute("COMMIT")
+    holder.close()
+    assert "locked" in seen, seen
