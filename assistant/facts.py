@@ -41,10 +41,15 @@ FACT_KINDS: tuple[FactKind, ...] = (
     ),
     _kind(
         "money",
-        r"\b(how much|fee|fees|charge|charges|cost|costs|price|pay|free of charge|for free)\b",
-        # A fee, a charge or its absence; not "payment confirmation" or the "person in charge".
+        r"\b(how much|fee|fees|charge|charges|cost|costs|price|free of charge|for free)\b",
+        # A fee, a charge or its absence; not the "person in charge".
         r"\d[\d,.]*\s*(yen|円|dollars?|usd|euros?|eur|pounds?)\b|[$€£¥]\s?\d|\bfees?\b|(?<!in )\bcharg(e|es|ed|ing)\b"
         r"|\bcosts?\b|\bfree of charge\b|\bfor free\b|\bexpenses?\b",
+    ),
+    _kind(
+        "payment",
+        r"\b(pay|paid|paying|payments?|billing|billed)\b",
+        r"\b(pay|paid|paying|payments?|billing|billed|invoices?|credit cards?|card)\b",
     ),
     _kind(
         "date",
