@@ -114,7 +114,7 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     settings = _settings()
     manifest = rebuild_index(settings, build_embedder(settings), progress=not args.quiet)
     print(
-        f"built {manifest.build_id}: {manifest.chunk_count} clauses, {manifest.span_count} sentences, "
+        f"built {manifest.build_id}: {manifest.chunk_count} clauses, {manifest.span_count} passages, "
         f"{len(manifest.companies)} companies in {manifest.build_seconds:.1f}s -> {settings.index_dir}"
     )
     return 0

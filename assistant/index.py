@@ -169,7 +169,7 @@ def build_index(
             span_companies.append(chunk.company)
 
     chunk_vectors = _embed_with_progress(embedder, [c.embed_text for c in chunks], "embedding clauses", progress)
-    span_vectors = _embed_with_progress(embedder, span_texts, "embedding sentences", progress)
+    span_vectors = _embed_with_progress(embedder, span_texts, "embedding passages", progress)
     bm25 = Bm25Index.build([c.embed_text for c in chunks])
 
     index_dir.mkdir(parents=True, exist_ok=True)

@@ -423,7 +423,7 @@ def render_table(res: dict[str, Any]) -> str:
     b = res["build"]
     lines.append("INDEX BUILD (five policies, model already loaded)")
     row("ours: seconds / chunks per s", f"{_fmt(b['ours']['seconds'])} / {_fmt(b['ours']['chunks_per_s'])}",
-        f"{b['ours']['chunks']} clauses + {b['ours']['spans']} sentences, {b['ours']['texts_embedded']} texts embedded")
+        f"{b['ours']['chunks']} clauses + {b['ours']['spans']} passages, {b['ours']['texts_embedded']} texts embedded")
     row("ours: where the time went (s)", "", ", ".join(f"{k} {v}" for k, v in b["ours"]["breakdown_s"].items()))
     if b.get("ours_rebuild_cached"):
         row("ours: rebuild, embedding cache warm (s)", _fmt(b["ours_rebuild_cached"]["seconds"]),

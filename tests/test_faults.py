@@ -193,7 +193,7 @@ def _cli() -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("phase", [b"embedding clauses", b"embedding sentences"])
+@pytest.mark.parametrize("phase", [b"embedding clauses", b"embedding passages"])
 def test_sigkill_mid_index_build_keeps_previous_build(
     phase: bytes, tmp_path: Path, real_index_dir: Path, real_embedder: Embedder, sqlite_url: str
 ) -> None:
