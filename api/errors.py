@@ -82,7 +82,7 @@ def install_error_handlers(app: FastAPI) -> None:
             body["detail"] = storage_detail(_.url.path)
             # The cause's first line only: its full text may carry SQL parameters (personal data).
             cause = exc.__cause__
-            log.warning("%s (%s: %s)", exc, type(cause).__name__, str(getattr(cause, "orig", cause)).splitlines()[0][:200] if cause else "")
+            log.warning("%s (%s: %s)", exc, type(cause).__name__, (str(getattr(cause, "orig", cause)).splitlines() or [""])[0][:200] if cause else "")
         if isinstance(exc, IndexNotBuiltError | StaleIndexError):  # their text names files and FAISS's errors
             log.error("index unavailable: %s", exc)
             body["detail"] = UNAVAILABLE_DETAIL

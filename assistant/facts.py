@@ -49,7 +49,7 @@ FACT_KINDS: tuple[FactKind, ...] = (
     _kind(
         "payment",
         r"\b(pay|paid|paying|payments?|billing|billed)\b",
-        r"\b(pay|paid|paying|payments?|billing|billed|invoices?|credit cards?|card)\b",
+        r"\b(pay|paid|paying|payments?|billing|billed|invoices?|(credit|debit) cards?)\b",
     ),
     _kind(
         "date",

@@ -36,9 +36,11 @@ class Retriever(Protocol):
         chunks: Sequence[ScoredChunk],
         max_chunks: int | None = None,
         vector: np.ndarray | None = None,
+        asks: str | None = None,
     ) -> list[Evidence]:
         """The passages of `company` that answer the query, best first (never another company's,
-        whatever `chunks` holds)."""
+        whatever `chunks` holds): at most `max_chunks` of them; `asks` is the text whose kind of
+        fact is asked for (default: the query)."""
         ...
 
 
@@ -48,11 +50,6 @@ class RetrievalConfig:
 
     candidates: int = 30  # per ranker, before fusion
     rrf_k: int = 20
-    evidence_chunks: int = 6  # clauses whose sentences compete to be cited
-    dense_weight: float = 0.6
-    lexical_weight: float = 0.25
-    rank_weight: float = 0.15
-    lead_in_penalty: float = 0.15  # "...as follows:" and titles say nothing on their own
     max_evidence: int = 24  # passages returned by select_evidence, best first
     evidence_model: EvidenceModel = field(default_factory=lambda: EvidenceModel())
     query_cache_size: int = 512  # recent messages' embeddings kept; 0: none (what the bench measures)
@@ -93,11 +90,9 @@ class HybridRetriever:
         self._pinned: dict[str, np.ndarray] = {}  # fixed queries, never evicted
         self._chunk_vectors = vector_matrix(index.dense)
         self._span_vectors = vector_matrix(index.span_dense)
-        # span_rows are ordered by chunk row: the sentences of chunk r are rows [first[r], first[r + 1]).
-        chunk_of_span = np.fromiter((r for r, _ in index.span_rows), dtype=np.int64, count=len(index.span_rows))
-        self._first_span = np.searchsorted(chunk_of_span, np.arange(len(index.chunks) + 1))
         # Per-sentence facts, filled on first use (a company's sentences are read only once asked).
         self._passages: dict[str, _CompanyPassages] = {}
+        self._max_idf = max(index.bm25.idf.values(), default=1.0)
 
     @property
     def embedder(self) -> Embedder:
@@ -108,12 +103,6 @@ class HybridRetriever:
     def index(self) -> LoadedIndex:
         """The loaded index this retriever searches."""
         return self._index
-
-    def _row_of(self, chunk: Chunk) -> int:
-        row = self._index.chunk_rows.get(chunk.id)
-        if row is None:
-            raise KeyError(f"chunk {chunk.id} is not in the loaded index")
-        return row
 
     def embed_queries(self, queries: Sequence[str], pin: bool = False) -> np.ndarray:
         """One row per query, embedded in one call (cheaper than one call each); pinned and
@@ -181,17 +170,18 @@ class HybridRetriever:
         chunks: Sequence[ScoredChunk],
         max_chunks: int | None = None,
         vector: np.ndarray | None = None,
+        asks: str | None = None,
     ) -> list[Evidence]:
-        """Every passage of the company scored by the evidence model, best first (the best
-        `max_evidence`); `chunks` and `max_chunks` are accepted for callers that rank clauses first."""
+        """Every passage of the company scored by the evidence model, best first: the best
+        `max_chunks` (default `max_evidence`); `chunks` is accepted for callers that rank clauses first."""
         if company not in self._index.span_ranges or not query.strip():
             return []
         qvec = self._embed(query) if vector is None else vector
-        rows, features = self.passage_features(query, company, qvec)
+        rows, features = self.passage_features(query, company, qvec, asks=asks)
         if not len(rows):
             return []
         scores = self._config.evidence_model.probability(features)
-        top = _top_rows(scores, min(self._config.max_evidence, len(rows)))
+        top = _top_rows(scores, min(max_chunks or self._config.max_evidence, len(rows)))
         evidence = []
         for i in top:
             row = int(rows[i])
@@ -208,7 +198,9 @@ class HybridRetriever:
             )
         return evidence
 
-    def passage_features(self, query: str, company: str, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def passage_features(
+        self, query: str, company: str, qvec: np.ndarray, asks: str | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The span rows of `company` and one row of `PASSAGE_FEATURES` for each (what the
         evidence model scores, and what evals/fit_evidence.py fits it on)."""
         facts = self._company_passages(company)
@@ -220,9 +212,10 @@ class HybridRetriever:
         clause_dense = (self._chunk_vectors[clo:chi] @ qvec)[facts.chunk_of - clo]
         q_terms = query_terms(query)
         idf = self._index.bm25.idf
-        # A word the policy never uses still counts against the passages: the question asks for
-        # something none of them says in those words ("training" missing is not a full match).
-        unseen = max(idf.values(), default=1.0)
+        # A word no indexed policy uses still counts against the passages (with the highest idf):
+        # the question asks for something none of them says in those words. (idf is over every
+        # tenant's clauses, so another company's policy can move these weights a little.)
+        unseen = self._max_idf
         weights = {t: idf.get(t, unseen) for t in q_terms}
         q_mass = sum(weights.values()) or 1.0
         passage_lexical = np.fromiter(
@@ -246,7 +239,7 @@ class HybridRetriever:
         rrf[np.argsort(-bm25, kind="stable")] += np.where(np.sort(bm25)[::-1] > 0, 1.0 / (k + 1 + np.arange(n_chunks)), 0.0)
         clause_bm25 = (bm25 / (bm25.max() or 1.0))[facts.chunk_of - clo]
         clause_rrf = (rrf / (rrf.max() or 1.0))[facts.chunk_of - clo]
-        kind = fact_kind(query)
+        kind = fact_kind(query if asks is None else asks)
         states = facts.states(kind) if kind is not None else np.zeros(hi - lo, dtype=np.float32)
         asked = 1.0 if kind is not None else 0.0
         features = np.column_stack(

@@ -138,7 +138,8 @@ class Assistant:
         vector = self.retriever.embed_queries([query])[0] if query.strip() else None  # one for all
         for company in chosen:
             ranking = self.retriever.retrieve(query, company.id, k=k, vector=vector)
-            evidence = self.retriever.select_evidence(query, company.id, ranking, vector=vector)
+            # Several passages share a clause: ask for enough to fill k distinct clauses.
+            evidence = self.retriever.select_evidence(query, company.id, ranking, max_chunks=8 * k, vector=vector)
             seen: set[str] = set()
             for ev in evidence:
                 if ev.chunk.id in seen:
@@ -164,12 +165,6 @@ class Assistant:
         # A bare company name after a clarify question resumes the pending message.
         if state.pending_message and mentioned and len(self.directory.strip_names(core).split()) <= 3:
             return self._decide(state.pending_message, mentioned, replace(state, pending_message=None), channel)
-        if explicit and mentioned and mentioned != explicit:
-            # A widget bound to one company answers for that company only: say so, and where
-            # the other company's customers can ask, instead of answering from the wrong policy.
-            here, other = self.company(explicit), self.company(mentioned)
-            reply = Reply(state.id, "abstain", self.composer.other_company(here, other), company=here.id, reason="other_company")
-            return self._finish(state, text, reply, here.id)
         company_id = explicit or mentioned or state.company
         own = self.directory.what_is_asked(text)
         # One embedding serves intent detection and retrieval: a second, of the message as
@@ -192,11 +187,19 @@ class Assistant:
         company = self.company(company_id)
         if intent.intent in ("formal_request", "complaint"):
             return self._finish(state, text, self._route_to_desk(text, company, intent, state, channel), company.id)
+        if explicit and mentioned and mentioned != explicit:
+            # A widget bound to one company answers questions for that company only: say so, and
+            # where the other company's customers can ask, instead of answering from the wrong
+            # policy. (Requests and complaints above still reach this company's desk.)
+            other = self.company(mentioned)
+            reply = Reply(state.id, "abstain", self.composer.other_company(company, other), company=company.id, reason="other_company", intent=intent.intent)
+            return self._finish(state, text, reply, company.id)
         # The company is settled; its name in the query (read as "it") would only match letterheads.
         query = f"{state.last_query} {own}" if follow_up and state.last_query else own
         qvec = vector if query == own else None  # a follow-up's combined query has its own embedding
         ranking = self.retriever.retrieve(query, company.id, k=8, vector=qvec)
-        evidence = self.retriever.select_evidence(query, company.id, ranking, vector=qvec)
+        # A follow-up's combined query ranks; the kind of fact asked is this message's own.
+        evidence = self.retriever.select_evidence(query, company.id, ranking, vector=qvec, asks=own)
         self.last_trace = Trace(intent=intent, query=query, ranking=tuple(ranking), evidence=tuple(evidence))
         chosen = None
         if follow_up and state.last_cited:

@@ -228,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
 
                 embedder = build_embedder(settings)
                 meta.update(
-                    mode="in-process (ranking = evidence sentences, then the other retrieved clauses)",
+                    mode="in-process (ranking = evidence passages, then the other retrieved clauses)",
                     database="temporary SQLite per corpus (discarded after the run)",
                 )
             # One assistant per corpus, built when its first suite comes up.

@@ -79,7 +79,7 @@ def in_process(assistant: Assistant) -> Responder:
         ranking: list[tuple[str, int, int]] | None = None
         trace = assistant.last_trace
         if trace is not None and trace.query is not None:
-            # Evidence sentences first (they stand in for their clauses), then the other ranked clauses.
+            # Evidence passages first (they stand in for their clauses), then the other ranked clauses.
             ranking = [(e.chunk.doc_id, e.span.start, e.span.end) for e in trace.evidence]
             used = {e.chunk.id for e in trace.evidence}
             for scored in trace.ranking:

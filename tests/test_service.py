@@ -188,3 +188,9 @@ def test_a_follow_up_quotes_what_the_last_answer_did_not(real_assistant) -> None
     for c in second.citations:
         assert not any(d == c.doc_id and c.start < e and s < c.end for d, s, e in before), c.text
     _assert_verbatim(second)
+
+
+def test_a_bound_widget_still_takes_a_request_that_names_another_company(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    reply = real_assistant.reply("Please delete my personal data. I have asked Highreso to do the same.", company="upward")
+    assert reply.route == "desk" and reply.company == "upward" and reply.ticket is not None
+    assert reply.ticket.company == "upward"
