@@ -209,7 +209,8 @@ class HybridRetriever:
         lo, hi = facts.span_bounds
         clo, chi = facts.chunk_bounds
         passage_dense = self._span_vectors[lo:hi] @ qvec
-        clause_dense = (self._chunk_vectors[clo:chi] @ qvec)[facts.chunk_of - clo]
+        chunk_sims = self._chunk_vectors[clo:chi] @ qvec  # once: clause_dense and the fused rank read it
+        clause_dense = chunk_sims[facts.chunk_of - clo]
         q_terms = query_terms(query)
         idf = self._index.bm25.idf
         # A word no indexed policy uses still counts against the passages (with the highest idf):
@@ -232,7 +233,6 @@ class HybridRetriever:
         bm25 = np.zeros(n_chunks, dtype=np.float32)
         for row, value in self._index.bm25.scores(query, range(clo, chi)).items():
             bm25[row - clo] = value
-        chunk_sims = self._chunk_vectors[clo:chi] @ qvec
         rrf = np.zeros(n_chunks, dtype=np.float32)
         k = self._config.rrf_k
         rrf[np.argsort(-chunk_sims, kind="stable")] += 1.0 / (k + 1 + np.arange(n_chunks))
