@@ -10,7 +10,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[\u3040-\u30ff\u4e00-\u9fff]")
@@ -56,20 +56,32 @@ def stem(word: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Lower-case terms with stopwords removed, synonyms folded and suffixes stripped."""
-    out = []
-    for raw in _TOKEN.findall(text.lower()):
-        if raw in STOPWORDS:
-            continue
-        stemmed = stem(raw)
-        word = _SYNONYMS.get(raw) or _SYNONYMS.get(stemmed) or _SYNONYMS.get(stemmed + "e") or stemmed
-        out.append(word)
-    return out
+    return [term for _, term in _raw_terms(text)]
 
 
-@lru_cache(maxsize=4096)
-def query_terms(text: str) -> frozenset[str]:
-    """The distinct terms of a query, cached: one message is scored by several rankers."""
-    return frozenset(tokenize(text))
+def _raw_terms(text: str) -> list[tuple[str, str]]:
+    return [(raw, _term_of(raw)) for raw in _TOKEN.findall(text.lower()) if raw not in STOPWORDS]
+
+
+@lru_cache(maxsize=65536)
+def _term_of(raw: str) -> str:
+    stemmed = stem(raw)
+    return _SYNONYMS.get(raw) or _SYNONYMS.get(stemmed) or _SYNONYMS.get(stemmed + "e") or stemmed
+
+
+# Shorter words are left as typed: one edit away from a short word is often another real word.
+_MIN_CORRECTED = 6
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _edits(word: str) -> set[str]:
+    """Every string one deletion, transposition, replacement or insertion away."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in _LETTERS]
+    inserts = [a + c + b for a, b in splits for c in _LETTERS]
+    return set(deletes + transposes + replaces + inserts)
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,8 @@ class Bm25Index:
     avg_length: float
     k1: float = 1.2
     b: float = 0.75
+    # Query terms as read (misspellings resolved), by query text: not part of the index.
+    _spelled: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> Bm25Index:
@@ -96,9 +110,27 @@ class Bm25Index:
         avg = (sum(lengths) / n) if lengths else 1.0
         return cls(tuple(dict(c) for c in terms), tuple(lengths), idf, avg or 1.0, k1, b)
 
+    def terms(self, query: str) -> frozenset[str]:
+        """The query's terms, a misspelt word read as the indexed word one edit away
+        ("trainig" as "training"): customers type fast, and a word no policy uses would
+        otherwise count only against every passage."""
+        found = self._spelled.get(query)
+        if found is None:
+            found = frozenset(self._known(raw, term) for raw, term in _raw_terms(query))
+            if len(self._spelled) < 4096:
+                self._spelled[query] = found
+        return found
+
+    def _known(self, raw: str, term: str) -> str:
+        if term in self.idf or len(raw) < _MIN_CORRECTED or not raw.isalpha():
+            return term
+        # Of the indexed words one edit away, the one most clauses use (the lowest idf).
+        candidates = {t for t in map(_term_of, _edits(raw)) if t in self.idf}
+        return min(candidates, key=lambda t: (self.idf[t], t)) if candidates else term
+
     def scores(self, query: str, rows: Iterable[int]) -> dict[int, float]:
         """BM25 score of the query for each given row (rows without a match are left out)."""
-        q_terms = query_terms(query)
+        q_terms = self.terms(query)
         out: dict[int, float] = {}
         for row in rows:
             counts = self.doc_terms[row]
