@@ -100,6 +100,21 @@ def _applies(passages: Sequence[Evidence], request_types: Sequence[str]) -> bool
     return any(re.search(_TYPE_WORDS[t][1], text, re.I) for t in request_types if t in _TYPE_WORDS)
 
 
+def _distinct(candidates: Sequence[Evidence], limit: int) -> tuple[Evidence, ...]:
+    """The best `limit` passages without those that overlap a better one: passages overlap
+    (each runs on from a sentence), and one point should not quote a text twice. (Not refilled
+    from further down: those state the point less surely.)"""
+    found: list[Evidence] = []
+    for ev in candidates[:limit]:
+        if not any(_overlap(ev, f) for f in found):
+            found.append(ev)
+    return tuple(found)
+
+
+def _overlap(a: Evidence, b: Evidence) -> bool:
+    return a.chunk.doc_id == b.chunk.doc_id and a.span.start < b.span.end and b.span.start < a.span.end
+
+
 def _aspects(proxy: bool) -> list[Aspect]:
     return [a for a in ASPECTS if proxy or not a.only_for_proxy]
 
@@ -141,11 +156,12 @@ def find_procedure(
     for aspect, query, vector in zip(aspects, queries, vectors, strict=True):
         ranking = retriever.retrieve(query, company.id, k=10, vector=vector)
         evidence = retriever.select_evidence(query, company.id, ranking, max_chunks=len(ranking), vector=vector)
-        found = tuple(
+        stating = [
             ev
             for ev in evidence
             if ev.dense >= floor_dense and not is_lead_in(_text(ev)) and re.search(aspect.must_match, _text(ev), re.I)
-        )[: aspect.max_passages]
+        ]
+        found = _distinct(stating, aspect.max_passages)
         applies = _applies(found, request_types) if aspect.per_request_type and found else True
         points.append(ProcedurePoint(aspect, found, applies))
     return points

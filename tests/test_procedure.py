@@ -1,0 +1,31 @@
+"""The points of procedure a desk reply quotes (`assistant/procedure.py`)."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from assistant.corpus import load_companies
+from assistant.index import load_index
+from assistant.procedure import _TYPE_WORDS, find_procedure
+from assistant.retrieval import HybridRetriever
+
+CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+
+
+@pytest.fixture(scope="module")
+def retriever(hash_index_dir: Path, hash_embedder) -> HybridRetriever:  # type: ignore[no-untyped-def]
+    return HybridRetriever(load_index(hash_index_dir), hash_embedder)
+
+
+@pytest.mark.parametrize("request_type", sorted(_TYPE_WORDS))
+def test_no_point_quotes_the_same_text_twice(retriever: HybridRetriever, request_type: str) -> None:
+    # Passages overlap (each runs on from a sentence): a point quoting two of them would
+    # show the customer the same sentence twice.
+    for company in load_companies(CORPUS_DIR):
+        for point in find_procedure(retriever, company, [request_type], proxy=True):
+            spans = sorted((ev.chunk.doc_id, ev.span.start, ev.span.end) for ev in point.evidence)
+            for (doc_a, _, end_a), (doc_b, start_b, _) in pairwise(spans):
+                assert doc_a != doc_b or end_a <= start_b, (company.id, point.aspect.name)
