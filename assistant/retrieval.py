@@ -14,7 +14,7 @@ from assistant.domain import Chunk, Evidence, ScoredChunk, Span
 from assistant.embeddings import Embedder
 from assistant.facts import FactKind, fact_kind
 from assistant.index import LoadedIndex
-from assistant.lexical import query_terms, tokenize
+from assistant.lexical import tokenize
 
 
 class Retriever(Protocol):
@@ -181,9 +181,16 @@ class HybridRetriever:
         if not len(rows):
             return []
         scores = self._config.evidence_model.probability(features)
+        # A heading on its own is never the answer, however like the question it reads: the
+        # content under it is (its own passages).
+        passages = self._company_passages(company)
+        if passages is not None:
+            scores = np.where(passages.heading_only, -1.0, scores)
         top = _top_rows(scores, min(max_chunks or self._config.max_evidence, len(rows)))
         evidence = []
         for i in top:
+            if scores[i] < 0:
+                break
             row = int(rows[i])
             chunk_row, pos = self._index.span_rows[row]
             chunk = self._index.chunks[chunk_row]
@@ -211,7 +218,7 @@ class HybridRetriever:
         passage_dense = self._span_vectors[lo:hi] @ qvec
         chunk_sims = self._chunk_vectors[clo:chi] @ qvec  # once: clause_dense and the fused rank read it
         clause_dense = chunk_sims[facts.chunk_of - clo]
-        q_terms = query_terms(query)
+        q_terms = self._index.bm25.terms(query)
         idf = self._index.bm25.idf
         # A word no indexed policy uses still counts against the passages (with the highest idf):
         # the question asks for something none of them says in those words. (idf is over every
@@ -268,16 +275,18 @@ class HybridRetriever:
                 return None
             lo, hi = span_bounds
             texts = []
+            has_lead = np.zeros(hi - lo, dtype=bool)
             chunk_of = np.zeros(hi - lo, dtype=np.int64)
             for i, row in enumerate(range(lo, hi)):
                 chunk_row, pos = self._index.span_rows[row]
                 chunk = self._index.chunks[chunk_row]
                 span = chunk.spans[pos]
                 texts.append(self._index.documents[chunk.doc_id].text[span.start : span.end])
+                has_lead[i] = span.lead_start >= 0
                 chunk_of[i] = chunk_row
             clo, chi = chunk_bounds
             chunk_terms = tuple(frozenset(tokenize(self._index.chunks[r].embed_text)) for r in range(clo, chi))
-            cached = _CompanyPassages(span_bounds, chunk_bounds, chunk_of, tuple(texts), chunk_terms)
+            cached = _CompanyPassages(span_bounds, chunk_bounds, chunk_of, tuple(texts), chunk_terms, has_lead)
             self._passages[company] = cached
         return cached
 
@@ -324,6 +333,7 @@ class _CompanyPassages:
         chunk_of: np.ndarray,
         texts: tuple[str, ...],
         chunk_terms: tuple[frozenset[str], ...],
+        has_lead: np.ndarray,
     ) -> None:
         self.span_bounds = span_bounds
         self.chunk_bounds = chunk_bounds
@@ -334,6 +344,8 @@ class _CompanyPassages:
         self.short = np.fromiter((len(t.strip()) < 40 for t in texts), dtype=np.float32, count=len(texts))
         self.open_ended = np.fromiter((t.rstrip().endswith((":", "：")) for t in texts), dtype=np.float32, count=len(texts))
         self.title_like = np.fromiter((_title_share(t) for t in texts), dtype=np.float32, count=len(texts))
+        # Only title lines, and not an item under a lead ("SoftBank Corp." under "We share with:").
+        self.heading_only = (self.title_like >= 1.0) & ~has_lead
         self._states: dict[str, np.ndarray] = {}
 
     def states(self, kind: FactKind) -> np.ndarray:

@@ -277,3 +277,29 @@ def test_a_formal_request_embeds_in_two_calls_with_no_cache(hash_index_dir: Path
     counting.calls = 0
     assert assistant.reply(message, "highreso").route == "desk"
     assert counting.calls == 1, counting.texts
+
+
+def test_a_heading_on_its_own_is_never_evidence(retriever: HybridRetriever, index: LoadedIndex) -> None:
+    # Highreso's file opens with its title twice ("PRIVACY POLICY"), each a passage of its own;
+    # the title matches "privacy" in any question, but it answers none.
+    lo, hi = index.span_ranges["highreso"]
+    titles = []
+    for row in range(lo, hi):
+        chunk_row, pos = index.span_rows[row]
+        chunk = index.chunks[chunk_row]
+        if span_text(index, chunk, chunk.spans[pos]).strip() == "PRIVACY POLICY":
+            titles.append((chunk.doc_id, chunk.spans[pos].start))
+    assert titles, "the fixture policy still has its title passages"
+    for question in [*QUESTIONS, "privacy policy", "PRIVACY POLICY"]:
+        evidence = retriever.select_evidence(question, "highreso", [], max_chunks=hi - lo)
+        assert evidence, question
+        assert not any((ev.chunk.doc_id, ev.span.start) in titles for ev in evidence), question
+
+
+def test_an_item_under_its_lead_is_evidence_even_when_it_reads_as_a_title(
+    retriever: HybridRetriever, index: LoadedIndex
+) -> None:
+    # SB C&S lists the parties it shares data with ("SoftBank Corp.") under a lead line.
+    evidence = retriever.select_evidence("SoftBank Corp.", "sb-cs", [], max_chunks=10_000)
+    texts = [span_text(index, ev.chunk, ev.span).strip() for ev in evidence]
+    assert any(t.startswith("SoftBank Corp.") for t in texts)
