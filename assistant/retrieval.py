@@ -15,6 +15,7 @@ from assistant.embeddings import Embedder
 from assistant.facts import FactKind, fact_kind
 from assistant.index import LoadedIndex
 from assistant.lexical import tokenize
+from assistant.markup import display_text
 
 
 class Retriever(Protocol):
@@ -274,19 +275,25 @@ class HybridRetriever:
             if span_bounds is None or chunk_bounds is None:
                 return None
             lo, hi = span_bounds
+            clo, chi = chunk_bounds
             texts = []
+            displays = []
             has_lead = np.zeros(hi - lo, dtype=bool)
             chunk_of = np.zeros(hi - lo, dtype=np.int64)
             for i, row in enumerate(range(lo, hi)):
                 chunk_row, pos = self._index.span_rows[row]
                 chunk = self._index.chunks[chunk_row]
                 span = chunk.spans[pos]
-                texts.append(self._index.documents[chunk.doc_id].text[span.start : span.end])
+                doc = self._index.documents[chunk.doc_id]
+                texts.append(doc.text[span.start : span.end])
+                displays.append(display_text(texts[-1], doc.format))
                 has_lead[i] = span.lead_start >= 0
                 chunk_of[i] = chunk_row
-            clo, chi = chunk_bounds
             chunk_terms = tuple(frozenset(tokenize(self._index.chunks[r].embed_text)) for r in range(clo, chi))
-            cached = _CompanyPassages(span_bounds, chunk_bounds, chunk_of, tuple(texts), chunk_terms, has_lead)
+            # Every heading of the company's documents, to tell a table of contents from a list.
+            headings = {_heading_key(part) for r in range(clo, chi) for part in self._index.chunks[r].section.split(" > ")}
+            toc = np.fromiter((_lists_headings(d, headings) for d in displays), dtype=bool, count=len(displays))
+            cached = _CompanyPassages(span_bounds, chunk_bounds, chunk_of, tuple(texts), chunk_terms, has_lead, toc)
             self._passages[company] = cached
         return cached
 
@@ -334,6 +341,7 @@ class _CompanyPassages:
         texts: tuple[str, ...],
         chunk_terms: tuple[frozenset[str], ...],
         has_lead: np.ndarray,
+        toc: np.ndarray,
     ) -> None:
         self.span_bounds = span_bounds
         self.chunk_bounds = chunk_bounds
@@ -344,8 +352,9 @@ class _CompanyPassages:
         self.short = np.fromiter((len(t.strip()) < 40 for t in texts), dtype=np.float32, count=len(texts))
         self.open_ended = np.fromiter((t.rstrip().endswith((":", "：")) for t in texts), dtype=np.float32, count=len(texts))
         self.title_like = np.fromiter((_title_share(t) for t in texts), dtype=np.float32, count=len(texts))
-        # Only title lines, and not an item under a lead ("SoftBank Corp." under "We share with:").
-        self.heading_only = (self.title_like >= 1.0) & ~has_lead
+        # Only title lines, and not an item under a lead ("SoftBank Corp." under "We share with:")
+        # unless each line is a heading of the document (a table of contents under "Contents:").
+        self.heading_only = (self.title_like >= 1.0) & (~has_lead | toc)
         self._states: dict[str, np.ndarray] = {}
 
     def states(self, kind: FactKind) -> np.ndarray:
@@ -364,6 +373,16 @@ def _title_share(text: str) -> float:
     if not lines:
         return 0.0
     return sum(1 for ln in lines if _title_like(ln)) / len(lines)
+
+
+def _heading_key(text: str) -> str:
+    return " ".join(text.strip(" •・-*\t.:：").casefold().split())
+
+
+def _lists_headings(display: str, headings: set[str]) -> bool:
+    """Whether every line of the passage names a heading of its document (a table of contents)."""
+    keys = [_heading_key(ln) for ln in display.splitlines() if _heading_key(ln)]
+    return bool(keys) and all(k in headings for k in keys)
 
 
 def _title_like(line: str) -> bool:

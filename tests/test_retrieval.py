@@ -303,3 +303,47 @@ def test_an_item_under_its_lead_is_evidence_even_when_it_reads_as_a_title(
     evidence = retriever.select_evidence("SoftBank Corp.", "sb-cs", [], max_chunks=10_000)
     texts = [span_text(index, ev.chunk, ev.span).strip() for ev in evidence]
     assert any(t.startswith("SoftBank Corp.") for t in texts)
+
+
+TOC_NOTICE = """# Example Privacy Notice
+
+Our notice includes the following sections:
+
+* [Collection of Information](#collection)
+* [Sharing of Information](#sharing)
+* [Contact](#contact)
+
+## Collection of Information {: #collection }
+
+We collect your e-mail address when you create an account.
+
+## Sharing of Information {: #sharing }
+
+We share information with service providers that host our servers.
+
+## Contact {: #contact }
+
+Write to privacy@example.com with any question about this notice.
+"""
+
+
+def test_a_table_of_contents_is_never_evidence(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    from assistant.corpus import load_corpus
+    from assistant.index import build_index
+
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    (corpus_dir / "notice.md").write_text(TOC_NOTICE, encoding="utf-8")
+    (corpus_dir / "companies.toml").write_text('[[company]]\nid = "example"\nname = "Example Inc."\nfiles = ["notice.md"]\n', encoding="utf-8")
+    build_index(load_corpus(corpus_dir), corpus_dir, tmp_path / "index", hash_embedder, progress=False)
+    index = load_index(tmp_path / "index")
+    retriever = HybridRetriever(index, hash_embedder)
+    text = next(d.text for d in index.documents.values() if d.company == "example")
+    toc_start, toc_end = text.index("* [Collection"), text.index("## Collection")
+    for question in ["How do I contact you?", "Sharing of information", "What information do you collect?"]:
+        evidence = retriever.select_evidence(question, "example", [], max_chunks=1000)
+        assert evidence, question
+        assert all(not (toc_start <= ev.span.start < toc_end) for ev in evidence), question
+    # The sections themselves are still there to quote.
+    quoted = " ".join(span_text(index, ev.chunk, ev.span) for ev in retriever.select_evidence("contact", "example", [], max_chunks=1000))
+    assert "privacy@example.com" in quoted
