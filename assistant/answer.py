@@ -49,7 +49,7 @@ class AnswerComposer:
         """The passages to quote, or None when the policy does not answer the question: the
         best passage must be likely enough to answer it (the evidence model's probability)."""
         kind = fact_kind(query)
-        if kind is not None:
+        if kind is not None and kind.gates:
             # "How much", "how long", "when": only a passage stating such a fact answers it; a
             # nearby clause on the same subject would be quoted as if it did.
             evidence = [ev for ev in evidence if kind.states.search(self._text(ev))]

@@ -19,10 +19,13 @@ class FactKind:
     name: str
     asks: re.Pattern[str]
     states: re.Pattern[str]
+    # Only a passage stating the fact may answer ("how much" needs an amount). When False the
+    # kind only weighs in the ranking: a contact question may be answered by "use the form below".
+    gates: bool = True
 
 
-def _kind(name: str, asks: str, states: str) -> FactKind:
-    return FactKind(name, re.compile(asks, re.IGNORECASE), re.compile(states, re.IGNORECASE))
+def _kind(name: str, asks: str, states: str, gates: bool = True) -> FactKind:
+    return FactKind(name, re.compile(asks, re.IGNORECASE), re.compile(states, re.IGNORECASE), gates)
 
 
 # First match wins: "how long do you keep" is a retention period before it is a response time.
@@ -66,13 +69,25 @@ FACT_KINDS: tuple[FactKind, ...] = (
         "address",
         r"\b(postal address|mailing address|office address|where (is|are) (your|the|their) (office|headquarters)"
         r"|street address|what(\'s| is) (the|your|their) address)\b",
-        r"〒|\b\d{3}-\d{4}\b|\b\d{5}(-\d{4})?\b|\b\d+-\d+(-\d+)?\b|\b\d+\w*\s+(street|st\.|avenue|ave\.|road|rd\.|boulevard"
-        r"|blvd\.?|floor|suite|building)\b|\bP\.?O\.? Box\b",
+        r"〒|\b\d{3}-\d{4}\b|\b\d{5}(-\d{4})?\b|\b\d+-\d+(-\d+)?\b|\b\d+\w*\s+([\w'’.-]+\s+){0,3}(street|st\.|avenue|ave\.|road|rd\.|boulevard"
+        r"|blvd\.?|floor|suite|building)\b|\bP\.?O\.? Box\b"
+        # The number after the street name, as across Europe ("Avenue Louise 235", "Rue de la Loi 16").
+        r"|\b(avenue|street|road|rue|boulevard|strasse|straße|platz|lane)\s+([\w'’.-]+\s+){1,3}\d+\b",
     ),
     _kind(
         "phone",
         r"\b(phone|telephone|fax) number\b|\bcall (you|them)\b.*\?",
         r"\+\d{1,3}[\s-]?\d|\b\d{2,4}[-\s.]\d{2,4}[-\s.]\d{3,4}\b|\(\d{3}\)\s?\d{3}-\d{4}",
+    ),
+    _kind(
+        "contact",
+        # Asks how to reach someone: any contact detail answers it (checked softly, see `gates`).
+        r"\b(how (do|can|should|would) (i|we|you) (contact|reach|write to|get in touch)|get in touch|contact (details|information|point)"
+        r"|who (do|should|can) (i|we) (contact|ask|write to)|where (do|can|should) (i|we) (send|write|direct)"
+        r"|how to (contact|reach))\b",
+        r"[\w.+-]+@[\w-]+\.[\w.]+|https?://|\bwww\.|\+\d{1,3}[\s-]?\d|\b\d{2,4}[-\s.]\d{2,4}[-\s.]\d{3,4}\b"
+        r"|〒|\b\d{3}-\d{4}\b|\bP\.?O\.? Box\b|\b(contact|inquiry) (form|page|portal)\b",
+        gates=False,
     ),
 )
 
