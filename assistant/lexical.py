@@ -25,6 +25,7 @@ _SYNONYM_GROUPS = (
     ("delete", "deletion", "erase", "erasure", "remove", "removal"),
     ("correct", "correction", "fix", "amend", "rectify", "update", "wrong", "incorrect", "inaccurate"),
     ("disclose", "disclosure"),
+    ("collect", "collection", "acquire", "acquisition", "obtain", "gather"),
     ("mail", "post", "postal", "mailing"),
     ("email", "e-mail"),
     ("telephone", "phone", "call"),
