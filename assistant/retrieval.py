@@ -321,8 +321,8 @@ class EvidenceModel:
     Fitted by `python -m evals.fit_evidence` on the dev halves of the gold and Mozilla suites
     together (see evals/README.md); the test halves are what the README reports."""
 
-    weights: tuple[float, ...] = (6.412, 2.502, 2.944, -0.227, 1.177, -1.177, -0.489, -0.982, -0.441, 1.147, 0.935)
-    bias: float = -8.752
+    weights: tuple[float, ...] = (6.236, 2.419, 2.646, -0.192, 1.439, -1.439, -0.452, -0.926, -0.267, 1.301, 1.107)
+    bias: float = -8.874
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         """One probability per row of features."""
