@@ -194,3 +194,23 @@ def test_a_bound_widget_still_takes_a_request_that_names_another_company(real_as
     reply = real_assistant.reply("Please delete my personal data. I have asked Highreso to do the same.", company="upward")
     assert reply.route == "desk" and reply.company == "upward" and reply.ticket is not None
     assert reply.ticket.company == "upward"
+
+
+@pytest.mark.parametrize(
+    ("company", "question"),
+    [("sb-cs", "What are IT logistics services?"), ("win-techno", "What is AWS used for?")],
+)
+def test_a_question_that_reads_as_off_topic_is_answered_when_the_policy_speaks_to_it(real_assistant, company: str, question: str) -> None:  # type: ignore[no-untyped-def]
+    # The intent classifier reads both as off-topic (0.90 and 0.55 sure); each policy names them.
+    reply = real_assistant.reply(question, company=company)
+    assert reply.route == "answer", reply.answer
+    _assert_verbatim(reply)
+
+
+@pytest.mark.parametrize(
+    ("company", "message"),
+    [("highreso", "Write me a haiku about data centers."), ("upward", "What's the weather in Tokyo tomorrow?")],
+)
+def test_a_task_or_chit_chat_is_refused_even_when_some_word_is_in_the_policy(real_assistant, company: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    reply = real_assistant.reply(message, company=company)
+    assert reply.route == "abstain" and reply.reason == "off_topic", reply.answer
