@@ -277,7 +277,7 @@ class HybridRetriever:
             lo, hi = span_bounds
             clo, chi = chunk_bounds
             texts = []
-            displays = []
+            formats = []
             has_lead = np.zeros(hi - lo, dtype=bool)
             chunk_of = np.zeros(hi - lo, dtype=np.int64)
             for i, row in enumerate(range(lo, hi)):
@@ -286,14 +286,13 @@ class HybridRetriever:
                 span = chunk.spans[pos]
                 doc = self._index.documents[chunk.doc_id]
                 texts.append(doc.text[span.start : span.end])
-                displays.append(display_text(texts[-1], doc.format))
+                formats.append(doc.format)
                 has_lead[i] = span.lead_start >= 0
                 chunk_of[i] = chunk_row
             chunk_terms = tuple(frozenset(tokenize(self._index.chunks[r].embed_text)) for r in range(clo, chi))
             # Every heading of the company's documents, to tell a table of contents from a list.
             headings = {_heading_key(part) for r in range(clo, chi) for part in self._index.chunks[r].section.split(" > ")}
-            toc = np.fromiter((_lists_headings(d, headings) for d in displays), dtype=bool, count=len(displays))
-            cached = _CompanyPassages(span_bounds, chunk_bounds, chunk_of, tuple(texts), chunk_terms, has_lead, toc)
+            cached = _CompanyPassages(span_bounds, chunk_bounds, chunk_of, tuple(texts), chunk_terms, has_lead, formats, headings)
             self._passages[company] = cached
         return cached
 
@@ -341,7 +340,8 @@ class _CompanyPassages:
         texts: tuple[str, ...],
         chunk_terms: tuple[frozenset[str], ...],
         has_lead: np.ndarray,
-        toc: np.ndarray,
+        formats: Sequence[str],
+        headings: set[str],
     ) -> None:
         self.span_bounds = span_bounds
         self.chunk_bounds = chunk_bounds
@@ -352,6 +352,15 @@ class _CompanyPassages:
         self.short = np.fromiter((len(t.strip()) < 40 for t in texts), dtype=np.float32, count=len(texts))
         self.open_ended = np.fromiter((t.rstrip().endswith((":", "：")) for t in texts), dtype=np.float32, count=len(texts))
         self.title_like = np.fromiter((_title_share(t) for t in texts), dtype=np.float32, count=len(texts))
+        # Only lines that read as titles can be a table of contents (and markup is costly to strip).
+        toc = np.fromiter(
+            (
+                bool(title >= 1.0 and _lists_headings(display_text(t, f), headings))
+                for t, f, title in zip(texts, formats, self.title_like, strict=True)
+            ),
+            dtype=bool,
+            count=len(texts),
+        )
         # Only title lines, and not an item under a lead ("SoftBank Corp." under "We share with:")
         # unless each line is a heading of the document (a table of contents under "Contents:").
         self.heading_only = (self.title_like >= 1.0) & (~has_lead | toc)
