@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import threading
 import time
@@ -212,11 +213,15 @@ def ab_compare(current: Sequence[float], baseline: Sequence[float], current_erro
     return out
 
 
+_ACCESS_LOG = re.compile(r'"(GET|POST|HEAD|PUT|PATCH|DELETE|OPTIONS) \S* HTTP/[0-9.]+"')
+
+
 def one_line(text: object, limit: int = 240) -> str:
     """A reason in one line: the first line of `text`, and its last one when they differ (a
-    server's exit message, then the last line of its log), whitespace collapsed, cut to `limit`."""
+    server's exit message, then the last line of its log), whitespace collapsed, cut to `limit`.
+    Access-log lines (the bench's own readiness polls) say nothing and are skipped."""
     lines = [" ".join(line.split()) for line in str(text).splitlines()]
-    lines = [line for line in lines if line]
+    lines = [line for line in lines if line and not _ACCESS_LOG.search(line)]
     if not lines:
         return "unknown error"
     out = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"

@@ -107,18 +107,24 @@ def ref_env(worktree: Path, corpus_dir: Path, index_dir: Path, db_path: Path, mo
 
 
 def check_code(worktree: Path, env: dict[str, str]) -> None:
-    """Raise unless a subprocess with `env` imports `assistant` and `api` from the worktree (an
-    editable install that won over PYTHONPATH would serve the current code twice)."""
-    probe = "import json, assistant, api; print(json.dumps([assistant.__file__, api.__file__]))"
+    """Raise unless a subprocess with `env` imports the old commit's `assistant.cli` and
+    `api.main`, and every `assistant`/`api` module they pull in, from the worktree. The editable
+    install's finder would otherwise fill in what the commit lacks from the current checkout (a
+    package without __init__.py is a namespace one, and its missing modules come from there)."""
+    probe = (
+        "import json, sys, assistant.cli, api.main\n"
+        "mods = [m for n, m in list(sys.modules.items()) if n.split('.')[0] in ('assistant', 'api')]\n"
+        "print(json.dumps([p for m in mods for p in [getattr(m, '__file__', None), *getattr(m, '__path__', [])] if p]))"
+    )
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=str(worktree), env=env, capture_output=True, text=True, timeout=120
     )
     if done.returncode != 0:
         raise RuntimeError(one_line(f"the old commit's packages do not import: {done.stderr}"))
     files = [Path(f).resolve() for f in json.loads(done.stdout.strip().splitlines()[-1])]
-    wrong = [str(f) for f in files if not f.is_relative_to(worktree.resolve())]
+    wrong = sorted({str(f) for f in files if not f.is_relative_to(worktree.resolve())})
     if wrong:
-        raise RuntimeError(f"the old commit's server would import {', '.join(wrong)}, not its own packages")
+        raise RuntimeError(f"the old commit's server would import {', '.join(wrong)}, not its own code")
 
 
 def build_index(worktree: Path, env: dict[str, str], log_path: Path, timeout: float = 900.0) -> float:

@@ -76,6 +76,9 @@ def test_one_line_keeps_the_first_and_last_line() -> None:
     assert one_line("server exited with 1:\n  Traceback ...\n\nModuleNotFoundError: No module named 'x'\n") == (
         "server exited with 1: ... ModuleNotFoundError: No module named 'x'"
     )
+    assert one_line('server could not load: {"status":"error"}\nINFO: 127.0.0.1:5 - "GET /readyz HTTP/1.1" 503') == (
+        'server could not load: {"status":"error"}'
+    )
     assert one_line("  one   line ") == "one line"
     assert one_line("") == "unknown error"
     assert len(one_line("x" * 1000, limit=50)) == 50
