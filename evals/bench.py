@@ -2,11 +2,14 @@
 measured in the same process and run.
 
     python -m evals.bench --out reports/bench [--quick] [--scales 10,100,1000] [--skip-http]
+                          [--baseline-ref aedb23e|none]
 
-Measures index build, in-process reply latency (ours and the baseline's, interleaved message
-by message so both see the same machine load), cold start, HTTP latency/throughput at
-concurrency 1/8/32 and peak RSS of `privacy-assistant serve`, and the same at 10/100/1,000
-synthetic companies. Prints a table with the targets as PASS/FAIL and writes bench.json and
+Measures index build (the five policies and the Mozilla dev corpus), in-process reply latency
+(ours and the baseline's, interleaved message by message so both see the same machine load),
+cold start, HTTP latency/throughput at concurrency 1/8/32 and peak RSS of `privacy-assistant
+serve`, HTTP latency at concurrency 1 against an older commit of this repository served next
+to it (checked out in a temporary git worktree, requests interleaved), and the same at
+10/100/1,000 synthetic companies. Prints a table with the targets as PASS/FAIL and writes bench.json and
 bench.png to --out. Absolute seconds move with the machine; the ours/baseline ratios are
 what to compare across runs.
 """
@@ -14,6 +17,7 @@ what to compare across runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import math
@@ -45,6 +49,10 @@ from evals.bench_messages import MIX, Message, MessageStream
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 CONCURRENCY = (1, 8, 32)
+DEFAULT_BASELINE_REF = "aedb23e"
+# The dev corpus (five English Mozilla notices) lives in ../shared next to the clone; a
+# worktree one level further down finds it one level further up.
+DEV_CORPUS_CANDIDATES = tuple(base / "shared" / "dev-corpus" / "mozilla" / "en" for base in (ROOT.parent, ROOT.parent.parent))
 
 # Message passes (see MessageStream). Every measurement starts on a fresh assistant (fresh
 # retriever query cache) or a fresh server and draws from pass 0 on; warm-ups use the last
@@ -66,15 +74,24 @@ class Plan:
     scale_messages: int
     scale_http_requests: int
     uncached_build_max: int = 100  # companies; larger scales build through the content-hash cache
+    baseline_ref: str | None = DEFAULT_BASELINE_REF  # None: no old commit served next to ours
+    ref_requests: int = 2 * len(MIX)  # per server, at concurrency 1, interleaved
 
 
 def make_plan(args: argparse.Namespace) -> Plan:
     """The plan for the command-line flags."""
+    ref = getattr(args, "baseline_ref", DEFAULT_BASELINE_REF)
+    ref = None if ref is None or ref.strip().lower() in ("", "none") else ref.strip()
     if args.quick:
         scales = args.scales or (10,)
-        return Plan(True, scales, args.skip_http, 1, 40, {1: 30, 8: 64, 32: 96}, 20.0, 30, 10)
+        return Plan(True, scales, args.skip_http, 1, 40, {1: 30, 8: 64, 32: 96}, 20.0, 30, 10, baseline_ref=ref, ref_requests=40)
     scales = args.scales or (10, 100, 1000)
-    return Plan(False, scales, args.skip_http, 2, len(MIX), {1: len(MIX), 8: 240, 32: 480}, 60.0, len(MIX), 20)
+    return Plan(False, scales, args.skip_http, 2, len(MIX), {1: len(MIX), 8: 240, 32: 480}, 60.0, len(MIX), 20, baseline_ref=ref)
+
+
+def dev_corpus() -> Path | None:
+    """The Mozilla dev corpus folder, or None when this clone has no ../shared next to it."""
+    return next((p for p in DEV_CORPUS_CANDIDATES if (p / "companies.toml").is_file()), None)
 
 
 def _log(msg: str) -> None:
@@ -323,6 +340,79 @@ def http_section(plan: Plan, tmp: Path, index_dir: Path) -> dict[str, Any]:
     }
 
 
+# -- an older commit, served next to ours ------------------------------------------------------
+def model_cache_dir() -> Path:
+    """The ONNX export folder the current server uses (its working directory is ROOT)."""
+    from assistant.settings import Settings
+
+    path = Path(Settings().model_cache_dir).expanduser()
+    return path if path.is_absolute() else ROOT / path
+
+
+def baseline_ref_section(plan: Plan, tmp: Path, index_dir: Path) -> dict[str, Any]:
+    """HTTP latency at concurrency 1 of the current code and of commit `plan.baseline_ref`,
+    measured in this run: the old commit is checked out in a temporary git worktree, builds its
+    own index of the same corpus and serves it from its own folder (its packages first on
+    PYTHONPATH, same venv, its own SQLite file, index folder and port, the same settings as
+    ours); both servers get the same messages one at a time, alternating. Never raises for a
+    missing commit or a server that does not start: the result says n/a and why, in one line."""
+    from evals.bench_http import chat_body, run_interleaved, start_server
+    from evals.bench_lib import ab_compare, ab_schedule, one_line
+    from evals.bench_ref import build_index, check_code, ref_env, ref_worktree, resolve_ref
+
+    out: dict[str, Any] = {"ref": plan.baseline_ref, "commit": None, "status": "n/a", "reason": None}
+    if plan.baseline_ref is None:
+        out["reason"] = "skipped (--baseline-ref none)"
+        return out
+    commit, reason = resolve_ref(plan.baseline_ref)
+    if commit is None:
+        out["reason"] = reason
+        return out
+    out["commit"] = commit
+    work = tmp / "baseline-ref"
+    work.mkdir(exist_ok=True)
+    try:
+        with contextlib.ExitStack() as stack:
+            _log(f"baseline ref {plan.baseline_ref}: git worktree of {commit[:12]}")
+            tree = stack.enter_context(ref_worktree(commit, work / "src"))
+            env = ref_env(tree, CORPUS, work / "index", work / "ref.db", model_cache_dir())
+            check_code(tree, env)
+            _log(f"baseline ref {plan.baseline_ref}: its index, built by its own code")
+            out["index_build_s"] = round(build_index(tree, env, work / "index-build.log"), 3)
+            # Stopped before the worktree goes (the stack unwinds last-in first-out).
+            old = start_server(CORPUS, work / "index", work / "ref.db", work / "ref-server.log", code_dir=tree,
+                               command=[sys.executable, "-m", "assistant.cli"], extra_env={"PA_MODEL_CACHE_DIR": env["PA_MODEL_CACHE_DIR"]})
+            stack.callback(old.stop)
+            new = start_server(CORPUS, index_dir, work / "current.db", work / "current-server.log")
+            stack.callback(new.stop)
+            urls = {"a": new.base_url, "b": old.base_url}
+            warm = [chat_body(m) for m in MessageStream(start_pass=PASS_WARMUP).take(5)]
+            run_interleaved(urls, warm, ab_schedule(len(warm)))  # warm-up, not counted
+            bodies = [chat_body(m) for m in MessageStream(start_pass=PASS_MEASURE).take(plan.ref_requests)]
+            _log(f"baseline ref {plan.baseline_ref}: {len(bodies)} requests to each server at concurrency 1, alternating")
+            t0 = time.perf_counter()
+            sides = run_interleaved(urls, bodies, ab_schedule(len(bodies)))
+            wall = time.perf_counter() - t0
+            cur, base = sides["a"], sides["b"]
+            out.update(ab_compare(cur["latencies"], base["latencies"], cur["errors"], base["errors"]))
+            out.update(
+                status="measured" if out["reason"] is None else "n/a",
+                requests_per_server=len(bodies),
+                wall_seconds=round(wall, 3),
+                routes={"current": cur["routes"], "baseline": base["routes"]},
+                route_changes=sum(1 for i in range(len(bodies)) if cur["route_of"].get(i) != base["route_of"].get(i)),
+                cold_start_s={"current": new.ready_seconds, "baseline": old.ready_seconds},
+                peak_rss_mib={"current": new.peak_rss_mib(), "baseline": old.peak_rss_mib()},
+                workers=os.cpu_count() or 1,
+                loadavg_1min=round(os.getloadavg()[0], 2),
+            )
+    except Exception as exc:  # not BaseException: Ctrl-C and SIGTERM still stop the bench
+        out["status"] = "n/a"
+        out["reason"] = one_line(exc)
+        _log(f"baseline ref {plan.baseline_ref}: n/a ({out['reason']})")
+    return out
+
+
 # -- scale -----------------------------------------------------------------------------------
 def scale_section(plan: Plan, companies: int, tmp: Path, embedder: Any) -> dict[str, Any]:
     """Build, in-process latency and serving cost at `companies` synthetic tenants."""
@@ -388,17 +478,25 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target with the measured value and PASS/FAIL (n/a when not measured)."""
     rows: list[dict[str, Any]] = []
 
-    def add(name: str, value: float | None, limit: float, op: str, unit: str) -> None:
-        rows.append({"target": name, "value": value, "limit": limit, "op": op, "unit": unit, "verdict": verdict(value, limit, op)})
+    def add(name: str, value: float | None, limit: float, op: str, unit: str, reason: str | None = None) -> None:
+        row = {"target": name, "value": value, "limit": limit, "op": op, "unit": unit, "verdict": verdict(value, limit, op)}
+        if row["verdict"] == "n/a" and reason:
+            row["reason"] = reason
+        rows.append(row)
 
     add("in-process p50 ours/baseline", res["ratios"].get("inproc_p50"), 0.5, "<=", "x")
     http = res.get("http") or {}
     levels = {lv["concurrency"]: lv for lv in http.get("levels", [])}
     add("HTTP p50 at concurrency 1", (levels.get(1) or {}).get("latency", {}).get("p50_ms"), 25, "<", "ms")
+    ref = res.get("baseline_ref") or {}
+    add(f"HTTP c=1 p50 current/{ref.get('ref') or 'older commit'} (same run)", ref.get("ratio_p50"), 1.2, "<=", "x",
+        ref.get("reason") or "not measured")
     add("HTTP req/s at concurrency 8", (levels.get(8) or {}).get("rps"), 80, ">=", "req/s")
     add("HTTP errors at concurrency 8", (levels.get(8) or {}).get("errors"), 0, "<=", "")
     add("cold start to /readyz 200", http.get("cold_start_s"), 5, "<", "s")
     add("index build, five policies", res["build"]["ours"]["seconds"], 10, "<", "s")
+    dev = res["build"].get("dev_corpus") or {}
+    add("index build, Mozilla dev corpus (5 notices)", dev.get("seconds"), 30, "<", "s", dev.get("reason") or "not measured")
     big: dict[str, Any] = next((s for s in res.get("scales", []) if s["companies"] >= 1000), {})
     add("1,000 companies: reply p95", (big.get("inproc") or {}).get("ours", {}).get("p95_ms"), 50, "<", "ms")
     add("1,000 companies: serving peak RSS", big.get("peak_rss_mib"), 2048, "<", "MiB")
@@ -430,6 +528,12 @@ def render_table(res: dict[str, Any]) -> str:
             f"{b['ours_rebuild_cached']['texts_embedded']} texts embedded")
     row("baseline: seconds / chunks per s", f"{_fmt(b['baseline']['seconds'])} / {_fmt(b['baseline']['chunks_per_s'])}",
         f"{b['baseline']['chunks']} chunks of <=1000 chars")
+    dv = b.get("dev_corpus") or {}
+    if dv.get("seconds") is not None:
+        row("ours: Mozilla dev corpus (5 notices), s", _fmt(dv["seconds"]),
+            f"{dv['chunks']} clauses + {dv['spans']} passages, no embedding cache; all {dv['all_seconds']} s")
+    else:
+        row("ours: Mozilla dev corpus (5 notices)", "n/a", dv.get("reason", ""))
     row("model load: ours / baseline (s)", f"{_fmt(b['ours_model_load_s'])} / {_fmt(b['baseline_model_load_s'])}")
     row("ratio ours/baseline build", _fmt(res["ratios"].get("build_seconds")), "(lower is better for us)")
 
@@ -461,6 +565,19 @@ def render_table(res: dict[str, Any]) -> str:
     else:
         lines.append("SERVED: skipped (--skip-http)")
 
+    rf = res.get("baseline_ref") or {}
+    if rf.get("ratio_p50") is not None:
+        lines.append(f"SERVED, CURRENT vs {rf['ref']} ({rf['commit'][:12]}: git worktree, its own index, server, SQLite and port; "
+                     f"{rf['requests_per_server']} requests each at concurrency 1, alternating)")
+        cur, base = rf["current"], rf["baseline"]
+        row("current p50 / p95", f"{_fmt(cur['p50_ms'])} / {_fmt(cur['p95_ms'])} ms", f"routes {rf['routes']['current']}")
+        row(f"{rf['ref']} p50 / p95", f"{_fmt(base['p50_ms'])} / {_fmt(base['p95_ms'])} ms", f"routes {rf['routes']['baseline']}")
+        row("ratio current/old p50 / p95", f"{_fmt(rf['ratio_p50'])} / {_fmt(rf['ratio_p95'])}",
+            f"{rf['route_changes']} of {rf['requests_per_server']} messages routed differently; "
+            f"its index build {_fmt(rf.get('index_build_s'))} s; cold start {rf['cold_start_s']} s")
+    else:
+        lines.append(f"SERVED, CURRENT vs {rf.get('ref') or 'older commit'}: n/a ({rf.get('reason') or 'not measured'})")
+
     if res.get("scales"):
         lines.append("SCALE (synthetic companies: replicas of the five policies)")
         lines.append(f"  {'companies':>9} {'chunks':>7} {'build s':>8} {'chunks/s':>9} {'cache':>6} {'load s':>7} "
@@ -476,7 +593,8 @@ def render_table(res: dict[str, Any]) -> str:
 
     lines.append("TARGETS")
     for t in res["targets"]:
-        row(t["target"], _fmt(t["value"], t["unit"]), f"{t['op']} {t['limit']} {t['unit']}".rstrip() + f"   {t['verdict']}")
+        note = f"{t['op']} {t['limit']} {t['unit']}".rstrip() + f"   {t['verdict']}"
+        row(t["target"], _fmt(t["value"], t["unit"]), note + (f" ({t['reason']})" if t.get("reason") else ""))
     m = res["meta"]
     lines.append(f"load average (1 min) after each section: {res.get('loadavg_1min')}")
     lines.append(f"run: {m['wall_seconds']} s on {m['cpus']} CPUs, embedder {m.get('embedder')}, load average {m['loadavg_start']} -> {m['loadavg_end']}"
@@ -575,7 +693,7 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
 
     started = time.perf_counter()
     res: dict[str, Any] = {"meta": {
-        "quick": plan.quick, "scales": list(plan.scales), "skip_http": plan.skip_http,
+        "quick": plan.quick, "scales": list(plan.scales), "skip_http": plan.skip_http, "baseline_ref": plan.baseline_ref,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(),
         "loadavg_start": [round(x, 2) for x in os.getloadavg()], "versions": _versions(),
     }, "ratios": {}, "sections_s": {}, "loadavg_1min": {}}
@@ -599,12 +717,19 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
         t0 = time.perf_counter()
         timing = TimingEmbedder(embedder)
         index_dir = tmp / "index"
-        ours_builds, base_builds = [], []
+        ours_builds, base_builds, dev_builds = [], [], []
+        dev = dev_corpus()
         for r in range(plan.build_repeats):
-            _log(f"index build {r + 1}/{plan.build_repeats}: ours (cold: fresh folder, no embedding cache), then baseline")
+            _log(f"index build {r + 1}/{plan.build_repeats}: ours (cold: fresh folder, no embedding cache), then baseline"
+                 + (", then ours on the Mozilla dev corpus" if dev else ""))
             shutil.rmtree(index_dir, ignore_errors=True)
             ours_builds.append(timed_build(_settings(CORPUS, index_dir, tmp / "build.db"), timing, timing))
             base_builds.append(baseline.build(CORPUS))
+            if dev is not None:
+                dev_dir = tmp / "index-dev"
+                shutil.rmtree(dev_dir, ignore_errors=True)
+                dev_builds.append(timed_build(_settings(dev, dev_dir, tmp / "build.db"), timing, timing))
+                shutil.rmtree(dev_dir, ignore_errors=True)
         _log("index rebuild with the embedding cache warm (an unchanged corpus: the best case)")
         warm_dir = tmp / "index-warm"
         timed_build(_settings(CORPUS, warm_dir, tmp / "build.db", cache=True), timing, timing, cached=True)
@@ -621,6 +746,11 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
             "baseline_model_load_s": round(baseline.model_seconds, 3),
             "baseline_import_s": round(baseline.import_seconds, 3),
         }
+        if dev_builds:
+            dev_best = min(dev_builds, key=lambda b: b["seconds"])
+            res["build"]["dev_corpus"] = {**dev_best, "path": str(dev), "all_seconds": [b["seconds"] for b in dev_builds]}
+        else:
+            res["build"]["dev_corpus"] = {"reason": "no dev corpus: " + " or ".join(str(p) for p in DEV_CORPUS_CANDIDATES) + " missing"}
         res["ratios"]["build_seconds"] = ratio(best["seconds"], base_s)
         res["sections_s"]["build"] = round(time.perf_counter() - t0, 1)
         res["loadavg_1min"]["build"] = round(os.getloadavg()[0], 2)
@@ -658,6 +788,14 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
             res["sections_s"]["http"] = round(time.perf_counter() - t0, 1)
             res["loadavg_1min"]["http"] = round(os.getloadavg()[0], 2)
             checkpoint()
+            t0 = time.perf_counter()
+            res["baseline_ref"] = baseline_ref_section(plan, tmp, index_dir)
+            res["ratios"]["http_c1_p50_vs_ref"] = res["baseline_ref"].get("ratio_p50")
+            res["sections_s"]["baseline_ref"] = round(time.perf_counter() - t0, 1)
+            res["loadavg_1min"]["baseline_ref"] = round(os.getloadavg()[0], 2)
+            checkpoint()
+        else:
+            res["baseline_ref"] = {"ref": plan.baseline_ref, "commit": None, "status": "n/a", "reason": "skipped (--skip-http)"}
 
         del baseline
         gc.collect()
@@ -691,6 +829,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="about two minutes: 10 companies only, fewer requests")
     p.add_argument("--scales", type=_scales, help="company counts, e.g. 10,100,1000 (default: that; --quick: 10)")
     p.add_argument("--skip-http", action="store_true", help="no server subprocess (no cold start, HTTP or RSS numbers)")
+    p.add_argument("--baseline-ref", default=DEFAULT_BASELINE_REF, metavar="REF",
+                   help="an older commit served next to the current code (temporary git worktree, its own index and server) "
+                        f"for the HTTP c=1 p50 ratio; `none` skips it (default {DEFAULT_BASELINE_REF})")
     return p
 
 

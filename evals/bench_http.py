@@ -119,17 +119,39 @@ class Server:
         self._signal_group(signal.SIGKILL)  # workers orphaned by an earlier kill of the supervisor
 
 
+def code_env(code_dir: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """`env` (default: this process's) with `code_dir` first on PYTHONPATH, so a subprocess
+    imports that checkout's `assistant` and `api` rather than the editable install's; the
+    entries naming another checkout of this repository (ROOT) are dropped."""
+    out = dict(os.environ if env is None else env)
+    keep = [p for p in out.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p).resolve() not in (ROOT, code_dir.resolve())]
+    out["PYTHONPATH"] = os.pathsep.join([str(code_dir), *keep])
+    return out
+
+
 def start_server(
-    corpus_dir: Path, index_dir: Path, db_path: Path, log_path: Path, timeout: float = 180.0, workers: int | None = None
+    corpus_dir: Path,
+    index_dir: Path,
+    db_path: Path,
+    log_path: Path,
+    timeout: float = 180.0,
+    workers: int | None = None,
+    code_dir: Path = ROOT,
+    command: Sequence[str] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Server:
     """Spawn the server (`workers` processes, default one per core) on a free port and wait
     until GET /readyz is 200 on every worker.
+
+    `code_dir` is the checkout whose code serves (its folder is the working directory and comes
+    first on PYTHONPATH; by default this one), `command` what runs `serve` (default: the venv's
+    console script) and `extra_env` settings on top of the bench's.
 
     `listening_seconds` is the time to the first HTTP answer (imports, migrations, uvicorn);
     `ready_seconds` the time to readiness (the model and index loaded). Each poll opens a new
     connection, which the kernel hands to any worker: readiness is 8 x workers 200s in a row."""
     port = free_port()
-    env = dict(os.environ)
+    env = code_env(code_dir)
     env.update(
         {
             "PA_CORPUS_DIR": str(corpus_dir),
@@ -142,14 +164,15 @@ def start_server(
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
             "PA_WORKERS": str(workers or os.cpu_count() or 1),
+            **(extra_env or {}),
         }
     )
     in_a_row, ready_streak = 8 * int(env["PA_WORKERS"]), 0
     log = log_path.open("wb")
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [*serve_command(), "serve", "--no-build", "--host", HOST, "--port", str(port)],
-        cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        [*(command or serve_command()), "serve", "--no-build", "--host", HOST, "--port", str(port)],
+        cwd=str(code_dir), env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
     )
     log.close()
     server = Server(proc, port, log_path)
@@ -177,7 +200,9 @@ def start_server(
                         return server
                     continue
                 ready_streak = 0
-                if r.json().get("components", {}).get("index") in ("missing", "damaged", "error"):
+                body = r.json()
+                # Older servers (a --baseline-ref commit) say {"status": "error"} instead.
+                if body.get("components", {}).get("index") in ("missing", "damaged", "error") or body.get("status") == "error":
                     raise RuntimeError(f"server could not load: {r.text}\n{server.log_tail()}")
                 time.sleep(0.02)
     except BaseException:
@@ -250,3 +275,36 @@ def run_load(
         "error_samples": errors,
         "latency": summarize(latencies),
     }
+
+
+def run_interleaved(
+    base_urls: dict[str, str], bodies: Sequence[dict[str, Any]], schedule: Sequence[tuple[str, int]], timeout: float = 60.0
+) -> dict[str, dict[str, Any]]:
+    """POST bodies to several servers one request at a time (concurrency 1), in the order
+    `schedule` gives as (server, body index) pairs, each server over its own keep-alive
+    connection. Per server: latencies (seconds), errors, statuses and the route per body."""
+    out: dict[str, dict[str, Any]] = {
+        name: {"latencies": [], "errors": 0, "statuses": {}, "routes": {}, "route_of": {}} for name in base_urls
+    }
+    clients = {name: httpx.Client(base_url=url, timeout=timeout, trust_env=False) for name, url in base_urls.items()}
+    try:
+        for name, i in schedule:
+            side = out[name]
+            t0 = time.perf_counter()
+            try:
+                r = clients[name].post("/v1/chat", json=bodies[i])
+                status = str(r.status_code)
+                route = r.json().get("route", "?") if r.status_code == 200 else None
+            except (httpx.HTTPError, ValueError) as exc:
+                status, route = type(exc).__name__, None
+            side["latencies"].append(time.perf_counter() - t0)
+            side["statuses"][status] = side["statuses"].get(status, 0) + 1
+            if route is None:
+                side["errors"] += 1
+            else:
+                side["routes"][route] = side["routes"].get(route, 0) + 1
+                side["route_of"][i] = route
+    finally:
+        for client in clients.values():
+            client.close()
+    return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import threading
 import time
@@ -175,3 +176,53 @@ def verdict(value: float | None, limit: float, op: str) -> str:
         return "n/a"
     ok = {"<": value < limit, "<=": value <= limit, ">=": value >= limit, ">": value > limit}[op]
     return "PASS" if ok else "FAIL"
+
+
+# -- A/B against an older commit -------------------------------------------------------------
+def ab_schedule(n: int, round_size: int = 1) -> list[tuple[str, int]]:
+    """The order in which two servers, "a" and "b", each get messages 0..n-1: rounds of
+    `round_size` messages, each round sent to one server and then to the other, the first
+    alternating round by round (a b, b a, a b, ...), so machine noise and any drift over the
+    run land on both alike. Returns (server, message index) pairs; each server gets every
+    message once, in order."""
+    if round_size < 1:
+        raise ValueError("round_size must be at least 1")
+    out: list[tuple[str, int]] = []
+    for r, start in enumerate(range(0, n, round_size)):
+        chunk = range(start, min(start + round_size, n))
+        for side in ("a", "b") if r % 2 == 0 else ("b", "a"):
+            out.extend((side, i) for i in chunk)
+    return out
+
+
+def ab_compare(current: Sequence[float], baseline: Sequence[float], current_errors: int = 0, baseline_errors: int = 0) -> dict[str, Any]:
+    """Latency summaries of the current code and the baseline commit (seconds in, ms out) and
+    current/baseline ratios of p50 and p95. The ratio is None, with the reason, when a side has
+    no measurement or answered errors (a latency of failed requests compares nothing)."""
+    out: dict[str, Any] = {"current": summarize(current), "baseline": summarize(baseline), "errors": {"current": current_errors, "baseline": baseline_errors}}
+    problems = [f"{name} server answered {n} error(s)" for name, n in (("current", current_errors), ("baseline", baseline_errors)) if n]
+    problems += [f"no {name} measurement" for name, values in (("current", current), ("baseline", baseline)) if not values]
+    if problems:
+        out.update(ratio_p50=None, ratio_p95=None, reason="; ".join(problems))
+    else:
+        out.update(
+            ratio_p50=ratio(out["current"]["p50_ms"], out["baseline"]["p50_ms"]),
+            ratio_p95=ratio(out["current"]["p95_ms"], out["baseline"]["p95_ms"]),
+            reason=None,
+        )
+    return out
+
+
+_ACCESS_LOG = re.compile(r'"(GET|POST|HEAD|PUT|PATCH|DELETE|OPTIONS) \S* HTTP/[0-9.]+"')
+
+
+def one_line(text: object, limit: int = 240) -> str:
+    """A reason in one line: the first line of `text`, and its last one when they differ (a
+    server's exit message, then the last line of its log), whitespace collapsed, cut to `limit`.
+    Access-log lines (the bench's own readiness polls) say nothing and are skipped."""
+    lines = [" ".join(line.split()) for line in str(text).splitlines()]
+    lines = [line for line in lines if line and not _ACCESS_LOG.search(line)]
+    if not lines:
+        return "unknown error"
+    out = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
+    return out if len(out) <= limit else out[: limit - 3] + "..."
