@@ -153,3 +153,11 @@ def test_the_default_limit_is_unchanged(client: TestClient) -> None:
     assert resp.status_code == 422 and resp.json()["detail"] == "message is 2001 characters; the limit is 2000"
     # Refused before the company is looked up, as when the schema held the limit.
     assert client.post("/v1/chat", json={"message": "x" * 2001, "company": "acme"}).status_code == 422
+
+
+def test_meta_needs_neither_the_index_nor_a_key(hash_settings: Settings, tmp_path: Path) -> None:
+    settings = hash_settings.model_copy(update={"index_dir": tmp_path / "no-index", "max_message_chars": 1234})
+    with TestClient(create_app(settings)) as c:
+        assert c.post("/v1/chat", json={"message": "hi", "company": "upward"}).status_code == 503
+        resp = c.get("/v1/meta")
+        assert resp.status_code == 200 and resp.json()["limits"]["max_message_chars"] == 1234
