@@ -26,8 +26,14 @@ FORMAL_REQUEST_TYPES: dict[str, str] = {
 # Every request type a ticket may carry: the formal ones, then a complaint.
 REQUEST_TYPES: dict[str, str] = {**FORMAL_REQUEST_TYPES, "complaint": "Complaint"}
 RequestType = Literal[
-    "purpose_notification", "disclosure", "third_party_records", "correction", "deletion",
-    "suspension_of_use", "stop_third_party_provision", "complaint",
+    "purpose_notification",
+    "disclosure",
+    "third_party_records",
+    "correction",
+    "deletion",
+    "suspension_of_use",
+    "stop_third_party_provision",
+    "complaint",
 ]
 
 # A ticket's statuses, in lifecycle order, and where each may go next (the closed ones: nowhere).
@@ -57,6 +63,9 @@ def meta(max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> dict[str, Any]:
     return {
         "routes": list(ROUTES),
         "request_types": [{"id": k, "label": v} for k, v in REQUEST_TYPES.items()],
-        "statuses": [{"id": s, "open": bool(TRANSITIONS[s]), "next": [n for n in STATUSES if n in TRANSITIONS[s]]} for s in STATUSES],
+        "statuses": [
+            {"id": s, "open": bool(TRANSITIONS[s]), "next": [n for n in STATUSES if n in TRANSITIONS[s]]}
+            for s in STATUSES
+        ],
         "limits": {"max_message_chars": max_message_chars, "max_note_chars": MAX_NOTE_CHARS},
     }
