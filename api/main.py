@@ -15,7 +15,7 @@ from fastapi_offline import FastAPIOffline
 from api.errors import install_error_handlers
 from api.middleware import install_middleware
 from api.redoc import install_redoc
-from api.routers import chat, companies, desk, health, pages, requests, search, staff, stream
+from api.routers import chat, companies, desk, health, meta, pages, requests, search, staff, stream
 from assistant.embeddings import Embedder
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     install_redoc(app)
     install_error_handlers(app)
     install_middleware(app, settings)
-    for module in (health, chat, companies, requests, desk, search, stream, staff, pages):
+    for module in (health, meta, chat, companies, requests, desk, search, stream, staff, pages):
         app.include_router(module.router)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

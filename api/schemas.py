@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-MAX_MESSAGE_CHARS = 2000
+from assistant.vocabulary import MAX_NOTE_CHARS, Route, TicketStatus
+
 # C0 controls other than tab, newline and carriage return, and DEL: never meaningful in a message,
 # and PostgreSQL text cannot hold NUL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -18,7 +18,9 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"message": "How much does UPWARD charge for a disclosure request?", "company": "upward", "session_id": None}]})
 
-    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="The customer's message (1-2,000 characters).")
+    # The upper bound is PA_MAX_MESSAGE_CHARS (default 2,000; see GET /v1/meta), checked by the assistant
+    # itself, so raising the setting raises it here too.
+    message: str = Field(min_length=1, description="The customer's message: 1 to `limits.max_message_chars` of GET /v1/meta (default 2,000) characters.")
     company: str | None = Field(None, max_length=64, description="Company id; null or empty to infer it from the message or session.")
     session_id: str | None = Field(None, max_length=128, description="Session id from an earlier reply; unknown ids start a new session.")
 
@@ -62,7 +64,7 @@ class ChatResponse(BaseModel):
     """The assistant's reply."""
 
     session_id: str
-    route: Literal["answer", "desk", "abstain", "clarify"]
+    route: Route
     answer: str
     citations: list[CitationOut]
     ticket: TicketOut | None
@@ -164,8 +166,8 @@ class TicketPage(BaseModel):
 class StatusChange(BaseModel):
     """A status change made by staff."""
 
-    status: Literal["received", "awaiting_identity", "in_progress", "completed", "rejected", "withdrawn"]
-    note: str = Field("", max_length=2000, description="Why; required for `rejected`.")
+    status: TicketStatus
+    note: str = Field("", max_length=MAX_NOTE_CHARS, description="Why; required for `rejected`.")
 
 
 class SearchHit(BaseModel):
@@ -188,3 +190,34 @@ class StaffMe(BaseModel):
     actor: str
     companies: list[str]
     all_companies: bool
+
+
+class RequestTypeOut(BaseModel):
+    """A request type a ticket may carry."""
+
+    id: str
+    label: str = Field(description="English label, e.g. for a select box.")
+
+
+class StatusOut(BaseModel):
+    """A ticket status and where staff may move a ticket from it."""
+
+    id: str
+    open: bool = Field(description="False for the closed statuses (no way out; retention may delete them).")
+    next: list[str] = Field(description="Statuses allowed next, in lifecycle order (empty when closed).")
+
+
+class LimitsOut(BaseModel):
+    """Input limits as configured."""
+
+    max_message_chars: int = Field(description="Longest chat message accepted (PA_MAX_MESSAGE_CHARS).")
+    max_note_chars: int = Field(description="Longest note on a status change.")
+
+
+class MetaOut(BaseModel):
+    """The assistant's vocabulary: what clients need to offer valid choices."""
+
+    routes: list[str] = Field(description="What a reply's `route` may be.")
+    request_types: list[RequestTypeOut]
+    statuses: list[StatusOut] = Field(description="Ticket statuses in lifecycle order.")
+    limits: LimitsOut

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.errors import AssistantError
 from assistant.settings import Settings
+from assistant.vocabulary import SETTABLE_STATUSES, STATUSES
 
 EPILOG = """examples:
   privacy-assistant ask "How much does UPWARD charge for a disclosure request?" --company upward
@@ -235,14 +236,14 @@ def _no_such_ticket(reference: str) -> NoReturn:
 def cmd_desk_list(args: argparse.Namespace) -> int:
     """List desk tickets."""
     from assistant.corpus import load_companies
-    from assistant.intent import REQUEST_TYPES
+    from assistant.vocabulary import REQUEST_TYPES
 
     settings = _settings()
     # Checked, not just passed on as filters: a typo would list "0 ticket(s)" as if the queue were empty.
     known = sorted(c.id for c in load_companies(Path(settings.corpus_dir)))
     if args.company is not None and args.company not in known:
         _fail(f"unknown company {args.company!r}; valid ids: {', '.join(known)}")
-    types = (*REQUEST_TYPES, "complaint")
+    types = tuple(REQUEST_TYPES)
     if args.type is not None and args.type not in types:
         _fail(f"unknown request type {args.type!r}; valid: {', '.join(types)}")
     queue = _desk_queue(settings)
@@ -428,7 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
     desk = sub.add_parser("desk", help="work the privacy-desk queue").add_subparsers(dest="desk_command", required=True, parser_class=_Parser)
     dl = desk.add_parser("list", help="list tickets")
     dl.add_argument("--company")
-    dl.add_argument("--status", choices=["received", "awaiting_identity", "in_progress", "completed", "rejected", "withdrawn"])
+    dl.add_argument("--status", choices=STATUSES)
     dl.add_argument("--type", help="request type, e.g. deletion")
     dl.add_argument("--overdue", action="store_true", help="only open tickets past their due date")
     dl.add_argument("--offset", type=int, default=0)
@@ -441,13 +442,13 @@ def build_parser() -> argparse.ArgumentParser:
     ds.set_defaults(func=cmd_desk_show)
     dss = desk.add_parser("set-status", help="change a ticket's status")
     dss.add_argument("reference")
-    dss.add_argument("status", choices=["awaiting_identity", "in_progress", "completed", "rejected", "withdrawn"])
+    dss.add_argument("status", choices=SETTABLE_STATUSES)
     dss.add_argument("--note", default="", help="why (required for rejected)")
     dss.add_argument("--actor", default=os.environ.get("USER", "staff"), help="who is making the change")
     dss.set_defaults(func=cmd_desk_set_status)
     de = desk.add_parser("export", help="tickets as CSV for a spreadsheet (UTF-8 with BOM)")
     de.add_argument("--company")
-    de.add_argument("--status", choices=["received", "awaiting_identity", "in_progress", "completed", "rejected", "withdrawn"])
+    de.add_argument("--status", choices=STATUSES)
     de.add_argument("-o", "--output", help="file to write (default: standard output)")
     de.set_defaults(func=cmd_desk_export)
 

@@ -19,17 +19,8 @@ from sqlalchemy.orm import sessionmaker
 from assistant.db import TicketEvent, TicketRow, utcnow
 from assistant.domain import Ticket
 from assistant.errors import AssistantError, StorageUnavailableError
+from assistant.vocabulary import INITIAL_STATUS, OPEN_STATUSES, STATUSES, TRANSITIONS
 
-STATUSES = ("received", "awaiting_identity", "in_progress", "completed", "rejected", "withdrawn")
-OPEN_STATUSES = ("received", "awaiting_identity", "in_progress")
-_TRANSITIONS = {
-    "received": {"awaiting_identity", "in_progress", "rejected", "withdrawn"},
-    "awaiting_identity": {"in_progress", "rejected", "withdrawn"},
-    "in_progress": {"completed", "rejected", "withdrawn"},
-    "completed": set(),
-    "rejected": set(),
-    "withdrawn": set(),
-}
 DUPLICATE_WINDOW = timedelta(minutes=10)
 REFERENCE_PREFIX = "PRQ-"
 
@@ -186,7 +177,7 @@ class SqlDeskQueue:
                     request_types=list(new.request_types),
                     proxy=new.proxy,
                     channel=new.channel,
-                    status="received",
+                    status=INITIAL_STATUS,
                     message=new.message,
                     normalized=normalized,
                     session_id=new.session_id,
@@ -198,7 +189,7 @@ class SqlDeskQueue:
                 db.add(row)
                 db.flush()  # the database assigns `number`: unique under concurrency
                 row.reference = f"{REFERENCE_PREFIX}{row.number:06d}"
-                db.add(TicketEvent(ticket_number=row.number, from_status=None, to_status="received", actor=f"customer:{new.channel}", note="request received", created_at=now))
+                db.add(TicketEvent(ticket_number=row.number, from_status=None, to_status=INITIAL_STATUS, actor=f"customer:{new.channel}", note="request received", created_at=now))
                 return self._view(row, token=token)
         except SQLAlchemyError as exc:
             raise StorageUnavailableError(f"desk queue unavailable: {type(exc).__name__}") from exc
@@ -302,8 +293,8 @@ class SqlDeskQueue:
             row = db.scalars(select(TicketRow).where(TicketRow.reference == reference).with_for_update()).first()
             if row is None or (companies is not None and row.company not in companies):
                 raise TicketNotFoundError(reference)
-            if status not in _TRANSITIONS[row.status]:
-                allowed = ", ".join(sorted(_TRANSITIONS[row.status])) or "none (the ticket is closed)"
+            if status not in TRANSITIONS[row.status]:
+                allowed = ", ".join(sorted(TRANSITIONS[row.status])) or "none (the ticket is closed)"
                 raise InvalidTransitionError(f"cannot move {reference} from {row.status} to {status}; allowed: {allowed}")
             now = utcnow()
             db.add(TicketEvent(ticket_number=row.number, from_status=row.status, to_status=status, actor=actor, note=note, created_at=now))

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
-Route = Literal["answer", "desk", "abstain", "clarify"]
+from assistant.vocabulary import Route
 
 
 @dataclass(frozen=True)

@@ -22,17 +22,10 @@ import numpy as np
 from assistant import pleasantries
 from assistant.embeddings import Embedder
 from assistant.files import write_atomically
+from assistant.vocabulary import FORMAL_REQUEST_TYPES
 
 INTENTS = ("question", "formal_request", "complaint", "out_of_scope")
-REQUEST_TYPES = (
-    "purpose_notification",
-    "disclosure",
-    "third_party_records",
-    "correction",
-    "deletion",
-    "suspension_of_use",
-    "stop_third_party_provision",
-)
+REQUEST_TYPES = tuple(FORMAL_REQUEST_TYPES)  # the classifier's output columns, in this order
 log = logging.getLogger(__name__)
 
 EXAMPLES_PATH = Path(__file__).parent / "data" / "intent_examples.jsonl"

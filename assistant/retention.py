@@ -21,8 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.db import ChatSession, ChatTurn, RateLimitRow, TicketEvent, TicketRow, utcnow
-
-CLOSED_STATUSES = ("completed", "rejected", "withdrawn")
+from assistant.vocabulary import CLOSED_STATUSES
 
 
 @dataclass(frozen=True)

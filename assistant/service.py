@@ -24,6 +24,7 @@ from assistant.procedure import ProcedurePoint, find_procedure
 from assistant.redact import redact
 from assistant.retrieval import HybridRetriever
 from assistant.sessions import SessionState, SessionStore, TurnRecord
+from assistant.vocabulary import DEFAULT_MAX_MESSAGE_CHARS
 from assistant.webhooks import NullNotifier, TicketNotifier
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,9 @@ _FOLLOW_UP = re.compile(
 
 @dataclass(frozen=True)
 class Limits:
-    """Input limits enforced by the facade itself (the API repeats them in its schema)."""
+    """Input limits enforced by the facade itself (the API asks the facade, see `check_message`)."""
 
-    max_message_chars: int = 2000
+    max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,17 @@ class Assistant:
             raise UnknownCompanyError(company_id, self.directory.ids)
         return company
 
+    def check_message(self, message: str) -> None:
+        """InvalidMessageError when `message`, as sent, is longer than the configured limit.
+
+        The API calls it first, so an over-long message is refused before anything is looked up;
+        `reply` checks it again with the surrounding whitespace stripped."""
+        if len(message) > self.limits.max_message_chars:
+            raise InvalidMessageError(self._too_long(len(message)))
+
+    def _too_long(self, length: int) -> str:
+        return f"message is {length} characters; the limit is {self.limits.max_message_chars}"
+
     def reply(
         self,
         message: str,
@@ -156,7 +168,7 @@ class Assistant:
         if not text:
             raise InvalidMessageError("message is empty")
         if len(text) > self.limits.max_message_chars:
-            raise InvalidMessageError(f"message is {len(text)} characters; the limit is {self.limits.max_message_chars}")
+            raise InvalidMessageError(self._too_long(len(text)))
         return text
 
     def _decide(self, text: str, explicit: str | None, state: SessionState, channel: str) -> tuple[Reply, TurnRecord]:

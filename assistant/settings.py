@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.vocabulary import DEFAULT_MAX_MESSAGE_CHARS
+
 MIN_STAFF_KEY_CHARS = 24
 
 
@@ -134,7 +136,9 @@ class Settings(BaseSettings):
         description="Uvicorn worker processes for `serve`; empty = one per CPU core. Workers share the "
         "memory-mapped index and count rate limits in the database.",
     )
-    max_message_chars: int = Field(2000, description="Longest chat message accepted (characters).")
+    max_message_chars: int = Field(
+        DEFAULT_MAX_MESSAGE_CHARS, description="Longest chat message accepted (characters); may be raised or lowered."
+    )
     session_max_turns: int = Field(50, description="Turns kept per session transcript (older ones are dropped).")
     auto_build_index: bool = Field(True, description="`serve` builds the index when it is missing or stale.")
     index_watch_seconds: float = Field(

@@ -9,10 +9,10 @@ from typing import Any
 
 from assistant.corpus import Corpus
 from assistant.service import Assistant
+from assistant.vocabulary import ROUTES
 from evals import metrics
 from evals.suite import EvalItem, Suite
 
-ROUTES = ("answer", "desk", "abstain", "clarify")
 K = 10
 DOC_STRIDE = 10_000_000  # spans of different documents never overlap in the metric functions
 

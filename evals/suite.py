@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-Route = Literal["answer", "desk", "abstain", "clarify"]
+from assistant.vocabulary import Route
+
 Half = Literal["dev", "test", "all"]
 HALVES: tuple[str, ...] = ("dev", "test", "all")
 # Relative corpus paths in suite headers are read from the repository root (the folder holding evals/).

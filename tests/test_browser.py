@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -59,8 +60,15 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def live_server(real_settings, real_assistant) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The app on the real model, served by uvicorn on a free port in a background thread."""
+    with serving(create_app(real_settings, real_assistant)) as base:
+        yield base
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """`app` served by uvicorn on a free port in a background thread; yields its base URL."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(real_settings, real_assistant), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -433,6 +441,36 @@ def test_widget_fails_gracefully_and_keeps_the_text(browser: Browser) -> None:
     assert not error.is_displayed() and box.get_attribute("value") == ""
 
 
+def test_widget_takes_the_message_limit_from_meta(driver: webdriver.Chrome, hash_settings, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """PA_MAX_MESSAGE_CHARS raised to 2,500: the widget's box takes 2,500 characters, not its default 2,000."""
+    from assistant.factory import build_assistant
+
+    settings = hash_settings.model_copy(update={"max_message_chars": 2500})
+    with serving(create_app(settings, build_assistant(settings, hash_embedder))) as base:
+        b = Browser(driver, base)
+        b.console_errors()
+        b.open("/demo?company=upward")
+        sr = b.widget()
+        b.until(lambda d: b.q(sr, "#pa-input").get_attribute("maxlength") == "2500", message="the limit of /v1/meta was not applied")
+        assert not b.console_errors()
+
+
+def test_widget_without_meta_keeps_the_default_limit_and_works(browser: Browser) -> None:
+    browser.allowed = ["/v1/meta"]  # the blocked request is logged by Chromium
+    browser.d.execute_cdp_cmd("Network.enable", {})
+    browser.d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/v1/meta"]})
+    try:
+        browser.open("/demo?company=upward")
+        sr = browser.widget()
+        browser.q(sr, ".launcher").click()
+        assert browser.q(sr, "#pa-input").get_attribute("maxlength") == "2000"
+        reply = browser.ask(sr, "What do you collect?")
+        assert reply.text
+    finally:
+        browser.d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+        browser.d.execute_cdp_cmd("Network.disable", {})
+
+
 # ---------------------------------------------------------------------------------------------- console
 def _make_overdue(settings, reference: str) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import update
@@ -472,6 +510,12 @@ def test_console_search_compare_and_desk(browser: Browser, real_settings) -> Non
     key.send_keys("all-staff-key-for-tests-0001", Keys.ENTER)
     browser.until(lambda d: d.find_element(By.ID, "app").is_displayed())
     assert d.execute_script("return sessionStorage.getItem('privacy-assistant:console-key')") == "all-staff-key-for-tests-0001"
+    # The status and request-type choices are GET /v1/meta's (after the "Any" option).
+    meta = api(base, "GET", "/v1/meta")
+    statuses = Select(d.find_element(By.ID, "desk-status-filter")).options[1:]
+    assert [o.get_attribute("value") for o in statuses] == [s["id"] for s in meta["statuses"]]
+    types = Select(d.find_element(By.ID, "desk-type")).options[1:]
+    assert [(o.get_attribute("value"), o.get_attribute("textContent")) for o in types] == [(t["id"], t["label"]) for t in meta["request_types"]]
     assert d.find_element(By.ID, "tab-search").get_attribute("aria-selected") == "true"
 
     # (a) clause search with the query's words highlighted, and a copyable citation.

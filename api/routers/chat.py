@@ -33,6 +33,7 @@ def chat(
 ) -> Response:
     """Answer from the company's policy with citations, route a formal request to the desk,
     abstain, or ask which company is meant."""
+    assistant.check_message(body.message)
     channel = EVAL_CHANNEL if x_pa_eval == "1" else "api"
     company = origin.company_for(assistant.company(body.company).id if body.company else None)
     reply = assistant.reply(body.message, company=company, session_id=body.session_id, channel=channel)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -11,13 +11,10 @@ from api.deps import StaffDep, StoresDep
 from api.openapi_docs import errors
 from api.schemas import ErrorOut, StatusChange, TicketDetailOut, TicketPage
 from assistant.desk_csv import tickets_csv
+from assistant.vocabulary import RequestType
 
 router = APIRouter(prefix="/v1/desk", tags=["desk"], responses=errors(401, 422, 503))
 
-RequestType = Literal[
-    "purpose_notification", "disclosure", "third_party_records", "correction", "deletion",
-    "suspension_of_use", "stop_third_party_provision", "complaint",
-]
 _COMPANY = "Only this company's tickets (a company the key may not see gives an empty list)."
 _STATUS = "Only tickets in this status, e.g. received."
 _REFERENCE = "The ticket reference, e.g. PRQ-000123."

@@ -42,6 +42,7 @@ def pieces(text: str) -> list[str]:
 def chat_stream(body: ChatRequest, assistant: AssistantDep, origin: OriginDep) -> EventSourceResponse:
     """Same body and decisions as /v1/chat. The reply is composed first, so errors (403, 404, 422, 503)
     are ordinary JSON responses; only a successful reply is streamed."""
+    assistant.check_message(body.message)
     company = origin.company_for(assistant.company(body.company).id if body.company else None)
     reply = assistant.reply(body.message, company=company, session_id=body.session_id, channel="chat")
     out = ChatResponse.model_validate(reply, from_attributes=True)

@@ -5,16 +5,10 @@
   "use strict";
 
   var KEY_STORE = "privacy-assistant:console-key";
-  var STATUSES = ["received", "awaiting_identity", "in_progress", "completed", "rejected", "withdrawn"];
-  // Mirrors the desk's lifecycle to offer sensible choices; the server decides (409 otherwise).
-  var NEXT = {
-    received: ["awaiting_identity", "in_progress", "rejected", "withdrawn"],
-    awaiting_identity: ["in_progress", "rejected", "withdrawn"],
-    in_progress: ["completed", "rejected", "withdrawn"],
-    completed: [], rejected: [], withdrawn: [],
-  };
-  var TYPES = ["purpose_notification", "disclosure", "third_party_records", "correction", "deletion",
-    "suspension_of_use", "stop_third_party_provision", "complaint"];
+  // Ticket statuses, their allowed next statuses and the request types come from GET /v1/meta
+  // (loadMeta) so the choices offered follow the desk's lifecycle; the server decides (409 otherwise).
+  var meta = null;         // MetaOut, once loaded
+  var NEXT = {};           // status -> statuses allowed next
   var STOP = ("a an and are as at be by can do does for from has have how i if in is it its me my of on or our " +
     "that the their them they this to was we what when where which who why will with you your").split(" ");
   var PAGE = 25;
@@ -99,6 +93,7 @@
       return;
     }
     sessionStorage.setItem(KEY_STORE, key);
+    await loadMeta();
     var all = await api("/v1/companies");
     companies = all.filter(function (c) { return me.companies.indexOf(c.id) >= 0; });
     $("signin-error").hidden = true;
@@ -317,8 +312,24 @@
   });
 
   // ------------------------------------------------------------------ (c) desk queue
-  STATUSES.forEach(function (s) { $("desk-status-filter").appendChild(h("option", { value: s, text: human(s) })); });
-  TYPES.forEach(function (t) { $("desk-type").appendChild(h("option", { value: t, text: human(t) })); });
+  var META_ERROR = "The status and request-type choices could not be loaded; reload the page to retry.";
+
+  async function loadMeta() {
+    if (meta) return;
+    try {
+      meta = await api("/v1/meta");
+    } catch (err) {
+      $("desk-status").textContent = META_ERROR + " (" + err.message + ")";
+      return;
+    }
+    meta.statuses.forEach(function (s) {
+      NEXT[s.id] = s.next;
+      $("desk-status-filter").appendChild(h("option", { value: s.id, text: human(s.id) }));
+    });
+    meta.request_types.forEach(function (t) { $("desk-type").appendChild(h("option", { value: t.id, text: t.label })); });
+    $("compare-q").setAttribute("maxlength", String(meta.limits.max_message_chars));
+    $("status-note").setAttribute("maxlength", String(meta.limits.max_note_chars));
+  }
 
   async function loadQueue() {
     var params = new URLSearchParams({ offset: String(deskOffset), limit: String(PAGE) });
@@ -351,6 +362,7 @@
       });
       var last = Math.min(page.offset + page.items.length, page.total);
       status.textContent = page.total ? "Tickets " + (page.offset + 1) + "\u2013" + last + " of " + page.total + "." : "No tickets match.";
+      if (!meta) status.textContent += " " + META_ERROR;
       $("desk-page").textContent = page.total ? "Page " + (Math.floor(page.offset / PAGE) + 1) + " of " + Math.ceil(page.total / PAGE) : "";
       $("desk-prev").disabled = page.offset === 0;
       $("desk-next").disabled = last >= page.total;

@@ -28,6 +28,8 @@
   var PAGE_ORIGIN = window.location.origin;
   var API_ORIGIN = new URL(API).origin;
   var STORE_KEY = "privacy-assistant:" + API + ":" + (FIXED_COMPANY || "*");
+  // The server's message limit (PA_MAX_MESSAGE_CHARS) comes from GET /v1/meta at start; until then,
+  // or if that fails, the default limit. The server decides either way (a 422 names its limit).
   var MAX_CHARS = 2000;
   var MAX_ENTRIES = 100;
   var TIMEOUT_MS = 60000;
@@ -649,6 +651,19 @@
     input.focus();
   }
 
+  function loadMeta() {
+    return fetch(API + "/v1/meta", { credentials: "omit" }).then(function (r) {
+      if (!r.ok) throw new HttpError(r.status, "");
+      return r.json();
+    }).then(function (meta) {
+      var limit = meta && meta.limits && meta.limits.max_message_chars;
+      if (typeof limit === "number" && limit > 0) {
+        MAX_CHARS = limit;
+        input.setAttribute("maxlength", String(limit));
+      }
+    }, function () { /* keep the default limit */ });
+  }
+
   var companiesPromise = null;
   function loadCompanies() {
     if (!companiesPromise) {
@@ -714,7 +729,8 @@
     document.body.appendChild(host);
     renderAll();
     if (state.open) openPanel(false);
-    loadCompanies().catch(async function (err) {
+    // Meta only once the companies came: from a site the API does not serve, it would fail the same way.
+    loadCompanies().then(loadMeta).catch(async function (err) {
       if (await blockedByCors(err)) originNotAllowed(); // otherwise names fall back to ids
     });
   }
