@@ -60,6 +60,15 @@ def tokenize(text: str) -> list[str]:
     return [term for _, term in _raw_terms(text)]
 
 
+def term_spans(text: str) -> list[tuple[int, int, str]] | None:
+    """Each term of `text` with the offsets of the word it comes from (None when lower-casing
+    moves offsets, as for a few non-ASCII letters): `tokenize`'s terms, in order."""
+    low = text.lower()
+    if len(low) != len(text):
+        return None
+    return [(m.start(), m.end(), _term_of(m.group())) for m in _TOKEN.finditer(low) if m.group() not in STOPWORDS]
+
+
 def _raw_terms(text: str) -> list[tuple[str, str]]:
     return [(raw, _term_of(raw)) for raw in _TOKEN.findall(text.lower()) if raw not in STOPWORDS]
 

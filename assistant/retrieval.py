@@ -3,6 +3,7 @@ then selection of the sentences inside the top clauses that answer the question.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from assistant.domain import Chunk, Evidence, ScoredChunk, Span
 from assistant.embeddings import Embedder
 from assistant.facts import FactKind, fact_kind
 from assistant.index import LoadedIndex
-from assistant.lexical import tokenize
+from assistant.lexical import term_spans, tokenize
 from assistant.markup import display_text
 
 
@@ -289,10 +290,12 @@ class HybridRetriever:
                 formats.append(doc.format)
                 has_lead[i] = span.lead_start >= 0
                 chunk_of[i] = chunk_row
-            chunk_terms = tuple(frozenset(tokenize(self._index.chunks[r].embed_text)) for r in range(clo, chi))
+            # The BM25 index holds each clause's terms already (of the same embed_text).
+            chunk_terms = tuple(frozenset(self._index.bm25.doc_terms[r]) for r in range(clo, chi))
             # Every heading of the company's documents, to tell a table of contents from a list.
             headings = {_heading_key(part) for r in range(clo, chi) for part in self._index.chunks[r].section.split(" > ")}
-            cached = _CompanyPassages(span_bounds, chunk_bounds, chunk_of, tuple(texts), chunk_terms, has_lead, formats, headings)
+            terms = _passage_terms(self._index, range(lo, hi))
+            cached = _CompanyPassages(span_bounds, chunk_bounds, chunk_of, tuple(texts), terms, chunk_terms, has_lead, formats, headings)
             self._passages[company] = cached
         return cached
 
@@ -338,6 +341,7 @@ class _CompanyPassages:
         chunk_bounds: tuple[int, int],
         chunk_of: np.ndarray,
         texts: tuple[str, ...],
+        terms: tuple[frozenset[str], ...],
         chunk_terms: tuple[frozenset[str], ...],
         has_lead: np.ndarray,
         formats: Sequence[str],
@@ -347,7 +351,7 @@ class _CompanyPassages:
         self.chunk_bounds = chunk_bounds
         self.chunk_of = chunk_of
         self.texts = texts
-        self.terms = tuple(frozenset(tokenize(t)) for t in texts)
+        self.terms = terms
         self.chunk_terms = chunk_terms
         self.short = np.fromiter((len(t.strip()) < 40 for t in texts), dtype=np.float32, count=len(texts))
         self.open_ended = np.fromiter((t.rstrip().endswith((":", "：")) for t in texts), dtype=np.float32, count=len(texts))
@@ -373,6 +377,33 @@ class _CompanyPassages:
             found = np.fromiter((bool(kind.states.search(t)) for t in self.texts), dtype=np.float32, count=len(self.texts))
             self._states[kind.name] = found
         return found
+
+
+def _passage_terms(index: LoadedIndex, rows: range) -> tuple[frozenset[str], ...]:
+    """The terms of each passage, each clause tokenized once: passages overlap (each runs on
+    from a sentence), and tokenizing each one had a fresh company's first reply read its text
+    three times over."""
+    out: list[frozenset[str]] = []
+    by_chunk: dict[int, tuple[list[int], list[int], list[str]] | None] = {}
+    for row in rows:
+        chunk_row, pos = index.span_rows[row]
+        chunk = index.chunks[chunk_row]
+        text = index.documents[chunk.doc_id].text
+        span = chunk.spans[pos]
+        if chunk_row not in by_chunk:
+            found = term_spans(text[chunk.start : chunk.end])
+            by_chunk[chunk_row] = (
+                None
+                if found is None
+                else ([chunk.start + s for s, _, _ in found], [chunk.start + e for _, e, _ in found], [t for _, _, t in found])
+            )
+        words = by_chunk[chunk_row]
+        if words is None:
+            out.append(frozenset(tokenize(text[span.start : span.end])))
+            continue
+        starts, ends, terms = words
+        out.append(frozenset(terms[bisect.bisect_left(starts, span.start) : bisect.bisect_right(ends, span.end)]))
+    return tuple(out)
 
 
 def _title_share(text: str) -> float:

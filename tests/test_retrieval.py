@@ -347,3 +347,17 @@ def test_a_table_of_contents_is_never_evidence(tmp_path: Path, hash_embedder) ->
     # The sections themselves are still there to quote.
     quoted = " ".join(span_text(index, ev.chunk, ev.span) for ev in retriever.select_evidence("contact", "example", [], max_chunks=1000))
     assert "privacy@example.com" in quoted
+
+
+def test_each_passage_is_scored_on_exactly_its_own_terms(retriever: HybridRetriever, index: LoadedIndex) -> None:
+    # The terms are cut out of each clause's tokens once, not tokenized passage by passage: the
+    # same terms either way (markers between items, like "2.", belong to neither side).
+    from assistant.lexical import tokenize
+
+    for company, (lo, hi) in index.span_ranges.items():
+        passages = retriever._company_passages(company)
+        assert passages is not None
+        for i, row in enumerate(range(lo, hi)):
+            chunk_row, pos = index.span_rows[row]
+            chunk = index.chunks[chunk_row]
+            assert passages.terms[i] == frozenset(tokenize(span_text(index, chunk, chunk.spans[pos]))), (company, row)
