@@ -160,6 +160,9 @@ def parse_widget_origins(text: str) -> WidgetOrigins:
         if not eq or not company:
             problems.append(f"entry {position} '{item}' is not company=https://origin|https://origin")
             continue
+        if not values:
+            problems.append(f"entry {position} (company {company}) names no origin")
+            continue
         found: list[str] = []
         for value in (v.strip() for v in values.split("|")):
             origin = _origin(value)
@@ -167,8 +170,6 @@ def parse_widget_origins(text: str) -> WidgetOrigins:
                 problems.append(f"entry {position} '{value}' is not {_ORIGIN_LIKE}")
             else:
                 found.append(origin)
-        if not values.strip():
-            problems.append(f"entry {position} (company {company}) names no origin")
         origins[company] = origins.get(company, ()) + tuple(o for o in found if o not in origins.get(company, ()))
     if problems:
         raise ValueError("; ".join(problems))
@@ -293,7 +294,7 @@ class Settings(BaseSettings):
 
     # --- Serving: `serve`'s processes and the HTTP server
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")
-    port: int = Field(8000, ge=1, le=65535, description="Port `serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `serve` listens on (1 to 65535).")
     workers: int | None = Field(
         None,
         ge=1,
@@ -305,7 +306,7 @@ class Settings(BaseSettings):
         description="Set by `serve` for its workers (leave empty): a folder where each worker leaves a ready marker, "
         "so `/readyz` counts ready workers out of PA_WORKERS.",
     )
-    log_level: str = Field("INFO", description="Logging level.")
+    log_level: str = Field("INFO", description="Logging level: CRITICAL, ERROR, WARNING, INFO, DEBUG or TRACE.")
     max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted (bytes); larger is a 413.")
     http_max_header_bytes: int = Field(
         32768, ge=1024, description="Largest request head (request line and headers, bytes) `serve` accepts; larger is a 431."
@@ -350,13 +351,15 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(
         "",
         description="Comma-separated proxy IPs whose X-Forwarded-For and X-Request-ID are believed; otherwise the "
-        "client is the peer address and every request gets a fresh id.",
+        "client is the peer address and every request gets a fresh id. One IP address per entry (no networks); a bad "
+        "entry stops `serve` (exit code 2).",
     )
     widget_origins: str = Field(
         "",
         description="Origins allowed to call the API from a browser (CORS), per company: "
         "`upward=https://upward.example|https://www.upward.example,highreso=https://highreso.example`. "
-        "A company's site may only use its own companies (chat, status look-ups, policy). Empty: same-origin only.",
+        "A company's site may only use its own companies (chat, status look-ups, policy). Empty: same-origin only. "
+        "Each origin is scheme://host[:port] (http or https, no path); a bad one stops `serve` (exit code 2).",
     )
     desk_api_keys: str = Field(
         "",
@@ -367,7 +370,9 @@ class Settings(BaseSettings):
 
     # --- Desk webhooks
     desk_webhooks: str = Field(
-        "", description="Per-company webhook for new tickets: comma-separated `company=https://url`."
+        "", description="Per-company webhook for new tickets: comma-separated `company=https://url` (http or https, "
+        "one per company; needs PA_DESK_WEBHOOK_SECRET). A bad entry stops `serve` (exit code 2, the entry named by "
+        "position, never its URL)."
     )
     desk_webhook_secret: str = Field(
         "", description="HMAC-SHA256 key signing webhooks: headers X-PA-Timestamp and X-PA-Signature over `timestamp.body`."
