@@ -154,9 +154,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Before the database and the model: a bad staff key list must stop start-up at once.
     companies = load_companies(Path(settings.corpus_dir))
     check_bootstrap_keys(settings.staff_keys, companies)
-    stray = sorted(set(settings.widget_sites.by_company) - {c.id for c in companies})
-    if stray:  # the site would get 403 for every chat: say so now
-        _fail(f"PA_WIDGET_ORIGINS names unknown company {', '.join(stray)}; valid ids: {', '.join(sorted(c.id for c in companies))}")
+    known = {c.id for c in companies}
+    # A site of an unknown company would get 403 for every chat, its webhook would never fire: say so now.
+    for name, named in (("PA_WIDGET_ORIGINS", settings.widget_sites.by_company), ("PA_DESK_WEBHOOKS", settings.webhook_urls)):
+        if stray := sorted(set(named) - known):
+            _fail(f"{name} names unknown company {', '.join(stray)}; valid ids: {', '.join(sorted(known))}")
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers or os.cpu_count() or 1

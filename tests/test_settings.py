@@ -188,6 +188,7 @@ def test_the_environment_names_are_unchanged(monkeypatch: pytest.MonkeyPatch) ->
         ),
         ("PA_TRUSTED_PROXIES", "127.0.0.1,10.0.0.0/8", "PA_TRUSTED_PROXIES: entry 2 '10.0.0.0/8' is not an IP address"),
         ("PA_PORT", "70000", "PA_PORT: Input should be less than or equal to 65535"),
+        ("PA_DESK_WEBHOOKS", "acme=https://hooks.example/t", "PA_DESK_WEBHOOKS names unknown company acme; valid ids:"),
     ],
 )
 def test_serve_refuses_a_malformed_setting_and_starts_nothing(tmp_path: Path, name: str, value: str, says: str) -> None:
@@ -199,6 +200,7 @@ def test_serve_refuses_a_malformed_setting_and_starts_nothing(tmp_path: Path, na
         PA_DATABASE_URL=f"sqlite:///{database}",
         PA_INDEX_DIR=str(index),
         PA_MODEL_CACHE_DIR=str(tmp_path / "models"),
+        PA_DESK_WEBHOOK_SECRET=SECRET,
         **{name: value},
     )
     proc = subprocess.run(
