@@ -110,7 +110,7 @@ def get_origin(request: Request, settings: SettingsDep) -> OriginScope:
     if not origin:
         return OriginScope(None, None)
     origin = origin.rstrip("/")
-    companies = frozenset(c for c, origins in settings.widget_origin_map().items() if origin in origins)
+    companies = settings.widget_sites.companies_for(origin)
     return OriginScope(origin, companies or None)
 
 
@@ -180,7 +180,7 @@ def get_staff(request: Request, settings: SettingsDep, x_api_key: Annotated[str 
     from api.middleware import client_address, rate_bucket
 
     # Counted under a name of their own, apart from the public limit (which may be off).
-    client = "staff-auth:" + rate_bucket(client_address(request.scope, settings.trusted_proxy_set()))
+    client = "staff-auth:" + rate_bucket(client_address(request.scope, settings.trusted_proxy_set))
     failures = get_auth_failures(request)
     before = failures.peek(client) if failures is not None else None
     if before is not None and not before.allowed:  # even the right key is refused, so guessing learns nothing
@@ -195,7 +195,7 @@ def get_staff(request: Request, settings: SettingsDep, x_api_key: Annotated[str 
 
 
 def _authenticate(request: Request, settings: Settings, x_api_key: str) -> StaffScope | None:
-    for entry in settings.staff_keys():
+    for entry in settings.staff_keys:
         if hmac.compare_digest(entry.key.encode(), x_api_key.encode()):
             return StaffScope(entry.companies, actor=f"staff:{entry.name}")
     from assistant.keys import KEY_SCHEME

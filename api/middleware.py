@@ -256,7 +256,7 @@ class RateLimitMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
-        self.trusted = settings.trusted_proxy_set()
+        self.trusted = settings.trusted_proxy_set
         self._counter: SqlRateCounter | None = None
         self._memory = MemoryRateCounter(settings.rate_limit_per_minute)  # while the database cannot count
         self._lock = threading.Lock()
@@ -302,7 +302,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
     if settings.rate_limit_per_minute > 0:
         app.add_middleware(RateLimitMiddleware, settings=settings)  # type: ignore[arg-type]
-    origins = sorted({o for group in settings.widget_origin_map().values() for o in group})
+    origins = list(settings.widget_sites.all)
     if origins:
         app.add_middleware(
             CORSMiddleware,
@@ -313,4 +313,4 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
             allow_credentials=False,
             max_age=600,
         )
-    app.add_middleware(RequestContextMiddleware, trusted=settings.trusted_proxy_set())  # type: ignore[arg-type]
+    app.add_middleware(RequestContextMiddleware, trusted=settings.trusted_proxy_set)  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.errors import AssistantError
-from assistant.settings import Settings
+from assistant.settings import Settings, settings_error_line
 from assistant.vocabulary import SETTABLE_STATUSES, STATUSES
 
 EPILOG = """examples:
@@ -153,10 +153,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     # Before the database and the model: a bad staff key list must stop start-up at once.
     companies = load_companies(Path(settings.corpus_dir))
-    check_bootstrap_keys(settings.staff_keys(), companies)
-    stray = sorted(set(settings.widget_origin_map()) - {c.id for c in companies})
-    if stray:  # the site would get 403 for every chat: say so now
-        _fail(f"PA_WIDGET_ORIGINS names unknown company {', '.join(stray)}; valid ids: {', '.join(sorted(c.id for c in companies))}")
+    check_bootstrap_keys(settings.staff_keys, companies)
+    known = {c.id for c in companies}
+    # A site of an unknown company would get 403 for every chat, its webhook would never fire: say so now.
+    for name, named in (("PA_WIDGET_ORIGINS", settings.widget_sites.by_company), ("PA_DESK_WEBHOOKS", settings.webhook_urls)):
+        if stray := sorted(set(named) - known):
+            _fail(f"{name} names unknown company {', '.join(stray)}; valid ids: {', '.join(sorted(known))}")
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers or os.cpu_count() or 1
@@ -178,7 +180,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # The app is named by string so `assistant` never imports the HTTP layer.
     # No `server` banner. Forwarded headers are believed only from PA_TRUSTED_PROXIES, by uvicorn
     # (client address, scheme) and by the rate limiter alike; without any, they are ignored.
-    trusted = ",".join(sorted(settings.trusted_proxy_set()))
+    trusted = ",".join(sorted(settings.trusted_proxy_set))
     # Named by string too; see api/server.py for why connections need TCP_NODELAY set by hand,
     # and for the head size and read timeouts uvicorn does not enforce itself.
     protocol = import_from_string("api.server:HardenedHttpToolsProtocol")
@@ -520,7 +522,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SQLAlchemyError as exc:  # e.g. PostgreSQL down: one line, no traceback with parameters
         _fail(f"database unavailable: {type(exc).__name__}; check PA_DATABASE_URL")
     except ValidationError as exc:  # a bad PA_* setting; the value itself (maybe a key) is never printed
-        _fail("; ".join(f"PA_{'.'.join(map(str, e['loc'])).upper()}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()))
+        _fail(settings_error_line(exc))
     except FileNotFoundError as exc:
         _fail(f"file not found: {exc.filename}")
 

@@ -138,7 +138,7 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None, stores
 
 def build_notifier(settings: Settings) -> TicketNotifier:
     """Webhooks when any are configured, else nothing."""
-    urls = settings.webhook_urls()
+    urls = settings.webhook_urls
     if not urls:
         return NullNotifier()
     if not settings.desk_webhook_secret:

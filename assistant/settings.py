@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.vocabulary import DEFAULT_MAX_MESSAGE_CHARS
@@ -63,19 +68,171 @@ def parse_staff_keys(text: str) -> tuple[BootstrapKey, ...]:
     return tuple(keys)
 
 
+# The comma-separated mini-formats below are parsed here only, once per distinct value (the
+# parsers are cached on the raw text), and checked when the settings are read, so a bad value
+# stops start-up. They stay raw strings on the model, read from the same `PA_*` variables, because
+# `model_copy(update=...)` (tests, evals) does not re-validate: properties parse the copy's own text.
+
+
+def _entries(text: str) -> list[tuple[int, str]]:
+    """The non-empty comma-separated entries of `text`, with their 1-based positions."""
+    return [(n, item) for n, item in enumerate((p.strip() for p in text.split(",")), start=1) if item]
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """One PA_DESK_WEBHOOKS entry: new tickets of `company` are POSTed to `url`."""
+
+    company: str
+    url: str = field(repr=False)  # such URLs often carry a token: never shown
+
+
+@lru_cache(maxsize=8)
+def parse_webhooks(text: str) -> tuple[Webhook, ...]:
+    """Parse `company=https://url,...`; ValueError naming each bad entry by position (never its URL)."""
+    hooks: list[Webhook] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for position, item in _entries(text):
+        company, eq, url = (part.strip() for part in item.partition("="))
+        where = f"entry {position}" + (f" (company {company})" if eq and company else "")
+        if not eq or not company:
+            problems.append(f"{where} is not company=https://url")
+            continue
+        parts = urlsplit(url)
+        try:
+            parts.port  # noqa: B018  (raises on a bad port)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url
+        except ValueError:
+            ok = False
+        if not ok:
+            problems.append(f"{where} is not an http(s) URL like https://hooks.example.com/tickets")
+        elif company in seen:
+            problems.append(f"{where} repeats a company of an earlier entry")
+        else:
+            seen.add(company)
+            hooks.append(Webhook(company, url))
+    if problems:
+        raise ValueError("; ".join(problems))
+    return tuple(hooks)
+
+
+@dataclass(frozen=True)
+class WidgetOrigins:
+    """Parsed PA_WIDGET_ORIGINS: which origins (scheme://host[:port]) may embed the widget for which company."""
+
+    by_company: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        """Every configured origin, sorted, once each (what CORS allows)."""
+        return tuple(sorted({o for group in self.by_company.values() for o in group}))
+
+    def companies_for(self, origin: str) -> frozenset[str]:
+        """The companies a site at `origin` (as the browser sends it) may use."""
+        return frozenset(c for c, origins in self.by_company.items() if origin in origins)
+
+
+_ORIGIN_LIKE = "an origin like https://shop.example.com"
+
+
+def _origin(text: str) -> str | None:
+    """`text` as the browser's Origin header would spell it (no trailing slash), or None."""
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.username is not None:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment or text.endswith(("?", "#")) or " " in text:
+        return None
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+@lru_cache(maxsize=8)
+def parse_widget_origins(text: str) -> WidgetOrigins:
+    """Parse `company=https://a|https://b,company=...`; ValueError naming each bad entry by position."""
+    origins: dict[str, tuple[str, ...]] = {}
+    problems: list[str] = []
+    for position, item in _entries(text):
+        company, eq, values = (part.strip() for part in item.partition("="))
+        if not eq or not company:
+            problems.append(f"entry {position} '{item}' is not company=https://origin|https://origin")
+            continue
+        if not values:
+            problems.append(f"entry {position} (company {company}) names no origin")
+            continue
+        found: list[str] = []
+        for value in (v.strip() for v in values.split("|")):
+            origin = _origin(value)
+            if origin is None:
+                problems.append(f"entry {position} '{value}' is not {_ORIGIN_LIKE}")
+            else:
+                found.append(origin)
+        origins[company] = origins.get(company, ()) + tuple(o for o in found if o not in origins.get(company, ()))
+    if problems:
+        raise ValueError("; ".join(problems))
+    return WidgetOrigins(MappingProxyType(origins))
+
+
+# A proxy is named by its IP address; a plain name (no dots, colons or slashes) is taken as is,
+# for peers that are not IP addresses (Starlette's TestClient is "testclient").
+_PEER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+@lru_cache(maxsize=8)
+def parse_trusted_proxies(text: str) -> frozenset[str]:
+    """Parse comma-separated proxy IP addresses (canonical form); ValueError naming each bad entry."""
+    proxies: set[str] = set()
+    problems: list[str] = []
+    for position, item in _entries(text):
+        try:
+            proxies.add(str(ipaddress.ip_address(item)))
+        except ValueError:
+            if _PEER_NAME.fullmatch(item):
+                proxies.add(item)
+            else:
+                why = " (networks are not supported: list each proxy)" if "/" in item or item == "*" else ""
+                problems.append(f"entry {position} '{item}' is not an IP address like 10.0.0.2 or ::1{why}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return frozenset(proxies)
+
+
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "TRACE")
+
+
+def settings_error_line(exc: ValidationError) -> str:
+    """A bad-settings error as one line naming each variable, e.g. `PA_PORT: Input should be ...`;
+    pydantic's messages never quote the value, so a staff key is never printed."""
+    parts = []
+    for error in exc.errors():
+        message = " ".join(str(error["msg"]).removeprefix("Value error, ").split())
+        names = ".".join(map(str, error["loc"])).upper()
+        parts.append(f"PA_{names}: {message}" if names else message)
+    return "; ".join(parts)
+
+
 class Settings(BaseSettings):
     """Every knob of the assistant; defaults run fully offline on one small machine."""
 
     model_config = SettingsConfigDict(env_prefix="PA_", env_file=".env", extra="ignore")
 
+    # --- Files
     corpus_dir: Path = Field(Path("corpus"), description="Folder with the policy files and companies.toml.")
     index_dir: Path = Field(Path("index"), description="Folder where index builds and the CURRENT pointer live.")
+    model_cache_dir: Path = Field(
+        Path("index/models"), description="Folder where the ONNX export of the model is kept (made once)."
+    )
+
+    # --- Database
     database_url: str = Field(
         "sqlite:///var/assistant.db",
         description="SQLAlchemy URL: SQLite file by default, e.g. postgresql://user@127.0.0.1:5432/db.",
     )
     database_schema: str | None = Field(None, description="PostgreSQL schema to use (search_path); tests use a fresh one.")
-    busy_timeout_ms: int = Field(15000, description="SQLite busy timeout: how long a write waits for a lock.")
+    busy_timeout_ms: int = Field(15000, ge=0, description="SQLite busy timeout: how long a write waits for a lock.")
     db_connect_timeout_s: float = Field(
         5, gt=0, description="PostgreSQL: longest wait to open a connection (whole seconds; the driver waits at least 2)."
     )
@@ -92,6 +249,8 @@ class Settings(BaseSettings):
         "Past it the connection is cut, the transaction rolled back and the request answered 503, so a stalled "
         "network never hangs a request and a request answered 503 does not commit later. 0: no limit.",
     )
+
+    # --- Embedding model and index
     embedding_backend: Literal["onnx", "sentence-transformers"] = Field(
         "onnx",
         description="Embedder implementation: `onnx` runs the exported model with onnxruntime (no torch at "
@@ -125,21 +284,6 @@ class Settings(BaseSettings):
         "company names aside) is not embedded again. 0 turns it off; `make bench` does, so repeated wordings "
         "cannot flatter its latencies.",
     )
-    model_cache_dir: Path = Field(
-        Path("index/models"), description="Folder where the ONNX export of the model is kept (made once)."
-    )
-    host: str = Field("127.0.0.1", description="Address `serve` binds to.")
-    port: int = Field(8000, description="Port `serve` listens on.")
-    workers: int | None = Field(
-        None,
-        ge=1,
-        description="Uvicorn worker processes for `serve`; empty = one per CPU core. Workers share the "
-        "memory-mapped index and count rate limits in the database.",
-    )
-    max_message_chars: int = Field(
-        DEFAULT_MAX_MESSAGE_CHARS, description="Longest chat message accepted (characters); may be raised or lowered."
-    )
-    session_max_turns: int = Field(50, description="Turns kept per session transcript (older ones are dropped).")
     auto_build_index: bool = Field(True, description="`serve` builds the index when it is missing or stale.")
     index_watch_seconds: float = Field(
         2.0,
@@ -147,43 +291,22 @@ class Settings(BaseSettings):
         description="How often each worker looks at index/CURRENT (one stat) and swaps in a new build once it has "
         "loaded; a build that does not load is refused and the previous one keeps serving. 0: only at start-up.",
     )
+
+    # --- Serving: `serve`'s processes and the HTTP server
+    host: str = Field("127.0.0.1", description="Address `serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `serve` listens on (1 to 65535).")
+    workers: int | None = Field(
+        None,
+        ge=1,
+        description="Uvicorn worker processes for `serve`; empty = one per CPU core. Workers share the "
+        "memory-mapped index and count rate limits in the database.",
+    )
     run_dir: Path | None = Field(
         None,
         description="Set by `serve` for its workers (leave empty): a folder where each worker leaves a ready marker, "
         "so `/readyz` counts ready workers out of PA_WORKERS.",
     )
-    desk_api_keys: str = Field(
-        "",
-        description="Staff API keys: comma-separated `key=company1|company2` (or `key=*` for all companies); "
-        f"each key at least {MIN_STAFF_KEY_CHARS} characters, and not a company's id or name. A bad entry stops "
-        "`serve` (exit code 2, the entry named by position). Audit trails name them env-key-1, env-key-2, ...",
-    )
-    desk_webhooks: str = Field(
-        "", description="Per-company webhook for new tickets: comma-separated `company=https://url`."
-    )
-    desk_webhook_secret: str = Field(
-        "", description="HMAC-SHA256 key signing webhooks: headers X-PA-Timestamp and X-PA-Signature over `timestamp.body`."
-    )
-    log_level: str = Field("INFO", description="Logging level.")
-    rate_limit_per_minute: int = Field(
-        60,
-        ge=0,
-        description="Requests per minute one client may make to the public chat/request endpoints (0 disables). "
-        "Counted in the database, so the limit holds across workers; during a database outage each worker counts "
-        "in memory.",
-    )
-    staff_auth_failures_per_minute: int = Field(
-        20,
-        ge=1,
-        description="Failed staff sign-ins (wrong X-API-Key) one client may make a minute; past them every staff "
-        "request from it, even with the right key, is a 429 until the minute ends. Counted in the database, and "
-        "independent of PA_RATE_LIMIT_PER_MINUTE (which does not switch it off).",
-    )
-    trusted_proxies: str = Field(
-        "",
-        description="Comma-separated proxy IPs whose X-Forwarded-For and X-Request-ID are believed; otherwise the "
-        "client is the peer address and every request gets a fresh id.",
-    )
+    log_level: str = Field("INFO", description="Logging level: CRITICAL, ERROR, WARNING, INFO, DEBUG or TRACE.")
     max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted (bytes); larger is a 413.")
     http_max_header_bytes: int = Field(
         32768, ge=1024, description="Largest request head (request line and headers, bytes) `serve` accepts; larger is a 431."
@@ -203,12 +326,59 @@ class Settings(BaseSettings):
         description="Open connections plus running requests per worker before `serve` answers 503 (uvicorn "
         "`limit_concurrency`); well above `make bench`'s 32 concurrent clients. 0: no cap.",
     )
+
+    # --- Chat limits
+    max_message_chars: int = Field(
+        DEFAULT_MAX_MESSAGE_CHARS, ge=1, description="Longest chat message accepted (characters); may be raised or lowered."
+    )
+    session_max_turns: int = Field(50, ge=1, description="Turns kept per session transcript (older ones are dropped).")
+
+    # --- Who may call: clients, proxies, widget sites, staff (mini-formats, parsed by the properties below)
+    rate_limit_per_minute: int = Field(
+        60,
+        ge=0,
+        description="Requests per minute one client may make to the public chat/request endpoints (0 disables). "
+        "Counted in the database, so the limit holds across workers; during a database outage each worker counts "
+        "in memory.",
+    )
+    staff_auth_failures_per_minute: int = Field(
+        20,
+        ge=1,
+        description="Failed staff sign-ins (wrong X-API-Key) one client may make a minute; past them every staff "
+        "request from it, even with the right key, is a 429 until the minute ends. Counted in the database, and "
+        "independent of PA_RATE_LIMIT_PER_MINUTE (which does not switch it off).",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated proxy IPs whose X-Forwarded-For and X-Request-ID are believed; otherwise the "
+        "client is the peer address and every request gets a fresh id. One IP address per entry (no networks); a bad "
+        "entry stops `serve` (exit code 2).",
+    )
     widget_origins: str = Field(
         "",
         description="Origins allowed to call the API from a browser (CORS), per company: "
         "`upward=https://upward.example|https://www.upward.example,highreso=https://highreso.example`. "
-        "A company's site may only use its own companies (chat, status look-ups, policy). Empty: same-origin only.",
+        "A company's site may only use its own companies (chat, status look-ups, policy). Empty: same-origin only. "
+        "Each origin is scheme://host[:port] (http or https, no path); a bad one stops `serve` (exit code 2).",
     )
+    desk_api_keys: str = Field(
+        "",
+        description="Staff API keys: comma-separated `key=company1|company2` (or `key=*` for all companies); "
+        f"each key at least {MIN_STAFF_KEY_CHARS} characters, and not a company's id or name. A bad entry stops "
+        "`serve` (exit code 2, the entry named by position). Audit trails name them env-key-1, env-key-2, ...",
+    )
+
+    # --- Desk webhooks
+    desk_webhooks: str = Field(
+        "", description="Per-company webhook for new tickets: comma-separated `company=https://url` (http or https, "
+        "one per company; needs PA_DESK_WEBHOOK_SECRET). A bad entry stops `serve` (exit code 2, the entry named by "
+        "position, never its URL)."
+    )
+    desk_webhook_secret: str = Field(
+        "", description="HMAC-SHA256 key signing webhooks: headers X-PA-Timestamp and X-PA-Signature over `timestamp.body`."
+    )
+
+    # --- Retention (`purge`)
     transcript_retention_days: int = Field(
         30, ge=1, description="Chat transcripts idle longer than this are deleted by `privacy-assistant purge`."
     )
@@ -216,30 +386,66 @@ class Settings(BaseSettings):
         365, ge=1, description="Closed desk tickets (with their audit trail) are deleted this long after closing by `purge`."
     )
 
-    def webhook_urls(self) -> dict[str, str]:
-        """Parsed desk webhooks: company -> URL."""
-        pairs = (p.strip().partition("=") for p in self.desk_webhooks.split(",") if p.strip())
-        return {company.strip(): url.strip() for company, _, url in pairs if url.strip()}
-
     @field_validator("desk_api_keys")
     @classmethod
     def _valid_staff_keys(cls, value: str) -> str:
-        parse_staff_keys(value)  # raises, naming the bad entries
+        parse_staff_keys(value)  # raises, naming the bad entries by position, never a key
         return value
 
+    @field_validator("desk_webhooks")
+    @classmethod
+    def _valid_webhooks(cls, value: str) -> str:
+        parse_webhooks(value)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_trusted_proxies(cls, value: str) -> str:
+        parse_trusted_proxies(value)
+        return value
+
+    @field_validator("widget_origins")
+    @classmethod
+    def _valid_widget_origins(cls, value: str) -> str:
+        parse_widget_origins(value)
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _valid_log_level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"not a logging level: use one of {', '.join(LOG_LEVELS)}")
+        return value.strip().upper()
+
+    @model_validator(mode="after")
+    def _signed_webhooks(self) -> Settings:
+        if self.desk_webhooks.strip() and not self.desk_webhook_secret:
+            raise ValueError("PA_DESK_WEBHOOKS is set but PA_DESK_WEBHOOK_SECRET is empty: webhooks must be signed")
+        return self
+
+    # --- The mini-formats, parsed (each distinct text once; checked when the settings were read)
+
+    @property
     def staff_keys(self) -> tuple[BootstrapKey, ...]:
-        """Parsed bootstrap desk keys, in the order given (checked when the settings were read)."""
+        """The bootstrap desk keys of PA_DESK_API_KEYS, in the order given."""
         return parse_staff_keys(self.desk_api_keys)
 
-    def trusted_proxy_set(self) -> frozenset[str]:
-        """Parsed trusted proxies (IP addresses)."""
-        return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
+    @property
+    def webhooks(self) -> tuple[Webhook, ...]:
+        """The desk webhooks of PA_DESK_WEBHOOKS, in the order given (one per company)."""
+        return parse_webhooks(self.desk_webhooks)
 
-    def widget_origin_map(self) -> dict[str, tuple[str, ...]]:
-        """Parsed widget origins: company -> allowed origins (scheme://host[:port], no trailing slash)."""
-        origins: dict[str, tuple[str, ...]] = {}
-        for item in filter(None, (p.strip() for p in self.widget_origins.split(","))):
-            company, _, values = item.partition("=")
-            found = tuple(o.strip().rstrip("/") for o in values.split("|") if o.strip())
-            origins[company.strip()] = origins.get(company.strip(), ()) + found
-        return origins
+    @property
+    def webhook_urls(self) -> Mapping[str, str]:
+        """The desk webhooks as company -> URL."""
+        return MappingProxyType({hook.company: hook.url for hook in self.webhooks})
+
+    @property
+    def trusted_proxy_set(self) -> frozenset[str]:
+        """The proxies of PA_TRUSTED_PROXIES (IP addresses in canonical form)."""
+        return parse_trusted_proxies(self.trusted_proxies)
+
+    @property
+    def widget_sites(self) -> WidgetOrigins:
+        """The sites of PA_WIDGET_ORIGINS: company -> origins, and origin -> companies."""
+        return parse_widget_origins(self.widget_origins)

@@ -25,10 +25,11 @@ def make_app() -> FastAPI:
 def main() -> None:
     settings = Settings()
     workers = settings.workers or 1
+    trusted = ",".join(sorted(settings.trusted_proxy_set))
     uvicorn.run(
         "tests.live_server:make_app", factory=True, fd=int(sys.argv[1]), workers=workers,
         http=HardenedHttpToolsProtocol, log_level="warning", server_header=False,
-        proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=settings.trusted_proxies or None,
+        proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
         **uvicorn_options(settings),
     )
 

@@ -68,7 +68,7 @@ def test_tickets_csv_has_a_bom_and_safe_cells(sqlite_url: str) -> None:
 
 def test_http_export_is_utf8_with_bom(hash_settings, hash_assistant) -> None:  # type: ignore[no-untyped-def]
     _open_tickets(hash_assistant.desk)
-    key = next(e.partition("=")[0] for e in hash_settings.desk_api_keys.split(",") if e.endswith("=*"))
+    key = next(k.key for k in hash_settings.staff_keys if k.companies is None)
     with TestClient(create_app(hash_settings, hash_assistant)) as client:
         resp = client.get("/v1/desk/tickets.csv", headers={"X-API-Key": key})
     assert resp.status_code == 200

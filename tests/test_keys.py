@@ -158,7 +158,7 @@ def test_bad_bootstrap_key_lists_are_refused(value: str, says: str) -> None:
 def test_bootstrap_keys_parse_into_named_scopes() -> None:
     from assistant.settings import Settings
 
-    keys = Settings(desk_api_keys=f" {LONG}=upward|sb-cs , z{LONG}=* ,").staff_keys()
+    keys = Settings(desk_api_keys=f" {LONG}=upward|sb-cs , z{LONG}=* ,").staff_keys
     assert [(k.key, k.companies, k.name) for k in keys] == [(LONG, ("upward", "sb-cs"), "env-key-1"), ("z" + LONG, None, "env-key-2")]
     assert LONG not in repr(keys)
 

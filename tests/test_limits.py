@@ -239,8 +239,8 @@ def test_no_cors_headers_without_configured_origins(client: TestClient) -> None:
 
 
 def test_widget_origins_parse() -> None:
-    parsed = Settings(widget_origins=ORIGINS).widget_origin_map()
-    assert parsed == {"upward": ("https://upward.example", "https://www.upward.example"), "highreso": ("https://highreso.example",)}
+    parsed = Settings(widget_origins=ORIGINS).widget_sites.by_company
+    assert dict(parsed) == {"upward": ("https://upward.example", "https://www.upward.example"), "highreso": ("https://highreso.example",)}
 
 
 def test_429_is_readable_by_the_widget(hash_settings, hash_assistant, frozen_clock) -> None:  # type: ignore[no-untyped-def]
