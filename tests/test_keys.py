@@ -223,7 +223,7 @@ def test_serve_refuses_keys_for_unknown_companies(tmp_path: Path, monkeypatch: p
 @pytest.fixture
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Pin the counters' clock so a test never straddles a window boundary."""
-    import assistant.ratelimit as ratelimit
+    import api.http.ratelimit as ratelimit
 
     now = [1_800_000_030.0]
     monkeypatch.setattr(ratelimit, "_now", lambda: now[0])
