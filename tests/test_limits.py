@@ -365,7 +365,7 @@ def test_session_history_is_capped(hash_settings, hash_embedder) -> None:  # typ
 def test_serve_runs_uvicorn_without_server_banner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import uvicorn
 
-    from assistant.cli import main
+    from privacy_assistant.cli import main
 
     seen: dict[str, object] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs, app=app))
