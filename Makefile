@@ -41,8 +41,8 @@ serve: setup ## migrate, build the index if missing or stale, and serve on $(HOS
 	PA_HOST=$(HOST) PA_PORT=$(PORT) $(BIN)/privacy-assistant serve
 
 lint: setup ## ruff and mypy
-	$(BIN)/ruff check assistant api evals tests
-	$(BIN)/mypy assistant api evals
+	$(BIN)/ruff check assistant api evals privacy_assistant tests
+	$(BIN)/mypy assistant api evals privacy_assistant
 
 test: setup system lint ## lint, then every test (slow and browser ones included)
 	$(BIN)/python -m pytest -q

@@ -17,8 +17,8 @@ from assistant.settings import Settings
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from api.http.ratelimit import SqlRateCounter
     from assistant.keys import SqlKeyStore
-    from assistant.ratelimit import SqlRateCounter
     from assistant.reloader import ServedAssistant
 
 log = logging.getLogger(__name__)
@@ -150,8 +150,8 @@ def get_key_store(request: Request) -> SqlKeyStore:
 def get_auth_failures(request: Request) -> SqlRateCounter | None:
     """The counter of failed staff sign-ins per client (in the database, so shared by every worker;
     in this worker's memory while the database cannot count); None while no engine can be made."""
+    from api.http.ratelimit import SqlRateCounter
     from assistant.db import engine_from_settings
-    from assistant.ratelimit import SqlRateCounter
 
     with _KEY_STORE_LOCK:
         counter: SqlRateCounter | None = getattr(request.app.state, "auth_failures", None)

@@ -12,7 +12,7 @@ through. Order, outermost first:
    `X-API-Key` is not an allowed header, so the staff endpoints stay same-origin only.
    Sitting outside the limits below, it also lets the widget read a 413 or 429.
 3. `RateLimitMiddleware` when `PA_RATE_LIMIT_PER_MINUTE` > 0 — per-client fixed-window
-   counter in the database (see `assistant.ratelimit`), on the public endpoints only; in a
+   counter in the database (see `api.http.ratelimit`), on the public endpoints only; in a
    database outage each worker counts in memory, so the limit never switches off.
 4. `BodyLimitMiddleware` — 413 for a body over `PA_MAX_BODY_BYTES`, by Content-Length and
    by counting the bytes actually received.
@@ -35,8 +35,9 @@ from fastapi import FastAPI
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 
-from assistant.logctx import install_access_log_filter, install_log_record_factory, request_id_var
-from assistant.ratelimit import MemoryRateCounter, RateDecision, SqlRateCounter
+from api.http.access_log import install_access_log_filter
+from api.http.ratelimit import MemoryRateCounter, RateDecision, SqlRateCounter
+from assistant.logctx import install_log_record_factory, request_id_var
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -1,19 +1,19 @@
-"""The `privacy-assistant` command line: ask, index, serve, db, desk, keys, purge, eval, intent."""
+"""The library's commands of the `privacy-assistant` command line: ask, index, db, desk, keys, purge, intent.
+
+`serve` (api/http/serve.py) and `eval` (evals/command.py) register through the same hook, `AddCommand`;
+privacy_assistant/cli.py puts all of them together, so this package imports neither the HTTP layer nor the evals."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import os
-import shutil
 import sys
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
@@ -51,6 +51,12 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+if TYPE_CHECKING:  # what `add_subparsers(parser_class=_Parser)` returns: the argument every `AddCommand` gets
+    Subcommands = argparse._SubParsersAction[_Parser]
+else:
+    Subcommands = argparse._SubParsersAction
 
 
 def _fail(message: str) -> NoReturn:
@@ -138,66 +144,6 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Apply database migrations."""
     _engine(_settings(), create=True)
     print("database is at the latest migration")
-    return 0
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    """Prepare the database and index, then serve the HTTP API."""
-    import uvicorn
-    from uvicorn.importer import import_from_string
-
-    from assistant.corpus import load_companies
-    from assistant.factory import build_embedder
-    from assistant.keys import check_bootstrap_keys
-
-    settings = _settings()
-    # Before the database and the model: a bad staff key list must stop start-up at once.
-    companies = load_companies(Path(settings.corpus_dir))
-    check_bootstrap_keys(settings.staff_keys, companies)
-    known = {c.id for c in companies}
-    # A site of an unknown company would get 403 for every chat, its webhook would never fire: say so now.
-    for name, named in (("PA_WIDGET_ORIGINS", settings.widget_sites.by_company), ("PA_DESK_WEBHOOKS", settings.webhook_urls)):
-        if stray := sorted(set(named) - known):
-            _fail(f"{name} names unknown company {', '.join(stray)}; valid ids: {', '.join(sorted(known))}")
-    host = args.host or settings.host
-    port = args.port or settings.port
-    workers = args.workers or settings.workers or os.cpu_count() or 1
-    _engine(settings, create=True)
-    if not args.no_build:
-        reason = prepare_index(settings, build_embedder(settings), progress=sys.stderr.isatty())
-        if reason:
-            print(f"index rebuilt ({reason})", file=sys.stderr)
-    if workers > 1 and settings.embedding_threads is None:
-        # The workers read settings from the environment: one embedding thread each, since
-        # several threads per worker would contend for the cores the other workers use.
-        os.environ["PA_EMBEDDING_THREADS"] = "1"
-    # Each worker leaves a marker in the run directory once it has loaded, so /readyz (answered
-    # by any one worker) can say how many of all of them are ready.
-    run_dir = Path(tempfile.mkdtemp(prefix="privacy-assistant-run-"))
-    saved = {name: os.environ.get(name) for name in ("PA_RUN_DIR", "PA_WORKERS")}
-    os.environ.update(PA_RUN_DIR=str(run_dir), PA_WORKERS=str(workers))
-    print(f"serving on http://{host}:{port} with {workers} worker(s) (docs at /docs)", file=sys.stderr)
-    # The app is named by string so `assistant` never imports the HTTP layer.
-    # No `server` banner. Forwarded headers are believed only from PA_TRUSTED_PROXIES, by uvicorn
-    # (client address, scheme) and by the rate limiter alike; without any, they are ignored.
-    trusted = ",".join(sorted(settings.trusted_proxy_set))
-    # Named by string too; see api/server.py for why connections need TCP_NODELAY set by hand,
-    # and for the head size and read timeouts uvicorn does not enforce itself.
-    protocol = import_from_string("api.server:HardenedHttpToolsProtocol")
-    options = import_from_string("api.server:uvicorn_options")(settings)
-    try:
-        uvicorn.run(
-            "api.main:create_app", factory=True, host=host, port=port, workers=workers, http=protocol,
-            log_level=settings.log_level.lower(), server_header=False,
-            proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None, **options,
-        )
-    finally:  # this run's directory and variables go with it (tests call serve in-process)
-        shutil.rmtree(run_dir, ignore_errors=True)
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
     return 0
 
 
@@ -387,23 +333,7 @@ def cmd_intent_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    """Run answer-accuracy suites (implemented in the `evals` package)."""
-    module = importlib.import_module("evals.cli")
-    return int(module.run(args))
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (also used to render --help in the README)."""
-    parser = _Parser(
-        prog="privacy-assistant",
-        description="Answers questions from a company's privacy policy with verbatim citations, and routes formal requests to its privacy desk.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
+def add_ask(sub: Subcommands) -> None:
     ask = sub.add_parser("ask", help="ask one question", description="Ask one question, answered exactly as the API would.")
     ask.add_argument("question", help="the customer's message, in quotes")
     ask.add_argument("--company", help="company id (see `GET /v1/companies`); omit to infer it from the message")
@@ -411,6 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the full reply as JSON")
     ask.set_defaults(func=cmd_ask)
 
+
+def add_index(sub: Subcommands) -> None:
     index = sub.add_parser("index", help="build or inspect the search index").add_subparsers(dest="index_command", required=True, parser_class=_Parser)
     build = index.add_parser("build", help="rebuild from the corpus", description="Chunk, embed and index every policy; the new build is swapped in atomically.")
     build.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -418,16 +350,13 @@ def build_parser() -> argparse.ArgumentParser:
     status = index.add_parser("status", help="show the served build and whether it is stale")
     status.set_defaults(func=cmd_index_status)
 
-    serve = sub.add_parser("serve", help="serve the HTTP API", description="Apply migrations, build the index if missing or stale, then serve.")
-    serve.add_argument("--host", help="bind address (default PA_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default PA_PORT or 8000)")
-    serve.add_argument("--workers", type=int, help="worker processes (default PA_WORKERS, else one per CPU core)")
-    serve.add_argument("--no-build", action="store_true", help="never build the index at start-up")
-    serve.set_defaults(func=cmd_serve)
 
+def add_db(sub: Subcommands) -> None:
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True, parser_class=_Parser)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
 
+
+def add_desk(sub: Subcommands) -> None:
     desk = sub.add_parser("desk", help="work the privacy-desk queue").add_subparsers(dest="desk_command", required=True, parser_class=_Parser)
     dl = desk.add_parser("list", help="list tickets")
     dl.add_argument("--company")
@@ -454,6 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
     de.add_argument("-o", "--output", help="file to write (default: standard output)")
     de.set_defaults(func=cmd_desk_export)
 
+
+def add_keys(sub: Subcommands) -> None:
     keys = sub.add_parser(
         "keys", help="staff API keys kept in the database",
         description="Staff API keys for /v1/desk, /v1/search and the console, stored as SHA-256 hashes.",
@@ -473,6 +404,8 @@ def build_parser() -> argparse.ArgumentParser:
     kl.add_argument("--json", action="store_true")
     kl.set_defaults(func=cmd_keys_list)
 
+
+def add_purge(sub: Subcommands) -> None:
     pg = sub.add_parser(
         "purge", help="delete transcripts and closed tickets past retention",
         description="Delete chat sessions idle over PA_TRANSCRIPT_RETENTION_DAYS (default 30) with their turns, and "
@@ -481,33 +414,38 @@ def build_parser() -> argparse.ArgumentParser:
     pg.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
     pg.set_defaults(func=cmd_purge)
 
-    ev = sub.add_parser("eval", help="run answer-accuracy suites", description="Score the assistant on JSONL suites (see evals/README.md).")
-    ev.add_argument("--suite", action="append", type=Path, help="suite file (repeatable); default: evals/suites/gold.jsonl")
-    ev.add_argument("--api", help="run against a live server at this base URL instead of in-process (needs --allow-tickets)")
-    ev.add_argument(
-        "--allow-tickets", action="store_true",
-        help="with --api: let formal-request items open desk tickets on that server (marked as evaluation tickets, hidden from the queue)",
-    )
-    ev.add_argument("--report", type=Path, default=Path("reports/eval"), help="folder for results.json and report.html")
-    ev.add_argument(
-        "--corpus", type=Path,
-        help="evaluate every suite on this corpus folder (indexed into a temporary folder); default: each suite header's corpus",
-    )
-    ev.add_argument("--squad", type=Path, action="append", help="a SQuAD v1.1 JSON file of policy questions (repeatable)")
-    ev.add_argument(
-        "--half", choices=("dev", "test", "all"), default="all",
-        help="run only the dev or test half of each suite (a stable hash of the item id); default all",
-    )
-    ev.set_defaults(func=cmd_eval)
 
+def add_intent(sub: Subcommands) -> None:
     intent = sub.add_parser("intent", help="intent classifier tools").add_subparsers(dest="intent_command", required=True, parser_class=_Parser)
     intent.add_parser("report", help="precision/recall on held-out examples").set_defaults(func=cmd_intent_report)
+
+
+AddCommand = Callable[[Subcommands], None]
+"""The registration hook: a function that adds one subcommand (and sets its `func`) to the parser's subcommands."""
+
+# The commands the library itself provides. The full `privacy-assistant` program (privacy_assistant/cli.py)
+# adds `serve` (from the HTTP layer) and `eval` (from the evals) between them; `assistant` imports neither.
+CORE_COMMANDS: tuple[AddCommand, ...] = (add_ask, add_index, add_db, add_desk, add_keys, add_purge, add_intent)
+
+
+def build_parser(commands: Sequence[AddCommand] = CORE_COMMANDS) -> argparse.ArgumentParser:
+    """The argument parser with `commands` registered in order (also used to render --help in the README)."""
+    parser = _Parser(
+        prog="privacy-assistant",
+        description="Answers questions from a company's privacy policy with verbatim citations, and routes formal requests to its privacy desk.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for add in commands:
+        add(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script."""
-    parser = build_parser()
+def main(argv: Sequence[str] | None = None, commands: Sequence[AddCommand] = CORE_COMMANDS) -> int:
+    """Parse `argv` against `commands` and run the chosen one (the console script passes every command)."""
+    parser = build_parser(commands)
     args = parser.parse_args(argv)
     from assistant.logctx import install_log_record_factory
 

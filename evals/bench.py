@@ -358,7 +358,7 @@ def baseline_ref_section(plan: Plan, tmp: Path, index_dir: Path) -> dict[str, An
     missing commit or a server that does not start: the result says n/a and why, in one line."""
     from evals.bench_http import chat_body, run_interleaved, start_server
     from evals.bench_lib import ab_compare, ab_schedule, one_line
-    from evals.bench_ref import build_index, check_code, ref_env, ref_worktree, resolve_ref
+    from evals.bench_ref import build_index, check_code, ref_cli, ref_env, ref_worktree, resolve_ref
 
     out: dict[str, Any] = {"ref": plan.baseline_ref, "commit": None, "status": "n/a", "reason": None}
     if plan.baseline_ref is None:
@@ -381,7 +381,7 @@ def baseline_ref_section(plan: Plan, tmp: Path, index_dir: Path) -> dict[str, An
             out["index_build_s"] = round(build_index(tree, env, work / "index-build.log"), 3)
             # Stopped before the worktree goes (the stack unwinds last-in first-out).
             old = start_server(CORPUS, work / "index", work / "ref.db", work / "ref-server.log", code_dir=tree,
-                               command=[sys.executable, "-m", "assistant.cli"], extra_env={"PA_MODEL_CACHE_DIR": env["PA_MODEL_CACHE_DIR"]})
+                               command=ref_cli(tree), extra_env={"PA_MODEL_CACHE_DIR": env["PA_MODEL_CACHE_DIR"]})
             stack.callback(old.stop)
             new = start_server(CORPUS, index_dir, work / "current.db", work / "current-server.log")
             stack.callback(new.stop)

@@ -45,9 +45,9 @@ def proc_status_kib(pid: int, field_name: str) -> int | None:
 
 
 def serve_command() -> list[str]:
-    """The console script next to this interpreter (the venv's), else `python -m assistant.cli`."""
+    """The console script next to this interpreter (the venv's), else `python -m privacy_assistant`."""
     script = Path(sys.executable).parent / "privacy-assistant"
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "assistant.cli"]
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "privacy_assistant"]
 
 
 @dataclass

@@ -106,14 +106,24 @@ def ref_env(worktree: Path, corpus_dir: Path, index_dir: Path, db_path: Path, mo
     return env
 
 
+def ref_cli(worktree: Path) -> list[str]:
+    """How to run the old commit's console script: `python -m privacy_assistant` once the commands were
+    put together there, `python -m assistant.cli` before."""
+    if (worktree / "privacy_assistant" / "__main__.py").is_file():
+        return [sys.executable, "-m", "privacy_assistant"]
+    return [sys.executable, "-m", "assistant.cli"]
+
+
 def check_code(worktree: Path, env: dict[str, str]) -> None:
-    """Raise unless a subprocess with `env` imports the old commit's `assistant.cli` and
-    `api.main`, and every `assistant`/`api` module they pull in, from the worktree. The editable
-    install's finder would otherwise fill in what the commit lacks from the current checkout (a
-    package without __init__.py is a namespace one, and its missing modules come from there)."""
+    """Raise unless a subprocess with `env` imports the old commit's console script (`assistant.cli`,
+    and `privacy_assistant.cli` where it has one) and `api.main`, and every `assistant`/`api`/
+    `privacy_assistant` module they pull in, from the worktree. The editable install's finder would
+    otherwise fill in what the commit lacks from the current checkout (a package without __init__.py
+    is a namespace one, and its missing modules come from there)."""
+    script = ", privacy_assistant.cli" if (worktree / "privacy_assistant" / "__main__.py").is_file() else ""
     probe = (
-        "import json, sys, assistant.cli, api.main\n"
-        "mods = [m for n, m in list(sys.modules.items()) if n.split('.')[0] in ('assistant', 'api')]\n"
+        f"import json, sys, assistant.cli{script}, api.main\n"
+        "mods = [m for n, m in list(sys.modules.items()) if n.split('.')[0] in ('assistant', 'api', 'privacy_assistant')]\n"
         "print(json.dumps([p for m in mods for p in [getattr(m, '__file__', None), *getattr(m, '__path__', [])] if p]))"
     )
     done = subprocess.run(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.cli import main
+from privacy_assistant.cli import main
 from tests.conftest import CORPUS, _settings
 
 FORMAL = {"message": "Please delete all my personal data", "company": "upward"}

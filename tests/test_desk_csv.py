@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from assistant.cli import main
 from assistant.db import make_engine
 from assistant.desk import NewTicket, SqlDeskQueue
 from assistant.desk_csv import BOM, COLUMNS, safe_cell, tickets_csv
+from privacy_assistant.cli import main
 
 HIDDEN = ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e"]
 HIDDEN += ["\u2060", "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff"]

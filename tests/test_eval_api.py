@@ -67,8 +67,8 @@ def test_eval_api_refuses_to_file_tickets_unless_allowed(tmp_path: Path, live: s
 def test_eval_tickets_are_marked_and_hidden_from_the_queue(
     tmp_path: Path, live: str, hash_settings, hash_assistant, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
 ) -> None:
-    from assistant.cli import main
     from evals import cli
+    from privacy_assistant.cli import main
 
     cli.run(_args(tmp_path, live, allow=True))
     capsys.readouterr()

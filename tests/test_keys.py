@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from assistant.cli import main
 from assistant.db import make_engine
 from assistant.keys import SqlKeyStore, StaffKeyError
+from privacy_assistant.cli import main
 from tests.conftest import CORPUS
 
 DELETE_REQUEST = {"message": "Please delete all my personal data", "company": "upward"}
@@ -193,7 +193,7 @@ def test_serve_refuses_a_bad_key_list_at_once(tmp_path: Path) -> None:
         "PA_MODEL_CACHE_DIR": str(tmp_path / "models"),
     }
     proc = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "serve", "--port", "1"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "privacy_assistant", "serve", "--port", "1"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 2, proc.stderr[-2000:]
     lines = proc.stderr.strip().splitlines()
@@ -223,7 +223,7 @@ def test_serve_refuses_keys_for_unknown_companies(tmp_path: Path, monkeypatch: p
 @pytest.fixture
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Pin the counters' clock so a test never straddles a window boundary."""
-    import assistant.ratelimit as ratelimit
+    import api.http.ratelimit as ratelimit
 
     now = [1_800_000_030.0]
     monkeypatch.setattr(ratelimit, "_now", lambda: now[0])

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from api.http import ratelimit
+from api.http.ratelimit import SqlRateCounter
 from api.main import create_app
 from api.middleware import client_address, is_limited, rate_bucket, sane_request_id
-from assistant import ratelimit
 from assistant.db import make_engine
-from assistant.ratelimit import SqlRateCounter
 from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +80,7 @@ def test_limit_holds_across_workers(hash_settings, hash_assistant, frozen_clock)
 _HITTER = """
 import json, sys
 from assistant.db import make_engine
-from assistant.ratelimit import SqlRateCounter
+from api.http.ratelimit import SqlRateCounter
 url, schema, n = sys.argv[1], (sys.argv[2] or None), int(sys.argv[3])
 counter = SqlRateCounter(make_engine(url, 10000, schema), limit=100)
 print(json.dumps([counter.hit("192.0.2.1", now=1800000030.0).count for _ in range(n)]))
@@ -330,7 +330,7 @@ def test_logs_carry_the_request_id(proxied: TestClient, caplog: pytest.LogCaptur
 
 
 def test_access_log_drops_query_strings() -> None:
-    from assistant.logctx import DropQueryStringFilter
+    from api.http.access_log import DropQueryStringFilter
 
     record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d', ("1.2.3.4:5", "GET", "/v1/requests/PRQ-000001?token=SECRET", "1.1", 200), None)
     DropQueryStringFilter().filter(record)
@@ -365,7 +365,7 @@ def test_session_history_is_capped(hash_settings, hash_embedder) -> None:  # typ
 def test_serve_runs_uvicorn_without_server_banner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import uvicorn
 
-    from assistant.cli import main
+    from privacy_assistant.cli import main
 
     seen: dict[str, object] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs, app=app))

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from assistant.cli import main
 from assistant.db import ChatSession, ChatTurn, TicketEvent, TicketRow, make_engine, upgrade_database, utcnow
 from assistant.retention import purge
 from assistant.settings import Settings
+from privacy_assistant.cli import main
 
 
 def _ticket(db: Session, ref: str, status: str, age_days: int, events: int) -> None:

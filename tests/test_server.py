@@ -53,7 +53,7 @@ def test_accepted_connections_get_tcp_nodelay() -> None:
 def test_serve_passes_the_protocol(tmp_path: Any, monkeypatch: Any) -> None:
     import uvicorn
 
-    from assistant.cli import main
+    from privacy_assistant.cli import main
 
     seen: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs, run_dir=os.environ["PA_RUN_DIR"], workers_env=os.environ["PA_WORKERS"]))

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.schemas import ChatResponse, StatusChange
 from assistant import vocabulary as v
-from assistant.cli import build_parser
 from assistant.settings import Settings
+from privacy_assistant.cli import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,0 +1,1 @@
+"""HTTP plumbing that only the API needs: the rate limiter, the access-log filter, and `serve`."""
