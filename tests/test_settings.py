@@ -204,7 +204,7 @@ def test_serve_refuses_a_malformed_setting_and_starts_nothing(tmp_path: Path, na
         **{name: value},
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "serve", "--port", "1"],
+        [sys.executable, "-m", "privacy_assistant", "serve", "--port", "1"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
