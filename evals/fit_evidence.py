@@ -19,6 +19,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,7 @@ class ItemData:
     labels: np.ndarray  # 1 where the passage covers a gold quote
     answerable: bool
     texts: tuple[str, ...] = ()  # the passages, for reading what the model got wrong
+    group: str = ""  # the corpus it comes from: each corpus weighs the same in the fit
 
 
 def _covers(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -59,8 +61,6 @@ def collect(suite_path: Path, corpus_dir: Path, work: Path) -> list[ItemData]:
     ensure_index(settings, embedder, progress=False)
     assistant = build_assistant(settings, embedder)
     corpus = load_corpus(corpus_dir)
-    retriever = assistant.retriever
-    index = retriever.index
     out: list[ItemData] = []
     for item in suite.items:
         if len(item.turns) != 1 or item.expected_route not in ("answer", "abstain"):
@@ -83,21 +83,62 @@ def collect(suite_path: Path, corpus_dir: Path, work: Path) -> list[ItemData]:
             golds = []
         if company is None:
             continue
-        own = assistant.directory.what_is_asked(question)
-        qvec = retriever.embed_queries([own])[0]
-        rows, features = retriever.passage_features(own, company, qvec)
-        labels = np.zeros(len(rows), dtype=np.int64)
-        texts = []
-        for i, row in enumerate(rows):
-            chunk_row, pos = index.span_rows[int(row)]
-            chunk = index.chunks[chunk_row]
-            span = chunk.spans[pos]
-            texts.append(index.documents[chunk.doc_id].text[span.start : span.end])
-            labels[i] = any(d == chunk.doc_id and _covers((span.start, span.end), (s, e)) for d, s, e in golds)
-        answerable = item.expected_route == "answer"
-        if answerable and not labels.any():
-            continue  # the gold quote is in no passage: nothing to learn from
-        out.append(ItemData(item, half_of(item.id), features, labels, answerable, tuple(texts)))
+        found = _item_data(assistant, item, company, golds, corpus_dir.name)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def _item_data(assistant: Any, item: EvalItem, company: str, golds: list[tuple[str, int, int]], group: str) -> ItemData | None:
+    """One item's passage features, labelled by the gold spans they cover (None: no passage does)."""
+    retriever = assistant.retriever
+    index = retriever.index
+    own = assistant.directory.what_is_asked(item.turns[0])
+    qvec = retriever.embed_queries([own])[0]
+    rows, features = retriever.passage_features(own, company, qvec)
+    labels = np.zeros(len(rows), dtype=np.int64)
+    texts = []
+    for i, row in enumerate(rows):
+        chunk_row, pos = index.span_rows[int(row)]
+        chunk = index.chunks[chunk_row]
+        span = chunk.spans[pos]
+        texts.append(index.documents[chunk.doc_id].text[span.start : span.end])
+        labels[i] = any(d == chunk.doc_id and _covers((span.start, span.end), (s, e)) for d, s, e in golds)
+    answerable = item.expected_route == "answer"
+    if answerable and not labels.any():
+        return None  # the gold quote is in no passage: nothing to learn from
+    return ItemData(item, half_of(item.id), features, labels, answerable, tuple(texts), group)
+
+
+def collect_squad(squad_path: Path, work: Path) -> list[ItemData]:
+    """Features and labels of every question of a SQuAD file (each article one policy, as
+    `privacy-assistant eval --squad` builds them; gold spans are the answers' own offsets)."""
+    from assistant.factory import build_assistant, build_embedder, ensure_index
+    from assistant.settings import Settings
+    from evals.squad import load_squad, write_corpus
+
+    squad = load_squad(squad_path)
+    corpus_dir = work / "corpus"
+    corpus_dir.mkdir()
+    write_corpus(squad.policies, corpus_dir)
+    settings = Settings(
+        corpus_dir=corpus_dir, index_dir=work / "index", database_url=f"sqlite:///{work / 'fit.db'}", rate_limit_per_minute=0
+    )
+    from assistant.db import make_engine, upgrade_database
+
+    upgrade_database(make_engine(settings.database_url))
+    embedder = build_embedder(settings)
+    ensure_index(settings, embedder, progress=False)
+    assistant = build_assistant(settings, embedder)
+    docs = {d.company: d.doc_id for d in assistant.retriever.index.documents.values()}
+    out: list[ItemData] = []
+    for policy in squad.policies:
+        for q in policy.questions:
+            item = EvalItem(id=q.id, company=policy.slug, turns=[q.question], expected_route="answer", gold_quotes=[a.text for a in q.answers])
+            golds = [(docs[policy.slug], a.start, a.end) for a in q.answers]
+            found = _item_data(assistant, item, policy.slug, golds, squad_path.stem)
+            if found is not None:
+                out.append(found)
     return out
 
 
@@ -109,25 +150,28 @@ def _find_all(text: str, quote: str) -> list[int]:
     return out
 
 
-def fit_listwise(queries: list[tuple[np.ndarray, np.ndarray]], l2: float) -> np.ndarray:
+def fit_listwise(queries: list[tuple[np.ndarray, np.ndarray]], l2: float, weights: list[float] | None = None) -> np.ndarray:
     """Linear weights maximising, over the queries, the softmax probability of the gold
-    passages among all of that question's passages (what ranking the best passage first needs)."""
+    passages among all of that question's passages (what ranking the best passage first needs);
+    `weights` weigh the queries (default: all alike)."""
     from scipy.optimize import minimize
 
     dims = queries[0][0].shape[1]
+    share = np.ones(len(queries)) if weights is None else np.asarray(weights, dtype=np.float64)
+    share = share * len(queries) / share.sum()
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         total, grad = l2 * float(w @ w), 2 * l2 * w
-        for x, y in queries:
+        for (x, y), weight in zip(queries, share, strict=True):
             z = x @ w
             z = z - z.max()
             p = np.exp(z)
             p /= p.sum()
             gold = y == 1
             pg = p[gold].sum()
-            total -= float(np.log(pg + 1e-12))
+            total -= weight * float(np.log(pg + 1e-12))
             # d(-log sum_gold p)/dw = E_p[x] - E_{p | gold}[x]
-            grad += p @ x - (p[gold] @ x[gold]) / (pg + 1e-12)
+            grad += weight * (p @ x - (p[gold] @ x[gold]) / (pg + 1e-12))
         return total / len(queries), grad / len(queries)
 
     result = minimize(loss, np.zeros(dims), jac=True, method="L-BFGS-B")
@@ -155,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.fit_evidence", description=__doc__.split("\n\n")[0])
     parser.add_argument("--suite", type=Path, action="append", required=True, help="suite file (repeatable)")
     parser.add_argument("--corpus", type=Path, action="append", help="corpus for each --suite, in order (default: header)")
+    parser.add_argument("--squad", type=Path, action="append", default=[], help="a SQuAD v1.1 file of policy questions (repeatable), e.g. PolicyQA's dev.json")
     parser.add_argument("--l2", type=float, default=0.01, help="L2 penalty on the ranking weights")
     parser.add_argument("--test", action="store_true", help="also report the test halves")
     args = parser.parse_args(argv)
@@ -168,18 +213,32 @@ def main(argv: list[str] | None = None) -> int:
             work.mkdir()
             data.extend(collect(path, corpus, work))
             print(f"{path}: {sum(1 for d in data)} items so far", file=sys.stderr)
+        for i, path in enumerate(args.squad):
+            work = Path(tmp) / f"squad{i}"
+            work.mkdir()
+            data.extend(collect_squad(path, work))
+            print(f"{path}: {sum(1 for d in data)} items so far", file=sys.stderr)
+    squad_groups = {path.stem for path in args.squad}
     dev = [d for d in data if d.half == "dev"]
-    direction = fit_listwise([(d.features, d.labels) for d in dev if d.answerable], args.l2)
+    ranked = [d for d in dev if d.answerable]
+    # Each corpus weighs the same, however many questions it has (PolicyQA has ten times ours).
+    per_group = {g: sum(1 for d in ranked if d.group == g) for g in {d.group for d in ranked}}
+    direction = fit_listwise([(d.features, d.labels) for d in ranked], args.l2, [1.0 / per_group[d.group] for d in ranked])
     # The ranking score becomes a probability by a one-feature logistic fit (what the answer
     # threshold and "strongly covered" read).
-    scores = np.concatenate([d.features @ direction for d in dev if d.answerable])
-    labels = np.concatenate([d.labels for d in dev if d.answerable])
+    # Calibrated on the hand-made suites only: a SQuAD set labels one span per question, so the
+    # other passages that answer it count as wrong and would pull every probability down.
+    calibrating = [d for d in ranked if d.group not in squad_groups] or ranked
+    scores = np.concatenate([d.features @ direction for d in calibrating])
+    labels = np.concatenate([d.labels for d in calibrating])
     calibration = LogisticRegression(max_iter=2000).fit(scores.reshape(-1, 1), labels)
     scale, bias = float(calibration.coef_[0][0]), float(calibration.intercept_[0])
     weights = (direction * scale).astype(np.float32)
     best_t, best_route = 0.5, -1.0
+    # The threshold too: every SQuAD question is answerable, so it would only pull it down.
+    routed = [d for d in dev if d.group not in squad_groups] or dev
     for t in np.geomspace(0.001, 0.9, 120):
-        route = evaluate(dev, weights, bias, float(t))["route"]
+        route = evaluate(routed, weights, bias, float(t))["route"]
         if route > best_route:
             best_t, best_route = float(t), route
     from assistant.retrieval import PASSAGE_FEATURES
@@ -191,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     for half in halves:
         rows = [d for d in data if d.half == half]
         print(f"{half}: {evaluate(rows, weights, bias, best_t)}")
+        for group in sorted({d.group for d in rows}):
+            print(f"  {group}: {evaluate([d for d in rows if d.group == group], weights, bias, best_t)}")
     return 0
 
 
