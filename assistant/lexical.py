@@ -26,6 +26,7 @@ _SYNONYM_GROUPS = (
     ("correct", "correction", "fix", "amend", "rectify", "update", "wrong", "incorrect", "inaccurate"),
     ("disclose", "disclosure"),
     ("collect", "collection", "acquire", "acquisition", "obtain", "gather"),
+    ("provide", "provision", "give", "supply", "furnish"),
     ("mail", "post", "postal", "mailing"),
     ("email", "e-mail"),
     ("telephone", "phone", "call"),

@@ -34,3 +34,9 @@ def test_the_same_query_gives_the_same_terms_and_stays_serialisable() -> None:
     again = Bm25Index.from_json(bm25.to_json())
     assert "_spelled" not in bm25.to_json()
     assert again.terms("trainig") == bm25.terms("trainig")
+
+
+def test_everyday_words_meet_the_policy_words_for_the_same_act() -> None:
+    # "give you my data" / "the provision of personal information"; "collect" / "acquire".
+    assert tokenize("give")[0] == tokenize("provision")[0] == tokenize("provided")[0]
+    assert tokenize("collected")[0] == tokenize("acquire")[0] == tokenize("obtains")[0]
