@@ -84,7 +84,10 @@ FACT_KINDS: tuple[FactKind, ...] = (
         # Asks how to reach someone: any contact detail answers it (checked softly, see `gates`).
         r"\b(how (do|can|should|would) (i|we|you) (contact|reach|write to|get in touch)|get in touch|contact (details|information|point)"
         r"|who (do|should|can) (i|we) (contact|ask|write to)|where (do|can|should) (i|we) (send|write|direct)"
-        r"|how to (contact|reach))\b",
+        r"|how to (contact|reach)"
+        # How to send a request is asked for a channel: an address, an e-mail, a form.
+        r"|how (do|can|should|would) (i|we) (send|submit|make|file|lodge) (a|an|my|the|this)\b.*\b(request|complaint|inquiry)"
+        r"|where (do|can|should) (i|we) (make|file|lodge|submit))\b",
         r"[\w.+-]+@[\w-]+\.[\w.]+|https?://|\bwww\.|\+\d{1,3}[\s-]?\d|\b\d{2,4}[-\s.]\d{2,4}[-\s.]\d{3,4}\b"
         r"|〒|\b\d{3}-\d{4}\b|\bP\.?O\.? Box\b|\b(contact|inquiry) (form|page|portal)\b",
         gates=False,

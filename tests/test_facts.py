@@ -47,3 +47,12 @@ def test_a_contact_question_prefers_contact_details_but_does_not_require_them() 
     assert not kind.states.search("We value your privacy.")
     money = fact_kind("How much is the fee?")
     assert money is not None and money.gates
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How do I send a disclosure request to you?", "How can I submit a deletion request?", "Where do I file a complaint?"],
+)
+def test_asking_how_to_send_a_request_asks_for_a_channel(question: str) -> None:
+    kind = fact_kind(question)
+    assert kind is not None and kind.name == "contact"
