@@ -35,7 +35,16 @@ class Aspect:
     per_request_type: bool = False  # a fee or a deadline may be stated for some kinds of request only
 
 
+# The clause that says what the company does on such a request ("The Company deletes personal
+# information and notifies..."): matched by the words of the kinds of request asked for.
+WHAT_IT_DOES = "the request types' own words"
+
 ASPECTS: tuple[Aspect, ...] = (
+    Aspect(
+        "what the policy says it will do",
+        "the company will respond to the request from the individual and carry it out",
+        WHAT_IT_DOES,
+    ),
     Aspect(
         "how and where to send the request",
         "how to submit the request: fill out the form and send it by mail or e-mail to the contact address",
@@ -100,6 +109,22 @@ def _applies(passages: Sequence[Evidence], request_types: Sequence[str]) -> bool
     return any(re.search(_TYPE_WORDS[t][1], text, re.I) for t in request_types if t in _TYPE_WORDS)
 
 
+def _states(aspect: Aspect, text: str, request_types: Sequence[str]) -> bool:
+    """Whether the passage states the aspect (not just its topic)."""
+    if aspect.must_match != WHAT_IT_DOES:
+        return bool(re.search(aspect.must_match, text, re.I))
+    # One sentence names both this kind of request and a request by the person ("when such
+    # Customers request deletion"): a sentence naming deletion alone may be about anything.
+    kinds = [_TYPE_WORDS[t][1] for t in request_types if t in _TYPE_WORDS]
+    return bool(kinds) and any(
+        re.search("|".join(kinds), sentence, re.I) and _ASKED.search(sentence) for sentence in _SENTENCE_END.split(text)
+    )
+
+
+_ASKED = re.compile(r"\b(requests?|requested|asks?|asked|wish(es)?|demands?|appl(y|ies|ication))\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+")
+
+
 def _distinct(candidates: Sequence[Evidence], limit: int) -> tuple[Evidence, ...]:
     """The best `limit` passages without those that overlap a better one: passages overlap
     (each runs on from a sentence), and one point should not quote a text twice. (Not refilled
@@ -159,7 +184,7 @@ def find_procedure(
         stating = [
             ev
             for ev in evidence
-            if ev.dense >= floor_dense and not is_lead_in(_text(ev)) and re.search(aspect.must_match, _text(ev), re.I)
+            if ev.dense >= floor_dense and not is_lead_in(_text(ev)) and _states(aspect, _text(ev), request_types)
         ]
         found = _distinct(stating, aspect.max_passages)
         applies = _applies(found, request_types) if aspect.per_request_type and found else True

@@ -29,3 +29,17 @@ def test_no_point_quotes_the_same_text_twice(retriever: HybridRetriever, request
             spans = sorted((ev.chunk.doc_id, ev.span.start, ev.span.end) for ev in point.evidence)
             for (doc_a, _, end_a), (doc_b, start_b, _) in pairwise(spans):
                 assert doc_a != doc_b or end_a <= start_b, (company.id, point.aspect.name)
+
+
+def test_what_the_company_will_do_needs_the_kind_and_a_request_in_one_sentence() -> None:
+    from assistant.procedure import ASPECTS, _states
+
+    does = ASPECTS[0]
+    assert does.name == "what the policy says it will do"
+    # Win Techno: the clause that grants deletion on request.
+    granting = "The Company deletes personal information and notifies our Customers of such deletion: (a) when such Customers request deletion of personal information."
+    assert _states(does, granting, ["deletion"])
+    assert not _states(does, granting, ["complaint"])  # another kind of request
+    # Deletion named, but no request in that sentence (internal rules; leaks of deleted data).
+    assert not _states(does, "The internal regulations cover the collection, storage, deletion and correction of data.", ["deletion"])
+    assert not _states(does, "We take measures to prevent leakage of deleted information. We answer requests promptly.", ["deletion"])

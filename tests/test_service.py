@@ -214,3 +214,11 @@ def test_a_question_that_reads_as_off_topic_is_answered_when_the_policy_speaks_t
 def test_a_task_or_chit_chat_is_refused_even_when_some_word_is_in_the_policy(real_assistant, company: str, message: str) -> None:  # type: ignore[no-untyped-def]
     reply = real_assistant.reply(message, company=company)
     assert reply.route == "abstain" and reply.reason == "off_topic", reply.answer
+
+
+def test_a_desk_reply_quotes_what_the_policy_says_the_company_will_do(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    reply = real_assistant.reply("Please delete my personal information.", company="win-techno")
+    assert reply.route == "desk"
+    line = next(ln for ln in reply.answer.splitlines() if ln.startswith("- What the policy says it will do:"))
+    assert "The Company deletes personal information" in line, reply.answer
+    _assert_verbatim(reply)
