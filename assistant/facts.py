@@ -62,7 +62,9 @@ FACT_KINDS: tuple[FactKind, ...] = (
     ),
     _kind(
         "email",
-        r"\b(e-?mail( address)?)\b.*\?|\bwhat(\'s| is) (the|your|their) e-?mail\b",
+        # Asks for an address to write to, not about e-mail in general ("my email masks?").
+        r"\be-?mail address(es)?\b.*\?|\bwhat(\'s| is) (the|your|their) e-?mail\b|\b(which|what) e-?mail\b"
+        r"|\b(send|write) (you |them )?an? e-?mail\b|\be-?mail (you|them)\b",
         r"[\w.+-]+@[\w-]+\.[\w.]+|https?://",
     ),
     _kind(

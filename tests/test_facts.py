@@ -56,3 +56,18 @@ def test_a_contact_question_prefers_contact_details_but_does_not_require_them() 
 def test_asking_how_to_send_a_request_asks_for_a_channel(question: str) -> None:
     kind = fact_kind(question)
     assert kind is not None and kind.name == "contact"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What is your e-mail address?", "email"),
+        ("Which email do I write to?", "email"),
+        ("Can I email you about this?", "email"),
+        ("Do you read the emails I forward through my alias?", None),  # about e-mail, not asking for an address
+        ("Will you send me newsletters by email?", None),
+    ],
+)
+def test_only_a_question_asking_for_an_address_to_write_to_asks_for_an_email(question: str, kind: str | None) -> None:
+    found = fact_kind(question)
+    assert (found.name if found else None) == kind
