@@ -44,22 +44,27 @@ def _covers(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return overlap > 0 and overlap >= 0.5 * (b[1] - b[0])
 
 
-def collect(suite_path: Path, corpus_dir: Path, work: Path) -> list[ItemData]:
-    """Features and labels of every single-turn answer or abstain item of one suite."""
-    from assistant.corpus import load_corpus
+def _assistant_for(corpus_dir: Path, work: Path) -> Any:
+    """An assistant over `corpus_dir`, its index and database in `work` (built if missing)."""
+    from assistant.db import make_engine, upgrade_database
     from assistant.factory import build_assistant, build_embedder, ensure_index
     from assistant.settings import Settings
 
-    suite = load_suite(suite_path)
     settings = Settings(
         corpus_dir=corpus_dir, index_dir=work / "index", database_url=f"sqlite:///{work / 'fit.db'}", rate_limit_per_minute=0
     )
-    from assistant.db import make_engine, upgrade_database
-
     upgrade_database(make_engine(settings.database_url))
     embedder = build_embedder(settings)
     ensure_index(settings, embedder, progress=False)
-    assistant = build_assistant(settings, embedder)
+    return build_assistant(settings, embedder)
+
+
+def collect(suite_path: Path, corpus_dir: Path, work: Path) -> list[ItemData]:
+    """Features and labels of every single-turn answer or abstain item of one suite."""
+    from assistant.corpus import load_corpus
+
+    suite = load_suite(suite_path)
+    assistant = _assistant_for(corpus_dir, work)
     corpus = load_corpus(corpus_dir)
     out: list[ItemData] = []
     for item in suite.items:
@@ -113,23 +118,13 @@ def _item_data(assistant: Any, item: EvalItem, company: str, golds: list[tuple[s
 def collect_squad(squad_path: Path, work: Path) -> list[ItemData]:
     """Features and labels of every question of a SQuAD file (each article one policy, as
     `privacy-assistant eval --squad` builds them; gold spans are the answers' own offsets)."""
-    from assistant.factory import build_assistant, build_embedder, ensure_index
-    from assistant.settings import Settings
     from evals.squad import load_squad, write_corpus
 
     squad = load_squad(squad_path)
     corpus_dir = work / "corpus"
     corpus_dir.mkdir()
     write_corpus(squad.policies, corpus_dir)
-    settings = Settings(
-        corpus_dir=corpus_dir, index_dir=work / "index", database_url=f"sqlite:///{work / 'fit.db'}", rate_limit_per_minute=0
-    )
-    from assistant.db import make_engine, upgrade_database
-
-    upgrade_database(make_engine(settings.database_url))
-    embedder = build_embedder(settings)
-    ensure_index(settings, embedder, progress=False)
-    assistant = build_assistant(settings, embedder)
+    assistant = _assistant_for(corpus_dir, work)
     docs = {d.company: d.doc_id for d in assistant.retriever.index.documents.values()}
     out: list[ItemData] = []
     for policy in squad.policies:
