@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.vocabulary import DEFAULT_MAX_MESSAGE_CHARS
@@ -214,6 +214,15 @@ def settings_error_line(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+# The comma-separated settings and the parser each one is read with.
+_LIST_PARSERS: dict[str, Callable[[str], object]] = {
+    "desk_api_keys": parse_staff_keys,
+    "desk_webhooks": parse_webhooks,
+    "trusted_proxies": parse_trusted_proxies,
+    "widget_origins": parse_widget_origins,
+}
+
+
 class Settings(BaseSettings):
     """Every knob of the assistant; defaults run fully offline on one small machine."""
 
@@ -386,28 +395,12 @@ class Settings(BaseSettings):
         365, ge=1, description="Closed desk tickets (with their audit trail) are deleted this long after closing by `purge`."
     )
 
-    @field_validator("desk_api_keys")
+    @field_validator(*_LIST_PARSERS)
     @classmethod
-    def _valid_staff_keys(cls, value: str) -> str:
-        parse_staff_keys(value)  # raises, naming the bad entries by position, never a key
-        return value
-
-    @field_validator("desk_webhooks")
-    @classmethod
-    def _valid_webhooks(cls, value: str) -> str:
-        parse_webhooks(value)
-        return value
-
-    @field_validator("trusted_proxies")
-    @classmethod
-    def _valid_trusted_proxies(cls, value: str) -> str:
-        parse_trusted_proxies(value)
-        return value
-
-    @field_validator("widget_origins")
-    @classmethod
-    def _valid_widget_origins(cls, value: str) -> str:
-        parse_widget_origins(value)
+    def _valid_list(cls, value: str, info: ValidationInfo) -> str:
+        # Parsed (and cached) now so a malformed list stops start-up; the parsers name bad
+        # entries by position, never a key or a webhook URL.
+        _LIST_PARSERS[info.field_name](value)  # type: ignore[index]
         return value
 
     @field_validator("log_level")
