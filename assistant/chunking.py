@@ -37,6 +37,14 @@ Measure = Callable[[str], int]
 # About what one quote may hold: long enough for a sentence with its lead or a short list,
 # short enough that an answer of two or three quotes stays readable (the answers issue's budget).
 PASSAGE_CHARS = 400
+# A sentence that opens by pointing back ("However, this does not apply…", "In such cases…",
+# 「ただし、…」) states nothing alone: the sentence before it is its lead. Grammar, not wording.
+_CONTINUES = re.compile(
+    r"(?:however|provided|but|otherwise|nevertheless|notwithstanding|in (?:that|this|such|which) cases?|"
+    r"(?:this|that|these|those|such)\b(?! (?:privacy|policy|notice|website|site|document)\b)|the (?:foregoing|above)|"
+    r"ただし|但し|なお|この場合|前項|当該)\b",
+    re.IGNORECASE,
+)
 log = logging.getLogger(__name__)
 
 
@@ -345,6 +353,14 @@ def passages(text: str, units: Sequence[Span], limit: int = PASSAGE_CHARS) -> tu
         while last + 1 < len(units) and units[last + 1].end - first.start <= limit:
             last += 1
         lead = (first.lead_start, first.lead_end) if 0 <= first.lead_start < first.start else (-1, -1)
+        # Never stop just before a sentence that leans on this one, within half a budget more.
+        while (
+            last + 1 < len(units)
+            and units[last + 1].section == units[last].section
+            and _CONTINUES.match(text, units[last + 1].start)
+            and units[last + 1].end - first.start <= limit * 3 // 2
+        ):
+            last += 1
         out.append(Span(first.start, units[last].end, first.section, *lead))
     return tuple(out)
 
