@@ -90,19 +90,24 @@ class AnswerComposer:
         """The chosen passages made whole: a list item preceded by the line that leads its list
         ("The Company may share data with:" before "SoftBank Corp."), and a passage that ends
         by introducing what follows (":") followed by it, as long as the quotes stay within
-        `max_quoted_chars` and quote no text twice."""
+        `max_quoted_chars` and quote no text twice. A better passage is made whole before a
+        worse one is quoted: the least likely passages give way when the budget runs short."""
         out: list[Evidence] = []
-        quoted = sum(_length(ev) for ev in chosen)
+        waiting = list(chosen)  # best first; not yet placed
+        quoted = sum(_length(ev) for ev in waiting)
 
         def add(extra: Evidence | None) -> None:
             nonlocal quoted
-            if extra is None or quoted + _length(extra) > self.policy.max_quoted_chars:
+            if extra is None or any(_overlaps(extra, other) for other in (*out, *waiting)):
                 return
-            if not any(_overlaps(extra, other) for other in (*chosen, *out)):
+            while waiting and quoted + _length(extra) > self.policy.max_quoted_chars:
+                quoted -= _length(waiting.pop())  # the least likely passage not yet placed
+            if quoted + _length(extra) <= self.policy.max_quoted_chars:
                 out.append(extra)
                 quoted += _length(extra)
 
-        for ev in chosen:
+        while waiting:
+            ev = waiting.pop(0)
             span = ev.span
             if 0 <= span.lead_start < span.lead_end <= span.start:
                 add(Evidence(ev.chunk, Span(span.lead_start, span.lead_end, _parent(span.section)), ev.score, ev.dense, ev.lexical))

@@ -30,6 +30,27 @@ def test_a_passage_that_introduces_a_list_is_quoted_with_what_follows(hash_assis
     assert _text(hash_assistant, follower).strip()
 
 
+def test_the_best_passage_is_made_whole_before_a_worse_one_is_quoted(hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    composer = hash_assistant.composer
+    passages = _passages(hash_assistant, "sb-cs")
+    opener = next(ev for ev in passages if _text(hash_assistant, ev).endswith("as follows:"))
+    (follower,) = composer.with_leads([opener])[1:]
+    budget = composer.policy.max_quoted_chars
+    # Runners-up that fill the budget, so the follower does not fit beside them all.
+    others = [ev for ev in passages if ev.chunk.doc_id == opener.chunk.doc_id and ev.span.end < opener.span.start]
+    fill, used = [], opener.span.end - opener.span.start
+    for ev in reversed(others):
+        if used + ev.span.end - ev.span.start > budget or any(ev.span.end > f.span.start for f in fill):
+            continue
+        fill.append(ev)
+        used += ev.span.end - ev.span.start
+    assert used + follower.span.end - follower.span.start > budget, "the fixture no longer crowds the budget"
+    quoted = composer.with_leads([opener, *fill])
+    assert quoted[:2] == [opener, follower]  # the best one, whole
+    assert fill[-1] not in quoted  # the least likely runner-up gave way
+    assert sum(ev.span.end - ev.span.start for ev in quoted) <= budget
+
+
 def test_a_list_item_is_quoted_after_the_line_that_leads_its_list(hash_assistant) -> None:  # type: ignore[no-untyped-def]
     item = next(ev for ev in _passages(hash_assistant, "highreso") if 0 <= ev.span.lead_start < ev.span.start)
     quoted = hash_assistant.composer.with_leads([item])
