@@ -162,7 +162,9 @@ class AnswerComposer:
         about = f" about {topic}" if topic else ""
         lines = [f"{possessive(company.short_name)} privacy policy says this{about}:"]
         for c in cites:
-            lines.append(f"[{c.id}] \u201c{c.display}\u201d ({_section_label(c.section)})")
+            label = _section_label(c.section)
+            # A policy with no headings has no section to name: no empty "()".
+            lines.append(f"[{c.id}] \u201c{c.display}\u201d" + (f" ({label})" if label else ""))
         if _may_conflict(query, cites):
             lines.append(
                 "These passages do not say the same thing; both are quoted as written. "

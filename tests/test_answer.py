@@ -71,3 +71,15 @@ def test_leads_and_continuations_stay_within_the_quote_budget(hash_assistant) ->
             assert total <= max(composer.policy.max_quoted_chars, sum(ev.span.end - ev.span.start for ev in chosen))
             for (d1, _, e1), (d2, s2, _) in itertools.pairwise(spans):
                 assert d1 != d2 or e1 <= s2, "a text quoted twice"
+
+
+def test_a_passage_with_no_section_is_quoted_without_an_empty_label(hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    ev = _passages(hash_assistant, "upward")[0]
+    bare = Evidence(ev.chunk, replace(ev.span, section=""), ev.score)
+    company = hash_assistant.company("upward")
+    text, cites = hash_assistant.composer.compose(company, "What do you collect?", [bare])
+    assert "()" not in text and text.rstrip().endswith("\u201d")
+    labelled, _ = hash_assistant.composer.compose(company, "What do you collect?", [ev])
+    assert labelled.rstrip().endswith(")")
