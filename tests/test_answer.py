@@ -76,7 +76,7 @@ def test_leads_and_continuations_stay_within_the_quote_budget(hash_assistant) ->
 def test_a_passage_with_no_section_is_quoted_without_an_empty_label(hash_assistant) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
-    ev = _passages(hash_assistant, "upward")[0]
+    ev = next(e for e in _passages(hash_assistant, "upward") if e.span.section)
     bare = Evidence(ev.chunk, replace(ev.span, section=""), ev.score)
     company = hash_assistant.company("upward")
     text, cites = hash_assistant.composer.compose(company, "What do you collect?", [bare])
