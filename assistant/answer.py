@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant import consistency, topics
+from assistant.chunking import PASSAGE_CHARS
 from assistant.domain import Citation, Company, Evidence, Span
 from assistant.facts import fact_kind
 from assistant.index import LoadedIndex
@@ -33,6 +34,7 @@ class AnswerPolicy:
     relative: float = 0.5  # further passages are quoted when at least this share of the best one's
     max_citations: int = 3
     max_quoted_chars: int = 1000  # all quotes of one answer together
+    max_merged_chars: int = PASSAGE_CHARS  # two overlapping passages joined still read as one quote
 
 
 def possessive(name: str) -> str:
@@ -77,8 +79,16 @@ class AnswerComposer:
                 break
             if chosen and ev.score < floor:
                 break
-            # Passages overlap (each starts at a sentence and runs on): quote each text once.
-            if any(_overlaps(c, ev) for c in chosen):
+            # Passages overlap (each starts at a sentence and runs on): quote each text once. A
+            # runner-up overlapping a chosen passage of the same clause widens it instead, when
+            # the two together still read as one quote ("Revised as of …" lines split two ways).
+            twin = next((i for i, c in enumerate(chosen) if _overlaps(c, ev)), None)
+            if twin is not None:
+                merged = _union(chosen[twin], ev)
+                extra = _length(merged) - _length(chosen[twin])
+                if merged is not None and _length(merged) <= p.max_merged_chars and quoted + extra <= p.max_quoted_chars:
+                    chosen[twin] = merged
+                    quoted += extra
                 continue
             if chosen and quoted + _length(ev) > p.max_quoted_chars:
                 continue
@@ -218,6 +228,15 @@ def _parent(section: str) -> str:
 
 def _length(ev: Evidence) -> int:
     return ev.span.end - ev.span.start
+
+
+def _union(a: Evidence, b: Evidence) -> Evidence | None:
+    """One passage spanning two overlapping ones of the same clause (None across clauses)."""
+    if a.chunk.id != b.chunk.id:
+        return None
+    first = a if a.span.start <= b.span.start else b
+    end = max(a.span.end, b.span.end)
+    return Evidence(a.chunk, Span(first.span.start, end, first.span.section, first.span.lead_start, first.span.lead_end), a.score, a.dense, a.lexical)
 
 
 def _overlaps(a: Evidence, b: Evidence) -> bool:

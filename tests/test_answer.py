@@ -79,7 +79,32 @@ def test_a_passage_with_no_section_is_quoted_without_an_empty_label(hash_assista
     ev = next(e for e in _passages(hash_assistant, "upward") if e.span.section)
     bare = Evidence(ev.chunk, replace(ev.span, section=""), ev.score)
     company = hash_assistant.company("upward")
-    text, cites = hash_assistant.composer.compose(company, "What do you collect?", [bare])
+    text, _ = hash_assistant.composer.compose(company, "What do you collect?", [bare])
     assert "()" not in text and text.rstrip().endswith("\u201d")
     labelled, _ = hash_assistant.composer.compose(company, "What do you collect?", [ev])
     assert labelled.rstrip().endswith(")")
+
+
+def test_a_runner_up_overlapping_the_best_passage_widens_it_within_one_quote(hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    composer = hash_assistant.composer
+    budget = composer.policy.max_merged_chars
+    pairs = [
+        (a, b)
+        for chunk in hash_assistant.retriever.index.chunks
+        for a, b in itertools.pairwise(chunk.spans)
+        if a.start < b.start < a.end <= b.end and b.end - a.start <= budget
+    ]
+    assert pairs, "the corpus no longer has overlapping passages of one clause"
+    a, b = pairs[0]
+    chunk = next(c for c in hash_assistant.retriever.index.chunks if a in c.spans)
+    # The later-starting one is the best: the earlier one, nearly as good, widens it backwards.
+    (quoted,) = composer.choose([Evidence(chunk, b, 0.9), Evidence(chunk, a, 0.8)])
+    assert (quoted.span.start, quoted.span.end) == (a.start, b.end)
+    # Too long together: the runner-up is left out, as before.
+    long_pairs = [(x, y) for c in hash_assistant.retriever.index.chunks for x, y in itertools.pairwise(c.spans)
+                  if x.start < y.start < x.end <= y.end and y.end - x.start > budget]
+    if long_pairs:
+        x, y = long_pairs[0]
+        owner = next(c for c in hash_assistant.retriever.index.chunks if x in c.spans)
+        (alone,) = composer.choose([Evidence(owner, y, 0.9), Evidence(owner, x, 0.8)])
+        assert (alone.span.start, alone.span.end) == (y.start, y.end)
