@@ -85,10 +85,11 @@ class AnswerComposer:
             twin = next((i for i, c in enumerate(chosen) if _overlaps(c, ev)), None)
             if twin is not None:
                 merged = _union(chosen[twin], ev)
-                extra = _length(merged) - _length(chosen[twin])
-                if merged is not None and _length(merged) <= p.max_merged_chars and quoted + extra <= p.max_quoted_chars:
-                    chosen[twin] = merged
-                    quoted += extra
+                if merged is not None and _length(merged) <= p.max_merged_chars:
+                    extra = _length(merged) - _length(chosen[twin])
+                    if quoted + extra <= p.max_quoted_chars:
+                        chosen[twin] = merged
+                        quoted += extra
                 continue
             if chosen and quoted + _length(ev) > p.max_quoted_chars:
                 continue
