@@ -1,7 +1,8 @@
 """Generic fact shapes: what kind of fact a question asks for, and whether a passage states one.
 
 Only shapes that hold in any policy (amounts, durations, dates, e-mail addresses, URLs, phone
-numbers, postal addresses), never the wording of a particular policy.
+numbers, postal addresses, and the definition of a term the question names), never the wording
+of a particular policy.
 """
 
 from __future__ import annotations
@@ -103,3 +104,44 @@ def fact_kind(question: str) -> FactKind | None:
         if kind.asks.search(question):
             return kind
     return None
+
+
+# "What do you mean by 'technical data'?", "What is meant by personal data?", "define cookies".
+_DEFINITION_ASKED = re.compile(
+    r"\b(?:mean(?:s|t)? by|definition of|define[sd]?|what counts as|what (?:is|are) (?:an? |the )?(?=[\"'‘“]))\s*"
+    r"[\"'‘“]?(?P<term>[^\"'’”?]{2,60}?)[\"'’”]?\s*(?:\bin (?:your|the|this|their)\b.*)?[?.!]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def defined_term(question: str) -> str | None:
+    """The term a question asks the meaning of, if it asks for a definition."""
+    m = _DEFINITION_ASKED.search(question.strip())
+    if m is None:
+        return None
+    term = " ".join(m.group("term").split()).strip(" ,;:")
+    return term if len(term) >= 2 else None
+
+
+def _loose(text: str) -> str:
+    return " ".join(re.sub(r"[-‐‑–_]", " ", text).split()).lower()
+
+
+def defines(term: str, text: str) -> bool:
+    """Whether a passage reads as the definition of `term`: it opens with the term (a glossary
+    entry, a definitions-table row) or says the term "means", "refers to", "is defined as"."""
+    loose, t = _loose(text), _loose(term)
+    opening = re.sub(r"^[\W_]+", "", loose)
+    if opening.startswith(t):
+        return True
+    at = loose.find(t)
+    while at >= 0:
+        before, after = loose[max(0, at - 40) : at], loose[at + len(t) :]
+        if re.match(r"[\"'’”)]*\s*(?:\([^)]*\)\s*)?(?:means|refers to|is defined as|shall mean|is any|are any)\b", after):
+            return True
+        if re.match(r"[\"'’”]\s*\(", after) and before.endswith(("\"", "“", "'", "‘")):
+            return True  # a quoted term glossed in brackets: "retained personal data" (data that …)
+        if re.search(r"\(hereinafter(?: referred to as)?(?: the)?\s*[\"“'‘]?$", before):
+            return True  # … (hereinafter "Disclosure of Personal Information")
+        at = loose.find(t, at + 1)
+    return False

@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.domain import Chunk, Evidence, ScoredChunk, Span
 from assistant.embeddings import Embedder
-from assistant.facts import FactKind, fact_kind
+from assistant.facts import FactKind, defined_term, defines, fact_kind
 from assistant.index import LoadedIndex
 from assistant.lexical import term_spans, tokenize
 from assistant.markup import display_text
@@ -248,9 +248,16 @@ class HybridRetriever:
         rrf[np.argsort(-bm25, kind="stable")] += np.where(np.sort(bm25)[::-1] > 0, 1.0 / (k + 1 + np.arange(n_chunks)), 0.0)
         clause_bm25 = (bm25 / (bm25.max() or 1.0))[facts.chunk_of - clo]
         clause_rrf = (rrf / (rrf.max() or 1.0))[facts.chunk_of - clo]
-        kind = fact_kind(query if asks is None else asks)
-        states = facts.states(kind) if kind is not None else np.zeros(hi - lo, dtype=np.float32)
-        asked = 1.0 if kind is not None else 0.0
+        asked_text = query if asks is None else asks
+        kind = fact_kind(asked_text)
+        term = defined_term(asked_text) if kind is None else None
+        if kind is not None:
+            states = facts.states(kind)
+        elif term is not None:  # a definition is asked for: the passages that give one
+            states = np.fromiter((defines(term, t) for t in facts.texts), dtype=np.float32, count=hi - lo)
+        else:
+            states = np.zeros(hi - lo, dtype=np.float32)
+        asked = 1.0 if kind is not None or term is not None else 0.0
         features = np.column_stack(
             [
                 passage_dense,
@@ -306,7 +313,7 @@ PASSAGE_FEATURES = (
     "clause_dense",  # ... against the whole clause it belongs to (heading path included)
     "passage_lexical",  # share of the question's term weight (idf) found in the passage
     "clause_lexical",  # ... in the clause and its heading path
-    "states_asked_fact",  # the question asks for a kind of fact (an amount, a period...) and the passage states one
+    "states_asked_fact",  # the question asks for a kind of fact (an amount, a period, a term's meaning...) and the passage states one
     "lacks_asked_fact",  # it asks for one and the passage states none
     "short",  # under 40 characters: a title or a label more often than an answer
     "open_ended",  # ends with ":" (it introduces what it does not hold)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.facts import fact_kind
+from assistant.facts import defined_term, defines, fact_kind
 
 
 @pytest.mark.parametrize(
@@ -71,3 +71,36 @@ def test_asking_how_to_send_a_request_asks_for_a_channel(question: str) -> None:
 def test_only_a_question_asking_for_an_address_to_write_to_asks_for_an_email(question: str, kind: str | None) -> None:
     found = fact_kind(question)
     assert (found.name if found else None) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("What do you mean by 'technical data'?", "technical data"),
+        ("What does it mean by “personal-related information”?", "personal-related information"),
+        ("What counts as 'retained personal data' in your policy?", "retained personal data"),
+        ("What is meant by personal data?", "personal data"),
+        ('What is "pseudonymized information"?', "pseudonymized information"),
+        ("Define cookies.", "cookies"),
+        ("What is the purpose of use?", None),  # not a definition: no quoted term
+        ("What do you collect?", None),
+    ],
+)
+def test_a_definition_question_names_its_term(question: str, term: str | None) -> None:
+    assert defined_term(question) == term
+
+
+@pytest.mark.parametrize(
+    ("term", "text", "expected"),
+    [
+        ("technical data", "| Technical data | This is information about the hardware you use |", True),  # a table row
+        ("personal-related information", "Personal-related information refers to information about living individuals", True),
+        ("personal data", "“Personal Data” means any information relating to you.", True),
+        ("retained personal data", 'we may delete "retained personal data" (personal data we have the authority to delete)', True),
+        ("disclosure", "to disclose or correct the data (hereinafter “Disclosure”) that we hold", True),
+        ("cookies", "We use cookies to remember your settings.", False),  # uses the term, defines nothing
+        ("personal data", "We never sell personal data. It means a lot to us.", False),
+    ],
+)
+def test_a_passage_defines_a_term_by_opening_with_it_or_saying_what_it_means(term: str, text: str, expected: bool) -> None:
+    assert defines(term, text) is expected
