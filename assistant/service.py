@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 # A follow-up leans on the previous turn: "And what do I write on the envelope?"
 _FOLLOW_UP = re.compile(
     r"^\s*(and|also|what about|how about|then|so|but|ok(ay)?|and what|what if|is that|does that|do they|is it|are they|"
-    r"can they|what else|anything else|same for|in that case)\b|\b(it|that|this|they|them|those|there)\b\??\s*$",
+    r"can they|what else|anything else|same for|in that case)\b|\b(it|that|this|they|them|those|there|instead|too|as well|either)\b\??\s*$",
     re.IGNORECASE,
 )
 

@@ -41,6 +41,13 @@ def test_follow_up_keeps_company_and_topic(real_assistant) -> None:  # type: ign
     _assert_verbatim(second)
 
 
+def test_a_message_ending_in_instead_leans_on_the_last_turn(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    first = real_assistant.reply("What's UPWARD's address for privacy requests?")
+    second = real_assistant.reply("can i just ring them instead?", session_id=first.session_id)
+    assert second.route == "answer" and second.company == "upward"
+    assert any("telephone" in c.text for c in second.citations)
+
+
 def test_no_company_then_clarify_then_company_resumes(real_assistant) -> None:  # type: ignore[no-untyped-def]
     first = real_assistant.reply("What do you use my personal data for?")
     assert first.route == "clarify" and not first.citations
