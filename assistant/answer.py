@@ -50,7 +50,7 @@ class AnswerComposer:
         self.policy = policy or AnswerPolicy()
         self._following: dict[str, list[tuple[int, int]]] | None = None  # per document: (passage start, where)
 
-    def select(self, query: str, evidence: Sequence[Evidence]) -> list[Evidence] | None:
+    def select(self, query: str, evidence: Sequence[Evidence], quoted_before: Sequence[tuple[str, int, int]] = ()) -> list[Evidence] | None:
         """The passages to quote, or None when the policy does not answer the question: the
         best passage must be likely enough to answer it (the evidence model's probability)."""
         kind = fact_kind(query)
@@ -60,7 +60,7 @@ class AnswerComposer:
             evidence = [ev for ev in evidence if kind.states.search(self._text(ev))]
         if not evidence or evidence[0].score < self.policy.min_probability:
             return None
-        return self.with_leads(self.choose(evidence))
+        return self.with_leads(self.choose(evidence), quoted_before)
 
     def _text(self, ev: Evidence) -> str:
         return self._index.documents[ev.chunk.doc_id].text[ev.span.start : ev.span.end]
@@ -97,7 +97,7 @@ class AnswerComposer:
             quoted += _length(ev)
         return chosen
 
-    def with_leads(self, chosen: Sequence[Evidence]) -> list[Evidence]:
+    def with_leads(self, chosen: Sequence[Evidence], quoted_before: Sequence[tuple[str, int, int]] = ()) -> list[Evidence]:
         """The chosen passages made whole: a list item preceded by the line that leads its list
         ("The Company may share data with:" before "SoftBank Corp."), and a passage that ends
         by introducing what follows (":") followed by it, as long as the quotes stay within
@@ -110,6 +110,9 @@ class AnswerComposer:
         def add(extra: Evidence | None) -> None:
             nonlocal quoted
             if extra is None or any(_overlaps(extra, other) for other in (*out, *waiting)):
+                return
+            # A follow-up's answer does not quote again what the last answer quoted (a lead included).
+            if any(extra.chunk.doc_id == d and extra.span.start < e and s < extra.span.end for d, s, e in quoted_before):
                 return
             while waiting and quoted + _length(extra) > self.policy.max_quoted_chars:
                 quoted -= _length(waiting.pop())  # the least likely passage not yet placed

@@ -222,7 +222,7 @@ class Assistant:
             # the passage already quoted is by far the best answer to it.
             fresh = [ev for ev in evidence if not _quoted_before(ev, state.last_cited)]
             if fresh and evidence and fresh[0].score >= evidence[0].score * self.composer.policy.relative:
-                chosen = self.composer.select(own, fresh)
+                chosen = self.composer.select(own, fresh, quoted_before=state.last_cited)
         chosen = chosen or self.composer.select(own, evidence)
         if chosen is None:
             reply = Reply(state.id, "abstain", self.composer.not_covered(company, text), company=company.id, reason="not_covered", intent=intent.intent)
