@@ -12,12 +12,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant.answer import AnswerComposer, possessive
+from assistant.backoffice import Backoffice
 from assistant.companies import CompanyDirectory
 from assistant.db import new_id
 from assistant.desk import DeskQueue, NewTicket
-from assistant.domain import Citation, Company, Evidence, Reply, ScoredChunk, Ticket
+from assistant.domain import Citation, Company, Document, Evidence, Reply, ScoredChunk, Ticket
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
-from assistant.index import LoadedIndex
+from assistant.index import LoadedIndex, Manifest
 from assistant.intent import EmbeddingIntentClassifier, IntentResult
 from assistant.pleasantries import strip_pleasantries
 from assistant.procedure import ProcedurePoint, find_procedure
@@ -103,6 +104,20 @@ class Assistant:
         if company is None:
             raise UnknownCompanyError(company_id, self.directory.ids)
         return company
+
+    def documents(self, company_id: str) -> list[Document]:
+        """The documents of this company's policy that citations point into; UnknownCompanyError otherwise."""
+        company = self.company(company_id)
+        return [d for d in self.index.documents.values() if d.company == company.id]
+
+    @property
+    def manifest(self) -> Manifest:
+        """What the index build this assistant answers from was made of."""
+        return self.index.manifest
+
+    def backoffice(self) -> Backoffice:
+        """The company list, sessions and desk queue this assistant uses, as the facade the no-index paths use."""
+        return Backoffice(self.directory, self.sessions, self.desk)
 
     def check_message(self, message: str) -> None:
         """InvalidMessageError when `message`, as sent, is longer than the configured limit.
