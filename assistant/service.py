@@ -46,6 +46,25 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class RoutingPolicy:
+    """The thresholds the facade routes a message by (how likely a passage must be to answer is `AnswerPolicy`)."""
+
+    follow_up_off_topic: float = 0.8
+    """A follow-up read as off-topic with less confidence than this is taken as a follow-up, not refused."""
+    certain_off_topic: float = 0.95
+    """From this confidence an off-topic reading stands without asking the policy (dev halves: on-topic
+    messages read as off-topic at up to 0.85, tasks at 0.98 and more)."""
+    clauses: int = 8
+    """Clauses ranked for a question (and for the check whether the policy covers an off-topic reading)."""
+    staff_passages_per_clause: int = 8
+    """Staff search asks for this many passages per clause wanted: several passages share one clause."""
+    resume_words: int = 3
+    """After a clarify question, a reply of at most this many words besides a company name resumes the pending message."""
+    last_query_chars: int = 400
+    """The end of the query kept for follow-ups, which chain onto it, so it cannot grow without bound."""
+
+
+@dataclass(frozen=True)
 class Trace:
     """What happened inside one reply, for evaluators (not part of the public API)."""
 
@@ -58,6 +77,8 @@ class Trace:
 
 class Assistant:
     """Answers one message at a time, grounded in one company's policy."""
+
+    routing: RoutingPolicy = RoutingPolicy()  # the same for every instance unless one is given its own
 
     def __init__(
         self,
@@ -166,7 +187,8 @@ class Assistant:
         for company in chosen:
             ranking = self.retriever.retrieve(query, company.id, k=k, vector=vector)
             # Several passages share a clause: ask for enough to fill k distinct clauses.
-            evidence = self.retriever.select_evidence(query, company.id, ranking, max_chunks=8 * k, vector=vector)
+            max_chunks = self.routing.staff_passages_per_clause * k
+            evidence = self.retriever.select_evidence(query, company.id, ranking, max_chunks=max_chunks, vector=vector)
             seen: set[str] = set()
             for ev in evidence:
                 if ev.chunk.id in seen:
@@ -190,7 +212,7 @@ class Assistant:
         core = strip_pleasantries(text)  # without greetings and sign-offs ("Hi! ... Thanks, Ken")
         mentioned = self.directory.find_in_text(text)
         # A bare company name after a clarify question resumes the pending message.
-        if state.pending_message and mentioned and len(self.directory.strip_names(core).split()) <= 3:
+        if state.pending_message and mentioned and len(self.directory.strip_names(core).split()) <= self.routing.resume_words:
             return self._decide(state.pending_message, mentioned, replace(state, pending_message=None), channel)
         company_id = explicit or mentioned or state.company
         own = self.directory.what_is_asked(text)
@@ -203,12 +225,12 @@ class Assistant:
         follow_up = state.last_query is not None and leans and not mentioned
         self.last_trace = Trace(intent=intent, query=None)
 
-        if intent.intent == "out_of_scope" and not (follow_up and intent.confidence < 0.8):
+        if intent.intent == "out_of_scope" and not (follow_up and intent.confidence < self.routing.follow_up_off_topic):
             company = self.directory.get(company_id) if company_id else None
             # Unless the classifier is all but certain (a poem, a recipe), the company's own policy
             # decides: "What is Glean?" reads as off-topic until the policy turns out to describe
-            # Glean. (Dev halves: on-topic messages read as off-topic at up to 0.85; tasks at 0.98+.)
-            if company is None or intent.confidence >= 0.95 or not self._strongly_covered(own, vector, company):
+            # Glean.
+            if company is None or intent.confidence >= self.routing.certain_off_topic or not self._strongly_covered(own, vector, company):
                 return self._finish(state, text, Reply(state.id, "abstain", self.composer.off_topic(company), company=company_id, reason="off_topic", intent=intent.intent), company_id)
         if company_id is None:
             reply = Reply(state.id, "clarify", self.composer.clarify(self.directory.companies), intent=intent.intent)
@@ -227,7 +249,7 @@ class Assistant:
         # The company is settled; its name in the query (read as "it") would only match letterheads.
         query = f"{state.last_query} {own}" if follow_up and state.last_query else own
         qvec = vector if query == own else None  # a follow-up's combined query has its own embedding
-        ranking = self.retriever.retrieve(query, company.id, k=8, vector=qvec)
+        ranking = self.retriever.retrieve(query, company.id, k=self.routing.clauses, vector=qvec)
         # A follow-up's combined query ranks; the kind of fact asked is this message's own.
         evidence = self.retriever.select_evidence(query, company.id, ranking, vector=qvec, asks=own)
         self.last_trace = Trace(intent=intent, query=query, ranking=tuple(ranking), evidence=tuple(evidence))
@@ -247,7 +269,7 @@ class Assistant:
         return self._finish(state, text, reply, company.id, last_query=query, cited=tuple((c.doc_id, c.start, c.end) for c in cites))
 
     def _strongly_covered(self, text: str, vector: np.ndarray, company: Company) -> bool:
-        ranking = self.retriever.retrieve(text, company.id, k=8, vector=vector)
+        ranking = self.retriever.retrieve(text, company.id, k=self.routing.clauses, vector=vector)
         evidence = self.retriever.select_evidence(text, company.id, ranking, vector=vector)
         return bool(evidence) and evidence[0].score >= self.composer.policy.strong_probability
 
@@ -325,8 +347,7 @@ class Assistant:
             reply_text=reply.answer,
             route=reply.route,
             company=company or state.company,
-            # Capped: follow-ups chain onto it, and it should not grow without bound.
-            last_query=(last_query or state.last_query or "")[-400:] or None,
+            last_query=(last_query or state.last_query or "")[-self.routing.last_query_chars :] or None,
             pending_message=pending,
             cited=cited,
         )
