@@ -11,12 +11,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.answer import AnswerComposer, possessive
+from assistant.answer import AnswerComposer
 from assistant.backoffice import Backoffice
 from assistant.companies import CompanyDirectory
 from assistant.db import new_id
 from assistant.desk import DeskQueue, NewTicket
-from assistant.domain import Citation, Company, Document, Evidence, Reply, ScoredChunk, Ticket
+from assistant.domain import Citation, Company, Document, Evidence, Reply, ScoredChunk
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
 from assistant.index import LoadedIndex, Manifest
 from assistant.intent import EmbeddingIntentClassifier, IntentResult
@@ -295,42 +295,8 @@ class Assistant:
         if points is None:
             points = find_procedure(self.retriever, company, intent.request_types, intent.proxy)
             self._procedures[key] = points
-        answer, cites = self._desk_answer(company, ticket, intent, points)
+        answer, cites = self.composer.desk(company, ticket, intent.request_types, intent.proxy, points)
         return Reply(state.id, "desk", answer, tuple(cites), ticket=ticket, company=company.id, intent=intent.intent)
-
-    def _desk_answer(
-        self, company: Company, ticket: Ticket, intent: IntentResult, points: Sequence[ProcedurePoint]
-    ) -> tuple[str, list[Citation]]:
-        kinds = ", ".join(t.replace("_", " ") for t in intent.request_types)
-        who = " (made on someone else's behalf)" if intent.proxy else ""
-        desk = f"{possessive(company.short_name)} {company.desk_name or 'privacy desk'}"
-        if ticket.duplicate:
-            lead = f"This request is already with {desk} as {ticket.id}; I have not opened a second one."
-        else:
-            lead = (
-                f"I have passed your {kinds} request{who} to {desk} as {ticket.id}. I cannot carry it out "
-                "myself: the desk handles it, and nothing has been changed yet."
-            )
-        lines = [lead, f"What {possessive(company.short_name)} privacy policy says this requires:"]
-        chosen: list[Evidence] = []
-        for point in points:
-            if point.applies:
-                for ev in point.evidence:
-                    if not any(c.span == ev.span and c.chunk.id == ev.chunk.id for c in chosen):
-                        chosen.append(ev)
-        cites = self.composer.citations(company.id, chosen)
-        by_span = {(c.doc_id, c.start): c for c in cites}
-        for point in points:
-            name = point.aspect.name[0].upper() + point.aspect.name[1:]
-            if not point.evidence:
-                lines.append(f"- {name}: the policy does not state this.")
-            elif not point.applies:
-                lines.append(f"- {name}: the policy states this only for other kinds of request, not for this one.")
-            else:
-                quoted = [by_span[(ev.chunk.doc_id, ev.span.start)] for ev in point.evidence]
-                lines.append(f"- {name}: " + " ".join(f"[{c.id}] \u201c{c.display}\u201d" for c in quoted))
-        lines.append(f"Contact: {company.desk_contact()}.")
-        return "\n".join(lines), cites
 
     def _finish(
         self,
