@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -100,19 +99,9 @@ class Assistant:
         self.sessions = sessions
         self.desk = desk
         self.limits = limits or Limits()
-        self._local = threading.local()  # the trace is per thread: requests run concurrently
         self.notifier = notifier or NullNotifier()
         # The procedure for a kind of request depends only on the loaded index: compute once.
         self._procedures: dict[tuple[str, tuple[str, ...], bool], list[ProcedurePoint]] = {}
-
-    @property
-    def last_trace(self) -> Trace | None:
-        """What happened inside this thread's last reply (for evaluators)."""
-        return getattr(self._local, "trace", None)
-
-    @last_trace.setter
-    def last_trace(self, trace: Trace | None) -> None:
-        self._local.trace = trace
 
     # -- public API -------------------------------------------------------------------------
     def companies(self) -> list[Company]:
@@ -159,6 +148,16 @@ class Assistant:
         channel: str = "api",
     ) -> Reply:
         """Answer, route to the desk, abstain or ask which company; remembers the session."""
+        return self.reply_traced(message, company, session_id, channel)[0]
+
+    def reply_traced(
+        self,
+        message: str,
+        company: str | None = None,
+        session_id: str | None = None,
+        channel: str = "api",
+    ) -> tuple[Reply, Trace]:
+        """`reply`, and what happened inside it (intent, query, ranking, evidence, time) for evaluators."""
         started = time.perf_counter()
         text = self._validate(message)
         explicit = self.company(company).id if company else None
@@ -169,15 +168,14 @@ class Assistant:
             log.warning("session store unavailable; answering without context")
             # Not known to be new: recording must look for an existing row.
             state = SessionState(session_id or new_id(), is_new=session_id is None)
-        reply, record = self._decide(text, explicit, state, channel)
+        reply, record, trace = self._decide(text, explicit, state, channel)
         try:
             self.sessions.record(state, record)
         except StorageUnavailableError:
             log.warning("session store unavailable; turn not stored")
-        if self.last_trace is not None:
-            self.last_trace = replace(self.last_trace, seconds=time.perf_counter() - started)
+        trace = replace(trace, seconds=time.perf_counter() - started)
         log.info("reply route=%s company=%s intent=%s message=%r", reply.route, reply.company, reply.intent, redact(text)[:200])
-        return reply
+        return reply, trace
 
     def search(self, query: str, companies: Sequence[str], k: int = 10) -> list[tuple[Citation, str]]:
         """Clause look-up across companies for staff: best passages with their clause text."""
@@ -208,7 +206,7 @@ class Assistant:
             raise InvalidMessageError(self._too_long(len(text)))
         return text
 
-    def _decide(self, text: str, explicit: str | None, state: SessionState, channel: str) -> tuple[Reply, TurnRecord]:
+    def _decide(self, text: str, explicit: str | None, state: SessionState, channel: str) -> tuple[Reply, TurnRecord, Trace]:
         core = strip_pleasantries(text)  # without greetings and sign-offs ("Hi! ... Thanks, Ken")
         mentioned = self.directory.find_in_text(text)
         # A bare company name after a clarify question resumes the pending message.
@@ -223,7 +221,7 @@ class Assistant:
         # "So, does that apply to cookies?" and "... apply to cookies? Thanks" both lean on the last turn.
         leans = bool(_FOLLOW_UP.search(text) or _FOLLOW_UP.search(core))
         follow_up = state.last_query is not None and leans and not mentioned
-        self.last_trace = Trace(intent=intent, query=None)
+        trace = Trace(intent=intent, query=None)
 
         if intent.intent == "out_of_scope" and not (follow_up and intent.confidence < self.routing.follow_up_off_topic):
             company = self.directory.get(company_id) if company_id else None
@@ -231,28 +229,28 @@ class Assistant:
             # decides: "What is Glean?" reads as off-topic until the policy turns out to describe
             # Glean.
             if company is None or intent.confidence >= self.routing.certain_off_topic or not self._strongly_covered(own, vector, company):
-                return self._finish(state, text, Reply(state.id, "abstain", self.composer.off_topic(company), company=company_id, reason="off_topic", intent=intent.intent), company_id)
+                return self._finish(state, text, Reply(state.id, "abstain", self.composer.off_topic(company), company=company_id, reason="off_topic", intent=intent.intent), company_id, trace)
         if company_id is None:
             reply = Reply(state.id, "clarify", self.composer.clarify(self.directory.companies), intent=intent.intent)
             # Kept redacted: personal data is stored only in the ticket it may become.
-            return self._finish(state, text, reply, None, pending=redact(text))
+            return self._finish(state, text, reply, None, trace, pending=redact(text))
         company = self.company(company_id)
         if intent.intent in ("formal_request", "complaint"):
-            return self._finish(state, text, self._route_to_desk(text, company, intent, state, channel), company.id)
+            return self._finish(state, text, self._route_to_desk(text, company, intent, state, channel), company.id, trace)
         if explicit and mentioned and mentioned != explicit:
             # A widget bound to one company answers questions for that company only: say so, and
             # where the other company's customers can ask, instead of answering from the wrong
             # policy. (Requests and complaints above still reach this company's desk.)
             other = self.company(mentioned)
             reply = Reply(state.id, "abstain", self.composer.other_company(company, other), company=company.id, reason="other_company", intent=intent.intent)
-            return self._finish(state, text, reply, company.id)
+            return self._finish(state, text, reply, company.id, trace)
         # The company is settled; its name in the query (read as "it") would only match letterheads.
         query = f"{state.last_query} {own}" if follow_up and state.last_query else own
         qvec = vector if query == own else None  # a follow-up's combined query has its own embedding
         ranking = self.retriever.retrieve(query, company.id, k=self.routing.clauses, vector=qvec)
         # A follow-up's combined query ranks; the kind of fact asked is this message's own.
         evidence = self.retriever.select_evidence(query, company.id, ranking, vector=qvec, asks=own)
-        self.last_trace = Trace(intent=intent, query=query, ranking=tuple(ranking), evidence=tuple(evidence))
+        trace = Trace(intent=intent, query=query, ranking=tuple(ranking), evidence=tuple(evidence))
         chosen = None
         if follow_up and state.last_cited:
             # A follow-up asks for more than the last answer gave: quote what it did not, unless
@@ -263,10 +261,10 @@ class Assistant:
         chosen = chosen or self.composer.select(own, evidence)
         if chosen is None:
             reply = Reply(state.id, "abstain", self.composer.not_covered(company, text), company=company.id, reason="not_covered", intent=intent.intent)
-            return self._finish(state, text, reply, company.id, last_query=query)
+            return self._finish(state, text, reply, company.id, trace, last_query=query)
         answer, cites = self.composer.compose(company, text, chosen)
         reply = Reply(state.id, "answer", answer, tuple(cites), company=company.id, intent=intent.intent)
-        return self._finish(state, text, reply, company.id, last_query=query, cited=tuple((c.doc_id, c.start, c.end) for c in cites))
+        return self._finish(state, text, reply, company.id, trace, last_query=query, cited=tuple((c.doc_id, c.start, c.end) for c in cites))
 
     def _strongly_covered(self, text: str, vector: np.ndarray, company: Company) -> bool:
         ranking = self.retriever.retrieve(text, company.id, k=self.routing.clauses, vector=vector)
@@ -304,10 +302,11 @@ class Assistant:
         text: str,
         reply: Reply,
         company: str | None,
+        trace: Trace,
         last_query: str | None = None,
         pending: str | None = None,
         cited: tuple[tuple[str, int, int], ...] = (),
-    ) -> tuple[Reply, TurnRecord]:
+    ) -> tuple[Reply, TurnRecord, Trace]:
         record = TurnRecord(
             user_text=text,
             reply_text=reply.answer,
@@ -317,7 +316,7 @@ class Assistant:
             pending_message=pending,
             cited=cited,
         )
-        return reply, record
+        return reply, record, trace
 
 
 def _quoted_before(ev: Evidence, cited: Sequence[tuple[str, int, int]]) -> bool:
