@@ -84,6 +84,8 @@ class IndexHandle:
                 return None
             except Exception as exc:  # corrupt files raise all sorts; a rebuild is the cure for each
                 if not allowed:
+                    if isinstance(exc, IndexNotBuiltError):
+                        raise  # its text already says what to run
                     raise IndexNotBuiltError(f"the index does not load ({exc}); run `privacy-assistant index build`") from exc
                 reason = f"the index did not load: {type(exc).__name__}: {exc}"
             log.warning("rebuilding: %s", reason)
