@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hmac
 import logging
-import threading
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, HTTPException, Request, Security
 
 from api.openapi_docs import STAFF_KEY
-from assistant.factory import Stores
+from assistant.backoffice import Backoffice
 from assistant.service import Assistant
 from assistant.settings import Settings
 
@@ -18,11 +17,11 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from api.http.ratelimit import SqlRateCounter
+    from assistant.factory import Resources
     from assistant.keys import SqlKeyStore
     from assistant.reloader import ServedAssistant
 
 log = logging.getLogger(__name__)
-_KEY_STORE_LOCK = threading.Lock()
 
 
 def get_settings(request: Request) -> Settings:
@@ -31,17 +30,12 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def readiness_engine(request: Request) -> Engine:
-    """The engine /readyz probes: its own, short lock wait, never creating a database."""
-    from assistant.db import engine_from_settings
+def readiness_engine(request: Request) -> Engine | None:
+    """The engine /readyz probes (the factory's: short lock wait, never creating a database); None without resources."""
+    resources: Resources | None = request.app.state.resources
+    return resources.quick_engine if resources is not None else None
 
-    with _KEY_STORE_LOCK:
-        engine: Engine | None = getattr(request.app.state, "readiness_engine", None)
-        if engine is None:
-            s: Settings = request.app.state.settings
-            engine = engine_from_settings(s, busy_timeout_ms=min(s.busy_timeout_ms, 2000), create=False)
-            request.app.state.readiness_engine = engine
-        return engine
+
 # Written here, never passed through from the library: paths and FAISS's own error text stay in the log.
 STARTING_DETAIL = "the assistant is starting; please retry in a few seconds"
 UNAVAILABLE_DETAIL = (
@@ -51,11 +45,17 @@ UNAVAILABLE_DETAIL = (
 STORES_DETAIL = "this service is temporarily unavailable; please retry in a few minutes"
 
 
+def served_assistant(request: Request) -> Assistant | None:
+    """The assistant over the build in service, None while there is none."""
+    served: ServedAssistant | None = request.app.state.served
+    return served.assistant if served is not None else None
+
+
 def get_assistant(request: Request) -> Assistant:
     """The assistant over the build in service, or 503 while there is none."""
-    served: ServedAssistant | None = request.app.state.served
-    assistant = served.assistant if served is not None else None
+    assistant = served_assistant(request)
     if assistant is None:
+        served: ServedAssistant | None = request.app.state.served
         starting = served is not None and served.state == "loading"
         raise HTTPException(
             status_code=503, detail=STARTING_DETAIL if starting else UNAVAILABLE_DETAIL,
@@ -64,16 +64,16 @@ def get_assistant(request: Request) -> Assistant:
     return assistant
 
 
-def get_stores(request: Request) -> Stores:
-    """The desk queue, sessions and companies: needed by the desk and status paths, which work without an index."""
-    stores: Stores | None = request.app.state.stores
-    if stores is None:
+def get_backoffice(request: Request) -> Backoffice:
+    """Companies, sessions and the desk queue: the desk and status paths, which work without an index."""
+    backoffice: Backoffice | None = request.app.state.backoffice
+    if backoffice is None:
         raise HTTPException(status_code=503, detail=STORES_DETAIL, headers={"Retry-After": "30"})
-    return stores
+    return backoffice
 
 
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
-StoresDep = Annotated[Stores, Depends(get_stores)]
+BackofficeDep = Annotated[Backoffice, Depends(get_backoffice)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
@@ -130,41 +130,20 @@ class StaffScope:
 
 
 def get_key_store(request: Request) -> SqlKeyStore:
-    """The database key store (`privacy-assistant keys ...`), created on first use."""
-    from assistant.db import engine_from_settings
+    """The database key store (`privacy-assistant keys ...`)."""
     from assistant.errors import StorageUnavailableError
-    from assistant.keys import SqlKeyStore
 
-    with _KEY_STORE_LOCK:
-        store: SqlKeyStore | None = getattr(request.app.state, "key_store", None)
-        if store is None:
-            s: Settings = request.app.state.settings
-            try:
-                store = SqlKeyStore(engine_from_settings(s))
-            except OSError as exc:  # e.g. the SQLite folder cannot be created
-                raise StorageUnavailableError(f"key store unavailable: {type(exc).__name__}") from exc
-            request.app.state.key_store = store
-        return store
+    resources: Resources | None = request.app.state.resources
+    if resources is None:
+        raise StorageUnavailableError("key store unavailable: no resources")
+    return resources.keys
 
 
 def get_auth_failures(request: Request) -> SqlRateCounter | None:
     """The counter of failed staff sign-ins per client (in the database, so shared by every worker;
-    in this worker's memory while the database cannot count); None while no engine can be made."""
-    from api.http.ratelimit import SqlRateCounter
-    from assistant.db import engine_from_settings
-
-    with _KEY_STORE_LOCK:
-        counter: SqlRateCounter | None = getattr(request.app.state, "auth_failures", None)
-        if counter is None:
-            s: Settings = request.app.state.settings
-            try:
-                engine = engine_from_settings(s, busy_timeout_ms=min(s.busy_timeout_ms, 2000))
-            except OSError as exc:  # e.g. the SQLite folder cannot be created; retried on the next request
-                log.warning("staff sign-in counter unavailable (%s); not counted", type(exc).__name__)
-                return None
-            counter = SqlRateCounter(engine, s.staff_auth_failures_per_minute)
-            request.app.state.auth_failures = counter
-        return counter
+    in this worker's memory while the database cannot count); None without resources."""
+    counter: SqlRateCounter | None = request.app.state.rate_counters.staff_failures
+    return counter
 
 
 def _too_many_failures(limit: int, retry_after: int) -> HTTPException:

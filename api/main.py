@@ -13,10 +13,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from api.errors import install_error_handlers
+from api.http.ratelimit import rate_counters
 from api.middleware import install_middleware
 from api.redoc import install_redoc
 from api.routers import chat, companies, desk, health, meta, pages, requests, search, staff, stream
+from assistant.backoffice import Backoffice
 from assistant.embeddings import Embedder
+from assistant.factory import Resources
 from assistant.service import Assistant
 from assistant.settings import Settings
 
@@ -24,13 +27,14 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def _stores(settings: Settings):  # type: ignore[no-untyped-def]
+def _resources(settings: Settings) -> Resources | None:
+    """The factory's resources; None when they cannot be built (e.g. companies.toml unreadable): the desk paths answer 503."""
     from assistant.errors import AssistantError
-    from assistant.factory import build_stores
+    from assistant.factory import build_resources
 
     try:
-        return build_stores(settings)
-    except (AssistantError, OSError) as exc:  # e.g. companies.toml unreadable: the desk paths answer 503
+        return build_resources(settings)
+    except (AssistantError, OSError, ValueError) as exc:
         log.error("could not open the stores: %s", exc)
         return None
 
@@ -56,6 +60,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     from assistant.reloader import ServedAssistant
 
     settings = settings or Settings()
+    # Built here, once per worker, by the one factory; the API adds only its rate counters on top.
+    resources = _resources(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,9 +69,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
         stop = threading.Event()
         if assistant is None:
-            app.state.stores = _stores(settings)
-            if app.state.stores is not None:
-                app.state.served = ServedAssistant(settings, app.state.stores, embedder=embedder)
+            if resources is not None:
+                app.state.served = ServedAssistant(settings, resources, embedder=embedder)
                 # Off the event loop, so /healthz answers at once and /readyz reports progress.
                 threading.Thread(target=_watch, args=(app, settings, stop), daemon=True, name="index-watch").start()
             else:
@@ -85,18 +90,24 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         # No online validator badge (Swagger UI would fetch it from validator.swagger.io).
         swagger_ui_parameters={"validatorUrl": None},
     )
+    counters = rate_counters(
+        resources.quick_engine if resources is not None else None,
+        settings.rate_limit_per_minute, settings.staff_auth_failures_per_minute,
+    )
     app.state.settings = settings
-    app.state.stores = None
+    app.state.resources = resources
+    app.state.rate_counters = counters
     app.state.served = None
     app.state.started = assistant is not None
     if assistant is not None:
-        from assistant.factory import Stores
-
-        app.state.stores = Stores(engine=getattr(assistant.desk, "engine", None), desk=assistant.desk, sessions=assistant.sessions, directory=assistant.directory)
-        app.state.served = ServedAssistant(settings, app.state.stores, assistant=assistant)
+        # The desk paths use the stores the assistant handed in uses (fakes, in tests).
+        app.state.backoffice = assistant.backoffice()
+        app.state.served = ServedAssistant(settings, resources, assistant=assistant)
+    else:
+        app.state.backoffice = Backoffice(resources.directory, resources.sessions, resources.desk) if resources is not None else None
     install_redoc(app)
     install_error_handlers(app)
-    install_middleware(app, settings)
+    install_middleware(app, settings, counters.requests)
     for module in (health, meta, chat, companies, requests, desk, search, stream, staff, pages):
         app.include_router(module.router)
     if STATIC_DIR.is_dir():

@@ -24,7 +24,6 @@ import ipaddress
 import json
 import logging
 import re
-import threading
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -254,35 +253,17 @@ def is_limited(method: str, path: str) -> bool:
 class RateLimitMiddleware:
     """Per-client limit on the public endpoints: 429 with Retry-After past `limit` a minute."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, counter: SqlRateCounter | MemoryRateCounter) -> None:
         self.app = app
-        self.settings = settings
         self.trusted = settings.trusted_proxy_set
-        self._counter: SqlRateCounter | None = None
-        self._memory = MemoryRateCounter(settings.rate_limit_per_minute)  # while the database cannot count
-        self._lock = threading.Lock()
-
-    def counter(self) -> SqlRateCounter:
-        """The database counter, created on first use (an engine of its own, short lock wait)."""
-        with self._lock:
-            if self._counter is None:
-                from assistant.db import engine_from_settings
-
-                s = self.settings
-                engine = engine_from_settings(s, busy_timeout_ms=min(s.busy_timeout_ms, 2000))
-                self._counter = SqlRateCounter(engine, s.rate_limit_per_minute, self._memory)
-            return self._counter
+        self._counter = counter  # in the database (memory during an outage), or memory only
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not is_limited(str(scope.get("method", "")), str(scope.get("path", ""))):
             await self.app(scope, receive, send)
             return
         address = rate_bucket(client_address(scope, self.trusted))
-        try:
-            decision: RateDecision = await anyio.to_thread.run_sync(self.counter().hit, address)
-        except OSError as exc:  # no engine at all (e.g. the SQLite folder cannot be made): count in memory
-            log.warning("rate limiter database unavailable (%s); counting in memory", type(exc).__name__)
-            decision = self._memory.hit(address)
+        decision: RateDecision = await anyio.to_thread.run_sync(self._counter.hit, address)
         if not decision.allowed:
             await send_json_error(
                 scope,
@@ -295,14 +276,14 @@ class RateLimitMiddleware:
         await self.app(scope, receive, send)
 
 
-def install_middleware(app: FastAPI, settings: Settings) -> None:
-    """Register the middleware on `app` (the last added runs first)."""
+def install_middleware(app: FastAPI, settings: Settings, counter: SqlRateCounter | MemoryRateCounter) -> None:
+    """Register the middleware on `app` (the last added runs first); `counter` counts the rate-limited requests."""
     install_log_record_factory()
     install_access_log_filter()
     app.add_middleware(NulByteMiddleware)  # type: ignore[arg-type]
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
     if settings.rate_limit_per_minute > 0:
-        app.add_middleware(RateLimitMiddleware, settings=settings)  # type: ignore[arg-type]
+        app.add_middleware(RateLimitMiddleware, settings=settings, counter=counter)  # type: ignore[arg-type]
     origins = list(settings.widget_sites.all)
     if origins:
         app.add_middleware(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant import consistency, topics
 from assistant.chunking import PASSAGE_CHARS
@@ -12,6 +13,10 @@ from assistant.domain import Citation, Company, Evidence, Span
 from assistant.facts import fact_kind
 from assistant.index import LoadedIndex
 from assistant.markup import display_text
+
+if TYPE_CHECKING:
+    from assistant.domain import Ticket
+    from assistant.procedure import ProcedurePoint
 
 
 def describe_topic(query: str) -> str | None:
@@ -184,6 +189,41 @@ class AnswerComposer:
                 "These passages do not say the same thing; both are quoted as written. "
                 f"{possessive(company.short_name)} privacy desk ({company.desk_name}) can confirm which applies."
             )
+        return "\n".join(lines), cites
+
+    def desk(
+        self, company: Company, ticket: Ticket, request_types: Sequence[str], proxy: bool, points: Sequence[ProcedurePoint]
+    ) -> tuple[str, list[Citation]]:
+        """The reply to a formal request or complaint: the ticket, then what the policy requires, point by point."""
+        kinds = ", ".join(t.replace("_", " ") for t in request_types)
+        who = " (made on someone else's behalf)" if proxy else ""
+        desk = f"{possessive(company.short_name)} {company.desk_name or 'privacy desk'}"
+        if ticket.duplicate:
+            lead = f"This request is already with {desk} as {ticket.id}; I have not opened a second one."
+        else:
+            lead = (
+                f"I have passed your {kinds} request{who} to {desk} as {ticket.id}. I cannot carry it out "
+                "myself: the desk handles it, and nothing has been changed yet."
+            )
+        lines = [lead, f"What {possessive(company.short_name)} privacy policy says this requires:"]
+        chosen: list[Evidence] = []
+        for point in points:
+            if point.applies:
+                for ev in point.evidence:
+                    if not any(c.span == ev.span and c.chunk.id == ev.chunk.id for c in chosen):
+                        chosen.append(ev)
+        cites = self.citations(company.id, chosen)
+        by_span = {(c.doc_id, c.start): c for c in cites}
+        for point in points:
+            name = point.aspect.name[0].upper() + point.aspect.name[1:]
+            if not point.evidence:
+                lines.append(f"- {name}: the policy does not state this.")
+            elif not point.applies:
+                lines.append(f"- {name}: the policy states this only for other kinds of request, not for this one.")
+            else:
+                quoted = [by_span[(ev.chunk.doc_id, ev.span.start)] for ev in point.evidence]
+                lines.append(f"- {name}: " + " ".join(f"[{c.id}] \u201c{c.display}\u201d" for c in quoted))
+        lines.append(f"Contact: {company.desk_contact()}.")
         return "\n".join(lines), cites
 
     def not_covered(self, company: Company, query: str) -> str:

@@ -54,6 +54,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 if TYPE_CHECKING:  # what `add_subparsers(parser_class=_Parser)` returns: the argument every `AddCommand` gets
+    from assistant.desk import DeskQueue
+    from assistant.factory import Resources
+    from assistant.keys import SqlKeyStore
+
     Subcommands = argparse._SubParsersAction[_Parser]
 else:
     Subcommands = argparse._SubParsersAction
@@ -68,33 +72,22 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _engine(settings: Settings, create: bool = False):  # type: ignore[no-untyped-def]
-    """The engine of PA_DATABASE_URL, migrated to the latest schema. Only `db upgrade` and `serve`
-    pass create=True: for any other command a missing SQLite file is a mistyped URL, not a fresh start."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+def _resources(settings: Settings, create: bool = False, request_timeouts: bool = False) -> Resources:
+    """The resources of PA_DATABASE_URL, migrated to the latest schema. Only `db upgrade` and `serve`
+    pass create=True: for any other command a missing SQLite file is a mistyped URL, not a fresh start.
+    Maintenance commands run without the per-request timeouts; `ask` answers as a request would."""
+    from assistant.factory import build_resources
 
-    from assistant.db import make_engine, normalize_url, upgrade_database
-
-    try:
-        url = make_url(normalize_url(settings.database_url))
-        sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-        if sqlite_file and not create and not str(url.database).startswith("file:") and not Path(str(url.database)).is_file():
-            _fail(f"no database at {url.database}: check PA_DATABASE_URL, or create it with `privacy-assistant db upgrade`")
-        engine = make_engine(settings.database_url, settings.busy_timeout_ms, settings.database_schema)
-    except (ArgumentError, NoSuchModuleError) as exc:
-        _fail(f"PA_DATABASE_URL is not a usable database URL ({type(exc).__name__})")
-    upgrade_database(engine)
-    return engine
+    return build_resources(settings, create=create, migrate=True, request_timeouts=request_timeouts)
 
 
 def _assistant(settings: Settings):  # type: ignore[no-untyped-def]
-    from assistant.factory import build_assistant, build_embedder, ensure_index
+    from assistant.factory import build_assistant, build_embedder
 
-    _engine(settings)  # before the model loads: a missing database fails at once
+    resources = _resources(settings, request_timeouts=True)  # before the model loads: a missing database fails at once
     embedder = build_embedder(settings)
-    ensure_index(settings, embedder, progress=sys.stderr.isatty())
-    return build_assistant(settings, embedder)
+    resources.index.prepare(embedder, progress=sys.stderr.isatty())
+    return build_assistant(settings, embedder, resources)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -116,10 +109,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_index_build(args: argparse.Namespace) -> int:
     """Rebuild the index from the corpus and swap it in atomically."""
-    from assistant.factory import build_embedder, rebuild_index
+    from assistant.factory import IndexHandle, build_embedder
 
     settings = _settings()
-    manifest = rebuild_index(settings, build_embedder(settings), progress=not args.quiet)
+    manifest = IndexHandle(settings).rebuild(build_embedder(settings), progress=not args.quiet)
     print(
         f"built {manifest.build_id}: {manifest.chunk_count} clauses, {manifest.span_count} passages, "
         f"{len(manifest.companies)} companies in {manifest.build_seconds:.1f}s -> {settings.index_dir}"
@@ -142,39 +135,13 @@ def cmd_index_status(args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Apply database migrations."""
-    _engine(_settings(), create=True)
+    _resources(_settings(), create=True)
     print("database is at the latest migration")
     return 0
 
 
-def prepare_index(settings: Settings, embedder, progress: bool = False) -> str | None:  # type: ignore[no-untyped-def]
-    """Rebuild the index when it is missing or stale, and also when its files do not load
-    (a corrupt build behind an intact manifest); returns why it was rebuilt, or None."""
-    from assistant.errors import IndexNotBuiltError
-    from assistant.factory import ensure_index, rebuild_index
-    from assistant.index import load_index
-    from assistant.intent import WEIGHTS_FILE, IntentWeights
-
-    reason = ensure_index(settings, embedder, progress=progress)
-    if reason:
-        return reason
-    try:
-        index = load_index(Path(settings.index_dir))
-        IntentWeights.load(index.extras_dir / WEIGHTS_FILE)
-        return None
-    except Exception as exc:  # corrupt files raise all sorts; a rebuild is the cure for each
-        if not settings.auto_build_index:
-            raise IndexNotBuiltError(f"the index does not load ({exc}); run `privacy-assistant index build`") from exc
-        why = f"the index did not load: {type(exc).__name__}: {exc}"
-        logging.getLogger(__name__).warning("rebuilding: %s", why)
-    rebuild_index(settings, embedder, progress=progress)
-    return why
-
-
-def _desk_queue(settings: Settings):  # type: ignore[no-untyped-def]
-    from assistant.desk import SqlDeskQueue
-
-    return SqlDeskQueue(_engine(settings))
+def _desk_queue(settings: Settings) -> DeskQueue:
+    return _resources(settings).desk
 
 
 def _no_such_ticket(reference: str) -> NoReturn:
@@ -247,10 +214,8 @@ def cmd_desk_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _key_store(settings: Settings):  # type: ignore[no-untyped-def]
-    from assistant.keys import SqlKeyStore
-
-    return SqlKeyStore(_engine(settings))
+def _key_store(settings: Settings) -> SqlKeyStore:
+    return _resources(settings).keys
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
@@ -299,7 +264,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     from assistant.retention import purge
 
     settings = _settings()
-    engine = _engine(settings)
+    engine = _resources(settings).engine
     counts = purge(engine, settings.transcript_retention_days, settings.ticket_retention_days, dry_run=args.dry_run)
     verb = "would delete" if args.dry_run else "deleted"
     print(

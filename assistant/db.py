@@ -148,7 +148,8 @@ def make_engine(
 ) -> Engine:
     """An engine; SQLite gets WAL, a busy timeout and foreign keys; Postgres an optional schema and timeouts.
 
-    SQLite files are opened read-write only (`create` also allows making a missing file): SQLite
+    SQLite files are opened read-write only (`create` also allows making a missing file, and its
+    folder, on the first connect: building an engine touches nothing): SQLite
     itself silently falls back to read-only when the file cannot be opened for writing, so that
     is checked first and refused. A storage error on SQLite drops every pooled connection, so the
     engine recovers by itself once the fault is gone. On PostgreSQL, `statement_timeout_ms` is the
@@ -161,8 +162,6 @@ def make_engine(
     if url.startswith("sqlite"):
         sqlite_path = url.split("///", 1)[-1] if "///" in url else ""
         if sqlite_path and sqlite_path != ":memory:" and not sqlite_path.startswith("file:"):
-            if create:
-                Path(sqlite_path).parent.mkdir(parents=True, exist_ok=True)
             mode = "rwc" if create else "rw"
             url = f"sqlite:///file:{quote(sqlite_path)}?mode={mode}&uri=true"
         else:
@@ -184,6 +183,8 @@ def make_engine(
         @event.listens_for(engine, "do_connect")
         def _refuse_read_only(_dialect: Any, _record: Any, _cargs: Any, _cparams: Any) -> None:
             if sqlite_path is not None:
+                if create:
+                    _make_folder(sqlite_path)
                 _check_writable(sqlite_path)
 
         @event.listens_for(engine, "connect")
@@ -207,17 +208,29 @@ def make_engine(
     return engine
 
 
-def engine_from_settings(settings: Settings, *, busy_timeout_ms: int | None = None, create: bool = True) -> Engine:
-    """The serving engine: `make_engine` with the database timeouts from settings."""
+def engine_from_settings(
+    settings: Settings, *, busy_timeout_ms: int | None = None, create: bool = True, request_timeouts: bool = True
+) -> Engine:
+    """`make_engine` with the database settings; `request_timeouts` adds the PostgreSQL statement and hold
+    timeouts that bound a request (off for migrations and maintenance, which may rightly take longer)."""
     return make_engine(
         settings.database_url,
         settings.busy_timeout_ms if busy_timeout_ms is None else busy_timeout_ms,
         settings.database_schema,
         create=create,
         connect_timeout_s=settings.db_connect_timeout_s,
-        statement_timeout_ms=settings.db_statement_timeout_ms or None,
-        hold_timeout_s=settings.db_request_timeout_s or None,
+        statement_timeout_ms=(settings.db_statement_timeout_ms or None) if request_timeouts else None,
+        hold_timeout_s=(settings.db_request_timeout_s or None) if request_timeouts else None,
     )
+
+
+def _make_folder(path: str) -> None:
+    """Make the folder of a SQLite file on first connect, so building an engine never fails: a folder
+    that cannot be made is a storage error where the engine is used (503, memory counting, `unreachable`)."""
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise sqlite3.OperationalError(f"cannot make the database folder {Path(path).parent}: {exc.strerror or type(exc).__name__}") from exc
 
 
 def _check_writable(path: str) -> None:

@@ -41,5 +41,9 @@ class StaleIndexError(AssistantError):
     """The index was built from other corpus files than the ones on disk now."""
 
 
+class DatabaseConfigError(AssistantError):
+    """PA_DATABASE_URL names no usable database: not a database URL, or a SQLite file that is not there."""
+
+
 class StorageUnavailableError(AssistantError):
     """The database cannot be reached or stays locked."""

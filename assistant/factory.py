@@ -1,4 +1,9 @@
-"""The one place where concrete classes are chosen, from settings."""
+"""The one place where concrete classes are chosen, from settings.
+
+`build_resources(settings)` builds everything the CLI, the API and the evals run on (database
+engines, session store, desk queue, key store, company list, notifier, index handle);
+`build_embedder` loads the model and `build_assistant` wires the facade over them. The index is
+made ready by one path only, `IndexHandle.prepare`."""
 
 from __future__ import annotations
 
@@ -12,13 +17,14 @@ from sqlalchemy.engine import Engine
 from assistant.answer import AnswerComposer
 from assistant.companies import CompanyDirectory
 from assistant.corpus import load_companies, load_corpus
-from assistant.db import engine_from_settings
+from assistant.db import engine_from_settings, upgrade_database
 from assistant.desk import DeskQueue, SqlDeskQueue
 from assistant.embedding_cache import CachedEmbedder, cache_path
 from assistant.embeddings import Embedder
-from assistant.errors import DamagedIndexError, StaleIndexError
-from assistant.index import Manifest, build_index, is_stale, load_index
+from assistant.errors import DamagedIndexError, DatabaseConfigError, IndexNotBuiltError, StaleIndexError
+from assistant.index import LoadedIndex, Manifest, build_index, is_stale, load_index
 from assistant.intent import WEIGHTS_FILE, EmbeddingIntentClassifier, IntentWeights, build_intent_weights
+from assistant.keys import SqlKeyStore
 from assistant.procedure import common_procedure_queries
 from assistant.retrieval import HybridRetriever, RetrievalConfig
 from assistant.service import Assistant, Limits
@@ -27,6 +33,10 @@ from assistant.settings import Settings
 from assistant.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
 
 log = logging.getLogger(__name__)
+
+# Bookkeeping beside a request (rate counters, the readiness probe) waits at most this long for a
+# SQLite lock: it must never hold a request up for PA_BUSY_TIMEOUT_MS behind another writer.
+QUICK_BUSY_TIMEOUT_MS = 2000
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -50,76 +60,153 @@ def build_embedder(settings: Settings) -> Embedder:
     raise ValueError(f"unknown embedding backend {settings.embedding_backend!r}")  # pragma: no cover
 
 
+@dataclass(frozen=True)
+class IndexHandle:
+    """The index of `settings.corpus_dir` under `settings.index_dir`: made ready, rebuilt, loaded."""
+
+    settings: Settings
+
+    def prepare(self, embedder: Embedder, progress: bool = False) -> str | None:
+        """The one readiness path (serve, the CLI, the evals): build the index when it is missing or
+        stale, and again when its files do not load (a corrupt build behind an intact manifest);
+        returns why it was built, or None. With PA_AUTO_BUILD_INDEX off nothing is built:
+        StaleIndexError or IndexNotBuiltError says what is wrong (the CLI prints it, exit code 2)."""
+        index_dir, corpus_dir = Path(self.settings.index_dir), Path(self.settings.corpus_dir)
+        allowed = self.settings.auto_build_index
+        reason = is_stale(index_dir, load_corpus(corpus_dir), corpus_dir, embedder.name)
+        if reason is not None:
+            if not allowed:
+                raise StaleIndexError(reason)
+            log.info("building index: %s", reason)
+        else:
+            try:
+                IntentWeights.load(self.load().extras_dir / WEIGHTS_FILE)
+                return None
+            except Exception as exc:  # corrupt files raise all sorts; a rebuild is the cure for each
+                if not allowed:
+                    if isinstance(exc, IndexNotBuiltError):
+                        raise  # its text already says what to run
+                    raise IndexNotBuiltError(f"the index does not load ({exc}); run `privacy-assistant index build`") from exc
+                reason = f"the index did not load: {type(exc).__name__}: {exc}"
+            log.warning("rebuilding: %s", reason)
+        self.rebuild(embedder, progress=progress)
+        return reason
+
+    def rebuild(self, embedder: Embedder, progress: bool = True) -> Manifest:
+        """Load the corpus strictly enough to name bad files, then build and swap the index."""
+        settings = self.settings
+        corpus = load_corpus(Path(settings.corpus_dir))
+        for problem in corpus.problems:
+            log.error("not indexed: %s", problem)
+        cache = (
+            CachedEmbedder(embedder, cache_path(Path(settings.index_dir) / "cache", embedder.name))
+            if settings.embedding_cache
+            else None
+        )
+        # Intent weights depend on the labelled examples and the model, not on the policies: like
+        # the exported model, they are made once and kept in the model cache.
+        intent_step = partial(build_intent_weights, cache_dir=Path(settings.model_cache_dir))
+        manifest = build_index(
+            corpus, Path(settings.corpus_dir), Path(settings.index_dir), cache or embedder,
+            progress=progress, extra_builders=(intent_step,),
+        )
+        if cache is not None:
+            # Saved only after a successful build; a failed one leaves the old cache in place.
+            cache.save()
+            log.info("embedding cache: %d reused, %d embedded", cache.hits, cache.misses)
+        return manifest
+
+    def load(self) -> LoadedIndex:
+        """The build in service; IndexNotBuiltError (or DamagedIndexError) when there is none that loads."""
+        return load_index(Path(self.settings.index_dir))
+
+
 def rebuild_index(settings: Settings, embedder: Embedder, progress: bool = True) -> Manifest:
-    """Load the corpus strictly enough to name bad files, then build and swap the index."""
-    corpus = load_corpus(Path(settings.corpus_dir))
-    for problem in corpus.problems:
-        log.error("not indexed: %s", problem)
-    cache = (
-        CachedEmbedder(embedder, cache_path(Path(settings.index_dir) / "cache", embedder.name))
-        if settings.embedding_cache
-        else None
-    )
-    # Intent weights depend on the labelled examples and the model, not on the policies: like
-    # the exported model, they are made once and kept in the model cache.
-    intent_step = partial(build_intent_weights, cache_dir=Path(settings.model_cache_dir))
-    manifest = build_index(
-        corpus, Path(settings.corpus_dir), Path(settings.index_dir), cache or embedder,
-        progress=progress, extra_builders=(intent_step,),
-    )
-    if cache is not None:
-        # Saved only after a successful build; a failed one leaves the old cache in place.
-        cache.save()
-        log.info("embedding cache: %d reused, %d embedded", cache.hits, cache.misses)
-    return manifest
-
-
-def ensure_index(settings: Settings, embedder: Embedder, progress: bool = True) -> str | None:
-    """Build the index if it is missing or stale (when allowed); returns why it was rebuilt."""
-    corpus = load_corpus(Path(settings.corpus_dir))
-    reason = is_stale(Path(settings.index_dir), corpus, Path(settings.corpus_dir), embedder.name)
-    if reason is None:
-        return None
-    if not settings.auto_build_index:
-        raise StaleIndexError(reason)
-    log.info("building index: %s", reason)
-    rebuild_index(settings, embedder, progress=progress)
-    return reason
+    """`IndexHandle(settings).rebuild(...)`: build and swap the index of settings' corpus."""
+    return IndexHandle(settings).rebuild(embedder, progress=progress)
 
 
 @dataclass(frozen=True)
-class Stores:
-    """What the desk and status paths need, none of it the index: built even when the index is missing."""
+class Resources:
+    """Everything built from settings that is not the model or a loaded index; `build_resources` makes it."""
 
-    engine: Engine | None  # None when the stores were handed in ready-made (tests)
-    desk: DeskQueue
+    engine: Engine  # the stores' reads and writes
+    quick_engine: Engine  # the API's rate counters and readiness probe: short lock wait, never creates a database
     sessions: SessionStore
+    desk: DeskQueue
+    keys: SqlKeyStore
     directory: CompanyDirectory  # every company in the corpus, indexed or not
+    notifier: TicketNotifier
+    index: IndexHandle
+
+    def close(self) -> None:
+        """Close the engines' pooled connections (a temporary database is about to go)."""
+        self.engine.dispose()
+        self.quick_engine.dispose()
 
 
-def build_stores(settings: Settings) -> Stores:
-    """The database-backed stores and the company list, from settings."""
-    engine = engine_from_settings(settings)
-    return Stores(
+def build_resources(
+    settings: Settings, *, create: bool = True, migrate: bool = False, request_timeouts: bool = True
+) -> Resources:
+    """Every resource the CLI, the API and the evals run on, from settings; nothing connects yet.
+
+    `create`: a missing SQLite file may be made (else DatabaseConfigError names it, so a mistyped
+    URL creates nothing). `migrate`: bring the schema to head first. `request_timeouts`: the
+    PostgreSQL timeouts that bound a request (off for maintenance commands, which may run longer)."""
+    _check_database_url(settings, create)
+    if migrate:
+        # Migrations never run under a request's timeouts.
+        admin = engine_from_settings(settings, create=create, request_timeouts=False)
+        try:
+            upgrade_database(admin)
+        finally:
+            admin.dispose()
+    engine = engine_from_settings(settings, create=create, request_timeouts=request_timeouts)
+    quick = engine_from_settings(settings, busy_timeout_ms=min(settings.busy_timeout_ms, QUICK_BUSY_TIMEOUT_MS), create=False)
+    return Resources(
         engine=engine,
-        desk=SqlDeskQueue(engine),
+        quick_engine=quick,
         sessions=SqlSessionStore(engine, settings.session_max_turns),
+        desk=SqlDeskQueue(engine),
+        keys=SqlKeyStore(engine),
         directory=CompanyDirectory(load_companies(Path(settings.corpus_dir))),
+        notifier=build_notifier(settings),
+        index=IndexHandle(settings),
     )
 
 
-def build_assistant(settings: Settings, embedder: Embedder | None = None, stores: Stores | None = None) -> Assistant:
-    """Wire the assistant from settings: embedder, index, retriever, stores (new ones unless given)."""
+def _check_database_url(settings: Settings, create: bool) -> None:
+    """DatabaseConfigError unless PA_DATABASE_URL is a usable URL (and, unless `create`, names an existing SQLite file)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from assistant.db import normalize_url
+
+    try:
+        url = make_url(normalize_url(settings.database_url))
+        url.get_dialect()
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise DatabaseConfigError(f"PA_DATABASE_URL is not a usable database URL ({type(exc).__name__})") from None
+    sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    if sqlite_file and not create and not str(url.database).startswith("file:") and not Path(str(url.database)).is_file():
+        raise DatabaseConfigError(
+            f"no database at {url.database}: check PA_DATABASE_URL, or create it with `privacy-assistant db upgrade`"
+        )
+
+
+def build_assistant(settings: Settings, embedder: Embedder | None = None, resources: Resources | None = None) -> Assistant:
+    """Wire the assistant from settings: embedder, index, retriever, and the stores of `resources` (new ones unless given)."""
     # The index first: a missing or corrupt one fails fast, before a model is loaded (or exported).
-    index = load_index(Path(settings.index_dir))
+    index = IndexHandle(settings).load()
     embedder = embedder or build_embedder(settings)
+    # Read again for each build: a company added with its policy appears with the build that indexes it.
     companies = load_companies(Path(settings.corpus_dir))
     indexed = set(index.chunk_ranges)
     directory = CompanyDirectory([c for c in companies if c.id in indexed])
     weights_path = index.extras_dir / WEIGHTS_FILE
     if not weights_path.is_file():
         raise DamagedIndexError(f"{weights_path} is missing: run `privacy-assistant index build`")
-    stores = stores or build_stores(settings)
+    resources = resources or build_resources(settings)
     retriever = HybridRetriever(index, embedder, RetrievalConfig(query_cache_size=settings.query_cache_size))
     # No per-request work that can be done once: the procedure look-ups are fixed texts.
     retriever.embed_queries(common_procedure_queries(), pin=True)
@@ -129,10 +216,10 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None, stores
         retriever=retriever,
         intents=EmbeddingIntentClassifier(embedder, IntentWeights.load(weights_path)),
         composer=AnswerComposer(index),
-        sessions=stores.sessions,
-        desk=stores.desk,
+        sessions=resources.sessions,
+        desk=resources.desk,
         limits=Limits(settings.max_message_chars),
-        notifier=build_notifier(settings),
+        notifier=resources.notifier,
     )
 
 

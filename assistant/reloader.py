@@ -11,7 +11,7 @@ from typing import Literal
 
 from assistant.embeddings import Embedder
 from assistant.errors import DamagedIndexError, IndexNotBuiltError
-from assistant.factory import Stores, build_assistant
+from assistant.factory import Resources, build_assistant
 from assistant.index import POINTER, read_manifest
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -30,13 +30,13 @@ class ServedAssistant:
     def __init__(
         self,
         settings: Settings,
-        stores: Stores,
+        resources: Resources | None,
         embedder: Embedder | None = None,
         assistant: Assistant | None = None,
-        build: Callable[[Settings, Embedder | None, Stores], Assistant] = build_assistant,
+        build: Callable[[Settings, Embedder | None, Resources | None], Assistant] = build_assistant,
     ) -> None:
         self._settings = settings
-        self._stores = stores
+        self._resources = resources  # None: each build makes its own (an assistant handed in ready-made)
         self._embedder = embedder
         self._build = build
         self._pointer = Path(settings.index_dir) / POINTER
@@ -72,12 +72,12 @@ class ServedAssistant:
         index_dir = Path(self._settings.index_dir)
         try:
             manifest = read_manifest(index_dir)
-            if self.assistant is not None and manifest.build_id == self.assistant.index.manifest.build_id:
+            if self.assistant is not None and manifest.build_id == self.assistant.manifest.build_id:
                 return False
             if self._embedder is not None and manifest.model != self._embedder.name:
                 raise DamagedIndexError(f"build {manifest.build_id} was made with {manifest.model}, this server embeds with {self._embedder.name}")
             # Without an embedder yet, build_assistant makes one, after the index has loaded.
-            assistant = self._build(self._settings, self._embedder, self._stores)
+            assistant = self._build(self._settings, self._embedder, self._resources)
             self._embedder = assistant.retriever.embedder
         except IndexNotBuiltError as exc:
             return self._refuse("damaged" if isinstance(exc, DamagedIndexError) else "missing", exc)
@@ -90,7 +90,7 @@ class ServedAssistant:
         if previous is None:
             log.info("ready: index %s", manifest.build_id)
         else:
-            log.info("index %s now serving (was %s)", manifest.build_id, previous.index.manifest.build_id)
+            log.info("index %s now serving (was %s)", manifest.build_id, previous.manifest.build_id)
         return True
 
     def _refuse(self, state: IndexState, exc: Exception) -> bool:
@@ -105,6 +105,6 @@ class ServedAssistant:
         else:
             log.error(
                 "index build %s refused, %s keeps serving: %s: %s",
-                build, self.assistant.index.manifest.build_id, type(exc).__name__, exc,
+                build, self.assistant.manifest.build_id, type(exc).__name__, exc,
             )
         return False

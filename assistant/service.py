@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.answer import AnswerComposer, possessive
+from assistant.answer import AnswerComposer
+from assistant.backoffice import Backoffice
 from assistant.companies import CompanyDirectory
 from assistant.db import new_id
 from assistant.desk import DeskQueue, NewTicket
-from assistant.domain import Citation, Company, Evidence, Reply, ScoredChunk, Ticket
+from assistant.domain import Citation, Company, Document, Evidence, Reply, ScoredChunk
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
-from assistant.index import LoadedIndex
+from assistant.index import LoadedIndex, Manifest
 from assistant.intent import EmbeddingIntentClassifier, IntentResult
 from assistant.pleasantries import strip_pleasantries
 from assistant.procedure import ProcedurePoint, find_procedure
@@ -45,6 +45,25 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class RoutingPolicy:
+    """The thresholds the facade routes a message by (how likely a passage must be to answer is `AnswerPolicy`)."""
+
+    follow_up_off_topic: float = 0.8
+    """A follow-up read as off-topic with less confidence than this is taken as a follow-up, not refused."""
+    certain_off_topic: float = 0.95
+    """From this confidence an off-topic reading stands without asking the policy (dev halves: on-topic
+    messages read as off-topic at up to 0.85, tasks at 0.98 and more)."""
+    clauses: int = 8
+    """Clauses ranked for a question (and for the check whether the policy covers an off-topic reading)."""
+    staff_passages_per_clause: int = 8
+    """Staff search asks for this many passages per clause wanted: several passages share one clause."""
+    resume_words: int = 3
+    """After a clarify question, a reply of at most this many words besides a company name resumes the pending message."""
+    last_query_chars: int = 400
+    """The end of the query kept for follow-ups, which chain onto it, so it cannot grow without bound."""
+
+
+@dataclass(frozen=True)
 class Trace:
     """What happened inside one reply, for evaluators (not part of the public API)."""
 
@@ -57,6 +76,8 @@ class Trace:
 
 class Assistant:
     """Answers one message at a time, grounded in one company's policy."""
+
+    routing: RoutingPolicy = RoutingPolicy()  # the same for every instance unless one is given its own
 
     def __init__(
         self,
@@ -78,19 +99,9 @@ class Assistant:
         self.sessions = sessions
         self.desk = desk
         self.limits = limits or Limits()
-        self._local = threading.local()  # the trace is per thread: requests run concurrently
         self.notifier = notifier or NullNotifier()
         # The procedure for a kind of request depends only on the loaded index: compute once.
         self._procedures: dict[tuple[str, tuple[str, ...], bool], list[ProcedurePoint]] = {}
-
-    @property
-    def last_trace(self) -> Trace | None:
-        """What happened inside this thread's last reply (for evaluators)."""
-        return getattr(self._local, "trace", None)
-
-    @last_trace.setter
-    def last_trace(self, trace: Trace | None) -> None:
-        self._local.trace = trace
 
     # -- public API -------------------------------------------------------------------------
     def companies(self) -> list[Company]:
@@ -103,6 +114,20 @@ class Assistant:
         if company is None:
             raise UnknownCompanyError(company_id, self.directory.ids)
         return company
+
+    def documents(self, company_id: str) -> list[Document]:
+        """The documents of this company's policy that citations point into; UnknownCompanyError otherwise."""
+        company = self.company(company_id)
+        return [d for d in self.index.documents.values() if d.company == company.id]
+
+    @property
+    def manifest(self) -> Manifest:
+        """What the index build this assistant answers from was made of."""
+        return self.index.manifest
+
+    def backoffice(self) -> Backoffice:
+        """The company list, sessions and desk queue this assistant uses, as the facade the no-index paths use."""
+        return Backoffice(self.directory, self.sessions, self.desk)
 
     def check_message(self, message: str) -> None:
         """InvalidMessageError when `message`, as sent, is longer than the configured limit.
@@ -123,6 +148,16 @@ class Assistant:
         channel: str = "api",
     ) -> Reply:
         """Answer, route to the desk, abstain or ask which company; remembers the session."""
+        return self.reply_traced(message, company, session_id, channel)[0]
+
+    def reply_traced(
+        self,
+        message: str,
+        company: str | None = None,
+        session_id: str | None = None,
+        channel: str = "api",
+    ) -> tuple[Reply, Trace]:
+        """`reply`, and what happened inside it (intent, query, ranking, evidence, time) for evaluators."""
         started = time.perf_counter()
         text = self._validate(message)
         explicit = self.company(company).id if company else None
@@ -133,15 +168,14 @@ class Assistant:
             log.warning("session store unavailable; answering without context")
             # Not known to be new: recording must look for an existing row.
             state = SessionState(session_id or new_id(), is_new=session_id is None)
-        reply, record = self._decide(text, explicit, state, channel)
+        reply, record, trace = self._decide(text, explicit, state, channel)
         try:
             self.sessions.record(state, record)
         except StorageUnavailableError:
             log.warning("session store unavailable; turn not stored")
-        if self.last_trace is not None:
-            self.last_trace = replace(self.last_trace, seconds=time.perf_counter() - started)
+        trace = replace(trace, seconds=time.perf_counter() - started)
         log.info("reply route=%s company=%s intent=%s message=%r", reply.route, reply.company, reply.intent, redact(text)[:200])
-        return reply
+        return reply, trace
 
     def search(self, query: str, companies: Sequence[str], k: int = 10) -> list[tuple[Citation, str]]:
         """Clause look-up across companies for staff: best passages with their clause text."""
@@ -151,7 +185,8 @@ class Assistant:
         for company in chosen:
             ranking = self.retriever.retrieve(query, company.id, k=k, vector=vector)
             # Several passages share a clause: ask for enough to fill k distinct clauses.
-            evidence = self.retriever.select_evidence(query, company.id, ranking, max_chunks=8 * k, vector=vector)
+            max_chunks = self.routing.staff_passages_per_clause * k
+            evidence = self.retriever.select_evidence(query, company.id, ranking, max_chunks=max_chunks, vector=vector)
             seen: set[str] = set()
             for ev in evidence:
                 if ev.chunk.id in seen:
@@ -171,11 +206,11 @@ class Assistant:
             raise InvalidMessageError(self._too_long(len(text)))
         return text
 
-    def _decide(self, text: str, explicit: str | None, state: SessionState, channel: str) -> tuple[Reply, TurnRecord]:
+    def _decide(self, text: str, explicit: str | None, state: SessionState, channel: str) -> tuple[Reply, TurnRecord, Trace]:
         core = strip_pleasantries(text)  # without greetings and sign-offs ("Hi! ... Thanks, Ken")
         mentioned = self.directory.find_in_text(text)
         # A bare company name after a clarify question resumes the pending message.
-        if state.pending_message and mentioned and len(self.directory.strip_names(core).split()) <= 3:
+        if state.pending_message and mentioned and len(self.directory.strip_names(core).split()) <= self.routing.resume_words:
             return self._decide(state.pending_message, mentioned, replace(state, pending_message=None), channel)
         company_id = explicit or mentioned or state.company
         own = self.directory.what_is_asked(text)
@@ -186,36 +221,36 @@ class Assistant:
         # "So, does that apply to cookies?" and "... apply to cookies? Thanks" both lean on the last turn.
         leans = bool(_FOLLOW_UP.search(text) or _FOLLOW_UP.search(core))
         follow_up = state.last_query is not None and leans and not mentioned
-        self.last_trace = Trace(intent=intent, query=None)
+        trace = Trace(intent=intent, query=None)
 
-        if intent.intent == "out_of_scope" and not (follow_up and intent.confidence < 0.8):
+        if intent.intent == "out_of_scope" and not (follow_up and intent.confidence < self.routing.follow_up_off_topic):
             company = self.directory.get(company_id) if company_id else None
             # Unless the classifier is all but certain (a poem, a recipe), the company's own policy
             # decides: "What is Glean?" reads as off-topic until the policy turns out to describe
-            # Glean. (Dev halves: on-topic messages read as off-topic at up to 0.85; tasks at 0.98+.)
-            if company is None or intent.confidence >= 0.95 or not self._strongly_covered(own, vector, company):
-                return self._finish(state, text, Reply(state.id, "abstain", self.composer.off_topic(company), company=company_id, reason="off_topic", intent=intent.intent), company_id)
+            # Glean.
+            if company is None or intent.confidence >= self.routing.certain_off_topic or not self._strongly_covered(own, vector, company):
+                return self._finish(state, text, Reply(state.id, "abstain", self.composer.off_topic(company), company=company_id, reason="off_topic", intent=intent.intent), company_id, trace)
         if company_id is None:
             reply = Reply(state.id, "clarify", self.composer.clarify(self.directory.companies), intent=intent.intent)
             # Kept redacted: personal data is stored only in the ticket it may become.
-            return self._finish(state, text, reply, None, pending=redact(text))
+            return self._finish(state, text, reply, None, trace, pending=redact(text))
         company = self.company(company_id)
         if intent.intent in ("formal_request", "complaint"):
-            return self._finish(state, text, self._route_to_desk(text, company, intent, state, channel), company.id)
+            return self._finish(state, text, self._route_to_desk(text, company, intent, state, channel), company.id, trace)
         if explicit and mentioned and mentioned != explicit:
             # A widget bound to one company answers questions for that company only: say so, and
             # where the other company's customers can ask, instead of answering from the wrong
             # policy. (Requests and complaints above still reach this company's desk.)
             other = self.company(mentioned)
             reply = Reply(state.id, "abstain", self.composer.other_company(company, other), company=company.id, reason="other_company", intent=intent.intent)
-            return self._finish(state, text, reply, company.id)
+            return self._finish(state, text, reply, company.id, trace)
         # The company is settled; its name in the query (read as "it") would only match letterheads.
         query = f"{state.last_query} {own}" if follow_up and state.last_query else own
         qvec = vector if query == own else None  # a follow-up's combined query has its own embedding
-        ranking = self.retriever.retrieve(query, company.id, k=8, vector=qvec)
+        ranking = self.retriever.retrieve(query, company.id, k=self.routing.clauses, vector=qvec)
         # A follow-up's combined query ranks; the kind of fact asked is this message's own.
         evidence = self.retriever.select_evidence(query, company.id, ranking, vector=qvec, asks=own)
-        self.last_trace = Trace(intent=intent, query=query, ranking=tuple(ranking), evidence=tuple(evidence))
+        trace = Trace(intent=intent, query=query, ranking=tuple(ranking), evidence=tuple(evidence))
         chosen = None
         if follow_up and state.last_cited:
             # A follow-up asks for more than the last answer gave: quote what it did not, unless
@@ -226,13 +261,13 @@ class Assistant:
         chosen = chosen or self.composer.select(own, evidence)
         if chosen is None:
             reply = Reply(state.id, "abstain", self.composer.not_covered(company, text), company=company.id, reason="not_covered", intent=intent.intent)
-            return self._finish(state, text, reply, company.id, last_query=query)
+            return self._finish(state, text, reply, company.id, trace, last_query=query)
         answer, cites = self.composer.compose(company, text, chosen)
         reply = Reply(state.id, "answer", answer, tuple(cites), company=company.id, intent=intent.intent)
-        return self._finish(state, text, reply, company.id, last_query=query, cited=tuple((c.doc_id, c.start, c.end) for c in cites))
+        return self._finish(state, text, reply, company.id, trace, last_query=query, cited=tuple((c.doc_id, c.start, c.end) for c in cites))
 
     def _strongly_covered(self, text: str, vector: np.ndarray, company: Company) -> bool:
-        ranking = self.retriever.retrieve(text, company.id, k=8, vector=vector)
+        ranking = self.retriever.retrieve(text, company.id, k=self.routing.clauses, vector=vector)
         evidence = self.retriever.select_evidence(text, company.id, ranking, vector=vector)
         return bool(evidence) and evidence[0].score >= self.composer.policy.strong_probability
 
@@ -258,42 +293,8 @@ class Assistant:
         if points is None:
             points = find_procedure(self.retriever, company, intent.request_types, intent.proxy)
             self._procedures[key] = points
-        answer, cites = self._desk_answer(company, ticket, intent, points)
+        answer, cites = self.composer.desk(company, ticket, intent.request_types, intent.proxy, points)
         return Reply(state.id, "desk", answer, tuple(cites), ticket=ticket, company=company.id, intent=intent.intent)
-
-    def _desk_answer(
-        self, company: Company, ticket: Ticket, intent: IntentResult, points: Sequence[ProcedurePoint]
-    ) -> tuple[str, list[Citation]]:
-        kinds = ", ".join(t.replace("_", " ") for t in intent.request_types)
-        who = " (made on someone else's behalf)" if intent.proxy else ""
-        desk = f"{possessive(company.short_name)} {company.desk_name or 'privacy desk'}"
-        if ticket.duplicate:
-            lead = f"This request is already with {desk} as {ticket.id}; I have not opened a second one."
-        else:
-            lead = (
-                f"I have passed your {kinds} request{who} to {desk} as {ticket.id}. I cannot carry it out "
-                "myself: the desk handles it, and nothing has been changed yet."
-            )
-        lines = [lead, f"What {possessive(company.short_name)} privacy policy says this requires:"]
-        chosen: list[Evidence] = []
-        for point in points:
-            if point.applies:
-                for ev in point.evidence:
-                    if not any(c.span == ev.span and c.chunk.id == ev.chunk.id for c in chosen):
-                        chosen.append(ev)
-        cites = self.composer.citations(company.id, chosen)
-        by_span = {(c.doc_id, c.start): c for c in cites}
-        for point in points:
-            name = point.aspect.name[0].upper() + point.aspect.name[1:]
-            if not point.evidence:
-                lines.append(f"- {name}: the policy does not state this.")
-            elif not point.applies:
-                lines.append(f"- {name}: the policy states this only for other kinds of request, not for this one.")
-            else:
-                quoted = [by_span[(ev.chunk.doc_id, ev.span.start)] for ev in point.evidence]
-                lines.append(f"- {name}: " + " ".join(f"[{c.id}] \u201c{c.display}\u201d" for c in quoted))
-        lines.append(f"Contact: {company.desk_contact()}.")
-        return "\n".join(lines), cites
 
     def _finish(
         self,
@@ -301,21 +302,21 @@ class Assistant:
         text: str,
         reply: Reply,
         company: str | None,
+        trace: Trace,
         last_query: str | None = None,
         pending: str | None = None,
         cited: tuple[tuple[str, int, int], ...] = (),
-    ) -> tuple[Reply, TurnRecord]:
+    ) -> tuple[Reply, TurnRecord, Trace]:
         record = TurnRecord(
             user_text=text,
             reply_text=reply.answer,
             route=reply.route,
             company=company or state.company,
-            # Capped: follow-ups chain onto it, and it should not grow without bound.
-            last_query=(last_query or state.last_query or "")[-400:] or None,
+            last_query=(last_query or state.last_query or "")[-self.routing.last_query_chars :] or None,
             pending_message=pending,
             cited=cited,
         )
-        return reply, record
+        return reply, record, trace
 
 
 def _quoted_before(ev: Evidence, cited: Sequence[tuple[str, int, int]]) -> bool:

@@ -113,12 +113,11 @@ def _settings(corpus_dir: Path, index_dir: Path, db_path: Path, cache: bool = Fa
     return Settings(**overrides)  # PA_* variables still apply to everything else
 
 
-def _migrated(db_path: Path) -> None:
-    from assistant.db import make_engine, upgrade_database
+def _resources(settings: Any) -> Any:
+    """The factory's resources for `settings`, the database migrated to head."""
+    from assistant.factory import build_resources
 
-    engine = make_engine(f"sqlite:///{db_path}")
-    upgrade_database(engine)
-    engine.dispose()
+    return build_resources(settings, migrate=True)
 
 
 # -- index build -----------------------------------------------------------------------------
@@ -269,10 +268,10 @@ import json, sys, time
 t = [time.perf_counter()]
 import api.main  # FastAPI, routers, the assistant package
 t.append(time.perf_counter())
-from assistant.db import make_engine, upgrade_database
+from assistant.factory import build_resources
 from assistant.settings import Settings
 settings = Settings()
-upgrade_database(make_engine(settings.database_url))
+resources = build_resources(settings, migrate=True)
 t.append(time.perf_counter())
 from assistant.factory import build_embedder, build_assistant
 embedder = build_embedder(settings)
@@ -280,7 +279,7 @@ t.append(time.perf_counter())
 from assistant.index import load_index
 load_index(settings.index_dir)
 t.append(time.perf_counter())
-build_assistant(settings, embedder)
+build_assistant(settings, embedder, resources)
 t.append(time.perf_counter())
 names = ["import_api", "db_migrations", "load_model", "load_index", "build_assistant"]
 out = {n: round(b - a, 3) for n, a, b in zip(names, t, t[1:])}
@@ -433,9 +432,9 @@ def scale_section(plan: Plan, companies: int, tmp: Path, embedder: Any) -> dict[
     build["cached"] = cached
     out["build"] = build
 
-    _migrated(work / "inproc.db")
+    resources = _resources(settings)
     t0 = time.perf_counter()
-    assistant = build_assistant(settings, timing)
+    assistant = build_assistant(settings, timing, resources)
     out["load_assistant_s"] = round(time.perf_counter() - t0, 3)
     rng = random.Random(companies)
     picks: dict[str, str] = {}
@@ -758,9 +757,10 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
 
         # In-process latency, interleaved with the baseline.
         t0 = time.perf_counter()
-        _migrated(tmp / "inproc.db")
+        settings = _settings(CORPUS, index_dir, tmp / "inproc.db")
+        resources = _resources(settings)
         timing.reset()
-        assistant = build_assistant(_settings(CORPUS, index_dir, tmp / "inproc.db"), timing)
+        assistant = build_assistant(settings, timing, resources)
         for m in MessageStream(start_pass=PASS_WARMUP).take(3):
             assistant.reply(m.text, company=m.company)
             baseline.search(m.text, m.company)

@@ -70,38 +70,30 @@ def suite_index_dir(settings: Any, corpus: Path) -> Path:
 
 def prepare_in_process(
     settings: Any, embedder: Any, corpus: Path | None, tmp: Path, progress: bool, keep_index: bool = False
-) -> Any:
-    """Settings for an in-process eval: the index ready (served; for `corpus` a temporary one, or with
-    `keep_index` one reused from `suite_index_dir` while it is fresh), a fresh temporary SQLite database
-    migrated to head, and no webhooks."""
-    from assistant.db import make_engine, upgrade_database
-    from assistant.factory import ensure_index, rebuild_index
+) -> tuple[Any, Any]:
+    """Settings and resources for an in-process eval: the index ready (served; for `corpus` a temporary
+    one, or with `keep_index` one reused from `suite_index_dir` while it is fresh), a fresh temporary
+    SQLite database migrated to head, and no webhooks."""
+    from assistant.factory import build_resources
 
+    label = "index"  # what is announced when it had to be built; empty for a temporary index, always built
     if corpus is not None:
         if not (corpus / "companies.toml").is_file():
             raise FileNotFoundError(2, "no companies.toml in the corpus folder", str(corpus / "companies.toml"))
-        if keep_index:
-            # The suite's own index: built when missing or stale, whatever PA_AUTO_BUILD_INDEX says,
-            # since nothing serves it.
-            settings = settings.model_copy(
-                update={"corpus_dir": corpus, "index_dir": suite_index_dir(settings, corpus), "auto_build_index": True}
-            )
-            reason = ensure_index(settings, embedder, progress=progress)
-            if reason:
-                print(f"index of {corpus} rebuilt ({reason})", file=sys.stderr)
-        else:
-            settings = settings.model_copy(update={"corpus_dir": corpus, "index_dir": tmp / "index"})
-            rebuild_index(settings, embedder, progress=progress)
-    else:
-        reason = ensure_index(settings, embedder, progress=progress)
-        if reason:
-            print(f"index rebuilt ({reason})", file=sys.stderr)
+        # The suite's own index (or a temporary one): built when missing or stale, whatever
+        # PA_AUTO_BUILD_INDEX says, since nothing serves it.
+        index_dir = suite_index_dir(settings, corpus) if keep_index else tmp / "index"
+        settings = settings.model_copy(update={"corpus_dir": corpus, "index_dir": index_dir, "auto_build_index": True})
+        label = f"index of {corpus}" if keep_index else ""
     tmp.mkdir(parents=True, exist_ok=True)
     settings = settings.model_copy(
         update={"database_url": f"sqlite:///{tmp / 'eval.db'}", "database_schema": None, "desk_webhooks": ""}
     )
-    upgrade_database(make_engine(settings.database_url, settings.busy_timeout_ms))
-    return settings
+    resources = build_resources(settings, migrate=True)
+    reason = resources.index.prepare(embedder, progress=progress)
+    if reason and label:
+        print(f"{label} rebuilt ({reason})", file=sys.stderr)
+    return settings, resources
 
 
 def run_suite(
@@ -297,7 +289,7 @@ def _responder(
     from assistant.factory import build_assistant
     from assistant.index import read_manifest
 
-    local = prepare_in_process(settings, embedder, named, tmp, show, keep_index=corpus_arg is None)
+    local, resources = prepare_in_process(settings, embedder, named, tmp, show, keep_index=corpus_arg is None)
     manifest = read_manifest(Path(local.index_dir))
     label = "served index" if named is None else ("temporary index" if corpus_arg is not None else f"index {local.index_dir}")
     where = {
@@ -305,7 +297,7 @@ def _responder(
         "index_build": manifest.build_id,
         "model": manifest.model,
     }
-    return in_process(build_assistant(local, embedder)), load_corpus(Path(local.corpus_dir)), where
+    return in_process(build_assistant(local, embedder, resources)), load_corpus(Path(local.corpus_dir)), where
 
 
 def write_report(

@@ -46,17 +46,16 @@ def _covers(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 def _assistant_for(corpus_dir: Path, work: Path) -> Any:
     """An assistant over `corpus_dir`, its index and database in `work` (built if missing)."""
-    from assistant.db import make_engine, upgrade_database
-    from assistant.factory import build_assistant, build_embedder, ensure_index
+    from assistant.factory import build_assistant, build_embedder, build_resources
     from assistant.settings import Settings
 
     settings = Settings(
         corpus_dir=corpus_dir, index_dir=work / "index", database_url=f"sqlite:///{work / 'fit.db'}", rate_limit_per_minute=0
     )
-    upgrade_database(make_engine(settings.database_url))
+    resources = build_resources(settings, migrate=True)
     embedder = build_embedder(settings)
-    ensure_index(settings, embedder, progress=False)
-    return build_assistant(settings, embedder)
+    resources.index.prepare(embedder, progress=False)
+    return build_assistant(settings, embedder, resources)
 
 
 def collect(suite_path: Path, corpus_dir: Path, work: Path) -> list[ItemData]:

@@ -68,7 +68,7 @@ def in_process(assistant: Assistant) -> Responder:
     """A responder that calls the facade and exposes its full ranking."""
 
     def respond(message: str, company: str | None, session: str | None) -> tuple[dict[str, Any], list[tuple[str, int, int]] | None]:
-        reply = assistant.reply(message, company=company, session_id=session, channel="api")
+        reply, trace = assistant.reply_traced(message, company=company, session_id=session, channel="api")
         data = {
             "session_id": reply.session_id,
             "route": reply.route,
@@ -77,8 +77,7 @@ def in_process(assistant: Assistant) -> Responder:
             "ticket": asdict(reply.ticket) if reply.ticket else None,
         }
         ranking: list[tuple[str, int, int]] | None = None
-        trace = assistant.last_trace
-        if trace is not None and trace.query is not None:
+        if trace.query is not None:
             # Evidence passages first (they stand in for their clauses), then the other ranked clauses.
             ranking = [(e.chunk.doc_id, e.span.start, e.span.end) for e in trace.evidence]
             used = {e.chunk.id for e in trace.evidence}

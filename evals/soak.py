@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from evals.bench_http import serve_command, start_server
+from evals.bench_http import start_server
 from evals.bench_lib import summarize
 from evals.bench_messages import MIX, Message, variant
 
@@ -76,15 +74,14 @@ class Tally:
     errors: list[str] = field(default_factory=list)
 
 
-def _index_ready(index_dir: Path, corpus_dir: Path) -> str | None:
-    """Why the index must be built first (None: it is current for the bundled model)."""
-    from assistant.corpus import load_corpus
-    from assistant.index import is_stale
+def _prepare_index(index_dir: Path, corpus_dir: Path) -> str | None:
+    """Make the index the server will serve ready (the factory's one readiness path, building it
+    whatever PA_AUTO_BUILD_INDEX says); why it was built, or None."""
+    from assistant.factory import IndexHandle, build_embedder
     from assistant.settings import Settings
 
-    settings = Settings()
-    model = "all-MiniLM-L6-v2" if settings.embedding_model_path is None else os.path.basename(settings.embedding_model_path.rstrip("/"))
-    return is_stale(index_dir, load_corpus(corpus_dir), corpus_dir, model)
+    settings = Settings(index_dir=index_dir, corpus_dir=corpus_dir, auto_build_index=True)
+    return IndexHandle(settings).prepare(build_embedder(settings))
 
 
 def _worker(base_url: str, stream: Workload, deadline: float, tally: Tally, seed: int) -> None:
@@ -179,12 +176,12 @@ def run_soak(seconds: float, concurrency: int, index_dir: Path, corpus_dir: Path
     finally:
         server.stop()
 
-    from assistant.db import make_engine
-    from assistant.desk import SqlDeskQueue
+    from assistant.factory import build_resources
+    from assistant.settings import Settings
 
-    engine = make_engine(f"sqlite:///{db_path}")
-    stored, _ = SqlDeskQueue(engine).list(None, None, None, None, 0, 1_000_000)
-    engine.dispose()
+    resources = build_resources(Settings(corpus_dir=corpus_dir, database_url=f"sqlite:///{db_path}"), create=False)
+    stored, _ = resources.desk.list(None, None, None, None, 0, 1_000_000)
+    resources.close()
     by_message = Counter(t.message for t in stored)
     by_reference = {t.reference: t.message for t in stored}
     missing = [ref for ref, text in tally.tickets.items() if by_reference.get(ref) != text]
@@ -244,11 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.settings import Settings
 
     index_dir = (args.index_dir or Path(Settings().index_dir)).resolve()
-    reason = _index_ready(index_dir, args.corpus_dir)
+    reason = _prepare_index(index_dir, args.corpus_dir)
     if reason:
-        print(f"building the index first ({reason})", file=sys.stderr)
-        env = {**os.environ, "PA_INDEX_DIR": str(index_dir), "PA_CORPUS_DIR": str(args.corpus_dir)}
-        subprocess.run([*serve_command(), "index", "build", "--quiet"], cwd=ROOT, env=env, check=True)
+        print(f"built the index first ({reason})", file=sys.stderr)
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pa-soak-") as tmp:
         report = run_soak(args.seconds, args.concurrency, index_dir, args.corpus_dir, Path(tmp))

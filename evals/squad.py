@@ -298,8 +298,7 @@ def run_squad(
 ) -> tuple[list[SquadOutcome], dict[str, Any]]:
     """Write the policies into `workdir/corpus`, index them into `workdir/index`, ask every question
     in-process with a SQLite database in `workdir`, and return the outcomes and their summary."""
-    from assistant.db import make_engine, upgrade_database
-    from assistant.factory import build_assistant, rebuild_index
+    from assistant.factory import build_assistant, build_resources
     from evals.runner import in_process
 
     if not squad.policies:
@@ -313,10 +312,11 @@ def run_squad(
             "database_url": f"sqlite:///{workdir / 'eval.db'}",
             "database_schema": None,
             "desk_webhooks": "",
+            "auto_build_index": True,
         }
     )
-    rebuild_index(local, embedder, progress=progress)
-    upgrade_database(make_engine(local.database_url, local.busy_timeout_ms))
-    assistant = build_assistant(local, embedder)
+    resources = build_resources(local, migrate=True)
+    resources.index.prepare(embedder, progress=progress)
+    assistant = build_assistant(local, embedder, resources)
     outcomes = ask_all(squad, in_process(assistant), on_item)
     return outcomes, summarize_squad(squad, outcomes)

@@ -174,14 +174,14 @@ def test_index_missing_or_corrupt_is_a_clear_503(
 @pytest.mark.parametrize("how", HOW)
 def test_serve_preparation_rebuilds_a_broken_index(how: str, broken_index: Path, sqlite_url: str, hash_embedder: Embedder) -> None:
     """What `privacy-assistant serve` does before it listens: rebuild when missing, stale or not loadable."""
-    from assistant.cli import prepare_index
+    from assistant.factory import IndexHandle
 
     _corrupt(broken_index, how)
     settings = _settings(broken_index, sqlite_url)
     with pytest.raises((IndexNotBuiltError, StaleIndexError)):
-        prepare_index(settings.model_copy(update={"auto_build_index": False}), hash_embedder)
-    assert prepare_index(settings, hash_embedder), "a reason is returned when it rebuilt"
-    assert prepare_index(settings, hash_embedder) is None, "a good index is left alone"
+        IndexHandle(settings.model_copy(update={"auto_build_index": False})).prepare(hash_embedder)
+    assert IndexHandle(settings).prepare(hash_embedder), "a reason is returned when it rebuilt"
+    assert IndexHandle(settings).prepare(hash_embedder) is None, "a good index is left alone"
     assistant = build_assistant(settings, hash_embedder)
     assert assistant.reply(QUESTION["message"], company="upward").route in ("answer", "abstain")
 

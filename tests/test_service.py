@@ -60,17 +60,17 @@ def test_no_company_then_clarify_then_company_resumes(real_assistant) -> None:  
 def test_a_company_named_between_pleasantries_resumes_the_clarified_message(real_assistant) -> None:  # type: ignore[no-untyped-def]
     first = real_assistant.reply("What do you use my personal data for?")
     assert first.route == "clarify"
-    second = real_assistant.reply("Hi there, it's Highreso. Thanks a lot", session_id=first.session_id)
+    second, trace = real_assistant.reply_traced("Hi there, it's Highreso. Thanks a lot", session_id=first.session_id)
     assert second.route == "answer" and second.company == "highreso"
-    assert real_assistant.last_trace.query == "What do you use my personal data for?"
+    assert trace.query == "What do you use my personal data for?"
 
 
 def test_a_follow_up_after_an_opener_keeps_the_topic(real_assistant) -> None:  # type: ignore[no-untyped-def]
     first = real_assistant.reply("How do I request disclosure of my data?", company="upward")
     # "So," makes it a follow-up (it is stripped as an opener, but still read as leaning back).
-    second = real_assistant.reply("So, what documents do I need?", session_id=first.session_id)
+    second, trace = real_assistant.reply_traced("So, what documents do I need?", session_id=first.session_id)
     assert second.route == "answer"
-    assert real_assistant.last_trace.query == "How do I request disclosure of my data? what documents do I need?"
+    assert trace.query == "How do I request disclosure of my data? what documents do I need?"
 
 
 def test_formal_request_without_company_opens_ticket_after_clarify(real_assistant) -> None:  # type: ignore[no-untyped-def]

@@ -184,3 +184,20 @@ class SqlRateCounter:
             self._pruned_window = window
         with self._engine.begin() as conn:
             conn.execute(delete(RateLimitRow).where(RateLimitRow.window_start < window - 1))
+
+
+@dataclass(frozen=True)
+class RateCounters:
+    """The API's per-client counters: public requests, and failed staff sign-ins (None: not counted)."""
+
+    requests: SqlRateCounter | MemoryRateCounter
+    staff_failures: SqlRateCounter | None
+
+
+def rate_counters(engine: Engine | None, requests_per_minute: int, staff_failures_per_minute: int) -> RateCounters:
+    """Both counters on `engine` (the factory's short-wait engine, shared by every worker through the
+    database); without one, requests are counted in this worker's memory and failures not at all."""
+    memory = MemoryRateCounter(requests_per_minute)  # also the database counter's fallback during an outage
+    if engine is None:
+        return RateCounters(memory, None)
+    return RateCounters(SqlRateCounter(engine, requests_per_minute, memory), SqlRateCounter(engine, staff_failures_per_minute))

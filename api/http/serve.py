@@ -36,7 +36,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.server import HardenedHttpToolsProtocol, uvicorn_options
-    from assistant.cli import _engine, _fail, _settings, prepare_index
+    from assistant.cli import _fail, _resources, _settings
     from assistant.corpus import load_companies
     from assistant.factory import build_embedder
     from assistant.keys import check_bootstrap_keys
@@ -53,9 +53,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers or os.cpu_count() or 1
-    _engine(settings, create=True)
+    resources = _resources(settings, create=True)
     if not args.no_build:
-        reason = prepare_index(settings, build_embedder(settings), progress=sys.stderr.isatty())
+        reason = resources.index.prepare(build_embedder(settings), progress=sys.stderr.isatty())
         if reason:
             print(f"index rebuilt ({reason})", file=sys.stderr)
     if workers > 1 and settings.embedding_threads is None:

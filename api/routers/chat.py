@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Response
 
-from api.deps import AssistantDep, OriginDep, StoresDep
+from api.deps import AssistantDep, BackofficeDep, OriginDep
 from api.openapi_docs import CHAT_EXAMPLE, errors, example
 from api.schemas import ChatRequest, ChatResponse, ErrorOut
 from assistant.desk import EVAL_CHANNEL
@@ -44,13 +44,10 @@ def chat(
 
 @router.delete("/sessions/{session_id}", status_code=204, responses=errors(429, 503), summary="Forget a conversation")
 def delete_session(
-    stores: StoresDep,
+    backoffice: BackofficeDep,
     origin: OriginDep,
     session_id: str = Path(description="The `session_id` of an earlier reply; an unknown id is not an error."),
 ) -> None:
     """Delete the server-side transcript of a session (the widget's 'clear' button)."""
-    if origin.companies is not None:
-        company = stores.sessions.load(session_id).company
-        if company is not None and not origin.allows(company):
-            return  # another company's conversation: left alone, answered as if it were gone
-    stores.sessions.delete(session_id)
+    # Another company's conversation is left alone, answered as if it were gone.
+    backoffice.forget_session(session_id, origin.companies)

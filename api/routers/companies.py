@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path, Request
 
-from api.deps import AssistantDep, OriginDep, StoresDep
+from api.deps import AssistantDep, BackofficeDep, OriginDep, served_assistant
 from api.openapi_docs import COMPANIES_EXAMPLE, errors, example
 from api.schemas import CompanyOut, DocumentOut, ErrorOut, PageSpanOut, PolicyOut
 
@@ -20,12 +20,11 @@ def _company_out(c: object) -> CompanyOut:
 
 
 @router.get("", response_model=list[CompanyOut], responses=example(COMPANIES_EXAMPLE), summary="List companies")
-def list_companies(request: Request, stores: StoresDep, origin: OriginDep) -> list[CompanyOut]:
+def list_companies(request: Request, backoffice: BackofficeDep, origin: OriginDep) -> list[CompanyOut]:
     """Ids, names and privacy-desk contacts of every company served (from a company's site: its own)."""
-    served = request.app.state.served
-    assistant = served.assistant if served is not None else None
+    assistant = served_assistant(request)
     # Without an index the widget still learns the companies (and their desks' contacts).
-    listed = assistant.companies() if assistant is not None else stores.directory.companies
+    listed = assistant.companies() if assistant is not None else backoffice.companies()
     return [_company_out(c) for c in listed if origin.allows(c.id)]
 
 
@@ -36,11 +35,10 @@ def policy(
     company_id: str = Path(description="Company id, as listed by GET /v1/companies."),
 ) -> PolicyOut:
     """The documents citations point into (offsets are code points into `text`)."""
-    company = assistant.company(company_id)
-    origin.company_for(company.id)  # 403 from another company's site
-    docs = [d for d in assistant.index.documents.values() if d.company == company.id]
+    docs = assistant.documents(company_id)  # 404 for an unknown id
+    origin.company_for(company_id)  # 403 from another company's site
     return PolicyOut(
-        company=company.id,
+        company=company_id,
         documents=[
             DocumentOut(
                 doc_id=d.doc_id, version=d.version, title=d.title, text=d.text,

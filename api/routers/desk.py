@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from api.deps import StaffDep, StoresDep
+from api.deps import BackofficeDep, StaffDep
 from api.openapi_docs import errors
 from api.schemas import ErrorOut, StatusChange, TicketDetailOut, TicketPage
 from assistant.desk_csv import tickets_csv
@@ -29,7 +29,7 @@ def _scope(staff: StaffDep, company: str | None) -> list[str] | None:
 
 @router.get("/tickets", response_model=TicketPage, summary="List tickets")
 def list_tickets(
-    stores: StoresDep,
+    backoffice: BackofficeDep,
     staff: StaffDep,
     company: str | None = Query(None, description=_COMPANY),
     status: str | None = Query(None, description=_STATUS),
@@ -40,34 +40,34 @@ def list_tickets(
     include_eval: bool = Query(False, description=_INCLUDE_EVAL),
 ) -> TicketPage:
     """Newest first, filtered by company, status, request type and overdue."""
-    items, total = stores.desk.list(_scope(staff, company), status, type, overdue, offset, limit, include_eval)
+    items, total = backoffice.tickets(_scope(staff, company), status, type, overdue, offset, limit, include_eval)
     return TicketPage(items=[TicketDetailOut.model_validate(t, from_attributes=True) for t in items], total=total, offset=offset, limit=limit)
 
 
 @router.get("/tickets.csv", summary="Export tickets as CSV")
 def export_csv(
-    stores: StoresDep,
+    backoffice: BackofficeDep,
     staff: StaffDep,
     company: str | None = Query(None, description=_COMPANY),
     status: str | None = Query(None, description=_STATUS),
     include_eval: bool = Query(False, description=_INCLUDE_EVAL),
 ) -> Response:
     """CSV of the filtered queue (UTF-8 with BOM); cells are escaped against spreadsheet formula injection."""
-    items, _ = stores.desk.list(_scope(staff, company), status, None, None, 0, 100_000, include_eval)
+    items, _ = backoffice.tickets(_scope(staff, company), status, None, None, 0, 100_000, include_eval)
     return Response(
         tickets_csv(items), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": "attachment; filename=tickets.csv"}
     )
 
 
 @router.get("/tickets/{reference}", response_model=TicketDetailOut, responses={404: {"model": ErrorOut}}, summary="One ticket with its audit trail")
-def get_ticket(stores: StoresDep, staff: StaffDep, reference: str = Path(description=_REFERENCE)) -> TicketDetailOut:
+def get_ticket(backoffice: BackofficeDep, staff: StaffDep, reference: str = Path(description=_REFERENCE)) -> TicketDetailOut:
     """A ticket outside the key's companies is a 404, as if it did not exist."""
-    detail = stores.desk.get(reference, staff.companies, actor=staff.actor)
+    detail = backoffice.ticket(reference, staff.companies, actor=staff.actor)
     return TicketDetailOut.model_validate(detail, from_attributes=True)
 
 
 @router.post("/tickets/{reference}/status", response_model=TicketDetailOut, responses={404: {"model": ErrorOut}, **errors(409, 413)}, summary="Change a ticket's status")
-def set_status(body: StatusChange, stores: StoresDep, staff: StaffDep, reference: str = Path(description=_REFERENCE)) -> TicketDetailOut:
+def set_status(body: StatusChange, backoffice: BackofficeDep, staff: StaffDep, reference: str = Path(description=_REFERENCE)) -> TicketDetailOut:
     """Move the ticket along received → awaiting_identity → in_progress → completed, or reject/withdraw."""
-    detail = stores.desk.set_status(reference, body.status, staff.actor, body.note, staff.companies)
+    detail = backoffice.set_ticket_status(reference, body.status, staff.actor, body.note, staff.companies)
     return TicketDetailOut.model_validate(detail, from_attributes=True)

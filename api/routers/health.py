@@ -21,7 +21,8 @@ router = APIRouter(tags=["health"])
 
 def _database(request: Request) -> tuple[str, bool]:
     """ok, read_only (it answers but takes no writes) or unreachable: a row written and rolled back."""
-    state = database_status(readiness_engine(request))
+    engine = readiness_engine(request)
+    state = database_status(engine) if engine is not None else "unreachable"
     return state, state == "ok"
 
 
@@ -74,7 +75,7 @@ def readyz(request: Request) -> JSONResponse:
     body: dict[str, object] = {"status": status, "components": components}
     served = request.app.state.served
     if served is not None and served.assistant is not None:
-        m = served.assistant.index.manifest
+        m = served.assistant.manifest
         body.update(index_build=m.build_id, chunks=m.chunk_count, companies=len(m.companies))
     if served is not None and served.refused:
         body["refused_build"] = served.refused  # a newer build that did not load; the log says why
