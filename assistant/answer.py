@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from assistant import consistency, topics
 from assistant.chunking import PASSAGE_CHARS
@@ -47,6 +47,52 @@ def possessive(name: str) -> str:
     return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
+class Composer(Protocol):
+    """Decides what evidence answers and writes every reply text."""
+
+    def select(self, query: str, evidence: Sequence[Evidence], quoted_before: Sequence[tuple[str, int, int]] = ()) -> list[Evidence] | None:
+        """The passages to quote, or None when the policy does not answer the question (`quoted_before`: spans the last answer quoted)."""
+        ...
+
+    def strongly_answers(self, evidence: Sequence[Evidence]) -> bool:
+        """Whether the best passage is likely enough to answer even a message that reads as off-topic."""
+        ...
+
+    def worth_quoting_beside(self, candidate: Evidence, best: Evidence) -> bool:
+        """Whether `candidate` is nearly as likely to answer as `best` (enough to be quoted beside it)."""
+        ...
+
+    def citations(self, company: str, chosen: Sequence[Evidence]) -> list[Citation]:
+        """Citations for the chosen passages, numbered in answer order."""
+        ...
+
+    def compose(self, company: Company, query: str, chosen: Sequence[Evidence]) -> tuple[str, list[Citation]]:
+        """The answer text and its citations."""
+        ...
+
+    def desk(
+        self, company: Company, ticket: Ticket, request_types: Sequence[str], proxy: bool, points: Sequence[ProcedurePoint]
+    ) -> tuple[str, list[Citation]]:
+        """The reply to a formal request or complaint: the ticket, then what the policy requires, point by point."""
+        ...
+
+    def not_covered(self, company: Company, query: str) -> str:
+        """The reply when the policy does not answer the question."""
+        ...
+
+    def off_topic(self, company: Company | None) -> str:
+        """The reply to messages that are not about handling personal information."""
+        ...
+
+    def other_company(self, here: Company, other: Company) -> str:
+        """The reply when a widget bound to one company is asked about another."""
+        ...
+
+    def clarify(self, companies: Sequence[Company]) -> str:
+        """Asks which company the customer means."""
+        ...
+
+
 class AnswerComposer:
     """Turns evidence into a lead line plus quoted, numbered passages."""
 
@@ -66,6 +112,14 @@ class AnswerComposer:
         if not evidence or evidence[0].score < self.policy.min_probability:
             return None
         return self.with_leads(self.choose(evidence), quoted_before)
+
+    def strongly_answers(self, evidence: Sequence[Evidence]) -> bool:
+        """Whether the best passage is likely enough to answer even a message that reads as off-topic."""
+        return bool(evidence) and evidence[0].score >= self.policy.strong_probability
+
+    def worth_quoting_beside(self, candidate: Evidence, best: Evidence) -> bool:
+        """Whether `candidate` is nearly as likely to answer as `best`: the share `choose` quotes further passages at."""
+        return candidate.score >= best.score * self.policy.relative
 
     def _text(self, ev: Evidence) -> str:
         return self._index.documents[ev.chunk.doc_id].text[ev.span.start : ev.span.end]

@@ -88,8 +88,8 @@ class IntentResult:
 class IntentDetector(Protocol):
     """Classifies one message."""
 
-    def detect(self, text: str) -> IntentResult:
-        """The intent of `text`."""
+    def detect(self, text: str, vector: np.ndarray | None = None) -> IntentResult:
+        """The intent of `text`; `vector`, when the caller has it, is the embedding of what it asks."""
         ...
 
 

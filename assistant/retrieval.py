@@ -22,6 +22,11 @@ from assistant.markup import display_text
 class Retriever(Protocol):
     """Finds the clauses of one company's policy that bear on a query."""
 
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder queries go through (a reloaded index reuses it)."""
+        ...
+
     def embed_queries(self, queries: Sequence[str], pin: bool = False) -> np.ndarray:
         """One row per query, embedded in one call (pass rows on to `retrieve`, `select_evidence`);
         `pin` keeps them for good (fixed texts, such as the procedure look-ups)."""

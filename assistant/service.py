@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.answer import AnswerComposer
+from assistant.answer import Composer
 from assistant.backoffice import Backoffice
 from assistant.companies import CompanyDirectory
 from assistant.db import new_id
@@ -18,11 +18,11 @@ from assistant.desk import DeskQueue, NewTicket
 from assistant.domain import Citation, Company, Document, Evidence, Reply, ScoredChunk
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
 from assistant.index import LoadedIndex, Manifest
-from assistant.intent import EmbeddingIntentClassifier, IntentResult
+from assistant.intent import IntentDetector, IntentResult
 from assistant.pleasantries import strip_pleasantries
 from assistant.procedure import ProcedurePoint, find_procedure
 from assistant.redact import redact
-from assistant.retrieval import HybridRetriever
+from assistant.retrieval import Retriever
 from assistant.sessions import SessionState, SessionStore, TurnRecord
 from assistant.vocabulary import DEFAULT_MAX_MESSAGE_CHARS
 from assistant.webhooks import NullNotifier, TicketNotifier
@@ -83,9 +83,9 @@ class Assistant:
         self,
         index: LoadedIndex,
         directory: CompanyDirectory,
-        retriever: HybridRetriever,
-        intents: EmbeddingIntentClassifier,
-        composer: AnswerComposer,
+        retriever: Retriever,
+        intents: IntentDetector,
+        composer: Composer,
         sessions: SessionStore,
         desk: DeskQueue,
         limits: Limits | None = None,
@@ -256,7 +256,7 @@ class Assistant:
             # A follow-up asks for more than the last answer gave: quote what it did not, unless
             # the passage already quoted is by far the best answer to it.
             fresh = [ev for ev in evidence if not _quoted_before(ev, state.last_cited)]
-            if fresh and evidence and fresh[0].score >= evidence[0].score * self.composer.policy.relative:
+            if fresh and evidence and self.composer.worth_quoting_beside(fresh[0], evidence[0]):
                 chosen = self.composer.select(own, fresh, quoted_before=state.last_cited)
         chosen = chosen or self.composer.select(own, evidence)
         if chosen is None:
@@ -269,7 +269,7 @@ class Assistant:
     def _strongly_covered(self, text: str, vector: np.ndarray, company: Company) -> bool:
         ranking = self.retriever.retrieve(text, company.id, k=self.routing.clauses, vector=vector)
         evidence = self.retriever.select_evidence(text, company.id, ranking, vector=vector)
-        return bool(evidence) and evidence[0].score >= self.composer.policy.strong_probability
+        return self.composer.strongly_answers(evidence)
 
     def _route_to_desk(self, text: str, company: Company, intent: IntentResult, state: SessionState, channel: str) -> Reply:
         doc = self.index.documents.get(company.id) or next(d for d in self.index.documents.values() if d.company == company.id)
