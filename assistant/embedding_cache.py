@@ -37,10 +37,6 @@ class CachedEmbedder:
         self._inner = inner
         self.name = inner.name
         self.dimensions = inner.dimensions
-        # build_index asks getattr(embedder, "count_tokens", None): pass through what exists.
-        for attr in ("count_tokens", "max_tokens"):
-            if hasattr(inner, attr):
-                setattr(self, attr, getattr(inner, attr))
         self._path = path
         self._lock = threading.Lock()
         self._vectors: dict[bytes, np.ndarray] = self._load()
@@ -61,6 +57,15 @@ class CachedEmbedder:
             log.warning("ignoring embedding cache %s: %s", self._path, exc)
             return {}
         return {bytes(k): v for k, v in zip(keys, vectors, strict=True)}
+
+    @property
+    def max_tokens(self) -> int | None:
+        """The wrapped model's window: the cache changes no chunking."""
+        return self._inner.max_tokens
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the wrapped model sees for `text`."""
+        return self._inner.count_tokens(text)
 
     @property
     def size(self) -> int:

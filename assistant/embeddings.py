@@ -23,6 +23,15 @@ class Embedder(Protocol):
     name: str
     dimensions: int
 
+    @property
+    def max_tokens(self) -> int | None:
+        """The model's window in tokens (longer text is truncated); None when there is none."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model sees for `text`, special tokens included."""
+        ...
+
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed a batch of texts; rows are unit length."""
         ...

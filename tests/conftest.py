@@ -1,47 +1,24 @@
-"""Shared fixtures: a deterministic hash embedder so unit tests need not load the model,
-a real-model assistant (built once per run) for `slow` tests, and databases to test on."""
+"""Shared fixtures: the package's hash embedder (assistant.testing.fakes) so unit tests need
+not load the model, a real-model assistant (built once per run) for `slow` tests, and
+databases to test on."""
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 import os
-import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from assistant.db import make_engine, upgrade_database
-from assistant.embeddings import Embedder, Vectors
+from assistant.embeddings import Embedder
 from assistant.settings import Settings
+from assistant.testing.fakes import HashEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 POSTGRES_URL = os.environ.get("PA_TEST_POSTGRES_URL")
-
-
-class HashEmbedder:
-    """Bag of hashed words and word pairs: deterministic, fast, similar texts score higher."""
-
-    name = "hash-test"
-    dimensions = 384
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        """Unit vectors from hashed tokens."""
-        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        for row, text in enumerate(texts):
-            words = re.findall(r"\w+", text.lower())
-            for token in words + [a + "_" + b for a, b in itertools.pairwise(words)]:
-                h = int(hashlib.md5(token.encode()).hexdigest()[:8], 16)
-                out[row, h % self.dimensions] += 1.0 if h & 1 else -1.0
-            norm = np.linalg.norm(out[row])
-            out[row] = out[row] / norm if norm else out[row]
-            if not norm:
-                out[row, 0] = 1.0
-        return out
 
 
 @pytest.fixture(scope="session")

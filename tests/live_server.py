@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from api.main import create_app
 from api.server import HardenedHttpToolsProtocol, uvicorn_options
 from assistant.settings import Settings
-from tests.conftest import HashEmbedder
+from assistant.testing.fakes import HashEmbedder
 
 
 def make_app() -> FastAPI:

@@ -55,10 +55,14 @@ class FakeEmbedder:
 
 
 class BareEmbedder:
-    """An embedder with neither count_tokens nor max_tokens."""
+    """An embedder without a window (max_tokens None): nothing is truncated, nothing split."""
 
     name = "bare"
     dimensions = 4
+    max_tokens = None
+
+    def count_tokens(self, text: str) -> int:
+        return len(text)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         return np.ones((len(texts), self.dimensions), dtype=np.float32) / 2
@@ -173,10 +177,10 @@ def test_caching_embedder_passes_through_attributes(tmp_path: Path) -> None:
     cache = CachedEmbedder(inner, tmp_path / "cache.npy")
     assert cache.name == "fake" and cache.dimensions == 8
     assert cache  # truthy even when empty (`cache or fallback` must pick the cache)
-    assert cache.max_tokens == 128  # type: ignore[attr-defined]
-    assert cache.count_tokens("one two three") == 5  # type: ignore[attr-defined]
+    assert cache.max_tokens == 128
+    assert cache.count_tokens("one two three") == 5
     bare = CachedEmbedder(BareEmbedder(), tmp_path / "bare.npy")
-    assert not hasattr(bare, "count_tokens") and not hasattr(bare, "max_tokens")
+    assert bare.max_tokens is None and bare.count_tokens("abc") == 3
     assert bare.embed([]).shape == (0, 4)
 
 
@@ -192,11 +196,11 @@ def test_timing_embedder_counts_calls_and_passes_through() -> None:
     timing.embed(["a", "b"])
     timing.embed(["c"])
     assert timing.texts == 3 and len(timing.calls) == 2
-    assert timing.count_tokens("x y") == 4  # type: ignore[attr-defined]
+    assert timing.count_tokens("x y") == 4
     assert timing.token_calls == 1
     timing.reset()
     assert timing.texts == 0 and timing.token_calls == 0
-    assert not hasattr(TimingEmbedder(BareEmbedder()), "count_tokens")
+    assert TimingEmbedder(BareEmbedder()).max_tokens is None
 
 
 # -- message mix -----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ import sys, uvicorn
 from api.main import create_app
 from assistant.factory import build_assistant
 from assistant.settings import Settings
-from tests.conftest import HashEmbedder
+from assistant.testing.fakes import HashEmbedder
 settings = Settings()
 app = create_app(settings, build_assistant(settings, HashEmbedder()))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")

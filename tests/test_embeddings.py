@@ -15,7 +15,8 @@ import pytest
 from assistant.embedding_cache import CachedEmbedder, cache_path
 from assistant.embeddings import Embedder
 from assistant.settings import Settings
-from tests.conftest import CORPUS, MODEL_CACHE, ROOT, HashEmbedder
+from assistant.testing.fakes import HashEmbedder
+from tests.conftest import CORPUS, MODEL_CACHE, ROOT
 
 TEXTS = [
     "How much does UPWARD charge for a disclosure request?",
