@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -116,6 +116,21 @@ class DeskQueue(Protocol):
         ...
 
 
+def check_new_status(status: str, note: str) -> None:
+    """InvalidTransitionError for a status that does not exist, or a rejection without a reason."""
+    if status not in STATUSES:
+        raise InvalidTransitionError(f"unknown status {status!r}; valid: {', '.join(STATUSES)}")
+    if status == "rejected" and not note.strip():
+        raise InvalidTransitionError("a rejection needs a reason in the note")
+
+
+def check_transition(reference: str, current: str, status: str) -> None:
+    """InvalidTransitionError when the lifecycle does not lead from `current` to `status`."""
+    if status not in TRANSITIONS[current]:
+        allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (the ticket is closed)"
+        raise InvalidTransitionError(f"cannot move {reference} from {current} to {status}; allowed: {allowed}")
+
+
 def normalize_request(text: str) -> str:
     """A hash of the request text with case, spacing and punctuation folded."""
     words = (w.strip(".-+") for w in re.findall(r"[\w@.+\-]+", text.lower()))
@@ -144,14 +159,15 @@ def _aware(dt: datetime) -> datetime:
 class SqlDeskQueue:
     """Desk tickets in the SQL database; references come from the autoincrement key."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._clock = clock  # the duplicate window and due dates read it (contract tests move it)
 
     def open(self, new: NewTicket) -> Ticket:
         """Open a ticket in one transaction, or return the recent duplicate."""
         normalized = normalize_request(new.message)
-        now = utcnow()
+        now = self._clock()
         try:
             with self._sessions.begin() as db:
                 if new.session_id:
@@ -229,7 +245,7 @@ class SqlDeskQueue:
             created_at=_iso(row.created_at),
             updated_at=_iso(row.updated_at),
             due_at=_iso(row.due_at),
-            overdue=row.status in OPEN_STATUSES and _aware(row.due_at) < utcnow(),
+            overdue=row.status in OPEN_STATUSES and _aware(row.due_at) < self._clock(),
             events=tuple(
                 TicketEventView(e.from_status, e.to_status, e.actor, e.note, _iso(e.created_at)) for e in events
             ),
@@ -242,7 +258,7 @@ class SqlDeskQueue:
             if row is None or (companies is not None and row.company not in companies):
                 raise TicketNotFoundError(reference)
             if actor:
-                db.add(TicketEvent(ticket_number=row.number, from_status=row.status, to_status=row.status, actor=actor, note="viewed", created_at=utcnow()))
+                db.add(TicketEvent(ticket_number=row.number, from_status=row.status, to_status=row.status, actor=actor, note="viewed", created_at=self._clock()))
                 db.flush()
             events = db.scalars(select(TicketEvent).where(TicketEvent.ticket_number == row.number).order_by(TicketEvent.id)).all()
             return self._detail(row, events)
@@ -265,7 +281,7 @@ class SqlDeskQueue:
             query = query.where(TicketRow.company.in_(list(companies)))
         if status:
             query = query.where(TicketRow.status == status)
-        now = utcnow()
+        now = self._clock()
         if overdue is True:
             query = query.where(TicketRow.status.in_(OPEN_STATUSES), TicketRow.due_at < now)
         elif overdue is False:
@@ -285,18 +301,13 @@ class SqlDeskQueue:
         self, reference: str, status: str, actor: str, note: str, companies: Sequence[str] | None = None
     ) -> TicketDetail:
         """Move a ticket along its lifecycle; illegal moves raise InvalidTransitionError."""
-        if status not in STATUSES:
-            raise InvalidTransitionError(f"unknown status {status!r}; valid: {', '.join(STATUSES)}")
-        if status == "rejected" and not note.strip():
-            raise InvalidTransitionError("a rejection needs a reason in the note")
+        check_new_status(status, note)
         with self._sessions.begin() as db:
             row = db.scalars(select(TicketRow).where(TicketRow.reference == reference).with_for_update()).first()
             if row is None or (companies is not None and row.company not in companies):
                 raise TicketNotFoundError(reference)
-            if status not in TRANSITIONS[row.status]:
-                allowed = ", ".join(sorted(TRANSITIONS[row.status])) or "none (the ticket is closed)"
-                raise InvalidTransitionError(f"cannot move {reference} from {row.status} to {status}; allowed: {allowed}")
-            now = utcnow()
+            check_transition(reference, row.status, status)
+            now = self._clock()
             db.add(TicketEvent(ticket_number=row.number, from_status=row.status, to_status=status, actor=actor, note=note, created_at=now))
             row.status = status
             row.updated_at = now
