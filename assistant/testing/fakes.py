@@ -1,15 +1,56 @@
-"""In-memory stand-ins for the assistant's seams: no model, no database, no network."""
+"""In-memory stand-ins for the assistant's seams: no model, no database, no network.
+
+Each implements the same Protocol as the real part and passes the same contract
+(`assistant.testing.contracts`), so the facade's routing can be tested in milliseconds:
+
+    index = load_index(index_dir)  # built with PA_EMBEDDING_BACKEND=hash: no model either
+    assistant = fake_assistant(index, load_companies(corpus_dir), intents=FakeIntentDetector(rules))
+    assert assistant.reply("Please delete my data", company="upward").route == "desk"
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import itertools
 import re
-from collections.abc import Sequence
+import secrets
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 import numpy as np
 
-from assistant.embeddings import Vectors
+from assistant.answer import AnswerComposer
+from assistant.companies import CompanyDirectory
+from assistant.db import new_id, utcnow
+from assistant.desk import (
+    DUPLICATE_WINDOW,
+    EVAL_CHANNEL,
+    REFERENCE_PREFIX,
+    DeskQueue,
+    NewTicket,
+    TicketDetail,
+    TicketEventView,
+    TicketNotFoundError,
+    _hash_token,
+    _iso,
+    check_new_status,
+    check_transition,
+    normalize_request,
+)
+from assistant.domain import Company, Evidence, ScoredChunk, Ticket
+from assistant.embeddings import Embedder, Vectors
+from assistant.index import LoadedIndex, span_embed_text
+from assistant.intent import IntentDetector, IntentResult
+from assistant.lexical import tokenize
+from assistant.redact import redact
+from assistant.retrieval import Retriever
+from assistant.service import Assistant, Limits
+from assistant.sessions import SessionState, SessionStore, TurnRecord
+from assistant.vocabulary import INITIAL_STATUS, OPEN_STATUSES
+from assistant.webhooks import TicketNotifier
 
 _WORD = re.compile(r"\w+")
 
@@ -41,3 +82,342 @@ class HashEmbedder:
             if not norm:
                 out[row, 0] = 1.0
         return out
+
+
+# -- session store -----------------------------------------------------------------------------
+class InMemorySessionStore:
+    """Conversations in a dict, redacted on the way in exactly as the SQL store writes them."""
+
+    def __init__(self, max_turns: int = 50) -> None:
+        self._max_turns = max_turns
+        self._states: dict[str, SessionState] = {}
+        self._turns: dict[str, list[dict[str, str]]] = {}
+        self._lock = threading.Lock()  # requests run on several threads
+
+    def load(self, session_id: str | None) -> SessionState:
+        """The state of `session_id`, or a fresh session under a new id if unknown."""
+        with self._lock:
+            known = self._states.get(session_id) if session_id else None
+        return known if known is not None else SessionState(new_id())
+
+    def record(self, state: SessionState, turn: TurnRecord) -> None:
+        """Store a turn (redacted) and the updated conversation state."""
+        stored = SessionState(
+            id=state.id,
+            company=turn.company,
+            last_query=redact(turn.last_query) if turn.last_query else None,
+            pending_message=turn.pending_message,  # the caller passes it redacted (it may become a ticket)
+            is_new=False,
+            last_cited=tuple(turn.cited),
+        )
+        line = {"user": redact(turn.user_text), "assistant": redact(turn.reply_text), "route": turn.route}
+        with self._lock:
+            self._states[state.id] = stored
+            turns = self._turns.setdefault(state.id, [])
+            turns.append(line)
+            del turns[: max(len(turns) - self._max_turns, 0)]
+
+    def delete(self, session_id: str) -> bool:
+        """Forget a session and its transcript; False if it did not exist."""
+        with self._lock:
+            self._turns.pop(session_id, None)
+            return self._states.pop(session_id, None) is not None
+
+    def transcript(self, session_id: str) -> list[dict[str, str]]:
+        """The stored (redacted) turns of a session, oldest first."""
+        with self._lock:
+            return [dict(t) for t in self._turns.get(session_id, [])]
+
+
+# -- desk queue --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _StoredTicket:
+    number: int
+    reference: str
+    new: NewTicket
+    status: str
+    normalized: str
+    token_hash: str
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime
+    events: tuple[TicketEventView, ...]
+
+
+class InMemoryDeskQueue:
+    """Desk tickets in a list: the same references, duplicate window, lifecycle and scoping as the
+    SQL queue; `clock` stands in for the time (the contract moves it past windows and due dates)."""
+
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+        self._clock = clock
+        self._tickets: list[_StoredTicket] = []  # position n holds ticket number n + 1
+        self._lock = threading.Lock()
+
+    def open(self, new: NewTicket) -> Ticket:
+        """Open a ticket, or return the same request's open ticket from the last ten minutes."""
+        normalized = normalize_request(new.message)
+        now = self._clock()
+        with self._lock:
+            if new.session_id:
+                for old in reversed(self._tickets):  # newest first, as the SQL queue looks
+                    same = (old.new.session_id, old.normalized, old.new.company) == (new.session_id, normalized, new.company)
+                    if same and old.created_at >= now - DUPLICATE_WINDOW:
+                        return self._view(old, token=None, duplicate=True)
+            token = secrets.token_urlsafe(16)
+            number = len(self._tickets) + 1
+            event = TicketEventView(None, INITIAL_STATUS, f"customer:{new.channel}", "request received", _iso(now))
+            stored = _StoredTicket(
+                number=number,
+                reference=f"{REFERENCE_PREFIX}{number:06d}",
+                new=new,
+                status=INITIAL_STATUS,
+                normalized=normalized,
+                token_hash=_hash_token(token),
+                created_at=now,
+                updated_at=now,
+                due_at=now + timedelta(days=new.due_days),
+                events=(event,),
+            )
+            self._tickets.append(stored)
+        return self._view(stored, token=token)
+
+    @staticmethod
+    def _view(t: _StoredTicket, token: str | None, duplicate: bool = False) -> Ticket:
+        return Ticket(
+            id=t.reference,
+            status=t.status,
+            request_types=tuple(t.new.request_types),
+            company=t.new.company,
+            proxy=t.new.proxy,
+            created_at=_iso(t.created_at),
+            due_at=_iso(t.due_at),
+            lookup_token=token,
+            duplicate=duplicate,
+        )
+
+    def _detail(self, t: _StoredTicket, events: bool = True) -> TicketDetail:
+        return TicketDetail(
+            reference=t.reference,
+            company=t.new.company,
+            policy_version=t.new.policy_version,
+            request_types=tuple(t.new.request_types),
+            proxy=t.new.proxy,
+            channel=t.new.channel,
+            status=t.status,
+            message=t.new.message,
+            created_at=_iso(t.created_at),
+            updated_at=_iso(t.updated_at),
+            due_at=_iso(t.due_at),
+            overdue=t.status in OPEN_STATUSES and t.due_at < self._clock(),
+            events=t.events if events else (),
+        )
+
+    def _find(self, reference: str, companies: Sequence[str] | None) -> int:
+        """The position of the ticket (caller holds the lock); TicketNotFoundError outside `companies`."""
+        for pos, t in enumerate(self._tickets):
+            if t.reference == reference and (companies is None or t.new.company in companies):
+                return pos
+        raise TicketNotFoundError(reference)
+
+    def lookup(self, reference: str, token: str) -> Ticket:
+        """A customer's status check; TicketNotFoundError on a wrong reference or token."""
+        with self._lock:
+            t = self._tickets[self._find(reference, None)]
+        if not hmac.compare_digest(t.token_hash, _hash_token(token)):
+            raise TicketNotFoundError(reference)
+        return self._view(t, token=None)
+
+    def get(self, reference: str, companies: Sequence[str] | None = None, actor: str | None = None) -> TicketDetail:
+        """One ticket with its audit trail (reads by staff are audited when `actor` is given)."""
+        with self._lock:
+            pos = self._find(reference, companies)
+            t = self._tickets[pos]
+            if actor:
+                seen = TicketEventView(t.status, t.status, actor, "viewed", _iso(self._clock()))
+                t = self._tickets[pos] = replace(t, events=(*t.events, seen))
+        return self._detail(t)
+
+    def list(
+        self,
+        companies: Sequence[str] | None = None,
+        status: str | None = None,
+        request_type: str | None = None,
+        overdue: bool | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        include_eval: bool = False,
+    ) -> tuple[list[TicketDetail], int]:
+        """Tickets matching the filters, newest first, and the total count (evaluation tickets only with `include_eval`)."""
+        now = self._clock()
+        with self._lock:
+            rows = list(reversed(self._tickets))
+        rows = [
+            t
+            for t in rows
+            if (include_eval or t.new.channel != EVAL_CHANNEL)
+            and (companies is None or t.new.company in companies)
+            and (not status or t.status == status)
+            and (not request_type or request_type in t.new.request_types)
+            and (overdue is None or overdue == (t.status in OPEN_STATUSES and t.due_at < now))
+        ]
+        return [self._detail(t, events=False) for t in rows[offset : offset + limit]], len(rows)
+
+    def set_status(
+        self, reference: str, status: str, actor: str, note: str, companies: Sequence[str] | None = None
+    ) -> TicketDetail:
+        """Move a ticket along its lifecycle, recording who did it and why."""
+        check_new_status(status, note)
+        with self._lock:
+            pos = self._find(reference, companies)
+            t = self._tickets[pos]
+            check_transition(reference, t.status, status)
+            now = self._clock()
+            moved = TicketEventView(t.status, status, actor, note, _iso(now))
+            t = self._tickets[pos] = replace(t, status=status, updated_at=now, events=(*t.events, moved))
+        return self._detail(t)
+
+
+# -- notifier ----------------------------------------------------------------------------------
+class RecordingNotifier:
+    """Keeps every ticket it is told about, in order: what webhooks would have announced."""
+
+    def __init__(self) -> None:
+        self.tickets: list[Ticket] = []
+        self._lock = threading.Lock()
+
+    def notify(self, ticket: Ticket) -> None:
+        """Record `ticket`."""
+        with self._lock:
+            self.tickets.append(ticket)
+
+
+# -- intent detector ---------------------------------------------------------------------------
+QUESTION = IntentResult("question", 0.9, probabilities={"question": 0.9})
+
+
+class FakeIntentDetector:
+    """Intents by rule: the first pattern found in the message (case-insensitive) decides, else
+    `default`; records what it was asked, and whether an embedding came with it."""
+
+    def __init__(self, rules: Sequence[tuple[str, IntentResult]] = (), default: IntentResult = QUESTION) -> None:
+        self._rules = [(re.compile(pattern, re.IGNORECASE), result) for pattern, result in rules]
+        self._default = default
+        self.calls: list[tuple[str, bool]] = []
+
+    def detect(self, text: str, vector: np.ndarray | None = None) -> IntentResult:
+        """The result of the first rule whose pattern `text` contains, else the default."""
+        self.calls.append((text, vector is not None))
+        return next((result for pattern, result in self._rules if pattern.search(text)), self._default)
+
+
+# -- retriever ---------------------------------------------------------------------------------
+class KeywordRetriever:
+    """Clauses and passages of a loaded index ranked by the share of the query's terms they hold
+    (BM25's terms: stemmed, synonyms folded, no stopwords); no model, so the ranking is easy to
+    predict. Passages holding less than `min_share` are no evidence: a question the policy
+    does not speak to gets none. `asks` and the vectors are accepted and ignored."""
+
+    def __init__(self, index: LoadedIndex, embedder: Embedder | None = None, min_share: float = 0.5, max_evidence: int = 24) -> None:
+        self._index = index
+        self._embedder = embedder or HashEmbedder()
+        self._min_share = min_share
+        self._max_evidence = max_evidence
+        self._chunk_terms: dict[int, frozenset[str]] = {}
+        self._span_terms: dict[int, frozenset[str]] = {}
+        self.embedded: list[str] = []  # every text embed_queries was given
+        self.queries: list[str] = []  # every query retrieve ranked
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder `embed_queries` uses."""
+        return self._embedder
+
+    def embed_queries(self, queries: Sequence[str], pin: bool = False) -> np.ndarray:
+        """One row per query, from the embedder."""
+        self.embedded.extend(queries)
+        return self._embedder.embed(list(queries))
+
+    def retrieve(self, query: str, company: str, k: int = 8, vector: np.ndarray | None = None) -> list[ScoredChunk]:
+        """The k clauses of `company` holding most of the query's terms, best first."""
+        bounds = self._index.chunk_ranges.get(company)
+        if bounds is None or not query.strip():
+            return []
+        self.queries.append(query)
+        terms = frozenset(tokenize(query))
+        scored = []
+        for row in range(*bounds):
+            share = _share(terms, self._terms_of_chunk(row))
+            if share > 0:
+                scored.append(ScoredChunk(self._index.chunks[row], share, 0.0, share))
+        return sorted(scored, key=lambda c: -c.score)[:k]  # stable: policy order among equals
+
+    def select_evidence(
+        self,
+        query: str,
+        company: str,
+        chunks: Sequence[ScoredChunk],
+        max_chunks: int | None = None,
+        vector: np.ndarray | None = None,
+        asks: str | None = None,
+    ) -> list[Evidence]:
+        """Every passage of `company` holding at least `min_share` of the query's terms, best first."""
+        bounds = self._index.span_ranges.get(company)
+        if bounds is None or not query.strip():
+            return []
+        terms = frozenset(tokenize(query))
+        found = []
+        for row in range(*bounds):
+            share = _share(terms, self._terms_of_span(row))
+            if share >= self._min_share:
+                chunk_row, pos = self._index.span_rows[row]
+                chunk = self._index.chunks[chunk_row]
+                found.append(Evidence(chunk, chunk.spans[pos], share, 0.0, share))
+        return sorted(found, key=lambda e: -e.score)[: max_chunks or self._max_evidence]
+
+    def _terms_of_chunk(self, row: int) -> frozenset[str]:
+        terms = self._chunk_terms.get(row)
+        if terms is None:
+            terms = self._chunk_terms[row] = frozenset(tokenize(self._index.chunks[row].embed_text))
+        return terms
+
+    def _terms_of_span(self, row: int) -> frozenset[str]:
+        terms = self._span_terms.get(row)
+        if terms is None:
+            chunk_row, pos = self._index.span_rows[row]
+            chunk = self._index.chunks[chunk_row]
+            # The text the real index embeds for a passage: heading, list lead, sentence.
+            text = span_embed_text(chunk, chunk.spans[pos], self._index.documents[chunk.doc_id].text)
+            terms = self._span_terms[row] = frozenset(tokenize(text))
+        return terms
+
+
+def _share(query_terms: frozenset[str], terms: frozenset[str]) -> float:
+    return len(query_terms & terms) / len(query_terms) if query_terms else 0.0
+
+
+# -- the facade over fakes ---------------------------------------------------------------------
+def fake_assistant(
+    index: LoadedIndex,
+    companies: Sequence[Company],
+    *,
+    intents: IntentDetector | None = None,
+    retriever: Retriever | None = None,
+    sessions: SessionStore | None = None,
+    desk: DeskQueue | None = None,
+    notifier: TicketNotifier | None = None,
+    limits: Limits | None = None,
+) -> Assistant:
+    """The real facade and composer over `index`, every model- or database-backed part faked
+    (pass any of them to replace or inspect it)."""
+    indexed = set(index.chunk_ranges)
+    return Assistant(
+        index=index,
+        directory=CompanyDirectory([c for c in companies if c.id in indexed]),
+        retriever=retriever if retriever is not None else KeywordRetriever(index),
+        intents=intents if intents is not None else FakeIntentDetector(),
+        composer=AnswerComposer(index),
+        sessions=sessions if sessions is not None else InMemorySessionStore(),
+        desk=desk if desk is not None else InMemoryDeskQueue(),
+        limits=limits,
+        notifier=notifier if notifier is not None else RecordingNotifier(),
+    )
