@@ -13,6 +13,7 @@ import pytest
 
 from assistant.db import make_engine, upgrade_database
 from assistant.embeddings import Embedder
+from assistant.index import LoadedIndex, load_index
 from assistant.settings import Settings
 from assistant.testing.fakes import HashEmbedder
 
@@ -40,6 +41,12 @@ def hash_index_dir(tmp_path_factory: pytest.TempPathFactory, hash_embedder: Embe
     index_dir = tmp_path_factory.mktemp("hash-index")
     rebuild_index(_settings(index_dir, "sqlite://"), hash_embedder, progress=False)
     return index_dir
+
+
+@pytest.fixture(scope="session")
+def hash_index(hash_index_dir: Path) -> LoadedIndex:
+    """The hash-embedded index of the real corpus, loaded (shared: nothing writes to it)."""
+    return load_index(hash_index_dir)
 
 
 @pytest.fixture

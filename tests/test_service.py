@@ -1,4 +1,5 @@
-"""The facade end to end with the real model: routes, citations, follow-ups, desk replies."""
+"""The facade end to end with the real model: routes, citations, follow-ups, desk replies (what
+the model makes of real messages; the routing logic itself is tested on fakes in tests/test_routing.py)."""
 
 from __future__ import annotations
 

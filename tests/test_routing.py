@@ -1,0 +1,364 @@
+"""The facade's routing on fakes (assistant/testing/fakes.py): routes, clarify and resume,
+follow-ups, desk routing and duplicate requests, with no model loaded.
+
+Intents come from `FakeIntentDetector` rules, passages from `KeywordRetriever` (the share of a
+question's terms a passage holds), sessions and tickets from the in-memory stores; the composer
+and the company directory are the real ones, over the hash-embedded index of the real corpus.
+What the real model makes of these messages is tests/test_service.py's subject (slow)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.corpus import load_companies
+from assistant.desk import NewTicket
+from assistant.domain import Company, Reply, Ticket
+from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
+from assistant.index import LoadedIndex
+from assistant.intent import IntentResult
+from assistant.service import Assistant, Limits
+from assistant.sessions import SessionState, TurnRecord
+from assistant.testing.fakes import (
+    FakeIntentDetector,
+    InMemoryDeskQueue,
+    InMemorySessionStore,
+    KeywordRetriever,
+    RecordingNotifier,
+    fake_assistant,
+)
+from tests.conftest import CORPUS
+
+COMPANIES = ("highreso", "sb-cs", "upward", "gmo-ai-robotics", "win-techno")
+
+# What the fake detector reads each kind of test message as (first match wins; else a question).
+RULES: tuple[tuple[str, IntentResult], ...] = (
+    (r"\b(poem|haiku|joke|weather)\b", IntentResult("out_of_scope", 0.99)),
+    (r"\b(quasars?|it logistics)\b", IntentResult("out_of_scope", 0.6)),  # unsure
+    (r"\bcomplain", IntentResult("complaint", 0.9, ("complaint",))),
+    (r"\bon (his|her|their) behalf\b", IntentResult("formal_request", 0.9, ("disclosure",), proxy=True)),
+    (r"\bdelete\b", IntentResult("formal_request", 0.95, ("deletion",))),
+    (r"\bstop using my data\b", IntentResult("formal_request", 0.95, ("suspension_of_use",))),
+    (r"\bi hereby request\b", IntentResult("formal_request", 0.95, ("disclosure",))),
+)
+
+
+@pytest.fixture(scope="module")
+def companies() -> list[Company]:
+    return load_companies(CORPUS)
+
+
+@pytest.fixture
+def retriever(hash_index: LoadedIndex) -> KeywordRetriever:
+    return KeywordRetriever(hash_index)
+
+
+@pytest.fixture
+def intents() -> FakeIntentDetector:
+    return FakeIntentDetector(RULES)
+
+
+@pytest.fixture
+def desk() -> InMemoryDeskQueue:
+    return InMemoryDeskQueue()
+
+
+@pytest.fixture
+def notifier() -> RecordingNotifier:
+    return RecordingNotifier()
+
+
+@pytest.fixture
+def sessions() -> InMemorySessionStore:
+    return InMemorySessionStore()
+
+
+@pytest.fixture
+def assistant(
+    hash_index: LoadedIndex,
+    companies: list[Company],
+    retriever: KeywordRetriever,
+    intents: FakeIntentDetector,
+    desk: InMemoryDeskQueue,
+    notifier: RecordingNotifier,
+    sessions: InMemorySessionStore,
+) -> Assistant:
+    return fake_assistant(hash_index, companies, intents=intents, retriever=retriever, desk=desk, notifier=notifier, sessions=sessions)
+
+
+def _policy(company: str) -> str:
+    return (CORPUS / f"{company}.txt").read_text(encoding="utf-8")
+
+
+def _assert_cited_verbatim(reply: Reply) -> None:
+    assert reply.citations
+    for c in reply.citations:
+        assert c.company == reply.company and _policy(c.company)[c.start : c.end] == c.text
+    assert {int(m) for m in re.findall(r"\[(\d+)\]", reply.answer)} == {c.id for c in reply.citations}
+
+
+def _cited(reply: Reply) -> set[tuple[str, int, int]]:
+    return {(c.doc_id, c.start, c.end) for c in reply.citations}
+
+
+# -- answers -----------------------------------------------------------------------------------
+def test_a_question_naming_a_company_is_answered_from_its_policy(assistant: Assistant) -> None:
+    reply = assistant.reply("How much does UPWARD charge for a disclosure request?")
+    assert reply.route == "answer" and reply.company == "upward" and reply.intent == "question"
+    assert reply.ticket is None
+    _assert_cited_verbatim(reply)
+
+
+def test_a_question_the_policy_does_not_answer_abstains_and_names_the_desk(assistant: Assistant) -> None:
+    reply = assistant.reply("What is your stance on zeppelin telemetry?", company="gmo-ai-robotics")
+    assert reply.route == "abstain" and reply.reason == "not_covered" and not reply.citations
+    assert "does not say" in reply.answer
+    desk = assistant.company("gmo-ai-robotics")
+    assert (desk.desk_email or desk.desk_url or desk.desk_address or desk.desk_name) in reply.answer
+
+
+def test_a_procedure_question_is_answered_not_ticketed(assistant: Assistant, desk: InMemoryDeskQueue) -> None:
+    reply = assistant.reply("How would I request deletion of my data?", company="win-techno")
+    assert reply.route == "answer" and reply.ticket is None
+    assert desk.list(include_eval=True) == ([], 0)
+
+
+def test_one_embedding_per_message_serves_intent_and_retrieval(
+    assistant: Assistant, retriever: KeywordRetriever, intents: FakeIntentDetector
+) -> None:
+    assistant.reply("Hi! Does Highreso use cookies? Thanks.")
+    # Greetings left out, the company read as "it": what is asked, embedded once and handed on.
+    assert retriever.embedded == ["Does it use cookies?"]
+    assert intents.calls == [("Does it use cookies?", True)]
+    assert retriever.queries == ["Does it use cookies?"]
+
+
+# -- clarify and resume ------------------------------------------------------------------------
+def test_no_company_then_clarify_then_a_bare_company_name_resumes(assistant: Assistant, retriever: KeywordRetriever) -> None:
+    first = assistant.reply("What do you use my personal data for?")
+    assert first.route == "clarify" and not first.citations and first.company is None
+    assert all(cid in first.answer for cid in COMPANIES)
+    second = assistant.reply("Win Techno", session_id=first.session_id)
+    assert second.route == "answer" and second.company == "win-techno" and second.session_id == first.session_id
+    assert retriever.queries[-1] == "What do you use my personal data for?"
+    _assert_cited_verbatim(second)
+
+
+def test_a_company_named_between_pleasantries_resumes_the_clarified_message(assistant: Assistant, retriever: KeywordRetriever) -> None:
+    first = assistant.reply("What do you use my personal data for?")
+    second = assistant.reply("Hi there, it's Highreso. Thanks a lot", session_id=first.session_id)
+    assert (first.route, second.route, second.company) == ("clarify", "answer", "highreso")
+    assert retriever.queries[-1] == "What do you use my personal data for?"
+
+
+def test_a_full_question_after_clarify_is_its_own_question(
+    assistant: Assistant, retriever: KeywordRetriever, sessions: InMemorySessionStore
+) -> None:
+    first = assistant.reply("What do you use my personal data for?")
+    assert sessions.load(first.session_id).pending_message == "What do you use my personal data for?"
+    second = assistant.reply("Does Highreso share my personal data with partners?", session_id=first.session_id)
+    assert second.company == "highreso"
+    assert retriever.queries[-1] == "Does it share my personal data with partners?"
+    assert sessions.load(first.session_id).pending_message is None  # spent: a later name does not bring it back
+
+
+def test_a_clarified_formal_request_becomes_a_ticket_for_the_company_named(
+    assistant: Assistant, desk: InMemoryDeskQueue, notifier: RecordingNotifier
+) -> None:
+    first = assistant.reply("Please delete all the personal data you hold about me.")
+    assert first.route == "clarify" and first.ticket is None and not notifier.tickets
+    second = assistant.reply("It's for Highreso", session_id=first.session_id)
+    assert second.route == "desk" and second.ticket is not None
+    assert second.ticket.company == "highreso" and second.ticket.request_types == ("deletion",)
+    assert desk.get(second.ticket.id).message == "Please delete all the personal data you hold about me."
+    assert notifier.tickets == [second.ticket]
+
+
+# -- follow-ups --------------------------------------------------------------------------------
+def test_a_follow_up_keeps_the_company_and_the_topic(assistant: Assistant, retriever: KeywordRetriever) -> None:
+    first = assistant.reply("How do I request disclosure of my data?", company="upward")
+    # "So," makes it a follow-up (it is stripped as an opener, but still read as leaning back).
+    second = assistant.reply("So, what documents do I need?", session_id=first.session_id)
+    assert second.company == "upward"
+    assert retriever.queries[-1] == "How do I request disclosure of my data? what documents do I need?"
+    # Behind a greeting the message still leans back: it is read without it.
+    assistant.reply("Hi! And is there a fee?", session_id=first.session_id)
+    assert retriever.queries[-1] == "How do I request disclosure of my data? what documents do I need? And is there a fee?"
+
+
+def test_a_question_that_does_not_lean_back_starts_afresh(assistant: Assistant, retriever: KeywordRetriever) -> None:
+    first = assistant.reply("How do I request disclosure of my data?", company="upward")
+    second = assistant.reply("Do you use cookies?", session_id=first.session_id)
+    assert second.company == "upward" and retriever.queries[-1] == "Do you use cookies?"
+
+
+def test_a_follow_up_quotes_what_the_last_answer_did_not(assistant: Assistant) -> None:
+    first = assistant.reply("What does Highreso use my personal information for?")
+    assert first.route == "answer"
+    second = assistant.reply("And what other purposes are there?", session_id=first.session_id)
+    assert second.route == "answer" and second.company == "highreso"
+    before = _cited(first)
+    for c in second.citations:
+        assert not any(d == c.doc_id and c.start < e and s < c.end for d, s, e in before), c.text
+    _assert_cited_verbatim(second)
+
+
+def test_with_no_fixed_company_a_named_company_switches_the_conversation(assistant: Assistant, retriever: KeywordRetriever) -> None:
+    first = assistant.reply("How much does UPWARD charge for a disclosure request?")
+    second = assistant.reply("Is there a fee at Highreso for a disclosure request?", session_id=first.session_id)
+    assert (first.company, second.company) == ("upward", "highreso")
+    assert second.route == "answer" and second.answer.startswith("Highreso")
+    assert retriever.queries[-1] == "Is there a fee at it for a disclosure request?"
+    _assert_cited_verbatim(second)
+    # Naming a company makes even a message that leans back a question of its own.
+    third = assistant.reply("And does Win Techno charge for one?", session_id=first.session_id)
+    assert third.company == "win-techno" and retriever.queries[-1] == "And does it charge for one?"
+
+
+def test_an_unsure_off_topic_reading_of_a_follow_up_is_answered_as_a_question(assistant: Assistant) -> None:
+    first = assistant.reply("Does Highreso use cookies?")
+    second = assistant.reply("And what about quasars?", session_id=first.session_id)
+    assert second.intent == "out_of_scope" and second.reason != "off_topic"
+    fresh = assistant.reply("And what about quasars?", company="highreso")  # no earlier turn to lean on
+    assert fresh.route == "abstain" and fresh.reason == "off_topic"
+
+
+# -- off-topic ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "message", ["What's the weather in Tokyo tomorrow?", "Write me a haiku about data centers.", "Write me a poem about personal information."]
+)
+def test_off_topic_abstains_without_citations_even_when_a_word_is_in_the_policy(assistant: Assistant, message: str) -> None:
+    reply = assistant.reply(message, company="highreso")
+    assert reply.route == "abstain" and reply.reason == "off_topic" and not reply.citations
+    assert "Highreso" in reply.answer
+
+
+def test_off_topic_needs_no_company(assistant: Assistant) -> None:
+    reply = assistant.reply("Tell me a joke")
+    assert reply.route == "abstain" and reply.company is None and reply.reason == "off_topic"
+
+
+def test_an_unsure_off_topic_reading_is_overruled_when_the_policy_speaks_to_it(assistant: Assistant) -> None:
+    reply = assistant.reply("What are IT logistics services?", company="sb-cs")
+    assert reply.route == "answer" and reply.intent == "out_of_scope"
+    _assert_cited_verbatim(reply)
+    unknown = assistant.reply("What is a quasar?", company="sb-cs")  # no passage speaks to it
+    assert unknown.route == "abstain" and unknown.reason == "off_topic"
+
+
+# -- one company's widget ----------------------------------------------------------------------
+def test_a_widget_bound_to_one_company_does_not_answer_for_another(assistant: Assistant) -> None:
+    reply = assistant.reply("Does Highreso use cookies?", company="upward")
+    assert reply.route == "abstain" and reply.reason == "other_company" and reply.company == "upward"
+    assert not reply.citations and reply.ticket is None
+    assert "UPWARD only" in reply.answer and "privacy@highreso.co.jp" in reply.answer
+
+
+def test_a_bound_widget_still_takes_a_request_that_names_another_company(assistant: Assistant) -> None:
+    reply = assistant.reply("Please delete my personal data. I have asked Highreso to do the same.", company="upward")
+    assert reply.route == "desk" and reply.company == "upward"
+    assert reply.ticket is not None and reply.ticket.company == "upward"
+
+
+# -- the desk ----------------------------------------------------------------------------------
+def test_a_formal_request_opens_a_ticket_and_states_the_procedure(
+    assistant: Assistant, desk: InMemoryDeskQueue, notifier: RecordingNotifier
+) -> None:
+    reply = assistant.reply("Please delete all the personal data you hold about me.", company="upward")
+    assert reply.route == "desk" and reply.ticket is not None and reply.ticket.id.startswith("PRQ-")
+    ticket = reply.ticket
+    assert ticket.company == "upward" and ticket.request_types == ("deletion",) and ticket.lookup_token
+    assert ticket.id in reply.answer and "cannot carry it out" in reply.answer
+    assert reply.answer.splitlines()[-1].startswith("Contact: ")
+    assert all(line.startswith("- ") for line in reply.answer.splitlines()[2:-1])
+    detail = desk.get(ticket.id)
+    assert detail.channel == "api" and detail.message == "Please delete all the personal data you hold about me."
+    assert detail.policy_version == assistant.index.documents["upward"].version
+    assert notifier.tickets == [ticket]
+    for c in reply.citations:
+        assert _policy("upward")[c.start : c.end] == c.text
+
+
+def test_a_repeated_request_returns_the_same_ticket_and_announces_it_once(
+    assistant: Assistant, notifier: RecordingNotifier
+) -> None:
+    first = assistant.reply("Please stop using my data for marketing.", company="upward")
+    again = assistant.reply("please stop using my data for marketing", company="upward", session_id=first.session_id)
+    assert first.ticket and again.ticket and again.ticket.id == first.ticket.id and again.ticket.duplicate
+    assert "already with" in again.answer and again.ticket.lookup_token is None
+    other = assistant.reply("Please stop using my data for marketing.", company="upward")  # another session
+    assert other.ticket and other.ticket.id != first.ticket.id
+    assert [t.id for t in notifier.tickets] == [first.ticket.id, other.ticket.id]
+
+
+def test_a_complaint_and_a_proxy_request_reach_the_desk(assistant: Assistant) -> None:
+    complaint = assistant.reply("I want to complain: you leaked my address!", company="highreso")
+    assert complaint.route == "desk" and complaint.ticket and complaint.ticket.request_types == ("complaint",)
+    proxy = assistant.reply("I ask for disclosure of my mother's data on her behalf.", company="highreso")
+    assert proxy.route == "desk" and proxy.ticket and proxy.ticket.proxy
+    assert "(made on someone else's behalf)" in proxy.answer
+
+
+def test_an_unavailable_desk_fails_the_request_and_announces_nothing(
+    hash_index: LoadedIndex, companies: list[Company], notifier: RecordingNotifier
+) -> None:
+    class DownDesk(InMemoryDeskQueue):
+        def open(self, new: NewTicket) -> Ticket:
+            raise StorageUnavailableError("desk queue unavailable: OperationalError")
+
+    assistant = fake_assistant(hash_index, companies, intents=FakeIntentDetector(RULES), desk=DownDesk(), notifier=notifier)
+    with pytest.raises(StorageUnavailableError):
+        assistant.reply("Please delete my data.", company="upward")
+    assert not notifier.tickets
+
+
+# -- sessions ----------------------------------------------------------------------------------
+def test_turns_are_recorded_redacted(assistant: Assistant, sessions: InMemorySessionStore) -> None:
+    first = assistant.reply("Please delete my data; my e-mail is hanako.secret.1234@example.org", company="upward")
+    assistant.reply("How do I request disclosure of my data?", session_id=first.session_id)
+    turns = sessions.transcript(first.session_id)
+    assert [t["route"] for t in turns] == ["desk", "answer"]
+    assert "hanako.secret.1234@example.org" not in repr(turns)
+    assert sessions.load(first.session_id).company == "upward"
+
+
+def test_without_the_session_store_the_assistant_still_answers(hash_index: LoadedIndex, companies: list[Company]) -> None:
+    class DownSessions(InMemorySessionStore):
+        def load(self, session_id: str | None) -> SessionState:
+            raise StorageUnavailableError("session store unavailable: OperationalError")
+
+        def record(self, state: SessionState, turn: TurnRecord) -> None:
+            raise StorageUnavailableError("session store unavailable: OperationalError")
+
+    assistant = fake_assistant(hash_index, companies, intents=FakeIntentDetector(RULES), sessions=DownSessions())
+    reply = assistant.reply("How much does UPWARD charge for a disclosure request?", session_id="abc")
+    assert reply.route == "answer" and reply.session_id == "abc"
+    assert assistant.reply("How much does UPWARD charge for a disclosure request?").session_id
+
+
+# -- input and staff search --------------------------------------------------------------------
+def test_bad_input_is_refused_before_any_work(hash_index: LoadedIndex, companies: list[Company], retriever: KeywordRetriever) -> None:
+    assistant = fake_assistant(hash_index, companies, retriever=retriever, limits=Limits(max_message_chars=40))
+    for message in ("", "   "):
+        with pytest.raises(InvalidMessageError, match="empty"):
+            assistant.reply(message, company="upward")
+    with pytest.raises(InvalidMessageError, match="limit is 40"):
+        assistant.reply("x" * 41, company="upward")
+    with pytest.raises(InvalidMessageError, match="limit is 40"):
+        assistant.check_message(" " * 41)
+    with pytest.raises(UnknownCompanyError):
+        assistant.reply("Do you use cookies?", company="no-such-company")
+    assert retriever.embedded == []
+
+
+def test_staff_search_ranks_passages_across_the_companies_asked(assistant: Assistant) -> None:
+    results = assistant.search("fee for a disclosure request", ["upward", "highreso"], k=5)
+    assert 0 < len(results) <= 5
+    assert {c.company for c, _ in results} <= {"upward", "highreso"}
+    scores = [c.score for c, _ in results]
+    assert scores == sorted(scores, reverse=True)
+    for cite, clause in results:
+        assert cite.text in clause or clause in _policy(cite.company)
+    with pytest.raises(UnknownCompanyError):
+        assistant.search("fee", ["upward", "no-such-company"])
