@@ -1,0 +1,511 @@
+"""Contract test classes: what every implementation of a seam must do, real or fake.
+
+Subclass one in a test module (its name starting with `Test`) and provide its fixture; every
+test of the contract then runs against that implementation (the pattern of haystack's
+`DocumentStoreBaseTests`):
+
+    class TestSqlSessionStore(SessionStoreContract):
+        @pytest.fixture
+        def make_store(self, sqlite_url):
+            return lambda max_turns: SqlSessionStore(make_engine(sqlite_url), max_turns)
+
+Needs pytest (a dev dependency); nothing outside the tests imports this module.
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+
+from assistant.db import utcnow
+from assistant.desk import EVAL_CHANNEL, DeskQueue, InvalidTransitionError, NewTicket, TicketNotFoundError
+from assistant.domain import Ticket
+from assistant.embeddings import Embedder
+from assistant.intent import INTENTS, IntentDetector
+from assistant.pleasantries import strip_pleasantries
+from assistant.retrieval import Retriever
+from assistant.sessions import SessionState, SessionStore, TurnRecord
+from assistant.vocabulary import FORMAL_REQUEST_TYPES, OPEN_STATUSES
+from assistant.webhooks import TicketNotifier
+
+EMAIL = "hanako.secret.1234@example.org"
+PHONE = "090-8765-4321"
+
+
+class ManualClock:
+    """A UTC clock that moves only when told to."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or utcnow()
+
+    def __call__(self) -> datetime:
+        """The current (fixed) time."""
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the clock on by `delta`."""
+        self.now += delta
+
+
+def unused_port() -> int:
+    """A local TCP port nothing listens on (a receiver that is down)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# -- session store -----------------------------------------------------------------------------
+def _turn(text: str = "What do you collect?", company: str | None = "upward", **extra: object) -> TurnRecord:
+    values: dict[str, object] = {
+        "user_text": text,
+        "reply_text": f"reply to {text}",
+        "route": "answer",
+        "company": company,
+        "last_query": text,
+        "pending_message": None,
+        "cited": (),
+    }
+    values.update(extra)
+    return TurnRecord(**values)  # type: ignore[arg-type]
+
+
+class SessionStoreContract:
+    """A SessionStore keeps each conversation's state and redacted transcript apart from every other."""
+
+    @pytest.fixture
+    def make_store(self) -> Callable[[int], SessionStore]:
+        """A factory of empty stores keeping at most `max_turns` turns per session."""
+        raise NotImplementedError
+
+    def test_no_or_unknown_id_gives_a_fresh_session_under_a_new_id(self, make_store: Callable[[int], SessionStore]) -> None:
+        store = make_store(50)
+        first, second = store.load(None), store.load(None)
+        assert first.is_new and second.is_new and first.id and first.id != second.id
+        unknown = store.load("no-such-session")
+        assert unknown.is_new and unknown.id != "no-such-session" and unknown.company is None
+        assert store.transcript("no-such-session") == []
+
+    def test_a_recorded_turn_is_loaded_back(self, make_store: Callable[[int], SessionStore]) -> None:
+        store = make_store(50)
+        state = store.load(None)
+        store.record(state, _turn("How much is a disclosure?", cited=(("upward", 10, 42),)))
+        loaded = store.load(state.id)
+        assert loaded == SessionState(state.id, "upward", "How much is a disclosure?", None, False, (("upward", 10, 42),))
+
+    def test_the_latest_turn_sets_the_state(self, make_store: Callable[[int], SessionStore]) -> None:
+        store = make_store(50)
+        state = store.load(None)
+        store.record(state, _turn(cited=(("upward", 1, 5),)))
+        store.record(store.load(state.id), _turn("Which company?", company=None, last_query=None, pending_message="Delete my data", route="clarify"))
+        loaded = store.load(state.id)
+        assert (loaded.company, loaded.last_query, loaded.pending_message, loaded.last_cited) == (None, None, "Delete my data", ())
+        assert [t["route"] for t in store.transcript(state.id)] == ["answer", "clarify"]
+
+    def test_a_session_not_known_to_be_new_is_stored_all_the_same(self, make_store: Callable[[int], SessionStore]) -> None:
+        # The facade falls back to this state when loading failed: the row may or may not exist.
+        store = make_store(50)
+        state = SessionState("0123456789abcdef0123456789abcdef", is_new=False)
+        store.record(state, _turn())
+        assert store.load(state.id).company == "upward"
+        assert len(store.transcript(state.id)) == 1
+
+    def test_transcripts_are_redacted_oldest_first(self, make_store: Callable[[int], SessionStore]) -> None:
+        store = make_store(50)
+        state = store.load(None)
+        store.record(state, _turn(f"Please correct my email to {EMAIL} and my phone to {PHONE}.", route="desk"))
+        store.record(store.load(state.id), _turn("And my address?"))
+        turns = store.transcript(state.id)
+        assert [t["route"] for t in turns] == ["desk", "answer"]
+        assert set(turns[0]) == {"user", "assistant", "route"}
+        stored = repr(turns) + repr(store.load(state.id))
+        assert EMAIL not in stored and PHONE not in stored
+        assert turns[1]["user"] == "And my address?"
+
+    def test_history_is_capped_at_the_newest_turns(self, make_store: Callable[[int], SessionStore]) -> None:
+        store = make_store(3)
+        state = store.load(None)
+        for i in range(5):
+            store.record(state if i == 0 else store.load(state.id), _turn(f"question {i}"))
+        assert [t["user"] for t in store.transcript(state.id)] == ["question 2", "question 3", "question 4"]
+
+    def test_sessions_are_kept_apart(self, make_store: Callable[[int], SessionStore]) -> None:
+        store = make_store(50)
+        a, b = store.load(None), store.load(None)
+        store.record(a, _turn("about upward", company="upward"))
+        store.record(b, _turn("about highreso", company="highreso"))
+        assert store.load(a.id).company == "upward" and store.load(b.id).company == "highreso"
+        assert [t["user"] for t in store.transcript(a.id)] == ["about upward"]
+
+    def test_delete_forgets_the_session_and_its_transcript(self, make_store: Callable[[int], SessionStore]) -> None:
+        store = make_store(50)
+        state, other = store.load(None), store.load(None)
+        store.record(state, _turn())
+        store.record(other, _turn())
+        assert store.delete(state.id) is True
+        assert store.transcript(state.id) == []
+        assert store.load(state.id).is_new
+        assert store.delete(state.id) is False
+        assert len(store.transcript(other.id)) == 1
+
+
+# -- desk queue --------------------------------------------------------------------------------
+def _new(
+    message: str = "Please delete my data",
+    company: str = "upward",
+    session: str | None = "s1",
+    channel: str = "chat",
+    due_days: int = 14,
+) -> NewTicket:
+    return NewTicket(company, "v1", ("deletion",), False, channel, message, session, due_days)
+
+
+# Every open status in lifecycle order, then done.
+HAPPY_PATH = (*OPEN_STATUSES, "completed")
+
+
+class DeskQueueContract:
+    """A DeskQueue numbers tickets, folds a repeated request into one, walks the lifecycle with an
+    audit trail, and shows staff only their companies' tickets."""
+
+    @pytest.fixture
+    def make_queue(self) -> Callable[[Callable[[], datetime]], DeskQueue]:
+        """A factory of empty queues reading the time from the clock given."""
+        raise NotImplementedError
+
+    @pytest.fixture
+    def clock(self) -> ManualClock:
+        """The time the queue sees; tests move it."""
+        return ManualClock()
+
+    @pytest.fixture
+    def queue(self, make_queue: Callable[[Callable[[], datetime]], DeskQueue], clock: ManualClock) -> DeskQueue:
+        """An empty queue on the manual clock."""
+        return make_queue(clock)
+
+    def test_reference_format_and_initial_state(self, queue: DeskQueue, clock: ManualClock) -> None:
+        ticket = queue.open(_new())
+        assert ticket.id.startswith("PRQ-") and len(ticket.id) == 10 and ticket.id[4:].isdigit()
+        assert ticket.status == "received" and ticket.lookup_token and not ticket.duplicate
+        assert ticket.company == "upward" and ticket.request_types == ("deletion",) and ticket.proxy is False
+        assert datetime.fromisoformat(ticket.due_at) - datetime.fromisoformat(ticket.created_at) == timedelta(days=14)
+        detail = queue.get(ticket.id)
+        assert detail.request_types == ("deletion",) and detail.channel == "chat" and detail.message == "Please delete my data"
+        assert detail.policy_version == "v1" and not detail.overdue
+        assert [(e.from_status, e.to_status, e.actor) for e in detail.events] == [(None, "received", "customer:chat")]
+
+    def test_references_are_distinct_and_increase(self, queue: DeskQueue) -> None:
+        refs = [queue.open(_new(f"request {i}")).id for i in range(3)]
+        assert len(set(refs)) == 3 and refs == sorted(refs)
+
+    def test_lifecycle_and_audit_trail(self, queue: DeskQueue) -> None:
+        ref = queue.open(_new()).id
+        for status in HAPPY_PATH[1:]:
+            detail = queue.set_status(ref, status, f"staff:{status}", f"now {status}")
+        assert detail.status == "completed" and queue.get(ref).status == "completed"
+        assert [(e.from_status, e.to_status, e.actor, e.note) for e in detail.events][1:] == [
+            (a, b, f"staff:{b}", f"now {b}") for a, b in itertools.pairwise(HAPPY_PATH)
+        ]
+        with pytest.raises(InvalidTransitionError, match="closed"):
+            queue.set_status(ref, "in_progress", "staff:a", "reopen")
+
+    @pytest.mark.parametrize("start", OPEN_STATUSES)
+    @pytest.mark.parametrize("end", ["rejected", "withdrawn"])
+    def test_reject_and_withdraw_from_any_open_state(self, queue: DeskQueue, start: str, end: str) -> None:
+        ref = queue.open(_new(f"request {start} {end}")).id
+        if start != "received":
+            queue.set_status(ref, start, "staff", "step")
+        assert queue.set_status(ref, end, "staff", "reason given").status == end
+
+    def test_illegal_transitions_and_rejection_without_reason(self, queue: DeskQueue) -> None:
+        ref = queue.open(_new()).id
+        with pytest.raises(InvalidTransitionError, match="from received to completed"):
+            queue.set_status(ref, "completed", "staff", "skip")
+        with pytest.raises(InvalidTransitionError, match="reason"):
+            queue.set_status(ref, "rejected", "staff", "  ")
+        with pytest.raises(InvalidTransitionError, match="unknown status"):
+            queue.set_status(ref, "done", "staff", "")
+        with pytest.raises(TicketNotFoundError):
+            queue.set_status("PRQ-999999", "in_progress", "staff", "")
+        assert queue.get(ref).status == "received"
+
+    def test_the_same_request_in_one_session_within_ten_minutes_is_one_ticket(self, queue: DeskQueue, clock: ManualClock) -> None:
+        first = queue.open(_new("Please DELETE my data!!"))
+        clock.advance(timedelta(minutes=9))
+        again = queue.open(_new("please delete my data"))
+        assert again.id == first.id and again.duplicate and again.lookup_token is None
+        assert queue.open(_new("please delete my data", session="s2")).id != first.id
+        assert queue.open(_new("please delete my data", company="highreso")).id != first.id
+        assert queue.open(_new("Please correct my data")).id != first.id
+        clock.advance(timedelta(minutes=2))  # 11 minutes after the first: a new ticket
+        late = queue.open(_new("please delete my data"))
+        assert late.id != first.id and not late.duplicate and late.lookup_token
+
+    def test_without_a_session_a_request_is_never_a_duplicate(self, queue: DeskQueue) -> None:
+        assert queue.open(_new(session=None)).id != queue.open(_new(session=None)).id
+
+    def test_status_lookup_needs_the_token(self, queue: DeskQueue) -> None:
+        ticket = queue.open(_new())
+        found = queue.lookup(ticket.id, ticket.lookup_token or "")
+        assert found.status == "received" and found.id == ticket.id and found.lookup_token is None
+        with pytest.raises(TicketNotFoundError):
+            queue.lookup(ticket.id, "wrong-token")
+        with pytest.raises(TicketNotFoundError):
+            queue.lookup("PRQ-999999", ticket.lookup_token or "")
+
+    def test_company_scope_hides_other_companies_tickets(self, queue: DeskQueue) -> None:
+        ref = queue.open(_new(company="upward")).id
+        with pytest.raises(TicketNotFoundError):
+            queue.get(ref, companies=["highreso"])
+        with pytest.raises(TicketNotFoundError):
+            queue.set_status(ref, "in_progress", "staff", "x", companies=["highreso"])
+        assert queue.get(ref, companies=["upward"]).reference == ref
+        assert queue.list(companies=["highreso"]) == ([], 0)
+
+    def test_list_filters_and_paging(self, queue: DeskQueue) -> None:
+        refs = [queue.open(_new(f"request number {i}", company="upward" if i % 2 else "highreso")).id for i in range(6)]
+        queue.set_status(refs[0], "in_progress", "staff", "")
+        items, total = queue.list(companies=["upward"])
+        assert total == 3 and all(t.company == "upward" for t in items)
+        assert [t.reference for t in queue.list(status="in_progress")[0]] == [refs[0]]
+        page, total = queue.list(offset=2, limit=2)
+        assert total == 6 and [t.reference for t in page] == [refs[3], refs[2]]  # newest first
+        assert queue.list(request_type="deletion")[1] == 6 and queue.list(request_type="disclosure")[1] == 0
+
+    def test_overdue_tickets_are_the_open_ones_past_their_due_date(self, queue: DeskQueue, clock: ManualClock) -> None:
+        soon = queue.open(_new("request due soon", due_days=1)).id
+        later = queue.open(_new("request due later")).id
+        closed = queue.open(_new("request withdrawn", due_days=1)).id
+        queue.set_status(closed, "withdrawn", "staff", "customer withdrew")
+        assert queue.list(overdue=True) == ([], 0)
+        clock.advance(timedelta(days=2))
+        overdue, n = queue.list(overdue=True)
+        assert n == 1 and overdue[0].reference == soon and overdue[0].overdue
+        assert {t.reference for t in queue.list(overdue=False)[0]} == {later, closed}
+        assert queue.get(soon).overdue and not queue.get(closed).overdue
+
+    def test_evaluation_tickets_are_listed_only_when_asked(self, queue: DeskQueue) -> None:
+        real = queue.open(_new("a customer's request")).id
+        evaluation = queue.open(_new("an evaluation request", channel=EVAL_CHANNEL)).id
+        assert [t.reference for t in queue.list()[0]] == [real]
+        assert [t.reference for t in queue.list(include_eval=True)[0]] == [evaluation, real]
+
+    def test_staff_reads_are_audited(self, queue: DeskQueue) -> None:
+        ref = queue.open(_new()).id
+        queue.get(ref, actor="staff:alice")
+        events = queue.get(ref).events
+        assert [(e.actor, e.note, e.from_status, e.to_status) for e in events][1:] == [("staff:alice", "viewed", "received", "received")]
+
+    def test_concurrent_opens_get_distinct_references(self, queue: DeskQueue) -> None:
+        refs: list[str] = []
+        errors: list[BaseException] = []
+        lock = threading.Lock()
+
+        def worker(i: int) -> None:
+            try:
+                ref = queue.open(_new(f"concurrent request {i}", session=f"sess-{i}")).id
+                with lock:
+                    refs.append(ref)
+            except BaseException as exc:  # collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(60)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        assert len(refs) == 60 and len(set(refs)) == 60
+        assert queue.list(limit=500)[1] == 60
+
+
+# -- embedder ----------------------------------------------------------------------------------
+TEXTS = (
+    "How much does a disclosure request cost?",
+    "What fee is charged for a disclosure request?",
+    "The weather in Tokyo is sunny today.",
+)
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b / ((np.linalg.norm(a) * np.linalg.norm(b)) or 1.0))
+
+
+class EmbedderContract:
+    """An Embedder turns texts into unit float32 rows, the same for a text whatever batch it is in,
+    and counts the tokens its window holds."""
+
+    @pytest.fixture
+    def embedder(self) -> Embedder:
+        """The embedder under test."""
+        raise NotImplementedError
+
+    def test_names_itself_and_its_dimensions(self, embedder: Embedder) -> None:
+        assert isinstance(embedder.name, str) and embedder.name
+        assert isinstance(embedder.dimensions, int) and embedder.dimensions > 0
+
+    def test_rows_are_unit_float32(self, embedder: Embedder) -> None:
+        vectors = embedder.embed(list(TEXTS))
+        assert vectors.shape == (len(TEXTS), embedder.dimensions) and vectors.dtype == np.float32
+        np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+
+    def test_an_empty_batch_is_an_empty_matrix(self, embedder: Embedder) -> None:
+        assert embedder.embed([]).shape == (0, embedder.dimensions)
+
+    def test_a_text_embeds_the_same_alone_or_in_a_batch(self, embedder: Embedder) -> None:
+        batch = embedder.embed(list(TEXTS))
+        for i, text in enumerate(TEXTS):
+            assert _cosine(embedder.embed([text])[0], batch[i]) > 0.9999
+
+    def test_similar_texts_are_closer_than_unrelated_ones(self, embedder: Embedder) -> None:
+        fee, charged, weather = embedder.embed(list(TEXTS))
+        assert _cosine(fee, charged) > _cosine(fee, weather)
+
+    def test_tokens_are_counted_and_the_window_is_known(self, embedder: Embedder) -> None:
+        short, long = embedder.count_tokens("fee"), embedder.count_tokens("fee " * 50)
+        assert isinstance(short, int) and 1 <= short < long
+        assert embedder.max_tokens is None or (isinstance(embedder.max_tokens, int) and embedder.max_tokens > 0)
+
+
+# -- notifier ----------------------------------------------------------------------------------
+def sample_ticket(company: str = "upward", number: int = 1) -> Ticket:
+    """A ticket as the desk queue returns it on opening."""
+    return Ticket(
+        id=f"PRQ-{number:06d}", status="received", request_types=("deletion",), company=company, proxy=False,
+        created_at="2026-01-05T09:00:00+00:00", due_at="2026-01-19T09:00:00+00:00", lookup_token="token",
+    )
+
+
+class NotifierContract:
+    """A TicketNotifier returns at once and never raises into the request that opened the ticket,
+    whether or not anyone is listening."""
+
+    @pytest.fixture
+    def notifier(self) -> TicketNotifier:
+        """The notifier under test; a receiver it knows of is down."""
+        raise NotImplementedError
+
+    @pytest.mark.parametrize("company", ["upward", "a-company-with-no-receiver"])
+    def test_notify_returns_at_once_and_quietly(self, notifier: TicketNotifier, company: str) -> None:
+        started = time.monotonic()
+        notifier.notify(sample_ticket(company))
+        assert time.monotonic() - started < 1.0
+
+    def test_a_burst_of_tickets_never_blocks_or_raises(self, notifier: TicketNotifier) -> None:
+        started = time.monotonic()
+        for n in range(300):
+            notifier.notify(sample_ticket(number=n))
+        assert time.monotonic() - started < 2.0
+
+
+# -- retriever ---------------------------------------------------------------------------------
+class RetrieverContract:
+    """A Retriever ranks one company's clauses and passages, best first, never another company's."""
+
+    @pytest.fixture
+    def retriever(self) -> Retriever:
+        """The retriever under test, over an index of the companies in `companies`."""
+        raise NotImplementedError
+
+    @pytest.fixture
+    def companies(self) -> Sequence[str]:
+        """At least two companies of the retriever's index."""
+        raise NotImplementedError
+
+    @pytest.fixture
+    def queries(self) -> Sequence[str]:
+        """Questions the policies speak to."""
+        return ("How much is the fee for a disclosure request?", "What personal information do you collect?")
+
+    def test_query_embeddings_one_row_each(self, retriever: Retriever, queries: Sequence[str]) -> None:
+        vectors = retriever.embed_queries(list(queries))
+        assert vectors.shape == (len(queries), retriever.embedder.dimensions)
+        assert retriever.embed_queries([]).shape[0] == 0
+
+    def test_retrieve_ranks_at_most_k_clauses_of_that_company(self, retriever: Retriever, companies: Sequence[str], queries: Sequence[str]) -> None:
+        for company in companies:
+            for query in queries:
+                ranking = retriever.retrieve(query, company, k=5)
+                assert 0 < len(ranking) <= 5
+                assert all(r.chunk.company == company for r in ranking)
+                assert len({r.chunk.id for r in ranking}) == len(ranking)
+                scores = [r.score for r in ranking]
+                assert scores == sorted(scores, reverse=True)
+
+    def test_a_given_vector_is_the_querys_own(self, retriever: Retriever, companies: Sequence[str], queries: Sequence[str]) -> None:
+        vector = retriever.embed_queries([queries[0]])[0]
+        plain = retriever.retrieve(queries[0], companies[0])
+        assert [r.chunk.id for r in retriever.retrieve(queries[0], companies[0], vector=vector)] == [r.chunk.id for r in plain]
+        with_vector = retriever.select_evidence(queries[0], companies[0], plain, vector=vector)
+        assert [(e.chunk.id, e.span) for e in with_vector] == [(e.chunk.id, e.span) for e in retriever.select_evidence(queries[0], companies[0], plain)]
+
+    def test_nothing_for_an_unknown_company_or_a_blank_query(self, retriever: Retriever, companies: Sequence[str]) -> None:
+        assert retriever.retrieve("fees", "no-such-company") == []
+        assert retriever.retrieve("   ", companies[0]) == []
+        assert retriever.select_evidence("fees", "no-such-company", []) == []
+        assert retriever.select_evidence("  ", companies[0], []) == []
+
+    def test_evidence_is_that_companys_whatever_the_clauses_given(self, retriever: Retriever, companies: Sequence[str], queries: Sequence[str]) -> None:
+        mine, other = companies[0], companies[1]
+        for query in queries:
+            foreign = retriever.retrieve(query, other)
+            evidence = retriever.select_evidence(query, mine, foreign, max_chunks=4)
+            assert evidence and len(evidence) <= 4
+            assert all(e.chunk.company == mine for e in evidence)
+            assert all(e.span in e.chunk.spans for e in evidence)
+            scores = [e.score for e in evidence]
+            assert scores == sorted(scores, reverse=True)
+
+
+# -- intent detector ---------------------------------------------------------------------------
+MESSAGES = (
+    "How much does a disclosure request cost?",
+    "Please delete all the personal data you hold about me.",
+    "I request disclosure of my mother's personal data on her behalf.",
+    "I want to complain: you leaked my address without my consent!",
+    "Write me a poem about GPUs.",
+    "Hi! Do you share my data with partners? Thanks.",
+)
+
+
+class IntentDetectorContract:
+    """An IntentDetector reads one message into a known intent, with request types only for
+    requests and complaints, and gives the same answer when handed the message's embedding."""
+
+    @pytest.fixture
+    def detector(self) -> IntentDetector:
+        """The detector under test."""
+        raise NotImplementedError
+
+    @pytest.fixture
+    def vector_of(self) -> Callable[[str], np.ndarray]:
+        """The embedding the facade would pass for a message (of its core, pleasantries stripped)."""
+        raise NotImplementedError
+
+    @pytest.mark.parametrize("message", MESSAGES)
+    def test_a_known_intent_with_consistent_request_types(self, detector: IntentDetector, message: str) -> None:
+        result = detector.detect(message)
+        assert result.intent in INTENTS and 0.0 <= result.confidence <= 1.0
+        if result.intent == "formal_request":
+            assert result.request_types and set(result.request_types) <= set(FORMAL_REQUEST_TYPES)
+        elif result.intent == "complaint":
+            assert result.request_types == ("complaint",)
+        else:
+            assert result.request_types == () and not result.proxy
+
+    @pytest.mark.parametrize("message", MESSAGES)
+    def test_the_messages_embedding_changes_nothing(self, detector: IntentDetector, vector_of: Callable[[str], np.ndarray], message: str) -> None:
+        alone, given = detector.detect(message), detector.detect(message, vector=vector_of(message))
+        assert (given.intent, given.request_types, given.proxy) == (alone.intent, alone.request_types, alone.proxy)
+        assert given.confidence == pytest.approx(alone.confidence, abs=1e-5)
+
+
+def core_vector(embedder: Embedder) -> Callable[[str], np.ndarray]:
+    """`vector_of` for detectors that embed a message's core with `embedder`."""
+    return lambda message: embedder.embed([strip_pleasantries(message)])[0]

@@ -1,0 +1,180 @@
+"""Every implementation of a seam against its contract (assistant/testing/contracts.py): the SQL
+stores (SQLite, and PostgreSQL when PA_TEST_POSTGRES_URL is set) and their in-memory fakes, the
+embedders, the notifiers, the retrievers and the intent detectors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy.engine import Engine
+
+from assistant.db import make_engine, upgrade_database
+from assistant.desk import DeskQueue, SqlDeskQueue
+from assistant.embedding_cache import CachedEmbedder, cache_path
+from assistant.embeddings import Embedder
+from assistant.index import LoadedIndex
+from assistant.intent import WEIGHTS_FILE, EmbeddingIntentClassifier, IntentDetector, IntentWeights
+from assistant.retrieval import HybridRetriever, Retriever
+from assistant.sessions import SessionStore, SqlSessionStore
+from assistant.testing.contracts import (
+    DeskQueueContract,
+    EmbedderContract,
+    IntentDetectorContract,
+    NotifierContract,
+    RetrieverContract,
+    SessionStoreContract,
+    core_vector,
+    sample_ticket,
+    unused_port,
+)
+from assistant.testing.fakes import (
+    FakeIntentDetector,
+    HashEmbedder,
+    InMemoryDeskQueue,
+    InMemorySessionStore,
+    KeywordRetriever,
+    RecordingNotifier,
+)
+from assistant.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
+from tests.conftest import POSTGRES_URL, drop_postgres_schema, fresh_postgres_schema
+from tests.test_routing import RULES
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh, migrated database: SQLite, and PostgreSQL when PA_TEST_POSTGRES_URL is set."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'contract.db'}")
+        upgrade_database(engine)
+        yield engine
+        engine.dispose()
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PA_TEST_POSTGRES_URL not set (.ci/run sets it)")
+    url, schema = fresh_postgres_schema()
+    engine = make_engine(url, schema=schema)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        drop_postgres_schema(schema)
+
+
+# -- session stores ----------------------------------------------------------------------------
+class TestSqlSessionStore(SessionStoreContract):
+    @pytest.fixture
+    def make_store(self, engine: Engine) -> Callable[[int], SessionStore]:
+        return lambda max_turns: SqlSessionStore(engine, max_turns)
+
+
+class TestInMemorySessionStore(SessionStoreContract):
+    @pytest.fixture
+    def make_store(self) -> Callable[[int], SessionStore]:
+        return InMemorySessionStore
+
+
+# -- desk queues -------------------------------------------------------------------------------
+class TestSqlDeskQueue(DeskQueueContract):
+    @pytest.fixture
+    def make_queue(self, engine: Engine) -> Callable[[Callable[[], datetime]], DeskQueue]:
+        return lambda clock: SqlDeskQueue(engine, clock)
+
+
+class TestInMemoryDeskQueue(DeskQueueContract):
+    @pytest.fixture
+    def make_queue(self) -> Callable[[Callable[[], datetime]], DeskQueue]:
+        return InMemoryDeskQueue
+
+
+# -- embedders ---------------------------------------------------------------------------------
+class TestHashEmbedder(EmbedderContract):
+    @pytest.fixture
+    def embedder(self) -> Embedder:
+        return HashEmbedder()
+
+
+class TestCachedEmbedder(EmbedderContract):
+    @pytest.fixture
+    def embedder(self, tmp_path: Path) -> Embedder:
+        return CachedEmbedder(HashEmbedder(), cache_path(tmp_path, HashEmbedder.name))
+
+
+@pytest.mark.slow
+class TestOnnxEmbedder(EmbedderContract):
+    @pytest.fixture
+    def embedder(self, real_embedder: Embedder) -> Embedder:
+        return real_embedder
+
+
+# -- notifiers ---------------------------------------------------------------------------------
+class TestNullNotifier(NotifierContract):
+    @pytest.fixture
+    def notifier(self) -> TicketNotifier:
+        return NullNotifier()
+
+
+class TestRecordingNotifier(NotifierContract):
+    @pytest.fixture
+    def notifier(self) -> TicketNotifier:
+        return RecordingNotifier()
+
+    def test_records_every_ticket_in_order(self) -> None:
+        notifier = RecordingNotifier()
+        tickets = [sample_ticket(number=n) for n in range(3)]
+        for ticket in tickets:
+            notifier.notify(ticket)
+        assert notifier.tickets == tickets
+
+
+class TestHttpWebhookNotifier(NotifierContract):
+    @pytest.fixture
+    def notifier(self) -> TicketNotifier:
+        # The receiver is down: each delivery fails at once, and is tried only once.
+        url = f"http://127.0.0.1:{unused_port()}/hook"
+        return HttpWebhookNotifier({"upward": url}, "s" * 32, attempts=1, backoff_seconds=0, timeout_seconds=0.5)
+
+
+# -- retrievers --------------------------------------------------------------------------------
+class TestHybridRetriever(RetrieverContract):
+    @pytest.fixture
+    def retriever(self, hash_index: LoadedIndex, hash_embedder: Embedder) -> Retriever:
+        return HybridRetriever(hash_index, hash_embedder)
+
+    @pytest.fixture
+    def companies(self) -> tuple[str, ...]:
+        return ("upward", "highreso", "win-techno")
+
+
+class TestKeywordRetriever(RetrieverContract):
+    @pytest.fixture
+    def retriever(self, hash_index: LoadedIndex) -> Retriever:
+        return KeywordRetriever(hash_index)
+
+    @pytest.fixture
+    def companies(self) -> tuple[str, ...]:
+        return ("upward", "highreso", "win-techno")
+
+
+# -- intent detectors --------------------------------------------------------------------------
+class TestEmbeddingIntentClassifier(IntentDetectorContract):
+    @pytest.fixture
+    def detector(self, hash_index: LoadedIndex, hash_embedder: Embedder) -> IntentDetector:
+        return EmbeddingIntentClassifier(hash_embedder, IntentWeights.load(hash_index.extras_dir / WEIGHTS_FILE))
+
+    @pytest.fixture
+    def vector_of(self, hash_embedder: Embedder) -> Callable[[str], np.ndarray]:
+        return core_vector(hash_embedder)
+
+
+class TestFakeIntentDetector(IntentDetectorContract):
+    @pytest.fixture
+    def detector(self) -> IntentDetector:
+        return FakeIntentDetector(RULES)
+
+    @pytest.fixture
+    def vector_of(self) -> Callable[[str], np.ndarray]:
+        return core_vector(HashEmbedder())
