@@ -109,6 +109,20 @@ def test_damaged_intent_weights_are_retrained(tmp_path: Path) -> None:
     assert weights.read_bytes() == good, "and the cache repaired"
 
 
+def test_the_hash_backend_serves_from_a_hash_built_index(hash_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.factory import build_assistant, build_embedder
+
+    monkeypatch.setenv("PA_EMBEDDING_BACKEND", "hash")
+    assert isinstance(build_embedder(Settings()), HashEmbedder)
+    assert Settings(_env_file=None).embedding_backend == "hash"  # type: ignore[call-arg]
+    monkeypatch.delenv("PA_EMBEDDING_BACKEND")
+    assert Settings(_env_file=None).embedding_backend == "onnx", "the default is unchanged"  # type: ignore[call-arg]
+    # No embedder handed in: the settings choose the fake, which matches the index's model.
+    assistant = build_assistant(hash_settings.model_copy(update={"embedding_backend": "hash"}))
+    assert assistant.retriever.embedder.name == assistant.index.manifest.model == HashEmbedder.name
+    assert assistant.reply("Please tell me how much a disclosure request costs", company="upward").route in ("answer", "abstain", "desk")
+
+
 @pytest.mark.slow
 def test_onnx_matches_sentence_transformers(real_embedder: Embedder) -> None:
     from assistant.embeddings import SentenceTransformerEmbedder
