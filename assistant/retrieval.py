@@ -409,12 +409,17 @@ def _passage_terms(index: LoadedIndex, rows: range) -> tuple[frozenset[str], ...
                 if found is None
                 else ([chunk.start + s for s, _, _ in found], [chunk.start + e for _, e, _ in found], [t for _, _, t in found])
             )
+        # A passage that is its clause's whole body (a value under its label: "1) Items of Personal
+        # Information Acquired" over "Corporate name, name, address…") reads with its heading.
+        context: frozenset[str] = frozenset()
+        if chunk.section and span.start <= chunk.start and span.end >= chunk.end:
+            context = frozenset(tokenize(chunk.section.rsplit(" > ", 1)[-1]))
         words = by_chunk[chunk_row]
         if words is None:
-            out.append(frozenset(tokenize(text[span.start : span.end])))
+            out.append(frozenset(tokenize(text[span.start : span.end])) | context)
             continue
         starts, ends, terms = words
-        out.append(frozenset(terms[bisect.bisect_left(starts, span.start) : bisect.bisect_right(ends, span.end)]))
+        out.append(frozenset(terms[bisect.bisect_left(starts, span.start) : bisect.bisect_right(ends, span.end)]) | context)
     return tuple(out)
 
 

@@ -360,4 +360,30 @@ def test_each_passage_is_scored_on_exactly_its_own_terms(retriever: HybridRetrie
         for i, row in enumerate(range(lo, hi)):
             chunk_row, pos = index.span_rows[row]
             chunk = index.chunks[chunk_row]
-            assert passages.terms[i] == frozenset(tokenize(span_text(index, chunk, chunk.spans[pos]))), (company, row)
+            span = chunk.spans[pos]
+            own = frozenset(tokenize(span_text(index, chunk, span)))
+            # A passage that is its clause's whole body reads with its heading (a value under its label).
+            whole = chunk.section and span.start <= chunk.start and span.end >= chunk.end
+            heading = frozenset(tokenize(chunk.section.rsplit(" > ", 1)[-1])) if whole else frozenset()
+            assert passages.terms[i] == own | heading, (company, row)
+
+
+def test_a_value_under_its_label_is_found_by_the_label_s_words(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    from assistant.corpus import load_corpus
+    from assistant.index import build_index
+
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    notice = (
+        "Privacy Policy\n1. Personal Information\n(1) Items of Personal Information Acquired\n"
+        "- Corporate name, name, address, email address, phone number\n"
+        "(2) Sharing\nWe may share personal information with affiliated companies for joint marketing.\n"
+    )
+    (corpus_dir / "notice.txt").write_text(notice, encoding="utf-8")
+    (corpus_dir / "companies.toml").write_text('[[company]]\nid = "example"\nname = "Example Inc."\nfiles = ["notice.txt"]\n', encoding="utf-8")
+    build_index(load_corpus(corpus_dir), corpus_dir, tmp_path / "index", hash_embedder, progress=False)
+    retriever = HybridRetriever(load_index(tmp_path / "index"), hash_embedder)
+    passages = retriever._company_passages("example")
+    assert passages is not None
+    value = next(i for i, t in enumerate(passages.texts) if t.startswith("Corporate name"))
+    assert {"personal", "information"} <= passages.terms[value]  # from its label, not its own words
