@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -51,11 +52,18 @@ def _rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+# A suite written in another language puts the language before the company in its ids (ja-upward-fee-01).
+ID_LANGUAGES = ("", "ja-")
+# Suites whose customers write Japanese: the reply is Japanese, so a fact can only be checked in the quoted policy text.
+JAPANESE_SUITES = ["ja.jsonl", "mozilla-ja.jsonl"]
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
 def _owner(item: EvalItem, policies: dict[str, str]) -> str | None:
     """The company a quote must come from: the item's own, else the company its id starts with."""
     if item.company:
         return item.company
-    prefixes = [c for c in policies if item.id.startswith(c + "-")]
+    prefixes = [c for c in policies for lang in ID_LANGUAGES if item.id.startswith(lang + c + "-")]
     return max(prefixes, key=len) if prefixes else None
 
 
@@ -110,3 +118,18 @@ def test_smoke_ids_are_gold_ids() -> None:
     assert not extra, f"smoke items missing from gold: {extra}"
     drifted = sorted(i.id for i in smoke.items if i != gold[i.id])
     assert not drifted, f"smoke items that differ from their gold copy: {drifted}"
+
+
+@pytest.mark.parametrize("name", JAPANESE_SUITES)
+def test_japanese_suites_quote_an_owned_passage_for_every_fact(name: str) -> None:
+    path = ROOT / "evals" / "suites" / name
+    policies = _suite_policies(path)
+    problems = []
+    for item in load_suite(path).items:
+        if item.gold_quotes and _owner(item, policies) is None:
+            problems.append(f"{item.id}: neither a company nor an id that names one")
+        quoted = [_MARKDOWN_LINK.sub(r"\1", q).lower() for q in item.gold_quotes]
+        for fact in item.facts:
+            if not any(p.lower() in q for p in fact for q in quoted):
+                problems.append(f"{item.id}: no phrasing of {fact} in a gold quote")
+    assert not problems, "\n".join(problems)
