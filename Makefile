@@ -50,8 +50,8 @@ test: setup system lint ## lint, then every test (slow and browser ones included
 test-fast: setup ## unit tests only (no model, no browser)
 	$(BIN)/python -m pytest -q -m "not slow"
 
-eval: setup ## run both gold suites (each on its header's corpus); report in reports/eval/
-	$(BIN)/privacy-assistant eval --suite evals/suites/gold.jsonl --suite evals/suites/mozilla-en.jsonl --report reports/eval
+eval: setup ## run the gold suites, English and Japanese (each on its header's corpus); report in reports/eval/
+	$(BIN)/privacy-assistant eval --suite evals/suites/gold.jsonl --suite evals/suites/mozilla-en.jsonl --suite evals/suites/ja.jsonl --suite evals/suites/mozilla-ja.jsonl --report reports/eval
 
 bench: setup ## performance harness; results in reports/bench/
 	$(BIN)/python -m evals.bench --out reports/bench
