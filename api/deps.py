@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
     from api.http.ratelimit import SqlRateCounter
     from assistant.factory import Resources
-    from assistant.keys import SqlKeyStore
     from assistant.reloader import ServedAssistant
+    from assistant.storage.keys import SqlKeyStore
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ def _authenticate(request: Request, settings: Settings, x_api_key: str) -> Staff
     for entry in settings.staff_keys:
         if hmac.compare_digest(entry.key.encode(), x_api_key.encode()):
             return StaffScope(entry.companies, actor=f"staff:{entry.name}")
-    from assistant.keys import KEY_SCHEME
+    from assistant.storage.keys import KEY_SCHEME
 
     if x_api_key.startswith(KEY_SCHEME):
         info = get_key_store(request).verify(x_api_key)

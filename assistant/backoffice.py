@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from assistant.companies import CompanyDirectory
 from assistant.desk import DeskQueue, TicketDetail
 from assistant.domain import Company, Ticket
-from assistant.sessions import SessionStore
+from assistant.storage.sessions import SessionStore
 
 
 class Backoffice:

@@ -56,7 +56,7 @@ class _Parser(argparse.ArgumentParser):
 if TYPE_CHECKING:  # what `add_subparsers(parser_class=_Parser)` returns: the argument every `AddCommand` gets
     from assistant.desk import DeskQueue
     from assistant.factory import Resources
-    from assistant.keys import SqlKeyStore
+    from assistant.storage.keys import SqlKeyStore
 
     Subcommands = argparse._SubParsersAction[_Parser]
 else:
@@ -261,7 +261,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 
 def cmd_purge(args: argparse.Namespace) -> int:
     """Delete chat transcripts and closed tickets past their retention."""
-    from assistant.retention import purge
+    from assistant.storage.retention import purge
 
     settings = _settings()
     engine = _resources(settings).engine

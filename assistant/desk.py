@@ -16,9 +16,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
-from assistant.db import TicketEvent, TicketRow, utcnow
 from assistant.domain import Ticket
 from assistant.errors import AssistantError, StorageUnavailableError
+from assistant.storage.db import TicketEvent, TicketRow, utcnow
 from assistant.vocabulary import INITIAL_STATUS, OPEN_STATUSES, STATUSES, TRANSITIONS
 
 DUPLICATE_WINDOW = timedelta(minutes=10)

@@ -17,19 +17,19 @@ from sqlalchemy.engine import Engine
 from assistant.answer import AnswerComposer
 from assistant.companies import CompanyDirectory
 from assistant.corpus import load_companies, load_corpus
-from assistant.db import engine_from_settings, upgrade_database
 from assistant.desk import DeskQueue, SqlDeskQueue
 from assistant.embedding_cache import CachedEmbedder, cache_path
 from assistant.embeddings import Embedder
 from assistant.errors import DamagedIndexError, DatabaseConfigError, IndexNotBuiltError, StaleIndexError
 from assistant.index import LoadedIndex, Manifest, build_index, is_stale, load_index
 from assistant.intent import WEIGHTS_FILE, EmbeddingIntentClassifier, IntentWeights, build_intent_weights
-from assistant.keys import SqlKeyStore
 from assistant.procedure import common_procedure_queries
 from assistant.retrieval import HybridRetriever, RetrievalConfig
 from assistant.service import Assistant, Limits
-from assistant.sessions import SessionStore, SqlSessionStore
 from assistant.settings import Settings
+from assistant.storage.db import engine_from_settings, upgrade_database
+from assistant.storage.keys import SqlKeyStore
+from assistant.storage.sessions import SessionStore, SqlSessionStore
 from assistant.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
 
 log = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ def _check_database_url(settings: Settings, create: bool) -> None:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-    from assistant.db import normalize_url
+    from assistant.storage.db import normalize_url
 
     try:
         url = make_url(normalize_url(settings.database_url))

@@ -13,7 +13,6 @@ import numpy as np
 from assistant.answer import Composer
 from assistant.backoffice import Backoffice
 from assistant.companies import CompanyDirectory
-from assistant.db import new_id
 from assistant.desk import DeskQueue, NewTicket
 from assistant.domain import Citation, Company, Document, Evidence, Reply, ScoredChunk
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
@@ -23,7 +22,8 @@ from assistant.pleasantries import strip_pleasantries
 from assistant.procedure import ProcedurePoint, find_procedure
 from assistant.redact import redact
 from assistant.retrieval import Retriever
-from assistant.sessions import SessionState, SessionStore, TurnRecord
+from assistant.storage.db import new_id
+from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
 from assistant.vocabulary import DEFAULT_MAX_MESSAGE_CHARS
 from assistant.webhooks import NullNotifier, TicketNotifier
 

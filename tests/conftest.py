@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.db import make_engine, upgrade_database
 from assistant.embeddings import Embedder
 from assistant.index import LoadedIndex, load_index
 from assistant.settings import Settings
+from assistant.storage.db import make_engine, upgrade_database
 from assistant.testing.fakes import HashEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -475,7 +475,7 @@ def test_widget_without_meta_keeps_the_default_limit_and_works(browser: Browser)
 def _make_overdue(settings, reference: str) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import update
 
-    from assistant.db import TicketRow, make_engine
+    from assistant.storage.db import TicketRow, make_engine
 
     engine = make_engine(settings.database_url)
     with engine.begin() as conn:

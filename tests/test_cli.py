@@ -58,7 +58,7 @@ def test_desk_show_of_a_missing_reference(database: Path, capsys: pytest.Capture
 def test_a_mistyped_database_url_creates_nothing(
     argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    typo = tmp_path / "vra" / "assistant.db"
+    typo = tmp_path / "vra" / "assistant.storage.db"
     monkeypatch.setenv("PA_DATABASE_URL", f"sqlite:///{typo}")
     monkeypatch.setenv("PA_CORPUS_DIR", str(CORPUS))
     code, err = _exit_line(argv, capsys)
@@ -67,7 +67,7 @@ def test_a_mistyped_database_url_creates_nothing(
 
 
 def test_db_upgrade_creates_the_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    db = tmp_path / "new" / "assistant.db"
+    db = tmp_path / "new" / "assistant.storage.db"
     monkeypatch.setenv("PA_DATABASE_URL", f"sqlite:///{db}")
     assert main(["db", "upgrade"]) == 0 and db.is_file()
 

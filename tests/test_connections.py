@@ -47,7 +47,7 @@ def start_live(tmp_path: Path, index_dir: Path, **env: str) -> Live:
         "PA_DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}", "PA_RATE_LIMIT_PER_MINUTE": "0",
         "PA_DESK_API_KEYS": "live-staff-key-0123456789abcdef=*", **env,
     }
-    from assistant.db import make_engine, upgrade_database
+    from assistant.storage.db import make_engine, upgrade_database
 
     upgrade_database(make_engine(full_env["PA_DATABASE_URL"]))
     log = tmp_path / f"live-{port}.log"

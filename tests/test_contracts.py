@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 from sqlalchemy.engine import Engine
 
-from assistant.db import make_engine, upgrade_database
 from assistant.desk import DeskQueue, SqlDeskQueue
 from assistant.embedding_cache import CachedEmbedder, cache_path
 from assistant.embeddings import Embedder
 from assistant.index import LoadedIndex
 from assistant.intent import WEIGHTS_FILE, EmbeddingIntentClassifier, IntentDetector, IntentWeights
 from assistant.retrieval import HybridRetriever, Retriever
-from assistant.sessions import SessionStore, SqlSessionStore
+from assistant.storage.db import make_engine, upgrade_database
+from assistant.storage.sessions import SessionStore, SqlSessionStore
 from assistant.testing.contracts import (
     DeskQueueContract,
     EmbedderContract,

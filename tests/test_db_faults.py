@@ -20,10 +20,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
 from api.main import create_app
-from assistant.db import make_engine, normalize_url, upgrade_database
 from assistant.embeddings import Embedder
 from assistant.factory import build_assistant
 from assistant.settings import Settings
+from assistant.storage.db import make_engine, normalize_url, upgrade_database
 from tests.conftest import CORPUS, ROOT, _settings
 
 FORMAL = {"message": "Please delete all my data", "company": "upward"}
@@ -117,7 +117,7 @@ def test_unwritable_sqlite_is_not_ready_and_recovers_without_restart(tmp_path: P
 
 # ------------------------------------------------------------------------------ M6: limiter in an outage
 def test_rate_limit_holds_in_a_database_outage(tmp_path: Path, hash_index_dir: Path, hash_embedder: Embedder) -> None:
-    db = tmp_path / "db" / "assistant.db"
+    db = tmp_path / "db" / "assistant.storage.db"
     url = f"sqlite:///{db}"
     upgrade_database(make_engine(url))
     settings = _settings(hash_index_dir, url, busy_timeout_ms=200, rate_limit_per_minute=3)
@@ -287,7 +287,7 @@ def test_checking_a_database_is_writable_keeps_other_connections_locks(tmp_path:
     of a file drops this process's POSIX locks on it, and another connection's lock with them."""
     import sqlite3
 
-    from assistant.db import _check_writable
+    from assistant.storage.db import _check_writable
 
     path = tmp_path / "locks.db"
     holder = sqlite3.connect(path, isolation_level=None, timeout=0.1)

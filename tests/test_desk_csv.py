@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from assistant.db import make_engine
 from assistant.desk import NewTicket, SqlDeskQueue
 from assistant.desk_csv import BOM, COLUMNS, safe_cell, tickets_csv
+from assistant.storage.db import make_engine
 from privacy_assistant.cli import main
 
 HIDDEN = ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e"]

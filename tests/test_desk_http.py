@@ -13,8 +13,8 @@ import httpx
 import pytest
 import uvicorn
 
-from assistant.db import make_engine, upgrade_database
 from assistant.settings import Settings
+from assistant.storage.db import make_engine, upgrade_database
 from tests.conftest import CORPUS, POSTGRES_URL, drop_postgres_schema, fresh_postgres_schema
 
 pytestmark = pytest.mark.slow

@@ -178,7 +178,7 @@ def test_serving_path_imports_no_torch(real_index_dir: Path, real_embedder: Embe
         "PA_MODEL_CACHE_DIR": str(MODEL_CACHE),
         "PA_DATABASE_URL": f"sqlite:///{tmp_path / 'probe.db'}",
     }
-    from assistant.db import make_engine, upgrade_database
+    from assistant.storage.db import make_engine, upgrade_database
 
     upgrade_database(make_engine(env["PA_DATABASE_URL"]))
     out = subprocess.run([sys.executable, "-c", _SERVING_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, check=True)

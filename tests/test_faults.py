@@ -21,12 +21,12 @@ from fastapi.testclient import TestClient
 
 from api.deps import UNAVAILABLE_DETAIL
 from api.main import create_app
-from assistant.db import make_engine, upgrade_database
 from assistant.desk import SqlDeskQueue
 from assistant.embeddings import Embedder
 from assistant.errors import IndexNotBuiltError, StaleIndexError
 from assistant.factory import build_assistant
 from assistant.index import POINTER, load_index
+from assistant.storage.db import make_engine, upgrade_database
 from tests.conftest import CORPUS, ROOT, _settings
 
 QUESTION = {"message": "What security measures does the company take?", "company": "upward"}
@@ -57,7 +57,7 @@ def test_database_unavailable_questions_answered_requests_refused(
     kind: str, tmp_path: Path, hash_index_dir: Path, hash_embedder: Embedder
 ) -> None:
     if kind == "sqlite-gone":
-        db = tmp_path / "db" / "assistant.db"
+        db = tmp_path / "db" / "assistant.storage.db"
         url = f"sqlite:///{db}"
         upgrade_database(make_engine(url))
         settings = _settings(hash_index_dir, url, desk_api_keys="all-staff-key-for-tests-0001=*", busy_timeout_ms=200, rate_limit_per_minute=1000)

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from assistant.db import make_engine
+from assistant.storage.db import make_engine
 
 # Session A's personal data, sent through formal requests to several companies.
 SEEDS = [

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from assistant.db import make_engine
-from assistant.keys import SqlKeyStore, StaffKeyError
+from assistant.storage.db import make_engine
+from assistant.storage.keys import SqlKeyStore, StaffKeyError
 from privacy_assistant.cli import main
 from tests.conftest import CORPUS
 
@@ -48,7 +48,7 @@ def test_create_verify_revoke_list(sqlite_url: str) -> None:
 
 
 def test_revoke_by_whole_key_and_ambiguous_prefix(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import assistant.keys as keys
+    import assistant.storage.keys as keys
 
     tokens = iter(["SAMEPREFIXaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "SAMEPREFIXbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"])
     monkeypatch.setattr(keys.secrets, "token_urlsafe", lambda n: next(tokens))
@@ -166,8 +166,8 @@ def test_bootstrap_keys_parse_into_named_scopes() -> None:
 def test_bootstrap_keys_checked_against_the_company_list() -> None:
     from assistant.corpus import load_companies
     from assistant.domain import Company
-    from assistant.keys import check_bootstrap_keys
     from assistant.settings import parse_staff_keys
+    from assistant.storage.keys import check_bootstrap_keys
 
     companies = load_companies(CORPUS)
     check_bootstrap_keys(parse_staff_keys(f"{LONG}=upward|sb-cs,z{LONG}=*"), companies)

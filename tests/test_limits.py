@@ -17,8 +17,8 @@ from api.http import ratelimit
 from api.http.ratelimit import SqlRateCounter
 from api.main import create_app
 from api.middleware import client_address, is_limited, rate_bucket, sane_request_id
-from assistant.db import make_engine
 from assistant.settings import Settings
+from assistant.storage.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = {"message": "What security measures does the company take?", "company": "upward"}
@@ -79,7 +79,7 @@ def test_limit_holds_across_workers(hash_settings, hash_assistant, frozen_clock)
 
 _HITTER = """
 import json, sys
-from assistant.db import make_engine
+from assistant.storage.db import make_engine
 from api.http.ratelimit import SqlRateCounter
 url, schema, n = sys.argv[1], (sys.argv[2] or None), int(sys.argv[3])
 counter = SqlRateCounter(make_engine(url, 10000, schema), limit=100)

@@ -344,7 +344,7 @@ def test_personal_data_in_japanese_sentences_never_survives(case: tuple[str, str
 
 
 def test_japanese_personal_data_stays_out_of_transcripts_and_logs(hash_settings, hash_assistant, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
-    from assistant.db import make_engine
+    from assistant.storage.db import make_engine
 
     caplog.set_level(logging.DEBUG)
     secrets = ["090-1234-5678", "０３（１２３４）５６７８", "taro＠example.jp", "123456789012", "1500041"]

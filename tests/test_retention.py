@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from assistant.db import ChatSession, ChatTurn, TicketEvent, TicketRow, make_engine, upgrade_database, utcnow
-from assistant.retention import purge
 from assistant.settings import Settings
+from assistant.storage.db import ChatSession, ChatTurn, TicketEvent, TicketRow, make_engine, upgrade_database, utcnow
+from assistant.storage.retention import purge
 from privacy_assistant.cli import main
 
 

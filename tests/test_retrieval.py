@@ -204,8 +204,8 @@ def _raw_texts() -> dict[str, str]:
 
 @pytest.mark.slow
 def test_real_model_citations_are_verbatim_and_isolated(tmp_path: Path, real_settings, real_embedder) -> None:  # type: ignore[no-untyped-def]
-    from assistant.db import make_engine, upgrade_database
     from assistant.factory import build_assistant
+    from assistant.storage.db import make_engine, upgrade_database
 
     # A private database: desk tickets opened here must not touch the shared real_assistant's.
     url = f"sqlite:///{tmp_path / 'isolation.db'}"

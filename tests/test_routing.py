@@ -19,7 +19,7 @@ from assistant.errors import InvalidMessageError, StorageUnavailableError, Unkno
 from assistant.index import LoadedIndex
 from assistant.intent import IntentResult
 from assistant.service import Assistant, Limits
-from assistant.sessions import SessionState, TurnRecord
+from assistant.storage.sessions import SessionState, TurnRecord
 from assistant.testing.fakes import (
     FakeIntentDetector,
     InMemoryDeskQueue,

@@ -30,7 +30,7 @@ from sqlalchemy import insert as core_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from assistant.db import RateLimitRow
+from assistant.storage.db import RateLimitRow
 
 log = logging.getLogger(__name__)
 

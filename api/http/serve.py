@@ -39,7 +39,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from assistant.cli import _fail, _resources, _settings
     from assistant.corpus import load_companies
     from assistant.factory import build_embedder
-    from assistant.keys import check_bootstrap_keys
+    from assistant.storage.keys import check_bootstrap_keys
 
     settings = _settings()
     # Before the database and the model: a bad staff key list must stop start-up at once.

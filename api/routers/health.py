@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import readiness_engine
-from assistant.db import database_status
+from assistant.storage.db import database_status
 
 router = APIRouter(tags=["health"])
 

@@ -24,14 +24,14 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from assistant.db import utcnow
 from assistant.desk import EVAL_CHANNEL, DeskQueue, InvalidTransitionError, NewTicket, TicketNotFoundError
 from assistant.domain import Ticket
 from assistant.embeddings import Embedder
 from assistant.intent import INTENTS, IntentDetector
 from assistant.pleasantries import strip_pleasantries
 from assistant.retrieval import Retriever
-from assistant.sessions import SessionState, SessionStore, TurnRecord
+from assistant.storage.db import utcnow
+from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
 from assistant.vocabulary import FORMAL_REQUEST_TYPES, OPEN_STATUSES
 from assistant.webhooks import TicketNotifier
 

@@ -24,7 +24,6 @@ import numpy as np
 
 from assistant.answer import AnswerComposer
 from assistant.companies import CompanyDirectory
-from assistant.db import new_id, utcnow
 from assistant.desk import (
     DUPLICATE_WINDOW,
     EVAL_CHANNEL,
@@ -48,7 +47,8 @@ from assistant.lexical import tokenize
 from assistant.redact import redact
 from assistant.retrieval import Retriever
 from assistant.service import Assistant, Limits
-from assistant.sessions import SessionState, SessionStore, TurnRecord
+from assistant.storage.db import new_id, utcnow
+from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
 from assistant.vocabulary import INITIAL_STATUS, OPEN_STATUSES
 from assistant.webhooks import TicketNotifier
 

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from assistant.db import Base
+from assistant.storage.db import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - always called through upgrade_database

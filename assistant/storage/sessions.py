@@ -10,9 +10,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
-from assistant.db import ChatSession, ChatTurn, new_id, utcnow
 from assistant.errors import StorageUnavailableError
 from assistant.redact import redact
+from assistant.storage.db import ChatSession, ChatTurn, new_id, utcnow
 
 _SESSIONS = cast(Table, ChatSession.__table__)
 _TURNS = cast(Table, ChatTurn.__table__)

@@ -20,7 +20,7 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from assistant.db import ChatSession, ChatTurn, RateLimitRow, TicketEvent, TicketRow, utcnow
+from assistant.storage.db import ChatSession, ChatTurn, RateLimitRow, TicketEvent, TicketRow, utcnow
 from assistant.vocabulary import CLOSED_STATUSES
 
 

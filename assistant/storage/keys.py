@@ -21,10 +21,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
-from assistant.db import StaffKeyRow, utcnow
 from assistant.domain import Company
 from assistant.errors import AssistantError, StorageUnavailableError
 from assistant.settings import BootstrapKey
+from assistant.storage.db import StaffKeyRow, utcnow
 
 KEY_SCHEME = "pak_"
 PREFIX_CHARS = 12

@@ -1,0 +1,1 @@
+"""Storage: the database (engine, tables, migrations), conversation sessions, staff keys and retention."""
