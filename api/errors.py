@@ -11,7 +11,7 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import UNAVAILABLE_DETAIL
-from assistant.desk import InvalidTransitionError, TicketNotFoundError
+from assistant.desk.tickets import InvalidTransitionError, TicketNotFoundError
 from assistant.errors import (
     AssistantError,
     IndexNotBuiltError,

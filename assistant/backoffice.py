@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.companies import CompanyDirectory
-from assistant.desk import DeskQueue, TicketDetail
+from assistant.desk.tickets import DeskQueue, TicketDetail
 from assistant.domain import Company, Ticket
 from assistant.storage.sessions import SessionStore
 

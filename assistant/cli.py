@@ -54,7 +54,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 if TYPE_CHECKING:  # what `add_subparsers(parser_class=_Parser)` returns: the argument every `AddCommand` gets
-    from assistant.desk import DeskQueue
+    from assistant.desk.tickets import DeskQueue
     from assistant.factory import Resources
     from assistant.storage.keys import SqlKeyStore
 
@@ -177,7 +177,7 @@ def cmd_desk_list(args: argparse.Namespace) -> int:
 
 def cmd_desk_show(args: argparse.Namespace) -> int:
     """Show one ticket with its audit trail."""
-    from assistant.desk import TicketNotFoundError
+    from assistant.desk.tickets import TicketNotFoundError
 
     try:
         detail = _desk_queue(_settings()).get(args.reference, actor="cli")
@@ -189,7 +189,7 @@ def cmd_desk_show(args: argparse.Namespace) -> int:
 
 def cmd_desk_set_status(args: argparse.Namespace) -> int:
     """Change a ticket's status (with a note; required for rejected)."""
-    from assistant.desk import TicketNotFoundError
+    from assistant.desk.tickets import TicketNotFoundError
 
     try:
         detail = _desk_queue(_settings()).set_status(args.reference, args.status, f"cli:{args.actor}", args.note)
@@ -201,7 +201,7 @@ def cmd_desk_set_status(args: argparse.Namespace) -> int:
 
 def cmd_desk_export(args: argparse.Namespace) -> int:
     """Export desk tickets as CSV (UTF-8 with BOM, safe for spreadsheets)."""
-    from assistant.desk_csv import tickets_csv
+    from assistant.desk.csv_export import tickets_csv
 
     items, _ = _desk_queue(_settings()).list([args.company] if args.company else None, args.status, None, None, 0, 100_000)
     data = tickets_csv(items).encode("utf-8")

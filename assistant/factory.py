@@ -17,7 +17,8 @@ from sqlalchemy.engine import Engine
 from assistant.answer import AnswerComposer
 from assistant.companies import CompanyDirectory
 from assistant.corpus import load_companies, load_corpus
-from assistant.desk import DeskQueue, SqlDeskQueue
+from assistant.desk.tickets import DeskQueue, SqlDeskQueue
+from assistant.desk.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
 from assistant.embedding_cache import CachedEmbedder, cache_path
 from assistant.embeddings import Embedder
 from assistant.errors import DamagedIndexError, DatabaseConfigError, IndexNotBuiltError, StaleIndexError
@@ -30,7 +31,6 @@ from assistant.settings import Settings
 from assistant.storage.db import engine_from_settings, upgrade_database
 from assistant.storage.keys import SqlKeyStore
 from assistant.storage.sessions import SessionStore, SqlSessionStore
-from assistant.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,8 @@ import numpy as np
 from assistant.answer import Composer
 from assistant.backoffice import Backoffice
 from assistant.companies import CompanyDirectory
-from assistant.desk import DeskQueue, NewTicket
+from assistant.desk.tickets import DeskQueue, NewTicket
+from assistant.desk.webhooks import NullNotifier, TicketNotifier
 from assistant.domain import Citation, Company, Document, Evidence, Reply, ScoredChunk
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
 from assistant.index import LoadedIndex, Manifest
@@ -25,7 +26,6 @@ from assistant.retrieval import Retriever
 from assistant.storage.db import new_id
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
 from assistant.vocabulary import DEFAULT_MAX_MESSAGE_CHARS
-from assistant.webhooks import NullNotifier, TicketNotifier
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from sqlalchemy.engine import Engine
 
-from assistant.desk import DeskQueue, SqlDeskQueue
+from assistant.desk.tickets import DeskQueue, SqlDeskQueue
+from assistant.desk.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
 from assistant.embedding_cache import CachedEmbedder, cache_path
 from assistant.embeddings import Embedder
 from assistant.index import LoadedIndex
@@ -39,7 +40,6 @@ from assistant.testing.fakes import (
     KeywordRetriever,
     RecordingNotifier,
 )
-from assistant.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
 from tests.conftest import POSTGRES_URL, drop_postgres_schema, fresh_postgres_schema
 from tests.test_routing import RULES
 

@@ -4,7 +4,7 @@ passes on SQLite and PostgreSQL in tests/test_contracts.py; what is left here is
 
 from __future__ import annotations
 
-from assistant.desk import normalize_request
+from assistant.desk.tickets import normalize_request
 
 
 def test_normalisation_folds_case_space_and_punctuation() -> None:

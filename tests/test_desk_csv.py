@@ -1,4 +1,4 @@
-"""CSV export of desk tickets (`assistant/desk_csv.py`, `GET /v1/desk/tickets.csv`, `desk export`)."""
+"""CSV export of desk tickets (`assistant/desk/csv_export.py`, `GET /v1/desk/tickets.csv`, `desk export`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from assistant.desk import NewTicket, SqlDeskQueue
-from assistant.desk_csv import BOM, COLUMNS, safe_cell, tickets_csv
+from assistant.desk.csv_export import BOM, COLUMNS, safe_cell, tickets_csv
+from assistant.desk.tickets import NewTicket, SqlDeskQueue
 from assistant.storage.db import make_engine
 from privacy_assistant.cli import main
 

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from api.deps import UNAVAILABLE_DETAIL
 from api.main import create_app
-from assistant.desk import SqlDeskQueue
+from assistant.desk.tickets import SqlDeskQueue
 from assistant.embeddings import Embedder
 from assistant.errors import IndexNotBuiltError, StaleIndexError
 from assistant.factory import build_assistant

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from assistant.corpus import load_companies
-from assistant.desk import NewTicket
+from assistant.desk.tickets import NewTicket
 from assistant.domain import Company, Reply, Ticket
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
 from assistant.index import LoadedIndex

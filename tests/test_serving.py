@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.deps import UNAVAILABLE_DETAIL
 from api.main import create_app
-from assistant.desk import NewTicket, SqlDeskQueue
+from assistant.desk.tickets import NewTicket, SqlDeskQueue
 from assistant.embeddings import Embedder
 from assistant.factory import rebuild_index
 from assistant.index import POINTER, _write_pointer

@@ -14,9 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-import assistant.webhooks as webhooks
+import assistant.desk.webhooks as webhooks
+from assistant.desk.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, HttpWebhookNotifier, sign, verify_signature
 from assistant.domain import Ticket
-from assistant.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, HttpWebhookNotifier, sign, verify_signature
 
 SECRET = "test-secret"
 TICKET = Ticket("PRQ-000042", "received", ("deletion",), "upward", False, "2026-01-01T00:00:00+00:00", "2026-01-15T00:00:00+00:00")
@@ -155,7 +155,7 @@ def test_deliveries_share_a_bounded_pool(receiver: tuple[str, _Receiver], caplog
     before = set(threading.enumerate())
     notifier.notify(TICKET)
     assert state.arrived.wait(10)  # the one worker is busy with the first delivery
-    with caplog.at_level(logging.WARNING, logger="assistant.webhooks"):
+    with caplog.at_level(logging.WARNING, logger="assistant.desk.webhooks"):
         for n in range(9):
             notifier.notify(dataclasses.replace(TICKET, id=f"PRQ-{n:06d}"))
     started = [t for t in set(threading.enumerate()) - before if t.name.startswith("webhook")]

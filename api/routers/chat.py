@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Path, Response
 from api.deps import AssistantDep, BackofficeDep, OriginDep
 from api.openapi_docs import CHAT_EXAMPLE, errors, example
 from api.schemas import ChatRequest, ChatResponse, ErrorOut
-from assistant.desk import EVAL_CHANNEL
+from assistant.desk.tickets import EVAL_CHANNEL
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 

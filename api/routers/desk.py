@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from api.deps import BackofficeDep, StaffDep
 from api.openapi_docs import errors
 from api.schemas import ErrorOut, StatusChange, TicketDetailOut, TicketPage
-from assistant.desk_csv import tickets_csv
+from assistant.desk.csv_export import tickets_csv
 from assistant.vocabulary import RequestType
 
 router = APIRouter(prefix="/v1/desk", tags=["desk"], responses=errors(401, 422, 503))

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query
 from api.deps import BackofficeDep, OriginDep
 from api.openapi_docs import REQUEST_STATUS_EXAMPLE, errors, example
 from api.schemas import ErrorOut, RequestStatusOut
-from assistant.desk import TicketNotFoundError
+from assistant.desk.tickets import TicketNotFoundError
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
 

@@ -24,7 +24,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from assistant.desk import EVAL_CHANNEL, DeskQueue, InvalidTransitionError, NewTicket, TicketNotFoundError
+from assistant.desk.tickets import EVAL_CHANNEL, DeskQueue, InvalidTransitionError, NewTicket, TicketNotFoundError
+from assistant.desk.webhooks import TicketNotifier
 from assistant.domain import Ticket
 from assistant.embeddings import Embedder
 from assistant.intent import INTENTS, IntentDetector
@@ -33,7 +34,6 @@ from assistant.retrieval import Retriever
 from assistant.storage.db import utcnow
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
 from assistant.vocabulary import FORMAL_REQUEST_TYPES, OPEN_STATUSES
-from assistant.webhooks import TicketNotifier
 
 EMAIL = "hanako.secret.1234@example.org"
 PHONE = "090-8765-4321"

@@ -24,7 +24,7 @@ import numpy as np
 
 from assistant.answer import AnswerComposer
 from assistant.companies import CompanyDirectory
-from assistant.desk import (
+from assistant.desk.tickets import (
     DUPLICATE_WINDOW,
     EVAL_CHANNEL,
     REFERENCE_PREFIX,
@@ -39,6 +39,7 @@ from assistant.desk import (
     check_transition,
     normalize_request,
 )
+from assistant.desk.webhooks import TicketNotifier
 from assistant.domain import Company, Evidence, ScoredChunk, Ticket
 from assistant.embeddings import Embedder, Vectors
 from assistant.index import LoadedIndex, span_embed_text
@@ -50,7 +51,6 @@ from assistant.service import Assistant, Limits
 from assistant.storage.db import new_id, utcnow
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
 from assistant.vocabulary import INITIAL_STATUS, OPEN_STATUSES
-from assistant.webhooks import TicketNotifier
 
 _WORD = re.compile(r"\w+")
 

@@ -7,7 +7,7 @@ import io
 import re
 from collections.abc import Iterable
 
-from assistant.desk import TicketDetail
+from assistant.desk.tickets import TicketDetail
 
 BOM = "\ufeff"  # without it, Japanese Excel reads UTF-8 as Shift_JIS and shows mojibake
 COLUMNS = ("reference", "company", "status", "request_types", "proxy", "channel", "created_at", "due_at", "overdue", "message")
