@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant.companies import CompanyDirectory
 from assistant.desk.tickets import DeskQueue, TicketDetail
 from assistant.domain import Company, Ticket
 from assistant.storage.sessions import SessionStore
+from assistant.understand.companies import CompanyDirectory
 
 
 class Backoffice:

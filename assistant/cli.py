@@ -278,7 +278,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
 def cmd_intent_report(args: argparse.Namespace) -> int:
     """Precision/recall of intent detection on the held-out labelled examples."""
     from assistant.factory import build_embedder
-    from assistant.intent import (
+    from assistant.understand.intent import (
         EmbeddingIntentClassifier,
         evaluate_intents,
         is_held_out,

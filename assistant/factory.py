@@ -15,7 +15,6 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from assistant.answer import AnswerComposer
-from assistant.companies import CompanyDirectory
 from assistant.corpus import load_companies, load_corpus
 from assistant.desk.tickets import DeskQueue, SqlDeskQueue
 from assistant.desk.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
@@ -23,7 +22,6 @@ from assistant.embedding_cache import CachedEmbedder, cache_path
 from assistant.embeddings import Embedder
 from assistant.errors import DamagedIndexError, DatabaseConfigError, IndexNotBuiltError, StaleIndexError
 from assistant.index import LoadedIndex, Manifest, build_index, is_stale, load_index
-from assistant.intent import WEIGHTS_FILE, EmbeddingIntentClassifier, IntentWeights, build_intent_weights
 from assistant.procedure import common_procedure_queries
 from assistant.retrieval import HybridRetriever, RetrievalConfig
 from assistant.service import Assistant, Limits
@@ -31,6 +29,8 @@ from assistant.settings import Settings
 from assistant.storage.db import engine_from_settings, upgrade_database
 from assistant.storage.keys import SqlKeyStore
 from assistant.storage.sessions import SessionStore, SqlSessionStore
+from assistant.understand.companies import CompanyDirectory
+from assistant.understand.intent import WEIGHTS_FILE, EmbeddingIntentClassifier, IntentWeights, build_intent_weights
 
 log = logging.getLogger(__name__)
 

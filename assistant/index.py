@@ -39,7 +39,8 @@ KEEP_BUILDS = 2
 def pipeline_fingerprint() -> str:
     """A hash of the code and data that shape a build (chunker, BM25, intent examples...), so
     a changed pipeline makes old builds stale without anyone remembering to bump a number."""
-    from assistant import chunking, corpus, intent, lexical, markup, pleasantries
+    from assistant import chunking, corpus, lexical, markup
+    from assistant.understand import intent, pleasantries
 
     digest = hashlib.sha256(str(FORMAT_VERSION).encode())
     # corpus.py decides the text offsets point into (PDF reflow); markup.py the markdown section titles.

@@ -12,19 +12,19 @@ import numpy as np
 
 from assistant.answer import Composer
 from assistant.backoffice import Backoffice
-from assistant.companies import CompanyDirectory
 from assistant.desk.tickets import DeskQueue, NewTicket
 from assistant.desk.webhooks import NullNotifier, TicketNotifier
 from assistant.domain import Citation, Company, Document, Evidence, Reply, ScoredChunk
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
 from assistant.index import LoadedIndex, Manifest
-from assistant.intent import IntentDetector, IntentResult
-from assistant.pleasantries import strip_pleasantries
 from assistant.procedure import ProcedurePoint, find_procedure
-from assistant.redact import redact
 from assistant.retrieval import Retriever
 from assistant.storage.db import new_id
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
+from assistant.understand.companies import CompanyDirectory
+from assistant.understand.intent import IntentDetector, IntentResult
+from assistant.understand.pleasantries import strip_pleasantries
+from assistant.understand.redact import redact
 from assistant.vocabulary import DEFAULT_MAX_MESSAGE_CHARS
 
 log = logging.getLogger(__name__)

@@ -141,7 +141,7 @@ MIX: tuple[Message, ...] = _interleave()
 
 # Greetings only, as in every earlier run, so runs stay comparable. (Sign-offs such as
 # "Thanks." once tipped questions into formal requests and would have skewed the mix towards
-# the slower desk path; since assistant/pleasantries.py they no longer do.) The assistant
+# the slower desk path; since assistant/understand/pleasantries.py they no longer do.) The assistant
 # reads all of these wordings as the same question, so `make bench` turns the query cache off
 # (PA_QUERY_CACHE_SIZE=0): every message is embedded, as a never-seen question would be.
 _PREFIXES = (

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.companies import CompanyDirectory
 from assistant.corpus import load_companies
 from assistant.domain import Company
+from assistant.understand.companies import CompanyDirectory
 from evals.bench_lib import generate_synthetic_corpus
 from tests.conftest import CORPUS
 

@@ -17,7 +17,6 @@ from assistant.desk.webhooks import HttpWebhookNotifier, NullNotifier, TicketNot
 from assistant.embedding_cache import CachedEmbedder, cache_path
 from assistant.embeddings import Embedder
 from assistant.index import LoadedIndex
-from assistant.intent import WEIGHTS_FILE, EmbeddingIntentClassifier, IntentDetector, IntentWeights
 from assistant.retrieval import HybridRetriever, Retriever
 from assistant.storage.db import make_engine, upgrade_database
 from assistant.storage.sessions import SessionStore, SqlSessionStore
@@ -40,6 +39,7 @@ from assistant.testing.fakes import (
     KeywordRetriever,
     RecordingNotifier,
 )
+from assistant.understand.intent import WEIGHTS_FILE, EmbeddingIntentClassifier, IntentDetector, IntentWeights
 from tests.conftest import POSTGRES_URL, drop_postgres_schema, fresh_postgres_schema
 from tests.test_routing import RULES
 

@@ -69,8 +69,8 @@ def test_cache_file_per_model_and_bad_file_ignored(tmp_path: Path) -> None:
 
 def test_rebuild_uses_the_cache(tmp_path: Path) -> None:
     from assistant.factory import rebuild_index
-    from assistant.intent import WEIGHTS_FILE
     from assistant.model_export import META_FILE
+    from assistant.understand.intent import WEIGHTS_FILE
 
     inner = CountingEmbedder()
     settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", database_url="sqlite://", model_cache_dir=tmp_path / "models")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.intent import EXAMPLES_PATH, is_held_out, is_proxy, load_examples
+from assistant.understand.intent import EXAMPLES_PATH, is_held_out, is_proxy, load_examples
 
 # (message, intent, request types): casual, formal, typos, requests phrased as questions,
 # questions that use request words.

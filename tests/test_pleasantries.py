@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import pleasantries
-from assistant.pleasantries import strip_pleasantries
+from assistant.understand import pleasantries
+from assistant.understand.pleasantries import strip_pleasantries
 
 
 @pytest.mark.parametrize(

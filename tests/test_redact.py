@@ -1,4 +1,4 @@
-"""Redaction of personal data in chat logs (`assistant/redact.py`)."""
+"""Redaction of personal data in chat logs (`assistant/understand/redact.py`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from assistant.redact import contains_personal_data, redact
+from assistant.understand.redact import contains_personal_data, redact
 
 # (text, the sensitive part that must disappear, the tag that replaces it)
 SENSITIVE = [

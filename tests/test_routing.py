@@ -17,7 +17,6 @@ from assistant.desk.tickets import NewTicket
 from assistant.domain import Company, Reply, Ticket
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
 from assistant.index import LoadedIndex
-from assistant.intent import IntentResult
 from assistant.service import Assistant, Limits
 from assistant.storage.sessions import SessionState, TurnRecord
 from assistant.testing.fakes import (
@@ -28,6 +27,7 @@ from assistant.testing.fakes import (
     RecordingNotifier,
     fake_assistant,
 )
+from assistant.understand.intent import IntentResult
 from tests.conftest import CORPUS
 
 COMPANIES = ("highreso", "sb-cs", "upward", "gmo-ai-robotics", "win-techno")

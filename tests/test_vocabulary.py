@@ -45,9 +45,10 @@ def test_the_definitions_agree_with_each_other() -> None:
 
 
 def test_the_library_derives_from_it() -> None:
-    from assistant import intent, procedure
+    from assistant import procedure
     from assistant.desk import tickets as desk
     from assistant.storage import retention
+    from assistant.understand import intent
 
     assert desk.STATUSES == v.STATUSES and desk.OPEN_STATUSES == v.OPEN_STATUSES
     assert retention.CLOSED_STATUSES == v.CLOSED_STATUSES

@@ -11,8 +11,8 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from assistant.errors import StorageUnavailableError
-from assistant.redact import redact
 from assistant.storage.db import ChatSession, ChatTurn, new_id, utcnow
+from assistant.understand.redact import redact
 
 _SESSIONS = cast(Table, ChatSession.__table__)
 _TURNS = cast(Table, ChatTurn.__table__)

@@ -28,11 +28,11 @@ from assistant.desk.tickets import EVAL_CHANNEL, DeskQueue, InvalidTransitionErr
 from assistant.desk.webhooks import TicketNotifier
 from assistant.domain import Ticket
 from assistant.embeddings import Embedder
-from assistant.intent import INTENTS, IntentDetector
-from assistant.pleasantries import strip_pleasantries
 from assistant.retrieval import Retriever
 from assistant.storage.db import utcnow
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
+from assistant.understand.intent import INTENTS, IntentDetector
+from assistant.understand.pleasantries import strip_pleasantries
 from assistant.vocabulary import FORMAL_REQUEST_TYPES, OPEN_STATUSES
 
 EMAIL = "hanako.secret.1234@example.org"

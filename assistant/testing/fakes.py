@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from assistant.answer import AnswerComposer
-from assistant.companies import CompanyDirectory
 from assistant.desk.tickets import (
     DUPLICATE_WINDOW,
     EVAL_CHANNEL,
@@ -43,13 +42,14 @@ from assistant.desk.webhooks import TicketNotifier
 from assistant.domain import Company, Evidence, ScoredChunk, Ticket
 from assistant.embeddings import Embedder, Vectors
 from assistant.index import LoadedIndex, span_embed_text
-from assistant.intent import IntentDetector, IntentResult
 from assistant.lexical import tokenize
-from assistant.redact import redact
 from assistant.retrieval import Retriever
 from assistant.service import Assistant, Limits
 from assistant.storage.db import new_id, utcnow
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
+from assistant.understand.companies import CompanyDirectory
+from assistant.understand.intent import IntentDetector, IntentResult
+from assistant.understand.redact import redact
 from assistant.vocabulary import INITIAL_STATUS, OPEN_STATUSES
 
 _WORD = re.compile(r"\w+")

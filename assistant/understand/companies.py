@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.domain import Company
-from assistant.pleasantries import strip_pleasantries
+from assistant.understand.pleasantries import strip_pleasantries
 
 
 class CompanyDirectory:

@@ -19,9 +19,9 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant import pleasantries
 from assistant.embeddings import Embedder
 from assistant.files import write_atomically
+from assistant.understand import pleasantries
 from assistant.vocabulary import FORMAL_REQUEST_TYPES
 
 INTENTS = ("question", "formal_request", "complaint", "out_of_scope")
