@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Protocol
 from assistant import consistency, topics
 from assistant.chunking import PASSAGE_CHARS
 from assistant.domain import Citation, Company, Evidence, Span
-from assistant.facts import fact_kind
 from assistant.index import LoadedIndex
 from assistant.markup import display_text
+from assistant.search.facts import fact_kind
 
 if TYPE_CHECKING:
     from assistant.domain import Ticket

@@ -23,7 +23,7 @@ from assistant.embeddings import Embedder
 from assistant.errors import DamagedIndexError, DatabaseConfigError, IndexNotBuiltError, StaleIndexError
 from assistant.index import LoadedIndex, Manifest, build_index, is_stale, load_index
 from assistant.procedure import common_procedure_queries
-from assistant.retrieval import HybridRetriever, RetrievalConfig
+from assistant.search.retrieval import HybridRetriever, RetrievalConfig
 from assistant.service import Assistant, Limits
 from assistant.settings import Settings
 from assistant.storage.db import engine_from_settings, upgrade_database

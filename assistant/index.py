@@ -27,7 +27,7 @@ from assistant.domain import Chunk, Document, PageSpan, Span
 from assistant.embeddings import Embedder, Vectors
 from assistant.errors import DamagedIndexError, IndexNotBuiltError
 from assistant.files import write_atomically
-from assistant.lexical import Bm25Index
+from assistant.search.lexical import Bm25Index
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ KEEP_BUILDS = 2
 def pipeline_fingerprint() -> str:
     """A hash of the code and data that shape a build (chunker, BM25, intent examples...), so
     a changed pipeline makes old builds stale without anyone remembering to bump a number."""
-    from assistant import chunking, corpus, lexical, markup
+    from assistant import chunking, corpus, markup
+    from assistant.search import lexical
     from assistant.understand import intent, pleasantries
 
     digest = hashlib.sha256(str(FORMAT_VERSION).encode())

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.domain import Company, Evidence
-from assistant.retrieval import Retriever, is_lead_in
+from assistant.search.retrieval import Retriever, is_lead_in
 
 _TYPE_WORDS = {
     "purpose_notification": ("notification of the purpose of use", r"notif|purpose"),

@@ -18,7 +18,7 @@ from assistant.domain import Citation, Company, Document, Evidence, Reply, Score
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
 from assistant.index import LoadedIndex, Manifest
 from assistant.procedure import ProcedurePoint, find_procedure
-from assistant.retrieval import Retriever
+from assistant.search.retrieval import Retriever
 from assistant.storage.db import new_id
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
 from assistant.understand.companies import CompanyDirectory

@@ -213,7 +213,7 @@ def retrieval_latency(assistant: Any, embedder: Any, messages: Sequence[Message]
     """Search alone (retrieve + select_evidence, the query embedding included) on the
     questions, through a fresh retriever (empty query cache), and the company-name scan
     every message goes through."""
-    from assistant.retrieval import HybridRetriever
+    from assistant.search.retrieval import HybridRetriever
 
     retriever = HybridRetriever(assistant.index, embedder)
     search: list[float] = []

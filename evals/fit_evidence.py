@@ -4,7 +4,7 @@
 
 Each suite is run on its own corpus (its header's `corpus`, or `--corpus` in the same order).
 For every single-turn dev item, every passage of the item's company is scored on the model's
-features (`assistant.retrieval.PASSAGE_FEATURES`) and labelled by whether it covers a gold quote;
+features (`assistant.search.retrieval.PASSAGE_FEATURES`) and labelled by whether it covers a gold quote;
 a logistic regression is fitted on all suites' dev passages together, then the answer threshold
 (`AnswerPolicy.min_probability`) is chosen on the same dev items: answer items should clear it
 with a passage that quotes gold, not-covered items should not. It prints the values to put in
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         route = evaluate(routed, weights, bias, float(t))["route"]
         if route > best_route:
             best_t, best_route = float(t), route
-    from assistant.retrieval import PASSAGE_FEATURES
+    from assistant.search.retrieval import PASSAGE_FEATURES
 
     print("EvidenceModel(weights=(" + ", ".join(f"{w:.3f}" for w in weights) + f"), bias={bias:.3f})")
     print("  " + ", ".join(f"{n}={w:.2f}" for n, w in zip(PASSAGE_FEATURES, weights, strict=True)))

@@ -17,7 +17,7 @@ from assistant.desk.webhooks import HttpWebhookNotifier, NullNotifier, TicketNot
 from assistant.embedding_cache import CachedEmbedder, cache_path
 from assistant.embeddings import Embedder
 from assistant.index import LoadedIndex
-from assistant.retrieval import HybridRetriever, Retriever
+from assistant.search.retrieval import HybridRetriever, Retriever
 from assistant.storage.db import make_engine, upgrade_database
 from assistant.storage.sessions import SessionStore, SqlSessionStore
 from assistant.testing.contracts import (

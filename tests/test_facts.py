@@ -1,10 +1,10 @@
-"""Generic fact shapes (`assistant/facts.py`): what a question asks for, what a passage states."""
+"""Generic fact shapes (`assistant/search/facts.py`): what a question asks for, what a passage states."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.facts import defined_term, defines, fact_kind
+from assistant.search.facts import defined_term, defines, fact_kind
 
 
 @pytest.mark.parametrize(

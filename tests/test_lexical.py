@@ -1,8 +1,8 @@
-"""The BM25 index's terms (`assistant/lexical.py`): stemming, synonyms and misspellings."""
+"""The BM25 index's terms (`assistant/search/lexical.py`): stemming, synonyms and misspellings."""
 
 from __future__ import annotations
 
-from assistant.lexical import Bm25Index, tokenize
+from assistant.search.lexical import Bm25Index, tokenize
 
 TEXTS = [
     "Regular training is provided to employees on information security.",

@@ -10,7 +10,7 @@ import pytest
 from assistant.corpus import load_companies
 from assistant.index import load_index
 from assistant.procedure import _TYPE_WORDS, find_procedure
-from assistant.retrieval import HybridRetriever
+from assistant.search.retrieval import HybridRetriever
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -1,4 +1,4 @@
-"""Tenant isolation of retrieval (`assistant/retrieval.py`) and of the facade's citations."""
+"""Tenant isolation of retrieval (`assistant/search/retrieval.py`) and of the facade's citations."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from assistant.corpus import doc_id_for, load_companies
 from assistant.index import LoadedIndex, load_index
-from assistant.retrieval import HybridRetriever, span_text
+from assistant.search.retrieval import HybridRetriever, span_text
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
 COMPANY_IDS = ["highreso", "sb-cs", "upward", "gmo-ai-robotics", "win-techno"]
@@ -352,7 +352,7 @@ def test_a_table_of_contents_is_never_evidence(tmp_path: Path, hash_embedder) ->
 def test_each_passage_is_scored_on_exactly_its_own_terms(retriever: HybridRetriever, index: LoadedIndex) -> None:
     # The terms are cut out of each clause's tokens once, not tokenized passage by passage: the
     # same terms either way (markers between items, like "2.", belong to neither side).
-    from assistant.lexical import tokenize
+    from assistant.search.lexical import tokenize
 
     for company, (lo, hi) in index.span_ranges.items():
         passages = retriever._company_passages(company)

@@ -28,7 +28,7 @@ from assistant.desk.tickets import EVAL_CHANNEL, DeskQueue, InvalidTransitionErr
 from assistant.desk.webhooks import TicketNotifier
 from assistant.domain import Ticket
 from assistant.embeddings import Embedder
-from assistant.retrieval import Retriever
+from assistant.search.retrieval import Retriever
 from assistant.storage.db import utcnow
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
 from assistant.understand.intent import INTENTS, IntentDetector

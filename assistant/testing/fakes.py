@@ -42,8 +42,8 @@ from assistant.desk.webhooks import TicketNotifier
 from assistant.domain import Company, Evidence, ScoredChunk, Ticket
 from assistant.embeddings import Embedder, Vectors
 from assistant.index import LoadedIndex, span_embed_text
-from assistant.lexical import tokenize
-from assistant.retrieval import Retriever
+from assistant.search.lexical import tokenize
+from assistant.search.retrieval import Retriever
 from assistant.service import Assistant, Limits
 from assistant.storage.db import new_id, utcnow
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord

@@ -13,10 +13,10 @@ import numpy as np
 
 from assistant.domain import Chunk, Evidence, ScoredChunk, Span
 from assistant.embeddings import Embedder
-from assistant.facts import FactKind, defined_term, defines, fact_kind
 from assistant.index import LoadedIndex
-from assistant.lexical import term_spans, tokenize
 from assistant.markup import display_text
+from assistant.search.facts import FactKind, defined_term, defines, fact_kind
+from assistant.search.lexical import term_spans, tokenize
 
 
 class Retriever(Protocol):
