@@ -14,7 +14,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from assistant.answer import AnswerComposer
+from assistant.answering.compose import AnswerComposer
+from assistant.answering.procedure import common_procedure_queries
 from assistant.corpus import load_companies, load_corpus
 from assistant.desk.tickets import DeskQueue, SqlDeskQueue
 from assistant.desk.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
@@ -22,7 +23,6 @@ from assistant.embedding_cache import CachedEmbedder, cache_path
 from assistant.embeddings import Embedder
 from assistant.errors import DamagedIndexError, DatabaseConfigError, IndexNotBuiltError, StaleIndexError
 from assistant.index import LoadedIndex, Manifest, build_index, is_stale, load_index
-from assistant.procedure import common_procedure_queries
 from assistant.search.retrieval import HybridRetriever, RetrievalConfig
 from assistant.service import Assistant, Limits
 from assistant.settings import Settings

@@ -10,14 +10,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.answer import Composer
+from assistant.answering.compose import Composer
+from assistant.answering.procedure import ProcedurePoint, find_procedure
 from assistant.backoffice import Backoffice
 from assistant.desk.tickets import DeskQueue, NewTicket
 from assistant.desk.webhooks import NullNotifier, TicketNotifier
 from assistant.domain import Citation, Company, Document, Evidence, Reply, ScoredChunk
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
 from assistant.index import LoadedIndex, Manifest
-from assistant.procedure import ProcedurePoint, find_procedure
 from assistant.search.retrieval import Retriever
 from assistant.storage.db import new_id
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord

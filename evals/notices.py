@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.consistency import conflicts
-from assistant.topics import describe_topic
+from assistant.answering.consistency import conflicts
+from assistant.answering.topics import describe_topic
 from evals.suite import half_of as half
 
 DATA = Path(__file__).parent / "data"

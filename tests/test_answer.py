@@ -1,4 +1,4 @@
-"""Choosing what an answer quotes (`assistant/answer.py`): whole passages within the budget."""
+"""Choosing what an answer quotes (`assistant/answering/compose.py`): whole passages within the budget."""
 
 from __future__ import annotations
 

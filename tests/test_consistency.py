@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import _may_conflict
-from assistant.consistency import conflicting_pair, conflicts
+from assistant.answering.compose import _may_conflict
+from assistant.answering.consistency import conflicting_pair, conflicts
 from assistant.domain import Citation
 from evals.notices import CONFLICT_PAIRS, half, load, score_conflicts
 

@@ -1,4 +1,4 @@
-"""The points of procedure a desk reply quotes (`assistant/procedure.py`)."""
+"""The points of procedure a desk reply quotes (`assistant/answering/procedure.py`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answering.procedure import _TYPE_WORDS, find_procedure
 from assistant.corpus import load_companies
 from assistant.index import load_index
-from assistant.procedure import _TYPE_WORDS, find_procedure
 from assistant.search.retrieval import HybridRetriever
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
@@ -32,7 +32,7 @@ def test_no_point_quotes_the_same_text_twice(retriever: HybridRetriever, request
 
 
 def test_what_the_company_will_do_needs_the_kind_and_a_request_in_one_sentence() -> None:
-    from assistant.procedure import ASPECTS, _states
+    from assistant.answering.procedure import ASPECTS, _states
 
     does = ASPECTS[0]
     assert does.name == "what the policy says it will do"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from assistant.answer import describe_topic as answer_topic
-from assistant.topics import FEES, RESPONSIBLE, RETENTION, THIRD_PARTIES, describe_topic
+from assistant.answering.compose import describe_topic as answer_topic
+from assistant.answering.topics import FEES, RESPONSIBLE, RETENTION, THIRD_PARTIES, describe_topic
 from evals.notices import ROOT_SUITES, TOPIC_LABELS, half, load, score_topics
 
 

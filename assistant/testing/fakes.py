@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from assistant.answer import AnswerComposer
+from assistant.answering.compose import AnswerComposer
 from assistant.desk.tickets import (
     DUPLICATE_WINDOW,
     EVAL_CHANNEL,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from assistant import consistency, topics
+from assistant.answering import consistency, topics
 from assistant.chunking import PASSAGE_CHARS
 from assistant.domain import Citation, Company, Evidence, Span
 from assistant.index import LoadedIndex
@@ -15,8 +15,8 @@ from assistant.markup import display_text
 from assistant.search.facts import fact_kind
 
 if TYPE_CHECKING:
+    from assistant.answering.procedure import ProcedurePoint
     from assistant.domain import Ticket
-    from assistant.procedure import ProcedurePoint
 
 
 def describe_topic(query: str) -> str | None:
