@@ -18,8 +18,8 @@ from api.middleware import install_middleware
 from api.redoc import install_redoc
 from api.routers import chat, companies, desk, health, meta, pages, requests, search, staff, stream
 from assistant.backoffice import Backoffice
-from assistant.embeddings import Embedder
 from assistant.factory import Resources
+from assistant.models.embedders import Embedder
 from assistant.service import Assistant
 from assistant.settings import Settings
 

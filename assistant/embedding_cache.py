@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.embeddings import Embedder, Vectors
 from assistant.files import write_atomically
+from assistant.models.embedders import Embedder, Vectors
 
 log = logging.getLogger(__name__)
 

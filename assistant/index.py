@@ -24,9 +24,9 @@ import numpy as np
 from assistant.chunking import split_into_clauses
 from assistant.corpus import Corpus, corpus_fingerprint
 from assistant.domain import Chunk, Document, PageSpan, Span
-from assistant.embeddings import Embedder, Vectors
 from assistant.errors import DamagedIndexError, IndexNotBuiltError
 from assistant.files import write_atomically
+from assistant.models.embedders import Embedder, Vectors
 from assistant.search.lexical import Bm25Index
 
 log = logging.getLogger(__name__)

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from assistant.embeddings import Embedder
 from assistant.errors import DamagedIndexError, IndexNotBuiltError
 from assistant.factory import Resources, build_assistant
 from assistant.index import POINTER, read_manifest
+from assistant.models.embedders import Embedder
 from assistant.service import Assistant
 from assistant.settings import Settings
 

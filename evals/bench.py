@@ -247,8 +247,8 @@ def embed_probe(variants: dict[str, Callable[[str], Any]], n: int = 30) -> dict[
 
 def probe_variants(settings: Any, embedder: Any, baseline: Any) -> dict[str, Callable[[str], Any]]:
     """The embedders `embed_probe` compares (all loaded in this process)."""
-    from assistant.embeddings import SentenceTransformerEmbedder
     from assistant.factory import build_embedder
+    from assistant.models.embedders import SentenceTransformerEmbedder
 
     one_thread = build_embedder(settings.model_copy(update={"embedding_threads": 1}))
     int8 = build_embedder(settings.model_copy(update={"embedding_quantized": True}))

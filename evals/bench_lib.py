@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.embeddings import Embedder, Vectors
+from assistant.models.embedders import Embedder, Vectors
 
 METADATA_FILE = "companies.toml"
 

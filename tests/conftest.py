@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embeddings import Embedder
 from assistant.index import LoadedIndex, load_index
+from assistant.models.embedders import Embedder
 from assistant.settings import Settings
 from assistant.storage.db import make_engine, upgrade_database
 from assistant.testing.fakes import HashEmbedder

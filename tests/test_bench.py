@@ -12,7 +12,7 @@ import pytest
 
 from assistant.corpus import load_companies, load_corpus
 from assistant.embedding_cache import CachedEmbedder
-from assistant.embeddings import Vectors
+from assistant.models.embedders import Vectors
 from evals.bench_lib import (
     TimingEmbedder,
     generate_synthetic_corpus,

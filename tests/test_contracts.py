@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 from assistant.desk.tickets import DeskQueue, SqlDeskQueue
 from assistant.desk.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
 from assistant.embedding_cache import CachedEmbedder, cache_path
-from assistant.embeddings import Embedder
 from assistant.index import LoadedIndex
+from assistant.models.embedders import Embedder
 from assistant.search.retrieval import HybridRetriever, Retriever
 from assistant.storage.db import make_engine, upgrade_database
 from assistant.storage.sessions import SessionStore, SqlSessionStore

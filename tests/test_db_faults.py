@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
 from api.main import create_app
-from assistant.embeddings import Embedder
 from assistant.factory import build_assistant
+from assistant.models.embedders import Embedder
 from assistant.settings import Settings
 from assistant.storage.db import make_engine, normalize_url, upgrade_database
 from tests.conftest import CORPUS, ROOT, _settings

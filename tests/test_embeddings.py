@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from assistant.embedding_cache import CachedEmbedder, cache_path
-from assistant.embeddings import Embedder
+from assistant.models.embedders import Embedder
 from assistant.settings import Settings
 from assistant.testing.fakes import HashEmbedder
 from tests.conftest import CORPUS, MODEL_CACHE, ROOT
@@ -69,7 +69,7 @@ def test_cache_file_per_model_and_bad_file_ignored(tmp_path: Path) -> None:
 
 def test_rebuild_uses_the_cache(tmp_path: Path) -> None:
     from assistant.factory import rebuild_index
-    from assistant.model_export import META_FILE
+    from assistant.models.onnx_export import META_FILE
     from assistant.understand.intent import WEIGHTS_FILE
 
     inner = CountingEmbedder()
@@ -125,8 +125,8 @@ def test_the_hash_backend_serves_from_a_hash_built_index(hash_settings: Settings
 
 @pytest.mark.slow
 def test_onnx_matches_sentence_transformers(real_embedder: Embedder) -> None:
-    from assistant.embeddings import SentenceTransformerEmbedder
     from assistant.factory import build_embedder
+    from assistant.models.embedders import SentenceTransformerEmbedder
 
     reference = SentenceTransformerEmbedder().embed(TEXTS)
     assert real_embedder.name == "all-MiniLM-L6-v2", "the default is fp32: the same vectors as sentence-transformers"
@@ -147,8 +147,8 @@ def test_onnx_matches_sentence_transformers(real_embedder: Embedder) -> None:
 
 @pytest.mark.slow
 def test_export_is_cached_and_complete(real_embedder: Embedder) -> None:
-    from assistant.embeddings import bundled_model_path
-    from assistant.model_export import FP32_FILE, INT8_FILE, META_FILE, exported_model_dir
+    from assistant.models.embedders import bundled_model_path
+    from assistant.models.onnx_export import FP32_FILE, INT8_FILE, META_FILE, exported_model_dir
 
     folder = exported_model_dir(MODEL_CACHE, Path(bundled_model_path()), "all-MiniLM-L6-v2")
     meta = json.loads((folder / META_FILE).read_text())
@@ -192,8 +192,8 @@ def test_concurrent_exports_wait_for_one_another(tmp_path: Path) -> None:
     one exports, the other waits and uses it (torch's exporter cannot run twice at once)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from assistant.embeddings import bundled_model_path
-    from assistant.model_export import META_FILE, ensure_onnx_model
+    from assistant.models.embedders import bundled_model_path
+    from assistant.models.onnx_export import META_FILE, ensure_onnx_model
 
     source = Path(bundled_model_path())
     with ThreadPoolExecutor(2) as pool:

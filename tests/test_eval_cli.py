@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embeddings import Embedder
+from assistant.models.embedders import Embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

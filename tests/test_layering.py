@@ -160,7 +160,7 @@ def test_the_checker_passes_what_is_allowed(tmp_path: Path) -> None:
         tmp_path,
         '"""Fitted by `python -m evals.fit_evidence` (see evals/README.md and api/main.py)."""\n'
         "import apis\n"
-        "import assistant.db\n"
+        "import assistant.storage.db\n"
         "from assistant import api_keys\n"
         "from . import lexical\n"
         "from .. import api\n"  # assistant.api, not the HTTP layer

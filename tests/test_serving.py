@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from api.deps import UNAVAILABLE_DETAIL
 from api.main import create_app
 from assistant.desk.tickets import NewTicket, SqlDeskQueue
-from assistant.embeddings import Embedder
 from assistant.factory import rebuild_index
 from assistant.index import POINTER, _write_pointer
+from assistant.models.embedders import Embedder
 from assistant.settings import Settings
 from assistant.storage.db import make_engine
 from tests.conftest import _settings

@@ -12,9 +12,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from assistant.domain import Chunk, Evidence, ScoredChunk, Span
-from assistant.embeddings import Embedder
 from assistant.index import LoadedIndex
 from assistant.markup import display_text
+from assistant.models.embedders import Embedder
 from assistant.search.facts import FactKind, defined_term, defines, fact_kind
 from assistant.search.lexical import term_spans, tokenize
 

@@ -27,7 +27,7 @@ import pytest
 from assistant.desk.tickets import EVAL_CHANNEL, DeskQueue, InvalidTransitionError, NewTicket, TicketNotFoundError
 from assistant.desk.webhooks import TicketNotifier
 from assistant.domain import Ticket
-from assistant.embeddings import Embedder
+from assistant.models.embedders import Embedder
 from assistant.search.retrieval import Retriever
 from assistant.storage.db import utcnow
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord

@@ -40,8 +40,8 @@ from assistant.desk.tickets import (
 )
 from assistant.desk.webhooks import TicketNotifier
 from assistant.domain import Company, Evidence, ScoredChunk, Ticket
-from assistant.embeddings import Embedder, Vectors
 from assistant.index import LoadedIndex, span_embed_text
+from assistant.models.embedders import Embedder, Vectors
 from assistant.search.lexical import tokenize
 from assistant.search.retrieval import Retriever
 from assistant.service import Assistant, Limits

@@ -19,8 +19,8 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.embeddings import Embedder
 from assistant.files import write_atomically
+from assistant.models.embedders import Embedder
 from assistant.understand import pleasantries
 from assistant.vocabulary import FORMAL_REQUEST_TYPES
 

@@ -96,7 +96,7 @@ class OnnxEmbedder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        from assistant.model_export import FP32_FILE, INT8_FILE, META_FILE, TOKENIZER_FILE
+        from assistant.models.onnx_export import FP32_FILE, INT8_FILE, META_FILE, TOKENIZER_FILE
 
         meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
         # Quantised vectors differ from fp32 ones (cosine ~0.97), so an index records which it has.
