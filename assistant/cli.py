@@ -122,8 +122,8 @@ def cmd_index_build(args: argparse.Namespace) -> int:
 
 def cmd_index_status(args: argparse.Namespace) -> int:
     """Show the served build and whether it is stale."""
-    from assistant.corpus import load_corpus
     from assistant.index import is_stale, read_manifest
+    from assistant.ingest.corpus import load_corpus
 
     settings = _settings()
     manifest = read_manifest(Path(settings.index_dir))
@@ -150,7 +150,7 @@ def _no_such_ticket(reference: str) -> NoReturn:
 
 def cmd_desk_list(args: argparse.Namespace) -> int:
     """List desk tickets."""
-    from assistant.corpus import load_companies
+    from assistant.ingest.corpus import load_companies
     from assistant.vocabulary import REQUEST_TYPES
 
     settings = _settings()
@@ -220,7 +220,7 @@ def _key_store(settings: Settings) -> SqlKeyStore:
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
     """Create a staff key and print it (the only time it is shown)."""
-    from assistant.corpus import load_companies
+    from assistant.ingest.corpus import load_companies
 
     settings = _settings()
     companies = None if args.all else sorted(set(args.company or []))

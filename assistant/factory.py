@@ -16,12 +16,12 @@ from sqlalchemy.engine import Engine
 
 from assistant.answering.compose import AnswerComposer
 from assistant.answering.procedure import common_procedure_queries
-from assistant.corpus import load_companies, load_corpus
 from assistant.desk.tickets import DeskQueue, SqlDeskQueue
 from assistant.desk.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
 from assistant.embedding_cache import CachedEmbedder, cache_path
 from assistant.errors import DamagedIndexError, DatabaseConfigError, IndexNotBuiltError, StaleIndexError
 from assistant.index import LoadedIndex, Manifest, build_index, is_stale, load_index
+from assistant.ingest.corpus import load_companies, load_corpus
 from assistant.models.embedders import Embedder
 from assistant.search.retrieval import HybridRetriever, RetrievalConfig
 from assistant.service import Assistant, Limits

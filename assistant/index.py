@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from assistant.chunking import split_into_clauses
-from assistant.corpus import Corpus, corpus_fingerprint
 from assistant.domain import Chunk, Document, PageSpan, Span
 from assistant.errors import DamagedIndexError, IndexNotBuiltError
 from assistant.files import write_atomically
+from assistant.ingest.chunking import split_into_clauses
+from assistant.ingest.corpus import Corpus, corpus_fingerprint
 from assistant.models.embedders import Embedder, Vectors
 from assistant.search.lexical import Bm25Index
 
@@ -39,7 +39,7 @@ KEEP_BUILDS = 2
 def pipeline_fingerprint() -> str:
     """A hash of the code and data that shape a build (chunker, BM25, intent examples...), so
     a changed pipeline makes old builds stale without anyone remembering to bump a number."""
-    from assistant import chunking, corpus, markup
+    from assistant.ingest import chunking, corpus, markup
     from assistant.search import lexical
     from assistant.understand import intent, pleasantries
 

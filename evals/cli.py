@@ -281,7 +281,7 @@ def _responder(
     settings: Any, embedder: Any, api: str | None, named: Path | None, corpus_arg: Path | None, tmp: Path, show: bool
 ) -> tuple[Responder, Any, dict[str, Any]]:
     """The responder for suites on one corpus (`named`, None = served), the loaded corpus, and where it ran."""
-    from assistant.corpus import load_corpus
+    from assistant.ingest.corpus import load_corpus
 
     if api:
         corpus_dir = Path(named or settings.corpus_dir)

@@ -60,7 +60,7 @@ def _assistant_for(corpus_dir: Path, work: Path) -> Any:
 
 def collect(suite_path: Path, corpus_dir: Path, work: Path) -> list[ItemData]:
     """Features and labels of every single-turn answer or abstain item of one suite."""
-    from assistant.corpus import load_corpus
+    from assistant.ingest.corpus import load_corpus
 
     suite = load_suite(suite_path)
     assistant = _assistant_for(corpus_dir, work)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from assistant.corpus import Corpus
+from assistant.ingest.corpus import Corpus
 from assistant.service import Assistant
 from assistant.vocabulary import ROUTES
 from evals import metrics

@@ -88,8 +88,8 @@ def test_markdown_and_pdf_companies_over_http(tmp_path: Path, hash_embedder) -> 
     """The policy endpoint serves a PDF's reflowed text; citations of markdown carry a display."""
     if not MOZILLA_EN.is_dir():
         pytest.skip(f"{MOZILLA_EN} not present")
-    from assistant.corpus import load_document
     from assistant.factory import build_assistant, rebuild_index
+    from assistant.ingest.corpus import load_document
     from assistant.settings import Settings
 
     settings = Settings(

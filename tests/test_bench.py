@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.corpus import load_companies, load_corpus
 from assistant.embedding_cache import CachedEmbedder
+from assistant.ingest.corpus import load_companies, load_corpus
 from assistant.models.embedders import Vectors
 from evals.bench_lib import (
     TimingEmbedder,

@@ -1,4 +1,4 @@
-"""Clause chunking (`assistant/chunking.py`): exact offsets, windows, section paths."""
+"""Clause chunking (`assistant/ingest/chunking.py`): exact offsets, windows, section paths."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import Block, split_into_blocks, split_into_clauses
-from assistant.corpus import Corpus, load_corpus
 from assistant.domain import Chunk, Document, Span
+from assistant.ingest.chunking import Block, split_into_blocks, split_into_clauses
+from assistant.ingest.corpus import Corpus, load_corpus
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -646,7 +646,7 @@ def test_markdown_without_headings_uses_the_plain_text_structure() -> None:
 
 
 def test_markdown_the_parser_cannot_follow_falls_back_to_paragraphs(monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant import chunking
+    from assistant.ingest import chunking
 
     def broken(text: str) -> None:
         raise IndexError("unexpected structure")

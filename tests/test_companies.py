@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import load_companies
 from assistant.domain import Company
+from assistant.ingest.corpus import load_companies
 from assistant.understand.companies import CompanyDirectory
 from evals.bench_lib import generate_synthetic_corpus
 from tests.conftest import CORPUS

@@ -1,4 +1,4 @@
-"""The corpus loader (`assistant/corpus.py`): metadata, .txt/.md/.pdf files and their failures."""
+"""The corpus loader (`assistant/ingest/corpus.py`): metadata, .txt/.md/.pdf files and their failures."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import (
+from assistant.domain import Document, PageSpan
+from assistant.errors import CorpusError
+from assistant.ingest.corpus import (
     Corpus,
     PdfLine,
     content_version,
@@ -21,8 +23,6 @@ from assistant.corpus import (
     load_document,
     reflow_pages,
 )
-from assistant.domain import Document, PageSpan
-from assistant.errors import CorpusError
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = ROOT / "corpus"
@@ -261,7 +261,7 @@ def test_pdf_loads_with_page_spans(tmp_path: Path, pdf_pages: tuple[list[list[st
 
 
 def test_pdf_clauses_never_cross_pages(tmp_path: Path) -> None:
-    from assistant.chunking import split_into_clauses
+    from assistant.ingest.chunking import split_into_clauses
 
     path = tmp_path / "policy.pdf"
     _write_pdf(path, PDF_PAGES)
@@ -308,7 +308,7 @@ def _write_wrapped_pdf(path: Path) -> None:
 def test_pdf_sentence_broken_across_lines_is_kept_whole(tmp_path: Path) -> None:
     from pypdf import PdfReader
 
-    from assistant.chunking import split_into_clauses
+    from assistant.ingest.chunking import split_into_clauses
 
     path = tmp_path / "wrapped.pdf"
     _write_wrapped_pdf(path)
@@ -397,7 +397,7 @@ def mozilla_pdf() -> Document:
 
 
 def test_mozilla_pdf_spans_end_at_sentence_ends_not_at_line_breaks(mozilla_pdf: Document) -> None:
-    from assistant.chunking import split_into_clauses
+    from assistant.ingest.chunking import split_into_clauses
 
     doc = mozilla_pdf
     spans = [s for c in split_into_clauses(doc) for s in c.spans]

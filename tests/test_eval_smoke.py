@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import load_corpus
+from assistant.ingest.corpus import load_corpus
 from evals.runner import check_min_scores, in_process, run_items, summarize
 from evals.suite import load_suite
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 import assistant.index as index_module
-from assistant.corpus import Corpus, load_corpus
 from assistant.errors import IndexNotBuiltError
 from assistant.index import (
     FORMAT_VERSION,
@@ -22,6 +21,7 @@ from assistant.index import (
     load_index,
     read_manifest,
 )
+from assistant.ingest.corpus import Corpus, load_corpus
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
 COMPANY_IDS = ["highreso", "sb-cs", "upward", "gmo-ai-robotics", "win-techno"]

@@ -164,8 +164,8 @@ def test_bootstrap_keys_parse_into_named_scopes() -> None:
 
 
 def test_bootstrap_keys_checked_against_the_company_list() -> None:
-    from assistant.corpus import load_companies
     from assistant.domain import Company
+    from assistant.ingest.corpus import load_companies
     from assistant.settings import parse_staff_keys
     from assistant.storage.keys import check_bootstrap_keys
 

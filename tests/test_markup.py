@@ -1,4 +1,4 @@
-"""Readable citation text (`assistant/markup.py`): markup removed, words kept, offsets untouched."""
+"""Readable citation text (`assistant/ingest/markup.py`): markup removed, words kept, offsets untouched."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import split_into_clauses
-from assistant.corpus import Corpus, load_corpus
 from assistant.domain import Evidence
-from assistant.markup import display_text
+from assistant.ingest.chunking import split_into_clauses
+from assistant.ingest.corpus import Corpus, load_corpus
+from assistant.ingest.markup import display_text
 
 ROOT = Path(__file__).resolve().parent.parent
 # ../shared beside the main checkout (../../shared from a worktree under wt/).

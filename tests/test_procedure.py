@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from assistant.answering.procedure import _TYPE_WORDS, find_procedure
-from assistant.corpus import load_companies
 from assistant.index import load_index
+from assistant.ingest.corpus import load_companies
 from assistant.search.retrieval import HybridRetriever
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import doc_id_for, load_companies
 from assistant.index import LoadedIndex, load_index
+from assistant.ingest.corpus import doc_id_for, load_companies
 from assistant.search.retrieval import HybridRetriever, span_text
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
@@ -328,8 +328,8 @@ Write to privacy@example.com with any question about this notice.
 
 
 def test_a_table_of_contents_is_never_evidence(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
-    from assistant.corpus import load_corpus
     from assistant.index import build_index
+    from assistant.ingest.corpus import load_corpus
 
     corpus_dir = tmp_path / "corpus"
     corpus_dir.mkdir()
@@ -369,8 +369,8 @@ def test_each_passage_is_scored_on_exactly_its_own_terms(retriever: HybridRetrie
 
 
 def test_a_value_under_its_label_is_found_by_the_label_s_words(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
-    from assistant.corpus import load_corpus
     from assistant.index import build_index
+    from assistant.ingest.corpus import load_corpus
 
     corpus_dir = tmp_path / "corpus"
     corpus_dir.mkdir()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import load_companies, load_corpus
+from assistant.ingest.corpus import load_companies, load_corpus
 from assistant.models.embedders import Embedder
 from assistant.settings import Settings
 from evals import squad

@@ -18,7 +18,7 @@ SUITES = sorted((ROOT / "evals" / "suites").glob("*.jsonl"))
 
 def _policies(corpus: Path) -> dict[str, str]:
     """Company id -> its policy text (all files joined): .txt/.md straight from the folder, a PDF as the loader extracts it."""
-    from assistant.corpus import load_document
+    from assistant.ingest.corpus import load_document
 
     meta = tomllib.loads((corpus / "companies.toml").read_text(encoding="utf-8"))
     out = {}

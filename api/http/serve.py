@@ -37,8 +37,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from api.server import HardenedHttpToolsProtocol, uvicorn_options
     from assistant.cli import _fail, _resources, _settings
-    from assistant.corpus import load_companies
     from assistant.factory import build_embedder
+    from assistant.ingest.corpus import load_companies
     from assistant.storage.keys import check_bootstrap_keys
 
     settings = _settings()

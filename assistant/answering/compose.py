@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from assistant.answering import consistency, topics
-from assistant.chunking import PASSAGE_CHARS
 from assistant.domain import Citation, Company, Evidence, Span
 from assistant.index import LoadedIndex
-from assistant.markup import display_text
+from assistant.ingest.chunking import PASSAGE_CHARS
+from assistant.ingest.markup import display_text
 from assistant.search.facts import fact_kind
 
 if TYPE_CHECKING:

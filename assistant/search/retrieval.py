@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.domain import Chunk, Evidence, ScoredChunk, Span
 from assistant.index import LoadedIndex
-from assistant.markup import display_text
+from assistant.ingest.markup import display_text
 from assistant.models.embedders import Embedder
 from assistant.search.facts import FactKind, defined_term, defines, fact_kind
 from assistant.search.lexical import term_spans, tokenize

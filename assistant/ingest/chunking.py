@@ -368,7 +368,7 @@ def passages(text: str, units: Sequence[Span], limit: int = PASSAGE_CHARS) -> tu
 # -- markdown -------------------------------------------------------------------------------------
 # Structure comes from the markup itself: ATX and setext headings, a bold line standing alone,
 # list items nested by indentation, pipe tables, HTML tables. Offsets stay those of the raw
-# file; `assistant.markup.display_text` gives the readable form of any slice.
+# file; `assistant.ingest.markup.display_text` gives the readable form of any slice.
 
 _MD_ATX = re.compile(r"[ \t]{0,3}(#{1,6})(?:[ \t]+|$)")
 _MD_UNDERLINE = re.compile(r"[ \t]{0,3}(=+|-+)[ \t]*$")
@@ -442,7 +442,7 @@ class _MdOutline:
 
 def _markdown_blocks(text: str) -> list[Block] | None:
     """Blocks of a markdown text, or None when it has no markdown headings to structure it by."""
-    from assistant.markup import display_text
+    from assistant.ingest.markup import display_text
 
     lines: list[_MdLine] = []
     offset = 0

@@ -15,7 +15,7 @@ from typing import Any
 
 from assistant.domain import Company, Document, PageSpan
 from assistant.errors import CorpusError
-from assistant.markup import display_text
+from assistant.ingest.markup import display_text
 
 log = logging.getLogger(__name__)
 
