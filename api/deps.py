@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from api.http.ratelimit import SqlRateCounter
     from assistant.factory import Resources
-    from assistant.reloader import ServedAssistant
+    from assistant.index.reloader import ServedAssistant
     from assistant.storage.keys import SqlKeyStore
 
 log = logging.getLogger(__name__)

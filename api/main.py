@@ -57,7 +57,7 @@ def _watch(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
 
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None, embedder: Embedder | None = None) -> FastAPI:
     """Build the app; the assistant loads in the background (and follows new builds) unless one is given."""
-    from assistant.reloader import ServedAssistant
+    from assistant.index.reloader import ServedAssistant
 
     settings = settings or Settings()
     # Built here, once per worker, by the one factory; the API adds only its rate counters on top.

@@ -122,7 +122,7 @@ def cmd_index_build(args: argparse.Namespace) -> int:
 
 def cmd_index_status(args: argparse.Namespace) -> int:
     """Show the served build and whether it is stale."""
-    from assistant.index import is_stale, read_manifest
+    from assistant.index.builds import is_stale, read_manifest
     from assistant.ingest.corpus import load_corpus
 
     settings = _settings()

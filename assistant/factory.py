@@ -18,9 +18,9 @@ from assistant.answering.compose import AnswerComposer
 from assistant.answering.procedure import common_procedure_queries
 from assistant.desk.tickets import DeskQueue, SqlDeskQueue
 from assistant.desk.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
-from assistant.embedding_cache import CachedEmbedder, cache_path
 from assistant.errors import DamagedIndexError, DatabaseConfigError, IndexNotBuiltError, StaleIndexError
-from assistant.index import LoadedIndex, Manifest, build_index, is_stale, load_index
+from assistant.index.builds import LoadedIndex, Manifest, build_index, is_stale, load_index
+from assistant.index.embedding_cache import CachedEmbedder, cache_path
 from assistant.ingest.corpus import load_companies, load_corpus
 from assistant.models.embedders import Embedder
 from assistant.search.retrieval import HybridRetriever, RetrievalConfig

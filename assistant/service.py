@@ -17,7 +17,7 @@ from assistant.desk.tickets import DeskQueue, NewTicket
 from assistant.desk.webhooks import NullNotifier, TicketNotifier
 from assistant.domain import Citation, Company, Document, Evidence, Reply, ScoredChunk
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
-from assistant.index import LoadedIndex, Manifest
+from assistant.index.builds import LoadedIndex, Manifest
 from assistant.search.retrieval import Retriever
 from assistant.storage.db import new_id
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord

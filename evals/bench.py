@@ -276,7 +276,7 @@ t.append(time.perf_counter())
 from assistant.factory import build_embedder, build_assistant
 embedder = build_embedder(settings)
 t.append(time.perf_counter())
-from assistant.index import load_index
+from assistant.index.builds import load_index
 load_index(settings.index_dir)
 t.append(time.perf_counter())
 build_assistant(settings, embedder, resources)

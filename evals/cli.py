@@ -287,7 +287,7 @@ def _responder(
         corpus_dir = Path(named or settings.corpus_dir)
         return over_http(api), load_corpus(corpus_dir), {"corpus": str(corpus_dir)}
     from assistant.factory import build_assistant
-    from assistant.index import read_manifest
+    from assistant.index.builds import read_manifest
 
     local, resources = prepare_in_process(settings, embedder, named, tmp, show, keep_index=corpus_arg is None)
     manifest = read_manifest(Path(local.index_dir))

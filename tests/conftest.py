@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.index import LoadedIndex, load_index
+from assistant.index.builds import LoadedIndex, load_index
 from assistant.models.embedders import Embedder
 from assistant.settings import Settings
 from assistant.storage.db import make_engine, upgrade_database

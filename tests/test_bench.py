@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embedding_cache import CachedEmbedder
+from assistant.index.embedding_cache import CachedEmbedder
 from assistant.ingest.corpus import load_companies, load_corpus
 from assistant.models.embedders import Vectors
 from evals.bench_lib import (

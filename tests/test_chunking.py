@@ -122,7 +122,7 @@ def test_smaller_window_gives_more_chunks(corpus: Corpus) -> None:
 
 @pytest.mark.slow
 def test_window_with_real_tokenizer(corpus: Corpus, real_embedder) -> None:  # type: ignore[no-untyped-def]
-    from assistant.index import chunk_corpus
+    from assistant.index.builds import chunk_corpus
 
     max_tokens = real_embedder.max_tokens
     assert max_tokens == 256

@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine
 
 from assistant.desk.tickets import DeskQueue, SqlDeskQueue
 from assistant.desk.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
-from assistant.embedding_cache import CachedEmbedder, cache_path
-from assistant.index import LoadedIndex
+from assistant.index.builds import LoadedIndex
+from assistant.index.embedding_cache import CachedEmbedder, cache_path
 from assistant.models.embedders import Embedder
 from assistant.search.retrieval import HybridRetriever, Retriever
 from assistant.storage.db import make_engine, upgrade_database

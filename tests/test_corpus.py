@@ -609,7 +609,7 @@ def test_one_bad_file_is_collected_and_the_rest_load(mixed_corpus_dir: Path) -> 
 def test_index_over_a_corpus_with_one_bad_file_indexes_the_good_ones(
     mixed_corpus_dir: Path, tmp_path: Path, hash_embedder
 ) -> None:  # type: ignore[no-untyped-def]
-    from assistant.index import build_index, load_index
+    from assistant.index.builds import build_index, load_index
 
     corpus: Corpus = load_corpus(mixed_corpus_dir)
     manifest = build_index(corpus, mixed_corpus_dir, tmp_path / "index", hash_embedder, progress=False)

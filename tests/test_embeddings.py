@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embedding_cache import CachedEmbedder, cache_path
+from assistant.index.embedding_cache import CachedEmbedder, cache_path
 from assistant.models.embedders import Embedder
 from assistant.settings import Settings
 from assistant.testing.fakes import HashEmbedder

@@ -24,7 +24,7 @@ from api.main import create_app
 from assistant.desk.tickets import SqlDeskQueue
 from assistant.errors import IndexNotBuiltError, StaleIndexError
 from assistant.factory import build_assistant
-from assistant.index import POINTER, load_index
+from assistant.index.builds import POINTER, load_index
 from assistant.models.embedders import Embedder
 from assistant.storage.db import make_engine, upgrade_database
 from tests.conftest import CORPUS, ROOT, _settings

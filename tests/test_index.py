@@ -1,4 +1,4 @@
-"""Index builds (`assistant/index.py`): manifest, staleness, atomic swap, corrupt builds, no pickle."""
+"""Index builds (`assistant/index/builds.py`): manifest, staleness, atomic swap, corrupt builds, no pickle."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-import assistant.index as index_module
+import assistant.index.builds as index_module
 from assistant.errors import IndexNotBuiltError
-from assistant.index import (
+from assistant.index.builds import (
     FORMAT_VERSION,
     build_index,
     chunk_corpus,

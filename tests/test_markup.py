@@ -83,7 +83,7 @@ def test_every_markdown_span_displays_without_markup_and_only_its_own_words(mozi
 
 def test_citations_carry_the_exact_slice_and_its_display(mozilla: Corpus, tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
     from assistant.answering.compose import AnswerComposer
-    from assistant.index import build_index, load_index
+    from assistant.index.builds import build_index, load_index
 
     build_index(mozilla, MOZILLA_EN, tmp_path, hash_embedder, progress=False)
     index = load_index(tmp_path)

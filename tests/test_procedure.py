@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answering.procedure import _TYPE_WORDS, find_procedure
-from assistant.index import load_index
+from assistant.index.builds import load_index
 from assistant.ingest.corpus import load_companies
 from assistant.search.retrieval import HybridRetriever
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.index import LoadedIndex, load_index
+from assistant.index.builds import LoadedIndex, load_index
 from assistant.ingest.corpus import doc_id_for, load_companies
 from assistant.search.retrieval import HybridRetriever, span_text
 
@@ -328,7 +328,7 @@ Write to privacy@example.com with any question about this notice.
 
 
 def test_a_table_of_contents_is_never_evidence(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
-    from assistant.index import build_index
+    from assistant.index.builds import build_index
     from assistant.ingest.corpus import load_corpus
 
     corpus_dir = tmp_path / "corpus"
@@ -369,7 +369,7 @@ def test_each_passage_is_scored_on_exactly_its_own_terms(retriever: HybridRetrie
 
 
 def test_a_value_under_its_label_is_found_by_the_label_s_words(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
-    from assistant.index import build_index
+    from assistant.index.builds import build_index
     from assistant.ingest.corpus import load_corpus
 
     corpus_dir = tmp_path / "corpus"

@@ -15,7 +15,7 @@ import pytest
 from assistant.desk.tickets import NewTicket
 from assistant.domain import Company, Reply, Ticket
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
-from assistant.index import LoadedIndex
+from assistant.index.builds import LoadedIndex
 from assistant.ingest.corpus import load_companies
 from assistant.service import Assistant, Limits
 from assistant.storage.sessions import SessionState, TurnRecord

@@ -19,7 +19,7 @@ from api.deps import UNAVAILABLE_DETAIL
 from api.main import create_app
 from assistant.desk.tickets import NewTicket, SqlDeskQueue
 from assistant.factory import rebuild_index
-from assistant.index import POINTER, _write_pointer
+from assistant.index.builds import POINTER, _write_pointer
 from assistant.models.embedders import Embedder
 from assistant.settings import Settings
 from assistant.storage.db import make_engine

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from assistant.answering import consistency, topics
 from assistant.domain import Citation, Company, Evidence, Span
-from assistant.index import LoadedIndex
+from assistant.index.builds import LoadedIndex
 from assistant.ingest.chunking import PASSAGE_CHARS
 from assistant.ingest.markup import display_text
 from assistant.search.facts import fact_kind

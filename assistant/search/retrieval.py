@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from assistant.domain import Chunk, Evidence, ScoredChunk, Span
-from assistant.index import LoadedIndex
+from assistant.index.builds import LoadedIndex
 from assistant.ingest.markup import display_text
 from assistant.models.embedders import Embedder
 from assistant.search.facts import FactKind, defined_term, defines, fact_kind

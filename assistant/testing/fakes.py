@@ -40,7 +40,7 @@ from assistant.desk.tickets import (
 )
 from assistant.desk.webhooks import TicketNotifier
 from assistant.domain import Company, Evidence, ScoredChunk, Ticket
-from assistant.index import LoadedIndex, span_embed_text
+from assistant.index.builds import LoadedIndex, span_embed_text
 from assistant.models.embedders import Embedder, Vectors
 from assistant.search.lexical import tokenize
 from assistant.search.retrieval import Retriever

@@ -11,7 +11,7 @@ from typing import Literal
 
 from assistant.errors import DamagedIndexError, IndexNotBuiltError
 from assistant.factory import Resources, build_assistant
-from assistant.index import POINTER, read_manifest
+from assistant.index.builds import POINTER, read_manifest
 from assistant.models.embedders import Embedder
 from assistant.service import Assistant
 from assistant.settings import Settings
