@@ -1,7 +1,7 @@
 """Pure helpers of the benchmark: statistics, the synthetic corpus, wrapping embedders.
 
 Nothing here loads a model or times anything by itself, so it is unit-tested quickly
-(tests/test_bench.py).
+(tests/evals/test_bench.py).
 """
 
 from __future__ import annotations

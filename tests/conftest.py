@@ -28,7 +28,7 @@ def hash_embedder() -> Embedder:
 
 
 def _settings(index_dir: Path, db_url: str, **extra: object) -> Settings:
-    # Rate limiting is off in tests (tests/test_limits.py turns it on where it is the subject).
+    # Rate limiting is off in tests (tests/api/test_limits.py turns it on where it is the subject).
     extra.setdefault("rate_limit_per_minute", 0)
     return Settings(corpus_dir=CORPUS, index_dir=index_dir, database_url=db_url, **extra)  # type: ignore[arg-type]
 

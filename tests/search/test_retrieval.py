@@ -10,7 +10,7 @@ from assistant.index.builds import LoadedIndex, load_index
 from assistant.ingest.corpus import doc_id_for, load_companies
 from assistant.search.retrieval import HybridRetriever, span_text
 
-CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 COMPANY_IDS = ["highreso", "sb-cs", "upward", "gmo-ai-robotics", "win-techno"]
 
 QUESTIONS = [

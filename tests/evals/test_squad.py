@@ -13,7 +13,7 @@ from assistant.models.embedders import Embedder
 from assistant.settings import Settings
 from evals import squad
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "squad_tiny.json"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "squad_tiny.json"
 
 # The fixture's paragraphs are 99, 89 and 150 characters (Acme) and 101 and 98 (Blue Harbor);
 # joined by "\n\n" they start at 0, 101, 192 and at 0, 103.

@@ -11,7 +11,7 @@ import pytest
 
 from evals.suite import EvalItem, SuiteHeader, load_suite, suite_corpus
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
 SUITES = sorted((ROOT / "evals" / "suites").glob("*.jsonl"))
 

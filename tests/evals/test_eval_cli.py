@@ -11,7 +11,7 @@ import pytest
 
 from assistant.models.embedders import Embedder
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
 
 ITEMS = [

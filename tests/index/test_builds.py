@@ -23,7 +23,7 @@ from assistant.index.builds import (
 )
 from assistant.ingest.corpus import Corpus, load_corpus
 
-CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 COMPANY_IDS = ["highreso", "sb-cs", "upward", "gmo-ai-robotics", "win-techno"]
 
 

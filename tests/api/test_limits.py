@@ -20,7 +20,7 @@ from api.middleware import client_address, is_limited, rate_bucket, sane_request
 from assistant.settings import Settings
 from assistant.storage.db import make_engine
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 QUESTION = {"message": "What security measures does the company take?", "company": "upward"}
 FIXED_NOW = 1_800_000_030.0  # mid-window: 30 s into a minute
 

@@ -9,7 +9,7 @@ import pytest
 from evals.cli import corpus_of, suite_index_dir
 from evals.suite import EvalItem, Suite, SuiteHeader, half_of, load_suite, select_half, suite_corpus
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SUITES = ROOT / "evals" / "suites"
 
 

@@ -12,7 +12,7 @@ from assistant.domain import Chunk, Document, Span
 from assistant.ingest.chunking import Block, split_into_blocks, split_into_clauses
 from assistant.ingest.corpus import Corpus, load_corpus
 
-CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from evals.bench_lib import (
 )
 from evals.bench_messages import COMPANIES, MIX, MessageStream, variant
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
 
 

@@ -19,7 +19,7 @@ from hypothesis.errors import Unsatisfiable
 
 from api.main import create_app
 
-STATIC = Path(__file__).resolve().parent.parent / "api" / "static"
+STATIC = Path(__file__).resolve().parents[2] / "api" / "static"
 SCRIPT = "<script>alert(1)</script>"
 
 HOSTILE: list[tuple[str, str]] = [

@@ -24,7 +24,7 @@ from assistant.ingest.corpus import (
     reflow_pages,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS_DIR = ROOT / "corpus"
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 EXPECTED_IDS = ["highreso", "sb-cs", "upward", "gmo-ai-robotics", "win-techno"]

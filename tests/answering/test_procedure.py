@@ -12,7 +12,7 @@ from assistant.index.builds import load_index
 from assistant.ingest.corpus import load_companies
 from assistant.search.retrieval import HybridRetriever
 
-CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 REQUEST = {"id": "req", "company": "highreso", "turns": ["I hereby request deletion of all my personal data."], "expected_route": "desk",
            "request_types": ["deletion"], "topic": "request"}
 

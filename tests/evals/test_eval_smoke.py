@@ -11,7 +11,7 @@ from assistant.ingest.corpus import load_corpus
 from evals.runner import check_min_scores, in_process, run_items, summarize
 from evals.suite import load_suite
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / "evals" / "suites" / "smoke.jsonl"
 
 

@@ -12,7 +12,7 @@ from assistant.ingest.chunking import split_into_clauses
 from assistant.ingest.corpus import Corpus, load_corpus
 from assistant.ingest.markup import display_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # ../shared beside the main checkout (../../shared from a worktree under wt/).
 MOZILLA = next((p / "dev-corpus" / "mozilla" for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.is_dir()), ROOT)
 MOZILLA_EN = MOZILLA / "en"

@@ -12,7 +12,7 @@ from assistant.answering.consistency import conflicting_pair, conflicts
 from assistant.domain import Citation
 from evals.notices import CONFLICT_PAIRS, half, load, score_conflicts
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MOZILLA = ROOT.parent / "shared" / "dev-corpus" / "mozilla" / "en"
 if not MOZILLA.is_dir():
     MOZILLA = Path("/work/shared/dev-corpus/mozilla/en")

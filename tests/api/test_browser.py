@@ -39,7 +39,7 @@ from api.main import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 WAIT = 30  # seconds; a reply takes ~1 s, a slow shared CI box gets slack
 
 pytestmark = [
