@@ -1,10 +1,11 @@
-"""The README documents every setting and shows the two commands first."""
+"""The README documents every setting, shows the two commands first and names every module of the tree."""
 
 from pathlib import Path
 
 from assistant.settings import Settings
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_setting_is_listed() -> None:
@@ -24,3 +25,17 @@ def test_two_commands_come_first() -> None:
 def test_embed_section_names_the_widget_origins_setting() -> None:
     embed = README.split("Embed the widget", 1)[1].split("\n## ", 1)[0]
     assert "`PA_WIDGET_ORIGINS`" in embed and "data-company" in embed
+
+
+def test_how_it_works_names_every_module_of_the_tree() -> None:
+    """The diagram matches the tree: each subpackage of assistant/ and each of its modules is named."""
+    section = README.split("## How it works", 1)[1].split("\n## ", 1)[0]
+    package = ROOT / "assistant"
+    missing = [
+        path.relative_to(package).as_posix()
+        for path in sorted(package.rglob("*.py"))
+        if path.name != "__init__.py"
+        and "migrations" not in path.parts
+        and not (path.name in section and (path.parent == package or f"{path.parent.name}/" in section))
+    ]
+    assert not missing, f"README 'How it works' does not name {missing}"
