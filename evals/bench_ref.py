@@ -91,7 +91,7 @@ def ref_worktree(commit: str, path: Path, repo: Path = ROOT) -> Iterator[Path]:
 def ref_env(worktree: Path, corpus_dir: Path, index_dir: Path, db_path: Path, model_cache_dir: Path) -> dict[str, str]:
     """The environment the old commit's commands run with: its folder first on PYTHONPATH, its
     own index folder and database, the bench's corpus, and the ONNX export the current server
-    uses (model_export.py makes it; a commit that wants another export makes its own)."""
+    uses (assistant/models/onnx_export.py makes it; a commit that wants another export makes its own)."""
     env = code_env(worktree)
     env.update(
         {
