@@ -59,6 +59,10 @@ class Document:
     # reads structure from it and citations derive their readable `display` from it.
     format: str = "text"
 
+    def text_of(self, span: Span) -> str:
+        """A span's verbatim text (markup included): its offsets are this document's."""
+        return self.text[span.start : span.end]
+
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding `offset`, or None for documents without pages."""
         for span in self.pages:
@@ -92,6 +96,10 @@ class Chunk:
     end: int
     text: str
     spans: tuple[Span, ...] = field(default_factory=tuple)
+
+    def text_of(self, span: Span) -> str:
+        """The verbatim text of one of this chunk's passages (its offsets are the document's)."""
+        return self.text[span.start - self.start : span.end - self.start]
 
     @property
     def embed_text(self) -> str:

@@ -106,7 +106,7 @@ def _item_data(assistant: Any, item: EvalItem, company: str, golds: list[tuple[s
         chunk_row, pos = index.span_rows[int(row)]
         chunk = index.chunks[chunk_row]
         span = chunk.spans[pos]
-        texts.append(index.documents[chunk.doc_id].text[span.start : span.end])
+        texts.append(index.documents[chunk.doc_id].text_of(span))
         labels[i] = any(d == chunk.doc_id and _covers((span.start, span.end), (s, e)) for d, s, e in golds)
     answerable = item.expected_route == "answer"
     if answerable and not labels.any():

@@ -122,7 +122,7 @@ class AnswerComposer:
         return candidate.score >= best.score * self.policy.relative
 
     def _text(self, ev: Evidence) -> str:
-        return self._index.documents[ev.chunk.doc_id].text[ev.span.start : ev.span.end]
+        return self._index.documents[ev.chunk.doc_id].text_of(ev.span)
 
     def choose(self, evidence: Sequence[Evidence]) -> list[Evidence]:
         """The best passage and those nearly as likely to answer (at most `max_citations`,
@@ -210,7 +210,7 @@ class AnswerComposer:
         out = []
         for i, ev in enumerate(chosen, start=1):
             doc = self._index.documents[ev.chunk.doc_id]
-            text = doc.text[ev.span.start : ev.span.end]
+            text = doc.text_of(ev.span)
             out.append(
                 Citation(
                     id=i,

@@ -93,16 +93,11 @@ class ProcedurePoint:
     applies: bool = True
 
 
-def _text(ev: Evidence) -> str:
-    offset = ev.chunk.start
-    return ev.chunk.text[ev.span.start - offset : ev.span.end - offset]
-
-
 def _applies(passages: Sequence[Evidence], request_types: Sequence[str]) -> bool:
     """Whether the main passage speaks of this kind of request (or of requests in general).
 
     Only the best passage decides: the ones after it (how to pay, who bears postage) follow it."""
-    text = _text(passages[0])
+    text = passages[0].chunk.text_of(passages[0].span)
     named = [t for t, (_, words) in _TYPE_WORDS.items() if re.search(words, text, re.I)]
     if not named or _GENERIC_REQUEST.search(text):
         return True
@@ -184,7 +179,7 @@ def find_procedure(
         stating = [
             ev
             for ev in evidence
-            if ev.dense >= floor_dense and not is_lead_in(_text(ev)) and _states(aspect, _text(ev), request_types)
+            if ev.dense >= floor_dense and not is_lead_in(ev.chunk.text_of(ev.span)) and _states(aspect, ev.chunk.text_of(ev.span), request_types)
         ]
         found = _distinct(stating, aspect.max_passages)
         applies = _applies(found, request_types) if aspect.per_request_type and found else True

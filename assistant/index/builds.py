@@ -89,12 +89,12 @@ class LoadedIndex:
     extras_dir: Path
 
 
-def span_embed_text(chunk: Chunk, span: Span, text: str) -> str:
+def span_embed_text(chunk: Chunk, span: Span, document: Document) -> str:
     """The text embedded for one sentence: its nearest heading and list lead, then the sentence."""
     parts = [chunk.section.rsplit(" > ", 1)[-1]] if chunk.section else []
     if span.lead_start >= 0:
-        parts.append(text[span.lead_start : span.lead_end][:200])
-    parts.append(text[span.start : span.end])
+        parts.append(document.text[span.lead_start : span.lead_end][:200])
+    parts.append(document.text_of(span))
     return ": ".join(parts)
 
 
@@ -164,7 +164,7 @@ def build_index(
     span_companies: list[str] = []
     for row, chunk in enumerate(chunks):
         for pos, span in enumerate(chunk.spans):
-            span_texts.append(span_embed_text(chunk, span, docs[chunk.doc_id].text))
+            span_texts.append(span_embed_text(chunk, span, docs[chunk.doc_id]))
             span_rows.append((row, pos))
             span_companies.append(chunk.company)
 

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.domain import Chunk, Evidence, ScoredChunk, Span
+from assistant.domain import Evidence, ScoredChunk
 from assistant.index.builds import LoadedIndex
 from assistant.ingest.markup import display_text
 from assistant.models.embedders import Embedder
@@ -298,7 +298,7 @@ class HybridRetriever:
                 chunk = self._index.chunks[chunk_row]
                 span = chunk.spans[pos]
                 doc = self._index.documents[chunk.doc_id]
-                texts.append(doc.text[span.start : span.end])
+                texts.append(doc.text_of(span))
                 formats.append(doc.format)
                 has_lead[i] = span.lead_start >= 0
                 chunk_of[i] = chunk_row
@@ -400,10 +400,9 @@ def _passage_terms(index: LoadedIndex, rows: range) -> tuple[frozenset[str], ...
     for row in rows:
         chunk_row, pos = index.span_rows[row]
         chunk = index.chunks[chunk_row]
-        text = index.documents[chunk.doc_id].text
         span = chunk.spans[pos]
         if chunk_row not in by_chunk:
-            found = term_spans(text[chunk.start : chunk.end])
+            found = term_spans(chunk.text)
             by_chunk[chunk_row] = (
                 None
                 if found is None
@@ -416,7 +415,7 @@ def _passage_terms(index: LoadedIndex, rows: range) -> tuple[frozenset[str], ...
             context = frozenset(tokenize(chunk.section.rsplit(" > ", 1)[-1]))
         words = by_chunk[chunk_row]
         if words is None:
-            out.append(frozenset(tokenize(text[span.start : span.end])) | context)
+            out.append(frozenset(tokenize(chunk.text_of(span))) | context)
             continue
         starts, ends, terms = words
         out.append(frozenset(terms[bisect.bisect_left(starts, span.start) : bisect.bisect_right(ends, span.end)]) | context)
@@ -455,8 +454,3 @@ def is_lead_in(text: str) -> bool:
     """A line that only introduces what follows, or a bare title in capitals."""
     stripped = text.strip()
     return bool(_LEAD_IN.search(stripped)) or (stripped.isupper() and len(stripped) < 60)
-
-
-def span_text(index: LoadedIndex, chunk: Chunk, span: Span) -> str:
-    """The verbatim policy text of a span."""
-    return index.documents[chunk.doc_id].text[span.start : span.end]

@@ -386,7 +386,7 @@ class KeywordRetriever:
             chunk_row, pos = self._index.span_rows[row]
             chunk = self._index.chunks[chunk_row]
             # The text the real index embeds for a passage: heading, list lead, sentence.
-            text = span_embed_text(chunk, chunk.spans[pos], self._index.documents[chunk.doc_id].text)
+            text = span_embed_text(chunk, chunk.spans[pos], self._index.documents[chunk.doc_id])
             terms = self._span_terms[row] = frozenset(tokenize(text))
         return terms
 

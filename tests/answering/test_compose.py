@@ -18,7 +18,7 @@ def _passages(assistant, company: str) -> list[Evidence]:  # type: ignore[no-unt
 
 
 def _text(assistant, ev: Evidence) -> str:  # type: ignore[no-untyped-def]
-    return assistant.retriever.index.documents[ev.chunk.doc_id].text[ev.span.start : ev.span.end]
+    return assistant.retriever.index.documents[ev.chunk.doc_id].text_of(ev.span)
 
 
 def test_a_passage_that_introduces_a_list_is_quoted_with_what_follows(hash_assistant) -> None:  # type: ignore[no-untyped-def]

@@ -115,6 +115,8 @@ def test_loaded_chunks_are_grouped_by_company(corpus_dir: Path, index_dir: Path,
         assert {loaded.chunks[loaded.span_rows[r][0]].company for r in range(lo, hi)} == {company}
     for chunk in loaded.chunks:
         assert chunk.text == loaded.documents[chunk.doc_id].text[chunk.start : chunk.end]
+        for span in chunk.spans:  # a passage reads the same from its clause as from its document
+            assert chunk.text_of(span) == loaded.documents[chunk.doc_id].text_of(span) == loaded.documents[chunk.doc_id].text[span.start : span.end]
 
 
 # -- staleness -------------------------------------------------------------------------------------

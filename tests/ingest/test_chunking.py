@@ -30,10 +30,6 @@ def _document(corpus: Corpus, company: str) -> Document:
     return next(d for d in corpus.documents if d.company == company)
 
 
-def _span_text(doc: Document, span: Span) -> str:
-    return doc.text[span.start : span.end]
-
-
 def _spans(doc: Document, **kwargs: object) -> list[tuple[Chunk, Span]]:
     """The sentence and item units (passages of one unit each: the structure under test)."""
     kwargs.setdefault("passage_chars", 0)
@@ -162,7 +158,7 @@ def test_upward_no_fee_item_is_in_section_8(corpus: Corpus) -> None:
     doc = _document(corpus, "upward")
     span = _span_containing(doc, "(4) In principle, we do not charge a fee")
     assert span.section.startswith("8."), span.section
-    assert _span_text(doc, span).startswith("(4) In principle, we do not charge a fee")
+    assert doc.text_of(span).startswith("(4) In principle, we do not charge a fee")
 
 
 def test_upward_numbered_list_inside_section_8_stays_inside(corpus: Corpus) -> None:
@@ -211,7 +207,7 @@ def test_no_line_of_the_policy_is_lost(corpus: Corpus, company: str) -> None:
 def _block_sections(text: str) -> dict[str, str]:
     """Clause text -> span section path."""
     doc = _doc(text)
-    return {_span_text(doc, s): s.section for _, s in _spans(doc)}
+    return {doc.text_of(s): s.section for _, s in _spans(doc)}
 
 
 def test_paren_items_under_numbered_heading() -> None:
@@ -323,7 +319,7 @@ def test_crlf_and_tabs_keep_exact_offsets() -> None:
     doc = _doc(text)
     chunks = split_into_clauses(doc)
     _assert_offsets(doc, chunks)
-    bodies = [_span_text(doc, s) for c in chunks for s in c.spans]
+    bodies = [doc.text_of(s) for c in chunks for s in c.spans]
     assert bodies == ["This policy covers all services.", "Write to us at the desk."]
 
 
@@ -332,7 +328,7 @@ def test_split_long_sentences_have_no_trailing_whitespace() -> None:
     text = "1. Heading\n" + words * 4 + "end\n"
     doc = _doc(text)
     for _, span in _spans(doc, max_len=60):
-        body = _span_text(doc, span)
+        body = doc.text_of(span)
         assert body == body.strip(), repr(body)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.index.builds import LoadedIndex, load_index
 from assistant.ingest.corpus import doc_id_for, load_companies
-from assistant.search.retrieval import HybridRetriever, span_text
+from assistant.search.retrieval import HybridRetriever
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 COMPANY_IDS = ["highreso", "sb-cs", "upward", "gmo-ai-robotics", "win-techno"]
@@ -96,7 +96,7 @@ def test_retrieval_returns_only_the_asked_company(retriever: HybridRetriever, in
         evidence = retriever.select_evidence(question, company, ranking)
         for ev in evidence:
             assert ev.chunk.company == company, (question, ev.chunk.id)
-            assert span_text(index, ev.chunk, ev.span) == texts[company][ev.span.start : ev.span.end]
+            assert index.documents[ev.chunk.doc_id].text_of(ev.span) == texts[company][ev.span.start : ev.span.end]
     assert total > len(QUESTIONS)  # the questions do find clauses
 
 
@@ -287,7 +287,7 @@ def test_a_heading_on_its_own_is_never_evidence(retriever: HybridRetriever, inde
     for row in range(lo, hi):
         chunk_row, pos = index.span_rows[row]
         chunk = index.chunks[chunk_row]
-        if span_text(index, chunk, chunk.spans[pos]).strip() == "PRIVACY POLICY":
+        if index.documents[chunk.doc_id].text_of(chunk.spans[pos]).strip() == "PRIVACY POLICY":
             titles.append((chunk.doc_id, chunk.spans[pos].start))
     assert titles, "the fixture policy still has its title passages"
     for question in [*QUESTIONS, "privacy policy", "PRIVACY POLICY"]:
@@ -301,7 +301,7 @@ def test_an_item_under_its_lead_is_evidence_even_when_it_reads_as_a_title(
 ) -> None:
     # SB C&S lists the parties it shares data with ("SoftBank Corp.") under a lead line.
     evidence = retriever.select_evidence("SoftBank Corp.", "sb-cs", [], max_chunks=10_000)
-    texts = [span_text(index, ev.chunk, ev.span).strip() for ev in evidence]
+    texts = [index.documents[ev.chunk.doc_id].text_of(ev.span).strip() for ev in evidence]
     assert any(t.startswith("SoftBank Corp.") for t in texts)
 
 
@@ -345,7 +345,7 @@ def test_a_table_of_contents_is_never_evidence(tmp_path: Path, hash_embedder) ->
         assert evidence, question
         assert all(not (toc_start <= ev.span.start < toc_end) for ev in evidence), question
     # The sections themselves are still there to quote.
-    quoted = " ".join(span_text(index, ev.chunk, ev.span) for ev in retriever.select_evidence("contact", "example", [], max_chunks=1000))
+    quoted = " ".join(index.documents[ev.chunk.doc_id].text_of(ev.span) for ev in retriever.select_evidence("contact", "example", [], max_chunks=1000))
     assert "privacy@example.com" in quoted
 
 
@@ -361,7 +361,7 @@ def test_each_passage_is_scored_on_exactly_its_own_terms(retriever: HybridRetrie
             chunk_row, pos = index.span_rows[row]
             chunk = index.chunks[chunk_row]
             span = chunk.spans[pos]
-            own = frozenset(tokenize(span_text(index, chunk, span)))
+            own = frozenset(tokenize(index.documents[chunk.doc_id].text_of(span)))
             # A passage that is its clause's whole body reads with its heading (a value under its label).
             whole = chunk.section and span.start <= chunk.start and span.end >= chunk.end
             heading = frozenset(tokenize(chunk.section.rsplit(" > ", 1)[-1])) if whole else frozenset()
