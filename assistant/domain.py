@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from assistant.vocabulary import Route
@@ -143,6 +144,15 @@ class Evidence:
     score: float
     dense: float = 0.0
     lexical: float = 0.0
+
+    def overlaps_any(self, places: Iterable[tuple[str, int, int]]) -> bool:
+        """Whether this passage shares text with any (document id, start, end) place: passages
+        overlap (each runs on from a sentence), and no text is quoted twice."""
+        return any(self.chunk.doc_id == doc and self.span.start < end and start < self.span.end for doc, start, end in places)
+
+    def overlaps(self, other: Evidence) -> bool:
+        """Whether the two passages share text."""
+        return self.overlaps_any(((other.chunk.doc_id, other.span.start, other.span.end),))
 
 
 @dataclass(frozen=True)

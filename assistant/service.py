@@ -255,7 +255,7 @@ class Assistant:
         if follow_up and state.last_cited:
             # A follow-up asks for more than the last answer gave: quote what it did not, unless
             # the passage already quoted is by far the best answer to it.
-            fresh = [ev for ev in evidence if not _quoted_before(ev, state.last_cited)]
+            fresh = [ev for ev in evidence if not ev.overlaps_any(state.last_cited)]
             if fresh and evidence and self.composer.worth_quoting_beside(fresh[0], evidence[0]):
                 chosen = self.composer.select(own, fresh, quoted_before=state.last_cited)
         chosen = chosen or self.composer.select(own, evidence)
@@ -317,8 +317,3 @@ class Assistant:
             cited=cited,
         )
         return reply, record, trace
-
-
-def _quoted_before(ev: Evidence, cited: Sequence[tuple[str, int, int]]) -> bool:
-    return any(ev.chunk.doc_id == doc and ev.span.start < end and start < ev.span.end for doc, start, end in cited)
-

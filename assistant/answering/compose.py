@@ -141,7 +141,7 @@ class AnswerComposer:
             # Passages overlap (each starts at a sentence and runs on): quote each text once. A
             # runner-up overlapping a chosen passage of the same clause widens it instead, when
             # the two together still read as one quote ("Revised as of …" lines split two ways).
-            twin = next((i for i, c in enumerate(chosen) if _overlaps(c, ev)), None)
+            twin = next((i for i, c in enumerate(chosen) if c.overlaps(ev)), None)
             if twin is not None:
                 merged = _union(chosen[twin], ev)
                 if merged is not None and _length(merged) <= p.max_merged_chars:
@@ -168,10 +168,10 @@ class AnswerComposer:
 
         def add(extra: Evidence | None) -> None:
             nonlocal quoted
-            if extra is None or any(_overlaps(extra, other) for other in (*out, *waiting)):
+            if extra is None or any(extra.overlaps(other) for other in (*out, *waiting)):
                 return
             # A follow-up's answer does not quote again what the last answer quoted (a lead included).
-            if any(extra.chunk.doc_id == d and extra.span.start < e and s < extra.span.end for d, s, e in quoted_before):
+            if extra.overlaps_any(quoted_before):
                 return
             while waiting and quoted + _length(extra) > self.policy.max_quoted_chars:
                 quoted -= _length(waiting.pop())  # the least likely passage not yet placed
@@ -335,10 +335,6 @@ def _union(a: Evidence, b: Evidence) -> Evidence | None:
     first = a if a.span.start <= b.span.start else b
     end = max(a.span.end, b.span.end)
     return Evidence(a.chunk, Span(first.span.start, end, first.span.section, first.span.lead_start, first.span.lead_end), a.score, a.dense, a.lexical)
-
-
-def _overlaps(a: Evidence, b: Evidence) -> bool:
-    return a.chunk.doc_id == b.chunk.doc_id and a.span.start < b.span.end and b.span.start < a.span.end
 
 
 def _section_label(section: str) -> str:

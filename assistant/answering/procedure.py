@@ -126,13 +126,9 @@ def _distinct(candidates: Sequence[Evidence], limit: int) -> tuple[Evidence, ...
     from further down: those state the point less surely.)"""
     found: list[Evidence] = []
     for ev in candidates[:limit]:
-        if not any(_overlap(ev, f) for f in found):
+        if not any(ev.overlaps(f) for f in found):
             found.append(ev)
     return tuple(found)
-
-
-def _overlap(a: Evidence, b: Evidence) -> bool:
-    return a.chunk.doc_id == b.chunk.doc_id and a.span.start < b.span.end and b.span.start < a.span.end
 
 
 def _aspects(proxy: bool) -> list[Aspect]:
