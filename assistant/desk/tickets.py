@@ -18,7 +18,7 @@ from sqlalchemy.orm import sessionmaker
 
 from assistant.domain import Ticket
 from assistant.errors import AssistantError, StorageUnavailableError
-from assistant.storage.db import TicketEvent, TicketRow, utcnow
+from assistant.storage.db import TicketEvent, TicketRow, as_utc, iso_utc, utcnow
 from assistant.vocabulary import INITIAL_STATUS, OPEN_STATUSES, STATUSES, TRANSITIONS
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
@@ -142,20 +142,6 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _iso(dt: datetime) -> str:
-    if dt.tzinfo is None:  # SQLite returns naive datetimes; they were stored as UTC
-        from datetime import UTC
-
-        dt = dt.replace(tzinfo=UTC)
-    return dt.isoformat(timespec="seconds")
-
-
-def _aware(dt: datetime) -> datetime:
-    from datetime import UTC
-
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
 class SqlDeskQueue:
     """Desk tickets in the SQL database; references come from the autoincrement key."""
 
@@ -218,8 +204,8 @@ class SqlDeskQueue:
             request_types=tuple(row.request_types),
             company=row.company,
             proxy=row.proxy,
-            created_at=_iso(row.created_at),
-            due_at=_iso(row.due_at),
+            created_at=iso_utc(row.created_at),
+            due_at=iso_utc(row.due_at),
             lookup_token=token,
             duplicate=duplicate,
         )
@@ -242,12 +228,12 @@ class SqlDeskQueue:
             channel=row.channel,
             status=row.status,
             message=row.message,
-            created_at=_iso(row.created_at),
-            updated_at=_iso(row.updated_at),
-            due_at=_iso(row.due_at),
-            overdue=row.status in OPEN_STATUSES and _aware(row.due_at) < self._clock(),
+            created_at=iso_utc(row.created_at),
+            updated_at=iso_utc(row.updated_at),
+            due_at=iso_utc(row.due_at),
+            overdue=row.status in OPEN_STATUSES and as_utc(row.due_at) < self._clock(),
             events=tuple(
-                TicketEventView(e.from_status, e.to_status, e.actor, e.note, _iso(e.created_at)) for e in events
+                TicketEventView(e.from_status, e.to_status, e.actor, e.note, iso_utc(e.created_at)) for e in events
             ),
         )
 

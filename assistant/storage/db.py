@@ -42,6 +42,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(dt: datetime) -> datetime:
+    """`dt` made timezone-aware: SQLite returns naive datetimes, and they were stored as UTC."""
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def iso_utc(dt: datetime) -> str:
+    """`dt` in ISO 8601 to the second, with its offset (a naive one read as UTC)."""
+    return as_utc(dt).isoformat(timespec="seconds")
+
+
 class Base(DeclarativeBase):
     """Declarative base of every table."""
 

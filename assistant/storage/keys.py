@@ -14,7 +14,6 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -24,7 +23,7 @@ from sqlalchemy.orm import sessionmaker
 from assistant.domain import Company
 from assistant.errors import AssistantError, StorageUnavailableError
 from assistant.settings import BootstrapKey
-from assistant.storage.db import StaffKeyRow, utcnow
+from assistant.storage.db import StaffKeyRow, iso_utc, utcnow
 
 KEY_SCHEME = "pak_"
 PREFIX_CHARS = 12
@@ -81,17 +80,10 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
 
 
-def _iso(dt: datetime | None) -> str | None:
-    if dt is None:
-        return None
-    from datetime import UTC
-
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).isoformat(timespec="seconds")
-
-
 def _info(row: StaffKeyRow) -> StaffKeyInfo:
     companies = None if row.companies == "*" else tuple(row.companies or ())
-    return StaffKeyInfo(row.id, row.name, row.prefix, companies, _iso(row.created_at) or "", _iso(row.revoked_at))
+    revoked = iso_utc(row.revoked_at) if row.revoked_at is not None else None
+    return StaffKeyInfo(row.id, row.name, row.prefix, companies, iso_utc(row.created_at), revoked)
 
 
 class SqlKeyStore:

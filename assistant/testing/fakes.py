@@ -33,7 +33,6 @@ from assistant.desk.tickets import (
     TicketEventView,
     TicketNotFoundError,
     _hash_token,
-    _iso,
     check_new_status,
     check_transition,
     normalize_request,
@@ -45,7 +44,7 @@ from assistant.models.embedders import Embedder, Vectors
 from assistant.search.lexical import tokenize
 from assistant.search.retrieval import Retriever
 from assistant.service import Assistant, Limits
-from assistant.storage.db import new_id, utcnow
+from assistant.storage.db import iso_utc, new_id, utcnow
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
 from assistant.understand.companies import CompanyDirectory
 from assistant.understand.intent import IntentDetector, IntentResult
@@ -165,7 +164,7 @@ class InMemoryDeskQueue:
                         return self._view(old, token=None, duplicate=True)
             token = secrets.token_urlsafe(16)
             number = len(self._tickets) + 1
-            event = TicketEventView(None, INITIAL_STATUS, f"customer:{new.channel}", "request received", _iso(now))
+            event = TicketEventView(None, INITIAL_STATUS, f"customer:{new.channel}", "request received", iso_utc(now))
             stored = _StoredTicket(
                 number=number,
                 reference=f"{REFERENCE_PREFIX}{number:06d}",
@@ -189,8 +188,8 @@ class InMemoryDeskQueue:
             request_types=tuple(t.new.request_types),
             company=t.new.company,
             proxy=t.new.proxy,
-            created_at=_iso(t.created_at),
-            due_at=_iso(t.due_at),
+            created_at=iso_utc(t.created_at),
+            due_at=iso_utc(t.due_at),
             lookup_token=token,
             duplicate=duplicate,
         )
@@ -205,9 +204,9 @@ class InMemoryDeskQueue:
             channel=t.new.channel,
             status=t.status,
             message=t.new.message,
-            created_at=_iso(t.created_at),
-            updated_at=_iso(t.updated_at),
-            due_at=_iso(t.due_at),
+            created_at=iso_utc(t.created_at),
+            updated_at=iso_utc(t.updated_at),
+            due_at=iso_utc(t.due_at),
             overdue=t.status in OPEN_STATUSES and t.due_at < self._clock(),
             events=t.events if events else (),
         )
@@ -233,7 +232,7 @@ class InMemoryDeskQueue:
             pos = self._find(reference, companies)
             t = self._tickets[pos]
             if actor:
-                seen = TicketEventView(t.status, t.status, actor, "viewed", _iso(self._clock()))
+                seen = TicketEventView(t.status, t.status, actor, "viewed", iso_utc(self._clock()))
                 t = self._tickets[pos] = replace(t, events=(*t.events, seen))
         return self._detail(t)
 
@@ -272,7 +271,7 @@ class InMemoryDeskQueue:
             t = self._tickets[pos]
             check_transition(reference, t.status, status)
             now = self._clock()
-            moved = TicketEventView(t.status, status, actor, note, _iso(now))
+            moved = TicketEventView(t.status, status, actor, note, iso_utc(now))
             t = self._tickets[pos] = replace(t, status=status, updated_at=now, events=(*t.events, moved))
         return self._detail(t)
 
