@@ -13,12 +13,11 @@ from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from assistant.domain import Ticket
-from assistant.errors import AssistantError, StorageUnavailableError
-from assistant.storage.db import TicketEvent, TicketRow, as_utc, iso_utc, utcnow
+from assistant.errors import AssistantError
+from assistant.storage.db import TicketEvent, TicketRow, as_utc, iso_utc, storage_errors, utcnow
 from assistant.vocabulary import INITIAL_STATUS, OPEN_STATUSES, STATUSES, TRANSITIONS
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
@@ -154,47 +153,44 @@ class SqlDeskQueue:
         """Open a ticket in one transaction, or return the recent duplicate."""
         normalized = normalize_request(new.message)
         now = self._clock()
-        try:
-            with self._sessions.begin() as db:
-                if new.session_id:
-                    dup = db.scalars(
-                        select(TicketRow)
-                        .where(
-                            TicketRow.session_id == new.session_id,
-                            TicketRow.normalized == normalized,
-                            TicketRow.company == new.company,
-                            TicketRow.created_at >= now - DUPLICATE_WINDOW,
-                        )
-                        .order_by(TicketRow.number.desc())
-                        .limit(1)
-                    ).first()
-                    if dup is not None:
-                        return self._view(dup, token=None, duplicate=True)
-                token = secrets.token_urlsafe(16)
-                row = TicketRow(
-                    # A placeholder unique per transaction; replaced by the number below.
-                    reference=f"tmp-{secrets.token_hex(8)}",
-                    company=new.company,
-                    policy_version=new.policy_version,
-                    request_types=list(new.request_types),
-                    proxy=new.proxy,
-                    channel=new.channel,
-                    status=INITIAL_STATUS,
-                    message=new.message,
-                    normalized=normalized,
-                    session_id=new.session_id,
-                    token_hash=_hash_token(token),
-                    created_at=now,
-                    updated_at=now,
-                    due_at=now + timedelta(days=new.due_days),
-                )
-                db.add(row)
-                db.flush()  # the database assigns `number`: unique under concurrency
-                row.reference = f"{REFERENCE_PREFIX}{row.number:06d}"
-                db.add(TicketEvent(ticket_number=row.number, from_status=None, to_status=INITIAL_STATUS, actor=f"customer:{new.channel}", note="request received", created_at=now))
-                return self._view(row, token=token)
-        except SQLAlchemyError as exc:
-            raise StorageUnavailableError(f"desk queue unavailable: {type(exc).__name__}") from exc
+        with storage_errors("desk queue"), self._sessions.begin() as db:
+            if new.session_id:
+                dup = db.scalars(
+                    select(TicketRow)
+                    .where(
+                        TicketRow.session_id == new.session_id,
+                        TicketRow.normalized == normalized,
+                        TicketRow.company == new.company,
+                        TicketRow.created_at >= now - DUPLICATE_WINDOW,
+                    )
+                    .order_by(TicketRow.number.desc())
+                    .limit(1)
+                ).first()
+                if dup is not None:
+                    return self._view(dup, token=None, duplicate=True)
+            token = secrets.token_urlsafe(16)
+            row = TicketRow(
+                # A placeholder unique per transaction; replaced by the number below.
+                reference=f"tmp-{secrets.token_hex(8)}",
+                company=new.company,
+                policy_version=new.policy_version,
+                request_types=list(new.request_types),
+                proxy=new.proxy,
+                channel=new.channel,
+                status=INITIAL_STATUS,
+                message=new.message,
+                normalized=normalized,
+                session_id=new.session_id,
+                token_hash=_hash_token(token),
+                created_at=now,
+                updated_at=now,
+                due_at=now + timedelta(days=new.due_days),
+            )
+            db.add(row)
+            db.flush()  # the database assigns `number`: unique under concurrency
+            row.reference = f"{REFERENCE_PREFIX}{row.number:06d}"
+            db.add(TicketEvent(ticket_number=row.number, from_status=None, to_status=INITIAL_STATUS, actor=f"customer:{new.channel}", note="request received", created_at=now))
+            return self._view(row, token=token)
 
     @staticmethod
     def _view(row: TicketRow, token: str | None, duplicate: bool = False) -> Ticket:

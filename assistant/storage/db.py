@@ -9,6 +9,8 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -28,7 +30,10 @@ from sqlalchemy import (
     insert,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from assistant.errors import StorageUnavailableError
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -40,6 +45,16 @@ log = logging.getLogger(__name__)
 def utcnow() -> datetime:
     """The current time, timezone-aware (UTC)."""
     return datetime.now(UTC)
+
+
+@contextmanager
+def storage_errors(store: str) -> Iterator[None]:
+    """A database error inside the block raised again as StorageUnavailableError naming `store`
+    (the API answers 503); the driver's error stays chained, its parameters out of the message."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise StorageUnavailableError(f"{store} unavailable: {type(exc).__name__}") from exc
 
 
 def as_utc(dt: datetime) -> datetime:
@@ -360,8 +375,6 @@ DatabaseStatus = Literal["ok", "read_only", "unreachable"]
 
 def database_status(engine: Engine) -> DatabaseStatus:
     """Whether the database takes writes: a row written and rolled back, on a connection from the pool."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     try:
         with engine.connect() as conn, conn.begin() as tx:
             conn.execute(insert(RateLimitRow).values(client="readiness-probe", window_start=-1, count=0))

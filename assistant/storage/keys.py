@@ -17,13 +17,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from assistant.domain import Company
-from assistant.errors import AssistantError, StorageUnavailableError
+from assistant.errors import AssistantError
 from assistant.settings import BootstrapKey
-from assistant.storage.db import StaffKeyRow, iso_utc, utcnow
+from assistant.storage.db import StaffKeyRow, iso_utc, storage_errors, utcnow
 
 KEY_SCHEME = "pak_"
 PREFIX_CHARS = 12
@@ -108,26 +107,20 @@ class SqlKeyStore:
             created_at=utcnow(),
             revoked_at=None,
         )
-        try:
-            with self._sessions.begin() as db:
-                db.add(row)
-                db.flush()
-                return CreatedKey(key, _info(row))
-        except SQLAlchemyError as exc:
-            raise StorageUnavailableError(f"key store unavailable: {type(exc).__name__}") from exc
+        with storage_errors("key store"), self._sessions.begin() as db:
+            db.add(row)
+            db.flush()
+            return CreatedKey(key, _info(row))
 
     def verify(self, key: str) -> StaffKeyInfo | None:
         """The key's record if it is valid and not revoked, else None."""
         if not key.startswith(KEY_SCHEME) or len(key) > MAX_KEY_CHARS:
             return None
         digest = hash_key(key)
-        try:
-            with self._sessions() as db:
-                rows = db.scalars(
-                    select(StaffKeyRow).where(StaffKeyRow.prefix == key[:PREFIX_CHARS], StaffKeyRow.revoked_at.is_(None))
-                ).all()
-        except SQLAlchemyError as exc:
-            raise StorageUnavailableError(f"key store unavailable: {type(exc).__name__}") from exc
+        with storage_errors("key store"), self._sessions() as db:
+            rows = db.scalars(
+                select(StaffKeyRow).where(StaffKeyRow.prefix == key[:PREFIX_CHARS], StaffKeyRow.revoked_at.is_(None))
+            ).all()
         found = None
         for row in rows:  # compare every candidate, in constant time each
             if hmac.compare_digest(row.key_hash, digest):
@@ -139,30 +132,24 @@ class SqlKeyStore:
         prefix = prefix.strip()
         if len(prefix) < 8:
             raise StaffKeyError("give at least 8 characters of the key's prefix (see `keys list`)")
-        try:
-            with self._sessions.begin() as db:
-                if len(prefix) > PREFIX_CHARS:  # a whole key
-                    query = select(StaffKeyRow).where(StaffKeyRow.key_hash == hash_key(prefix))
-                else:
-                    query = select(StaffKeyRow).where(StaffKeyRow.prefix.startswith(prefix, autoescape=True))
-                rows = db.scalars(query.where(StaffKeyRow.revoked_at.is_(None))).all()
-                if not rows:
-                    raise StaffKeyError(f"no active key with prefix {prefix!r}")
-                if len(rows) > 1:
-                    raise StaffKeyError(f"{len(rows)} active keys start with {prefix!r}; give more of the prefix")
-                rows[0].revoked_at = utcnow()
-                db.flush()
-                return _info(rows[0])
-        except SQLAlchemyError as exc:
-            raise StorageUnavailableError(f"key store unavailable: {type(exc).__name__}") from exc
+        with storage_errors("key store"), self._sessions.begin() as db:
+            if len(prefix) > PREFIX_CHARS:  # a whole key
+                query = select(StaffKeyRow).where(StaffKeyRow.key_hash == hash_key(prefix))
+            else:
+                query = select(StaffKeyRow).where(StaffKeyRow.prefix.startswith(prefix, autoescape=True))
+            rows = db.scalars(query.where(StaffKeyRow.revoked_at.is_(None))).all()
+            if not rows:
+                raise StaffKeyError(f"no active key with prefix {prefix!r}")
+            if len(rows) > 1:
+                raise StaffKeyError(f"{len(rows)} active keys start with {prefix!r}; give more of the prefix")
+            rows[0].revoked_at = utcnow()
+            db.flush()
+            return _info(rows[0])
 
     def list(self, include_revoked: bool = True) -> list[StaffKeyInfo]:
         """Every key (oldest first), without the keys themselves."""
         query = select(StaffKeyRow).order_by(StaffKeyRow.id)
         if not include_revoked:
             query = query.where(StaffKeyRow.revoked_at.is_(None))
-        try:
-            with self._sessions() as db:
-                return [_info(r) for r in db.scalars(query).all()]
-        except SQLAlchemyError as exc:
-            raise StorageUnavailableError(f"key store unavailable: {type(exc).__name__}") from exc
+        with storage_errors("key store"), self._sessions() as db:
+            return [_info(r) for r in db.scalars(query).all()]

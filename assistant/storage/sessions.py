@@ -7,11 +7,9 @@ from typing import Protocol, cast
 
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
-from assistant.errors import StorageUnavailableError
-from assistant.storage.db import ChatSession, ChatTurn, new_id, utcnow
+from assistant.storage.db import ChatSession, ChatTurn, new_id, storage_errors, utcnow
 from assistant.understand.redact import redact
 
 _SESSIONS = cast(Table, ChatSession.__table__)
@@ -74,11 +72,8 @@ class SqlSessionStore:
     def load(self, session_id: str | None) -> SessionState:
         """The state of `session_id`, or a fresh session under a new id if unknown."""
         if session_id:
-            try:
-                with self._sessions() as db:
-                    row = db.get(ChatSession, session_id)
-            except SQLAlchemyError as exc:
-                raise StorageUnavailableError(f"session store unavailable: {type(exc).__name__}") from exc
+            with storage_errors("session store"), self._sessions() as db:
+                row = db.get(ChatSession, session_id)
             if row is not None:
                 cited = tuple((str(d), int(s), int(e)) for d, s, e in row.last_cited or ())
                 return SessionState(row.id, row.company, row.last_query, row.pending_message, False, cited)
@@ -95,29 +90,26 @@ class SqlSessionStore:
             "last_cited": [list(c) for c in turn.cited] or None,
             "updated_at": now,
         }
-        try:
-            # Core statements on the tables, not the ORM: this runs on every message, and is two
-            # or three plain statements in one transaction (the ORM path cost ~2 ms more each).
-            with self._engine.begin() as conn:
-                updated = 0
-                if not state.is_new:
-                    updated = conn.execute(update(_SESSIONS).where(_SESSIONS.c.id == state.id).values(**values)).rowcount
-                if not updated:
-                    conn.execute(insert(_SESSIONS).values(id=state.id, created_at=now, **values))
-                conn.execute(
-                    insert(_TURNS).values(
-                        session_id=state.id,
-                        user_text=redact(turn.user_text),
-                        reply_text=redact(turn.reply_text),
-                        route=turn.route,
-                        company=turn.company,
-                        created_at=now,
-                    )
+        # Core statements on the tables, not the ORM: this runs on every message, and is two
+        # or three plain statements in one transaction (the ORM path cost ~2 ms more each).
+        with storage_errors("session store"), self._engine.begin() as conn:
+            updated = 0
+            if not state.is_new:
+                updated = conn.execute(update(_SESSIONS).where(_SESSIONS.c.id == state.id).values(**values)).rowcount
+            if not updated:
+                conn.execute(insert(_SESSIONS).values(id=state.id, created_at=now, **values))
+            conn.execute(
+                insert(_TURNS).values(
+                    session_id=state.id,
+                    user_text=redact(turn.user_text),
+                    reply_text=redact(turn.reply_text),
+                    route=turn.route,
+                    company=turn.company,
+                    created_at=now,
                 )
-                if updated:  # a new session has one turn: nothing to trim
-                    self._trim(conn, state.id)
-        except (OperationalError, SQLAlchemyError) as exc:
-            raise StorageUnavailableError(f"session store unavailable: {type(exc).__name__}") from exc
+            )
+            if updated:  # a new session has one turn: nothing to trim
+                self._trim(conn, state.id)
 
     def _trim(self, conn: Connection, session_id: str) -> None:
         ids = conn.scalars(
@@ -128,12 +120,9 @@ class SqlSessionStore:
 
     def delete(self, session_id: str) -> bool:
         """Forget a session and its transcript."""
-        try:
-            with self._sessions.begin() as db:
-                db.execute(delete(ChatTurn).where(ChatTurn.session_id == session_id))
-                return db.execute(delete(ChatSession).where(ChatSession.id == session_id)).rowcount > 0  # type: ignore[attr-defined]
-        except SQLAlchemyError as exc:
-            raise StorageUnavailableError(f"session store unavailable: {type(exc).__name__}") from exc
+        with storage_errors("session store"), self._sessions.begin() as db:
+            db.execute(delete(ChatTurn).where(ChatTurn.session_id == session_id))
+            return db.execute(delete(ChatSession).where(ChatSession.id == session_id)).rowcount > 0  # type: ignore[attr-defined]
 
     def transcript(self, session_id: str) -> list[dict[str, str]]:
         """The stored (redacted) turns of a session, oldest first."""

@@ -1,10 +1,14 @@
-"""The database module's small helpers: times read back from SQLite."""
+"""The database module's small helpers: times read back from SQLite, and storage errors."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from assistant.storage.db import as_utc, iso_utc
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from assistant.errors import StorageUnavailableError
+from assistant.storage.db import as_utc, iso_utc, storage_errors
 
 
 def test_a_naive_time_is_read_as_utc_and_an_aware_one_kept() -> None:
@@ -14,3 +18,19 @@ def test_a_naive_time_is_read_as_utc_and_an_aware_one_kept() -> None:
     assert as_utc(tokyo) is tokyo
     assert iso_utc(naive) == "2024-05-01T09:30:15+00:00"  # to the second, with its offset
     assert iso_utc(tokyo) == "2024-05-01T18:30:00+09:00"
+
+
+def test_a_database_error_becomes_storage_unavailable_naming_the_store() -> None:
+    driver_error = OperationalError("SELECT secret FROM t WHERE x = ?", {"x": "private"}, Exception("locked"))
+    with pytest.raises(StorageUnavailableError) as caught, storage_errors("key store"):
+        raise driver_error
+    assert str(caught.value) == "key store unavailable: OperationalError"  # no statement, no parameters
+    assert caught.value.__cause__ is driver_error
+
+
+def test_other_errors_and_results_pass_through_storage_errors() -> None:
+    with pytest.raises(ValueError), storage_errors("desk queue"):
+        raise ValueError("not a database error")
+    with storage_errors("desk queue"):
+        value = 42
+    assert value == 42
