@@ -307,7 +307,7 @@ def http_section(plan: Plan, tmp: Path, index_dir: Path) -> dict[str, Any]:
     """Per concurrency level, a fresh server (so its query cache starts empty): cold start,
     first request, the load itself and the peak RSS."""
     from evals.bench_http import chat_body, run_load, start_server
-    from evals.bench_lib import percentile
+    from evals.metrics import percentile
 
     levels = []
     for c in CONCURRENCY:

@@ -18,25 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from assistant.models.embedders import Embedder, Vectors
+from evals.metrics import percentile
 
 METADATA_FILE = "companies.toml"
 
 
 # -- statistics ------------------------------------------------------------------------------
-def percentile(values: Sequence[float], p: float) -> float:
-    """The p-th percentile (0-100) by linear interpolation between closest ranks (numpy's
-    default); NaN for no values."""
-    if not 0 <= p <= 100:
-        raise ValueError(f"percentile {p} is outside 0..100")
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * p / 100
-    lo = math.floor(rank)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (rank - lo)
-
-
 def summarize(seconds: Sequence[float]) -> dict[str, Any]:
     """Count, mean and p50/p95/p99/max of durations, in milliseconds (None when empty)."""
     if not seconds:

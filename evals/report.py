@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
@@ -103,6 +104,11 @@ def _f(value: Any) -> str:
     return str(value)
 
 
+def latency_text(value: float | None, spec: str = "") -> str:
+    """A latency in ms as `format(value, spec)`, or "-" where nothing was timed (a route no item took)."""
+    return "-" if value is None else format(value, spec)
+
+
 def console_suite(
     name: str, path: str, summary: dict[str, Any], failures: Sequence[str], min_scores: dict[str, float],
     half: str = "all", corpus: str = "",
@@ -133,7 +139,10 @@ def console_suite(
         f"over-refusal {ab['over_refusal']}  unsupported answer {ab['unsupported_answer']}"
     )
     lat = summary["latency_ms"]
-    lines.append("  latency ms  " + "  ".join(f"{rt} p50 {v['p50']:.0f} p95 {v['p95']:.0f} (n={v['n']})" for rt, v in lat.items() if v["n"]))
+    lines.append(
+        "  latency ms  "
+        + "  ".join(f"{rt} p50 {latency_text(v['p50'], '.0f')} p95 {latency_text(v['p95'], '.0f')} (n={v['n']})" for rt, v in lat.items() if v["n"])
+    )
     if min_scores:
         lines.append("  min_scores " + ("PASS" if not failures else "FAIL") + f" ({len(min_scores)} declared)")
         lines.extend(f"    FAIL {f}" for f in failures)
@@ -206,7 +215,8 @@ def suite_charts(summary: dict[str, Any], topics: dict[str, dict[str, Any]]) -> 
     lat = summary["latency_ms"]
     fig, ax = plt.subplots(figsize=(6, 3.4))
     for offset, key in ((-0.2, "p50"), (0.2, "p95")):
-        ax.bar([i + offset for i in x], [lat[r][key] for r in ROUTES], 0.4, label=key)
+        # No bar for a route no item took (NaN), rather than a bar at 0 ms.
+        ax.bar([i + offset for i in x], [math.nan if lat[r][key] is None else lat[r][key] for r in ROUTES], 0.4, label=key)
     ax.set_xticks(list(x), [f"{r}\n(n={lat[r]['n']})" for r in ROUTES])
     ax.set_ylabel("ms (last turn)")
     ax.set_title("Latency per route (actual route)")
@@ -326,7 +336,10 @@ def suite_html(run: dict[str, Any], items: dict[str, EvalItem], outcomes: Sequen
         "<p><small>Over-refusal: any other route than <code>answer</code> on an answerable item; unsupported answer: any other route than "
         "<code>abstain</code> on an item to abstain on.</small></p>"
     )
-    rows = "".join(f"<tr><td class=l>{e(rt)}</td><td>{v['p50']}</td><td>{v['p95']}</td><td>{v['n']}</td></tr>" for rt, v in s["latency_ms"].items())
+    rows = "".join(
+        f"<tr><td class=l>{e(rt)}</td><td>{latency_text(v['p50'])}</td><td>{latency_text(v['p95'])}</td><td>{v['n']}</td></tr>"
+        for rt, v in s["latency_ms"].items()
+    )
     parts.append(f"<h3>Latency (ms, last turn, by actual route)</h3><table><tr><th class=l>route</th><th>p50</th><th>p95</th><th>n</th></tr>{rows}</table>")
     rows = "".join(
         f"<tr><td class=l>{e(t)}</td><td>{v['items']}</td><td>{_f(v['route_accuracy'])}</td><td>{v['retrieval_items']}</td>"

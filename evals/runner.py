@@ -232,6 +232,7 @@ def summarize(outcomes: Sequence[ItemOutcome]) -> dict[str, Any]:
     expected = [o.expected_route for o in outcomes]
     predicted = [o.route for o in outcomes]
     ab = [(o.expected_route, o.route) for o in outcomes if o.expected_route in ("answer", "abstain")]
+    seconds_by_route = {route: [o.seconds for o in outcomes if o.route == route] for route in ROUTES}
     return {
         "items": len(outcomes),
         "errors": sum(1 for o in outcomes if o.error),
@@ -258,14 +259,8 @@ def summarize(outcomes: Sequence[ItemOutcome]) -> dict[str, Any]:
             "request_type_accuracy": mean([1.0 if set(o.types) == set(o.expected_types) else 0.0 for o in desk_items]),
         },
         "abstention": metrics.abstention_matrix([e for e, _ in ab], [p for _, p in ab]),
-        "latency_ms": {
-            route: {
-                "p50": round(1000 * metrics.percentile([o.seconds for o in outcomes if o.route == route], 50), 1),
-                "p95": round(1000 * metrics.percentile([o.seconds for o in outcomes if o.route == route], 95), 1),
-                "n": sum(1 for o in outcomes if o.route == route),
-            }
-            for route in ROUTES
-        },
+        # A route no item took has no latency: null, not 0 ms.
+        "latency_ms": {route: {**metrics.latency_ms(secs), "n": len(secs)} for route, secs in seconds_by_route.items()},
     }
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from evals import metrics
+from evals.report import latency_text
 
 log = logging.getLogger(__name__)
 
@@ -266,10 +267,7 @@ def summarize_squad(squad: SquadSet, outcomes: Sequence[SquadOutcome]) -> dict[s
         "mrr@10": mean([metrics.mrr_at(o.relevance, K) for o in outcomes]),
         "answer_quoted": mean([1.0 if o.quoted else 0.0 for o in outcomes]),
         "routes": dict(sorted(routes.items())),
-        "latency_ms": {
-            "p50": round(1000 * metrics.percentile(secs, 50), 1),
-            "p95": round(1000 * metrics.percentile(secs, 95), 1),
-        },
+        "latency_ms": metrics.latency_ms(secs),
     }
 
 
@@ -283,7 +281,7 @@ def console_squad(name: str, path: str, summary: dict[str, Any]) -> str:
             f"  answer span  Hit@1 {s['hit@1']:.3f}  Hit@3 {s['hit@3']:.3f}  Hit@5 {s['hit@5']:.3f}  MRR@10 {s['mrr@10']:.3f}  "
             f"quoted in reply {s['answer_quoted']:.3f}",
             "  routes       " + "  ".join(f"{k} {v}" for k, v in s["routes"].items()),
-            f"  latency ms   p50 {s['latency_ms']['p50']:.0f}  p95 {s['latency_ms']['p95']:.0f}",
+            f"  latency ms   p50 {latency_text(s['latency_ms']['p50'], '.0f')}  p95 {latency_text(s['latency_ms']['p95'], '.0f')}",
         ]
     )
 

@@ -16,7 +16,6 @@ from assistant.models.embedders import Vectors
 from evals.bench_lib import (
     TimingEmbedder,
     generate_synthetic_corpus,
-    percentile,
     ratio,
     summarize,
     synthetic_id,
@@ -69,20 +68,6 @@ class BareEmbedder:
 
 
 # -- statistics ------------------------------------------------------------------------------
-def test_percentile_matches_numpy_linear_interpolation() -> None:
-    values = [5.0, 1.0, 9.0, 3.0, 7.0, 2.0, 8.0]
-    for p in (0, 10, 25, 50, 90, 95, 99, 100):
-        assert percentile(values, p) == pytest.approx(float(np.percentile(values, p)))
-
-
-def test_percentile_edge_cases() -> None:
-    assert math.isnan(percentile([], 50))
-    assert percentile([4.0], 95) == 4.0
-    assert percentile([1.0, 2.0], 50) == 1.5
-    with pytest.raises(ValueError):
-        percentile([1.0], 101)
-
-
 def test_summarize_reports_milliseconds() -> None:
     s = summarize([0.010, 0.020, 0.030, 0.040])
     assert s["n"] == 4

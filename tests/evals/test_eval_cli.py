@@ -67,6 +67,9 @@ def test_eval_on_a_corpus_folder(tmp_path: Path, hash_model: Path, capsys: pytes
     assert page.count("data:image/png;base64,") >= 3
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<i>never</i>" not in page and "&lt;i&gt;never&lt;/i&gt;" in page
+    # No item went to the desk: its latency is missing, not 0 ms, in results.json and the page.
+    assert run["summary"]["latency_ms"]["desk"] == {"p50": None, "p95": None, "n": 0}
+    assert "<tr><td class=l>desk</td><td>-</td><td>-</td><td>0</td></tr>" in page
 
 
 def test_bad_suite_file_exits_2(tmp_path: Path) -> None:

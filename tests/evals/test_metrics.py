@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from evals import metrics
@@ -123,4 +124,22 @@ def test_percentile_interpolates() -> None:
     assert metrics.percentile(values, 0) == 1.0
     assert metrics.percentile(values, 100) == 4.0
     assert metrics.percentile([7.0], 95) == 7.0
-    assert metrics.percentile([], 50) == 0.0
+    assert metrics.percentile([1.0, 2.0], 50) == 1.5
+
+
+def test_percentile_matches_numpy_linear_interpolation() -> None:
+    values = [5.0, 1.0, 9.0, 3.0, 7.0, 2.0, 8.0]
+    for q in (0, 10, 25, 50, 90, 95, 99, 100):
+        assert metrics.percentile(values, q) == pytest.approx(float(np.percentile(values, q)))
+
+
+def test_percentile_of_no_values_or_outside_0_to_100_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        metrics.percentile([], 50)
+    with pytest.raises(ValueError):
+        metrics.percentile([1.0], 101)
+
+
+def test_latency_is_missing_where_nothing_was_timed() -> None:
+    assert metrics.latency_ms([0.010, 0.020, 0.030, 0.040]) == {"p50": 25.0, "p95": 38.5}
+    assert metrics.latency_ms([]) == {"p50": None, "p95": None}
