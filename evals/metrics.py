@@ -71,6 +71,14 @@ class ClassScores:
     support: int
 
 
+def precision_recall(tp: int, fp: int, fn: int, undefined: float = 0.0) -> tuple[float, float]:
+    """Precision and recall from the counts of true positives, false positives and misses;
+    `undefined` where a share has nothing to count (nothing predicted, nothing expected)."""
+    precision = tp / (tp + fp) if tp + fp else undefined
+    recall = tp / (tp + fn) if tp + fn else undefined
+    return precision, recall
+
+
 def per_class(expected: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> dict[str, ClassScores]:
     """Per-label precision/recall/F1."""
     out = {}
@@ -78,8 +86,7 @@ def per_class(expected: Sequence[str], predicted: Sequence[str], labels: Sequenc
         tp = sum(1 for e, p in zip(expected, predicted, strict=True) if e == label and p == label)
         fp = sum(1 for e, p in zip(expected, predicted, strict=True) if e != label and p == label)
         fn = sum(1 for e, p in zip(expected, predicted, strict=True) if e == label and p != label)
-        prec = tp / (tp + fp) if tp + fp else 0.0
-        rec = tp / (tp + fn) if tp + fn else 0.0
+        prec, rec = precision_recall(tp, fp, fn)
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         out[label] = ClassScores(prec, rec, f1, tp + fn)
     return out

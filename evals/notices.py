@@ -15,6 +15,7 @@ from pathlib import Path
 
 from assistant.answering.consistency import conflicts
 from assistant.answering.topics import describe_topic
+from evals.metrics import precision_recall
 from evals.suite import half_of as half
 
 DATA = Path(__file__).parent / "data"
@@ -66,8 +67,8 @@ def score_conflicts(items: Sequence[dict]) -> ConflictScore:
         elif it["conflict"]:
             fn += 1
             misses.append(it["id"])
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
+    # No conflict flagged is no false alarm, and no conflict labelled none missed: both score 1.
+    precision, recall = precision_recall(tp, fp, fn, undefined=1.0)
     return ConflictScore(len(items), tp + fn, precision, recall, tuple(fps), tuple(misses))
 
 

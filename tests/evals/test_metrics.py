@@ -117,6 +117,13 @@ def test_per_class_and_confusion() -> None:
     assert metrics.confusion(["a", "x"], ["x", "a"], ["a"]) == {"a": {"a": 0}}
 
 
+def test_precision_recall_from_counts() -> None:
+    assert metrics.precision_recall(3, 1, 2) == pytest.approx((0.75, 0.6))
+    assert metrics.precision_recall(0, 0, 0) == (0.0, 0.0)  # nothing predicted, nothing expected
+    assert metrics.precision_recall(0, 0, 0, undefined=1.0) == (1.0, 1.0)
+    assert metrics.precision_recall(0, 2, 0) == (0.0, 0.0)
+
+
 def test_percentile_interpolates() -> None:
     values = [4.0, 1.0, 3.0, 2.0]  # sorted: 1, 2, 3, 4
     assert metrics.percentile(values, 50) == pytest.approx(2.5)  # position 1.5
