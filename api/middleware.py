@@ -57,7 +57,7 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
 )
 # JSON and other non-HTML responses: nothing may load from them, nobody may frame them.
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
-# HTML without a CSP of its own: as strict as the pages router's (scripts and styles from files only)...
+# HTML pages (the pages router sends it too) and HTML without a CSP of its own: scripts and styles from files only...
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"

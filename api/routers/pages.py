@@ -7,16 +7,15 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
+from api.middleware import PAGE_CSP
+
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 # Scripts and styles come from files only, so an injected <script> or inline handler cannot run.
 _HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
-    ),
+    "Content-Security-Policy": PAGE_CSP,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
