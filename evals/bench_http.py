@@ -215,6 +215,19 @@ def chat_body(message: Message, company: str | None = None) -> dict[str, Any]:
     return {"message": message.text, "company": company or message.company, "session_id": None}
 
 
+def post_chat(client: httpx.Client, body: dict[str, Any]) -> tuple[float, str, str | None]:
+    """POST one body to /v1/chat: the seconds it took, the status (or the error's name) and the
+    route answered (None unless 200)."""
+    t0 = time.perf_counter()
+    try:
+        r = client.post("/v1/chat", json=body)
+        status = str(r.status_code)
+        route = r.json().get("route", "?") if r.status_code == 200 else None
+    except (httpx.HTTPError, ValueError) as exc:
+        status, route = type(exc).__name__, None
+    return time.perf_counter() - t0, status, route
+
+
 def run_load(
     base_url: str,
     bodies: Sequence[dict[str, Any]],
@@ -241,14 +254,7 @@ def run_load(
                     body = next(todo, None)
                 if body is None or time.perf_counter() > deadline:
                     return
-                t0 = time.perf_counter()
-                try:
-                    r = client.post("/v1/chat", json=body)
-                    status = str(r.status_code)
-                    route = r.json().get("route", "?") if r.status_code == 200 else None
-                except (httpx.HTTPError, ValueError) as exc:
-                    status, route = type(exc).__name__, None
-                elapsed = time.perf_counter() - t0
+                elapsed, status, route = post_chat(client, body)
                 with lock:
                     latencies.append(elapsed)
                     statuses[status] = statuses.get(status, 0) + 1
@@ -290,14 +296,8 @@ def run_interleaved(
     try:
         for name, i in schedule:
             side = out[name]
-            t0 = time.perf_counter()
-            try:
-                r = clients[name].post("/v1/chat", json=bodies[i])
-                status = str(r.status_code)
-                route = r.json().get("route", "?") if r.status_code == 200 else None
-            except (httpx.HTTPError, ValueError) as exc:
-                status, route = type(exc).__name__, None
-            side["latencies"].append(time.perf_counter() - t0)
+            elapsed, status, route = post_chat(clients[name], bodies[i])
+            side["latencies"].append(elapsed)
             side["statuses"][status] = side["statuses"].get(status, 0) + 1
             if route is None:
                 side["errors"] += 1

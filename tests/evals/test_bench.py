@@ -211,3 +211,23 @@ def test_message_stream_never_repeats() -> None:
     passes = [MessageStream(start_pass=p).take(len(MIX)) for p in (0, 1, 40)]
     assert not ({m.text for m in passes[0]} & {m.text for m in passes[1]})
     assert not ({m.text for m in passes[1]} & {m.text for m in passes[2]})
+
+
+# -- HTTP load -------------------------------------------------------------------------------
+def test_post_chat_reports_status_route_and_errors_by_name() -> None:
+    import httpx
+
+    from evals.bench_http import post_chat
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if b"busy" in request.content:
+            return httpx.Response(503, json={"detail": "busy"})
+        if b"down" in request.content:
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(200, json={"route": "answer"})
+
+    with httpx.Client(base_url="http://bench", transport=httpx.MockTransport(answer)) as client:
+        seconds, status, route = post_chat(client, {"message": "fee?"})
+        assert seconds >= 0 and (status, route) == ("200", "answer")
+        assert post_chat(client, {"message": "busy"})[1:] == ("503", None)
+        assert post_chat(client, {"message": "down"})[1:] == ("ConnectError", None)
