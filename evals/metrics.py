@@ -30,6 +30,11 @@ def relevance(ranking: Sequence[Span], golds: Sequence[Sequence[Span]]) -> list[
     return out
 
 
+def mean(values: Sequence[float]) -> float:
+    """The mean; 0 for no values (a share of nothing scores 0, as the suites' min_scores expect)."""
+    return sum(values) / len(values) if values else 0.0
+
+
 def hit_at(rels: Sequence[int], k: int) -> float:
     """1 if any of the first k spans hits a gold quote."""
     return 1.0 if any(r >= 0 for r in rels[:k]) else 0.0

@@ -226,9 +226,6 @@ def summarize(outcomes: Sequence[ItemOutcome]) -> dict[str, Any]:
     fact_items = [o for o in outcomes if o.facts_ok is not None]
     desk_items = [o for o in outcomes if o.expected_route == "desk" and o.route == "desk"]
 
-    def mean(values: Sequence[float]) -> float:
-        return sum(values) / len(values) if values else 0.0
-
     expected = [o.expected_route for o in outcomes]
     predicted = [o.route for o in outcomes]
     ab = [(o.expected_route, o.route) for o in outcomes if o.expected_route in ("answer", "abstain")]
@@ -237,26 +234,26 @@ def summarize(outcomes: Sequence[ItemOutcome]) -> dict[str, Any]:
         "items": len(outcomes),
         "errors": sum(1 for o in outcomes if o.error),
         "retrieval": {
-            "hit@1": mean([metrics.hit_at(o.relevance, 1) for o in answer_items]),
-            "hit@5": mean([metrics.hit_at(o.relevance, 5) for o in answer_items]),
-            "recall@5": mean([metrics.recall_at(o.relevance, o.n_gold, 5) for o in answer_items]),
-            "mrr@10": mean([metrics.mrr_at(o.relevance, K) for o in answer_items]),
-            "ndcg@10": mean([metrics.ndcg_at(o.relevance, o.n_gold, K) for o in answer_items]),
+            "hit@1": metrics.mean([metrics.hit_at(o.relevance, 1) for o in answer_items]),
+            "hit@5": metrics.mean([metrics.hit_at(o.relevance, 5) for o in answer_items]),
+            "recall@5": metrics.mean([metrics.recall_at(o.relevance, o.n_gold, 5) for o in answer_items]),
+            "mrr@10": metrics.mean([metrics.mrr_at(o.relevance, K) for o in answer_items]),
+            "ndcg@10": metrics.mean([metrics.ndcg_at(o.relevance, o.n_gold, K) for o in answer_items]),
             "items": len(answer_items),
         },
         "citations": {
-            "cites_gold": mean([1.0 if any(c.hits_gold for c in o.citations) else 0.0 for o in cited_items]),
-            "precision": mean([1.0 if c.hits_gold else 0.0 for o in cited_items for c in o.citations]),
-            "quote_fidelity": mean([1.0 if c.verbatim else 0.0 for c in all_cites]) if all_cites else 1.0,
+            "cites_gold": metrics.mean([1.0 if any(c.hits_gold for c in o.citations) else 0.0 for o in cited_items]),
+            "precision": metrics.mean([1.0 if c.hits_gold else 0.0 for o in cited_items for c in o.citations]),
+            "quote_fidelity": metrics.mean([1.0 if c.verbatim else 0.0 for c in all_cites]) if all_cites else 1.0,
             "isolation_violations": sum(o.isolation_violations for o in outcomes),
             "items": len(cited_items),
         },
-        "answers": {"fact_accuracy": mean([1.0 if o.facts_ok else 0.0 for o in fact_items]), "items": len(fact_items)},
+        "answers": {"fact_accuracy": metrics.mean([1.0 if o.facts_ok else 0.0 for o in fact_items]), "items": len(fact_items)},
         "routing": {
-            "accuracy": mean([1.0 if o.route_ok else 0.0 for o in outcomes]),
+            "accuracy": metrics.mean([1.0 if o.route_ok else 0.0 for o in outcomes]),
             "per_route": {k: asdict(v) for k, v in metrics.per_class(expected, predicted, ROUTES).items()},
             "confusion": metrics.confusion(expected, predicted, ROUTES),
-            "request_type_accuracy": mean([1.0 if set(o.types) == set(o.expected_types) else 0.0 for o in desk_items]),
+            "request_type_accuracy": metrics.mean([1.0 if set(o.types) == set(o.expected_types) else 0.0 for o in desk_items]),
         },
         "abstention": metrics.abstention_matrix([e for e, _ in ab], [p for _, p in ab]),
         # A route no item took has no latency: null, not 0 ms.

@@ -247,9 +247,6 @@ def summarize_squad(squad: SquadSet, outcomes: Sequence[SquadOutcome]) -> dict[s
     """Answer-span hit@1/3/5, MRR@10, the share quoted in the reply, routes and latency."""
     n = len(outcomes)
 
-    def mean(values: Sequence[float]) -> float:
-        return sum(values) / len(values) if values else 0.0
-
     routes: dict[str, int] = {}
     for o in outcomes:
         routes[o.route] = routes.get(o.route, 0) + 1
@@ -261,11 +258,11 @@ def summarize_squad(squad: SquadSet, outcomes: Sequence[SquadOutcome]) -> dict[s
         "answer_mismatches": squad.mismatches,
         "skipped_questions": squad.skipped_questions,
         "errors": sum(1 for o in outcomes if o.error),
-        "hit@1": mean([metrics.hit_at(o.relevance, 1) for o in outcomes]),
-        "hit@3": mean([metrics.hit_at(o.relevance, 3) for o in outcomes]),
-        "hit@5": mean([metrics.hit_at(o.relevance, 5) for o in outcomes]),
-        "mrr@10": mean([metrics.mrr_at(o.relevance, K) for o in outcomes]),
-        "answer_quoted": mean([1.0 if o.quoted else 0.0 for o in outcomes]),
+        "hit@1": metrics.mean([metrics.hit_at(o.relevance, 1) for o in outcomes]),
+        "hit@3": metrics.mean([metrics.hit_at(o.relevance, 3) for o in outcomes]),
+        "hit@5": metrics.mean([metrics.hit_at(o.relevance, 5) for o in outcomes]),
+        "mrr@10": metrics.mean([metrics.mrr_at(o.relevance, K) for o in outcomes]),
+        "answer_quoted": metrics.mean([1.0 if o.quoted else 0.0 for o in outcomes]),
         "routes": dict(sorted(routes.items())),
         "latency_ms": metrics.latency_ms(secs),
     }

@@ -117,6 +117,11 @@ def test_per_class_and_confusion() -> None:
     assert metrics.confusion(["a", "x"], ["x", "a"], ["a"]) == {"a": {"a": 0}}
 
 
+def test_mean_of_no_values_is_zero() -> None:
+    assert metrics.mean([1.0, 0.0, 0.5]) == 0.5
+    assert metrics.mean([]) == 0.0
+
+
 def test_precision_recall_from_counts() -> None:
     assert metrics.precision_recall(3, 1, 2) == pytest.approx((0.75, 0.6))
     assert metrics.precision_recall(0, 0, 0) == (0.0, 0.0)  # nothing predicted, nothing expected
