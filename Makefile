@@ -40,7 +40,8 @@ $(SYSTAMP):
 serve: setup ## migrate, build the index if missing or stale, and serve on $(HOST):$(PORT)
 	PA_HOST=$(HOST) PA_PORT=$(PORT) $(BIN)/privacy-assistant serve
 
-lint: setup ## ruff and mypy
+lint: setup ## ruff (format and check) and mypy
+	$(BIN)/ruff format --check assistant api evals privacy_assistant tests
 	$(BIN)/ruff check assistant api evals privacy_assistant tests
 	$(BIN)/mypy assistant api evals privacy_assistant
 

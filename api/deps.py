@@ -58,7 +58,8 @@ def get_assistant(request: Request) -> Assistant:
         served: ServedAssistant | None = request.app.state.served
         starting = served is not None and served.state == "loading"
         raise HTTPException(
-            status_code=503, detail=STARTING_DETAIL if starting else UNAVAILABLE_DETAIL,
+            status_code=503,
+            detail=STARTING_DETAIL if starting else UNAVAILABLE_DETAIL,
             headers={"Retry-After": "5" if starting else "60"},
         )
     return assistant

@@ -48,10 +48,7 @@ def _request_id(request: Request) -> str:
     return str(getattr(request.state, "request_id", None) or request_id_var.get())
 
 
-_STORAGE_DETAIL = (
-    "the request could not be recorded right now; please retry in a minute or contact the "
-    "company's privacy desk directly"
-)
+_STORAGE_DETAIL = "the request could not be recorded right now; please retry in a minute or contact the company's privacy desk directly"
 # What a database outage stops, by endpoint (path prefix); a formal request in chat is the default above.
 _STORAGE_DETAILS: tuple[tuple[str, str], ...] = (
     ("/v1/requests/", "the status of your request cannot be looked up right now; please retry in a minute"),
@@ -82,7 +79,12 @@ def install_error_handlers(app: FastAPI) -> None:
             body["detail"] = storage_detail(_.url.path)
             # The cause's first line only: its full text may carry SQL parameters (personal data).
             cause = exc.__cause__
-            log.warning("%s (%s: %s)", exc, type(cause).__name__, (str(getattr(cause, "orig", cause)).splitlines() or [""])[0][:200] if cause else "")
+            log.warning(
+                "%s (%s: %s)",
+                exc,
+                type(cause).__name__,
+                (str(getattr(cause, "orig", cause)).splitlines() or [""])[0][:200] if cause else "",
+            )
         if isinstance(exc, IndexNotBuiltError | StaleIndexError):  # their text names files and FAISS's errors
             log.error("index unavailable: %s", exc)
             body["detail"] = UNAVAILABLE_DETAIL

@@ -92,7 +92,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     )
     counters = rate_counters(
         resources.quick_engine if resources is not None else None,
-        settings.rate_limit_per_minute, settings.staff_auth_failures_per_minute,
+        settings.rate_limit_per_minute,
+        settings.staff_auth_failures_per_minute,
     )
     app.state.settings = settings
     app.state.resources = resources

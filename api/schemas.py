@@ -16,11 +16,17 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 class ChatRequest(BaseModel):
     """One customer message."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"message": "How much does UPWARD charge for a disclosure request?", "company": "upward", "session_id": None}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"message": "How much does UPWARD charge for a disclosure request?", "company": "upward", "session_id": None}]
+        }
+    )
 
     # The upper bound is PA_MAX_MESSAGE_CHARS (default 2,000; see GET /v1/meta), checked by the assistant
     # itself, so raising the setting raises it here too.
-    message: str = Field(min_length=1, description="The customer's message: 1 to `limits.max_message_chars` of GET /v1/meta (default 2,000) characters.")
+    message: str = Field(
+        min_length=1, description="The customer's message: 1 to `limits.max_message_chars` of GET /v1/meta (default 2,000) characters."
+    )
     company: str | None = Field(None, max_length=64, description="Company id; null or empty to infer it from the message or session.")
     session_id: str | None = Field(None, max_length=128, description="Session id from an earlier reply; unknown ids start a new session.")
 
@@ -123,7 +129,9 @@ class ErrorOut(BaseModel):
     """Every error body: a readable `detail`."""
 
     detail: str
-    request_id: str | None = Field(None, description="The request's id (also in the X-Request-ID header); quote it when reporting a problem.")
+    request_id: str | None = Field(
+        None, description="The request's id (also in the X-Request-ID header); quote it when reporting a problem."
+    )
 
 
 class TicketEventOut(BaseModel):

@@ -53,8 +53,6 @@ class Backoffice:
         """One ticket with its audit trail (a read by `actor` is audited)."""
         return self._desk.get(reference, companies, actor=actor)
 
-    def set_ticket_status(
-        self, reference: str, status: str, actor: str, note: str, companies: Sequence[str] | None = None
-    ) -> TicketDetail:
+    def set_ticket_status(self, reference: str, status: str, actor: str, note: str, companies: Sequence[str] | None = None) -> TicketDetail:
         """Move a ticket along its lifecycle, recording who did it and why."""
         return self._desk.set_status(reference, status, actor, note, companies)

@@ -163,7 +163,13 @@ def cmd_desk_list(args: argparse.Namespace) -> int:
         _fail(f"unknown request type {args.type!r}; valid: {', '.join(types)}")
     queue = _desk_queue(settings)
     items, total = queue.list(
-        [args.company] if args.company else None, args.status, args.type, True if args.overdue else None, args.offset, args.limit, args.include_eval
+        [args.company] if args.company else None,
+        args.status,
+        args.type,
+        True if args.overdue else None,
+        args.offset,
+        args.limit,
+        args.include_eval,
     )
     if args.json:
         print(json.dumps([asdict(t) for t in items], ensure_ascii=False, indent=2))
@@ -308,8 +314,12 @@ def add_ask(sub: Subcommands) -> None:
 
 
 def add_index(sub: Subcommands) -> None:
-    index = sub.add_parser("index", help="build or inspect the search index").add_subparsers(dest="index_command", required=True, parser_class=_Parser)
-    build = index.add_parser("build", help="rebuild from the corpus", description="Chunk, embed and index every policy; the new build is swapped in atomically.")
+    index = sub.add_parser("index", help="build or inspect the search index").add_subparsers(
+        dest="index_command", required=True, parser_class=_Parser
+    )
+    build = index.add_parser(
+        "build", help="rebuild from the corpus", description="Chunk, embed and index every policy; the new build is swapped in atomically."
+    )
     build.add_argument("--quiet", action="store_true", help="no progress bars")
     build.set_defaults(func=cmd_index_build)
     status = index.add_parser("status", help="show the served build and whether it is stale")
@@ -322,7 +332,9 @@ def add_db(sub: Subcommands) -> None:
 
 
 def add_desk(sub: Subcommands) -> None:
-    desk = sub.add_parser("desk", help="work the privacy-desk queue").add_subparsers(dest="desk_command", required=True, parser_class=_Parser)
+    desk = sub.add_parser("desk", help="work the privacy-desk queue").add_subparsers(
+        dest="desk_command", required=True, parser_class=_Parser
+    )
     dl = desk.add_parser("list", help="list tickets")
     dl.add_argument("--company")
     dl.add_argument("--status", choices=STATUSES)
@@ -351,17 +363,23 @@ def add_desk(sub: Subcommands) -> None:
 
 def add_keys(sub: Subcommands) -> None:
     keys = sub.add_parser(
-        "keys", help="staff API keys kept in the database",
+        "keys",
+        help="staff API keys kept in the database",
         description="Staff API keys for /v1/desk, /v1/search and the console, stored as SHA-256 hashes.",
-        epilog=KEYS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=KEYS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     ).add_subparsers(dest="keys_command", required=True, parser_class=_Parser)
-    kc = keys.add_parser("create", help="create a key (printed once)", epilog=KEYS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    kc = keys.add_parser(
+        "create", help="create a key (printed once)", epilog=KEYS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     kc.add_argument("--name", required=True, help="who or what uses the key (shown in audit trails)")
     scope = kc.add_mutually_exclusive_group(required=True)
     scope.add_argument("--company", action="append", help="a company the key may see (repeatable)")
     scope.add_argument("--all", action="store_true", help="the key may see every company")
     kc.set_defaults(func=cmd_keys_create)
-    kr = keys.add_parser("revoke", help="revoke a key by its prefix", epilog=KEYS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    kr = keys.add_parser(
+        "revoke", help="revoke a key by its prefix", epilog=KEYS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     kr.add_argument("prefix", help="the prefix `keys list` shows, e.g. pak_Ab12Cd34")
     kr.set_defaults(func=cmd_keys_revoke)
     kl = keys.add_parser("list", help="list keys (prefixes only, never the keys)")
@@ -372,7 +390,8 @@ def add_keys(sub: Subcommands) -> None:
 
 def add_purge(sub: Subcommands) -> None:
     pg = sub.add_parser(
-        "purge", help="delete transcripts and closed tickets past retention",
+        "purge",
+        help="delete transcripts and closed tickets past retention",
         description="Delete chat sessions idle over PA_TRANSCRIPT_RETENTION_DAYS (default 30) with their turns, and "
         "tickets closed over PA_TICKET_RETENTION_DAYS (default 365) ago with their audit trail. Run it daily.",
     )
@@ -381,7 +400,9 @@ def add_purge(sub: Subcommands) -> None:
 
 
 def add_intent(sub: Subcommands) -> None:
-    intent = sub.add_parser("intent", help="intent classifier tools").add_subparsers(dest="intent_command", required=True, parser_class=_Parser)
+    intent = sub.add_parser("intent", help="intent classifier tools").add_subparsers(
+        dest="intent_command", required=True, parser_class=_Parser
+    )
     intent.add_parser("report", help="precision/recall on held-out examples").set_defaults(func=cmd_intent_report)
 
 
@@ -397,7 +418,8 @@ def build_parser(commands: Sequence[AddCommand] = CORE_COMMANDS) -> argparse.Arg
     """The argument parser with `commands` registered in order (also used to render --help in the README)."""
     parser = _Parser(
         prog="privacy-assistant",
-        description="Answers questions from a company's privacy policy with verbatim citations, and routes formal requests to its privacy desk.",
+        description="Answers questions from a company's privacy policy with verbatim "
+        "citations, and routes formal requests to its privacy desk.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -103,16 +103,18 @@ class IndexHandle:
         for problem in corpus.problems:
             log.error("not indexed: %s", problem)
         cache = (
-            CachedEmbedder(embedder, cache_path(Path(settings.index_dir) / "cache", embedder.name))
-            if settings.embedding_cache
-            else None
+            CachedEmbedder(embedder, cache_path(Path(settings.index_dir) / "cache", embedder.name)) if settings.embedding_cache else None
         )
         # Intent weights depend on the labelled examples and the model, not on the policies: like
         # the exported model, they are made once and kept in the model cache.
         intent_step = partial(build_intent_weights, cache_dir=Path(settings.model_cache_dir))
         manifest = build_index(
-            corpus, Path(settings.corpus_dir), Path(settings.index_dir), cache or embedder,
-            progress=progress, extra_builders=(intent_step,),
+            corpus,
+            Path(settings.corpus_dir),
+            Path(settings.index_dir),
+            cache or embedder,
+            progress=progress,
+            extra_builders=(intent_step,),
         )
         if cache is not None:
             # Saved only after a successful build; a failed one leaves the old cache in place.
@@ -149,9 +151,7 @@ class Resources:
         self.quick_engine.dispose()
 
 
-def build_resources(
-    settings: Settings, *, create: bool = True, migrate: bool = False, request_timeouts: bool = True
-) -> Resources:
+def build_resources(settings: Settings, *, create: bool = True, migrate: bool = False, request_timeouts: bool = True) -> Resources:
     """Every resource the CLI, the API and the evals run on, from settings; nothing connects yet.
 
     `create`: a missing SQLite file may be made (else DatabaseConfigError names it, so a mistyped
@@ -193,9 +193,7 @@ def _check_database_url(settings: Settings, create: bool) -> None:
         raise DatabaseConfigError(f"PA_DATABASE_URL is not a usable database URL ({type(exc).__name__})") from None
     sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
     if sqlite_file and not create and not str(url.database).startswith("file:") and not Path(str(url.database)).is_file():
-        raise DatabaseConfigError(
-            f"no database at {url.database}: check PA_DATABASE_URL, or create it with `privacy-assistant db upgrade`"
-        )
+        raise DatabaseConfigError(f"no database at {url.database}: check PA_DATABASE_URL, or create it with `privacy-assistant db upgrade`")
 
 
 def build_assistant(settings: Settings, embedder: Embedder | None = None, resources: Resources | None = None) -> Assistant:

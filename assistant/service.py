@@ -229,7 +229,15 @@ class Assistant:
             # decides: "What is Glean?" reads as off-topic until the policy turns out to describe
             # Glean.
             if company is None or intent.confidence >= self.routing.certain_off_topic or not self._strongly_covered(own, vector, company):
-                return self._finish(state, text, Reply(state.id, "abstain", self.composer.off_topic(company), company=company_id, reason="off_topic", intent=intent.intent), company_id, trace)
+                return self._finish(
+                    state,
+                    text,
+                    Reply(
+                        state.id, "abstain", self.composer.off_topic(company), company=company_id, reason="off_topic", intent=intent.intent
+                    ),
+                    company_id,
+                    trace,
+                )
         if company_id is None:
             reply = Reply(state.id, "clarify", self.composer.clarify(self.directory.companies), intent=intent.intent)
             # Kept redacted: personal data is stored only in the ticket it may become.
@@ -242,7 +250,14 @@ class Assistant:
             # where the other company's customers can ask, instead of answering from the wrong
             # policy. (Requests and complaints above still reach this company's desk.)
             other = self.company(mentioned)
-            reply = Reply(state.id, "abstain", self.composer.other_company(company, other), company=company.id, reason="other_company", intent=intent.intent)
+            reply = Reply(
+                state.id,
+                "abstain",
+                self.composer.other_company(company, other),
+                company=company.id,
+                reason="other_company",
+                intent=intent.intent,
+            )
             return self._finish(state, text, reply, company.id, trace)
         # The company is settled; its name in the query (read as "it") would only match letterheads.
         query = f"{state.last_query} {own}" if follow_up and state.last_query else own
@@ -260,7 +275,14 @@ class Assistant:
                 chosen = self.composer.select(own, fresh, quoted_before=state.last_cited)
         chosen = chosen or self.composer.select(own, evidence)
         if chosen is None:
-            reply = Reply(state.id, "abstain", self.composer.not_covered(company, text), company=company.id, reason="not_covered", intent=intent.intent)
+            reply = Reply(
+                state.id,
+                "abstain",
+                self.composer.not_covered(company, text),
+                company=company.id,
+                reason="not_covered",
+                intent=intent.intent,
+            )
             return self._finish(state, text, reply, company.id, trace, last_query=query)
         answer, cites = self.composer.compose(company, text, chosen)
         reply = Reply(state.id, "answer", answer, tuple(cites), company=company.id, intent=intent.intent)

@@ -231,9 +231,7 @@ class Settings(BaseSettings):
     # --- Files
     corpus_dir: Path = Field(Path("corpus"), description="Folder with the policy files and companies.toml.")
     index_dir: Path = Field(Path("index"), description="Folder where index builds and the CURRENT pointer live.")
-    model_cache_dir: Path = Field(
-        Path("index/models"), description="Folder where the ONNX export of the model is kept (made once)."
-    )
+    model_cache_dir: Path = Field(Path("index/models"), description="Folder where the ONNX export of the model is kept (made once).")
 
     # --- Database
     database_url: str = Field(
@@ -380,9 +378,10 @@ class Settings(BaseSettings):
 
     # --- Desk webhooks
     desk_webhooks: str = Field(
-        "", description="Per-company webhook for new tickets: comma-separated `company=https://url` (http or https, "
+        "",
+        description="Per-company webhook for new tickets: comma-separated `company=https://url` (http or https, "
         "one per company; needs PA_DESK_WEBHOOK_SECRET). A bad entry stops `serve` (exit code 2, the entry named by "
-        "position, never its URL)."
+        "position, never its URL).",
     )
     desk_webhook_secret: str = Field(
         "", description="HMAC-SHA256 key signing webhooks: headers X-PA-Timestamp and X-PA-Signature over `timestamp.body`."

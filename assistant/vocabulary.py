@@ -63,9 +63,6 @@ def meta(max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> dict[str, Any]:
     return {
         "routes": list(ROUTES),
         "request_types": [{"id": k, "label": v} for k, v in REQUEST_TYPES.items()],
-        "statuses": [
-            {"id": s, "open": bool(TRANSITIONS[s]), "next": [n for n in STATUSES if n in TRANSITIONS[s]]}
-            for s in STATUSES
-        ],
+        "statuses": [{"id": s, "open": bool(TRANSITIONS[s]), "next": [n for n in STATUSES if n in TRANSITIONS[s]]} for s in STATUSES],
         "limits": {"max_message_chars": max_message_chars, "max_note_chars": MAX_NOTE_CHARS},
     }

@@ -107,7 +107,10 @@ def _settings(corpus_dir: Path, index_dir: Path, db_path: Path, cache: bool = Fa
     from assistant.settings import Settings
 
     overrides: dict[str, Any] = {
-        "corpus_dir": corpus_dir, "index_dir": index_dir, "database_url": f"sqlite:///{db_path}", "embedding_cache": cache,
+        "corpus_dir": corpus_dir,
+        "index_dir": index_dir,
+        "database_url": f"sqlite:///{db_path}",
+        "embedding_cache": cache,
         "query_cache_size": 0,  # the mix repeats questions under new greetings: measure every embedding
     }
     return Settings(**overrides)  # PA_* variables still apply to everything else
@@ -320,8 +323,10 @@ def http_section(plan: Plan, tmp: Path, index_dir: Path) -> dict[str, Any]:
             _log(f"HTTP: {len(bodies)} requests at concurrency {c}")
             level = run_load(server.base_url, bodies, c, plan.http_max_seconds)
             level.update(
-                cold_start_s=server.ready_seconds, listening_s=server.listening_seconds,
-                first_request_ms=first["latency"]["p50_ms"], peak_rss_mib=server.peak_rss_mib(),
+                cold_start_s=server.ready_seconds,
+                listening_s=server.listening_seconds,
+                first_request_ms=first["latency"]["p50_ms"],
+                peak_rss_mib=server.peak_rss_mib(),
                 loadavg_1min=round(os.getloadavg()[0], 2),
             )
             levels.append(level)
@@ -379,8 +384,15 @@ def baseline_ref_section(plan: Plan, tmp: Path, index_dir: Path) -> dict[str, An
             _log(f"baseline ref {plan.baseline_ref}: its index, built by its own code")
             out["index_build_s"] = round(build_index(tree, env, work / "index-build.log"), 3)
             # Stopped before the worktree goes (the stack unwinds last-in first-out).
-            old = start_server(CORPUS, work / "index", work / "ref.db", work / "ref-server.log", code_dir=tree,
-                               command=ref_cli(tree), extra_env={"PA_MODEL_CACHE_DIR": env["PA_MODEL_CACHE_DIR"]})
+            old = start_server(
+                CORPUS,
+                work / "index",
+                work / "ref.db",
+                work / "ref-server.log",
+                code_dir=tree,
+                command=ref_cli(tree),
+                extra_env={"PA_MODEL_CACHE_DIR": env["PA_MODEL_CACHE_DIR"]},
+            )
             stack.callback(old.stop)
             new = start_server(CORPUS, index_dir, work / "current.db", work / "current-server.log")
             stack.callback(new.stop)
@@ -488,8 +500,14 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
     levels = {lv["concurrency"]: lv for lv in http.get("levels", [])}
     add("HTTP p50 at concurrency 1", (levels.get(1) or {}).get("latency", {}).get("p50_ms"), 25, "<", "ms")
     ref = res.get("baseline_ref") or {}
-    add(f"HTTP c=1 p50 current/{ref.get('ref') or 'older commit'} (same run)", ref.get("ratio_p50"), 1.2, "<=", "x",
-        ref.get("reason") or "not measured")
+    add(
+        f"HTTP c=1 p50 current/{ref.get('ref') or 'older commit'} (same run)",
+        ref.get("ratio_p50"),
+        1.2,
+        "<=",
+        "x",
+        ref.get("reason") or "not measured",
+    )
     add("HTTP req/s at concurrency 8", (levels.get(8) or {}).get("rps"), 80, ">=", "req/s")
     add("HTTP errors at concurrency 8", (levels.get(8) or {}).get("errors"), 0, "<=", "")
     add("cold start to /readyz 200", http.get("cold_start_s"), 5, "<", "s")
@@ -519,18 +537,30 @@ def render_table(res: dict[str, Any]) -> str:
 
     b = res["build"]
     lines.append("INDEX BUILD (five policies, model already loaded)")
-    row("ours: seconds / chunks per s", f"{_fmt(b['ours']['seconds'])} / {_fmt(b['ours']['chunks_per_s'])}",
-        f"{b['ours']['chunks']} clauses + {b['ours']['spans']} passages, {b['ours']['texts_embedded']} texts embedded")
+    row(
+        "ours: seconds / chunks per s",
+        f"{_fmt(b['ours']['seconds'])} / {_fmt(b['ours']['chunks_per_s'])}",
+        f"{b['ours']['chunks']} clauses + {b['ours']['spans']} passages, {b['ours']['texts_embedded']} texts embedded",
+    )
     row("ours: where the time went (s)", "", ", ".join(f"{k} {v}" for k, v in b["ours"]["breakdown_s"].items()))
     if b.get("ours_rebuild_cached"):
-        row("ours: rebuild, embedding cache warm (s)", _fmt(b["ours_rebuild_cached"]["seconds"]),
-            f"{b['ours_rebuild_cached']['texts_embedded']} texts embedded")
-    row("baseline: seconds / chunks per s", f"{_fmt(b['baseline']['seconds'])} / {_fmt(b['baseline']['chunks_per_s'])}",
-        f"{b['baseline']['chunks']} chunks of <=1000 chars")
+        row(
+            "ours: rebuild, embedding cache warm (s)",
+            _fmt(b["ours_rebuild_cached"]["seconds"]),
+            f"{b['ours_rebuild_cached']['texts_embedded']} texts embedded",
+        )
+    row(
+        "baseline: seconds / chunks per s",
+        f"{_fmt(b['baseline']['seconds'])} / {_fmt(b['baseline']['chunks_per_s'])}",
+        f"{b['baseline']['chunks']} chunks of <=1000 chars",
+    )
     dv = b.get("dev_corpus") or {}
     if dv.get("seconds") is not None:
-        row("ours: Mozilla dev corpus (5 notices), s", _fmt(dv["seconds"]),
-            f"{dv['chunks']} clauses + {dv['spans']} passages, no embedding cache; all {dv['all_seconds']} s")
+        row(
+            "ours: Mozilla dev corpus (5 notices), s",
+            _fmt(dv["seconds"]),
+            f"{dv['chunks']} clauses + {dv['spans']} passages, no embedding cache; all {dv['all_seconds']} s",
+        )
     else:
         row("ours: Mozilla dev corpus (5 notices)", "n/a", dv.get("reason", ""))
     row("model load: ours / baseline (s)", f"{_fmt(b['ours_model_load_s'])} / {_fmt(b['baseline_model_load_s'])}")
@@ -538,8 +568,11 @@ def render_table(res: dict[str, Any]) -> str:
 
     i = res["inproc"]
     lines.append(f"IN-PROCESS PER-MESSAGE LATENCY ({i['ours']['n']} messages, fresh session each, interleaved with baseline)")
-    row("ours Assistant.reply() p50 / p95", f"{_fmt(i['ours']['p50_ms'])} / {_fmt(i['ours']['p95_ms'])} ms",
-        f"routes {i['routes']}; {i['embed_calls_per_reply']} embeds/reply = {_fmt(100 * (i['embed_share'] or 0))}% of time")
+    row(
+        "ours Assistant.reply() p50 / p95",
+        f"{_fmt(i['ours']['p50_ms'])} / {_fmt(i['ours']['p95_ms'])} ms",
+        f"routes {i['routes']}; {i['embed_calls_per_reply']} embeds/reply = {_fmt(100 * (i['embed_share'] or 0))}% of time",
+    )
     for kind, s in i["ours_by_kind"].items():
         row(f"  ours {kind} p50 / p95", f"{_fmt(s['p50_ms'])} / {_fmt(s['p95_ms'])} ms", f"n={s['n']}")
     row("  ours search only (questions) p50 / p95", f"{_fmt(i['search']['p50_ms'])} / {_fmt(i['search']['p95_ms'])} ms")
@@ -550,44 +583,61 @@ def render_table(res: dict[str, Any]) -> str:
 
     h = res.get("http")
     if h:
-        lines.append(f"SERVED (privacy-assistant serve --no-build, {h.get('workers', '?')} workers, SQLite, load generator on the same machine)")
-        row("cold start: listening / ready (median of 3)", f"{_fmt(h['listening_s'])} / {_fmt(h['cold_start_s'])} s",
-            f"all {h['cold_start_all_s']} s; first request {_fmt(h['first_request_ms'])} ms")
+        lines.append(
+            f"SERVED (privacy-assistant serve --no-build, {h.get('workers', '?')} workers, SQLite, load generator on the same machine)"
+        )
+        row(
+            "cold start: listening / ready (median of 3)",
+            f"{_fmt(h['listening_s'])} / {_fmt(h['cold_start_s'])} s",
+            f"all {h['cold_start_all_s']} s; first request {_fmt(h['first_request_ms'])} ms",
+        )
         sb = res.get("startup_breakdown") or {}
         row("start-up steps, fresh interpreter (s)", "", ", ".join(f"{k} {v}" for k, v in sb.items()))
         for lv in h["levels"]:
             lat = lv["latency"]
-            row(f"concurrency {lv['concurrency']:>2}: p50 / p95, req/s, errors",
+            row(
+                f"concurrency {lv['concurrency']:>2}: p50 / p95, req/s, errors",
                 f"{_fmt(lat['p50_ms'])} / {_fmt(lat['p95_ms'])} ms",
-                f"{_fmt(lv['rps'])} req/s, {lv['errors']} errors, {lv['requests']}/{lv['planned']} sent in {lv['wall_seconds']} s, routes {lv['routes']}")
+                f"{_fmt(lv['rps'])} req/s, {lv['errors']} errors, {lv['requests']}/{lv['planned']} "
+                f"sent in {lv['wall_seconds']} s, routes {lv['routes']}",
+            )
         row("peak RSS (VmHWM), worst level", f"{_fmt(h['peak_rss_mib'])} MiB")
     else:
         lines.append("SERVED: skipped (--skip-http)")
 
     rf = res.get("baseline_ref") or {}
     if rf.get("ratio_p50") is not None:
-        lines.append(f"SERVED, CURRENT vs {rf['ref']} ({rf['commit'][:12]}: git worktree, its own index, server, SQLite and port; "
-                     f"{rf['requests_per_server']} requests each at concurrency 1, alternating)")
+        lines.append(
+            f"SERVED, CURRENT vs {rf['ref']} ({rf['commit'][:12]}: git worktree, its own index, server, SQLite and port; "
+            f"{rf['requests_per_server']} requests each at concurrency 1, alternating)"
+        )
         cur, base = rf["current"], rf["baseline"]
         row("current p50 / p95", f"{_fmt(cur['p50_ms'])} / {_fmt(cur['p95_ms'])} ms", f"routes {rf['routes']['current']}")
         row(f"{rf['ref']} p50 / p95", f"{_fmt(base['p50_ms'])} / {_fmt(base['p95_ms'])} ms", f"routes {rf['routes']['baseline']}")
-        row("ratio current/old p50 / p95", f"{_fmt(rf['ratio_p50'])} / {_fmt(rf['ratio_p95'])}",
+        row(
+            "ratio current/old p50 / p95",
+            f"{_fmt(rf['ratio_p50'])} / {_fmt(rf['ratio_p95'])}",
             f"{rf['route_changes']} of {rf['requests_per_server']} messages routed differently; "
-            f"its index build {_fmt(rf.get('index_build_s'))} s; cold start {rf['cold_start_s']} s")
+            f"its index build {_fmt(rf.get('index_build_s'))} s; cold start {rf['cold_start_s']} s",
+        )
     else:
         lines.append(f"SERVED, CURRENT vs {rf.get('ref') or 'older commit'}: n/a ({rf.get('reason') or 'not measured'})")
 
     if res.get("scales"):
         lines.append("SCALE (synthetic companies: replicas of the five policies)")
-        lines.append(f"  {'companies':>9} {'chunks':>7} {'build s':>8} {'chunks/s':>9} {'cache':>6} {'load s':>7} "
-                     f"{'reply p50/p95 ms':>17} {'search p50/p95 ms':>18} {'name scan p50':>13} {'cold s':>7} {'RSS MiB':>8} {'HTTP c1 p50':>11}")
+        lines.append(
+            f"  {'companies':>9} {'chunks':>7} {'build s':>8} {'chunks/s':>9} {'cache':>6} {'load s':>7} "
+            f"{'reply p50/p95 ms':>17} {'search p50/p95 ms':>18} {'name scan p50':>13} {'cold s':>7} {'RSS MiB':>8} {'HTTP c1 p50':>11}"
+        )
         for s in res["scales"]:
             bd, ip = s["build"], s["inproc"]
             lines.append(
-                f"  {s['companies']:>9} {bd['chunks']:>7} {_fmt(bd['seconds']):>8} {_fmt(bd['chunks_per_s']):>9} {'yes' if bd['cached'] else 'no':>6} "
+                f"  {s['companies']:>9} {bd['chunks']:>7} {_fmt(bd['seconds']):>8} "
+                f"{_fmt(bd['chunks_per_s']):>9} {'yes' if bd['cached'] else 'no':>6} "
                 f"{_fmt(s['load_assistant_s']):>7} {_fmt(ip['ours']['p50_ms']) + '/' + _fmt(ip['ours']['p95_ms']):>17} "
                 f"{_fmt(ip['search']['p50_ms']) + '/' + _fmt(ip['search']['p95_ms']):>18} {_fmt(ip['company_name_scan']['p50_ms']):>13} "
-                f"{_fmt(s.get('cold_start_s')):>7} {_fmt(s.get('peak_rss_mib')):>8} {_fmt((s.get('http_c1') or {}).get('latency', {}).get('p50_ms')):>11}"
+                f"{_fmt(s.get('cold_start_s')):>7} {_fmt(s.get('peak_rss_mib')):>8} "
+                f"{_fmt((s.get('http_c1') or {}).get('latency', {}).get('p50_ms')):>11}"
             )
 
     lines.append("TARGETS")
@@ -596,8 +646,11 @@ def render_table(res: dict[str, Any]) -> str:
         row(t["target"], _fmt(t["value"], t["unit"]), note + (f" ({t['reason']})" if t.get("reason") else ""))
     m = res["meta"]
     lines.append(f"load average (1 min) after each section: {res.get('loadavg_1min')}")
-    lines.append(f"run: {m['wall_seconds']} s on {m['cpus']} CPUs, embedder {m.get('embedder')}, load average {m['loadavg_start']} -> {m['loadavg_end']}"
-                 " (other processes share this machine: compare ratios, not absolute times)")
+    lines.append(
+        f"run: {m['wall_seconds']} s on {m['cpus']} CPUs, embedder "
+        f"{m.get('embedder')}, load average {m['loadavg_start']} -> {m['loadavg_end']}"
+        " (other processes share this machine: compare ratios, not absolute times)"
+    )
     return "\n".join(lines)
 
 
@@ -691,11 +744,21 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
     from evals.bench_baseline import LangChainBaseline
 
     started = time.perf_counter()
-    res: dict[str, Any] = {"meta": {
-        "quick": plan.quick, "scales": list(plan.scales), "skip_http": plan.skip_http, "baseline_ref": plan.baseline_ref,
-        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(),
-        "loadavg_start": [round(x, 2) for x in os.getloadavg()], "versions": _versions(),
-    }, "ratios": {}, "sections_s": {}, "loadavg_1min": {}}
+    res: dict[str, Any] = {
+        "meta": {
+            "quick": plan.quick,
+            "scales": list(plan.scales),
+            "skip_http": plan.skip_http,
+            "baseline_ref": plan.baseline_ref,
+            "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "cpus": os.cpu_count(),
+            "loadavg_start": [round(x, 2) for x in os.getloadavg()],
+            "versions": _versions(),
+        },
+        "ratios": {},
+        "sections_s": {},
+        "loadavg_1min": {},
+    }
 
     def checkpoint() -> None:
         (out_dir / "bench.partial.json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -707,8 +770,11 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
         defaults: dict[str, Any] = {}
         embedder = build_embedder(Settings(**defaults))
         ours_model_s = time.perf_counter() - t0
-        res["meta"]["embedder"] = {"name": embedder.name, "backend": Settings().embedding_backend,
-                                   "threads": Settings().embedding_threads or "all cores"}
+        res["meta"]["embedder"] = {
+            "name": embedder.name,
+            "backend": Settings().embedding_backend,
+            "threads": Settings().embedding_threads or "all cores",
+        }
         _log("loading the LangChain baseline")
         baseline = LangChainBaseline()
 
@@ -719,8 +785,10 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
         ours_builds, base_builds, dev_builds = [], [], []
         dev = dev_corpus()
         for r in range(plan.build_repeats):
-            _log(f"index build {r + 1}/{plan.build_repeats}: ours (cold: fresh folder, no embedding cache), then baseline"
-                 + (", then ours on the Mozilla dev corpus" if dev else ""))
+            _log(
+                f"index build {r + 1}/{plan.build_repeats}: ours (cold: fresh folder, no embedding cache), then baseline"
+                + (", then ours on the Mozilla dev corpus" if dev else "")
+            )
             shutil.rmtree(index_dir, ignore_errors=True)
             ours_builds.append(timed_build(_settings(CORPUS, index_dir, tmp / "build.db"), timing, timing))
             base_builds.append(baseline.build(CORPUS))
@@ -739,8 +807,12 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
         res["build"] = {
             "ours": {**best, "all_seconds": [b["seconds"] for b in ours_builds]},
             "ours_rebuild_cached": warm,
-            "baseline": {"seconds": round(base_s, 3), "chunks": baseline.chunk_count,
-                         "chunks_per_s": round(baseline.chunk_count / base_s, 1), "all_seconds": [round(s, 3) for s in base_builds]},
+            "baseline": {
+                "seconds": round(base_s, 3),
+                "chunks": baseline.chunk_count,
+                "chunks_per_s": round(baseline.chunk_count / base_s, 1),
+                "all_seconds": [round(s, 3) for s in base_builds],
+            },
             "ours_model_load_s": round(ours_model_s, 3),
             "baseline_model_load_s": round(baseline.model_seconds, 3),
             "baseline_import_s": round(baseline.import_seconds, 3),
@@ -829,9 +901,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="about two minutes: 10 companies only, fewer requests")
     p.add_argument("--scales", type=_scales, help="company counts, e.g. 10,100,1000 (default: that; --quick: 10)")
     p.add_argument("--skip-http", action="store_true", help="no server subprocess (no cold start, HTTP or RSS numbers)")
-    p.add_argument("--baseline-ref", default=DEFAULT_BASELINE_REF, metavar="REF",
-                   help="an older commit served next to the current code (temporary git worktree, its own index and server) "
-                        f"for the HTTP c=1 p50 ratio; `none` skips it (default {DEFAULT_BASELINE_REF})")
+    p.add_argument(
+        "--baseline-ref",
+        default=DEFAULT_BASELINE_REF,
+        metavar="REF",
+        help="an older commit served next to the current code (temporary git worktree, its own index and server) "
+        f"for the HTTP c=1 p50 ratio; `none` skips it (default {DEFAULT_BASELINE_REF})",
+    )
     return p
 
 
@@ -844,8 +920,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # SIGTERM unwinds like Ctrl-C: servers are stopped and temporary folders removed.
     signal.signal(signal.SIGTERM, _terminate)
-    for key, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),
-                       ("TRANSFORMERS_VERBOSITY", "error"), ("TOKENIZERS_PARALLELISM", "false")):
+    for key, value in (
+        ("HF_HUB_OFFLINE", "1"),
+        ("TRANSFORMERS_OFFLINE", "1"),
+        ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),
+        ("TRANSFORMERS_VERBOSITY", "error"),
+        ("TOKENIZERS_PARALLELISM", "false"),
+    ):
         os.environ.setdefault(key, value)
     plan = make_plan(args)
     args.out.mkdir(parents=True, exist_ok=True)

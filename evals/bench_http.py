@@ -172,7 +172,12 @@ def start_server(
     started = time.perf_counter()
     proc = subprocess.Popen(
         [*(command or serve_command()), "serve", "--no-build", "--host", HOST, "--port", str(port)],
-        cwd=str(code_dir), env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        cwd=str(code_dir),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
     )
     log.close()
     server = Server(proc, port, log_path)

@@ -184,7 +184,11 @@ def ab_compare(current: Sequence[float], baseline: Sequence[float], current_erro
     """Latency summaries of the current code and the baseline commit (seconds in, ms out) and
     current/baseline ratios of p50 and p95. The ratio is None, with the reason, when a side has
     no measurement or answered errors (a latency of failed requests compares nothing)."""
-    out: dict[str, Any] = {"current": summarize(current), "baseline": summarize(baseline), "errors": {"current": current_errors, "baseline": baseline_errors}}
+    out: dict[str, Any] = {
+        "current": summarize(current),
+        "baseline": summarize(baseline),
+        "errors": {"current": current_errors, "baseline": baseline_errors},
+    }
     problems = [f"{name} server answered {n} error(s)" for name, n in (("current", current_errors), ("baseline", baseline_errors)) if n]
     problems += [f"no {name} measurement" for name, values in (("current", current), ("baseline", baseline)) if not values]
     if problems:

@@ -145,8 +145,18 @@ MIX: tuple[Message, ...] = _interleave()
 # reads all of these wordings as the same question, so `make bench` turns the query cache off
 # (PA_QUERY_CACHE_SIZE=0): every message is embedded, as a never-seen question would be.
 _PREFIXES = (
-    "", "Hi. ", "Hello! ", "Hi there. ", "Quick question: ", "Good morning. ", "Good evening. ",
-    "Hello again. ", "Question: ", "Hello team. ", "Hi all. ", "Greetings. ",
+    "",
+    "Hi. ",
+    "Hello! ",
+    "Hi there. ",
+    "Quick question: ",
+    "Good morning. ",
+    "Good evening. ",
+    "Hello again. ",
+    "Question: ",
+    "Hello team. ",
+    "Hi all. ",
+    "Greetings. ",
 )
 
 

@@ -24,9 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _git(*args: str, repo: Path = ROOT, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
-    )
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 def resolve_ref(ref: str, repo: Path = ROOT) -> tuple[str | None, str | None]:
@@ -126,9 +124,7 @@ def check_code(worktree: Path, env: dict[str, str]) -> None:
         "mods = [m for n, m in list(sys.modules.items()) if n.split('.')[0] in ('assistant', 'api', 'privacy_assistant')]\n"
         "print(json.dumps([p for m in mods for p in [getattr(m, '__file__', None), *getattr(m, '__path__', [])] if p]))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=str(worktree), env=env, capture_output=True, text=True, timeout=120
-    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=str(worktree), env=env, capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
         raise RuntimeError(one_line(f"the old commit's packages do not import: {done.stderr}"))
     files = [Path(f).resolve() for f in json.loads(done.stdout.strip().splitlines()[-1])]

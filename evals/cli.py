@@ -86,9 +86,7 @@ def prepare_in_process(
         settings = settings.model_copy(update={"corpus_dir": corpus, "index_dir": index_dir, "auto_build_index": True})
         label = f"index of {corpus}" if keep_index else ""
     tmp.mkdir(parents=True, exist_ok=True)
-    settings = settings.model_copy(
-        update={"database_url": f"sqlite:///{tmp / 'eval.db'}", "database_schema": None, "desk_webhooks": ""}
-    )
+    settings = settings.model_copy(update={"database_url": f"sqlite:///{tmp / 'eval.db'}", "database_schema": None, "desk_webhooks": ""})
     resources = build_resources(settings, migrate=True)
     reason = resources.index.prepare(embedder, progress=progress)
     if reason and label:
@@ -234,8 +232,13 @@ def run(args: argparse.Namespace) -> int:
                 suite_runs.append((suite, outcomes, record))
                 print(
                     report.console_suite(
-                        record["name"], record["path"], record["summary"], record["min_score_failures"], record["min_scores"],
-                        half=half, corpus=record["corpus"],
+                        record["name"],
+                        record["path"],
+                        record["summary"],
+                        record["min_score_failures"],
+                        record["min_scores"],
+                        half=half,
+                        corpus=record["corpus"],
                     )
                 )
                 print(report.console_patterns(record["failure_patterns"]))

@@ -20,12 +20,8 @@ def add_eval(sub: Subcommands) -> None:
         help="run answer-accuracy suites",
         description="Score the assistant on JSONL suites (see evals/README.md).",
     )
-    ev.add_argument(
-        "--suite", action="append", type=Path, help="suite file (repeatable); default: evals/suites/gold.jsonl"
-    )
-    ev.add_argument(
-        "--api", help="run against a live server at this base URL instead of in-process (needs --allow-tickets)"
-    )
+    ev.add_argument("--suite", action="append", type=Path, help="suite file (repeatable); default: evals/suites/gold.jsonl")
+    ev.add_argument("--api", help="run against a live server at this base URL instead of in-process (needs --allow-tickets)")
     ev.add_argument(
         "--allow-tickets",
         action="store_true",
@@ -37,9 +33,7 @@ def add_eval(sub: Subcommands) -> None:
         type=Path,
         help="evaluate every suite on this corpus folder (indexed into a temporary folder); default: each suite header's corpus",
     )
-    ev.add_argument(
-        "--squad", type=Path, action="append", help="a SQuAD v1.1 JSON file of policy questions (repeatable)"
-    )
+    ev.add_argument("--squad", type=Path, action="append", help="a SQuAD v1.1 JSON file of policy questions (repeatable)")
     ev.add_argument(
         "--half",
         choices=("dev", "test", "all"),

@@ -128,7 +128,9 @@ def collect_squad(squad_path: Path, work: Path) -> list[ItemData]:
     out: list[ItemData] = []
     for policy in squad.policies:
         for q in policy.questions:
-            item = EvalItem(id=q.id, company=policy.slug, turns=[q.question], expected_route="answer", gold_quotes=[a.text for a in q.answers])
+            item = EvalItem(
+                id=q.id, company=policy.slug, turns=[q.question], expected_route="answer", gold_quotes=[a.text for a in q.answers]
+            )
             golds = [(docs[policy.slug], a.start, a.end) for a in q.answers]
             found = _item_data(assistant, item, policy.slug, golds, squad_path.stem)
             if found is not None:
@@ -193,7 +195,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.fit_evidence", description=__doc__.split("\n\n")[0])
     parser.add_argument("--suite", type=Path, action="append", required=True, help="suite file (repeatable)")
     parser.add_argument("--corpus", type=Path, action="append", help="corpus for each --suite, in order (default: header)")
-    parser.add_argument("--squad", type=Path, action="append", default=[], help="a SQuAD v1.1 file of policy questions (repeatable), e.g. PolicyQA's dev.json")
+    parser.add_argument(
+        "--squad",
+        type=Path,
+        action="append",
+        default=[],
+        help="a SQuAD v1.1 file of policy questions (repeatable), e.g. PolicyQA's dev.json",
+    )
     parser.add_argument("--l2", type=float, default=0.01, help="L2 penalty on the ranking weights")
     parser.add_argument("--test", action="store_true", help="also report the test halves")
     args = parser.parse_args(argv)

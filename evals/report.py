@@ -110,8 +110,13 @@ def latency_text(value: float | None, spec: str = "") -> str:
 
 
 def console_suite(
-    name: str, path: str, summary: dict[str, Any], failures: Sequence[str], min_scores: dict[str, float],
-    half: str = "all", corpus: str = "",
+    name: str,
+    path: str,
+    summary: dict[str, Any],
+    failures: Sequence[str],
+    min_scores: dict[str, float],
+    half: str = "all",
+    corpus: str = "",
 ) -> str:
     """The console table of one suite run (of one half of it, or all items)."""
     r, c, a, g = summary["retrieval"], summary["citations"], summary["answers"], summary["routing"]
@@ -141,7 +146,9 @@ def console_suite(
     lat = summary["latency_ms"]
     lines.append(
         "  latency ms  "
-        + "  ".join(f"{rt} p50 {latency_text(v['p50'], '.0f')} p95 {latency_text(v['p95'], '.0f')} (n={v['n']})" for rt, v in lat.items() if v["n"])
+        + "  ".join(
+            f"{rt} p50 {latency_text(v['p50'], '.0f')} p95 {latency_text(v['p95'], '.0f')} (n={v['n']})" for rt, v in lat.items() if v["n"]
+        )
     )
     if min_scores:
         lines.append("  min_scores " + ("PASS" if not failures else "FAIL") + f" ({len(min_scores)} declared)")
@@ -321,18 +328,24 @@ def suite_html(run: dict[str, Any], items: dict[str, EvalItem], outcomes: Sequen
     )
     parts.append(_charts_html(run["charts"]))
     rows = "".join(
-        f"<tr><td class=l>{e(rt)}</td><td>{v['precision']:.3f}</td><td>{v['recall']:.3f}</td><td>{v['f1']:.3f}</td><td>{v['support']}</td></tr>"
+        f"<tr><td class=l>{e(rt)}</td><td>{v['precision']:.3f}</td><td>{v['recall']:.3f}</td>"
+        f"<td>{v['f1']:.3f}</td><td>{v['support']}</td></tr>"
         for rt, v in g["per_route"].items()
     )
-    parts.append(f"<h3>Routing per route</h3><table><tr><th class=l>route</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>{rows}</table>")
+    parts.append(
+        "<h3>Routing per route</h3><table><tr><th "
+        f"class=l>route</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>{rows}</table>"
+    )
     head = "".join(f"<th>{e(p)}</th>" for p in ROUTES)
     rows = "".join(f"<tr><th class=l>{e(x)}</th>" + "".join(f"<td>{g['confusion'][x][p]}</td>" for p in ROUTES) + "</tr>" for x in ROUTES)
     parts.append(f"<h3>Confusion (rows expected, columns predicted)</h3><table><tr><th></th>{head}</tr>{rows}</table>")
     ab = s["abstention"]
     parts.append(
         "<h3>Abstention matrix</h3><table><tr><th></th><th>assistant answered</th><th>assistant did not answer</th></tr>"
-        f"<tr><th class=l>answerable (expected answer)</th><td>{ab['correct_answer']} correct answer</td><td>{ab['over_refusal']} over-refusal</td></tr>"
-        f"<tr><th class=l>expected abstain</th><td>{ab['unsupported_answer']} unsupported answer</td><td>{ab['correct_abstention']} correct abstention</td></tr></table>"
+        f"<tr><th class=l>answerable (expected answer)</th><td>{ab['correct_answer']} "
+        f"correct answer</td><td>{ab['over_refusal']} over-refusal</td></tr>"
+        f"<tr><th class=l>expected abstain</th><td>{ab['unsupported_answer']} unsupported "
+        f"answer</td><td>{ab['correct_abstention']} correct abstention</td></tr></table>"
         "<p><small>Over-refusal: any other route than <code>answer</code> on an answerable item; unsupported answer: any other route than "
         "<code>abstain</code> on an item to abstain on.</small></p>"
     )
@@ -340,7 +353,10 @@ def suite_html(run: dict[str, Any], items: dict[str, EvalItem], outcomes: Sequen
         f"<tr><td class=l>{e(rt)}</td><td>{latency_text(v['p50'])}</td><td>{latency_text(v['p95'])}</td><td>{v['n']}</td></tr>"
         for rt, v in s["latency_ms"].items()
     )
-    parts.append(f"<h3>Latency (ms, last turn, by actual route)</h3><table><tr><th class=l>route</th><th>p50</th><th>p95</th><th>n</th></tr>{rows}</table>")
+    parts.append(
+        "<h3>Latency (ms, last turn, by actual route)</h3><table><tr><th "
+        f"class=l>route</th><th>p50</th><th>p95</th><th>n</th></tr>{rows}</table>"
+    )
     rows = "".join(
         f"<tr><td class=l>{e(t)}</td><td>{v['items']}</td><td>{_f(v['route_accuracy'])}</td><td>{v['retrieval_items']}</td>"
         f"<td>{_f(v['hit@1'])}</td><td>{_f(v['hit@5'])}</td><td>{_f(v['mrr@10'])}</td></tr>"
@@ -352,7 +368,8 @@ def suite_html(run: dict[str, Any], items: dict[str, EvalItem], outcomes: Sequen
     )
     pats = run["failure_patterns"]
     rows = "".join(
-        f"<tr><td class=l>{e(p['pattern'])}</td><td>{p['count']}</td><td class=l>{e(', '.join(p['ids'][:6]))}{' …' if len(p['ids']) > 6 else ''}</td></tr>"
+        f"<tr><td class=l>{e(p['pattern'])}</td><td>{p['count']}</td><td "
+        f"class=l>{e(', '.join(p['ids'][:6]))}{' …' if len(p['ids']) > 6 else ''}</td></tr>"
         for p in pats
     )
     parts.append(f"<h3>Failure patterns</h3><table><tr><th class=l>pattern</th><th>items</th><th class=l>examples</th></tr>{rows}</table>")
@@ -368,17 +385,20 @@ def _failure_html(o: ItemOutcome, item: EvalItem) -> str:
     turns = "".join(f"<li>{e(t)}</li>" for t in item.turns)
     facts = "; ".join(" / ".join(f) for f in item.facts) or "—"
     golds = "".join(f"<li class=quote>{e(q)}</li>" for q in item.gold_quotes) or "<li>—</li>"
-    cites = "".join(
-        f"<li class=quote>[{e(c.company)} {e(c.doc_id)} {c.start}–{c.end} §{e(c.section)}] "
-        f"<span class={'ok' if c.hits_gold else 'bad'}>{'hits gold' if c.hits_gold else 'no gold'}</span>"
-        f"{'' if c.verbatim else ' <span class=bad>NOT VERBATIM</span>'}<br>{e(c.text)}</li>"
-        for c in o.citations
-    ) or "<li>—</li>"
+    cites = (
+        "".join(
+            f"<li class=quote>[{e(c.company)} {e(c.doc_id)} {c.start}–{c.end} §{e(c.section)}] "
+            f"<span class={'ok' if c.hits_gold else 'bad'}>{'hits gold' if c.hits_gold else 'no gold'}</span>"
+            f"{'' if c.verbatim else ' <span class=bad>NOT VERBATIM</span>'}<br>{e(c.text)}</li>"
+            for c in o.citations
+        )
+        or "<li>—</li>"
+    )
     types = ""
     if o.expected_types or o.types:
         types = f"<dt>request types</dt><dd>expected {e(', '.join(o.expected_types) or '—')}; got {e(', '.join(o.types) or '—')}</dd>"
     return (
-        f"<div class=item id=\"item-{e(o.id)}\"><h4>{e(o.id)}</h4>{tags}"
+        f'<div class=item id="item-{e(o.id)}"><h4>{e(o.id)}</h4>{tags}'
         f"<dl><dt>company</dt><dd>{e(item.company or '(none given)')} → {e(o.company or '—')}</dd>"
         f"<dt>topic / tags</dt><dd>{e(o.topic)} / {e(', '.join(o.tags) or '—')}</dd>"
         f"<dt>question</dt><dd><ol>{turns}</ol></dd>"
@@ -432,9 +452,9 @@ def squad_html(run: dict[str, Any], max_misses: int = 150) -> str:
 def page(title: str, meta: dict[str, Any], sections: Sequence[str]) -> str:
     """The complete, self-contained report.html."""
     rows = "".join(f"<tr><td class=l>{e(k)}</td><td class=l>{e(v)}</td></tr>" for k, v in meta.items())
-    toc = "<p><a href=\"#\">top</a></p>"
+    toc = '<p><a href="#">top</a></p>'
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        f"<meta name=viewport content=\"width=device-width,initial-scale=1\"><title>{e(title)}</title><style>{CSS}</style></head>"
+        f'<meta name=viewport content="width=device-width,initial-scale=1"><title>{e(title)}</title><style>{CSS}</style></head>'
         f"<body><h1>{e(title)}</h1><table>{rows}</table>{''.join(sections)}{toc}</body></html>"
     )

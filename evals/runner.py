@@ -177,9 +177,7 @@ def run_items(
             span = (base.get(c["doc_id"], -DOC_STRIDE) + c["start"], base.get(c["doc_id"], -DOC_STRIDE) + c["end"])
             hits = any(metrics.covers(span, g) or metrics.covers(g, span) for occ in golds for g in occ)
             cites.append(
-                CitationOut(
-                    c["company"], c["doc_id"], c["section"], c["text"], c["start"], c["end"], verbatim, hits, c.get("display", "")
-                )
+                CitationOut(c["company"], c["doc_id"], c["section"], c["text"], c["start"], c["end"], verbatim, hits, c.get("display", ""))
             )
         if ranking is None:
             spans = [(base.get(c.doc_id, 0) + c.start, base.get(c.doc_id, 0) + c.end) for c in cites]

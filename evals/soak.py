@@ -154,8 +154,7 @@ def run_soak(seconds: float, concurrency: int, index_dir: Path, corpus_dir: Path
         started = time.monotonic()
         deadline = started + seconds
         threads = [
-            threading.Thread(target=_worker, args=(server.base_url, stream, deadline, tally, n), daemon=True)
-            for n in range(concurrency)
+            threading.Thread(target=_worker, args=(server.base_url, stream, deadline, tally, n), daemon=True) for n in range(concurrency)
         ]
         for t in threads:
             t.start()
@@ -251,7 +250,11 @@ def main(argv: list[str] | None = None) -> int:
         if log.is_file():
             (args.out / "server.log").write_bytes(log.read_bytes())
     (args.out / "soak.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    summary = {k: v for k, v in report.items() if k not in ("rss_samples", "errors", "tickets_missing", "tickets_stored_not_once", "tickets_unacknowledged")}
+    summary = {
+        k: v
+        for k, v in report.items()
+        if k not in ("rss_samples", "errors", "tickets_missing", "tickets_stored_not_once", "tickets_unacknowledged")
+    }
     print(json.dumps(summary, indent=2))
     print(f"soak {'PASSED' if report['passed'] else 'FAILED'}; report in {args.out / 'soak.json'}", file=sys.stderr)
     return 0 if report["passed"] else 1

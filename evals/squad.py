@@ -117,7 +117,9 @@ def load_squad(path: Path) -> SquadSet:
                     answer, start = str(ans.get("text", "")), int(ans.get("answer_start", -1)) + offset
                     if not answer or start < offset or text[start : start + len(answer)] != answer:
                         mismatches += 1
-                        log.warning("%s: answer %r of question %s is not at offset %s; skipped", path, answer, qa.get("id"), ans.get("answer_start"))
+                        log.warning(
+                            "%s: answer %r of question %s is not at offset %s; skipped", path, answer, qa.get("id"), ans.get("answer_start")
+                        )
                         continue
                     span = SquadAnswer(answer, start, start + len(answer))
                     if span not in answers:
@@ -274,7 +276,8 @@ def console_squad(name: str, path: str, summary: dict[str, Any]) -> str:
     return "\n".join(
         [
             f"== squad {name} ({path}): {s['policies']} policies, {s['questions']} questions, {s['errors']} errors "
-            f"({s['answer_mismatches']}/{s['answers']} answers with bad offsets skipped, {s['skipped_questions']} questions left without an answer)",
+            f"({s['answer_mismatches']}/{s['answers']} answers with bad offsets "
+            f"skipped, {s['skipped_questions']} questions left without an answer)",
             f"  answer span  Hit@1 {s['hit@1']:.3f}  Hit@3 {s['hit@3']:.3f}  Hit@5 {s['hit@5']:.3f}  MRR@10 {s['mrr@10']:.3f}  "
             f"quoted in reply {s['answer_quoted']:.3f}",
             "  routes       " + "  ".join(f"{k} {v}" for k, v in s["routes"].items()),

@@ -95,7 +95,11 @@ def db_settings(request: pytest.FixtureRequest, tmp_path: Path, hash_index_dir: 
 
 @pytest.fixture
 def hash_settings(hash_index_dir: Path, sqlite_url: str) -> Settings:
-    return _settings(hash_index_dir, sqlite_url, desk_api_keys="all-staff-key-for-tests-0001=*,hr-staff-key-for-tests-0002=highreso,up-staff-key-for-tests-0003=upward|sb-cs")
+    return _settings(
+        hash_index_dir,
+        sqlite_url,
+        desk_api_keys="all-staff-key-for-tests-0001=*,hr-staff-key-for-tests-0002=highreso,up-staff-key-for-tests-0003=upward|sb-cs",
+    )
 
 
 @pytest.fixture

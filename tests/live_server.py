@@ -27,9 +27,15 @@ def main() -> None:
     workers = settings.workers or 1
     trusted = ",".join(sorted(settings.trusted_proxy_set))
     uvicorn.run(
-        "tests.live_server:make_app", factory=True, fd=int(sys.argv[1]), workers=workers,
-        http=HardenedHttpToolsProtocol, log_level="warning", server_header=False,
-        proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
+        "tests.live_server:make_app",
+        factory=True,
+        fd=int(sys.argv[1]),
+        workers=workers,
+        http=HardenedHttpToolsProtocol,
+        log_level="warning",
+        server_header=False,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
         **uvicorn_options(settings),
     )
 

@@ -50,9 +50,14 @@ def test_desk_show_of_a_missing_reference(database: Path, capsys: pytest.Capture
 @pytest.mark.parametrize(
     "argv",
     [
-        ["desk", "list"], ["desk", "show", "PRQ-000001"], ["desk", "set-status", "PRQ-000001", "completed"],
-        ["keys", "list"], ["keys", "create", "--name", "x", "--all"], ["keys", "revoke", "pak_12345678"],
-        ["purge", "--dry-run"], ["ask", "What do you collect?", "--company", "upward"],
+        ["desk", "list"],
+        ["desk", "show", "PRQ-000001"],
+        ["desk", "set-status", "PRQ-000001", "completed"],
+        ["keys", "list"],
+        ["keys", "create", "--name", "x", "--all"],
+        ["keys", "revoke", "pak_12345678"],
+        ["purge", "--dry-run"],
+        ["ask", "What do you collect?", "--company", "upward"],
     ],
 )
 def test_a_mistyped_database_url_creates_nothing(

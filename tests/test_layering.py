@@ -25,9 +25,7 @@ FORBIDDEN: dict[str, frozenset[str]] = {
 }
 
 # Functions that import the module named by their string argument.
-IMPORTERS = frozenset(
-    {"import_module", "__import__", "import_from_string", "import_string", "find_spec", "load_module"}
-)
+IMPORTERS = frozenset({"import_module", "__import__", "import_from_string", "import_string", "find_spec", "load_module"})
 # A whole string that is a module path: `pkg.mod`, `pkg.mod:attr` or `pkg:attr` (a bare word such as the
 # channel name "api" is not one).
 MODULE_PATH = re.compile(r"(?P<top>[A-Za-z_]\w*)(?:(?:\.\w+)+(?::[\w.]+)?|:[\w.]+)")
@@ -81,16 +79,10 @@ def import_violations(path: Path, root: Path, forbidden: frozenset[str]) -> list
         elif isinstance(node, ast.ImportFrom):
             hits = sorted({n for n in _resolve(node, module, is_package) if top(n) in forbidden})
             if hits:
-                found.append(
-                    f"{where}:{node.lineno}: from {'.' * node.level}{node.module or ''} import ... ({hits[0]})"
-                )
+                found.append(f"{where}:{node.lineno}: from {'.' * node.level}{node.module or ''} import ... ({hits[0]})")
         elif isinstance(node, ast.Call) and _call_name(node) in IMPORTERS:
             for arg in [*node.args, *(k.value for k in node.keywords)]:
-                if (
-                    isinstance(arg, ast.Constant)
-                    and isinstance(arg.value, str)
-                    and top(arg.value.split(":")[0]) in forbidden
-                ):
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and top(arg.value.split(":")[0]) in forbidden:
                     found.append(f"{where}:{node.lineno}: {_call_name(node)}({arg.value!r})")
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             match = MODULE_PATH.fullmatch(node.value.strip())

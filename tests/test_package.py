@@ -29,5 +29,8 @@ def test_library_does_not_import_the_http_layer() -> None:
     import subprocess
     import sys
 
-    code = "import sys, assistant, assistant.cli; sys.exit(1 if any(m == 'api' or m.startswith(('api.', 'fastapi')) for m in sys.modules) else 0)"
+    code = (
+        "import sys, assistant, assistant.cli; sys.exit(1 if any(m == 'api' "
+        "or m.startswith(('api.', 'fastapi')) for m in sys.modules) else 0)"
+    )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

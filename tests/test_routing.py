@@ -226,7 +226,8 @@ def test_an_unsure_off_topic_reading_of_a_follow_up_is_answered_as_a_question(as
 
 # -- off-topic ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "message", ["What's the weather in Tokyo tomorrow?", "Write me a haiku about data centers.", "Write me a poem about personal information."]
+    "message",
+    ["What's the weather in Tokyo tomorrow?", "Write me a haiku about data centers.", "Write me a poem about personal information."],
 )
 def test_off_topic_abstains_without_citations_even_when_a_word_is_in_the_policy(assistant: Assistant, message: str) -> None:
     reply = assistant.reply(message, company="highreso")
@@ -280,9 +281,7 @@ def test_a_formal_request_opens_a_ticket_and_states_the_procedure(
         assert _policy("upward")[c.start : c.end] == c.text
 
 
-def test_a_repeated_request_returns_the_same_ticket_and_announces_it_once(
-    assistant: Assistant, notifier: RecordingNotifier
-) -> None:
+def test_a_repeated_request_returns_the_same_ticket_and_announces_it_once(assistant: Assistant, notifier: RecordingNotifier) -> None:
     first = assistant.reply("Please stop using my data for marketing.", company="upward")
     again = assistant.reply("please stop using my data for marketing", company="upward", session_id=first.session_id)
     assert first.ticket and again.ticket and again.ticket.id == first.ticket.id and again.ticket.duplicate

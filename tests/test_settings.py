@@ -57,9 +57,7 @@ def test_webhooks_parse_to_one_url_per_company() -> None:
 
 
 def test_trusted_proxies_parse_to_canonical_addresses() -> None:
-    assert Settings(trusted_proxies=" 10.0.0.2, 0:0::1,testclient,").trusted_proxy_set == frozenset(
-        {"10.0.0.2", "::1", "testclient"}
-    )
+    assert Settings(trusted_proxies=" 10.0.0.2, 0:0::1,testclient,").trusted_proxy_set == frozenset({"10.0.0.2", "::1", "testclient"})
 
 
 def test_widget_origins_parse_per_company_and_back() -> None:
@@ -71,10 +69,7 @@ def test_widget_origins_parse_per_company_and_back() -> None:
         "highreso": ("http://127.0.0.1:8080",),
     }
     assert sites.all == ("http://127.0.0.1:8080", "https://upward.example", "https://www.upward.example")
-    assert (
-        sites.companies_for("https://www.upward.example") == {"upward"}
-        and sites.companies_for("https://evil.example") == frozenset()
-    )
+    assert sites.companies_for("https://www.upward.example") == {"upward"} and sites.companies_for("https://evil.example") == frozenset()
 
 
 def test_empty_values_parse_to_nothing() -> None:
@@ -150,9 +145,7 @@ def test_a_malformed_value_is_refused_naming_the_variable(values: dict[str, obje
 def test_a_webhook_error_never_shows_the_url() -> None:
     line = _error(desk_webhooks="upward=https://chat.internal/T0KEN|x y", desk_webhook_secret=SECRET)
     assert (
-        "PA_DESK_WEBHOOKS: entry 1 (company upward) is not an http(s) URL" in line
-        and "T0KEN" not in line
-        and "chat.internal" not in line
+        "PA_DESK_WEBHOOKS: entry 1 (company upward) is not an http(s) URL" in line and "T0KEN" not in line and "chat.internal" not in line
     )
 
 
@@ -229,11 +222,7 @@ def _raw_reads(tree: ast.AST) -> list[str]:
             arg = node.args[1] if _is(node, "getattr") and len(node.args) > 1 else node.args[0]
             if isinstance(arg, ast.Constant) and arg.value in names:
                 found.append(f"line {node.lineno}: {arg.value!r}")
-        elif (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.slice, ast.Constant)
-            and node.slice.value in RAW_FIELDS.values()
-        ):
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value in RAW_FIELDS.values():
             found.append(f"line {node.lineno}: [{node.slice.value!r}]")
     return found
 
@@ -263,6 +252,4 @@ def test_the_raw_read_check_sees_each_way_of_reading() -> None:
         "os.environ['PA_DESK_API_KEYS']",
     ):
         assert _raw_reads(ast.parse(source)), source
-    assert not _raw_reads(
-        ast.parse("s.model_copy(update={'widget_origins': 'x'}); Settings(trusted_proxies='x'); s.widget_sites")
-    )
+    assert not _raw_reads(ast.parse("s.model_copy(update={'widget_origins': 'x'}); Settings(trusted_proxies='x'); s.widget_sites"))

@@ -7,15 +7,23 @@ from fastapi import APIRouter, Path, Request
 from api.deps import AssistantDep, BackofficeDep, OriginDep, served_assistant
 from api.openapi_docs import COMPANIES_EXAMPLE, errors, example
 from api.schemas import CompanyOut, DocumentOut, ErrorOut, PageSpanOut, PolicyOut
+from assistant.domain import Company
 
 router = APIRouter(prefix="/v1/companies", tags=["companies"], responses=errors(503))
 
 
-def _company_out(c: object) -> CompanyOut:
+def _company_out(c: Company) -> CompanyOut:
     return CompanyOut(
-        id=c.id, name=c.name, short_name=c.short_name, aliases=list(c.aliases), desk_name=c.desk_name,  # type: ignore[attr-defined]
-        desk_email=c.desk_email, desk_address=c.desk_address, desk_url=c.desk_url,  # type: ignore[attr-defined]
-        desk_note=c.desk_channels_note, source_url=c.source_url,  # type: ignore[attr-defined]
+        id=c.id,
+        name=c.name,
+        short_name=c.short_name,
+        aliases=list(c.aliases),
+        desk_name=c.desk_name,
+        desk_email=c.desk_email,
+        desk_address=c.desk_address,
+        desk_url=c.desk_url,
+        desk_note=c.desk_channels_note,
+        source_url=c.source_url,
     )
 
 
@@ -41,7 +49,10 @@ def policy(
         company=company_id,
         documents=[
             DocumentOut(
-                doc_id=d.doc_id, version=d.version, title=d.title, text=d.text,
+                doc_id=d.doc_id,
+                version=d.version,
+                title=d.title,
+                text=d.text,
                 pages=[PageSpanOut(page=p.page, start=p.start, end=p.end) for p in d.pages],
             )
             for d in docs

@@ -33,15 +33,21 @@ def list_tickets(
     staff: StaffDep,
     company: str | None = Query(None, description=_COMPANY),
     status: str | None = Query(None, description=_STATUS),
-    type: Annotated[RequestType | None, Query(description="Only tickets with this request type.")] = None,  # the public filter name (shadows the builtin on purpose)
+    type: Annotated[
+        RequestType | None, Query(description="Only tickets with this request type.")
+    ] = None,  # the public filter name (shadows the builtin on purpose)
     overdue: bool | None = Query(None, description="true: only open tickets past their due date; false: only the others."),
-    offset: int = Query(0, ge=0, le=10_000_000, description="Skip this many tickets (paging)."),  # bounded: a huge OFFSET overflows the database integer
+    offset: int = Query(
+        0, ge=0, le=10_000_000, description="Skip this many tickets (paging)."
+    ),  # bounded: a huge OFFSET overflows the database integer
     limit: int = Query(50, ge=1, le=500, description="At most this many tickets (1-500)."),
     include_eval: bool = Query(False, description=_INCLUDE_EVAL),
 ) -> TicketPage:
     """Newest first, filtered by company, status, request type and overdue."""
     items, total = backoffice.tickets(_scope(staff, company), status, type, overdue, offset, limit, include_eval)
-    return TicketPage(items=[TicketDetailOut.model_validate(t, from_attributes=True) for t in items], total=total, offset=offset, limit=limit)
+    return TicketPage(
+        items=[TicketDetailOut.model_validate(t, from_attributes=True) for t in items], total=total, offset=offset, limit=limit
+    )
 
 
 @router.get("/tickets.csv", summary="Export tickets as CSV")
@@ -59,15 +65,24 @@ def export_csv(
     )
 
 
-@router.get("/tickets/{reference}", response_model=TicketDetailOut, responses={404: {"model": ErrorOut}}, summary="One ticket with its audit trail")
+@router.get(
+    "/tickets/{reference}", response_model=TicketDetailOut, responses={404: {"model": ErrorOut}}, summary="One ticket with its audit trail"
+)
 def get_ticket(backoffice: BackofficeDep, staff: StaffDep, reference: str = Path(description=_REFERENCE)) -> TicketDetailOut:
     """A ticket outside the key's companies is a 404, as if it did not exist."""
     detail = backoffice.ticket(reference, staff.companies, actor=staff.actor)
     return TicketDetailOut.model_validate(detail, from_attributes=True)
 
 
-@router.post("/tickets/{reference}/status", response_model=TicketDetailOut, responses={404: {"model": ErrorOut}, **errors(409, 413)}, summary="Change a ticket's status")
-def set_status(body: StatusChange, backoffice: BackofficeDep, staff: StaffDep, reference: str = Path(description=_REFERENCE)) -> TicketDetailOut:
+@router.post(
+    "/tickets/{reference}/status",
+    response_model=TicketDetailOut,
+    responses={404: {"model": ErrorOut}, **errors(409, 413)},
+    summary="Change a ticket's status",
+)
+def set_status(
+    body: StatusChange, backoffice: BackofficeDep, staff: StaffDep, reference: str = Path(description=_REFERENCE)
+) -> TicketDetailOut:
     """Move the ticket along received → awaiting_identity → in_progress → completed, or reject/withdraw."""
     detail = backoffice.set_ticket_status(reference, body.status, staff.actor, body.note, staff.companies)
     return TicketDetailOut.model_validate(detail, from_attributes=True)

@@ -15,7 +15,11 @@ router = APIRouter(prefix="/v1/requests", tags=["requests"])
 @router.get(
     "/{reference}",
     response_model=RequestStatusOut,
-    responses={**example(REQUEST_STATUS_EXAMPLE), 404: {"model": ErrorOut, "description": "No such request, or a wrong token"}, **errors(422, 429, 503)},
+    responses={
+        **example(REQUEST_STATUS_EXAMPLE),
+        404: {"model": ErrorOut, "description": "No such request, or a wrong token"},
+        **errors(422, 429, 503),
+    },
     summary="Check a request's status",
 )
 def request_status(

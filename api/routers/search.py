@@ -24,4 +24,6 @@ def search(
         assistant.company(company)  # 404 for an unknown id
     visible = [c.id for c in assistant.companies() if staff.allows(c.id) and (company is None or c.id == company)]
     hits = assistant.search(q, visible, k)
-    return SearchResults(query=q, hits=[SearchHit(citation=CitationOut.model_validate(c, from_attributes=True), clause=clause) for c, clause in hits])
+    return SearchResults(
+        query=q, hits=[SearchHit(citation=CitationOut.model_validate(c, from_attributes=True), clause=clause) for c, clause in hits]
+    )

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["chat"])
 _PIECE = re.compile(r"\s*\S+\s*|\s+")
 
 _STREAM_DOC = (
-    "`event: delta` events, each with `data: {\"text\": \"<piece>\"}` (word-sized pieces of the answer; "
+    '`event: delta` events, each with `data: {"text": "<piece>"}` (word-sized pieces of the answer; '
     "concatenated they are the answer), then one `event: done` whose data is the ChatResponse JSON of /v1/chat."
 )
 

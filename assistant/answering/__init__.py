@@ -1,1 +1,1 @@
-"""Writing the reply: which passages to quote and every reply text, the lead-line topic, contradiction notices, and what the policy requires for a formal request."""
+"""Writing the reply: which passages to quote, every reply text, the lead-line topic, contradictions, a request's procedure."""

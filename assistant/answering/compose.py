@@ -334,7 +334,9 @@ def _union(a: Evidence, b: Evidence) -> Evidence | None:
         return None
     first = a if a.span.start <= b.span.start else b
     end = max(a.span.end, b.span.end)
-    return Evidence(a.chunk, Span(first.span.start, end, first.span.section, first.span.lead_start, first.span.lead_end), a.score, a.dense, a.lexical)
+    return Evidence(
+        a.chunk, Span(first.span.start, end, first.span.section, first.span.lead_start, first.span.lead_end), a.score, a.dense, a.lexical
+    )
 
 
 def _section_label(section: str) -> str:

@@ -32,15 +32,113 @@ _MARKUP = (
 _TOKEN = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*")
 _CLAUSE_SPLIT = re.compile(r"(?<=[.!?;:])\s+|;\s*|,?\s+\bbut\b\s+|,\s*however,\s*")
 _STOP = frozenset(
-    ["a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "by", "with", "from", "at", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "i", "me", "my", "we", "our", "us", "you", "your", "he", "she", "they", "them", "their", "his", "her", "do", "does", "did", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "have", "has", "had", "if", "then", "than", "so", "such", "any", "all", "each", "which", "who", "whom", "what", "when", "where", "why", "how", "about", "into", "over", "also", "there", "here", "up", "out", "per", "via", "etc", "some", "certain", "one", "other", "others", "own", "more", "most", "either", "neither", "just", "only", "very", "further"]
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "by",
+        "with",
+        "from",
+        "at",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "i",
+        "me",
+        "my",
+        "we",
+        "our",
+        "us",
+        "you",
+        "your",
+        "he",
+        "she",
+        "they",
+        "them",
+        "their",
+        "his",
+        "her",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "have",
+        "has",
+        "had",
+        "if",
+        "then",
+        "than",
+        "so",
+        "such",
+        "any",
+        "all",
+        "each",
+        "which",
+        "who",
+        "whom",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "about",
+        "into",
+        "over",
+        "also",
+        "there",
+        "here",
+        "up",
+        "out",
+        "per",
+        "via",
+        "etc",
+        "some",
+        "certain",
+        "one",
+        "other",
+        "others",
+        "own",
+        "more",
+        "most",
+        "either",
+        "neither",
+        "just",
+        "only",
+        "very",
+        "further",
+    ]
 )
 _NEGATORS = frozenset(["not", "never", "cannot", "no"])
 # Words skipped between a negator and the predicate it negates ("do not and will not, at any time, request").
 _SKIP = _STOP | frozenset(["able", "any", "time", "ever", "always", "currently", "necessarily", "generally"])
 # After these a word is a noun or a negated verb, not an affirmed predicate.
-_NOT_A_VERB_AFTER = frozenset(
-    ["the", "of", "our", "your", "its", "their", "this", "that", "my", "his", "her", "without"]
-)
+_NOT_A_VERB_AFTER = frozenset(["the", "of", "our", "your", "its", "their", "this", "that", "my", "his", "her", "without"])
 # Conditions whose antecedent asserts nothing: "If you do not provide ..., you may ...".
 _CONDITIONAL = frozenset(["if", "when", "where", "unless", "should", "whenever", "once", "in case", "in the event"])
 # A denial with one of these is a rule with exceptions, not a flat "no".
@@ -57,9 +155,7 @@ _FEE_WORD = r"(?:fees?|charges?|costs?|prices?)"
 _NO_FEE = re.compile(
     r"\bfree of charge\b|\bfor free\b|\bat no (?:cost|charge)\b|\bno (?:fee|charge|cost)s?\b"
     r"|\bwithout (?:any )?(?:fee|charge|cost)s?\b"
-    r"|\b(?:not|never|n't)\s+(?:\w+\s+){0,2}?(?:charg(?:e|ed|es|ing)\b|(?:claim|collect|require)\w*\s+(?:any|a|the)\s+"
-    + _FEE_WORD
-    + r")",
+    r"|\b(?:not|never|n't)\s+(?:\w+\s+){0,2}?(?:charg(?:e|ed|es|ing)\b|(?:claim|collect|require)\w*\s+(?:any|a|the)\s+" + _FEE_WORD + r")",
     re.IGNORECASE,
 )
 _FEE = re.compile(
@@ -80,7 +176,29 @@ _CURRENCY |= {"pounds": "gbp"}
 _NUMBER_WORDS = {
     w: i
     for i, w in enumerate(
-        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
     )
 } | {"thirty": 30, "forty": 40, "forty-five": 45, "sixty": 60, "ninety": 90, "twenty-four": 24, "seventy-two": 72}
 _DURATION = re.compile(
@@ -162,10 +280,7 @@ def _contradiction(a: _Facts, b: _Facts) -> str | None:
 
 
 def _amounts_differ(a: frozenset[tuple[str, float]], b: frozenset[tuple[str, float]]) -> bool:
-    for cur in {c for c, _ in a} & {c for c, _ in b}:
-        if {v for c, v in a if c == cur}.isdisjoint({v for c, v in b if c == cur}):
-            return True
-    return False
+    return any({v for c, v in a if c == cur}.isdisjoint({v for c, v in b if c == cur}) for cur in {c for c, _ in a} & {c for c, _ in b})
 
 
 def _same_subject(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -48,7 +48,8 @@ ASPECTS: tuple[Aspect, ...] = (
     Aspect(
         "how and where to send the request",
         "how to submit the request: fill out the form and send it by mail or e-mail to the contact address",
-        r"\bplease (send|contact|fill|submit|write|mail|present|apply)\b|\b(send|sent|submit\w*)( it| them| the \w+)? (by (mail|post|e-?mail)|using|via)\b"
+        r"\bplease (send|contact|fill|submit|write|mail|present|apply)\b|\b(send|sent|submit\w*)( "
+        r"it| them| the \w+)? (by (mail|post|e-?mail)|using|via)\b"
         r"|\bby (mail|post|telephone)\b|\bcontact us\b|\bforms? (designated|specified|prescribed)|\bapplication form\b"
         r"|\bthrough the inquiry\b|[\w.+-]+@[\w-]+\.\w|https?://",
         max_passages=4,
@@ -175,7 +176,9 @@ def find_procedure(
         stating = [
             ev
             for ev in evidence
-            if ev.dense >= floor_dense and not is_lead_in(ev.chunk.text_of(ev.span)) and _states(aspect, ev.chunk.text_of(ev.span), request_types)
+            if ev.dense >= floor_dense
+            and not is_lead_in(ev.chunk.text_of(ev.span))
+            and _states(aspect, ev.chunk.text_of(ev.span), request_types)
         ]
         found = _distinct(stating, aspect.max_passages)
         applies = _applies(found, request_types) if aspect.per_request_type and found else True

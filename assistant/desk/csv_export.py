@@ -37,6 +37,17 @@ def tickets_csv(tickets: Iterable[TicketDetail]) -> str:
     writer = csv.writer(buf)
     writer.writerow(COLUMNS)
     for t in tickets:
-        row = (t.reference, t.company, t.status, " ".join(t.request_types), t.proxy, t.channel, t.created_at, t.due_at, t.overdue, t.message)
+        row = (
+            t.reference,
+            t.company,
+            t.status,
+            " ".join(t.request_types),
+            t.proxy,
+            t.channel,
+            t.created_at,
+            t.due_at,
+            t.overdue,
+            t.message,
+        )
         writer.writerow([safe_cell(v) for v in row])
     return buf.getvalue()

@@ -108,9 +108,7 @@ class DeskQueue(Protocol):
         """Tickets matching the filters, newest first, and the total count (evaluation tickets only with `include_eval`)."""
         ...
 
-    def set_status(
-        self, reference: str, status: str, actor: str, note: str, companies: Sequence[str] | None = None
-    ) -> TicketDetail:
+    def set_status(self, reference: str, status: str, actor: str, note: str, companies: Sequence[str] | None = None) -> TicketDetail:
         """Move a ticket along its lifecycle, recording who did it and why."""
         ...
 
@@ -189,7 +187,16 @@ class SqlDeskQueue:
             db.add(row)
             db.flush()  # the database assigns `number`: unique under concurrency
             row.reference = f"{REFERENCE_PREFIX}{row.number:06d}"
-            db.add(TicketEvent(ticket_number=row.number, from_status=None, to_status=INITIAL_STATUS, actor=f"customer:{new.channel}", note="request received", created_at=now))
+            db.add(
+                TicketEvent(
+                    ticket_number=row.number,
+                    from_status=None,
+                    to_status=INITIAL_STATUS,
+                    actor=f"customer:{new.channel}",
+                    note="request received",
+                    created_at=now,
+                )
+            )
             return self._view(row, token=token)
 
     @staticmethod
@@ -228,9 +235,7 @@ class SqlDeskQueue:
             updated_at=iso_utc(row.updated_at),
             due_at=iso_utc(row.due_at),
             overdue=row.status in OPEN_STATUSES and as_utc(row.due_at) < self._clock(),
-            events=tuple(
-                TicketEventView(e.from_status, e.to_status, e.actor, e.note, iso_utc(e.created_at)) for e in events
-            ),
+            events=tuple(TicketEventView(e.from_status, e.to_status, e.actor, e.note, iso_utc(e.created_at)) for e in events),
         )
 
     def get(self, reference: str, companies: Sequence[str] | None = None, actor: str | None = None) -> TicketDetail:
@@ -240,7 +245,16 @@ class SqlDeskQueue:
             if row is None or (companies is not None and row.company not in companies):
                 raise TicketNotFoundError(reference)
             if actor:
-                db.add(TicketEvent(ticket_number=row.number, from_status=row.status, to_status=row.status, actor=actor, note="viewed", created_at=self._clock()))
+                db.add(
+                    TicketEvent(
+                        ticket_number=row.number,
+                        from_status=row.status,
+                        to_status=row.status,
+                        actor=actor,
+                        note="viewed",
+                        created_at=self._clock(),
+                    )
+                )
                 db.flush()
             events = db.scalars(select(TicketEvent).where(TicketEvent.ticket_number == row.number).order_by(TicketEvent.id)).all()
             return self._detail(row, events)
@@ -279,9 +293,7 @@ class SqlDeskQueue:
                 rows = list(db.scalars(query.order_by(TicketRow.number.desc()).offset(offset).limit(limit)).all())
             return [self._detail(r) for r in rows], int(total)
 
-    def set_status(
-        self, reference: str, status: str, actor: str, note: str, companies: Sequence[str] | None = None
-    ) -> TicketDetail:
+    def set_status(self, reference: str, status: str, actor: str, note: str, companies: Sequence[str] | None = None) -> TicketDetail:
         """Move a ticket along its lifecycle; illegal moves raise InvalidTransitionError."""
         check_new_status(status, note)
         with self._sessions.begin() as db:

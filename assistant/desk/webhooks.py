@@ -168,7 +168,11 @@ class HttpWebhookNotifier:
         body = ticket_payload(ticket)
         for attempt in range(1, self._attempts + 1):
             timestamp = int(time.time())  # fresh on every attempt: a late retry must not look stale
-            headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(self._secret, body, timestamp)}
+            headers = {
+                "Content-Type": "application/json",
+                TIMESTAMP_HEADER: str(timestamp),
+                SIGNATURE_HEADER: sign(self._secret, body, timestamp),
+            }
             try:
                 request = urllib.request.Request(url, data=body, headers=headers, method="POST")
                 with urllib.request.urlopen(request, timeout=self._timeout) as resp:

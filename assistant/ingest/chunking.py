@@ -314,12 +314,8 @@ def _text_blocks(text: str) -> list[Block]:
     recent: list[tuple[str, str, int, int]] = []
     for i, line in enumerate(lines):
         following = lines[i + 1] if i + 1 < len(lines) else None
-        if _looks_like_heading(line, following) and (
-            line.kind != "decimal" or line.indented or outline.continues_numbering(line)
-        ):
-            next_is_heading = following is not None and _looks_like_heading(
-                following, lines[i + 2] if i + 2 < len(lines) else None
-            )
+        if _looks_like_heading(line, following) and (line.kind != "decimal" or line.indented or outline.continues_numbering(line)):
+            next_is_heading = following is not None and _looks_like_heading(following, lines[i + 2] if i + 2 < len(lines) else None)
             deeper = following is not None and _opens_section(line, following, outline)
             if next_is_heading and not deeper:
                 # A heading with no body of its own (a contact point's name, say) is content.

@@ -91,9 +91,7 @@ def export_onnx(source_dir: Path, out_dir: Path, name: str) -> dict[str, Any]:
 
     # Eager attention exports as plain MatMul/Softmax, which onnxruntime's optimizer recognises
     # and fuses (the default SDPA path exports in a form it leaves alone).
-    model = SentenceTransformer(
-        str(source_dir), device="cpu", local_files_only=True, model_kwargs={"attn_implementation": "eager"}
-    )
+    model = SentenceTransformer(str(source_dir), device="cpu", local_files_only=True, model_kwargs={"attn_implementation": "eager"})
     encoder: Any = model[0].auto_model
     encoder.eval()
     tokenizer_src = source_dir / TOKENIZER_FILE

@@ -139,7 +139,7 @@ def defines(term: str, text: str) -> bool:
         before, after = loose[max(0, at - 40) : at], loose[at + len(t) :]
         if re.match(r"[\"'’”)]*\s*(?:\([^)]*\)\s*)?(?:means|refers to|is defined as|shall mean|is any|are any)\b", after):
             return True
-        if re.match(r"[\"'’”]\s*\(", after) and before.endswith(("\"", "“", "'", "‘")):
+        if re.match(r"[\"'’”]\s*\(", after) and before.endswith(('"', "“", "'", "‘")):
             return True  # a quoted term glossed in brackets: "retained personal data" (data that …)
         if re.search(r"\(hereinafter(?: referred to as)?(?: the)?\s*[\"“'‘]?$", before):
             return True  # … (hereinafter "Disclosure of Personal Information")

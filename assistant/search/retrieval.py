@@ -164,11 +164,7 @@ class HybridRetriever:
             for rank, row in enumerate(ranking):
                 fused[row] = fused.get(row, 0.0) + 1.0 / (cfg.rrf_k + rank + 1)
         rows = sorted(fused, key=lambda r: -fused[r])[:k]
-        return [
-            ScoredChunk(self._index.chunks[r], fused[r], dense.get(r, 0.0), lexical.get(r, 0.0))
-            for r in rows
-            if lo <= r < hi
-        ]
+        return [ScoredChunk(self._index.chunks[r], fused[r], dense.get(r, 0.0), lexical.get(r, 0.0)) for r in rows if lo <= r < hi]
 
     def select_evidence(
         self,
@@ -212,9 +208,7 @@ class HybridRetriever:
             )
         return evidence
 
-    def passage_features(
-        self, query: str, company: str, qvec: np.ndarray, asks: str | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def passage_features(self, query: str, company: str, qvec: np.ndarray, asks: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The span rows of `company` and one row of `PASSAGE_FEATURES` for each (what the
         evidence model scores, and what evals/fit_evidence.py fits it on)."""
         facts = self._company_passages(company)

@@ -227,6 +227,7 @@ def make_engine(
             err = context.original_exception
             if type(err) in (sqlite3.OperationalError, sqlite3.DatabaseError) and "locked" not in str(err):
                 context.is_disconnect = True
+
     if watched:
         assert hold_timeout_s is not None
         _watch_checkouts(engine, hold_timeout_s, (statement_timeout_ms or 0) / 1000)
@@ -255,7 +256,9 @@ def _make_folder(path: str) -> None:
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise sqlite3.OperationalError(f"cannot make the database folder {Path(path).parent}: {exc.strerror or type(exc).__name__}") from exc
+        raise sqlite3.OperationalError(
+            f"cannot make the database folder {Path(path).parent}: {exc.strerror or type(exc).__name__}"
+        ) from exc
 
 
 def _check_writable(path: str) -> None:

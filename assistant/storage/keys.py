@@ -118,9 +118,7 @@ class SqlKeyStore:
             return None
         digest = hash_key(key)
         with storage_errors("key store"), self._sessions() as db:
-            rows = db.scalars(
-                select(StaffKeyRow).where(StaffKeyRow.prefix == key[:PREFIX_CHARS], StaffKeyRow.revoked_at.is_(None))
-            ).all()
+            rows = db.scalars(select(StaffKeyRow).where(StaffKeyRow.prefix == key[:PREFIX_CHARS], StaffKeyRow.revoked_at.is_(None))).all()
         found = None
         for row in rows:  # compare every candidate, in constant time each
             if hmac.compare_digest(row.key_hash, digest):

@@ -59,12 +59,8 @@ def purge(
     sessions = sessionmaker(engine)
     with sessions.begin() as db:
         expired_sessions = select(ChatSession.id).where(ChatSession.updated_at < transcript_cutoff)
-        expired_turns = select(ChatTurn.id).where(
-            (ChatTurn.session_id.in_(expired_sessions)) | (ChatTurn.created_at < transcript_cutoff)
-        )
-        expired_tickets = select(TicketRow.number).where(
-            TicketRow.status.in_(CLOSED_STATUSES), TicketRow.updated_at < ticket_cutoff
-        )
+        expired_turns = select(ChatTurn.id).where((ChatTurn.session_id.in_(expired_sessions)) | (ChatTurn.created_at < transcript_cutoff))
+        expired_tickets = select(TicketRow.number).where(TicketRow.status.in_(CLOSED_STATUSES), TicketRow.updated_at < ticket_cutoff)
         expired_events = select(TicketEvent.id).where(TicketEvent.ticket_number.in_(expired_tickets))
         old_windows = select(RateLimitRow.client).where(RateLimitRow.window_start < old_window)
         counts = PurgeCounts(

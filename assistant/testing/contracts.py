@@ -103,7 +103,9 @@ class SessionStoreContract:
         store = make_store(50)
         state = store.load(None)
         store.record(state, _turn(cited=(("upward", 1, 5),)))
-        store.record(store.load(state.id), _turn("Which company?", company=None, last_query=None, pending_message="Delete my data", route="clarify"))
+        store.record(
+            store.load(state.id), _turn("Which company?", company=None, last_query=None, pending_message="Delete my data", route="clarify")
+        )
         loaded = store.load(state.id)
         assert (loaded.company, loaded.last_query, loaded.pending_message, loaded.last_cited) == (None, None, "Delete my data", ())
         assert [t["route"] for t in store.transcript(state.id)] == ["answer", "clarify"]
@@ -377,8 +379,14 @@ class EmbedderContract:
 def sample_ticket(company: str = "upward", number: int = 1) -> Ticket:
     """A ticket as the desk queue returns it on opening."""
     return Ticket(
-        id=f"PRQ-{number:06d}", status="received", request_types=("deletion",), company=company, proxy=False,
-        created_at="2026-01-05T09:00:00+00:00", due_at="2026-01-19T09:00:00+00:00", lookup_token="token",
+        id=f"PRQ-{number:06d}",
+        status="received",
+        request_types=("deletion",),
+        company=company,
+        proxy=False,
+        created_at="2026-01-05T09:00:00+00:00",
+        due_at="2026-01-19T09:00:00+00:00",
+        lookup_token="token",
     )
 
 
@@ -428,7 +436,9 @@ class RetrieverContract:
         assert vectors.shape == (len(queries), retriever.embedder.dimensions)
         assert retriever.embed_queries([]).shape[0] == 0
 
-    def test_retrieve_ranks_at_most_k_clauses_of_that_company(self, retriever: Retriever, companies: Sequence[str], queries: Sequence[str]) -> None:
+    def test_retrieve_ranks_at_most_k_clauses_of_that_company(
+        self, retriever: Retriever, companies: Sequence[str], queries: Sequence[str]
+    ) -> None:
         for company in companies:
             for query in queries:
                 ranking = retriever.retrieve(query, company, k=5)
@@ -443,7 +453,9 @@ class RetrieverContract:
         plain = retriever.retrieve(queries[0], companies[0])
         assert [r.chunk.id for r in retriever.retrieve(queries[0], companies[0], vector=vector)] == [r.chunk.id for r in plain]
         with_vector = retriever.select_evidence(queries[0], companies[0], plain, vector=vector)
-        assert [(e.chunk.id, e.span) for e in with_vector] == [(e.chunk.id, e.span) for e in retriever.select_evidence(queries[0], companies[0], plain)]
+        assert [(e.chunk.id, e.span) for e in with_vector] == [
+            (e.chunk.id, e.span) for e in retriever.select_evidence(queries[0], companies[0], plain)
+        ]
 
     def test_nothing_for_an_unknown_company_or_a_blank_query(self, retriever: Retriever, companies: Sequence[str]) -> None:
         assert retriever.retrieve("fees", "no-such-company") == []
@@ -451,7 +463,9 @@ class RetrieverContract:
         assert retriever.select_evidence("fees", "no-such-company", []) == []
         assert retriever.select_evidence("  ", companies[0], []) == []
 
-    def test_evidence_is_that_companys_whatever_the_clauses_given(self, retriever: Retriever, companies: Sequence[str], queries: Sequence[str]) -> None:
+    def test_evidence_is_that_companys_whatever_the_clauses_given(
+        self, retriever: Retriever, companies: Sequence[str], queries: Sequence[str]
+    ) -> None:
         mine, other = companies[0], companies[1]
         for query in queries:
             foreign = retriever.retrieve(query, other)
@@ -500,7 +514,9 @@ class IntentDetectorContract:
             assert result.request_types == () and not result.proxy
 
     @pytest.mark.parametrize("message", MESSAGES)
-    def test_the_messages_embedding_changes_nothing(self, detector: IntentDetector, vector_of: Callable[[str], np.ndarray], message: str) -> None:
+    def test_the_messages_embedding_changes_nothing(
+        self, detector: IntentDetector, vector_of: Callable[[str], np.ndarray], message: str
+    ) -> None:
         alone, given = detector.detect(message), detector.detect(message, vector=vector_of(message))
         assert (given.intent, given.request_types, given.proxy) == (alone.intent, alone.request_types, alone.proxy)
         assert given.confidence == pytest.approx(alone.confidence, abs=1e-5)

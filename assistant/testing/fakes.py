@@ -261,9 +261,7 @@ class InMemoryDeskQueue:
         ]
         return [self._detail(t, events=False) for t in rows[offset : offset + limit]], len(rows)
 
-    def set_status(
-        self, reference: str, status: str, actor: str, note: str, companies: Sequence[str] | None = None
-    ) -> TicketDetail:
+    def set_status(self, reference: str, status: str, actor: str, note: str, companies: Sequence[str] | None = None) -> TicketDetail:
         """Move a ticket along its lifecycle, recording who did it and why."""
         check_new_status(status, note)
         with self._lock:

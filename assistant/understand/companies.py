@@ -102,7 +102,6 @@ class CompanyDirectory:
             text = pattern.sub(_it, text)
         return text.lstrip(" ,:!")
 
-
     def what_is_asked(self, text: str) -> str:
         """`text` as intent detection and retrieval read it: without greetings and sign-offs,
         company names read as "it" (a name says nothing about intent, and in retrieval would

@@ -33,14 +33,24 @@ WEIGHTS_FILE = "intent.json"
 
 # Wording cues shared by both classifiers; each is a named feature so a weight can be read.
 _INTENT_CUES: tuple[tuple[str, str], ...] = (
-    ("starts_like_question", r"^\s*(how|what|what's|whats|where|when|which|who|why|is|are|does|do|if|can i|could i|may i|should i|am i|will i"
-     r"|(can|could|would|will|should|may|might|must|did|has|have|was|were) (it|they|my|our|the|a|an|anyone|someone|people|we|there|this|that))\b"),
+    (
+        "starts_like_question",
+        r"^\s*(how|what|what's|whats|where|when|which|who|why|is|are|does|do|if|can i|could i|may i|should i|am i|will i"
+        r"|(can|could|would|will|should|may|might|must|did|has|have|was|were) "
+        r"(it|they|my|our|the|a|an|anyone|someone|people|we|there|this|that))\b",
+    ),
     ("ends_with_question_mark", r"\?\s*$"),
     ("polite_imperative", r"\b(please|pls|plz|kindly)\b"),
-    ("first_person_demand", r"\b(i|we)\s+(hereby\s+)?(formally\s+)?(request|demand|want|wish|would like|'d like|need|ask|require|instruct|object)\b"),
+    (
+        "first_person_demand",
+        r"\b(i|we)\s+(hereby\s+)?(formally\s+)?(request|demand|want|wish|would like|'d like|need|ask|require|instruct|object)\b",
+    ),
     ("asks_you_to_act", r"\b(can|could|would|will)\s+(you|u)\b"),
     ("procedure_words", r"\b(how|procedure|process|steps|fee|fees|documents?|form|where do|can i|is it possible)\b"),
-    ("grievance_words", r"\b(complain|complaint|unacceptable|furious|angry|leak|leaked|breach|outrageous|disappointed|without (my )?consent|illegal)\b"),
+    (
+        "grievance_words",
+        r"\b(complain|complaint|unacceptable|furious|angry|leak|leaked|breach|outrageous|disappointed|without (my )?consent|illegal)\b",
+    ),
 )
 _TYPE_CUES: tuple[tuple[str, str], ...] = (
     ("purpose", r"\b(purpose|purposes|what (are you|do you) (use|using)|why (do|are) you)\b"),
@@ -49,9 +59,15 @@ _TYPE_CUES: tuple[tuple[str, str], ...] = (
     ("correct", r"\b(correct\w*|wrong|incorrect|outdated|out of date|update|fix|change|amend|typo|misspel\w*|add)\b"),
     ("delete", r"\b(delet\w*|delet|erase|erasure|remove|wipe|purge|forget|destroy|close my account)\b"),
     ("stop_use", r"\b(stop|cease|halt|suspend|no longer|opt out|opt-out|unsubscribe|don't use|do not use)\b"),
-    ("third_party", r"\b(third[- ]part(y|ies)|partners?|share|sharing|shared|provid\w*|sell|selling|give|giving|hand(ing)? over|pass(ing)? on)\b"),
+    (
+        "third_party",
+        r"\b(third[- ]part(y|ies)|partners?|share|sharing|shared|provid\w*|sell|selling|give|giving|hand(ing)? over|pass(ing)? on)\b",
+    ),
 )
-_FAMILY = r"(mother|father|mom|mum|dad|son|daughter|child|children|kid|wife|husband|spouse|parent|parents|grandmother|grandfather|brother|sister|client|ward)"
+_FAMILY = (
+    r"(mother|father|mom|mum|dad|son|daughter|child|children|kid|wife|husband|spouse|parent|parents"
+    r"|grandmother|grandfather|brother|sister|client|ward)"
+)
 _PROXY = re.compile(
     r"\b(on behalf of|on (his|her|their) behalf|power of attorney"
     r"|as (a |an |the |his |her |their )?(legal )?(representative|guardian|attorney|agent|proxy|executor)"
@@ -59,7 +75,11 @@ _PROXY = re.compile(
     r"|\b(parent|guardian|counsel|lawyer|attorney|agent|representative|executor)s? (of|for)\b"
     r"|\bauthori[sz]ed (agent|representative)\b|\bmy client\b|\b(we|i) (act|acting) for\b|\brepresents? (mr|ms|mrs|my)\b"
     r"|\bas (my|his|her|their) \w+(?:'s|’s|s)? (parent|guardian|legal guardian|representative)"
-    r"|(of|for) my " + _FAMILY + r"\b|my " + _FAMILY + r"(?:'s|’s|s)?\s+(data|information|info|personal|account|details|records|name|email))",
+    r"|(of|for) my "
+    + _FAMILY
+    + r"\b|my "
+    + _FAMILY
+    + r"(?:'s|’s|s)?\s+(data|information|info|personal|account|details|records|name|email))",
     re.IGNORECASE,
 )
 
@@ -149,12 +169,21 @@ def _features(vectors: np.ndarray, texts: Sequence[str], cues: Sequence[tuple[st
 # with one of these around it, so a sentence of chit-chat teaches the classifier nothing about
 # intent (the labels stay those of the bare example).
 _SMALL_TALK_BEFORE = (
-    "I hope this message finds you well.", "Sorry if this is a silly question.", "I'm a long-time customer.",
-    "Hope you're doing well.", "I have a quick one for you.", "Sorry for the long message.",
+    "I hope this message finds you well.",
+    "Sorry if this is a silly question.",
+    "I'm a long-time customer.",
+    "Hope you're doing well.",
+    "I have a quick one for you.",
+    "Sorry for the long message.",
 )
 _SMALL_TALK_AFTER = (
-    "Have a nice weekend.", "Much obliged.", "Take care.", "Appreciate your time.",
-    "Thanks so much for reading.", "Just wondering.", "Looking forward to it.",
+    "Have a nice weekend.",
+    "Much obliged.",
+    "Take care.",
+    "Appreciate your time.",
+    "Thanks so much for reading.",
+    "Just wondering.",
+    "Looking forward to it.",
 )
 
 

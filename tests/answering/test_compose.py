@@ -9,12 +9,7 @@ from assistant.domain import Evidence
 
 def _passages(assistant, company: str) -> list[Evidence]:  # type: ignore[no-untyped-def]
     index = assistant.retriever.index
-    return [
-        Evidence(chunk, span, 0.9)
-        for chunk in index.chunks
-        if chunk.company == company
-        for span in chunk.spans
-    ]
+    return [Evidence(chunk, span, 0.9) for chunk in index.chunks if chunk.company == company for span in chunk.spans]
 
 
 def _text(assistant, ev: Evidence) -> str:  # type: ignore[no-untyped-def]
@@ -101,8 +96,12 @@ def test_a_runner_up_overlapping_the_best_passage_widens_it_within_one_quote(has
     (quoted,) = composer.choose([Evidence(chunk, b, 0.9), Evidence(chunk, a, 0.8)])
     assert (quoted.span.start, quoted.span.end) == (a.start, b.end)
     # Too long together: the runner-up is left out, as before.
-    long_pairs = [(x, y) for c in hash_assistant.retriever.index.chunks for x, y in itertools.pairwise(c.spans)
-                  if x.start < y.start < x.end <= y.end and y.end - x.start > budget]
+    long_pairs = [
+        (x, y)
+        for c in hash_assistant.retriever.index.chunks
+        for x, y in itertools.pairwise(c.spans)
+        if x.start < y.start < x.end <= y.end and y.end - x.start > budget
+    ]
     if long_pairs:
         x, y = long_pairs[0]
         owner = next(c for c in hash_assistant.retriever.index.chunks if x in c.spans)

@@ -82,12 +82,17 @@ def test_polarity_needs_the_same_predicate_object_and_qualifier() -> None:
 
 
 def _cite(i: int, text: str) -> Citation:
-    return Citation(id=i, company="c", doc_id="d", version="v", section="s", page=None, text=text, start=0, end=len(text), score=1.0, display=text)
+    return Citation(
+        id=i, company="c", doc_id="d", version="v", section="s", page=None, text=text, start=0, end=len(text), score=1.0, display=text
+    )
 
 
 def test_answer_notice_uses_the_check() -> None:
     # The old rule fired on any shared term with one negation; the phone pair above is such a case.
-    phone = [_cite(1, "Please note that we cannot respond to requests by telephone."), _cite(2, "We will respond to your request in writing.")]
+    phone = [
+        _cite(1, "Please note that we cannot respond to requests by telephone."),
+        _cite(2, "We will respond to your request in writing."),
+    ]
     assert not _may_conflict("Can I send my request by telephone?", phone)
     assert _may_conflict("Is there a fee?", [_cite(1, FEE), _cite(2, NO_FEE)])
     assert not _may_conflict("Is there a fee?", [_cite(1, FEE)])

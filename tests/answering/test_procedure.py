@@ -37,7 +37,10 @@ def test_what_the_company_will_do_needs_the_kind_and_a_request_in_one_sentence()
     does = ASPECTS[0]
     assert does.name == "what the policy says it will do"
     # Win Techno: the clause that grants deletion on request.
-    granting = "The Company deletes personal information and notifies our Customers of such deletion: (a) when such Customers request deletion of personal information."
+    granting = (
+        "The Company deletes personal information and notifies our Customers of such "
+        "deletion: (a) when such Customers request deletion of personal information."
+    )
     assert _states(does, granting, ["deletion"])
     assert not _states(does, granting, ["complaint"])  # another kind of request
     # Deletion named, but no request in that sentence (internal rules; leaks of deleted data).

@@ -19,7 +19,9 @@ def client(hash_settings, hash_assistant):  # type: ignore[no-untyped-def]
 
 
 def test_chat_contract(client: TestClient) -> None:
-    resp = client.post("/v1/chat", json={"message": "What security measures does the company take?", "company": "upward", "session_id": None})
+    resp = client.post(
+        "/v1/chat", json={"message": "What security measures does the company take?", "company": "upward", "session_id": None}
+    )
     assert resp.status_code == 200
     body = resp.json()
     assert set(body) == {"session_id", "route", "answer", "citations", "ticket"}
@@ -93,8 +95,11 @@ def test_markdown_and_pdf_companies_over_http(tmp_path: Path, hash_embedder) -> 
     from assistant.settings import Settings
 
     settings = Settings(
-        corpus_dir=MOZILLA_EN, index_dir=tmp_path / "index", database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
-        rate_limit_per_minute=0, desk_api_keys="mozilla-test-staff-key-0123456789=*",
+        corpus_dir=MOZILLA_EN,
+        index_dir=tmp_path / "index",
+        database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+        rate_limit_per_minute=0,
+        desk_api_keys="mozilla-test-staff-key-0123456789=*",
     )  # type: ignore[call-arg]
     rebuild_index(settings, hash_embedder, progress=False)
     pdf = load_document(MOZILLA_EN / "subscription_services_privacy_notice.pdf", "mozilla-subscriptions", "mozilla-subscriptions")
@@ -103,8 +108,11 @@ def test_markdown_and_pdf_companies_over_http(tmp_path: Path, hash_embedder) -> 
         doc = policy["documents"][0]
         assert doc["text"] == pdf.text and "in order to approximate your location because Mozilla" in doc["text"]
         assert [p["page"] for p in doc["pages"]] == [1, 2, 3, 4, 5]
-        hits = client.get("/v1/search", params={"q": "Data Protection Officer dpo@mozilla.com", "company": "firefox"},
-                          headers={"X-API-Key": "mozilla-test-staff-key-0123456789"}).json()["hits"]
+        hits = client.get(
+            "/v1/search",
+            params={"q": "Data Protection Officer dpo@mozilla.com", "company": "firefox"},
+            headers={"X-API-Key": "mozilla-test-staff-key-0123456789"},
+        ).json()["hits"]
         texts = {d["doc_id"]: d["text"] for d in client.get("/v1/companies/firefox/policy").json()["documents"]}
     assert hits
     for hit in hits:

@@ -88,8 +88,16 @@ def driver() -> Iterator[webdriver.Chrome]:
     opts = Options()
     opts.binary_location = str(CHROMIUM)
     for arg in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--window-size=1280,800", "--lang=en-US",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,800",
+        "--lang=en-US",
         f"--user-data-dir={profile}",
     ):
         opts.add_argument(arg)
@@ -112,13 +120,17 @@ class Browser:
         self.allowed: list[str] = []
 
     def until(self, condition: Callable[[webdriver.Chrome], T], timeout: float = WAIT, message: str = "") -> T:
-        wait = WebDriverWait(self.d, timeout, poll_frequency=0.05, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+        wait = WebDriverWait(
+            self.d, timeout, poll_frequency=0.05, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+        )
         return wait.until(condition, message)
 
     def open(self, path: str, width: int = 1280, height: int = 800) -> None:
         """Load `path` with a clean sessionStorage at an exact viewport size."""
         mobile = width < 600
-        self.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+        self.d.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}
+        )
         self.d.get(self.base + "/healthz")
         self.d.execute_script("window.sessionStorage.clear()")
         self.d.get(self.base + path)
@@ -352,7 +364,9 @@ def test_widget_at_360px_renders_japanese(browser: Browser) -> None:
     browser.q(sr, ".launcher").click()
     browser.ask(sr, "個人情報の開示請求の手数料はいくらですか？ How much is the fee for a disclosure request?")
     panel = browser.q(sr, "#pa-panel")
-    rect = browser.d.execute_script("var r = arguments[0].getBoundingClientRect(); return [r.left, r.right, innerWidth, document.documentElement.scrollWidth];", panel)
+    rect = browser.d.execute_script(
+        "var r = arguments[0].getBoundingClientRect(); return [r.left, r.right, innerWidth, document.documentElement.scrollWidth];", panel
+    )
     left, right, inner, scroll = rect
     assert inner == 360 and scroll <= 360, "no horizontal scrolling at 360 px"
     assert left >= 0 and right <= 360
@@ -384,7 +398,10 @@ def test_widget_with_a_mistyped_company_shows_a_configuration_error(browser: Bro
 
 def test_widget_on_a_site_not_in_widget_origins_tells_the_owner(browser: Browser) -> None:
     """A page on another origin (another loopback port) with PA_WIDGET_ORIGINS unset: blocked by CORS."""
-    page = f'<!doctype html><title>Shop</title><h1>Shop</h1><script src="{browser.base}/static/widget.js" data-company="upward" defer></script>'.encode()
+    page = (
+        "<!doctype html><title>Shop</title><h1>Shop</h1><script "
+        f'src="{browser.base}/static/widget.js" data-company="upward" defer></script>'
+    ).encode()
 
     class Page(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -515,7 +532,9 @@ def test_console_search_compare_and_desk(browser: Browser, real_settings) -> Non
     statuses = Select(d.find_element(By.ID, "desk-status-filter")).options[1:]
     assert [o.get_attribute("value") for o in statuses] == [s["id"] for s in meta["statuses"]]
     types = Select(d.find_element(By.ID, "desk-type")).options[1:]
-    assert [(o.get_attribute("value"), o.get_attribute("textContent")) for o in types] == [(t["id"], t["label"]) for t in meta["request_types"]]
+    assert [(o.get_attribute("value"), o.get_attribute("textContent")) for o in types] == [
+        (t["id"], t["label"]) for t in meta["request_types"]
+    ]
     assert d.find_element(By.ID, "tab-search").get_attribute("aria-selected") == "true"
 
     # (a) clause search with the query's words highlighted, and a copyable citation.
@@ -530,7 +549,9 @@ def test_console_search_compare_and_desk(browser: Browser, real_settings) -> Non
     first.find_element(By.CSS_SELECTOR, "button.copy").click()
     browser.until(lambda d: first.find_element(By.CSS_SELECTOR, "[role=status]").text == "Copied.")
     # Reading the clipboard back needs the permission granted above.
-    copied = d.execute_async_script("var done = arguments[0]; navigator.clipboard.readText().then(done, function (e) { done('failed: ' + e); });")
+    copied = d.execute_async_script(
+        "var done = arguments[0]; navigator.clipboard.readText().then(done, function (e) { done('failed: ' + e); });"
+    )
     assert copied.startswith(("Highreso", "SB C&S", "UPWARD", "GMO", "Win")), copied
     assert section.split(" \u00b7 ")[0] in copied and "\u201c" in copied and copied.endswith("\u201d")
     browser.shot("console-search.png")
@@ -579,6 +600,7 @@ def test_console_search_compare_and_desk(browser: Browser, real_settings) -> Non
 # ---------------------------------------------------------------------------------------------- API docs
 def test_api_docs_render_with_no_network(browser: Browser) -> None:
     """Swagger UI (with its Authorize button) and ReDoc draw the API from this server's files alone."""
+
     def loaded() -> list[str]:
         urls: list[str] = browser.d.execute_script("return performance.getEntriesByType('resource').map(function (e) { return e.name; })")
         return urls

@@ -43,9 +43,14 @@ def start_live(tmp_path: Path, index_dir: Path, **env: str) -> Live:
     port = listener.getsockname()[1]
     inherited = {k: v for k, v in os.environ.items() if k not in ("PA_RUN_DIR", "PA_WORKERS")}
     full_env = {
-        **inherited, "PYTHONPATH": str(ROOT), "PA_CORPUS_DIR": str(CORPUS), "PA_INDEX_DIR": str(index_dir),
-        "PA_DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}", "PA_RATE_LIMIT_PER_MINUTE": "0",
-        "PA_DESK_API_KEYS": "live-staff-key-0123456789abcdef=*", **env,
+        **inherited,
+        "PYTHONPATH": str(ROOT),
+        "PA_CORPUS_DIR": str(CORPUS),
+        "PA_INDEX_DIR": str(index_dir),
+        "PA_DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}",
+        "PA_RATE_LIMIT_PER_MINUTE": "0",
+        "PA_DESK_API_KEYS": "live-staff-key-0123456789abcdef=*",
+        **env,
     }
     from assistant.storage.db import make_engine, upgrade_database
 
@@ -53,8 +58,13 @@ def start_live(tmp_path: Path, index_dir: Path, **env: str) -> Live:
     log = tmp_path / f"live-{port}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.live_server", str(listener.fileno())], cwd=ROOT, env=full_env,
-            pass_fds=(listener.fileno(),), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [sys.executable, "-m", "tests.live_server", str(listener.fileno())],
+            cwd=ROOT,
+            env=full_env,
+            pass_fds=(listener.fileno(),),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
     listener.close()
     live = Live(proc, port, log)
@@ -89,8 +99,11 @@ def stop_live(live: Live) -> None:
 def live(tmp_path_factory: pytest.TempPathFactory, hash_index_dir: Path) -> Iterator[Live]:
     # Short limits, so the test waits seconds; the defaults are 10 s and 20 s.
     server = start_live(
-        tmp_path_factory.mktemp("live"), hash_index_dir,
-        PA_HTTP_HEADER_TIMEOUT_SECONDS="1", PA_HTTP_BODY_TIMEOUT_SECONDS="1", PA_TRUSTED_PROXIES="127.0.0.1",
+        tmp_path_factory.mktemp("live"),
+        hash_index_dir,
+        PA_HTTP_HEADER_TIMEOUT_SECONDS="1",
+        PA_HTTP_BODY_TIMEOUT_SECONDS="1",
+        PA_TRUSTED_PROXIES="127.0.0.1",
     )
     yield server
     stop_live(server)
@@ -126,7 +139,7 @@ def test_half_sent_body_is_answered_408_and_closed(live: Live) -> None:
     with socket.create_connection(("127.0.0.1", live.port)) as sock:
         sock.sendall(
             b"POST /v1/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 200\r\n\r\n{\"message\": \"How much"
+            b'Content-Length: 200\r\n\r\n{"message": "How much'
         )
         answer = _read_until_closed(sock)
     assert answer.startswith(b"HTTP/1.1 408 ") and b"body" in answer
@@ -209,7 +222,8 @@ def test_example_nginx_config_passes_calls_and_headers(live: Live, tmp_path: Pat
     )
     proc = subprocess.Popen(
         [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off; master_process off;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         base = f"http://127.0.0.1:{port}"

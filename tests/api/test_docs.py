@@ -21,7 +21,6 @@ _REFERENCE = re.compile(
 )
 
 
-
 @pytest.fixture
 def client(hash_settings, hash_assistant):  # type: ignore[no-untyped-def]
     with TestClient(create_app(hash_settings, hash_assistant)) as c:
@@ -78,7 +77,9 @@ def test_no_page_loads_anything_from_another_host(client: TestClient) -> None:
 def test_openapi_has_the_staff_key_scheme(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     schemes = spec["components"]["securitySchemes"]
-    assert schemes == {"StaffKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": schemes["StaffKey"]["description"]}}
+    assert schemes == {
+        "StaffKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": schemes["StaffKey"]["description"]}
+    }
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
             staff = path.startswith(("/v1/desk", "/v1/search", "/v1/staff"))

@@ -60,13 +60,20 @@ def test_database_unavailable_questions_answered_requests_refused(
         db = tmp_path / "db" / "assistant.storage.db"
         url = f"sqlite:///{db}"
         upgrade_database(make_engine(url))
-        settings = _settings(hash_index_dir, url, desk_api_keys="all-staff-key-for-tests-0001=*", busy_timeout_ms=200, rate_limit_per_minute=1000)
+        settings = _settings(
+            hash_index_dir, url, desk_api_keys="all-staff-key-for-tests-0001=*", busy_timeout_ms=200, rate_limit_per_minute=1000
+        )
         assistant = build_assistant(settings, hash_embedder)
         # The database disappears: its folder is moved away and a plain file put in its place.
         shutil.move(tmp_path / "db", tmp_path / "db-away")
         (tmp_path / "db").write_text("not a folder")
     else:
-        settings = _settings(hash_index_dir, "postgresql://nobody@127.0.0.1:1/none", desk_api_keys="all-staff-key-for-tests-0001=*", rate_limit_per_minute=1000)
+        settings = _settings(
+            hash_index_dir,
+            "postgresql://nobody@127.0.0.1:1/none",
+            desk_api_keys="all-staff-key-for-tests-0001=*",
+            rate_limit_per_minute=1000,
+        )
         assistant = build_assistant(settings, hash_embedder)
     # Rate limiting is on: its counter lives in the same database and must fail open.
     with TestClient(create_app(settings, assistant)) as c:
@@ -132,7 +139,12 @@ def _corrupt(index_dir: Path, how: str) -> None:
     elif how == "manifest-garbage":
         (build / "manifest.json").write_text("[1, 2")
     elif how == "intent-weights-garbage":
-        weights = [p for p in build.iterdir() if p.name not in {"chunks.faiss", "spans.faiss", "bm25.json", "chunks.json", "span_rows.json", "documents.json", "manifest.json"}]
+        weights = [
+            p
+            for p in build.iterdir()
+            if p.name
+            not in {"chunks.faiss", "spans.faiss", "bm25.json", "chunks.json", "span_rows.json", "documents.json", "manifest.json"}
+        ]
         assert weights, "the build has an intent-weights file"
         for p in weights:
             p.write_bytes(b"\x00garbage")
@@ -152,7 +164,12 @@ def broken_index(tmp_path: Path, hash_index_dir: Path) -> Path:
 
 @pytest.mark.parametrize("how", HOW)
 def test_index_missing_or_corrupt_is_a_clear_503(
-    how: str, broken_index: Path, sqlite_url: str, hash_embedder: Embedder, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    how: str,
+    broken_index: Path,
+    sqlite_url: str,
+    hash_embedder: Embedder,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     _corrupt(broken_index, how)
     monkeypatch.setattr("assistant.factory.build_embedder", lambda settings: hash_embedder)  # no model needed
@@ -202,7 +219,14 @@ def test_sigkill_mid_index_build_keeps_previous_build(
     shutil.copytree(real_index_dir, index_dir, ignore=shutil.ignore_patterns("cache"))
     pointer_before = (index_dir / POINTER).read_text()
     builds_before = sorted(p.name for p in (index_dir / "builds").iterdir())
-    env = {**os.environ, "PA_INDEX_DIR": str(index_dir), "PA_CORPUS_DIR": str(CORPUS), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PA_EMBEDDING_CACHE": "false"}
+    env = {
+        **os.environ,
+        "PA_INDEX_DIR": str(index_dir),
+        "PA_CORPUS_DIR": str(CORPUS),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "PA_EMBEDDING_CACHE": "false",
+    }
     proc = subprocess.Popen([*_cli(), "index", "build"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     seen = bytearray()
     started = threading.Event()

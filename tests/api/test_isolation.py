@@ -62,7 +62,9 @@ def test_no_session_sees_another_sessions_personal_data(client: TestClient, hash
     references = []
     for company, email, phone in SEEDS:
         for template in FORMAL:
-            resp = client.post("/v1/chat", json={"message": template.format(email=email, phone=phone), "company": company, "session_id": session_a})
+            resp = client.post(
+                "/v1/chat", json={"message": template.format(email=email, phone=phone), "company": company, "session_id": session_a}
+            )
             assert resp.status_code == 200
             body = resp.json()
             session_a = body["session_id"]
@@ -93,7 +95,9 @@ def test_no_session_sees_another_sessions_personal_data(client: TestClient, hash
                         assert resp.json()["session_id"] != session_a
                         session = resp.json()["session_id"]
             # ...and with A's exact e-mail text: a reply may quote what B itself sent, never more.
-            resp = client.post("/v1/chat", json={"message": f"What do you know about {SEEDS[0][1]}?", "company": company, "session_id": session})
+            resp = client.post(
+                "/v1/chat", json={"message": f"What do you know about {SEEDS[0][1]}?", "company": company, "session_id": session}
+            )
             assert resp.status_code == 200
             answer = resp.json()["answer"]
             assert all(v not in answer for v in seeded), answer
@@ -107,5 +111,7 @@ def test_no_session_sees_another_sessions_personal_data(client: TestClient, hash
     # Stored transcripts are redacted; only the tickets themselves keep the text for the desk.
     with make_engine(hash_settings.database_url).connect() as conn:
         turns = " ".join(r[0] + r[1] for r in conn.exec_driver_sql("SELECT user_text, reply_text FROM chat_turns"))
-        pending = " ".join(r[0] or "" for r in conn.exec_driver_sql("SELECT coalesce(last_query, '') || coalesce(pending_message, '') FROM chat_sessions"))
+        pending = " ".join(
+            r[0] or "" for r in conn.exec_driver_sql("SELECT coalesce(last_query, '') || coalesce(pending_message, '') FROM chat_sessions")
+        )
     assert not [v for v in seeded if v in turns + pending]

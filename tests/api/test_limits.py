@@ -229,7 +229,14 @@ def test_cors_allows_only_configured_widget_origins(hash_settings, hash_assistan
         assert bad.status_code == 400 and "access-control-allow-origin" not in bad.headers
         assert "access-control-allow-origin" not in c.get("/v1/companies", headers={"Origin": "https://evil.example"}).headers
         # Staff keys cannot be sent cross-origin: the console is same-origin only.
-        staff = c.options("/v1/desk/tickets", headers={"Origin": "https://upward.example", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-api-key"})
+        staff = c.options(
+            "/v1/desk/tickets",
+            headers={
+                "Origin": "https://upward.example",
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "x-api-key",
+            },
+        )
         assert staff.status_code == 400
 
 
@@ -332,7 +339,15 @@ def test_logs_carry_the_request_id(proxied: TestClient, caplog: pytest.LogCaptur
 def test_access_log_drops_query_strings() -> None:
     from api.http.access_log import DropQueryStringFilter
 
-    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d', ("1.2.3.4:5", "GET", "/v1/requests/PRQ-000001?token=SECRET", "1.1", 200), None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("1.2.3.4:5", "GET", "/v1/requests/PRQ-000001?token=SECRET", "1.1", 200),
+        None,
+    )
     DropQueryStringFilter().filter(record)
     assert "SECRET" not in record.getMessage() and "/v1/requests/PRQ-000001" in record.getMessage()
 
@@ -356,7 +371,9 @@ def test_session_history_is_capped(hash_settings, hash_embedder) -> None:  # typ
     with TestClient(create_app(settings, build_assistant(settings, hash_embedder))) as c:
         session = None
         for i in range(6):
-            session = c.post("/v1/chat", json={**QUESTION, "message": f"What do you collect? ({i})", "session_id": session}).json()["session_id"]
+            session = c.post("/v1/chat", json={**QUESTION, "message": f"What do you collect? ({i})", "session_id": session}).json()[
+                "session_id"
+            ]
     with make_engine(settings.database_url).connect() as conn:
         kept = conn.exec_driver_sql("SELECT user_text FROM chat_turns WHERE session_id = ? ORDER BY id", (session,)).scalars().all()
     assert kept == [f"What do you collect? ({i})" for i in (3, 4, 5)]

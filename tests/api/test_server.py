@@ -56,7 +56,9 @@ def test_serve_passes_the_protocol(tmp_path: Any, monkeypatch: Any) -> None:
     from privacy_assistant.cli import main
 
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs, run_dir=os.environ["PA_RUN_DIR"], workers_env=os.environ["PA_WORKERS"]))
+    monkeypatch.setattr(
+        uvicorn, "run", lambda app, **kwargs: seen.update(kwargs, run_dir=os.environ["PA_RUN_DIR"], workers_env=os.environ["PA_WORKERS"])
+    )
     monkeypatch.setenv("PA_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
     monkeypatch.setenv("PA_WORKERS", "2")
     # Unset (serve then chooses one thread per worker); set-then-delete makes monkeypatch

@@ -90,7 +90,9 @@ def test_unknown_company_is_json_404_not_a_stream(client: TestClient) -> None:
     assert "upward" in resp.json()["detail"]
 
 
-@pytest.mark.parametrize("body", [{"message": "", "company": "upward"}, {"message": "x" * 2001}, {"message": "  \n "}, {"company": "upward"}])
+@pytest.mark.parametrize(
+    "body", [{"message": "", "company": "upward"}, {"message": "x" * 2001}, {"message": "  \n "}, {"company": "upward"}]
+)
 def test_bad_message_is_json_422(client: TestClient, body: dict[str, Any]) -> None:
     resp = client.post("/v1/chat/stream", json=body)
     assert resp.status_code == 422

@@ -22,10 +22,24 @@ HIDDEN += ["\u2060", "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff"]
 @pytest.mark.parametrize(
     "cell",
     [
-        "=1+1", "+1", "-1", "@SUM(A1)",  # the ASCII signs (escaped before)
-        "＝HYPERLINK(\"http://x\")", "＋1", "－1", "＠SUM(A1)",  # fullwidth signs
-        "\u200b=1+1", "\ufeff=1+1", "\u2060\u200d@SUM(A1)", "\u202e=1+1",  # led by invisible characters
-        " =1+1", "\u3000＝1+1", "\u00a0+1", "\n=1+1", "\t=1+1", " \u200b -1",  # led by whitespace
+        "=1+1",
+        "+1",
+        "-1",
+        "@SUM(A1)",  # the ASCII signs (escaped before)
+        '＝HYPERLINK("http://x")',
+        "＋1",
+        "－1",
+        "＠SUM(A1)",  # fullwidth signs
+        "\u200b=1+1",
+        "\ufeff=1+1",
+        "\u2060\u200d@SUM(A1)",
+        "\u202e=1+1",  # led by invisible characters
+        " =1+1",
+        "\u3000＝1+1",
+        "\u00a0+1",
+        "\n=1+1",
+        "\t=1+1",
+        " \u200b -1",  # led by whitespace
     ],
 )
 def test_formula_cells_are_neutralised(cell: str) -> None:
@@ -46,7 +60,7 @@ def test_ordinary_cells_are_unchanged(cell: str) -> None:
 
 def _open_tickets(queue: SqlDeskQueue) -> None:
     queue.open(NewTicket("upward", "v1", ("deletion",), False, "chat", "個人情報を削除してください。", "s1", 14))
-    queue.open(NewTicket("upward", "v1", ("disclosure",), False, "chat", "\u200b＝HYPERLINK(\"http://evil\")\u202e", "s2", 14))
+    queue.open(NewTicket("upward", "v1", ("disclosure",), False, "chat", '\u200b＝HYPERLINK("http://evil")\u202e', "s2", 14))
 
 
 def _rows(data: bytes) -> list[list[str]]:
@@ -57,7 +71,7 @@ def _rows(data: bytes) -> list[list[str]]:
 def _check(rows: list[list[str]]) -> None:
     assert tuple(rows[0]) == COLUMNS
     messages = sorted(r[COLUMNS.index("message")] for r in rows[1:])
-    assert messages == ["'<U+200B>＝HYPERLINK(\"http://evil\")<U+202E>", "個人情報を削除してください。"]
+    assert messages == ['\'<U+200B>＝HYPERLINK("http://evil")<U+202E>', "個人情報を削除してください。"]
 
 
 def test_tickets_csv_has_a_bom_and_safe_cells(sqlite_url: str) -> None:
@@ -76,7 +90,9 @@ def test_http_export_is_utf8_with_bom(hash_settings, hash_assistant) -> None:  #
     _check(_rows(resp.content))
 
 
-def test_cli_export_writes_the_same_csv(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+def test_cli_export_writes_the_same_csv(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
     _open_tickets(SqlDeskQueue(make_engine(sqlite_url)))
     monkeypatch.setenv("PA_DATABASE_URL", sqlite_url)
     out = tmp_path / "tickets.csv"

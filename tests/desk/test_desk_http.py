@@ -40,7 +40,14 @@ def server(request: pytest.FixtureRequest, tmp_path: Path, real_index_dir: Path,
         if not POSTGRES_URL:
             pytest.skip("PA_TEST_POSTGRES_URL not set (.ci/run sets it)")
         url, schema = fresh_postgres_schema()
-    settings = Settings(corpus_dir=CORPUS, index_dir=real_index_dir, database_url=url, database_schema=schema, rate_limit_per_minute=0, busy_timeout_ms=30000)  # type: ignore[call-arg]
+    settings = Settings(
+        corpus_dir=CORPUS,
+        index_dir=real_index_dir,
+        database_url=url,
+        database_schema=schema,
+        rate_limit_per_minute=0,
+        busy_timeout_ms=30000,
+    )  # type: ignore[call-arg]
     assistant = build_assistant(settings, real_embedder)
     port = _free_port()
     config = uvicorn.Config(create_app(settings, assistant), host="127.0.0.1", port=port, log_level="warning", limit_concurrency=1000)
@@ -64,7 +71,10 @@ def test_concurrent_formal_requests_all_ticketed(server: tuple[str, object]) -> 
     companies = ["highreso", "sb-cs", "upward", "gmo-ai-robotics", "win-techno"]
 
     def send(i: int) -> dict:  # type: ignore[type-arg]
-        body = {"message": f"Please delete all the personal data you hold about me. My customer number is {10000 + i}.", "company": companies[i % 5]}
+        body = {
+            "message": f"Please delete all the personal data you hold about me. My customer number is {10000 + i}.",
+            "company": companies[i % 5],
+        }
         with httpx.Client(timeout=120) as client:
             resp = client.post(f"{base}/v1/chat", json=body)
         assert resp.status_code == 200, resp.text

@@ -122,7 +122,11 @@ def test_verify_signature_accepts_a_fresh_delivery() -> None:
         (BODY, _headers(), NOW + 301),  # replayed too late
         (BODY, _headers(), NOW - 301),  # from the future
         (BODY, {**_headers(), TIMESTAMP_HEADER: str(NOW + 1)}, NOW),  # timestamp moved, signature kept
-        (BODY, {TIMESTAMP_HEADER: str(NOW), SIGNATURE_HEADER: "sha256=" + hmac.new(SECRET.encode(), BODY, sha256).hexdigest()}, NOW),  # body only
+        (
+            BODY,
+            {TIMESTAMP_HEADER: str(NOW), SIGNATURE_HEADER: "sha256=" + hmac.new(SECRET.encode(), BODY, sha256).hexdigest()},
+            NOW,
+        ),  # body only
         (BODY, {SIGNATURE_HEADER: sign(SECRET, BODY, NOW)}, NOW),  # no timestamp
         (BODY, {TIMESTAMP_HEADER: str(NOW)}, NOW),  # no signature
         (BODY, {**_headers(), TIMESTAMP_HEADER: "1.8e9"}, NOW),

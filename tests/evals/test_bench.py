@@ -125,7 +125,8 @@ def test_synthetic_corpus_escapes_toml_strings(tmp_path: Path) -> None:
     src.mkdir()
     (src / "acme.txt").write_text("Policy text.\n", encoding="utf-8")
     (src / "companies.toml").write_text(
-        '[[company]]\nid = "acme"\nname = "Acme \\"Quoted\\" \\\\ Co"\naliases = ["A&B", "ＡＣＭＥ"]\nfiles = ["acme.txt"]\ndue_days = 30\n',
+        '[[company]]\nid = "acme"\nname = "Acme \\"Quoted\\" \\\\ Co"\n'
+        'aliases = ["A&B", "ＡＣＭＥ"]\nfiles = ["acme.txt"]\ndue_days = 30\n',
         encoding="utf-8",
     )
     ids = generate_synthetic_corpus(src, tmp_path / "out", replicas=2)

@@ -17,8 +17,15 @@ from evals.bench_ref import ref_worktree, resolve_ref
 
 
 def _git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.org", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout.strip()
 
 
@@ -107,7 +114,9 @@ def test_targets_keep_the_old_rows_and_add_the_ratio_to_the_older_commit() -> No
 
 
 def test_an_unmeasured_ref_or_dev_corpus_is_na_with_its_reason_not_fail() -> None:
-    rows = bench.targets(_res({"ref": "aedb23e", "ratio_p50": None, "reason": "commit aedb23e is not in this clone"}, {"reason": "no dev corpus"}))
+    rows = bench.targets(
+        _res({"ref": "aedb23e", "ratio_p50": None, "reason": "commit aedb23e is not in this clone"}, {"reason": "no dev corpus"})
+    )
     ref = _row(rows, "HTTP c=1 p50 current/aedb23e")
     assert ref["verdict"] == "n/a" and ref["reason"] == "commit aedb23e is not in this clone"
     dev = _row(rows, "index build, Mozilla dev corpus")

@@ -18,8 +18,14 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
-REQUEST = {"id": "req", "company": "highreso", "turns": ["I hereby request deletion of all my personal data."], "expected_route": "desk",
-           "request_types": ["deletion"], "topic": "request"}
+REQUEST = {
+    "id": "req",
+    "company": "highreso",
+    "turns": ["I hereby request deletion of all my personal data."],
+    "expected_route": "desk",
+    "request_types": ["deletion"],
+    "topic": "request",
+}
 
 
 def _free_port() -> int:
@@ -55,7 +61,9 @@ def live(hash_settings, hash_assistant, monkeypatch: pytest.MonkeyPatch) -> Iter
     thread.join(10)
 
 
-def test_eval_api_refuses_to_file_tickets_unless_allowed(tmp_path: Path, live: str, hash_assistant, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_eval_api_refuses_to_file_tickets_unless_allowed(
+    tmp_path: Path, live: str, hash_assistant, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
     from evals import cli
 
     assert cli.run(_args(tmp_path, live, allow=False)) == 2
@@ -65,7 +73,12 @@ def test_eval_api_refuses_to_file_tickets_unless_allowed(tmp_path: Path, live: s
 
 
 def test_eval_tickets_are_marked_and_hidden_from_the_queue(
-    tmp_path: Path, live: str, hash_settings, hash_assistant, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    live: str,
+    hash_settings,
+    hash_assistant,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
 ) -> None:
     from evals import cli
     from privacy_assistant.cli import main

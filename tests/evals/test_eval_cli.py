@@ -15,10 +15,24 @@ ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
 
 ITEMS = [
-    {"id": "up-fee", "company": "upward", "turns": ["How much is the fee for a disclosure request?"], "expected_route": "answer",
-     "gold_quotes": ["1,000 yen"], "facts": [["1,000 yen"]], "topic": "fees"},
-    {"id": "xss", "company": "highreso", "turns": ["<script>alert(1)</script> what is the weather <b>today</b>?"],
-     "expected_route": "answer", "gold_quotes": [], "facts": [["<i>never</i>"]], "topic": "off_topic"},
+    {
+        "id": "up-fee",
+        "company": "upward",
+        "turns": ["How much is the fee for a disclosure request?"],
+        "expected_route": "answer",
+        "gold_quotes": ["1,000 yen"],
+        "facts": [["1,000 yen"]],
+        "topic": "fees",
+    },
+    {
+        "id": "xss",
+        "company": "highreso",
+        "turns": ["<script>alert(1)</script> what is the weather <b>today</b>?"],
+        "expected_route": "answer",
+        "gold_quotes": [],
+        "facts": [["<i>never</i>"]],
+        "topic": "off_topic",
+    },
     {"id": "who", "turns": ["Can you tell me what data you collect?"], "expected_route": "clarify", "topic": "clarify"},
 ]
 
@@ -59,7 +73,9 @@ def test_eval_on_a_corpus_folder(tmp_path: Path, hash_model: Path, capsys: pytes
     assert not (tmp_path / "served-index").exists()
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     run = results["suites"][0]
-    assert results["passed"] is False and run["min_score_failures"] == [f"route_accuracy = {run['summary']['routing']['accuracy']:.3f} < 1.01"]
+    assert results["passed"] is False and run["min_score_failures"] == [
+        f"route_accuracy = {run['summary']['routing']['accuracy']:.3f} < 1.01"
+    ]
     assert run["summary"]["items"] == 3
     assert {i["id"] for i in run["items"]} == {"up-fee", "xss", "who"}
     assert all("turns" in i and "failures" in i for i in run["items"])
@@ -81,9 +97,7 @@ def test_bad_suite_file_exits_2(tmp_path: Path) -> None:
     assert cli.run(args) == 2
 
 
-def test_header_corpus_half_and_a_report_folder_per_suite(
-    tmp_path: Path, hash_model: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_header_corpus_half_and_a_report_folder_per_suite(tmp_path: Path, hash_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A suite naming its own corpus runs on an index of it kept under <index_dir>/suites/ (reused while
     fresh), --half dev runs only the dev items, and each suite gets its own report folder."""
     import shutil

@@ -24,8 +24,11 @@ def test_smoke_suite_meets_its_min_scores(real_assistant) -> None:  # type: igno
     failures = check_min_scores(suite, summary)
     failed_items = {o.id: f"expected {o.expected_route}, got {o.route}" for o in outcomes if not o.route_ok or o.error}
     assert not failures, (
-        "smoke suite below its min_scores:\n  " + "\n  ".join(failures)
-        + "\nsummary:\n" + json.dumps(summary, indent=1)
-        + "\nmis-routed items:\n" + json.dumps(failed_items, indent=1)
+        "smoke suite below its min_scores:\n  "
+        + "\n  ".join(failures)
+        + "\nsummary:\n"
+        + json.dumps(summary, indent=1)
+        + "\nmis-routed items:\n"
+        + json.dumps(failed_items, indent=1)
         + "\nrun `privacy-assistant eval --suite evals/suites/smoke.jsonl` for the full report"
     )

@@ -39,9 +39,13 @@ def test_header_corpus_is_read_from_the_repo_root(tmp_path: Path) -> None:
     assert suite_corpus(SuiteHeader(name="x", corpus="../shared/c"), root=tmp_path / "repo") == (tmp_path / "shared" / "c")
     assert suite_corpus(SuiteHeader(name="x", corpus=str(tmp_path / "abs"))) == tmp_path / "abs"
     assert suite_corpus(load_suite(SUITES / "gold.jsonl").header) == (ROOT / "corpus").resolve()
-    assert suite_corpus(load_suite(SUITES / "mozilla-en.jsonl").header) == (ROOT.parent / "shared" / "dev-corpus" / "mozilla" / "en").resolve()
+    assert (
+        suite_corpus(load_suite(SUITES / "mozilla-en.jsonl").header) == (ROOT.parent / "shared" / "dev-corpus" / "mozilla" / "en").resolve()
+    )
     assert suite_corpus(load_suite(SUITES / "ja.jsonl").header) == (ROOT / "corpus").resolve()
-    assert suite_corpus(load_suite(SUITES / "mozilla-ja.jsonl").header) == (ROOT.parent / "shared" / "dev-corpus" / "mozilla" / "ja").resolve()
+    assert (
+        suite_corpus(load_suite(SUITES / "mozilla-ja.jsonl").header) == (ROOT.parent / "shared" / "dev-corpus" / "mozilla" / "ja").resolve()
+    )
 
 
 def _suite(corpus: str | None) -> Suite:

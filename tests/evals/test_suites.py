@@ -75,7 +75,7 @@ def test_there_are_suites() -> None:
 @pytest.mark.parametrize("path", SUITES, ids=lambda p: p.name)
 def test_header_then_valid_items_with_unique_ids(path: Path) -> None:
     rows = _rows(path)
-    assert "_suite" in rows[0], "the first line is the {\"_suite\": {...}} header"
+    assert "_suite" in rows[0], 'the first line is the {"_suite": {...}} header'
     SuiteHeader(**rows[0]["_suite"])
     assert all("_suite" not in r for r in rows[1:])
     items = [EvalItem(**r) for r in rows[1:]]

@@ -125,11 +125,7 @@ def test_window_with_real_tokenizer(corpus: Corpus, real_embedder) -> None:  # t
     chunks = chunk_corpus(corpus, max_tokens, real_embedder.count_tokens)
     assert {c.company for c in chunks} == {c.id for c in corpus.companies}
     longest = max(real_embedder.count_tokens(c.embed_text) for c in chunks)
-    over = [
-        (c.id, real_embedder.count_tokens(c.embed_text))
-        for c in chunks
-        if real_embedder.count_tokens(c.embed_text) > 256
-    ]
+    over = [(c.id, real_embedder.count_tokens(c.embed_text)) for c in chunks if real_embedder.count_tokens(c.embed_text) > 256]
     assert not over, over
     assert longest > 100  # the window is used, not trivially small chunks
 
@@ -405,9 +401,7 @@ _LINE = st.builds(
 )
 _EOL = st.sampled_from(["\n", "\n", "\r\n", "\n\n", "\r\n\r\n", "\n \n", "\n\t\n"])
 _NO_WINDOW = 100_000
-_TEXT = st.builds(
-    lambda pairs: "".join(line + eol for line, eol in pairs), st.lists(st.tuples(_LINE, _EOL), max_size=30)
-)
+_TEXT = st.builds(lambda pairs: "".join(line + eol for line, eol in pairs), st.lists(st.tuples(_LINE, _EOL), max_size=30))
 
 
 @settings(max_examples=200, deadline=None, database=None)
@@ -482,10 +476,15 @@ def test_passages_keep_to_the_budget_and_start_at_a_unit(corpus: Corpus) -> None
                 # when it runs on into a sentence that leans on it, within half a budget more.
                 assert span.end - span.start <= 400 or span.end == unit_end[span.start] or span.end - span.start <= 600
 
+
 # -- markdown ----------------------------------------------------------------------------------
 
 MOZILLA_EN = next(
-    (p / "dev-corpus" / "mozilla" / "en" for p in (CORPUS_DIR.parent.parent / "shared", CORPUS_DIR.parent.parent.parent / "shared") if p.is_dir()),
+    (
+        p / "dev-corpus" / "mozilla" / "en"
+        for p in (CORPUS_DIR.parent.parent / "shared", CORPUS_DIR.parent.parent.parent / "shared")
+        if p.is_dir()
+    ),
     CORPUS_DIR / "missing",
 )
 
@@ -680,4 +679,3 @@ def test_property_markdown_never_breaks_offsets(text: str, max_len: int) -> None
             assert chunk.start <= span.start < span.end <= chunk.end
     if any(ch.isalnum() for ch in text):
         assert chunks
-

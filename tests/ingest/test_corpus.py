@@ -149,9 +149,7 @@ def test_markdown_is_found_without_files_list(tmp_path: Path) -> None:
         ("policy.html", b"<html><body>Privacy</body></html>", ("unsupported", ".html")),
     ],
 )
-def test_bad_text_files_raise_named_corpus_errors(
-    tmp_path: Path, name: str, content: bytes, reason_words: tuple[str, ...]
-) -> None:
+def test_bad_text_files_raise_named_corpus_errors(tmp_path: Path, name: str, content: bytes, reason_words: tuple[str, ...]) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(CorpusError) as exc:
@@ -298,8 +296,11 @@ def _write_wrapped_pdf(path: Path) -> None:
     pdf.multi_cell(0, 8, "2. Retention", new_x="LMARGIN", new_y="NEXT")
     # A word hyphenated at the end of a printed line, then a new paragraph.
     pdf.multi_cell(
-        0, 6, "Server logs are kept for ninety days and are then deleted to mini-\nmise what we hold about you.",
-        new_x="LMARGIN", new_y="NEXT",
+        0,
+        6,
+        "Server logs are kept for ninety days and are then deleted to mini-\nmise what we hold about you.",
+        new_x="LMARGIN",
+        new_y="NEXT",
     )
     pdf.multi_cell(0, 6, "Backups are encrypted.", new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
@@ -379,7 +380,10 @@ def test_pdf_reflow_keeps_headings_list_items_and_paragraph_gaps_apart() -> None
     text, spans = reflow_pages([page1, page2])
     lines = text.split("\n")
     assert "Things You Should Know" in lines
-    assert "Payment information. When you subscribe to services that require a paid subscription, you pay through a payment provider. We use:" in lines
+    assert (
+        "Payment information. When you subscribe to services that require a paid subscription, you pay through a payment provider. We use:"
+        in lines
+    )
     assert "\u2022 Stripe, which processes the payment on our behalf and keeps the card details." in lines
     assert "end of the page, where it ends." in text  # a sentence carried over a page break
     assert "Another paragraph." in lines
@@ -487,9 +491,7 @@ def test_corrupt_pdf_objects_raise_corpus_error(tmp_path: Path, corruption: str)
         path.write_bytes(data.replace(b"/FlateDecode", b"/FlateDxcode"))  # same length: xref stays valid
     else:
         # The content stream's /Length points at the stream object itself.
-        data, count = re.subn(
-            rb"(\d+) 0 obj\s*<<\s*/Length \d+", rb"\1 0 obj\n<<\n/Length \1 0 R", _pdf_bytes(), count=1
-        )
+        data, count = re.subn(rb"(\d+) 0 obj\s*<<\s*/Length \d+", rb"\1 0 obj\n<<\n/Length \1 0 R", _pdf_bytes(), count=1)
         assert count == 1
         path.write_bytes(data)
     with pytest.raises(CorpusError) as exc:
@@ -499,9 +501,7 @@ def test_corrupt_pdf_objects_raise_corpus_error(tmp_path: Path, corruption: str)
 
 def test_load_corpus_collects_a_corrupt_pdf_and_keeps_the_rest(tmp_path: Path) -> None:
     data = _pdf_bytes()
-    (tmp_path / "beta.pdf").write_bytes(
-        re.sub(rb"(\d+) 0 obj\s*<<\s*/Length \d+", rb"\1 0 obj\n<<\n/Length \1 0 R", data, count=1)
-    )
+    (tmp_path / "beta.pdf").write_bytes(re.sub(rb"(\d+) 0 obj\s*<<\s*/Length \d+", rb"\1 0 obj\n<<\n/Length \1 0 R", data, count=1))
     (tmp_path / "acme.txt").write_text(POLICY, encoding="utf-8")
     (tmp_path / "companies.toml").write_text(_toml([("acme", ["acme.txt"]), ("beta", ["beta.pdf"])]), encoding="utf-8")
     corpus = load_corpus(tmp_path)
@@ -606,9 +606,7 @@ def test_one_bad_file_is_collected_and_the_rest_load(mixed_corpus_dir: Path) -> 
     assert exc.value.path == str(mixed_corpus_dir / "upward.txt")
 
 
-def test_index_over_a_corpus_with_one_bad_file_indexes_the_good_ones(
-    mixed_corpus_dir: Path, tmp_path: Path, hash_embedder
-) -> None:  # type: ignore[no-untyped-def]
+def test_index_over_a_corpus_with_one_bad_file_indexes_the_good_ones(mixed_corpus_dir: Path, tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
     from assistant.index.builds import build_index, load_index
 
     corpus: Corpus = load_corpus(mixed_corpus_dir)

@@ -32,10 +32,15 @@ def mozilla() -> Corpus:
         ("## What if we change this policy? {: #changes }", "What if we change this policy?"),
         ("### Contact ###", "Contact"),
         ("__Add-on data__: we collect **the add-on id** and *version*.", "Add-on data: we collect the add-on id and version."),
-        ("Write to [dpo@mozilla.com](mailto:dpo@mozilla.com) or see <https://mozilla.org/privacy>.",
-         "Write to dpo@mozilla.com or see https://mozilla.org/privacy."),
+        (
+            "Write to [dpo@mozilla.com](mailto:dpo@mozilla.com) or see <https://mozilla.org/privacy>.",
+            "Write to dpo@mozilla.com or see https://mozilla.org/privacy.",
+        ),
         ("Mail <compliance@mozilla.com>", "Mail compliance@mozilla.com"),
-        ("Bird & Bird DPO Services SRL<br/>\nAvenue Louise 235 b 1<br>\nBelgium<br />", "Bird & Bird DPO Services SRL\nAvenue Louise 235 b 1\nBelgium"),
+        (
+            "Bird & Bird DPO Services SRL<br/>\nAvenue Louise 235 b 1<br>\nBelgium<br />",
+            "Bird & Bird DPO Services SRL\nAvenue Louise 235 b 1\nBelgium",
+        ),
         ('<td><a id="x"></a>To provide <strong>Firefox</strong></td>', "To provide Firefox"),
         ("| Location | We infer your location | Country code, city. |", "Location · We infer your location · Country code, city."),
         ("We process  data\t(for example,\n{: #data }\nyour IP address).", "We process data (for example,\nyour IP address)."),

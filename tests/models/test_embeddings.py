@@ -96,7 +96,10 @@ def test_damaged_intent_weights_are_retrained(tmp_path: Path) -> None:
 
     inner = CountingEmbedder()
     settings = Settings(
-        corpus_dir=CORPUS, index_dir=tmp_path / "index", database_url="sqlite://", model_cache_dir=tmp_path / "models",
+        corpus_dir=CORPUS,
+        index_dir=tmp_path / "index",
+        database_url="sqlite://",
+        model_cache_dir=tmp_path / "models",
         embedding_cache=False,  # so retraining shows as embedded examples
     )
     rebuild_index(settings, inner, progress=False)
@@ -165,7 +168,8 @@ from assistant.settings import Settings
 settings = Settings()
 assistant = build_assistant(settings, build_embedder(settings))
 reply = assistant.reply("Why does UPWARD collect my personal information?", company="upward")
-print(json.dumps({"route": reply.route, "heavy": sorted(m for m in ("torch", "sentence_transformers", "transformers", "sklearn") if m in sys.modules)}))
+heavy = sorted(m for m in ("torch", "sentence_transformers", "transformers", "sklearn") if m in sys.modules)
+print(json.dumps({"route": reply.route, "heavy": heavy}))
 """
 
 

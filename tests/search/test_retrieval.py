@@ -101,9 +101,7 @@ def test_retrieval_returns_only_the_asked_company(retriever: HybridRetriever, in
 
 
 @pytest.mark.parametrize(("company", "question"), CROSS_COMPANY)
-def test_naming_another_company_never_crosses_over(
-    retriever: HybridRetriever, index: LoadedIndex, company: str, question: str
-) -> None:
+def test_naming_another_company_never_crosses_over(retriever: HybridRetriever, index: LoadedIndex, company: str, question: str) -> None:
     texts = _company_texts(index)
     ranking = retriever.retrieve(question, company, k=30)
     assert ranking, "the asked company's own clauses still rank"
@@ -244,7 +242,10 @@ class CountingEmbedder:
 
 @pytest.mark.parametrize("cache_size", [0, 512])
 def test_one_embedding_per_reply_and_the_query_cache(
-    hash_index_dir: Path, sqlite_url: str, hash_embedder, cache_size: int  # type: ignore[no-untyped-def]
+    hash_index_dir: Path,
+    sqlite_url: str,
+    hash_embedder,
+    cache_size: int,  # type: ignore[no-untyped-def]
 ) -> None:
     from assistant.factory import build_assistant
     from tests.conftest import _settings
@@ -296,9 +297,7 @@ def test_a_heading_on_its_own_is_never_evidence(retriever: HybridRetriever, inde
         assert not any((ev.chunk.doc_id, ev.span.start) in titles for ev in evidence), question
 
 
-def test_an_item_under_its_lead_is_evidence_even_when_it_reads_as_a_title(
-    retriever: HybridRetriever, index: LoadedIndex
-) -> None:
+def test_an_item_under_its_lead_is_evidence_even_when_it_reads_as_a_title(retriever: HybridRetriever, index: LoadedIndex) -> None:
     # SB C&S lists the parties it shares data with ("SoftBank Corp.") under a lead line.
     evidence = retriever.select_evidence("SoftBank Corp.", "sb-cs", [], max_chunks=10_000)
     texts = [index.documents[ev.chunk.doc_id].text_of(ev.span).strip() for ev in evidence]
@@ -334,7 +333,9 @@ def test_a_table_of_contents_is_never_evidence(tmp_path: Path, hash_embedder) ->
     corpus_dir = tmp_path / "corpus"
     corpus_dir.mkdir()
     (corpus_dir / "notice.md").write_text(TOC_NOTICE, encoding="utf-8")
-    (corpus_dir / "companies.toml").write_text('[[company]]\nid = "example"\nname = "Example Inc."\nfiles = ["notice.md"]\n', encoding="utf-8")
+    (corpus_dir / "companies.toml").write_text(
+        '[[company]]\nid = "example"\nname = "Example Inc."\nfiles = ["notice.md"]\n', encoding="utf-8"
+    )
     build_index(load_corpus(corpus_dir), corpus_dir, tmp_path / "index", hash_embedder, progress=False)
     index = load_index(tmp_path / "index")
     retriever = HybridRetriever(index, hash_embedder)
@@ -345,7 +346,9 @@ def test_a_table_of_contents_is_never_evidence(tmp_path: Path, hash_embedder) ->
         assert evidence, question
         assert all(not (toc_start <= ev.span.start < toc_end) for ev in evidence), question
     # The sections themselves are still there to quote.
-    quoted = " ".join(index.documents[ev.chunk.doc_id].text_of(ev.span) for ev in retriever.select_evidence("contact", "example", [], max_chunks=1000))
+    quoted = " ".join(
+        index.documents[ev.chunk.doc_id].text_of(ev.span) for ev in retriever.select_evidence("contact", "example", [], max_chunks=1000)
+    )
     assert "privacy@example.com" in quoted
 
 
@@ -380,7 +383,9 @@ def test_a_value_under_its_label_is_found_by_the_label_s_words(tmp_path: Path, h
         "(2) Sharing\nWe may share personal information with affiliated companies for joint marketing.\n"
     )
     (corpus_dir / "notice.txt").write_text(notice, encoding="utf-8")
-    (corpus_dir / "companies.toml").write_text('[[company]]\nid = "example"\nname = "Example Inc."\nfiles = ["notice.txt"]\n', encoding="utf-8")
+    (corpus_dir / "companies.toml").write_text(
+        '[[company]]\nid = "example"\nname = "Example Inc."\nfiles = ["notice.txt"]\n', encoding="utf-8"
+    )
     build_index(load_corpus(corpus_dir), corpus_dir, tmp_path / "index", hash_embedder, progress=False)
     retriever = HybridRetriever(load_index(tmp_path / "index"), hash_embedder)
     passages = retriever._company_passages("example")

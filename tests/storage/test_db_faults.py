@@ -235,8 +235,12 @@ def test_stalled_postgres_fails_fast_never_commits_later_and_recovers(stall: str
     proxy = StallableProxy((target.host or "127.0.0.1", target.port or 5432))
     via_proxy = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     settings = _settings(
-        hash_index_dir, via_proxy, database_schema=schema,
-        db_connect_timeout_s=1, db_statement_timeout_ms=300, db_request_timeout_s=0.8,
+        hash_index_dir,
+        via_proxy,
+        database_schema=schema,
+        db_connect_timeout_s=1,
+        db_statement_timeout_ms=300,
+        db_request_timeout_s=0.8,
     )
     try:
         with TestClient(create_app(settings, build_assistant(settings, hash_embedder))) as c:
@@ -253,7 +257,12 @@ def test_stalled_postgres_fails_fast_never_commits_later_and_recovers(stall: str
                 answers[name] = c.request(method, path, **kw)  # type: ignore[arg-type]
 
             calls = [
-                threading.Thread(target=call, args=("formal", "POST", "/v1/chat"), kwargs={"json": {**FORMAL, "message": "Please delete all my data, stalled"}}, daemon=True),
+                threading.Thread(
+                    target=call,
+                    args=("formal", "POST", "/v1/chat"),
+                    kwargs={"json": {**FORMAL, "message": "Please delete all my data, stalled"}},
+                    daemon=True,
+                ),
                 threading.Thread(target=call, args=("ready", "GET", "/readyz"), daemon=True),
             ]
             for t in calls:  # one after the other: the probe would not stall before the COMMIT

@@ -188,12 +188,21 @@ def test_serve_refuses_a_bad_key_list_at_once(tmp_path: Path) -> None:
 
     root = CORPUS.parent
     env = {
-        **os.environ, "PYTHONPATH": str(root), "PA_CORPUS_DIR": str(CORPUS), "PA_DESK_API_KEYS": f"{LONG}=upward,highreso",
-        "PA_DATABASE_URL": f"sqlite:///{tmp_path / 'db' / 'serve.db'}", "PA_INDEX_DIR": str(tmp_path / "index"),
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "PA_CORPUS_DIR": str(CORPUS),
+        "PA_DESK_API_KEYS": f"{LONG}=upward,highreso",
+        "PA_DATABASE_URL": f"sqlite:///{tmp_path / 'db' / 'serve.db'}",
+        "PA_INDEX_DIR": str(tmp_path / "index"),
         "PA_MODEL_CACHE_DIR": str(tmp_path / "models"),
     }
     proc = subprocess.run(
-        [sys.executable, "-m", "privacy_assistant", "serve", "--port", "1"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "privacy_assistant", "serve", "--port", "1"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 2, proc.stderr[-2000:]
     lines = proc.stderr.strip().splitlines()
@@ -203,7 +212,9 @@ def test_serve_refuses_a_bad_key_list_at_once(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
-def test_serve_refuses_keys_for_unknown_companies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_serve_refuses_keys_for_unknown_companies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("PA_CORPUS_DIR", str(CORPUS))
     monkeypatch.setenv("PA_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
     monkeypatch.setenv("PA_DESK_API_KEYS", f"{LONG}=upward|acme")

@@ -19,9 +19,20 @@ from privacy_assistant.cli import main
 def _ticket(db: Session, ref: str, status: str, age_days: int, events: int) -> None:
     when = utcnow() - timedelta(days=age_days)
     row = TicketRow(
-        reference=ref, company="upward", policy_version="v1", request_types=["deletion"], proxy=False, channel="api",
-        status=status, message=f"delete my data {ref} alice@example.com", normalized=ref, session_id=None,
-        token_hash="0" * 64, created_at=when, updated_at=when, due_at=when + timedelta(days=14),
+        reference=ref,
+        company="upward",
+        policy_version="v1",
+        request_types=["deletion"],
+        proxy=False,
+        channel="api",
+        status=status,
+        message=f"delete my data {ref} alice@example.com",
+        normalized=ref,
+        session_id=None,
+        token_hash="0" * 64,
+        created_at=when,
+        updated_at=when,
+        due_at=when + timedelta(days=14),
     )
     db.add(row)
     db.flush()

@@ -51,7 +51,6 @@ def test_what_is_asked_stays(text: str) -> None:
     assert strip_pleasantries(text) == text
 
 
-
 def test_only_the_tail_is_searched_for_sign_offs(monkeypatch: pytest.MonkeyPatch) -> None:
     """The sign-off pattern, searched over a whole message of line breaks, took 19 s for 2,000
     characters (every break a place to start, cubic backtracking); it now sees only the tail."""

@@ -257,7 +257,9 @@ def test_ordinary_japanese_text_is_left_alone(text: str) -> None:
 
 # Sentence context without digits, ASCII letters or the marks that belong to a number (〒 ＋ ＠).
 _JA_CONTEXT = st.text(
-    alphabet=st.sampled_from(list("電話番号携帯住所氏名連絡先東京都渋谷区様私のはでしたよねをにへとがもアイウエオカードメールマイナンバー、。「」：・ 　")),
+    alphabet=st.sampled_from(
+        list("電話番号携帯住所氏名連絡先東京都渋谷区様私のはでしたよねをにへとがもアイウエオカードメールマイナンバー、。「」：・ 　")
+    ),
     max_size=12,
 )
 _FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in map(chr, range(0x21, 0x7F))} | {" ": "\u3000"}
@@ -358,7 +360,9 @@ def test_japanese_personal_data_stays_out_of_transcripts_and_logs(hash_settings,
         session = hash_assistant.reply(message, company="upward", session_id=session).session_id
     with make_engine(hash_settings.database_url).connect() as conn:
         stored = " ".join(r[0] + r[1] for r in conn.exec_driver_sql("SELECT user_text, reply_text FROM chat_turns"))
-        stored += " ".join(r[0] for r in conn.exec_driver_sql("SELECT coalesce(last_query, '') || coalesce(pending_message, '') FROM chat_sessions"))
+        stored += " ".join(
+            r[0] for r in conn.exec_driver_sql("SELECT coalesce(last_query, '') || coalesce(pending_message, '') FROM chat_sessions")
+        )
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "[PHONE]" in stored and "[EMAIL]" in stored and "[ID]" in stored
     assert [s for s in secrets if s in stored or s in logged] == []

@@ -43,9 +43,7 @@ def upgrade() -> None:
     op.create_table(
         "desk_ticket_events",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column(
-            "ticket_number", sa.Integer(), sa.ForeignKey("desk_tickets.number", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("ticket_number", sa.Integer(), sa.ForeignKey("desk_tickets.number", ondelete="CASCADE"), nullable=False),
         sa.Column("from_status", sa.String(32)),
         sa.Column("to_status", sa.String(32), nullable=False),
         sa.Column("actor", sa.String(128), nullable=False),
