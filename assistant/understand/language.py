@@ -27,19 +27,25 @@ _WORD = re.compile(r"[a-z\u00c0-\u024f']+")
 # The commonest English function words, and some of the commonest of the Latin-script
 # languages most often confused with it; a few words suffice to tell them apart.
 _ENGLISH = frozenset(
-    "the a an and or of to in on for with is are was be do does did can could would will my me i you your we our "
-    "it this that what how why when where who which data information personal privacy policy please not no "
-    "have has about from by if any delete stop share".split()
+    re.findall(
+        r"\S+",
+        "the a an and or of to in on for with is are was be do does did can could would will my me i you your we our "
+        "it this that what how why when where who which data information personal privacy policy please not no "
+        "have has about from by if any delete stop share",
+    )
 )
 _NOT_ENGLISH = frozenset(
-    "le la les des une est et je vous nous pas que qui pour avec sur dans mes mon "  # French
-    "der die das und ist ich sie nicht mit für ein eine meine wie was "  # German
-    "el los las y es yo usted que por para con una mis cómo qué "  # Spanish
-    "il di che non per una sono mio "  # Italian
-    "o os e é eu você não com uma meus "  # Portuguese
-    "het een en ik niet van voor mijn "  # Dutch
-    "och är jag inte att med "  # Swedish
-    "się nie jest ja moje".split()  # Polish
+    re.findall(
+        r"\S+",
+        "le la les des une est et je vous nous pas que qui pour avec sur dans mes mon "  # French
+        "der die das und ist ich sie nicht mit für ein eine meine wie was "  # German
+        "el los las y es yo usted que por para con una mis cómo qué "  # Spanish
+        "il di che non per una sono mio "  # Italian
+        "o os e é eu você não com uma meus "  # Portuguese
+        "het een en ik niet van voor mijn "  # Dutch
+        "och är jag inte att med "  # Swedish
+        "się nie jest ja moje",  # Polish
+    )
 )
 
 
