@@ -64,6 +64,19 @@ def build_embedder(settings: Settings) -> Embedder:
     raise ValueError(f"unknown embedding backend {settings.embedding_backend!r}")  # pragma: no cover
 
 
+def build_multilingual_embedder(settings: Settings) -> Embedder:
+    """The encoder Japanese text goes through (questions and policies), beside the English one."""
+    match settings.embedding_backend:
+        case "hash":
+            from assistant.testing.fakes import MultilingualHashEmbedder
+
+            return MultilingualHashEmbedder()
+        case _:
+            from assistant.models.embedders import MultilingualEmbedder
+
+            return MultilingualEmbedder()
+
+
 @dataclass(frozen=True)
 class IndexHandle:
     """The index of `settings.corpus_dir` under `settings.index_dir`: made ready, rebuilt, loaded."""

