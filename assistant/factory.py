@@ -64,6 +64,14 @@ def build_embedder(settings: Settings) -> Embedder:
     raise ValueError(f"unknown embedding backend {settings.embedding_backend!r}")  # pragma: no cover
 
 
+def multilingual_name(settings: Settings) -> str:
+    """The name an index records for the multilingual encoder settings choose (without loading it)."""
+    from assistant.models.embedders import MultilingualEmbedder
+    from assistant.testing.fakes import MultilingualHashEmbedder
+
+    return MultilingualHashEmbedder.name if settings.embedding_backend == "hash" else MultilingualEmbedder.name
+
+
 def build_multilingual_embedder(settings: Settings) -> Embedder:
     """The encoder Japanese text goes through (questions and policies), beside the English one."""
     match settings.embedding_backend:
@@ -90,7 +98,7 @@ class IndexHandle:
         StaleIndexError or IndexNotBuiltError says what is wrong (the CLI prints it, exit code 2)."""
         index_dir, corpus_dir = Path(self.settings.index_dir), Path(self.settings.corpus_dir)
         allowed = self.settings.auto_build_index
-        reason = is_stale(index_dir, load_corpus(corpus_dir), corpus_dir, embedder.name)
+        reason = is_stale(index_dir, load_corpus(corpus_dir), corpus_dir, embedder.name, multilingual_name(self.settings))
         if reason is not None:
             if not allowed:
                 raise StaleIndexError(reason)
@@ -115,8 +123,11 @@ class IndexHandle:
         corpus = load_corpus(Path(settings.corpus_dir))
         for problem in corpus.problems:
             log.error("not indexed: %s", problem)
-        cache = (
-            CachedEmbedder(embedder, cache_path(Path(settings.index_dir) / "cache", embedder.name)) if settings.embedding_cache else None
+        multilingual = build_multilingual_embedder(settings)
+        caches = (
+            [CachedEmbedder(e, cache_path(Path(settings.index_dir) / "cache", e.name)) for e in (embedder, multilingual)]
+            if settings.embedding_cache
+            else []
         )
         # Intent weights depend on the labelled examples and the model, not on the policies: like
         # the exported model, they are made once and kept in the model cache.
@@ -125,14 +136,15 @@ class IndexHandle:
             corpus,
             Path(settings.corpus_dir),
             Path(settings.index_dir),
-            cache or embedder,
+            caches[0] if caches else embedder,
             progress=progress,
             extra_builders=(intent_step,),
+            multilingual=caches[1] if caches else multilingual,
         )
-        if cache is not None:
+        for cache in caches:
             # Saved only after a successful build; a failed one leaves the old cache in place.
             cache.save()
-            log.info("embedding cache: %d reused, %d embedded", cache.hits, cache.misses)
+            log.info("embedding cache of %s: %d reused, %d embedded", cache.name, cache.hits, cache.misses)
         return manifest
 
     def load(self) -> LoadedIndex:
@@ -222,7 +234,9 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None, resour
     if not weights_path.is_file():
         raise DamagedIndexError(f"{weights_path} is missing: run `privacy-assistant index build`")
     resources = resources or build_resources(settings)
-    retriever = HybridRetriever(index, embedder, RetrievalConfig(query_cache_size=settings.query_cache_size))
+    # The second encoder only where the build has its vectors (a build made without it answers English alone).
+    multilingual = build_multilingual_embedder(settings) if index.ml_dense is not None else None
+    retriever = HybridRetriever(index, embedder, RetrievalConfig(query_cache_size=settings.query_cache_size), multilingual=multilingual)
     # No per-request work that can be done once: the procedure look-ups are fixed texts.
     retriever.embed_queries(common_procedure_queries(), pin=True)
     return Assistant(

@@ -31,9 +31,11 @@ from assistant.search.lexical import Bm25Index
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 5  # bump when chunking or the file layout changes: old builds go stale
+FORMAT_VERSION = 6  # bump when chunking or the file layout changes: old builds go stale
 POINTER = "CURRENT"
 KEEP_BUILDS = 2
+ML_CHUNKS_FILE = "chunks.ml.faiss"
+ML_SPANS_FILE = "spans.ml.faiss"
 
 
 def pipeline_fingerprint() -> str:
@@ -67,6 +69,7 @@ class Manifest:
     built_at: str
     build_seconds: float
     pipeline: str = ""
+    multilingual_model: str = ""  # the second encoder (Japanese text), "" when the build has none
     # Every other file of the build: name -> {"bytes", "sha256"}, checked before anything is
     # memory-mapped (a truncated mapped file kills the process with SIGBUS on first access).
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -87,6 +90,9 @@ class LoadedIndex:
     span_dense: Any  # faiss.Index over span embeddings
     bm25: Bm25Index
     extras_dir: Path
+    # The same clauses and passages in the multilingual encoder's space (None: a build without it).
+    ml_dense: Any = None
+    ml_span_dense: Any = None
 
 
 def span_embed_text(chunk: Chunk, span: Span, document: Document) -> str:
@@ -150,8 +156,10 @@ def build_index(
     *,
     progress: bool = True,
     extra_builders: Sequence[Callable[[Path, Embedder], None]] = (),
+    multilingual: Embedder | None = None,
 ) -> Manifest:
-    """Build a complete index in a fresh build directory, then switch CURRENT to it."""
+    """Build a complete index in a fresh build directory, then switch CURRENT to it; with
+    `multilingual`, the clauses and passages are embedded in its space as well."""
     import faiss
 
     started = time.perf_counter()
@@ -171,6 +179,12 @@ def build_index(
     chunk_vectors = _embed_with_progress(embedder, [c.embed_text for c in chunks], "embedding clauses", progress)
     span_vectors = _embed_with_progress(embedder, span_texts, "embedding passages", progress)
     bm25 = Bm25Index.build([c.embed_text for c in chunks])
+    ml_vectors = None
+    if multilingual is not None:
+        ml_vectors = (
+            _embed_with_progress(multilingual, [c.embed_text for c in chunks], "embedding clauses (multilingual)", progress),
+            _embed_with_progress(multilingual, span_texts, "embedding passages (multilingual)", progress),
+        )
 
     index_dir.mkdir(parents=True, exist_ok=True)
     builds = index_dir / "builds"
@@ -182,6 +196,9 @@ def build_index(
     try:
         faiss.write_index(_flat_index(chunk_vectors, embedder.dimensions), str(tmp / "chunks.faiss"))
         faiss.write_index(_flat_index(span_vectors, embedder.dimensions), str(tmp / "spans.faiss"))
+        if multilingual is not None and ml_vectors is not None:
+            faiss.write_index(_flat_index(ml_vectors[0], multilingual.dimensions), str(tmp / ML_CHUNKS_FILE))
+            faiss.write_index(_flat_index(ml_vectors[1], multilingual.dimensions), str(tmp / ML_SPANS_FILE))
         _write_json(tmp / "bm25.json", bm25.to_json())
         _write_json(tmp / "chunks.json", [_chunk_to_json(c) for c in chunks])
         _write_json(tmp / "span_rows.json", span_rows)
@@ -201,6 +218,7 @@ def build_index(
             built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             build_seconds=round(time.perf_counter() - started, 3),
             pipeline=pipeline_fingerprint(),
+            multilingual_model=multilingual.name if multilingual is not None else "",
         )
         # The manifest is written last: a build directory without one is incomplete.
         _write_json(tmp / "manifest.json", asdict(manifest))
@@ -293,8 +311,8 @@ def read_manifest(index_dir: Path) -> Manifest:
         raise DamagedIndexError(f"index manifest in {build} is corrupt: {exc}") from exc
 
 
-def is_stale(index_dir: Path, corpus: Corpus, corpus_dir: Path, model: str) -> str | None:
-    """Why the served index no longer matches the corpus and model, or None if it does."""
+def is_stale(index_dir: Path, corpus: Corpus, corpus_dir: Path, model: str, multilingual_model: str = "") -> str | None:
+    """Why the served index no longer matches the corpus and models, or None if it does."""
     try:
         manifest = read_manifest(index_dir)
     except IndexNotBuiltError as exc:
@@ -305,6 +323,8 @@ def is_stale(index_dir: Path, corpus: Corpus, corpus_dir: Path, model: str) -> s
         return "the chunking or indexing code changed since the index was built"
     if manifest.model != model:
         return f"index was built with {manifest.model}, settings ask for {model}"
+    if manifest.multilingual_model != multilingual_model:
+        return f"index was built with multilingual model {manifest.multilingual_model or 'none'}, settings ask for {multilingual_model or 'none'}"
     current = corpus_fingerprint(corpus_dir, corpus.companies)
     if current != manifest.corpus_files:
         changed = sorted(set(current.items()) ^ set(manifest.corpus_files.items()))
@@ -327,12 +347,18 @@ def load_index(index_dir: Path) -> LoadedIndex:
         # Memory-mapped: several server workers share one copy of the vectors in the page cache.
         dense = faiss.read_index(str(build / "chunks.faiss"), faiss.IO_FLAG_MMAP_IFC)
         span_dense = faiss.read_index(str(build / "spans.faiss"), faiss.IO_FLAG_MMAP_IFC)
+        ml_dense: Any = None
+        ml_span_dense: Any = None
+        if manifest.multilingual_model:
+            ml_dense = faiss.read_index(str(build / ML_CHUNKS_FILE), faiss.IO_FLAG_MMAP_IFC)
+            ml_span_dense = faiss.read_index(str(build / ML_SPANS_FILE), faiss.IO_FLAG_MMAP_IFC)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise DamagedIndexError(f"index build {build.name} is corrupt ({exc}): run `privacy-assistant index build`") from exc
     if (
         dense.ntotal != len(chunks)
         or span_dense.ntotal != len(span_rows)
         or len(bm25.doc_lengths) != len(chunks)
+        or (ml_dense is not None and (ml_dense.ntotal != len(chunks) or ml_span_dense.ntotal != len(span_rows)))
         or any(c.doc_id not in documents for c in chunks)
     ):
         raise DamagedIndexError(f"index build {build.name} is inconsistent: run `privacy-assistant index build`")
@@ -348,6 +374,8 @@ def load_index(index_dir: Path) -> LoadedIndex:
         span_dense=span_dense,
         bm25=bm25,
         extras_dir=build,
+        ml_dense=ml_dense,
+        ml_span_dense=ml_span_dense,
     )
 
 

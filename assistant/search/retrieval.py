@@ -17,6 +17,7 @@ from assistant.ingest.markup import display_text
 from assistant.models.embedders import Embedder
 from assistant.search.facts import FactKind, defined_term, defines, fact_kind
 from assistant.search.lexical import term_spans, tokenize
+from assistant.understand.language import detect_language
 
 
 class Retriever(Protocol):
@@ -59,7 +60,13 @@ class RetrievalConfig:
     rrf_k: int = 20
     max_evidence: int = 24  # passages returned by select_evidence, best first
     evidence_model: EvidenceModel = field(default_factory=lambda: EvidenceModel())
+    # The same features in the multilingual encoder's space (a Japanese question, or a policy in
+    # another language than the question) fall on another scale: their own fitted model.
+    multilingual_evidence_model: EvidenceModel = field(default_factory=lambda: multilingual_evidence())
     query_cache_size: int = 512  # recent messages' embeddings kept; 0: none (what the bench measures)
+
+
+EN, ML = "en", "ml"  # the English encoder's space, and the multilingual one's
 
 
 def vector_matrix(index: Any) -> np.ndarray:
@@ -89,14 +96,24 @@ class HybridRetriever:
     Every query is about one company, whose rows are contiguous: searching only that slice
     costs the same with 5 tenants or 1,000, so exact search needs no approximate index."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder, config: RetrievalConfig | None = None) -> None:
+    def __init__(
+        self, index: LoadedIndex, embedder: Embedder, config: RetrievalConfig | None = None, multilingual: Embedder | None = None
+    ) -> None:
         self._index = index
         self._embedder = embedder
         self._config = config or RetrievalConfig()
-        self._query_cache: dict[str, np.ndarray] = {}  # recent messages; cleared when it grows
-        self._pinned: dict[str, np.ndarray] = {}  # fixed queries, never evicted
-        self._chunk_vectors = vector_matrix(index.dense)
-        self._span_vectors = vector_matrix(index.span_dense)
+        self._query_cache: dict[tuple[str, str], np.ndarray] = {}  # recent messages by (space, text); cleared when it grows
+        self._pinned: dict[tuple[str, str], np.ndarray] = {}  # fixed queries, never evicted
+        self._vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {EN: (vector_matrix(index.dense), vector_matrix(index.span_dense))}
+        self._encoders: dict[str, Embedder] = {EN: embedder}
+        if multilingual is not None and index.ml_dense is not None:
+            self._vectors[ML] = (vector_matrix(index.ml_dense), vector_matrix(index.ml_span_dense))
+            self._encoders[ML] = multilingual
+        # Per company, the languages its documents are written in (a bilingual policy has two).
+        self._languages: dict[str, set[str]] = {}
+        for doc in index.documents.values():
+            self._languages.setdefault(doc.company, set()).add(getattr(doc, "language", "en"))
+        self._row_masks: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         # Per-sentence facts, filled on first use (a company's sentences are read only once asked).
         self._passages: dict[str, _CompanyPassages] = {}
         self._max_idf = max(index.bm25.idf.values(), default=1.0)
@@ -112,39 +129,81 @@ class HybridRetriever:
         return self._index
 
     def embed_queries(self, queries: Sequence[str], pin: bool = False) -> np.ndarray:
-        """One row per query, embedded in one call (cheaper than one call each); pinned and
-        recently seen queries are not embedded again. `pin` keeps these for good: fixed texts
-        (the procedure look-ups) are not a customer's words, so the query cache's size and the
-        bench turning it off do not apply to them."""
+        """One row per query, embedded in one call (cheaper than one call each) by the encoder of
+        its language (Japanese goes through the multilingual one); pinned and recently seen queries
+        are not embedded again. `pin` keeps these for good: fixed texts (the procedure look-ups)
+        are not a customer's words, so the query cache's size and the bench turning it off do not
+        apply to them. The queries of one call must share an encoder (rows of one matrix)."""
+        spaces = {self.space_of(q) for q in queries}
+        if len(spaces) > 1:
+            raise ValueError("embed_queries: queries in different languages go through different encoders; embed them apart")
+        return self._embed_in(spaces.pop() if spaces else EN, queries, pin)
+
+    def space_of(self, query: str) -> str:
+        """The encoder space a query embeds in by itself: 'ml' for Japanese when there is one, else 'en'."""
+        return ML if ML in self._vectors and detect_language(query) == "ja" else EN
+
+    def evidence_space(self, query: str, company: str) -> str:
+        """The space `query` is compared with `company`'s passages in: 'ml' (across languages) or 'en'."""
+        return self._plan(query, company, None)[0]
+
+    def _embed_in(self, space: str, queries: Sequence[str], pin: bool = False) -> np.ndarray:
+        encoder = self._encoders[space]
         known: dict[str, np.ndarray] = {}
         for query in queries:
-            vec = self._pinned.get(query)
+            vec = self._pinned.get((space, query))
             if vec is None:
-                vec = self._query_cache.get(query)
+                vec = self._query_cache.get((space, query))
             if vec is not None:
                 known[query] = vec
         missing = [q for q in dict.fromkeys(queries) if q not in known]
         if missing:
-            for query, vec in zip(missing, self._embedder.embed(missing), strict=True):
+            for query, vec in zip(missing, encoder.embed(missing), strict=True):
                 known[query] = vec
                 if pin:
-                    self._pinned[query] = vec
+                    self._pinned[(space, query)] = vec
                 else:
-                    self._remember(query, vec)
+                    self._remember((space, query), vec)
         if not queries:
-            return np.zeros((0, self._embedder.dimensions), dtype=np.float32)
+            return np.zeros((0, encoder.dimensions), dtype=np.float32)
         return np.vstack([known[q] for q in queries])
 
-    def _remember(self, text: str, vec: np.ndarray) -> None:
+    def _remember(self, key: tuple[str, str], vec: np.ndarray) -> None:
         size = self._config.query_cache_size
         if size <= 0:
             return
         if len(self._query_cache) >= size:  # a bound, not an LRU: recent messages rarely repeat
             self._query_cache.clear()
-        self._query_cache[text] = vec
+        self._query_cache[key] = vec
 
-    def _embed(self, query: str) -> np.ndarray:
-        return self.embed_queries([query])[0]
+    def _plan(self, query: str, company: str, vector: np.ndarray | None) -> tuple[str, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        """The space to compare `query` with `company`'s passages in, the query's vector there, and
+        masks of the company's chunk and span rows to keep (None: all).
+
+        A policy published in both languages answers from the version in the question's language;
+        a question in a language no version of the policy is written in compares across
+        languages, in the multilingual space."""
+        language = "ja" if detect_language(query) == "ja" else "en"
+        have = self._languages.get(company, {"en"})
+        own = self.space_of(query)
+        space = ML if language not in have and ML in self._vectors else own
+        qvec = vector if vector is not None and own == space else self._embed_in(space, [query])[0]
+        return space, qvec, self._rows_in(company, language) if len(have) > 1 and language in have else None
+
+    def _rows_in(self, company: str, language: str) -> tuple[np.ndarray, np.ndarray]:
+        """Masks over the company's chunk rows and span rows: those of its documents in `language`."""
+        key = (company, language)
+        if key not in self._row_masks:
+            clo, chi = self._index.chunk_ranges[company]
+            lo, hi = self._index.span_ranges[company]
+            docs = self._index.documents
+            chunks = self._index.chunks
+            keep = np.fromiter(
+                (getattr(docs[chunks[r].doc_id], "language", "en") == language for r in range(clo, chi)), dtype=bool, count=chi - clo
+            )
+            spans = np.fromiter((keep[self._index.span_rows[r][0] - clo] for r in range(lo, hi)), dtype=bool, count=hi - lo)
+            self._row_masks[key] = (keep, spans)
+        return self._row_masks[key]
 
     def retrieve(self, query: str, company: str, k: int = 8, vector: np.ndarray | None = None) -> list[ScoredChunk]:
         """The top-k clauses of `company` only, best first (`vector`: the query's embedding, if known)."""
@@ -153,12 +212,16 @@ class HybridRetriever:
             return []
         lo, hi = bounds
         cfg = self._config
-        qvec = self._embed(query) if vector is None else vector
+        space, qvec, masks = self._plan(query, company, vector)
         n = min(cfg.candidates, hi - lo)
         # Only rows of [lo, hi) are ever scored, so another tenant's clauses cannot come back.
-        sims = self._chunk_vectors[lo:hi] @ qvec
-        dense = {lo + int(i): float(sims[i]) for i in _top_rows(sims, n)}
+        sims = self._vectors[space][0][lo:hi] @ qvec
         lexical = self._index.bm25.scores(query, range(lo, hi))
+        if masks is not None:  # the other language's version of the policy is not a candidate
+            sims = np.where(masks[0], sims, -np.inf)
+            n = min(n, int(masks[0].sum()))
+            lexical = {r: v for r, v in lexical.items() if masks[0][r - lo]}
+        dense = {lo + int(i): float(sims[i]) for i in _top_rows(sims, n)}
         fused: dict[int, float] = {}
         for ranking in (sorted(dense, key=lambda r: -dense[r]), sorted(lexical, key=lambda r: -lexical[r])[: cfg.candidates]):
             for rank, row in enumerate(ranking):
@@ -179,16 +242,19 @@ class HybridRetriever:
         `max_chunks` (default `max_evidence`); `chunks` is accepted for callers that rank clauses first."""
         if company not in self._index.span_ranges or not query.strip():
             return []
-        qvec = self._embed(query) if vector is None else vector
-        rows, features = self.passage_features(query, company, qvec, asks=asks)
+        space, qvec, masks = self._plan(query, company, vector)
+        rows, features = self._features(query, company, space, qvec, asks)
         if not len(rows):
             return []
-        scores = self._config.evidence_model.probability(features)
+        model = self._config.multilingual_evidence_model if space == ML else self._config.evidence_model
+        scores = model.probability(features)
         # A heading on its own is never the answer, however like the question it reads: the
         # content under it is (its own passages).
         passages = self._company_passages(company)
         if passages is not None:
             scores = np.where(passages.heading_only, -1.0, scores)
+        if masks is not None:  # the other language's version of the policy
+            scores = np.where(masks[1], scores, -1.0)
         top = _top_rows(scores, min(max_chunks or self._config.max_evidence, len(rows)))
         evidence = []
         for i in top:
@@ -210,14 +276,20 @@ class HybridRetriever:
 
     def passage_features(self, query: str, company: str, qvec: np.ndarray, asks: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The span rows of `company` and one row of `PASSAGE_FEATURES` for each (what the
-        evidence model scores, and what evals/fit_evidence.py fits it on)."""
+        evidence model scores, and what evals/fit_evidence.py fits it on), in the space
+        `select_evidence` compares this query and company in (`qvec`: the query's own embedding)."""
+        space, vec, _ = self._plan(query, company, qvec)
+        return self._features(query, company, space, vec, asks)
+
+    def _features(self, query: str, company: str, space: str, qvec: np.ndarray, asks: str | None) -> tuple[np.ndarray, np.ndarray]:
+        chunk_vectors, span_vectors = self._vectors[space]
         facts = self._company_passages(company)
         if facts is None:
             return np.zeros(0, dtype=np.int64), np.zeros((0, len(PASSAGE_FEATURES)), dtype=np.float32)
         lo, hi = facts.span_bounds
         clo, chi = facts.chunk_bounds
-        passage_dense = self._span_vectors[lo:hi] @ qvec
-        chunk_sims = self._chunk_vectors[clo:chi] @ qvec  # once: clause_dense and the fused rank read it
+        passage_dense = span_vectors[lo:hi] @ qvec
+        chunk_sims = chunk_vectors[clo:chi] @ qvec  # once: clause_dense and the fused rank read it
         clause_dense = chunk_sims[facts.chunk_of - clo]
         q_terms = self._index.bm25.terms(query)
         idf = self._index.bm25.idf
@@ -336,6 +408,11 @@ class EvidenceModel:
         """One probability per row of features."""
         z = features @ np.asarray(self.weights, dtype=np.float32) + self.bias
         return 1.0 / (1.0 + np.exp(-z))
+
+
+def multilingual_evidence() -> EvidenceModel:
+    """The evidence model for the multilingual space (until fitted on the Japanese suites' dev halves: the English weights)."""
+    return EvidenceModel()
 
 
 class _CompanyPassages:

@@ -354,10 +354,10 @@ def _assert_no_pickle(build: Path) -> None:
         if path.suffix == ".json":
             json.loads(path.read_text(encoding="utf-8"))
     faiss_files = sorted(p.name for p in files if p.suffix == ".faiss")
-    assert faiss_files == ["chunks.faiss", "spans.faiss"]
+    assert faiss_files in (["chunks.faiss", "spans.faiss"], ["chunks.faiss", "chunks.ml.faiss", "spans.faiss", "spans.ml.faiss"])
     for name in faiss_files:
         index = faiss.read_index(str(build / name))
-        assert index.ntotal > 0 and index.d == 384
+        assert index.ntotal > 0 and index.d == (512 if ".ml." in name else 384)
 
 
 def test_no_pickle_in_a_build(corpus_dir: Path, index_dir: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
@@ -369,4 +369,4 @@ def test_no_pickle_in_a_build(corpus_dir: Path, index_dir: Path, hash_embedder) 
 def test_no_pickle_in_the_full_build_with_extras(hash_index_dir: Path) -> None:
     build = current_build_dir(hash_index_dir)
     _assert_no_pickle(build)
-    assert {"chunks.json", "manifest.json", "intent.json"} <= {p.name for p in build.iterdir()}
+    assert {"chunks.json", "manifest.json", "intent.json", "chunks.ml.faiss", "spans.ml.faiss"} <= {p.name for p in build.iterdir()}

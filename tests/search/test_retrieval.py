@@ -392,3 +392,32 @@ def test_a_value_under_its_label_is_found_by_the_label_s_words(tmp_path: Path, h
     assert passages is not None
     value = next(i for i, t in enumerate(passages.texts) if t.startswith("Corporate name"))
     assert {"personal", "information"} <= passages.terms[value]  # from its label, not its own words
+
+
+# -- Japanese questions: the multilingual space ---------------------------------------------------------------
+@pytest.fixture(scope="module")
+def bilingual_retriever(index: LoadedIndex, hash_embedder, multilingual_embedder) -> HybridRetriever:  # type: ignore[no-untyped-def]
+    return HybridRetriever(index, hash_embedder, multilingual=multilingual_embedder)
+
+
+def test_a_japanese_question_embeds_in_the_multilingual_space(bilingual_retriever: HybridRetriever, retriever: HybridRetriever) -> None:
+    assert bilingual_retriever.space_of("個人情報の利用目的を教えてください") == "ml"
+    assert bilingual_retriever.space_of("What are the purposes of use?") == "en"
+    assert bilingual_retriever.embed_queries(["個人情報の利用目的を教えてください"]).shape == (1, 512)
+    assert retriever.space_of("個人情報の利用目的を教えてください") == "en"  # no second encoder: English alone
+    with pytest.raises(ValueError, match="different languages"):
+        bilingual_retriever.embed_queries(["個人情報", "personal data"])
+
+
+@pytest.mark.parametrize("company", ["highreso", "upward", "sb-cs"])
+def test_a_japanese_question_finds_the_english_clause_of_its_company_only(bilingual_retriever: HybridRetriever, company: str) -> None:
+    query = "個人情報の利用目的は何ですか？"
+    ranking = bilingual_retriever.retrieve(query, company, k=5)
+    assert ranking and all(r.chunk.company == company for r in ranking)
+    evidence = bilingual_retriever.select_evidence(query, company, ranking)
+    assert evidence and all(ev.chunk.company == company for ev in evidence)
+    assert bilingual_retriever.evidence_space(query, company) == "ml"
+    # The question's own vector (as embed_queries gives it) serves as well as none.
+    vector = bilingual_retriever.embed_queries([query])[0]
+    assert [r.chunk.id for r in bilingual_retriever.retrieve(query, company, k=5, vector=vector)] == [r.chunk.id for r in ranking]
+    assert "purpose" in " ".join(r.chunk.text.lower() for r in ranking[:3])
