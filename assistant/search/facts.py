@@ -34,21 +34,26 @@ FACT_KINDS: tuple[FactKind, ...] = (
     _kind(
         "retention",
         r"\b(how long|how many (days|months|years)|until when)\b.*\b(keep|kept|retain\w*|store\w*|hold|held|delete\w*)\b"
-        r"|\bretention\b|\bstorage period\b",
+        r"|\bretention\b|\bstorage period\b"
+        r"|保存期間|保管期間|保有期間|保持期間|(いつまで|何年|何か月|何ヶ月|どのくらい|どれくらい).*(保存|保管|保持|保有|残)",
         r"\b\d+\s*(days?|weeks?|months?|years?)\b|\b(retention|retain\w*|kept|stored?) (period|for|until)\b|\buntil\b"
-        r"|\bas long as\b|\bno longer (necessary|needed|required)\b",
+        r"|\bas long as\b|\bno longer (necessary|needed|required)\b"
+        r"|\d+\s*(日|週間|か月|ヶ月|カ月|箇月|年)|(保存|保管|保有|保持)期間|不要となった|必要な(期間|範囲)",
     ),
     _kind(
         "response_time",
-        r"\b(how (long|fast|quickly|soon)|how many (days|hours|weeks)|when will|within \d+)\b",
-        r"\b\d+\s*(days?|hours?|weeks?|months?|business days?)\b|\bwithout delay\b|\bpromptly\b|\bimmediately\b|\bprompt\b",
+        r"\b(how (long|fast|quickly|soon)|how many (days|hours|weeks)|when will|within \d+)\b"
+        r"|(何日|何週間|どのくらい|どれくらい|いつまでに|いつ頃|いつごろ).*(回答|返事|返信|対応|連絡|かか)",
+        r"\b\d+\s*(days?|hours?|weeks?|months?|business days?)\b|\bwithout delay\b|\bpromptly\b|\bimmediately\b|\bprompt\b"
+        r"|\d+\s*(日|営業日|週間|か月|ヶ月|カ月)以内|遅滞なく|速やかに|直ちに",
     ),
     _kind(
         "money",
-        r"\b(how much|fee|fees|charge|charges|cost|costs|price|free of charge|for free)\b",
+        r"\b(how much|fee|fees|charge|charges|cost|costs|price|free of charge|for free)\b|いくら|手数料|費用|料金|無料|有料|お金",
         # A fee, a charge or its absence; not the "person in charge".
         r"\d[\d,.]*\s*(yen|円|dollars?|usd|euros?|eur|pounds?)\b|[$€£¥]\s?\d|\bfees?\b|(?<!in )\bcharg(e|es|ed|ing)\b"
-        r"|\bcosts?\b|\bfree of charge\b|\bfor free\b|\bexpenses?\b",
+        r"|\bcosts?\b|\bfree of charge\b|\bfor free\b|\bexpenses?\b"
+        r"|\d[\d,，.]*\s*円|手数料|無料|実費|費用",
     ),
     _kind(
         "payment",
@@ -58,20 +63,21 @@ FACT_KINDS: tuple[FactKind, ...] = (
     _kind(
         "date",
         r"\b(when (was|did|is|were)|what date|which date|since when|last (updated|revised|amended|changed)|effective date"
-        r"|come into (effect|force)|took effect|enact\w*)\b",
-        rf"\b(19|20)\d{{2}}\b|\b{_MONTHS}\s+\d{{1,2}}\b",
+        r"|come into (effect|force)|took effect|enact\w*)\b"
+        r"|いつから|施行日|改定日|制定日|最終更新|更新日|いつ(改定|更新|制定|施行)",
+        rf"\b(19|20)\d{{2}}\b|\b{_MONTHS}\s+\d{{1,2}}\b|(19|20)\d{{2}}年|(令和|平成)\s*\d+年",
     ),
     _kind(
         "email",
         # Asks for an address to write to, not about e-mail in general ("my email masks?").
         r"\be-?mail address(es)?\b.*\?|\bwhat(\'s| is) (the|your|their) e-?mail\b|\b(which|what) e-?mail\b"
-        r"|\b(send|write) (you |them )?an? e-?mail\b|\be-?mail (you|them)\b",
+        r"|\b(send|write) (you |them )?an? e-?mail\b|\be-?mail (you|them)\b|メールアドレス|(メール|Ｅメール|e-?mail).*(宛先|どこ|送)",
         r"[\w.+-]+@[\w-]+\.[\w.]+|https?://",
     ),
     _kind(
         "address",
         r"\b(postal address|mailing address|office address|where (is|are) (your|the|their) (office|headquarters)"
-        r"|street address|what(\'s| is) (the|your|their) address)\b",
+        r"|street address|what(\'s| is) (the|your|their) address)\b|住所|所在地|郵送先|送付先",
         r"〒|\b\d{3}-\d{4}\b|\b\d{5}(-\d{4})?\b|\b\d+-\d+(-\d+)?\b|\b\d+\w*\s+([\w'’.-]+\s+){0,3}(street|st\.|avenue|ave\.|road|rd\.|boulevard"
         r"|blvd\.?|floor|suite|building)\b|\bP\.?O\.? Box\b"
         # The number after the street name, as across Europe ("Avenue Louise 235", "Rue de la Loi 16").
@@ -79,7 +85,7 @@ FACT_KINDS: tuple[FactKind, ...] = (
     ),
     _kind(
         "phone",
-        r"\b(phone|telephone|fax) number\b|\bcall (you|them)\b.*\?",
+        r"\b(phone|telephone|fax) number\b|\bcall (you|them)\b.*\?|電話番号|(電話|ＦＡＸ|FAX).*(番号|どこ|できます)",
         r"\+\d{1,3}[\s-]?\d|\b\d{2,4}[-\s.]\d{2,4}[-\s.]\d{3,4}\b|\(\d{3}\)\s?\d{3}-\d{4}",
     ),
     _kind(
@@ -90,7 +96,9 @@ FACT_KINDS: tuple[FactKind, ...] = (
         r"|how to (contact|reach)"
         # How to send a request is asked for a channel: an address, an e-mail, a form.
         r"|how (do|can|should|would) (i|we) (send|submit|make|file|lodge) (a|an|my|the|this)\b.*\b(request|complaint|inquiry)"
-        r"|where (do|can|should) (i|we) (make|file|lodge|submit))\b",
+        r"|where (do|can|should) (i|we) (make|file|lodge|submit))\b"
+        r"|連絡先|問い合わせ先|問合せ先|お問い合わせ窓口|相談窓口|窓口は|どこに(連絡|問い合わせ|問合せ|相談|送|申し出|請求)"
+        r"|(連絡|問い合わせ|問合せ|申請|請求|申し出)(する)?(方法|の仕方|手段)|宛先",
         r"[\w.+-]+@[\w-]+\.[\w.]+|https?://|\bwww\.|\+\d{1,3}[\s-]?\d|\b\d{2,4}[-\s.]\d{2,4}[-\s.]\d{3,4}\b"
         r"|〒|\b\d{3}-\d{4}\b|\bP\.?O\.? Box\b|\b(contact|inquiry) (form|page|portal)\b",
         gates=False,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.search.facts import defined_term, defines, fact_kind
+from assistant.search.facts import FACT_KINDS, defined_term, defines, fact_kind
 
 
 @pytest.mark.parametrize(
@@ -104,3 +104,34 @@ def test_a_definition_question_names_its_term(question: str, term: str | None) -
 )
 def test_a_passage_defines_a_term_by_opening_with_it_or_saying_what_it_means(term: str, text: str, expected: bool) -> None:
     assert defines(term, text) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("個人情報の保存期間はどのくらいですか？", "retention"),
+        ("データはいつまで保管されますか", "retention"),
+        ("開示請求の手数料はいくらですか", "money"),
+        ("回答までに何日かかりますか？", "response_time"),
+        ("問い合わせ先を教えてください", "contact"),
+        ("電話番号は？", "phone"),
+        ("このポリシーはいつ改定されましたか", "date"),
+        ("個人情報の利用目的は何ですか", None),
+    ],
+)
+def test_japanese_questions_ask_for_the_same_kinds_of_fact(question: str, kind: str | None) -> None:
+    found = fact_kind(question)
+    assert (found.name if found else None) == kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        ("money", "開示等の請求には、1回につき1,000円の手数料をいただきます。"),
+        ("response_time", "請求を受け付けた日から14日以内に回答します。"),
+        ("retention", "利用目的の達成に必要な期間保存し、不要となった場合は消去します。"),
+        ("date", "2024年4月1日 改定"),
+    ],
+)
+def test_japanese_passages_state_those_facts(kind: str, text: str) -> None:
+    assert next(k for k in FACT_KINDS if k.name == kind).states.search(text)
