@@ -44,7 +44,7 @@ from evals.bench_lib import (
     synthetic_id,
     verdict,
 )
-from evals.bench_messages import MIX, Message, MessageStream
+from evals.bench_messages import JA_MIX, MIX, Message, MessageStream
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -209,6 +209,32 @@ def inproc_latency(
         "embed_calls_per_reply": round(embed_calls / max(1, len(ours)), 2),
         "embed_share": round(embed_s / total, 3) if total else None,
         "embed_ms_per_reply": round(1000 * embed_s / max(1, len(ours)), 3),
+    }
+
+
+def japanese_latency(assistant: Any, passes: int = 2) -> dict[str, Any]:
+    """Japanese and English replies of the same kinds, alternating one for one (fresh session
+    each), so the ratio of their p50s is taken under the same load."""
+    ja_messages = MessageStream(JA_MIX, start_pass=PASS_MEASURE).take(passes * len(JA_MIX))
+    # English messages the in-process section has not sent (a later pass: other wordings).
+    en_messages = MessageStream(start_pass=PASS_MEASURE + 1).take(len(ja_messages))
+    times: dict[str, list[float]] = {"ja": [], "en": []}
+    by_kind: dict[str, list[float]] = {}
+    routes: dict[str, int] = {}
+    for i, (ja, en) in enumerate(zip(ja_messages, en_messages, strict=True)):
+        for lang, m in (("ja", ja), ("en", en)) if i % 2 == 0 else (("en", en), ("ja", ja)):
+            t0 = time.perf_counter()
+            reply = assistant.reply(m.text, company=m.company)
+            elapsed = time.perf_counter() - t0
+            times[lang].append(elapsed)
+            if lang == "ja":
+                by_kind.setdefault(m.kind, []).append(elapsed)
+                routes[reply.route] = routes.get(reply.route, 0) + 1
+    return {
+        "ja": summarize(times["ja"]),
+        "en": summarize(times["en"]),
+        "ja_by_kind": {k: summarize(v) for k, v in by_kind.items()},
+        "ja_routes": routes,
     }
 
 
@@ -496,6 +522,7 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append(row)
 
     add("in-process p50 ours/baseline", res["ratios"].get("inproc_p50"), 0.5, "<=", "x")
+    add("Japanese reply p50 / English reply p50 (same run)", res["ratios"].get("ja_en_p50"), 1.5, "<=", "x")
     http = res.get("http") or {}
     levels = {lv["concurrency"]: lv for lv in http.get("levels", [])}
     add("HTTP p50 at concurrency 1", (levels.get(1) or {}).get("latency", {}).get("p50_ms"), 25, "<", "ms")
@@ -580,6 +607,14 @@ def render_table(res: dict[str, Any]) -> str:
     for name, st in (res.get("embed_probe") or {}).items():
         row(f"  one query embedding: {name}", f"{_fmt(st['p50_ms'])} / {_fmt(st['p95_ms'])} ms", "p50 / p95")
     row("ratio ours/baseline p50 / p95", f"{_fmt(res['ratios'].get('inproc_p50'))} / {_fmt(res['ratios'].get('inproc_p95'))}")
+    ja = res.get("japanese")
+    if ja:
+        lines.append(f"JAPANESE MESSAGES ({ja['ja']['n']} Japanese and {ja['en']['n']} English replies, alternating, fresh session each)")
+        row("Japanese reply p50 / p95", f"{_fmt(ja['ja']['p50_ms'])} / {_fmt(ja['ja']['p95_ms'])} ms", f"routes {ja['ja_routes']}")
+        for kind, s in ja["ja_by_kind"].items():
+            row(f"  Japanese {kind} p50 / p95", f"{_fmt(s['p50_ms'])} / {_fmt(s['p95_ms'])} ms", f"n={s['n']}")
+        row("English reply p50 / p95 (same run)", f"{_fmt(ja['en']['p50_ms'])} / {_fmt(ja['en']['p95_ms'])} ms")
+        row("ratio Japanese/English p50", _fmt(res["ratios"].get("ja_en_p50")), "(servers below load the multilingual encoder too)")
 
     h = res.get("http")
     if h:
@@ -844,6 +879,9 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
         res["ratios"]["inproc_p50"] = ratio(inproc["ours"]["p50_ms"], inproc["baseline"]["p50_ms"])
         res["ratios"]["inproc_p95"] = ratio(inproc["ours"]["p95_ms"], inproc["baseline"]["p95_ms"])
         res["ratios"]["search_only_p50"] = ratio(inproc["search"]["p50_ms"], inproc["baseline"]["p50_ms"])
+        _log(f"japanese: {2 * len(JA_MIX)} Japanese and as many English replies, alternating")
+        res["japanese"] = japanese_latency(assistant)
+        res["ratios"]["ja_en_p50"] = ratio(res["japanese"]["ja"]["p50_ms"], res["japanese"]["en"]["p50_ms"])
         del assistant
         _log("query embedding probe: ours, one thread, int8, torch, baseline")
         res["embed_probe"] = embed_probe(probe_variants(Settings(), embedder, baseline))

@@ -119,12 +119,61 @@ _OUT_OF_SCOPE: tuple[tuple[str, str], ...] = (
 )
 
 
-def _interleave() -> tuple[Message, ...]:
+# The Japanese mix: the same companies and kinds in the same shares, written in Japanese (not
+# translations of the lines above, nor of any suite's items).
+_JA_QUESTIONS: tuple[tuple[str, str], ...] = (
+    ("highreso", "ハイレゾは個人情報をどのような目的で利用していますか？"),
+    ("highreso", "開示の請求をするときの手数料はいくらですか"),
+    ("highreso", "ウェブサイトでクッキーは使われていますか？"),
+    ("highreso", "個人情報の相談窓口はどこにありますか。"),
+    ("highreso", "本人確認の書類は何が必要ですか？"),
+    ("sb-cs", "共同利用している会社はどこですか？"),
+    ("sb-cs", "個人データを外国に移転することはありますか"),
+    ("sb-cs", "安全管理のためにどんな措置をとっていますか？"),
+    ("sb-cs", "第三者に提供されるのはどんな場合ですか。"),
+    ("sb-cs", "利用目的の通知を求めるにはどうすればいいですか？"),
+    ("upward", "開示請求は電話でもできますか？"),
+    ("upward", "個人情報の提供は任意ですか？"),
+    ("upward", "請求書はどこに郵送すればよいですか"),
+    ("upward", "プライバシーポリシーが変わったらどうやって知らせてくれますか？"),
+    ("upward", "開示できない場合はどんなときですか？"),
+    ("gmo-ai-robotics", "匿名加工情報はどのように扱われますか？"),
+    ("gmo-ai-robotics", "仮名加工情報とは何ですか"),
+    ("gmo-ai-robotics", "個人情報はどうやって取得していますか？"),
+    ("gmo-ai-robotics", "苦情の窓口にメールで連絡できますか？"),
+    ("gmo-ai-robotics", "個人関連情報とは何を指しますか。"),
+    ("win-techno", "どのような個人情報を収集していますか？"),
+    ("win-techno", "個人情報の取扱いを外部に委託していますか"),
+    ("win-techno", "問い合わせ先のメールアドレスを教えてください。"),
+    ("win-techno", "アクセスログは取っていますか？"),
+    ("win-techno", "個人情報はどうやって安全に管理されていますか？"),
+)
+_JA_REQUESTS: tuple[tuple[str, str], ...] = (
+    ("highreso", "私の個人情報をすべて開示してください。"),
+    ("sb-cs", "登録されている私のデータを削除してください"),
+    ("upward", "父に代わって、父の住所の訂正をお願いします。"),
+    ("gmo-ai-robotics", "私の個人データの第三者提供を停止してください。"),
+    ("win-techno", "今後一切、私の個人情報を利用しないでください。"),
+    ("highreso", "個人情報の取扱いについて苦情を申し立てます。"),
+)
+_JA_OUT_OF_SCOPE: tuple[tuple[str, str], ...] = (
+    ("highreso", "明日の東京の天気はどうですか？"),
+    ("sb-cs", "動画編集におすすめのノートパソコンを教えて"),
+    ("upward", "カレーの作り方を教えてください"),
+    ("gmo-ai-robotics", "ロボットについての短い詩を書いて"),
+)
+
+
+def _interleave(
+    questions: Sequence[tuple[str, str]] = _QUESTIONS,
+    requests: Sequence[tuple[str, str]] = _REQUESTS,
+    out_of_scope: Sequence[tuple[str, str]] = _OUT_OF_SCOPE,
+) -> tuple[Message, ...]:
     """The three kinds spread evenly through the list, so any prefix is a fair mix too."""
     kinds = (
-        [Message(t, c, "question") for c, t in _QUESTIONS],
-        [Message(t, c, "request") for c, t in _REQUESTS],
-        [Message(t, c, "out_of_scope") for c, t in _OUT_OF_SCOPE],
+        [Message(t, c, "question") for c, t in questions],
+        [Message(t, c, "request") for c, t in requests],
+        [Message(t, c, "out_of_scope") for c, t in out_of_scope],
     )
     total = sum(len(k) for k in kinds)
     out: list[Message] = []
@@ -138,6 +187,7 @@ def _interleave() -> tuple[Message, ...]:
 
 
 MIX: tuple[Message, ...] = _interleave()
+JA_MIX: tuple[Message, ...] = _interleave(_JA_QUESTIONS, _JA_REQUESTS, _JA_OUT_OF_SCOPE)
 
 # Greetings only, as in every earlier run, so runs stay comparable. (Sign-offs such as
 # "Thanks." once tipped questions into formal requests and would have skewed the mix towards
@@ -160,11 +210,29 @@ _PREFIXES = (
 )
 
 
+_JA_PREFIXES = (
+    "",
+    "こんにちは。",
+    "すみません、",
+    "質問です。",
+    "お世話になっております。",
+    "はじめまして。",
+    "こんばんは。",
+    "失礼します。",
+    "教えてください。",
+    "お疲れ様です。",
+    "おはようございます。",
+    "少しお伺いします。",
+)
+
+
 def variant(text: str, k: int) -> str:
     """The k-th wording of `text` (k=0 is the text itself); distinct for every k."""
-    n = len(_PREFIXES)
-    extra = f" (ref {k // n})" if k >= n else ""
-    return f"{_PREFIXES[k % n]}{text}{extra}"
+    japanese = any("\u3040" <= ch <= "\u30ff" for ch in text)
+    prefixes = _JA_PREFIXES if japanese else _PREFIXES
+    n = len(prefixes)
+    extra = (f"（参照 {k // n}）" if japanese else f" (ref {k // n})") if k >= n else ""
+    return f"{prefixes[k % n]}{text}{extra}"
 
 
 class MessageStream:

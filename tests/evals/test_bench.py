@@ -21,7 +21,7 @@ from evals.bench_lib import (
     synthetic_id,
     verdict,
 )
-from evals.bench_messages import COMPANIES, MIX, MessageStream, variant
+from evals.bench_messages import COMPANIES, JA_MIX, MIX, MessageStream, variant
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
@@ -212,6 +212,18 @@ def test_message_stream_never_repeats() -> None:
     passes = [MessageStream(start_pass=p).take(len(MIX)) for p in (0, 1, 40)]
     assert not ({m.text for m in passes[0]} & {m.text for m in passes[1]})
     assert not ({m.text for m in passes[1]} & {m.text for m in passes[2]})
+
+
+def test_the_japanese_mix_has_the_same_kinds_and_companies_and_never_repeats() -> None:
+    from assistant.understand.language import detect_language
+
+    kinds = [m.kind for m in JA_MIX]
+    assert {m.company for m in JA_MIX} == set(COMPANIES)
+    assert kinds.count("question") / len(JA_MIX) == pytest.approx(0.70, abs=0.1)
+    assert all(detect_language(m.text) == "ja" for m in JA_MIX)
+    texts = [m.text for m in MessageStream(JA_MIX).take(len(JA_MIX) * 30)]
+    assert len(set(texts)) == len(texts)
+    assert all(detect_language(t) == "ja" for t in texts)
 
 
 # -- HTTP load -------------------------------------------------------------------------------
