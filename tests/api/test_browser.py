@@ -795,6 +795,29 @@ def test_demo_page_in_japanese(browser: Browser) -> None:
     browser.shot("demo-ja.png")
 
 
+def test_japanese_company_picker_and_ticket_card(browser: Browser) -> None:
+    browser.open("/demo?lang=ja")  # no data-company: the assistant asks which company
+    sr = browser.widget()
+    browser.q(sr, ".launcher").click()
+    reply = browser.ask(sr, "Please delete all my personal data")
+    assert "clarify" in attr(reply, "class")
+    choices = browser.q(reply, ".choices")
+    assert choices.get_attribute("aria-label") == "会社を選んでください"
+    button = browser.until(lambda d: browser.q(reply, '.choice[data-company="highreso"]'))
+    assert attr(button, "aria-label").endswith("について質問する")
+    button.click()
+    browser.until(lambda d: len(browser.replies(sr)) == 2 and not browser.qq(sr, ".typing"))
+    card = browser.q(browser.replies(sr)[-1], ".ticket")
+    assert [dt.text for dt in browser.qq(card, "dt")] == ["受付番号", "状況", "回答期限", "確認コード"]
+    assert browser.q(card, ".status").text == "受付済み"
+    assert browser.q(card, ".t").text.endswith("の個人情報窓口に送りました")
+    assert re.fullmatch(r"PRQ-\d{6}", browser.q(card, ".ref").text)
+    assert attr(card, "aria-label") == "申請 " + browser.q(card, ".ref").text
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", browser.qq(card, "dd")[2].text), "the due date in Japanese"
+    browser.d.execute_script("arguments[0].scrollIntoView({block: 'end'})", card)
+    browser.shot("widget-ja-ticket.png")
+
+
 def test_widget_shows_server_errors_in_japanese(driver: webdriver.Chrome, hash_settings, hash_embedder) -> None:  # type: ignore[no-untyped-def]
     """A message over the server's limit (the widget did not learn it: /v1/meta blocked): the server's reason, in Japanese."""
     from assistant.factory import build_assistant
