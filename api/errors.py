@@ -11,6 +11,7 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import UNAVAILABLE_DETAIL
+from api.i18n import Language, localize, message_language, request_language, unknown_company_ja, validation_ja
 from assistant.desk.tickets import InvalidTransitionError, TicketNotFoundError
 from assistant.errors import (
     AssistantError,
@@ -42,6 +43,34 @@ def _readable(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+_CHAT_PATHS = ("/v1/chat", "/v1/chat/stream")
+
+
+def error_language(request: Request, body: object = None) -> Language:
+    """The language of an error's text: a chat's follows its message when the body is readable, the rest Accept-Language."""
+    if request.method == "POST" and request.url.path in _CHAT_PATHS:
+        # Only a body FastAPI already read: reading the stream again here could wait for a disconnect.
+        sent = body if body is not None else request.__dict__.get("_body")
+        found = message_language(sent)
+        if found is not None:
+            return found
+    return request_language(request.headers)
+
+
+def domain_detail(exc: AssistantError, lang: Language) -> str:
+    """The error's own text in `lang`: its `message(lang)` when it has one, else the API's catalog."""
+    if lang == "en":
+        return str(exc)
+    message = getattr(exc, "message", None)
+    if callable(message):
+        text = message(lang)
+        if isinstance(text, str) and text:
+            return text
+    if isinstance(exc, UnknownCompanyError):
+        return unknown_company_ja(exc.company, exc.valid)
+    return localize(str(exc), lang)
+
+
 def _request_id(request: Request) -> str:
     from assistant.logctx import request_id_var
 
@@ -68,15 +97,16 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on `app`."""
 
     @app.exception_handler(AssistantError)
-    async def _domain(_: Request, exc: AssistantError) -> JSONResponse:
+    async def _domain(request: Request, exc: AssistantError) -> JSONResponse:
         status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
-        body: dict[str, object] = {"detail": str(exc)}
+        lang = error_language(request)
+        body: dict[str, object] = {"detail": domain_detail(exc, lang)}
         if isinstance(exc, UnknownCompanyError):
             body["valid_companies"] = exc.valid
         if isinstance(exc, TicketNotFoundError):
-            body["detail"] = "no such request"
+            body["detail"] = localize("no such request", lang)
         if isinstance(exc, StorageUnavailableError):
-            body["detail"] = storage_detail(_.url.path)
+            body["detail"] = localize(storage_detail(request.url.path), lang)
             # The cause's first line only: its full text may carry SQL parameters (personal data).
             cause = exc.__cause__
             log.warning(
@@ -87,14 +117,15 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         if isinstance(exc, IndexNotBuiltError | StaleIndexError):  # their text names files and FAISS's errors
             log.error("index unavailable: %s", exc)
-            body["detail"] = UNAVAILABLE_DETAIL
-        body["request_id"] = _request_id(_)
+            body["detail"] = localize(UNAVAILABLE_DETAIL, lang)
+        body["request_id"] = _request_id(request)
         headers = {"Retry-After": "30"} if status == 503 else None
         return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        body = {"detail": exc.detail, "request_id": _request_id(request)}
+        detail = localize(exc.detail, error_language(request)) if isinstance(exc.detail, str) else exc.detail
+        body = {"detail": detail, "request_id": _request_id(request)}
         return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(OperationalError)
@@ -102,19 +133,21 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _database_down(request: Request, exc: Exception) -> JSONResponse:
         # A store that did not wrap its database error: still "retry later", never a 500.
         log.warning("database unavailable: %s", type(exc).__name__)
-        body = {"detail": storage_detail(request.url.path), "request_id": _request_id(request)}
-        return JSONResponse(body, status_code=503, headers={"Retry-After": "30"})
+        detail = localize(storage_detail(request.url.path), error_language(request))
+        return JSONResponse({"detail": detail, "request_id": _request_id(request)}, status_code=503, headers={"Retry-After": "30"})
 
     @app.exception_handler(DataError)
     async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
         # A value the database refuses (a NUL, a number out of range): bad input, never a 500 with SQL parameters.
         log.warning("value refused by the database: %s", type(exc.orig).__name__)
-        body = {"detail": "a value in the request cannot be stored or looked up", "request_id": _request_id(request)}
-        return JSONResponse(body, status_code=400)
+        detail = localize("a value in the request cannot be stored or looked up", error_language(request))
+        return JSONResponse({"detail": detail, "request_id": _request_id(request)}, status_code=400)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": _readable(exc), "request_id": _request_id(request)}, status_code=422)
+        lang = error_language(request, exc.body)
+        detail = _readable(exc) if lang == "en" else validation_ja(exc.errors())
+        return JSONResponse({"detail": detail, "request_id": _request_id(request)}, status_code=422)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -122,4 +155,6 @@ def install_error_handlers(app: FastAPI) -> None:
         rid = _request_id(request)
         # Sent from outside the middleware stack, so it sets the request id header itself.
         headers = {"X-Request-ID": rid, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
-        return JSONResponse({"detail": "internal error; it has been logged", "request_id": rid}, status_code=500, headers=headers)
+        # Outside the route, the body cannot be read again: Accept-Language only.
+        detail = localize("internal error; it has been logged", request_language(request.headers))
+        return JSONResponse({"detail": detail, "request_id": rid}, status_code=500, headers=headers)

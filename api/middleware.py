@@ -36,6 +36,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from api.http.access_log import install_access_log_filter
 from api.http.ratelimit import MemoryRateCounter, RateDecision, SqlRateCounter
+from api.i18n import localize, request_language
 from assistant.logctx import install_log_record_factory, request_id_var
 from assistant.settings import Settings
 
@@ -95,7 +96,8 @@ def sane_request_id(value: str | None) -> str:
 
 
 async def send_json_error(scope: Scope, send: Send, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
-    """A JSON error body `{"detail", "request_id"}`, sent without the app."""
+    """A JSON error body `{"detail", "request_id"}`, sent without the app, in the request's Accept-Language."""
+    detail = localize(detail, request_language(Headers(scope=scope)))
     body = json.dumps({"detail": detail, "request_id": request_id_of(scope)}).encode()
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]

@@ -1,5 +1,6 @@
-/* Policy view: /policy?company=ID[&doc=DOC&start=N&end=M&v=VERSION]
+/* Policy view: /policy?company=ID[&doc=DOC&start=N&end=M&v=VERSION][&lang=en|ja]
  * Shows the company's policy text with text[start:end] (code points) wrapped in <mark>, scrolled into view.
+ * The page's own texts follow `lang` (the widget passes its own), else the browser's languages.
  * The text is inserted as text nodes only. */
 (function () {
   "use strict";
@@ -13,6 +14,59 @@
   var subtitle = document.getElementById("subtitle");
   var message = document.getElementById("message");
   var docs = document.getElementById("docs");
+
+  var STRINGS = {
+    en: {
+      title: "Privacy policy",
+      loading: "Loading\u2026",
+      titleOf: "{name} \u2014 privacy policy",
+      noCompany: "No company given: open this page from a citation in the chat.",
+      notLoaded: "the policy could not be loaded",
+      loadFailed: "Could not load the policy: {reason}",
+      gone: "The quoted passage is not in the current policy text; it may have changed since the answer was given.",
+      highlighted: "The quoted passage is highlighted.",
+      updated: "The policy has been updated since this answer was given; the highlight may be slightly off.",
+      source: "Source: {url}",
+    },
+    ja: {
+      title: "プライバシーポリシー",
+      loading: "読み込んでいます…",
+      titleOf: "{name} \u2014 プライバシーポリシー",
+      noCompany: "会社が指定されていません。チャットの出典からこのページを開いてください。",
+      notLoaded: "ポリシーを読み込めませんでした",
+      loadFailed: "ポリシーを読み込めませんでした: {reason}",
+      gone: "引用された箇所は現在のポリシー本文にありません。回答の後にポリシーが変更された可能性があります。",
+      highlighted: "引用された箇所を強調表示しています。",
+      updated: "この回答の後にポリシーが更新されました。強調表示の位置が少しずれている可能性があります。",
+      source: "出典: {url}",
+    },
+  };
+  var LANG = pickLanguage();
+  var TEXT = STRINGS[LANG];
+  document.documentElement.lang = LANG;
+  if (LANG !== "en") {
+    title.textContent = t("title");
+    document.title = t("title");
+    subtitle.textContent = t("loading");
+  }
+
+  function pickLanguage() {
+    var wanted = [params.get("lang")].concat(navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language]);
+    for (var i = 0; i < wanted.length; i++) {
+      var primary = String(wanted[i] || "").trim().toLowerCase().split(/[-_]/)[0];
+      if (Object.prototype.hasOwnProperty.call(STRINGS, primary)) return primary;
+    }
+    return "en";
+  }
+
+  function t(key, values) {
+    return TEXT[key].replace(/\{(\w+)\}/g, function (all, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all;
+    });
+  }
+
+  // The server's error texts in the page's language.
+  var HEADERS = { "Accept-Language": LANG };
 
   function toInt(v) {
     return v !== null && /^\d+$/.test(v) ? parseInt(v, 10) : null;
@@ -33,24 +87,24 @@
 
   if (!company) {
     subtitle.textContent = "";
-    say("No company given: open this page from a citation in the chat.", "error");
+    say(t("noCompany"), "error");
     return;
   }
 
   Promise.all([
-    fetch("/v1/companies/" + encodeURIComponent(company) + "/policy").then(function (r) {
+    fetch("/v1/companies/" + encodeURIComponent(company) + "/policy", { headers: HEADERS }).then(function (r) {
       return r.json().then(function (body) {
-        if (!r.ok) throw new Error(typeof body.detail === "string" ? body.detail : "the policy could not be loaded");
+        if (!r.ok) throw new Error(typeof body.detail === "string" ? body.detail : t("notLoaded"));
         return body;
       });
     }),
-    fetch("/v1/companies").then(function (r) { return r.ok ? r.json() : []; }).catch(function () { return []; }),
+    fetch("/v1/companies", { headers: HEADERS }).then(function (r) { return r.ok ? r.json() : []; }).catch(function () { return []; }),
   ]).then(function (results) {
     var policy = results[0];
     var info = results[1].filter(function (c) { return c.id === policy.company; })[0];
     var name = info ? info.name : policy.company;
-    title.textContent = name + " — privacy policy";
-    document.title = name + " — privacy policy";
+    title.textContent = t("titleOf", { name: name });
+    document.title = t("titleOf", { name: name });
     var highlight = start !== null && end !== null && end > start;
     var target = highlight ? (policy.documents.filter(function (d) { return d.doc_id === docId; })[0] || policy.documents[0]) : null;
     var mark = null;
@@ -76,19 +130,19 @@
     });
     if (highlight && !mark) {
       subtitle.textContent = "";
-      say("The quoted passage is not in the current policy text; it may have changed since the answer was given.", "warn");
+      say(t("gone"), "warn");
     } else if (mark) {
-      subtitle.textContent = "The quoted passage is highlighted.";
+      subtitle.textContent = t("highlighted");
       if (target && version && target.version !== version) {
-        say("The policy has been updated since this answer was given; the highlight may be slightly off.", "warn");
+        say(t("updated"), "warn");
       }
       mark.scrollIntoView({ block: "center" });
       mark.focus({ preventScroll: true });
     } else {
-      subtitle.textContent = info && info.source_url ? "Source: " + info.source_url : "";
+      subtitle.textContent = info && info.source_url ? t("source", { url: info.source_url }) : "";
     }
   }).catch(function (err) {
     subtitle.textContent = "";
-    say("Could not load the policy: " + err.message, "error");
+    say(t("loadFailed", { reason: err.message }), "error");
   });
 })();

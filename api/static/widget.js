@@ -5,6 +5,8 @@
  *   <script src=ASSISTANT/static/widget.js data-company="upward" defer></script>
  *
  * data-company is optional: without it the assistant asks which company is meant.
+ * The widget speaks English or Japanese: data-lang="en|ja" if set, else the page's <html lang>, else the
+ * browser's languages (the first of them it supports; English otherwise).
  * The API base URL is derived from this script's own src. Everything renders inside a
  * Shadow DOM, so the host page's CSS does not leak in (and ours does not leak out).
  * Server text is only ever inserted with textContent, never as HTML.
@@ -33,6 +35,171 @@
   var MAX_CHARS = 2000;
   var MAX_ENTRIES = 100;
   var TIMEOUT_MS = 60000;
+
+  // ---------------------------------------------------------------- language
+  // Every text the widget shows or announces, per language; {name} is filled in by t().
+  var STRINGS = {
+    en: {
+      title: "Privacy questions",
+      openChat: "Open privacy questions chat",
+      closeChat: "Close privacy questions chat",
+      subtitle: "Answers quoted from the privacy policy",
+      clearLabel: "Clear conversation",
+      clear: "Clear",
+      closeLabel: "Close chat",
+      conversation: "Conversation",
+      inputLabel: "Your question",
+      placeholder: "Ask about your personal data\u2026",
+      sendLabel: "Send message",
+      send: "Send",
+      formLabel: "Send a message",
+      notice: "Chats are stored (e-mail addresses and phone numbers masked) until you press Clear. Formal requests go to {who} privacy desk. ",
+      noticeCompany: "{company}\u2019s",
+      noticeNoCompany: "the company\u2019s",
+      policyLink: "Privacy policy",
+      you: "You: ",
+      assistant: "Assistant: ",
+      sources: "Sources from the privacy policy",
+      source: "Source {n}: {section}",
+      clause: "policy clause",
+      policy: "Policy",
+      quote: "\u201c{text}\u201d",
+      section: "Section: {section}",
+      page: " \u00b7 page {page}",
+      openPolicy: "Open in the full policy \u2197",
+      reference: "Reference",
+      status: "Status",
+      dueBy: "Reply due by",
+      checkCode: "Check code",
+      sentTo: "\u2713 Sent to {company}\u2019s privacy desk",
+      alreadyWith: "\u2713 Already with {company}\u2019s privacy desk",
+      keepCodes: "Keep the reference and check code to ask about the status later.",
+      request: "Request {id}",
+      chooseCompany: "Choose a company",
+      askAbout: "Ask about {name}",
+      loadingCompanies: "Loading companies\u2026",
+      companiesFailed: "Could not load the list of companies.",
+      welcomeCompany: "Ask how {company} handles your personal information. I answer from its privacy policy and quote the clauses I rely on.",
+      welcome: "Ask how a company handles your personal information. I answer from its privacy policy and quote the clauses I rely on.",
+      unavailableHere: "The privacy chat is not available on this site yet.",
+      forOwner: "For the site owner: {problem} Details are in the browser console.",
+      addOrigin: "add {origin} to PA_WIDGET_ORIGINS on the assistant's server.",
+      badCompany: "data-company=\"{company}\" is not a company this assistant serves.",
+      detail: " ({detail})",
+      unknownCompany: "The assistant does not know this company{detail}.",
+      invalidMessage: "The message could not be sent{detail}. Please edit it and try again.",
+      tooMany: "Too many messages just now. Please wait a moment and try again.",
+      unavailable: "The assistant is not available right now. Please try again in a minute.",
+      serverError: "Something went wrong on our side. Please try again.",
+      notSent: "The message could not be sent{detail}.",
+      timeout: "The assistant took too long to answer. Please try again.",
+      cutOff: "The answer was cut off. Please try again.",
+      offline: "Could not reach the assistant. Check your connection and try again.",
+      empty: "Please type a question first.",
+      tooLong: "The message is too long: the limit is {limit} characters.",
+      clearFailed: "Could not clear the conversation on the server. {reason}",
+      statuses: {},
+    },
+    ja: {
+      title: "\u30d7\u30e9\u30a4\u30d0\u30b7\u30fc\u306b\u95a2\u3059\u308b\u3054\u8cea\u554f",
+      openChat: "\u30d7\u30e9\u30a4\u30d0\u30b7\u30fc\u306b\u95a2\u3059\u308b\u8cea\u554f\u306e\u30c1\u30e3\u30c3\u30c8\u3092\u958b\u304f",
+      closeChat: "\u30d7\u30e9\u30a4\u30d0\u30b7\u30fc\u306b\u95a2\u3059\u308b\u8cea\u554f\u306e\u30c1\u30e3\u30c3\u30c8\u3092\u9589\u3058\u308b",
+      subtitle: "\u30d7\u30e9\u30a4\u30d0\u30b7\u30fc\u30dd\u30ea\u30b7\u30fc\u3092\u5f15\u7528\u3057\u3066\u304a\u7b54\u3048\u3057\u307e\u3059",
+      clearLabel: "\u4f1a\u8a71\u3092\u6d88\u53bb",
+      clear: "\u6d88\u53bb",
+      closeLabel: "\u30c1\u30e3\u30c3\u30c8\u3092\u9589\u3058\u308b",
+      conversation: "\u4f1a\u8a71",
+      inputLabel: "\u3054\u8cea\u554f",
+      placeholder: "\u500b\u4eba\u60c5\u5831\u306b\u3064\u3044\u3066\u3054\u8cea\u554f\u304f\u3060\u3055\u3044\u2026",
+      sendLabel: "\u30e1\u30c3\u30bb\u30fc\u30b8\u3092\u9001\u4fe1",
+      send: "\u9001\u4fe1",
+      formLabel: "\u30e1\u30c3\u30bb\u30fc\u30b8\u3092\u9001\u308b",
+      notice: "\u30c1\u30e3\u30c3\u30c8\u306f\u300c\u6d88\u53bb\u300d\u3092\u62bc\u3059\u307e\u3067\u4fdd\u5b58\u3055\u308c\u307e\u3059\uff08\u30e1\u30fc\u30eb\u30a2\u30c9\u30ec\u30b9\u3068\u96fb\u8a71\u756a\u53f7\u306f\u4f0f\u305b\u3066\u4fdd\u5b58\u3057\u307e\u3059\uff09\u3002\u6b63\u5f0f\u306a\u8acb\u6c42\u306f{who}\u306e\u500b\u4eba\u60c5\u5831\u7a93\u53e3\u306b\u5c4a\u304d\u307e\u3059\u3002",
+      noticeCompany: "{company}",
+      noticeNoCompany: "\u4f1a\u793e",
+      policyLink: "\u30d7\u30e9\u30a4\u30d0\u30b7\u30fc\u30dd\u30ea\u30b7\u30fc",
+      you: "\u3042\u306a\u305f: ",
+      assistant: "\u30a2\u30b7\u30b9\u30bf\u30f3\u30c8: ",
+      sources: "\u30d7\u30e9\u30a4\u30d0\u30b7\u30fc\u30dd\u30ea\u30b7\u30fc\u306e\u51fa\u5178",
+      source: "\u51fa\u5178 {n}: {section}",
+      clause: "\u30dd\u30ea\u30b7\u30fc\u306e\u6761\u9805",
+      policy: "\u30dd\u30ea\u30b7\u30fc",
+      quote: "\u300c{text}\u300d",
+      section: "\u6761\u9805: {section}",
+      page: " \u00b7 {page} \u30da\u30fc\u30b8",
+      openPolicy: "\u30dd\u30ea\u30b7\u30fc\u5168\u6587\u3067\u898b\u308b \u2197",
+      reference: "\u53d7\u4ed8\u756a\u53f7",
+      status: "\u72b6\u6cc1",
+      dueBy: "\u56de\u7b54\u671f\u9650",
+      checkCode: "\u78ba\u8a8d\u30b3\u30fc\u30c9",
+      sentTo: "\u2713 {company}\u306e\u500b\u4eba\u60c5\u5831\u7a93\u53e3\u306b\u9001\u308a\u307e\u3057\u305f",
+      alreadyWith: "\u2713 {company}\u306e\u500b\u4eba\u60c5\u5831\u7a93\u53e3\u3067\u53d7\u4ed8\u6e08\u307f\u3067\u3059",
+      keepCodes: "\u5f8c\u3067\u72b6\u6cc1\u3092\u78ba\u8a8d\u3059\u308b\u3068\u304d\u306e\u305f\u3081\u306b\u3001\u53d7\u4ed8\u756a\u53f7\u3068\u78ba\u8a8d\u30b3\u30fc\u30c9\u3092\u63a7\u3048\u3066\u304a\u3044\u3066\u304f\u3060\u3055\u3044\u3002",
+      request: "\u7533\u8acb {id}",
+      chooseCompany: "\u4f1a\u793e\u3092\u9078\u3093\u3067\u304f\u3060\u3055\u3044",
+      askAbout: "{name}\u306b\u3064\u3044\u3066\u8cea\u554f\u3059\u308b",
+      loadingCompanies: "\u4f1a\u793e\u306e\u4e00\u89a7\u3092\u8aad\u307f\u8fbc\u3093\u3067\u3044\u307e\u3059\u2026",
+      companiesFailed: "\u4f1a\u793e\u306e\u4e00\u89a7\u3092\u8aad\u307f\u8fbc\u3081\u307e\u305b\u3093\u3067\u3057\u305f\u3002",
+      welcomeCompany: "{company}\u304c\u500b\u4eba\u60c5\u5831\u3092\u3069\u306e\u3088\u3046\u306b\u53d6\u308a\u6271\u3063\u3066\u3044\u308b\u304b\u3001\u3054\u8cea\u554f\u304f\u3060\u3055\u3044\u3002\u30d7\u30e9\u30a4\u30d0\u30b7\u30fc\u30dd\u30ea\u30b7\u30fc\u306b\u57fa\u3065\u3044\u3066\u304a\u7b54\u3048\u3057\u3001\u6839\u62e0\u3068\u3057\u305f\u6761\u9805\u3092\u5f15\u7528\u3057\u307e\u3059\u3002",
+      welcome: "\u4f1a\u793e\u304c\u500b\u4eba\u60c5\u5831\u3092\u3069\u306e\u3088\u3046\u306b\u53d6\u308a\u6271\u3063\u3066\u3044\u308b\u304b\u3001\u3054\u8cea\u554f\u304f\u3060\u3055\u3044\u3002\u305d\u306e\u4f1a\u793e\u306e\u30d7\u30e9\u30a4\u30d0\u30b7\u30fc\u30dd\u30ea\u30b7\u30fc\u306b\u57fa\u3065\u3044\u3066\u304a\u7b54\u3048\u3057\u3001\u6839\u62e0\u3068\u3057\u305f\u6761\u9805\u3092\u5f15\u7528\u3057\u307e\u3059\u3002",
+      unavailableHere: "\u3053\u306e\u30b5\u30a4\u30c8\u3067\u306f\u3001\u30d7\u30e9\u30a4\u30d0\u30b7\u30fc\u306b\u95a2\u3059\u308b\u30c1\u30e3\u30c3\u30c8\u306f\u307e\u3060\u3054\u5229\u7528\u3044\u305f\u3060\u3051\u307e\u305b\u3093\u3002",
+      forOwner: "\u30b5\u30a4\u30c8\u7ba1\u7406\u8005\u306e\u65b9\u3078: {problem} \u8a73\u3057\u304f\u306f\u30d6\u30e9\u30a6\u30b6\u306e\u30b3\u30f3\u30bd\u30fc\u30eb\u3092\u3054\u89a7\u304f\u3060\u3055\u3044\u3002",
+      addOrigin: "\u30a2\u30b7\u30b9\u30bf\u30f3\u30c8\u306e\u30b5\u30fc\u30d0\u30fc\u306e PA_WIDGET_ORIGINS \u306b {origin} \u3092\u8ffd\u52a0\u3057\u3066\u304f\u3060\u3055\u3044\u3002",
+      badCompany: "data-company=\"{company}\" \u306f\u3001\u3053\u306e\u30a2\u30b7\u30b9\u30bf\u30f3\u30c8\u304c\u5bfe\u5fdc\u3057\u3066\u3044\u308b\u4f1a\u793e\u3067\u306f\u3042\u308a\u307e\u305b\u3093\u3002",
+      detail: "\uff08{detail}\uff09",
+      unknownCompany: "\u3053\u306e\u4f1a\u793e\u306b\u306f\u5bfe\u5fdc\u3057\u3066\u3044\u307e\u305b\u3093{detail}\u3002",
+      invalidMessage: "\u30e1\u30c3\u30bb\u30fc\u30b8\u3092\u9001\u4fe1\u3067\u304d\u307e\u305b\u3093\u3067\u3057\u305f{detail}\u3002\u5185\u5bb9\u3092\u76f4\u3057\u3066\u3001\u3082\u3046\u4e00\u5ea6\u304a\u8a66\u3057\u304f\u3060\u3055\u3044\u3002",
+      tooMany: "\u77ed\u3044\u9593\u306b\u30e1\u30c3\u30bb\u30fc\u30b8\u304c\u591a\u3059\u304e\u307e\u3059\u3002\u5c11\u3057\u5f85\u3063\u3066\u304b\u3089\u3001\u3082\u3046\u4e00\u5ea6\u304a\u8a66\u3057\u304f\u3060\u3055\u3044\u3002",
+      unavailable: "\u73fe\u5728\u30a2\u30b7\u30b9\u30bf\u30f3\u30c8\u3092\u3054\u5229\u7528\u3044\u305f\u3060\u3051\u307e\u305b\u3093\u30021\u5206\u307b\u3069\u3057\u3066\u304b\u3089\u3001\u3082\u3046\u4e00\u5ea6\u304a\u8a66\u3057\u304f\u3060\u3055\u3044\u3002",
+      serverError: "\u3053\u3061\u3089\u5074\u3067\u554f\u984c\u304c\u767a\u751f\u3057\u307e\u3057\u305f\u3002\u3082\u3046\u4e00\u5ea6\u304a\u8a66\u3057\u304f\u3060\u3055\u3044\u3002",
+      notSent: "\u30e1\u30c3\u30bb\u30fc\u30b8\u3092\u9001\u4fe1\u3067\u304d\u307e\u305b\u3093\u3067\u3057\u305f{detail}\u3002",
+      timeout: "\u30a2\u30b7\u30b9\u30bf\u30f3\u30c8\u306e\u5fdc\u7b54\u306b\u6642\u9593\u304c\u304b\u304b\u308a\u3059\u304e\u307e\u3057\u305f\u3002\u3082\u3046\u4e00\u5ea6\u304a\u8a66\u3057\u304f\u3060\u3055\u3044\u3002",
+      cutOff: "\u56de\u7b54\u304c\u9014\u4e2d\u3067\u9014\u5207\u308c\u307e\u3057\u305f\u3002\u3082\u3046\u4e00\u5ea6\u304a\u8a66\u3057\u304f\u3060\u3055\u3044\u3002",
+      offline: "\u30a2\u30b7\u30b9\u30bf\u30f3\u30c8\u306b\u63a5\u7d9a\u3067\u304d\u307e\u305b\u3093\u3067\u3057\u305f\u3002\u63a5\u7d9a\u3092\u78ba\u8a8d\u3057\u3066\u3001\u3082\u3046\u4e00\u5ea6\u304a\u8a66\u3057\u304f\u3060\u3055\u3044\u3002",
+      empty: "\u5148\u306b\u3054\u8cea\u554f\u3092\u5165\u529b\u3057\u3066\u304f\u3060\u3055\u3044\u3002",
+      tooLong: "\u30e1\u30c3\u30bb\u30fc\u30b8\u304c\u9577\u3059\u304e\u307e\u3059\u3002\u4e0a\u9650\u306f {limit} \u6587\u5b57\u3067\u3059\u3002",
+      clearFailed: "\u30b5\u30fc\u30d0\u30fc\u4e0a\u306e\u4f1a\u8a71\u3092\u6d88\u53bb\u3067\u304d\u307e\u305b\u3093\u3067\u3057\u305f\u3002{reason}",
+      statuses: {
+        received: "\u53d7\u4ed8\u6e08\u307f",
+        awaiting_identity: "\u672c\u4eba\u78ba\u8a8d\u5f85\u3061",
+        in_progress: "\u5bfe\u5fdc\u4e2d",
+        completed: "\u5b8c\u4e86",
+        rejected: "\u5374\u4e0b",
+        withdrawn: "\u53d6\u308a\u4e0b\u3052",
+      },
+    },
+  };
+
+  // data-lang, then the page's lang, then the browser's languages: the first one supported.
+  function pickLanguage() {
+    var wanted = [script.dataset.lang, document.documentElement.getAttribute("lang")];
+    wanted = wanted.concat(navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language]);
+    for (var i = 0; i < wanted.length; i++) {
+      var primary = String(wanted[i] || "").trim().toLowerCase().split(/[-_]/)[0];
+      if (Object.prototype.hasOwnProperty.call(STRINGS, primary)) return primary;
+    }
+    return "en";
+  }
+
+  var LANG = pickLanguage();
+  var TEXT = STRINGS[LANG];
+
+  function t(key, values) {
+    return TEXT[key].replace(/\{(\w+)\}/g, function (all, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all;
+    });
+  }
+
+  function statusLabel(status) {
+    return TEXT.statuses[status] || String(status).replace(/_/g, " ");
+  }
+
+  // Sent on every request, so the server's error texts come back in the widget's language.
+  function withLanguage(headers) {
+    var out = { "Accept-Language": LANG };
+    for (var k in headers || {}) out[k] = headers[k];
+    return out;
+  }
 
   // ---------------------------------------------------------------- state (sessionStorage)
   function freshState() {
@@ -103,6 +270,7 @@
       u.searchParams.set("end", String(cite.end));
       u.searchParams.set("v", cite.version);
     }
+    u.searchParams.set("lang", LANG);
     return u.href;
   }
 
@@ -196,34 +364,34 @@
     root.appendChild(el("style", { text: CSS }));
   }
 
-  var wrap = el("div", { className: "wrap" });
+  var wrap = el("div", { className: "wrap", lang: LANG });
   root.appendChild(wrap);
 
   var launcher = el("button", {
-    className: "launcher", type: "button", "aria-label": "Open privacy questions chat",
+    className: "launcher", type: "button", "aria-label": t("openChat"),
     "aria-expanded": "false", "aria-controls": "pa-panel", "aria-haspopup": "dialog",
   });
   launcher.innerHTML = ICON; // static markup, no server text
-  launcher.appendChild(el("span", { text: "Privacy questions" }));
+  launcher.appendChild(el("span", { text: t("title") }));
 
-  var title = el("h2", { id: "pa-title", text: "Privacy questions" });
-  var subtitle = el("p", { className: "sub", id: "pa-sub", text: FIXED_COMPANY ? FIXED_COMPANY : "Answers quoted from the privacy policy" });
-  var clearBtn = el("button", { className: "hbtn clear", type: "button", "aria-label": "Clear conversation", text: "Clear" });
-  var closeBtn = el("button", { className: "hbtn close", type: "button", "aria-label": "Close chat", text: "\u00d7" });
+  var title = el("h2", { id: "pa-title", text: t("title") });
+  var subtitle = el("p", { className: "sub", id: "pa-sub", text: FIXED_COMPANY ? FIXED_COMPANY : t("subtitle") });
+  var clearBtn = el("button", { className: "hbtn clear", type: "button", "aria-label": t("clearLabel"), text: t("clear") });
+  var closeBtn = el("button", { className: "hbtn close", type: "button", "aria-label": t("closeLabel"), text: "\u00d7" });
   var header = el("header", null, [el("div", { className: "titles" }, [title, subtitle]), clearBtn, closeBtn]);
 
   var notice = el("p", { className: "notice", id: "pa-notice" });
   var log = el("div", {
     className: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
-    "aria-label": "Conversation", tabindex: "-1",
+    "aria-label": t("conversation"), tabindex: "-1",
   });
   var errorBox = el("p", { className: "error", role: "alert", hidden: true });
   var input = el("textarea", {
-    id: "pa-input", rows: "2", maxlength: String(MAX_CHARS), "aria-label": "Your question",
-    placeholder: "Ask about your personal data\u2026", autocomplete: "off",
+    id: "pa-input", rows: "2", maxlength: String(MAX_CHARS), "aria-label": t("inputLabel"),
+    placeholder: t("placeholder"), autocomplete: "off",
   });
-  var sendBtn = el("button", { className: "send", type: "submit", "aria-label": "Send message", text: "Send" });
-  var form = el("form", { "aria-label": "Send a message", novalidate: true }, [input, sendBtn]);
+  var sendBtn = el("button", { className: "send", type: "submit", "aria-label": t("sendLabel"), text: t("send") });
+  var form = el("form", { "aria-label": t("formLabel"), novalidate: true }, [input, sendBtn]);
 
   var panel = el("section", {
     id: "pa-panel", className: "panel", role: "dialog", "aria-modal": "false",
@@ -237,19 +405,17 @@
   function renderNotice() {
     notice.textContent = "";
     var co = state.company;
-    var who = co ? companyLabel(co) + "\u2019s" : "the company\u2019s";
-    notice.appendChild(document.createTextNode(
-      "Chats are stored (e-mail addresses and phone numbers masked) until you press Clear. " +
-      "Formal requests go to " + who + " privacy desk. "));
+    var who = co ? t("noticeCompany", { company: companyLabel(co) }) : t("noticeNoCompany");
+    notice.appendChild(document.createTextNode(t("notice", { who: who })));
     if (co) {
-      notice.appendChild(el("a", { href: policyUrl(co, null), target: "_blank", rel: "noopener", text: "Privacy policy" }));
+      notice.appendChild(el("a", { href: policyUrl(co, null), target: "_blank", rel: "noopener", text: t("policyLink") }));
     }
   }
 
   function renderHeader() {
     var co = state.company;
     var c = co && companyById(co);
-    subtitle.textContent = c ? c.name : (co || "Answers quoted from the privacy policy");
+    subtitle.textContent = c ? c.name : (co || t("subtitle"));
   }
 
   function scrollToEnd() { log.scrollTop = log.scrollHeight; }
@@ -266,18 +432,18 @@
   }
 
   function userBubble(text) {
-    return el("div", { className: "msg user" }, [el("span", { className: "sr-only", text: "You: " }), document.createTextNode(text)]);
+    return el("div", { className: "msg user" }, [el("span", { className: "sr-only", text: t("you") }), document.createTextNode(text)]);
   }
 
   function citationChips(reply) {
     if (!reply.citations || !reply.citations.length) return [];
     var detail = el("div", { className: "cite", id: nextId("cite"), hidden: true });
-    var chips = el("div", { className: "chips", role: "group", "aria-label": "Sources from the privacy policy" });
+    var chips = el("div", { className: "chips", role: "group", "aria-label": t("sources") });
     var open = null;
     reply.citations.forEach(function (cite) {
       var chip = el("button", {
         className: "chip", type: "button", "aria-expanded": "false", "aria-controls": detail.id,
-        "aria-label": "Source " + cite.id + ": " + (cite.section || "policy clause"),
+        "aria-label": t("source", { n: cite.id, section: cite.section || t("clause") }),
         title: cite.section || "",
       }, [el("span", { className: "n", text: String(cite.id), "aria-hidden": "true" }),
           el("span", { className: "s", text: shortSection(cite.section), "aria-hidden": "true" })]);
@@ -302,7 +468,7 @@
   // the chip shows the distinctive tail; the full path is in the tooltip and the opened citation.
   function shortSection(section) {
     var parts = String(section || "").split(">").map(function (p) { return p.trim(); }).filter(Boolean);
-    if (!parts.length) return "Policy";
+    if (!parts.length) return t("policy");
     var last = parts[parts.length - 1];
     return parts.length > 1 && last.length <= 4 ? parts[parts.length - 2] + " \u203a " + last : last;
   }
@@ -311,60 +477,60 @@
     detail.textContent = "";
     var company = cite.company || state.company;
     // display: the passage without markup; text is the exact slice the policy view highlights.
-    detail.appendChild(el("blockquote", { text: "\u201c" + String(cite.display || cite.text).trim() + "\u201d" }));
-    var where = "Section: " + (cite.section || "\u2014") + (cite.page ? " \u00b7 page " + cite.page : "");
+    detail.appendChild(el("blockquote", { text: t("quote", { text: String(cite.display || cite.text).trim() }) }));
+    var where = t("section", { section: cite.section || "\u2014" }) + (cite.page ? t("page", { page: cite.page }) : "");
     detail.appendChild(el("p", { className: "sec", text: where }));
     detail.appendChild(el("a", {
       href: policyUrl(company, cite), target: "_blank", rel: "noopener", className: "policy-link",
-      text: "Open in the full policy \u2197",
+      text: t("openPolicy"),
     }));
     detail.hidden = false;
     detail.scrollIntoView({ block: "nearest" });
   }
 
   function ticketCard(reply) {
-    var t = reply.ticket;
+    var ticket = reply.ticket;
     var dl = el("dl");
     function row(label, value, cls) {
       dl.appendChild(el("dt", { text: label }));
       dl.appendChild(el("dd", { className: cls || null, text: value }));
     }
-    row("Reference", t.id, "ref");
-    row("Status", String(t.status).replace(/_/g, " "), "status");
-    row("Reply due by", formatDate(t.due_at));
-    if (t.lookup_token) row("Check code", t.lookup_token, "ref");
-    var lead = t.duplicate ? "Already with " : "Sent to ";
-    return el("div", { className: "ticket", role: "group", "aria-label": "Request " + t.id }, [
-      el("p", { className: "t", text: "\u2713 " + lead + companyLabel(t.company) + "\u2019s privacy desk" }),
+    row(t("reference"), ticket.id, "ref");
+    row(t("status"), statusLabel(ticket.status), "status");
+    row(t("dueBy"), formatDate(ticket.due_at));
+    if (ticket.lookup_token) row(t("checkCode"), ticket.lookup_token, "ref");
+    var lead = t(ticket.duplicate ? "alreadyWith" : "sentTo", { company: companyLabel(ticket.company) });
+    return el("div", { className: "ticket", role: "group", "aria-label": t("request", { id: ticket.id }) }, [
+      el("p", { className: "t", text: lead }),
       dl,
-      t.lookup_token ? el("p", { className: "hint", text: "Keep the reference and check code to ask about the status later." }) : null,
+      ticket.lookup_token ? el("p", { className: "hint", text: t("keepCodes") }) : null,
     ]);
   }
 
   function clarifyChoices(active) {
-    var group = el("div", { className: active ? "choices live" : "choices", role: "group", "aria-label": "Choose a company" });
+    var group = el("div", { className: active ? "choices live" : "choices", role: "group", "aria-label": t("chooseCompany") });
     function fill() {
       group.textContent = "";
       (companies || []).forEach(function (c) {
         group.appendChild(el("button", {
           className: "choice", type: "button", disabled: !active, "data-company": c.id, text: c.short_name,
-          "aria-label": "Ask about " + c.name,
+          "aria-label": t("askAbout", { name: c.name }),
           onclick: function () { chooseCompany(c); },
         }));
       });
-      if (!companies) group.appendChild(el("span", { text: "Loading companies\u2026" }));
+      if (!companies) group.appendChild(el("span", { text: t("loadingCompanies") }));
     }
     fill();
     if (!companies) loadCompanies().then(fill, function () {
       group.textContent = "";
-      group.appendChild(el("span", { text: "Could not load the list of companies." }));
+      group.appendChild(el("span", { text: t("companiesFailed") }));
     });
     return group;
   }
 
   function botBubble(reply, active) {
     var bubble = el("div", { className: "msg bot " + reply.route });
-    bubble.appendChild(el("span", { className: "sr-only", text: "Assistant: " }));
+    bubble.appendChild(el("span", { className: "sr-only", text: t("assistant") }));
     bubble.appendChild(el("p", { className: "text", text: reply.answer }));
     if (reply.route === "desk" && reply.ticket) bubble.appendChild(ticketCard(reply));
     if (reply.route === "clarify") bubble.appendChild(clarifyChoices(active));
@@ -374,16 +540,14 @@
 
   function welcome() {
     var co = state.company;
-    var text = co
-      ? "Ask how " + companyLabel(co) + " handles your personal information. I answer from its privacy policy and quote the clauses I rely on."
-      : "Ask how a company handles your personal information. I answer from its privacy policy and quote the clauses I rely on.";
+    var text = co ? t("welcomeCompany", { company: companyLabel(co) }) : t("welcome");
     return el("div", { className: "msg bot welcome", text: text });
   }
 
   function configBubble() {
     return el("div", { className: "msg bot config", role: "alert" }, [
-      el("p", { className: "text", text: "The privacy chat is not available on this site yet." }),
-      el("p", { className: "owner", text: "For the site owner: " + configError + " Details are in the browser console." }),
+      el("p", { className: "text", text: t("unavailableHere") }),
+      el("p", { className: "owner", text: t("forOwner", { problem: configError }) }),
     ]);
   }
 
@@ -408,7 +572,7 @@
   function formatDate(iso) {
     var d = new Date(iso);
     if (isNaN(d.getTime())) return String(iso);
-    return d.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+    return d.toLocaleDateString(LANG === "en" ? undefined : LANG, { year: "numeric", month: "short", day: "numeric" });
   }
 
   // ---------------------------------------------------------------- errors
@@ -438,17 +602,18 @@
 
   function readable(err) {
     if (err instanceof HttpError) {
-      var d = err.detail ? " (" + err.detail + ")" : "";
-      if (err.status === 404) return "The assistant does not know this company" + d + ".";
-      if (err.status === 422) return "The message could not be sent" + d + ". Please edit it and try again.";
-      if (err.status === 429) return "Too many messages just now. Please wait a moment and try again.";
-      if (err.status === 503) return "The assistant is not available right now. Please try again in a minute.";
-      if (err.status >= 500) return "Something went wrong on our side. Please try again.";
-      return "The message could not be sent" + d + ".";
+      // A Japanese detail ends in its own full stop, which the sentence around it already has.
+      var d = { detail: err.detail ? t("detail", { detail: String(err.detail).replace(/\u3002$/, "") }) : "" };
+      if (err.status === 404) return t("unknownCompany", d);
+      if (err.status === 422) return t("invalidMessage", d);
+      if (err.status === 429) return t("tooMany");
+      if (err.status === 503) return t("unavailable");
+      if (err.status >= 500) return t("serverError");
+      return t("notSent", d);
     }
-    if (err && err.name === "AbortError") return "The assistant took too long to answer. Please try again.";
-    if (err && err.cutOff) return "The answer was cut off. Please try again.";
-    return "Could not reach the assistant. Check your connection and try again.";
+    if (err && err.name === "AbortError") return t("timeout");
+    if (err && err.cutOff) return t("cutOff");
+    return t("offline");
   }
 
   // ---------------------------------------------------------------- misconfigured embedding
@@ -475,7 +640,7 @@
 
   function originNotAllowed() {
     reportConfig(
-      "add " + PAGE_ORIGIN + " to PA_WIDGET_ORIGINS on the assistant's server.",
+      t("addOrigin", { origin: PAGE_ORIGIN }),
       "The assistant at " + API_ORIGIN + " refused this page's origin " + PAGE_ORIGIN + " (CORS). Add it to PA_WIDGET_ORIGINS " +
       "on the assistant's server, e.g. PA_WIDGET_ORIGINS=" + (FIXED_COMPANY || "COMPANY_ID") + "=" + PAGE_ORIGIN +
       " (several: company=origin|origin,other=origin), and restart it.");
@@ -484,7 +649,7 @@
   function checkCompany(list) {
     if (!FIXED_COMPANY || list.some(function (c) { return c.id === FIXED_COMPANY; })) return;
     reportConfig(
-      "data-company=\"" + FIXED_COMPANY + "\" is not a company this assistant serves.",
+      t("badCompany", { company: FIXED_COMPANY }),
       "Set data-company on the widget's script tag to one of: " + list.map(function (c) { return c.id; }).join(", ") +
       " (or leave it out to let the assistant ask).");
   }
@@ -553,12 +718,12 @@
     if (busy) return false;
     message = message.trim();
     if (!message) {
-      showError("Please type a question first.");
+      showError(t("empty"));
       input.focus();
       return false;
     }
     if (message.length > MAX_CHARS) {
-      showError("The message is too long: the limit is " + MAX_CHARS + " characters.");
+      showError(t("tooLong", { limit: MAX_CHARS }));
       return false;
     }
     hideError();
@@ -576,7 +741,7 @@
     try {
       var resp = await fetch(API + "/v1/chat/stream", {
         method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+        headers: withLanguage({ "Content-Type": "application/json", Accept: "text/event-stream" }),
         body: JSON.stringify({ message: message, company: company || null, session_id: state.sessionId }),
         signal: controller ? controller.signal : undefined,
         credentials: "omit",
@@ -634,10 +799,12 @@
     hideError();
     if (state.sessionId) {
       try {
-        var resp = await fetch(API + "/v1/sessions/" + encodeURIComponent(state.sessionId), { method: "DELETE", credentials: "omit" });
+        var resp = await fetch(API + "/v1/sessions/" + encodeURIComponent(state.sessionId), {
+          method: "DELETE", credentials: "omit", headers: withLanguage(),
+        });
         if (!resp.ok && resp.status !== 404) throw new HttpError(resp.status, await readDetail(resp));
       } catch (err) {
-        showError("Could not clear the conversation on the server. " + readable(err));
+        showError(t("clearFailed", { reason: readable(err) }));
         return;
       }
     }
@@ -652,7 +819,7 @@
   }
 
   function loadMeta() {
-    return fetch(API + "/v1/meta", { credentials: "omit" }).then(function (r) {
+    return fetch(API + "/v1/meta", { credentials: "omit", headers: withLanguage() }).then(function (r) {
       if (!r.ok) throw new HttpError(r.status, "");
       return r.json();
     }).then(function (meta) {
@@ -667,7 +834,7 @@
   var companiesPromise = null;
   function loadCompanies() {
     if (!companiesPromise) {
-      companiesPromise = fetch(API + "/v1/companies", { credentials: "omit" }).then(function (r) {
+      companiesPromise = fetch(API + "/v1/companies", { credentials: "omit", headers: withLanguage() }).then(function (r) {
         if (!r.ok) throw new HttpError(r.status, "");
         return r.json();
       }).then(function (list) {
@@ -676,6 +843,9 @@
         if (!configError) {
           renderHeader();
           renderNotice();
+          // The welcome drawn before the list came names the company by its id.
+          var greeting = log.querySelector(".welcome");
+          if (greeting) greeting.replaceWith(welcome());
         }
         return list;
       }, function (err) {
@@ -690,7 +860,7 @@
   function openPanel(focus) {
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
-    launcher.setAttribute("aria-label", "Close privacy questions chat");
+    launcher.setAttribute("aria-label", t("closeChat"));
     state.open = true;
     saveState();
     scrollToLatest();
@@ -700,7 +870,7 @@
   function closePanel() {
     panel.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
-    launcher.setAttribute("aria-label", "Open privacy questions chat");
+    launcher.setAttribute("aria-label", t("openChat"));
     state.open = false;
     saveState();
     launcher.focus();

@@ -612,3 +612,237 @@ def test_api_docs_render_with_no_network(browser: Browser) -> None:
     browser.d.get(browser.base + "/redoc")
     browser.until(lambda d: "Ask a question or make a request" in d.find_element(By.TAG_NAME, "body").text, message="ReDoc drew nothing")
     assert loaded() and all(u.startswith(browser.base) for u in loaded()), loaded()
+
+
+# ---------------------------------------------------------------------------------------------- Japanese
+# "個人情報の開示請求の手数料はいくらですか？" with its English after it: Japanese to the language detector, and
+# answered with citations by the English retrieval of today.
+JA_MIXED_QUESTION = "個人情報の開示請求の手数料はいくらですか？ How much is the fee for a disclosure request?"
+JA_QUESTION = "個人情報の開示請求の手数料はいくらですか？"
+
+
+class JapaneseSite:
+    """A company's own site on another origin (a second loopback port): `<html lang="ja">` pages embedding the widget."""
+
+    def __init__(self, origin: str, api_base: str, languages: list[tuple[str, str | None]]) -> None:
+        self.origin = origin
+        self.api = api_base
+        self.languages = languages  # (path, Accept-Language) of every API request the widget made
+
+
+@pytest.fixture(scope="module")
+def japanese_site(real_settings, real_assistant) -> Iterator[JapaneseSite]:  # type: ignore[no-untyped-def]
+    """/ is a Japanese page with the widget for UPWARD, /en the same page with data-lang="en"; the API allows its origin."""
+    api_base: list[str] = []
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            lang = ' data-lang="en"' if self.path == "/en" else ""
+            page = (
+                '<!doctype html><html lang="ja"><meta charset="utf-8"><title>アップワード</title><h1>アップワード株式会社</h1>'
+                f'<script src="{api_base[0]}/static/widget.js" data-company="upward"{lang} defer></script>'
+            )
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(page.encode() if self.path in ("/", "/en") else b"")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    site = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    origin = f"http://127.0.0.1:{site.server_address[1]}"
+    languages: list[tuple[str, str | None]] = []
+    app = create_app(real_settings.model_copy(update={"widget_origins": f"upward={origin}"}), real_assistant)
+
+    async def recording(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/v1/") and scope["method"] != "OPTIONS":
+            header = dict(scope["headers"]).get(b"accept-language")
+            languages.append((scope["path"], header.decode() if header else None))
+        await app(scope, receive, send)
+
+    thread = threading.Thread(target=site.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with serving(recording) as base:
+            api_base.append(base)
+            yield JapaneseSite(origin, base, languages)
+    finally:
+        site.shutdown()
+        site.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def site_browser(driver: webdriver.Chrome, japanese_site: JapaneseSite) -> Iterator[Browser]:
+    b = Browser(driver, japanese_site.origin)
+    b.console_errors()
+    japanese_site.languages.clear()
+    yield b
+    errors = b.console_errors()
+    assert not errors, f"JavaScript console errors: {errors}"
+
+
+def test_widget_on_a_japanese_page_speaks_japanese_and_cites(site_browser: Browser, japanese_site: JapaneseSite) -> None:
+    from assistant.understand.language import detect_language
+
+    browser = site_browser
+    browser.open("/")  # the browser itself is en-US: the page's lang decides
+    sr = browser.widget()
+    launcher = browser.q(sr, ".launcher")
+    assert launcher.text == "プライバシーに関するご質問"
+    assert launcher.get_attribute("aria-label") == "プライバシーに関する質問のチャットを開く"
+    launcher.click()
+    box = browser.q(sr, "#pa-input")
+    assert box.get_attribute("placeholder") == "個人情報についてご質問ください…"
+    assert box.get_attribute("aria-label") == "ご質問"
+    send = browser.q(sr, ".send")
+    assert send.text == "送信" and send.get_attribute("aria-label") == "メッセージを送信"
+    assert browser.q(sr, ".clear").text == "消去" and browser.q(sr, ".close").get_attribute("aria-label") == "チャットを閉じる"
+    assert browser.q(sr, ".wrap").get_attribute("lang") == "ja"
+    browser.until(lambda d: browser.q(sr, ".welcome").text.startswith("UPWARDが個人情報をどのように取り扱っているか、ご質問ください。"))
+    browser.until(lambda d: "個人情報窓口" in browser.q(sr, ".notice").text)
+    assert browser.q(sr, ".notice a").text == "プライバシーポリシー"
+    assert launcher.get_attribute("aria-label") == "プライバシーに関する質問のチャットを閉じる"
+
+    # A Japanese question: the reply renders with sources whose labels are Japanese and whose link works.
+    assert detect_language(JA_MIXED_QUESTION) == "ja"
+    reply = browser.ask(sr, JA_MIXED_QUESTION)
+    assert browser.q(reply, ".text").text.strip()
+    assert browser.q(reply, ".sr-only").get_attribute("textContent") == "アシスタント: "
+    chips = browser.qq(reply, ".chip")
+    assert chips, "the reply cites the policy"
+    assert browser.q(reply, ".chips").get_attribute("aria-label") == "プライバシーポリシーの出典"
+    assert attr(chips[0], "aria-label").startswith("出典 1: ")
+    chips[0].click()
+    detail = browser.q(reply, ".cite")
+    browser.until(lambda d: detail.is_displayed())
+    cite = browser.stored()["transcript"][-1]["reply"]["citations"][0]
+    assert browser.q(detail, "blockquote").text == "「" + cite["display"].strip() + "」"
+    assert browser.q(detail, ".sec").text.startswith("条項: ")
+    link = browser.q(detail, "a")
+    assert link.text == "ポリシー全文で見る ↗"
+    href = attr(link, "href")
+    assert href.startswith(japanese_site.api + "/policy?") and f"start={cite['start']}" in href and f"end={cite['end']}" in href
+    assert "lang=ja" in href
+    browser.shot("widget-ja.png")
+
+    # Every request the widget made asked for Japanese (so the server's error texts come back in it).
+    used = {path for path, _ in japanese_site.languages}
+    assert {"/v1/companies", "/v1/meta", "/v1/chat/stream"} <= used
+    assert all(lang == "ja" for _, lang in japanese_site.languages), japanese_site.languages
+
+    # The policy view opened from the citation: the cited span highlighted, the page's labels in Japanese.
+    browser.d.get(href)
+    mark = browser.until(lambda d: d.find_element(By.CSS_SELECTOR, ".policy-text mark"))
+    assert mark.get_attribute("textContent") == cite["text"]
+    assert browser.d.find_element(By.TAG_NAME, "h1").text.endswith("— プライバシーポリシー")
+    assert browser.d.find_element(By.ID, "subtitle").text == "引用された箇所を強調表示しています。"
+    assert browser.d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ja"
+    browser.shot("policy-view-ja.png")
+
+
+def test_data_lang_overrides_the_page_language(site_browser: Browser) -> None:
+    site_browser.open("/en")  # <html lang="ja">, data-lang="en"
+    sr = site_browser.widget()
+    site_browser.q(sr, ".launcher").click()
+    box = site_browser.q(sr, "#pa-input")
+    assert box.get_attribute("placeholder") == "Ask about your personal data…"
+    assert site_browser.q(sr, ".send").text == "Send"
+    assert site_browser.q(sr, ".launcher").get_attribute("aria-label") == "Close privacy questions chat"
+    assert site_browser.q(sr, ".wrap").get_attribute("lang") == "en"
+    reply = site_browser.ask(sr, JA_MIXED_QUESTION)
+    assert site_browser.qq(reply, ".chip")
+    assert attr(site_browser.qq(reply, ".chip")[0], "aria-label").startswith("Source 1: ")
+
+
+@pytest.mark.xfail(strict=False, reason="needs the Japanese composer")
+def test_japanese_question_gets_a_reply_in_japanese(site_browser: Browser) -> None:
+    from assistant.understand.language import detect_language
+
+    site_browser.open("/")
+    sr = site_browser.widget()
+    site_browser.q(sr, ".launcher").click()
+    reply = site_browser.ask(sr, JA_QUESTION)
+    assert detect_language(site_browser.q(reply, ".text").text) == "ja"
+
+
+@pytest.mark.xfail(strict=False, reason="needs Japanese retrieval (questions in Japanese over the policies)")
+def test_japanese_only_question_is_answered_with_citations(site_browser: Browser) -> None:
+    site_browser.open("/")
+    sr = site_browser.widget()
+    site_browser.q(sr, ".launcher").click()
+    reply = site_browser.ask(sr, JA_QUESTION)
+    assert site_browser.qq(reply, ".chip")
+
+
+def test_demo_page_in_japanese(browser: Browser) -> None:
+    browser.open("/demo?company=upward&lang=ja")
+    d = browser.d
+    assert d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ja"
+    assert d.find_element(By.TAG_NAME, "h1").text == "ウィジェットのデモ"
+    assert d.find_element(By.CSS_SELECTOR, "label[for=company]").text == "会社"
+    assert d.find_element(By.CSS_SELECTOR, ".demo-picker").get_attribute("aria-label") == "ウィジェットが対応する会社を選ぶ"
+    # The picker keeps the page in Japanese.
+    browser.until(lambda d: d.find_elements(By.CSS_SELECTOR, '#company option[value="sb-cs"]'))
+    Select(d.find_element(By.ID, "company")).select_by_value("sb-cs")
+    d.find_element(By.CSS_SELECTOR, ".demo-picker button").click()
+    browser.until(lambda d: "company=sb-cs" in d.current_url and "lang=ja" in d.current_url)
+    browser.until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "ウィジェットのデモ")
+    sr = browser.widget()
+    browser.q(sr, ".launcher").click()
+    assert browser.q(sr, ".send").text == "送信"
+    browser.shot("demo-ja.png")
+
+
+def test_japanese_company_picker_and_ticket_card(browser: Browser) -> None:
+    browser.open("/demo?lang=ja")  # no data-company: the assistant asks which company
+    sr = browser.widget()
+    browser.q(sr, ".launcher").click()
+    reply = browser.ask(sr, "Please delete all my personal data")
+    assert "clarify" in attr(reply, "class")
+    choices = browser.q(reply, ".choices")
+    assert choices.get_attribute("aria-label") == "会社を選んでください"
+    button = browser.until(lambda d: browser.q(reply, '.choice[data-company="highreso"]'))
+    assert attr(button, "aria-label").endswith("について質問する")
+    button.click()
+    browser.until(lambda d: len(browser.replies(sr)) == 2 and not browser.qq(sr, ".typing"))
+    card = browser.q(browser.replies(sr)[-1], ".ticket")
+    assert [dt.text for dt in browser.qq(card, "dt")] == ["受付番号", "状況", "回答期限", "確認コード"]
+    assert browser.q(card, ".status").text == "受付済み"
+    assert browser.q(card, ".t").text.endswith("の個人情報窓口に送りました")
+    assert re.fullmatch(r"PRQ-\d{6}", browser.q(card, ".ref").text)
+    assert attr(card, "aria-label") == "申請 " + browser.q(card, ".ref").text
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", browser.qq(card, "dd")[2].text), "the due date in Japanese"
+    browser.d.execute_script("arguments[0].scrollIntoView({block: 'end'})", card)
+    browser.shot("widget-ja-ticket.png")
+
+
+def test_widget_shows_server_errors_in_japanese(driver: webdriver.Chrome, hash_settings, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """A message over the server's limit (the widget did not learn it: /v1/meta blocked): the server's reason, in Japanese."""
+    from assistant.factory import build_assistant
+
+    settings = hash_settings.model_copy(update={"max_message_chars": 20})
+    with serving(create_app(settings, build_assistant(settings, hash_embedder))) as base:
+        b = Browser(driver, base)
+        b.console_errors()
+        b.allowed = ["/v1/meta", "/v1/chat/stream"]  # the blocked request and the 422 are logged by Chromium
+        b.d.execute_cdp_cmd("Network.enable", {})
+        b.d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/v1/meta"]})
+        try:
+            b.open("/demo?company=upward&lang=ja")
+            sr = b.widget()
+            b.q(sr, ".launcher").click()
+            b.q(sr, "#pa-input").send_keys("個人情報の開示請求の手数料はいくらですか？", Keys.ENTER)
+            error = b.q(sr, ".error")
+            b.until(lambda d: error.is_displayed())
+            reason = "メッセージが 21 文字あります。上限は 20 文字です"  # the server's 422 detail, without its full stop
+            assert error.text == f"メッセージを送信できませんでした（{reason}）。内容を直して、もう一度お試しください。"
+            b.shot("widget-ja-error.png")
+            b.q(sr, "#pa-input").clear()
+            b.q(sr, "#pa-input").send_keys(Keys.ENTER)
+            b.until(lambda d: error.text == "先にご質問を入力してください。")
+        finally:
+            b.d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+            b.d.execute_cdp_cmd("Network.disable", {})
+        assert not b.console_errors()
