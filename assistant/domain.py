@@ -24,6 +24,8 @@ class Company:
     desk_channels_note: str | None = None
     source_url: str | None = None
     due_days: int = 14
+    # (file, language) for each file whose language companies.toml states; others are detected.
+    file_languages: tuple[tuple[str, str], ...] = ()
 
     def desk_contact(self) -> str:
         """One line naming the desk and every channel the policy gives for it."""
@@ -59,6 +61,9 @@ class Document:
     # How `text` is marked up: "text", "markdown" or "pdf" (reflowed extraction); the chunker
     # reads structure from it and citations derive their readable `display` from it.
     format: str = "text"
+    # The language the text is written in, "en" or "ja" (stated in companies.toml or detected):
+    # with both versions of a policy loaded, the answer quotes the one in the customer's language.
+    language: str = "en"
 
     def text_of(self, span: Span) -> str:
         """A span's verbatim text (markup included): its offsets are this document's."""

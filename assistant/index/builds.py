@@ -420,6 +420,7 @@ def _doc_to_json(d: Document) -> dict[str, Any]:
         "version": d.version,
         "pages": [[p.page, p.start, p.end] for p in d.pages],
         "format": d.format,
+        "language": d.language,
     }
 
 
@@ -433,4 +434,5 @@ def _doc_from_json(d: dict[str, Any]) -> Document:
         version=d["version"],
         pages=tuple(PageSpan(int(p), int(s), int(e)) for p, s, e in d["pages"]),
         format=str(d.get("format", "text")),
+        language=str(d.get("language", "en")),  # builds from before languages were English
     )

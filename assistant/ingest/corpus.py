@@ -1,4 +1,15 @@
-"""Loading the policy corpus: company metadata and each company's documents."""
+"""Loading the policy corpus: company metadata and each company's documents.
+
+Each document has a language, "en" or "ja". `files` in companies.toml may state it per file:
+`files = ["policy.md", {path = "ja/policy.md", language = "ja"}]` (a plain string is the old
+form and still means a file whose language is detected: Japanese when kana make up a fair share
+of its letters). Document ids are the company id, plus `/` and the file stem when the stem is
+not the company id (`firefox/firefox_privacy_notice`), so the ids of a corpus of plain entries
+are what they always were. The language is added (`firefox/firefox_privacy_notice@ja`) when the
+entry states it, or when two files of one company would otherwise get the same id (`en/a.md`
+and `ja/a.md`): the two language versions of a policy are told apart in citations, and an id
+does not change when the other version is added later to a file that already stated its language.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +19,7 @@ import logging
 import re
 import tomllib
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +33,7 @@ log = logging.getLogger(__name__)
 
 METADATA_FILE = "companies.toml"
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf")
+LANGUAGES = ("en", "ja")
 
 
 @dataclass(frozen=True)
@@ -63,12 +76,14 @@ def load_companies(corpus_dir: Path) -> list[Company]:
     seen: set[str] = set()
     for entry in data.get("company", []):
         try:
+            files, languages = _file_entries(entry.get("files", ()))
             company = Company(
                 id=str(entry["id"]),
                 name=str(entry["name"]),
                 short_name=str(entry.get("short_name") or entry["name"]),
                 aliases=tuple(entry.get("aliases", ())),
-                files=tuple(entry.get("files", ())),
+                files=files,
+                file_languages=languages,
                 desk_name=str(entry.get("desk_name", "")),
                 desk_email=entry.get("desk_email"),
                 desk_address=entry.get("desk_address"),
@@ -88,8 +103,46 @@ def load_companies(corpus_dir: Path) -> list[Company]:
     return companies
 
 
-def load_document(path: Path, company: str, doc_id: str) -> Document:
-    """Load one policy file (.txt, .md or .pdf); raise CorpusError naming it on failure."""
+def _file_entries(entries: Any) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The file paths of a `files` list, and the language of each file whose entry states one."""
+    if not isinstance(entries, list | tuple):
+        raise TypeError(f"files must be a list, not {entries!r}")
+    files: list[str] = []
+    languages: list[tuple[str, str]] = []
+    for item in entries:
+        if isinstance(item, str):
+            files.append(item)
+            continue
+        if not isinstance(item, dict) or not isinstance(item.get("path"), str) or set(item) - {"path", "language"}:
+            raise ValueError(f"a file is a path or {{path = ..., language = ...}}, not {item!r}")
+        files.append(item["path"])
+        if "language" in item:
+            if item["language"] not in LANGUAGES:
+                raise ValueError(f"language of {item['path']!r} is {item['language']!r}: use one of {', '.join(LANGUAGES)}")
+            languages.append((item["path"], item["language"]))
+    return tuple(files), tuple(languages)
+
+
+# Kana (not the middle dot or the long-vowel mark, which English policies use as bullets and in
+# names): every Japanese sentence has them, an English policy only in a quoted name or two.
+_KANA = re.compile(r"[\u3041-\u309f\u30a1-\u30fa\u30fd-\u30ff\uff66-\uff9d]")
+_LATIN = re.compile(r"[A-Za-z]")
+# Japanese policies name products, URLs and e-mail addresses in Latin letters; the Mozilla
+# notices' kana share is 0.5 to 0.75, the English ones' 0.
+_KANA_SHARE = 0.15
+
+
+def detect_document_language(text: str) -> str:
+    """'ja' when kana make up a fair share of the text's letters (kana and Latin), else 'en'."""
+    kana = len(_KANA.findall(text))
+    latin = len(_LATIN.findall(text))
+    return "ja" if kana and kana >= _KANA_SHARE * (kana + latin) else "en"
+
+
+def load_document(path: Path, company: str, doc_id: str, language: str | None = None) -> Document:
+    """Load one policy file (.txt, .md or .pdf); raise CorpusError naming it on failure.
+
+    `language` is the file's stated language; without it the text decides."""
     if not path.is_file():
         raise CorpusError(str(path), "file not found")
     suffix = path.suffix.lower()
@@ -123,6 +176,7 @@ def load_document(path: Path, company: str, doc_id: str) -> Document:
         version=content_version(text),
         pages=pages,
         format=markup,
+        language=language or detect_document_language(text),
     )
 
 
@@ -401,15 +455,25 @@ def load_corpus(corpus_dir: Path, strict: bool = False) -> Corpus:
     documents: list[Document] = []
     problems: list[CorpusError] = []
     for company in companies:
-        files: Iterable[str] = company.files or _guess_files(corpus_dir, company.id)
+        files: list[str] = list(company.files or _guess_files(corpus_dir, company.id))
+        stated = dict(company.file_languages)
+        base = Counter(doc_id_for(company.id, name) for name in files)
         for name in files:
+            doc_id = doc_id_for(company.id, name)
             try:
-                documents.append(load_document(corpus_dir / name, company.id, doc_id_for(company.id, name)))
+                doc = load_document(corpus_dir / name, company.id, doc_id, stated.get(name))
+                if name in stated or base[doc_id] > 1:
+                    doc = replace(doc, doc_id=f"{doc_id}@{doc.language}")
+                if any(d.doc_id == doc.doc_id for d in documents):
+                    # Two files of one company, one language and one stem: a citation could not say which.
+                    raise CorpusError(str(corpus_dir / name), f"document id {doc.doc_id!r} is taken by another file: rename one")
             except CorpusError as exc:
                 if strict:
                     raise
                 log.warning("skipping %s", exc)
                 problems.append(exc)
+                continue
+            documents.append(doc)
     return Corpus(tuple(companies), tuple(documents), tuple(problems))
 
 
