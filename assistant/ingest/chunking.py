@@ -1,10 +1,12 @@
 """Clause-aware chunking of numbered legal text, keeping exact character offsets.
 
 The policies are numbered in many ways (`1.`, `2.1`, `(1)`, `1)`, `A.`, `a)`, `i.`, `・`,
-`•`, `-`) and are often broken (repeated or missing numbers, HTML list numbers in front of
-the real ones). We read the text line by line, decide for each line whether it is a heading
-or a clause, keep a stack of headings for the section path, then group the clauses under one
-heading into chunks no longer than the embedding window.
+`•`, `-`; in Japanese also `第1条`, `（１）`, `１．`, `①`, `一、`, `【見出し】`, `■`) and are often
+broken (repeated or missing numbers, HTML list numbers in front of the real ones). We read the
+text line by line, decide for each line whether it is a heading or a clause, keep a stack of
+headings for the section path, then group the clauses under one heading into chunks no longer
+than the embedding window. Sentences end at `.!?` before a capital, or at `。！？` outside
+quotes and brackets (Japanese sets no space after them).
 """
 
 from __future__ import annotations
@@ -13,24 +15,39 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.domain import Chunk, Document, Span
 
-# Leading list glyphs that carry no numbering.
-_BULLET = re.compile(r"[•・\-–*○●◦▪]\s*")
+# Leading list glyphs that carry no numbering (the square and diamond ones, and a lone dot
+# line, head a section instead: see `_mark_heading`).
+_BULLET = re.compile(r"[•・\-–*○●◦▪■□◆◇◎★☆]\s*")
+_HEADING_MARKS = "■□◆◇●○◎★☆"
 # An indented "N. " in front of a line is an HTML ordered-list number (sb-cs, win-techno).
 _ORDINAL = re.compile(r"\d{1,3}\.\s+")
+_KANJI_NUMBER = "一二三四五六七八九十百"
 _MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("decimal", re.compile(r"(\d{1,2}(?:\.\d{1,2}){0,3})(?:\.(?=\S)|\.?\s+)(?=\S)")),
-    ("paren", re.compile(r"\((\d{1,2})\)\s*")),
-    ("halfparen", re.compile(r"(\d{1,2})\)\s*")),
+    # Japanese articles and their chapters: 第1条, 第十二条の2, 第２章 (\d reads fullwidth digits too).
+    ("chapter", re.compile(rf"(第[ \t]*(?:\d{{1,3}}|[{_KANJI_NUMBER}]{{1,4}})[ \t]*[章節編])[\s]*")),
+    ("article", re.compile(rf"(第[ \t]*(?:\d{{1,3}}|[{_KANJI_NUMBER}]{{1,4}})[ \t]*条(?:の(?:\d{{1,2}}|[{_KANJI_NUMBER}]{{1,3}}))?)[\s]*")),
+    ("decimal", re.compile(r"(\d{1,2}(?:[.．]\d{1,2}){0,3})(?:[.．](?=\S)|[.．]?\s+)(?=\S)")),
+    ("paren", re.compile(r"[(（](\d{1,2})[)）]\s*")),
+    ("kanjiparen", re.compile(rf"[(（]([{_KANJI_NUMBER}]{{1,3}})[)）]\s*")),
+    ("halfparen", re.compile(r"(\d{1,2})[)）]\s*")),
+    ("circled", re.compile(r"([\u2460-\u2473\u3251-\u325f])\s*")),  # ① to ⑳, ㉑ to ㉟
+    ("kanji", re.compile(rf"([{_KANJI_NUMBER}]{{1,3}})[、．.]\s*")),
     ("roman", re.compile(r"((?:i|ii|iii|iv|v|vi|vii|viii|ix|x))\.\s*(?=[A-Z])")),
     ("letter", re.compile(r"([A-Za-z])[.)]\s+")),
-    ("angle", re.compile(r"<([^<>]{1,60})>\s*")),
+    ("angle", re.compile(r"[<＜〈《]([^<>＜＞〈〉《》]{1,60})[>＞〉》]\s*")),
     ("bracket", re.compile(r"\[([^\[\]]{1,60})\]\s*")),
+    ("lenticular", re.compile(r"[【［〔]([^【】［］〔〕\n]{1,60})[】］〕]\s*")),
 )
+# Kinds whose marker alone (`第3条`, `【お問い合わせ】`) can be a whole heading.
+_TITLE_MARKERS = ("chapter", "article", "lenticular")
 _SENTENCE_END = re.compile(r"(?<=[.!?。])[\"”’)]?\s+(?=[\"“(A-Z0-9<\[])")
+# Japanese sentences end at 。！？ with no space after; not inside 「quotes」 or （brackets）.
+_JA_STOPS = "。！？"
+_OPENERS = {"「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "〔": "〕", "［": "］", "“": "”"}
 _ABBREVIATIONS = ("etc.", "e.g.", "i.e.", "Co.", "Ltd.", "Inc.", "No.", "Corp.", "Art.", "cf.", "vs.", "St.")
 
 Measure = Callable[[str], int]
@@ -41,8 +58,10 @@ PASSAGE_CHARS = 400
 # 「ただし、…」) states nothing alone: the sentence before it is its lead. Grammar, not wording.
 _CONTINUES = re.compile(
     r"(?:however|provided|but|otherwise|nevertheless|notwithstanding|in (?:that|this|such|which) cases?|"
-    r"(?:this|that|these|those|such)\b(?! (?:privacy|policy|notice|website|site|document)\b)|the (?:foregoing|above)|"
-    r"ただし|但し|なお|この場合|前項|当該)\b",
+    r"(?:this|that|these|those|such)\b(?! (?:privacy|policy|notice|website|site|document)\b)|the (?:foregoing|above))\b|"
+    # Japanese has no spaces to bound a word: the pointing word is the sentence's opening.
+    r"(?:ただし|但し|なお|前項|当該|(?:この|その|これ|それ|こうした|そうした|かかる)(?!他|ほか|ぞれ)"
+    r"(?!(?:プライバシー|ポリシー|通知|方針|ウェブサイト|サイト|文書)))",
     re.IGNORECASE,
 )
 log = logging.getLogger(__name__)
@@ -56,6 +75,7 @@ class _Line:
     kind: str  # marker kind, "bullet" or "" for plain text
     label: str
     indented: bool
+    glyph: str = ""  # a bullet's glyph
 
 
 @dataclass
@@ -72,10 +92,10 @@ def _parse_line(text: str, line_start: int, line: str) -> _Line | None:
     lead = len(line) - len(line.lstrip())
     pos = lead
     indented = lead >= 2
-    kind, label = "", ""
+    kind, label, glyph = "", "", ""
     m = _BULLET.match(line, pos)
     if m:
-        kind, pos = "bullet", m.end()
+        kind, pos, glyph = "bullet", m.end(), line[pos]
     m = _ORDINAL.match(line, pos)
     if m and indented and kind == "":
         # HTML list numbering: remember it, then look for a real marker behind it.
@@ -86,7 +106,7 @@ def _parse_line(text: str, line_start: int, line: str) -> _Line | None:
     for name, pattern in _MARKERS:
         mm = pattern.match(line, pos)
         if mm:
-            kind, label = name, mm.group(1)
+            kind, label = name, mm.group(1).replace("．", ".")
             break
     content_start = pos
     end = len(line.rstrip())
@@ -99,6 +119,7 @@ def _parse_line(text: str, line_start: int, line: str) -> _Line | None:
         kind=kind,
         label=label,
         indented=indented,
+        glyph=glyph,
     )
 
 
@@ -110,16 +131,18 @@ def _marker_len(line: _Line) -> int:
     return 0
 
 
-def _looks_like_heading(line: _Line, following: _Line | None) -> bool:
+def _looks_like_heading(line: _Line, following: _Line | None, previous: _Line | None = None) -> bool:
     body = line.text[_marker_len(line) :].strip() if line.kind not in ("", "bullet", "ordinal") else line.text
     if line.kind == "bullet":
         return False
-    numbered = line.kind == "decimal" and not line.indented
+    if not body and line.kind in _TITLE_MARKERS:
+        body = line.text  # "第3条" or "【お問い合わせ窓口】" alone on its line
+    numbered = line.kind in ("decimal", "article", "chapter") and not line.indented
     if body.endswith(("etc.", "etc")):
         body = body[:-1] if body.endswith(".") else body  # "... Request for Disclosure etc."
-    if not body or len(body) > (120 if numbered else 90) or body[-1] in ".:;,、。":
+    if not body or len(body) > (120 if numbered else 90) or body[-1] in _CLAUSE_END:
         return False
-    if ":" in body or re.search(r"\d{3,}", body) or "@" in body:
+    if ":" in body or "：" in body or re.search(r"\d{3,}", body) or "@" in body:
         return False
     if not (body[0].isupper() or not body[0].isascii() or body[0] == "<" or line.kind in ("decimal", "letter", "angle", "bracket")):
         return False
@@ -128,24 +151,54 @@ def _looks_like_heading(line: _Line, following: _Line | None) -> bool:
     if line.kind == "letter":
         # "A. Customers" over "(1) ..." items is a heading; "A." over "B." is a list.
         return following.kind != line.kind
-    if line.kind in ("paren", "halfparen", "roman", "ordinal"):
-        # A short numbered line heads a section only when plain text follows it.
+    if line.kind in ("paren", "halfparen", "roman", "ordinal", "kanjiparen", "circled", "kanji"):
+        # A short numbered line heads a section only when plain text follows it, and in Japanese
+        # (no capitals to tell a title) not when it is the last of a run of items: "③" after "②".
+        if previous is not None and previous.kind == line.kind and _JAPANESE.search(line.text):
+            return False
         return following.kind in ("", "bullet")
     return True
 
 
+_JAPANESE = re.compile(r"[\u3041-\u30ff\u4e00-\u9fff]")
+
+
+# What a heading never ends with: sentence and clause punctuation.
+_CLAUSE_END = ".:;,、。：；，！？"
+
+
+def _mark_heading(line: _Line, previous: _Line | None, following: _Line | None) -> bool:
+    """Whether a short line behind a square, diamond or dot glyph ("■個人情報の取扱い") heads a
+    section: alone, not one of a run of lines with that glyph (a list), not the item of a lead."""
+    if line.kind != "bullet" or line.glyph not in _HEADING_MARKS or following is None:
+        return False
+    body = line.text.strip()
+    if len(body) > 60 or body[-1] in _CLAUSE_END or ":" in body or "：" in body:
+        return False
+    if any(other is not None and other.kind == "bullet" and other.glyph == line.glyph for other in (previous, following)):
+        return False
+    return previous is None or not previous.text.rstrip().endswith((":", "："))
+
+
 def _decimal_depth(label: str) -> int:
-    return label.count(".") + 1
+    return label.count(".") + 1  # fullwidth points are read as "." in labels
 
 
 def _opens_section(line: _Line, following: _Line, outline: _Outline) -> bool:
     """Whether the heading `following` nests under the heading `line`."""
+    if following.kind == "chapter" or (following.kind == "article" and line.kind != "chapter"):
+        return False  # a chapter holds articles; an article holds neither
     if following.kind == "decimal" and not following.indented:
         if line.kind == "decimal" and not line.indented:
             return _decimal_depth(following.label) > _decimal_depth(line.label)
         # A title above the first numbered section opens the document.
         return not any(h.kind == "decimal" for h in outline.stack)
     return line.kind not in ("", following.kind)
+
+
+_ARTICLE_RANK = {"chapter": 0, "article": 1}
+# Numbered items whose next sibling closes them when they were used as a heading.
+_ITEM_KINDS = ("paren", "halfparen", "letter", "roman", "kanjiparen", "circled", "kanji")
 
 
 class _Outline:
@@ -199,16 +252,27 @@ class _Outline:
                 if not any(h.kind == "decimal" for h in self.stack):
                     break
                 self.stack.pop()
-        elif line.kind in ("paren", "halfparen", "letter", "roman") and self.stack and self.stack[-1].kind == line.kind:
+        elif line.kind in _ITEM_KINDS and self.stack and self.stack[-1].kind == line.kind:
             # "(2)" after the heading "(1) Title" is its sibling; under "B. ..." it is an item of B.
             self.stack.pop()
 
     def _pop_siblings(self, kind: str) -> None:
+        if kind in _ARTICLE_RANK:
+            # A chapter closes the chapter and articles before it, an article the article before it.
+            keep = len(self.stack)
+            for i in range(len(self.stack) - 1, -1, -1):
+                rank = _ARTICLE_RANK.get(self.stack[i].kind)
+                if rank is not None and rank < _ARTICLE_RANK[kind]:
+                    break
+                if rank is not None:
+                    keep = i
+            del self.stack[keep:]
+            return
         for i in range(len(self.stack) - 1, -1, -1):
             if self.stack[i].kind == kind:
                 del self.stack[i:]
                 return
-            if self.stack[i].kind == "decimal":
+            if self.stack[i].kind in ("decimal", *_ARTICLE_RANK):
                 return
 
 
@@ -224,19 +288,61 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Split text[start:end] into sentence offsets (no trailing spaces)."""
     out: list[tuple[int, int]] = []
     piece_start = start
-    for m in _SENTENCE_END.finditer(text, start, end):
-        cut = m.start()
-        before = text[piece_start:cut]
+    # (where the sentence ends, where the next begins); a closing quote stays with its sentence.
+    cuts = {m.start(): (m.start() + len(m.group(0).rstrip()), m.end()) for m in _SENTENCE_END.finditer(text, start, end)}
+    for at, cut, following in _japanese_stops(text, start, end):
+        cuts.setdefault(at, (cut, following))
+    for at in sorted(cuts):
+        cut, following = cuts[at]
+        if at < piece_start:
+            continue
+        before = text[piece_start:at]
         last_word = before.rsplit(None, 1)[-1] if before.split() else ""
         if last_word in _ABBREVIATIONS or len(before.strip()) < 12:
             continue
-        # Keep a closing quote or bracket with its sentence.
-        cut = m.start() + len(m.group(0).rstrip())
         out.append((piece_start, cut))
-        piece_start = m.end()
+        piece_start = following
     if piece_start < end:
         out.append((piece_start, end))
     return [(s, e) for s, e in out if text[s:e].strip()]
+
+
+def _japanese_stops(text: str, start: int, end: int) -> list[tuple[int, int, int]]:
+    """Each 。！？ (or a run of them) that ends a sentence: not inside a quote or brackets that
+    close within the text. (stop, end of sentence, start of the next sentence)"""
+    if not any(ch in text[start:end] for ch in _JA_STOPS):
+        return []
+    # Spans of matched brackets; an opening one that never closes guards nothing.
+    open_at: list[tuple[str, int]] = []
+    depth = [0] * (end - start + 1)
+    for i in range(start, end):
+        ch = text[i]
+        if ch in _OPENERS:
+            open_at.append((_OPENERS[ch], i))
+        elif open_at and any(close == ch for close, _ in open_at):
+            while open_at:
+                close, at = open_at.pop()
+                if close == ch:
+                    depth[at + 1 - start] += 1
+                    depth[i - start] -= 1
+                    break
+    out: list[tuple[int, int, int]] = []
+    level = 0
+    i = start
+    while i < end:
+        level += depth[i - start]
+        if text[i] in _JA_STOPS and level == 0:
+            stop = i
+            while i + 1 < end and text[i + 1] in _JA_STOPS + "!?*_":  # "。」" is guarded; "。**" closes bold
+                i += 1
+                level += depth[i - start]
+            following = i + 1
+            while following < end and text[following].isspace():
+                following += 1
+            if following < end:
+                out.append((stop, i + 1, following))
+        i += 1
+    return out
 
 
 def _split_long(text: str, start: int, end: int, limit: int, measure: Measure) -> list[tuple[int, int]]:
@@ -254,7 +360,8 @@ def _split_long(text: str, start: int, end: int, limit: int, measure: Measure) -
                 lo = mid
             else:
                 hi = mid - 1
-        cut = text.rfind(" ", s, lo + 1)
+        # At the last space, or after the last Japanese comma (Japanese sets no spaces).
+        cut = max(text.rfind(" ", s, lo + 1), *(text.rfind(mark, s, lo) + 1 for mark in "、，"))
         if cut <= s:
             cut = lo
         piece_end = cut
@@ -314,8 +421,15 @@ def _text_blocks(text: str) -> list[Block]:
     recent: list[tuple[str, str, int, int]] = []
     for i, line in enumerate(lines):
         following = lines[i + 1] if i + 1 < len(lines) else None
-        if _looks_like_heading(line, following) and (line.kind != "decimal" or line.indented or outline.continues_numbering(line)):
-            next_is_heading = following is not None and _looks_like_heading(following, lines[i + 2] if i + 2 < len(lines) else None)
+        previous = lines[i - 1] if i else None
+        if _mark_heading(line, previous, following):
+            outline.push_heading(replace(line, kind=f"mark{line.glyph}"))  # ■ over ◆ over ●: by glyph
+            recent = []
+            continue
+        if _looks_like_heading(line, following, previous) and (
+            line.kind != "decimal" or line.indented or outline.continues_numbering(line)
+        ):
+            next_is_heading = following is not None and _looks_like_heading(following, lines[i + 2] if i + 2 < len(lines) else None, line)
             deeper = following is not None and _opens_section(line, following, outline)
             if next_is_heading and not deeper:
                 # A heading with no body of its own (a contact point's name, say) is content.
@@ -371,6 +485,11 @@ _MD_UNDERLINE = re.compile(r"[ \t]{0,3}(=+|-+)[ \t]*$")
 _MD_RULE = re.compile(r"[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _MD_BOLD_LINE = re.compile(r"[ \t]*(\*\*|__)(?=\S)([^*_\n]+?)(?<=\S)\1[ \t]*:?[ \t]*$")
 _MD_ITEM = re.compile(r"([ \t]*)([-*+]|\d{1,3}[.)])[ \t]+(?=\S)")
+# Japanese list lines are not markdown lists but read as items all the same (no space after the marker).
+_MD_JA_ITEM = re.compile(
+    rf"([ \t]*)([・●○◦▪]|[（(](?:\d{{1,2}}|[{_KANJI_NUMBER}]{{1,3}})[)）]|[\u2460-\u2473]|\d{{1,2}}．|\d{{1,2}}\.(?=[^\x00-\x7f])|"
+    rf"[{_KANJI_NUMBER}]{{1,3}}、)[ \t\u3000]*(?=\S)"
+)
 _MD_ATTRIBUTES = re.compile(r"[ \t]*\{:[^{}\n]*\}[ \t]*")
 _MD_TAG = re.compile(r"[ \t]*(?:<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>)[ \t]*")
 _MD_TABLE_SEPARATOR = re.compile(r"[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$")
@@ -530,6 +649,10 @@ def _markdown_blocks(text: str) -> list[Block] | None:
         if _MD_BOLD_LINE.match(raw) and not _MD_ITEM.match(raw):
             heading(_MD_BOLD_DEPTH, display_text(raw, "markdown"))
             continue
+        depth = _md_japanese_heading(raw, _nearby(lines, i - 2, -1), _nearby(lines, i, 1))
+        if depth:
+            heading(depth, display_text(raw, "markdown"))
+            continue
         s, e = line.trimmed()
         if s >= e:
             continue
@@ -542,7 +665,7 @@ def _markdown_blocks(text: str) -> list[Block] | None:
             if row_lead is None:
                 row_lead = (s, e)
             continue
-        m = _MD_ITEM.match(raw)
+        m = _MD_ITEM.match(raw) or _MD_JA_ITEM.match(raw)
         if m:
             flush()
             indent = len(m.group(1).expandtabs(4))
@@ -554,7 +677,7 @@ def _markdown_blocks(text: str) -> list[Block] | None:
             start = line.start + m.end()
             _, e = line.trimmed()
             marker = m.group(2)
-            label = marker.rstrip(".)") if marker[0].isdigit() else ""
+            label = "" if marker in "-*+・●○◦▪" else marker.strip("()（）.．、")
             para = [start, e, label, lead, (start, e), True]
             items.append((indent, (start, e)))
             continue
@@ -574,6 +697,29 @@ def _markdown_blocks(text: str) -> list[Block] | None:
         para = [s, e, "", None, (s, e), False]
     flush()
     return blocks if headings else None
+
+
+def _nearby(lines: list[_MdLine], i: int, step: int) -> str | None:
+    """The nearest non-blank line from index i on, going `step` (-1 back, 1 on)."""
+    while 0 <= i < len(lines):
+        if lines[i].raw.strip():
+            return lines[i].raw
+        i += step
+    return None
+
+
+def _md_japanese_heading(raw: str, previous: str | None, following: str | None) -> int:
+    """The outline depth of a Japanese heading line in markdown (第1章, 第3条, 【…】, ■…), or 0."""
+    line = _parse_line(raw, 0, raw)
+    if line is None or not ((line.kind == "bullet" and line.glyph in _HEADING_MARKS) or (line.kind in _TITLE_MARKERS and not line.glyph)):
+        return 0
+    before = _parse_line(previous, 0, previous) if previous else None
+    after = _parse_line(following, 0, following) if following else None
+    if line.kind == "bullet":
+        return _MD_BOLD_DEPTH + 2 + _HEADING_MARKS.index(line.glyph) if _mark_heading(line, before, after) else 0
+    if not _looks_like_heading(line, after):
+        return 0
+    return _MD_BOLD_DEPTH + (0 if line.kind == "chapter" else 1)
 
 
 def _table_cells(line: _MdLine) -> tuple[int, int] | None:
