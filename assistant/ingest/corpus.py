@@ -208,6 +208,12 @@ def _read_pdf(path: Path) -> tuple[str, tuple[PageSpan, ...]]:
 
 _BULLET_GLYPHS = frozenset("•・◦▪●○■□‣⁃–-*")
 _LIST_START = re.compile(r"(?:[•・◦▪●○■‣⁃*-]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\([ivx]{1,4}\))\s")
+# Japanese items and headings open with their marker and no space: ・氏名, （１）, ①, 第3条, 一、, 【…】.
+# \d reads fullwidth digits too.
+_JA_LIST_START = re.compile(
+    r"[・●○■□◆◇※【]|[（(](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）]|[\u2460-\u2473]|"
+    r"第(?:\d{1,3}|[一二三四五六七八九十百]{1,4})[条章節]|[一二三四五六七八九十]{1,3}、|\d{1,2}[．.)）](?=[^\x00-\x7f])"
+)
 _TERMINAL = tuple(".!?。！？:;：；")
 
 
@@ -288,6 +294,7 @@ class _Layout:
     down: float  # +1 when y decreases down the page, -1 when it increases
     full: int  # characters on a full line
     words: frozenset[str]
+    mixed_space: bool = True  # whether the text sets a space between Latin letters and Japanese
 
 
 def _layout(pages: list[list[PdfLine]]) -> _Layout:
@@ -323,7 +330,16 @@ def _layout(pages: list[list[PdfLine]]) -> _Layout:
             if found and i > 0 and page[i - 1].text.endswith("-"):
                 found.pop(0)
             words.update(w.lower() for w in found)
-    return _Layout(body, ratio, 1.0 if signs >= 0 else -1.0, max(full, 20), frozenset(words))
+    # Japanese typesetting differs on "Mozilla は" / "IPアドレス": a line break between the two
+    # scripts is joined the way the document's own lines set them.
+    spaced = sum(len(_MIXED_SPACED.findall(ln.text)) for ln in lines)
+    tight = sum(len(_MIXED_TIGHT.findall(ln.text)) for ln in lines)
+    return _Layout(body, ratio, 1.0 if signs >= 0 else -1.0, max(full, 20), frozenset(words), spaced >= tight)
+
+
+_JA_LETTER = "\u3041-\u30ff\u4e00-\u9fff"
+_MIXED_SPACED = re.compile(f"[A-Za-z0-9] [{_JA_LETTER}]|[{_JA_LETTER}] [A-Za-z0-9]")
+_MIXED_TIGHT = re.compile(f"[A-Za-z0-9][{_JA_LETTER}]|[{_JA_LETTER}][A-Za-z0-9]")
 
 
 def _heading_size(line: PdfLine, layout: _Layout) -> bool:
@@ -340,6 +356,8 @@ def _separator(prev: PdfLine, cur: PdfLine, layout: _Layout) -> str:
         return "\n"
     short = len(prev.text) < 0.6 * layout.full
     ends = prev.text.endswith(_TERMINAL)
+    if _JA_LIST_START.match(cur.text) and (ends or len(prev.text) < 0.9 * layout.full):
+        return "\n"  # a full line before it was broken mid-sentence, at "ログイン・ログアウト" say
     if prev.y is not None and cur.y is not None and prev.size and cur.size:
         dy = (prev.y - cur.y) * layout.down
         big_prev, big_cur = _heading_size(prev, layout), _heading_size(cur, layout)
@@ -366,6 +384,8 @@ def _join(left: str, right: str, layout: _Layout) -> str:
     a, b = left[-1:], right[:1]
     if (_is_cjk(a) and _is_cjk(b)) or _is_cjk_punctuation(a) or _is_cjk_punctuation(b):
         return ""  # Japanese sets no spaces between words or around its punctuation
+    if (_is_cjk(a) or _is_cjk(b)) and not layout.mixed_space:
+        return ""
     return " "
 
 
