@@ -1,19 +1,31 @@
 """A small BM25 index over chunk texts, with light stemming and domain synonyms.
 
 Kept in-house (about a hundred lines) so that it serialises to plain JSON and can be
-restricted to one company's rows without copying.
+restricted to one company's rows without copying. Japanese has no spaces between words: its
+runs are read by a morphological analyser (SudachiPy, loaded on the first Japanese text), which
+gives each word's base form and part of speech; content words are kept, particles, auxiliaries
+and punctuation dropped. Latin-script words are read as before, in Japanese text too.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[\u3040-\u30ff\u4e00-\u9fff]")
+_LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Kana (not the middle dot and long-vowel mark alone, which English policies use as bullets),
+# kanji, and the fullwidth letters and digits Japanese text writes: text with none of them is
+# tokenized exactly as before, and the analyser is never loaded for it.
+_JAPANESE = re.compile(
+    r"[\u3041-\u30fa\u30fd-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff66-\uff9f]"
+)
 STOPWORDS = frozenset(
     [
         "a",
@@ -151,21 +163,107 @@ def stem(word: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case terms with stopwords removed, synonyms folded and suffixes stripped."""
+    """Lower-case terms with stopwords removed, synonyms folded and suffixes stripped; Japanese
+    words as the base forms of their content words."""
     return [term for _, term in _raw_terms(text)]
 
 
 def term_spans(text: str) -> list[tuple[int, int, str]] | None:
     """Each term of `text` with the offsets of the word it comes from (None when lower-casing
     moves offsets, as for a few non-ASCII letters): `tokenize`'s terms, in order."""
-    low = text.lower()
-    if len(low) != len(text):
+    if len(text.lower()) != len(text):
         return None
-    return [(m.start(), m.end(), _term_of(m.group())) for m in _TOKEN.finditer(low) if m.group() not in STOPWORDS]
+    return [(s, e, term) for s, e, _, term in _words(text)]
 
 
 def _raw_terms(text: str) -> list[tuple[str, str]]:
-    return [(raw, _term_of(raw)) for raw in _TOKEN.findall(text.lower()) if raw not in STOPWORDS]
+    return [(raw, term) for _, _, raw, term in _words(text)]
+
+
+def _words(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, the word as written, its term) for every term of the text, in order."""
+    low = text.lower()
+    if not _JAPANESE.search(text):
+        return [(m.start(), m.end(), m.group(), _term_of(m.group())) for m in _TOKEN.finditer(low) if m.group() not in STOPWORDS]
+    words = [(m.start(), m.end(), m.group(), _term_of(m.group())) for m in _LATIN_TOKEN.finditer(low) if m.group() not in STOPWORDS]
+    words.extend(_japanese_words(text))
+    words.sort()
+    return words
+
+
+# -- Japanese ---------------------------------------------------------------------------------------
+# Parts of speech (UniDic's scheme, which SudachiDict uses) whose words carry content; of these,
+# verbs and adjectives that can only lean on another word (する, ある, いる, できる) and the stems
+# of auxiliaries are left out, as are particles, auxiliaries, prefixes, suffixes, pronouns,
+# adverbs, conjunctions and symbols: grammar, not topic.
+_CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞"})
+_DEPENDENT_POS = frozenset({"非自立可能", "助動詞語幹"})
+# Formal nouns: nouns by grammar that only nominalise a clause ("…すること", "…のため"), as
+# written and as the analyser normalises them.
+_JA_STOPWORDS = frozenset(re.findall(r"\S+", "こと 事 もの 物 ため 為 よう 様 ところ 所 とき 時 など 等 ほか 他"))
+_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# The analyser takes at most 49,149 bytes (three per Japanese character) at once.
+_JA_PIECE = 12_000
+_ANALYSER_LOCK = threading.Lock()
+_dictionary: Any = None
+_local = threading.local()
+
+
+def _analyser() -> Any:
+    """This thread's SudachiPy tokenizer (middle units, SplitMode.B: 第三者 and 個人 情報) over the one dictionary of
+    the process, loaded on first use (a tokenizer is not shared between threads)."""
+    tokenizer = getattr(_local, "tokenizer", None)
+    if tokenizer is None:
+        global _dictionary
+        with _ANALYSER_LOCK:
+            if _dictionary is None:
+                from sudachipy import Dictionary
+
+                _dictionary = Dictionary(dict="core")
+        from sudachipy import SplitMode
+
+        tokenizer = _local.tokenizer = _dictionary.tokenizer(mode=SplitMode.B)
+    return tokenizer
+
+
+def _japanese_words(text: str) -> list[tuple[int, int, str, str]]:
+    """The Japanese content words of `text` (Latin-script words are left to `_LATIN_TOKEN`)."""
+    out: list[tuple[int, int, str, str]] = []
+    tokenizer = _analyser()
+    for base, piece in _pieces(text):
+        for m in tokenizer.tokenize(piece):
+            surface = m.surface()
+            if not _JAPANESE.search(surface):
+                continue
+            pos = m.part_of_speech()
+            if pos[0] not in _CONTENT_POS or pos[1] in _DEPENDENT_POS:
+                continue
+            term = m.normalized_form().lower()
+            if surface in _JA_STOPWORDS or term in _JA_STOPWORDS:
+                continue
+            if term.isascii():
+                term = _term_of(term)  # "Ｃｏｏｋｉｅ" meets "cookie"
+            start = base + m.begin()
+            out.append((start, base + m.end(), surface, term))
+            if len(surface) > 1:
+                # Each kanji of a compound as a term too: words of one meaning share their kanji
+                # where their forms differ ("送られる" / "送信", "保存" / "保管"). Nested inside the
+                # word's offsets, so a passage boundary (never inside a word) still cuts cleanly.
+                out.extend((start + k, start + k + 1, ch, ch) for k, ch in enumerate(surface) if _KANJI.match(ch))
+    return out
+
+
+def _pieces(text: str) -> Iterable[tuple[int, str]]:
+    """The text in pieces the analyser accepts, cut at line or sentence ends where possible."""
+    start = 0
+    while len(text) - start > _JA_PIECE:
+        limit = start + _JA_PIECE
+        cut = max(text.rfind("\n", start, limit), text.rfind("。", start, limit)) + 1
+        if cut <= start:
+            cut = limit
+        yield start, text[start:cut]
+        start = cut
+    yield start, text[start:]
 
 
 @lru_cache(maxsize=65536)
@@ -227,7 +325,7 @@ class Bm25Index:
         return found
 
     def _known(self, raw: str, term: str) -> str:
-        if term in self.idf or len(raw) < _MIN_CORRECTED or not raw.isalpha():
+        if term in self.idf or len(raw) < _MIN_CORRECTED or not raw.isalpha() or not raw.isascii():
             return term
         # Of the indexed words one edit away, the one most clauses use (the lowest idf).
         candidates = {t for t in map(_term_of, _edits(raw)) if t in self.idf}
