@@ -250,6 +250,7 @@ def _file_records(build: Path) -> dict[str, dict[str, Any]]:
 
 def verify_build(build: Path, manifest: Manifest) -> None:
     """DamagedIndexError unless every file of the build has the size and checksum its manifest recorded."""
+
     def damaged(why: str) -> DamagedIndexError:
         return DamagedIndexError(f"index build {build.name} is corrupt ({why}): run `privacy-assistant index build`")
 

@@ -333,9 +333,13 @@ def _japanese_stops(text: str, start: int, end: int) -> list[tuple[int, int, int
         level += depth[i - start]
         if text[i] in _JA_STOPS and level == 0:
             stop = i
-            while i + 1 < end and text[i + 1] in _JA_STOPS + "!?*_":  # "。」" is guarded; "。**" closes bold
+            while i + 1 < end and text[i + 1] in _JA_STOPS + "!?":
                 i += 1
                 level += depth[i - start]
+            if i + 1 < end and text[i + 1] in "*_":
+                # A bold label ("__位置情報。__Mozilla は…") stays with what it labels, as in English.
+                i += 1
+                continue
             following = i + 1
             while following < end and text[following].isspace():
                 following += 1

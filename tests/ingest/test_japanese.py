@@ -44,10 +44,10 @@ def test_an_unclosed_bracket_guards_nothing() -> None:
     assert _split(text) == ["顔文字（笑 を含むお問い合わせにも回答します。", "記録は三十日間保存します。"]
 
 
-def test_a_short_label_sentence_stays_with_the_next_and_bold_closes_with_its_sentence() -> None:
+def test_a_label_stays_with_the_sentence_it_labels() -> None:
     assert _split("位置情報。当社は IP アドレスから国を推定します。") == ["位置情報。当社は IP アドレスから国を推定します。"]
-    text = "**サーバーログは九十日間保存されます。**その後は自動的に削除されます。"
-    assert _split(text) == ["**サーバーログは九十日間保存されます。**", "その後は自動的に削除されます。"]
+    text = "__位置情報の利用（およびその目的）。__当社は IP アドレスから国を推定します。記録は削除されます。"
+    assert _split(text) == ["__位置情報の利用（およびその目的）。__当社は IP アドレスから国を推定します。", "記録は削除されます。"]
 
 
 def test_english_sentences_are_split_as_before_inside_mixed_text() -> None:
