@@ -168,8 +168,7 @@ _CLAUSE_END = ".:;,、。：；，！？"
 
 
 def _mark_heading(line: _Line, previous: _Line | None, following: _Line | None) -> bool:
-    """Whether a short line behind a square, diamond or dot glyph ("■個人情報の取扱い") heads a
-    section: alone, not one of a run of lines with that glyph (a list), not the item of a lead."""
+    """Whether a short line behind a ■, ◆ or ● glyph heads a section (alone, not in a run of them, not after a lead)."""
     if line.kind != "bullet" or line.glyph not in _HEADING_MARKS or following is None:
         return False
     body = line.text.strip()
@@ -308,8 +307,7 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _japanese_stops(text: str, start: int, end: int) -> list[tuple[int, int, int]]:
-    """Each 。！？ (or a run of them) that ends a sentence: not inside a quote or brackets that
-    close within the text. (stop, end of sentence, start of the next sentence)"""
+    """(stop, sentence end, next start) for each 。！？ outside the quotes and brackets that close in the text."""
     if not any(ch in text[start:end] for ch in _JA_STOPS):
         return []
     # Spans of matched brackets; an opening one that never closes guards nothing.

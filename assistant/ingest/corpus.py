@@ -140,9 +140,7 @@ def detect_document_language(text: str) -> str:
 
 
 def load_document(path: Path, company: str, doc_id: str, language: str | None = None) -> Document:
-    """Load one policy file (.txt, .md or .pdf); raise CorpusError naming it on failure.
-
-    `language` is the file's stated language; without it the text decides."""
+    """Load one policy file (.txt, .md or .pdf) in its stated `language` or the detected one; CorpusError names it on failure."""
     if not path.is_file():
         raise CorpusError(str(path), "file not found")
     suffix = path.suffix.lower()

@@ -163,8 +163,7 @@ def stem(word: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case terms with stopwords removed, synonyms folded and suffixes stripped; Japanese
-    words as the base forms of their content words."""
+    """Lower-case terms with stopwords removed, synonyms folded and suffixes stripped (Japanese: content words' base forms)."""
     return [term for _, term in _raw_terms(text)]
 
 
@@ -206,12 +205,11 @@ _KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _JA_PIECE = 12_000
 _ANALYSER_LOCK = threading.Lock()
 _dictionary: Any = None
-_local = threading.local()
+_local = threading.local()  # a tokenizer is not to be shared between threads (the API serves from a pool)
 
 
 def _analyser() -> Any:
-    """This thread's SudachiPy tokenizer (middle units, SplitMode.B: 第三者 and 個人 情報) over the one dictionary of
-    the process, loaded on first use (a tokenizer is not shared between threads)."""
+    """This thread's SudachiPy tokenizer (SplitMode.B: 第三者, 個人 情報) over the process's one dictionary, loaded on first use."""
     tokenizer = getattr(_local, "tokenizer", None)
     if tokenizer is None:
         global _dictionary
