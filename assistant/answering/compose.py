@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from assistant.answering import consistency, topics
+from assistant.answering.messages import has, text
 from assistant.domain import Citation, Company, Evidence, Span
 from assistant.index.builds import LoadedIndex
 from assistant.ingest.chunking import PASSAGE_CHARS
 from assistant.ingest.markup import display_text
 from assistant.search.facts import fact_kind
+from assistant.understand.language import SUPPORTED, Language
 
 if TYPE_CHECKING:
     from assistant.answering.procedure import ProcedurePoint
@@ -42,11 +44,6 @@ class AnswerPolicy:
     max_merged_chars: int = PASSAGE_CHARS  # two overlapping passages joined still read as one quote
 
 
-def possessive(name: str) -> str:
-    """UPWARD's, Win Techno's, GMO AI & Robotics'."""
-    return f"{name}'" if name.endswith("s") else f"{name}'s"
-
-
 class Composer(Protocol):
     """Decides what evidence answers and writes every reply text."""
 
@@ -66,30 +63,41 @@ class Composer(Protocol):
         """Citations for the chosen passages, numbered in answer order."""
         ...
 
-    def compose(self, company: Company, query: str, chosen: Sequence[Evidence]) -> tuple[str, list[Citation]]:
-        """The answer text and its citations."""
+    def compose(self, company: Company, query: str, chosen: Sequence[Evidence], *, lang: Language = "en") -> tuple[str, list[Citation]]:
+        """The answer text (in `lang`; quotes as written) and its citations."""
         ...
 
     def desk(
-        self, company: Company, ticket: Ticket, request_types: Sequence[str], proxy: bool, points: Sequence[ProcedurePoint]
+        self,
+        company: Company,
+        ticket: Ticket,
+        request_types: Sequence[str],
+        proxy: bool,
+        points: Sequence[ProcedurePoint],
+        *,
+        lang: Language = "en",
     ) -> tuple[str, list[Citation]]:
         """The reply to a formal request or complaint: the ticket, then what the policy requires, point by point."""
         ...
 
-    def not_covered(self, company: Company, query: str) -> str:
+    def not_covered(self, company: Company, query: str, *, lang: Language = "en") -> str:
         """The reply when the policy does not answer the question."""
         ...
 
-    def off_topic(self, company: Company | None) -> str:
+    def off_topic(self, company: Company | None, *, lang: Language = "en") -> str:
         """The reply to messages that are not about handling personal information."""
         ...
 
-    def other_company(self, here: Company, other: Company) -> str:
+    def other_company(self, here: Company, other: Company, *, lang: Language = "en") -> str:
         """The reply when a widget bound to one company is asked about another."""
         ...
 
-    def clarify(self, companies: Sequence[Company]) -> str:
+    def clarify(self, companies: Sequence[Company], *, lang: Language = "en") -> str:
         """Asks which company the customer means."""
+        ...
+
+    def unsupported_language(self) -> str:
+        """The reply, in every supported language, to a message in a language the assistant does not support."""
         ...
 
 
@@ -228,38 +236,50 @@ class AnswerComposer:
             )
         return out
 
-    def compose(self, company: Company, query: str, chosen: Sequence[Evidence]) -> tuple[str, list[Citation]]:
-        """The answer text and its citations."""
+    def compose(self, company: Company, query: str, chosen: Sequence[Evidence], *, lang: Language = "en") -> tuple[str, list[Citation]]:
+        """The answer text (in `lang`; quotes as written) and its citations."""
         cites = self.citations(company.id, chosen)
-        topic = describe_topic(query)
-        about = f" about {topic}" if topic else ""
-        lines = [f"{possessive(company.short_name)} privacy policy says this{about}:"]
+        topic = _topic(query, lang)
+        if topic:
+            lines = [text("lead_topic", lang, company=company.short_name, topic=topic)]
+        else:
+            lines = [text("lead", lang, company=company.short_name)]
+        lines += self._quotes_note(cites, lang)
         for c in cites:
             label = _section_label(c.section)
             # A policy with no headings has no section to name: no empty "()".
-            lines.append(f"[{c.id}] \u201c{c.display}\u201d" + (f" ({label})" if label else ""))
+            lines.append(_quote(c, lang) + (text("quote_section", lang, label=label) if label else ""))
         if _may_conflict(query, cites):
-            lines.append(
-                "These passages do not say the same thing; both are quoted as written. "
-                f"{possessive(company.short_name)} privacy desk ({company.desk_name}) can confirm which applies."
-            )
+            lines.append(text("conflict", lang, company=company.short_name, desk=company.desk_name))
         return "\n".join(lines), cites
 
+    def _quotes_note(self, cites: Sequence[Citation], lang: Language) -> list[str]:
+        """A line saying the quotes are in another language than the reply, when they are (quotes stay verbatim)."""
+        # A document without a stated language is an English one (corpora before Japanese support).
+        other = sorted({getattr(self._index.documents[c.doc_id], "language", "en") for c in cites} - {lang})
+        if len(other) != 1 or not has(f"language.{other[0]}"):
+            return []
+        return [text("quotes_original", lang, language=text(f"language.{other[0]}", lang))]
+
     def desk(
-        self, company: Company, ticket: Ticket, request_types: Sequence[str], proxy: bool, points: Sequence[ProcedurePoint]
+        self,
+        company: Company,
+        ticket: Ticket,
+        request_types: Sequence[str],
+        proxy: bool,
+        points: Sequence[ProcedurePoint],
+        *,
+        lang: Language = "en",
     ) -> tuple[str, list[Citation]]:
         """The reply to a formal request or complaint: the ticket, then what the policy requires, point by point."""
-        kinds = ", ".join(t.replace("_", " ") for t in request_types)
-        who = " (made on someone else's behalf)" if proxy else ""
-        desk = f"{possessive(company.short_name)} {company.desk_name or 'privacy desk'}"
+        kinds = text("desk_kinds_separator", lang).join(_request_name(t, lang) for t in request_types)
+        who = text("desk_proxy", lang) if proxy else ""
+        desk = company.desk_name or text("desk_default_name", lang)
         if ticket.duplicate:
-            lead = f"This request is already with {desk} as {ticket.id}; I have not opened a second one."
+            lead = text("desk_duplicate", lang, company=company.short_name, desk=desk, ticket=ticket.id)
         else:
-            lead = (
-                f"I have passed your {kinds} request{who} to {desk} as {ticket.id}. I cannot carry it out "
-                "myself: the desk handles it, and nothing has been changed yet."
-            )
-        lines = [lead, f"What {possessive(company.short_name)} privacy policy says this requires:"]
+            lead = text("desk_passed", lang, kinds=kinds, who=who, company=company.short_name, desk=desk, ticket=ticket.id)
+        lines = [lead, text("desk_requires", lang, company=company.short_name)]
         chosen: list[Evidence] = []
         for point in points:
             if point.applies:
@@ -267,56 +287,81 @@ class AnswerComposer:
                     if not any(c.span == ev.span and c.chunk.id == ev.chunk.id for c in chosen):
                         chosen.append(ev)
         cites = self.citations(company.id, chosen)
+        lines += self._quotes_note(cites, lang)
         by_span = {(c.doc_id, c.start): c for c in cites}
         for point in points:
-            name = point.aspect.name[0].upper() + point.aspect.name[1:]
+            label = text(f"aspect.{point.aspect.key}", lang)
+            name = label[0].upper() + label[1:]
             if not point.evidence:
-                lines.append(f"- {name}: the policy does not state this.")
+                lines.append(text("point_silent", lang, name=name))
             elif not point.applies:
-                lines.append(f"- {name}: the policy states this only for other kinds of request, not for this one.")
+                lines.append(text("point_other_kinds", lang, name=name))
             else:
                 quoted = [by_span[(ev.chunk.doc_id, ev.span.start)] for ev in point.evidence]
-                lines.append(f"- {name}: " + " ".join(f"[{c.id}] \u201c{c.display}\u201d" for c in quoted))
-        lines.append(f"Contact: {company.desk_contact()}.")
+                lines.append(text("point_quoted", lang, name=name, quotes=" ".join(_quote(c, lang) for c in quoted)))
+        lines.append(text("desk_contact", lang, contact=contact_line(company, lang)))
         return "\n".join(lines), cites
 
-    def not_covered(self, company: Company, query: str) -> str:
+    def not_covered(self, company: Company, query: str, *, lang: Language = "en") -> str:
         """The honest reply when the policy does not answer the question."""
-        topic = describe_topic(query)
-        what = f"anything about {topic} that answers this" if topic else "anything that answers this question"
-        return (
-            f"{possessive(company.short_name)} privacy policy does not say {what}, so I can't tell you. "
-            f"You can ask the {company.desk_contact()}."
-        )
+        topic = _topic(query, lang)
+        contact = contact_line(company, lang)
+        if topic:
+            return text("not_covered_topic", lang, company=company.short_name, topic=topic, contact=contact)
+        return text("not_covered", lang, company=company.short_name, contact=contact)
 
     @staticmethod
-    def off_topic(company: Company | None) -> str:
+    def off_topic(company: Company | None, *, lang: Language = "en") -> str:
         """The reply to messages that are not about handling personal information."""
         if company is None:
-            return (
-                "I can only answer questions about how the companies I serve handle personal information, "
-                "based on their privacy policies, and pass formal requests about your data to their privacy desks."
-            )
-        return (
-            f"I can only answer questions about how {company.short_name} handles personal information, "
-            "based on its privacy policy, and pass formal requests about your data to its privacy desk. "
-            f"For anything else, please contact {company.short_name} directly."
-        )
+            return text("off_topic", lang)
+        return text("off_topic_company", lang, company=company.short_name)
 
     @staticmethod
-    def other_company(here: Company, other: Company) -> str:
+    def other_company(here: Company, other: Company, *, lang: Language = "en") -> str:
         """The reply when a widget bound to one company is asked about another."""
-        return (
-            f"This assistant answers for {here.short_name} only, from {possessive(here.short_name)} privacy policy, "
-            f"so I can't tell you how {other.short_name} handles personal information. "
-            f"Please ask {other.short_name}: {other.desk_contact()}."
-        )
+        return text("other_company", lang, here=here.short_name, other=other.short_name, contact=contact_line(other, lang))
 
     @staticmethod
-    def clarify(companies: Sequence[Company]) -> str:
+    def clarify(companies: Sequence[Company], *, lang: Language = "en") -> str:
         """Asks which company the customer means."""
-        names = "; ".join(f"{c.short_name} ({c.id})" for c in companies)
-        return f"Which company is your question about? I can answer for: {names}."
+        names = text("clarify_separator", lang).join(text("clarify_item", lang, name=c.short_name, id=c.id) for c in companies)
+        return text("clarify", lang, names=names)
+
+    @staticmethod
+    def unsupported_language() -> str:
+        """The reply, in every supported language, to a message in a language the assistant does not support."""
+        return "\n".join(text("unsupported_language", lang) for lang in SUPPORTED)
+
+
+def contact_line(company: Company, lang: Language = "en") -> str:
+    """One line naming the company's desk and every channel the policy gives for it (in English, `Company.desk_contact`)."""
+    channels = [p for p in (company.desk_email, company.desk_url, company.desk_address) if p]
+    line = company.desk_name or text("contact_default_name", lang)
+    if channels:
+        line = text("contact_channels", lang, name=line, channels=text("contact_channel_separator", lang).join(channels))
+    if company.desk_channels_note:
+        line += text("contact_note", lang, note=company.desk_channels_note)
+    return line
+
+
+def _topic(query: str, lang: Language) -> str | None:
+    """The question's topic named in `lang`: the topic rules read English words, so another
+    language names a topic only when the catalog has its name."""
+    topic = describe_topic(query)
+    if topic is None or lang == "en":
+        return topic
+    key = f"topic.{topic}"
+    return text(key, lang) if has(key) else None
+
+
+def _quote(c: Citation, lang: Language) -> str:
+    return text("quote", lang, id=c.id, text=c.display)
+
+
+def _request_name(request_type: str, lang: Language) -> str:
+    key = f"request.{request_type}"
+    return text(key, lang) if has(key) else request_type.replace("_", " ")
 
 
 def _parent(section: str) -> str:

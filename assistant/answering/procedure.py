@@ -27,7 +27,8 @@ _GENERIC_REQUEST = re.compile(r"disclosure,? etc|requests? from individuals|thes
 class Aspect:
     """One point of procedure a customer needs to know."""
 
-    name: str  # how the reply names it when the policy is silent
+    key: str  # how replies name it: the catalog's "aspect.<key>", in the reply's language
+    name: str  # its English name (the catalog's English text)
     query: str
     must_match: str  # a quoted passage must match this: it states the point, not just the topic
     max_passages: int = 1
@@ -41,11 +42,13 @@ WHAT_IT_DOES = "the request types' own words"
 
 ASPECTS: tuple[Aspect, ...] = (
     Aspect(
+        "action",
         "what the policy says it will do",
         "the company will respond to the request from the individual and carry it out",
         WHAT_IT_DOES,
     ),
     Aspect(
+        "channel",
         "how and where to send the request",
         "how to submit the request: fill out the form and send it by mail or e-mail to the contact address",
         r"\bplease (send|contact|fill|submit|write|mail|present|apply)\b|\b(send|sent|submit\w*)( "
@@ -55,12 +58,14 @@ ASPECTS: tuple[Aspect, ...] = (
         max_passages=4,
     ),
     Aspect(
+        "identity",
         "which identity documents are needed",
         "documents to confirm your identity: driver's license, passport, health insurance card",
         r"\bidentity\b|driver|passport|insurance card|personal number card|residen(ce|t) card",
         max_passages=2,
     ),
     Aspect(
+        "proxy",
         "what a proxy must submit",
         "request by a proxy or representative: letter of attorney, documents proving the authority of representation",
         r"\bproxy\b|\battorney\b|\brepresentation\b|\blegal representative\b",
@@ -68,6 +73,7 @@ ASPECTS: tuple[Aspect, ...] = (
         only_for_proxy=True,
     ),
     Aspect(
+        "fee",
         "any fee",
         "fee charged for the request, yen, costs, how to pay",
         # A fee for the request itself, not the price of a service.
@@ -77,6 +83,7 @@ ASPECTS: tuple[Aspect, ...] = (
         per_request_type=True,
     ),
     Aspect(
+        "response_time",
         "how quickly it will respond",
         "respond to the request promptly, without delay, within days",
         r"without delay|\bprompt(ly)?\b|\bimmediately\b|\bwithin \d+ (business )?(days|weeks)\b|\b\d+ (business )?days\b",

@@ -107,3 +107,85 @@ def test_a_runner_up_overlapping_the_best_passage_widens_it_within_one_quote(has
         owner = next(c for c in hash_assistant.retriever.index.chunks if x in c.spans)
         (alone,) = composer.choose([Evidence(owner, y, 0.9), Evidence(owner, x, 0.8)])
         assert (alone.span.start, alone.span.end) == (y.start, y.end)
+
+
+# -- the reply's language ----------------------------------------------------------------------
+def _ticket(duplicate: bool = False):  # type: ignore[no-untyped-def]
+    from assistant.domain import Ticket
+
+    return Ticket("PA-000001", "received", ("deletion",), "upward", False, "2026-01-01T00:00:00Z", "2026-01-15T00:00:00Z", None, duplicate)
+
+
+def test_a_japanese_answer_leads_in_japanese_and_quotes_the_english_as_written(hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    composer = hash_assistant.composer
+    company = hash_assistant.company("upward")
+    ev = next(e for e in _passages(hash_assistant, "upward") if e.span.section)
+    english, cites = composer.compose(company, "What do you collect?", [ev])
+    answer, same = composer.compose(company, "何を集めていますか？", [ev], lang="ja")
+    assert same == cites  # the same passages, cited the same way
+    lead, note, quote = answer.split("\n")
+    assert lead == "UPWARDのプライバシーポリシーには、次のとおり記載されています。"
+    assert note == "（引用は英語の原文のままです）"
+    assert quote.startswith(f"[1] 「{cites[0].display}」（") and quote.endswith("）")
+    assert "引用" not in english and english.split("\n")[1].startswith("[1] \u201c")
+
+
+def test_a_topic_read_from_a_japanese_question_is_named_in_japanese(hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    company = hash_assistant.company("highreso")
+    ev = _passages(hash_assistant, "highreso")[0]
+    answer, _ = hash_assistant.composer.compose(company, "Cookie を使っていますか？", [ev], lang="ja")
+    assert answer.startswith("Highresoのプライバシーポリシーには、クッキー（Cookie）について次のとおり記載されています。")
+
+
+def test_every_non_answer_is_written_in_japanese(hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    composer = hash_assistant.composer
+    upward, gmo = hash_assistant.company("upward"), hash_assistant.company("gmo-ai-robotics")
+    not_covered = composer.not_covered(upward, "飛行船のテレメトリーは？", lang="ja")
+    assert not_covered.startswith("UPWARDのプライバシーポリシーには") and "お答えできません" in not_covered
+    assert upward.desk_address and upward.desk_address in not_covered  # where to ask instead
+    assert "UPWARD" in composer.off_topic(upward, lang="ja") and "各社" in composer.off_topic(None, lang="ja")
+    other = composer.other_company(upward, gmo, lang="ja")
+    assert other.startswith("このアシスタントは、UPWARD") and gmo.desk_url and gmo.desk_url in other
+    clarify = composer.clarify(hash_assistant.companies(), lang="ja")
+    assert clarify.startswith("どの会社") and "UPWARD（upward）" in clarify
+
+
+def test_the_reply_to_another_language_names_both_languages_in_both() -> None:
+    from assistant.answering.compose import AnswerComposer
+
+    reply = AnswerComposer.unsupported_language()
+    assert "English or Japanese" in reply and "英語または日本語" in reply
+
+
+def test_the_off_topic_reply_without_a_company_speaks_of_companies_in_the_plural(hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    reply = hash_assistant.composer.off_topic(None)
+    assert "the companies I serve handle personal information" in reply and "their privacy policies" in reply
+    assert "handles" not in reply and " its " not in reply
+
+
+def test_a_japanese_desk_reply_names_every_point_in_japanese(hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    from assistant.answering.procedure import find_procedure
+
+    company = hash_assistant.company("upward")
+    points = find_procedure(hash_assistant.retriever, company, ["deletion"], proxy=True)
+    english, cites = hash_assistant.composer.desk(company, _ticket(), ["deletion"], True, points)
+    answer, same = hash_assistant.composer.desk(company, _ticket(), ["deletion"], True, points, lang="ja")
+    assert same == cites
+    lines = answer.split("\n")
+    assert lines[0].startswith("削除のご依頼（代理人によるもの）を、PA-000001としてUPWARDの") and "まだ何も変更されていません" in lines[0]
+    assert lines[1] == "UPWARDのプライバシーポリシーに記載されている、このご依頼の手続き："
+    labels = [
+        "ポリシーに記載された会社の対応",
+        "ご依頼の方法と送付先",
+        "必要な本人確認書類",
+        "代理人が提出するもの",
+        "手数料",
+        "回答までの期間",
+    ]
+    body = [line for line in lines if line.startswith("- ")]
+    assert [line[2:].split("：")[0] for line in body] == labels
+    assert all(line.endswith("ポリシーには記載がありません。") or "「" in line or "他の種類" in line for line in body)
+    assert lines[-1].startswith("連絡先：") and "受付方法" in lines[-1]
+    assert english.split("\n")[-1] == f"Contact: {company.desk_contact()}."
+    duplicate, _ = hash_assistant.composer.desk(company, _ticket(duplicate=True), ["deletion"], False, points, lang="ja")
+    assert duplicate.startswith("このご依頼は、すでにPA-000001としてUPWARDの")
