@@ -1,23 +1,54 @@
-"""Domain errors raised by the library; the API maps each to one HTTP status."""
+"""Domain errors raised by the library; the API maps each to one HTTP status.
+
+An error a customer's message can cause has a `code`: its text, in English or Japanese, is the
+catalog's `error.<code>` (assistant/answering/messages.py) filled in with `params`, and
+`message(lang)` renders it; `str(error)` stays the English text."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Self
+
+from assistant.answering.messages import has, text
+from assistant.understand.language import supported
 
 
 class AssistantError(Exception):
     """Base class of every error the library raises on purpose."""
+
+    code: str | None = None
+    params: Mapping[str, object] = MappingProxyType({})
+    language: str | None = None  # the language of the message the error is about, when known
+
+    @classmethod
+    def coded(cls, code: str, *, language: str | None = None, **params: object) -> Self:
+        """The error `code` with its English text (the catalog's `error.<code>`), for `message(lang)` to render in another."""
+        error = cls(text(f"error.{code}", "en", **params))
+        error.code, error.params, error.language = code, MappingProxyType(dict(params)), language
+        return error
+
+    def message(self, lang: str | None = None) -> str:
+        """The error's text in `lang` ('en' or 'ja'; by default the language of the message it is
+        about, else English); an error without a code has its English text only."""
+        if self.code is None or not has(f"error.{self.code}"):
+            return str(self)
+        return text(f"error.{self.code}", supported(lang or self.language), **self.params)
 
 
 class UnknownCompanyError(AssistantError):
     """A company id that is not in the corpus."""
 
     def __init__(self, company: str, valid: list[str]) -> None:
-        super().__init__(f"unknown company {company!r}; valid ids: {', '.join(valid)}")
+        params = {"company": company, "valid": ", ".join(valid)}
+        super().__init__(text("error.unknown_company", "en", **params))
         self.company = company
         self.valid = valid
+        self.code, self.params = "unknown_company", MappingProxyType(params)
 
 
 class InvalidMessageError(AssistantError):
-    """A message that is empty or too long."""
+    """A message that is empty or too long (`code`: message_empty | message_too_long)."""
 
 
 class CorpusError(AssistantError):
