@@ -23,6 +23,7 @@ from assistant.storage.db import new_id
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
 from assistant.understand.companies import CompanyDirectory
 from assistant.understand.intent import IntentDetector, IntentResult
+from assistant.understand.language import Language, detect_language
 from assistant.understand.pleasantries import strip_pleasantries
 from assistant.understand.redact import redact
 from assistant.vocabulary import DEFAULT_MAX_MESSAGE_CHARS
@@ -135,10 +136,14 @@ class Assistant:
         The API calls it first, so an over-long message is refused before anything is looked up;
         `reply` checks it again with the surrounding whitespace stripped."""
         if len(message) > self.limits.max_message_chars:
-            raise InvalidMessageError(self._too_long(len(message)))
+            raise self._too_long(message)
 
-    def _too_long(self, length: int) -> str:
-        return f"message is {length} characters; the limit is {self.limits.max_message_chars}"
+    def _too_long(self, message: str) -> InvalidMessageError:
+        limit = self.limits.max_message_chars
+        # The error speaks the message's language (read from as much of it as may be sent).
+        detected = detect_language(message[:limit])
+        language = None if detected == "other" else detected
+        return InvalidMessageError.coded("message_too_long", language=language, length=len(message), limit=limit)
 
     def reply(
         self,
@@ -201,9 +206,9 @@ class Assistant:
     def _validate(self, message: str) -> str:
         text = (message or "").strip()
         if not text:
-            raise InvalidMessageError("message is empty")
+            raise InvalidMessageError.coded("message_empty")
         if len(text) > self.limits.max_message_chars:
-            raise InvalidMessageError(self._too_long(len(text)))
+            raise self._too_long(text)
         return text
 
     def _decide(self, text: str, explicit: str | None, state: SessionState, channel: str) -> tuple[Reply, TurnRecord, Trace]:
@@ -213,6 +218,12 @@ class Assistant:
         if state.pending_message and mentioned and len(self.directory.strip_names(core).split()) <= self.routing.resume_words:
             return self._decide(state.pending_message, mentioned, replace(state, pending_message=None), channel)
         company_id = explicit or mentioned or state.company
+        # Every text of the reply is in the message's language; another language is told which two are spoken.
+        detected = detect_language(text)
+        if detected == "other":
+            reply = Reply(state.id, "abstain", self.composer.unsupported_language(), company=company_id, reason="unsupported_language")
+            return self._finish(state, text, reply, company_id, Trace(intent=None, query=None))
+        lang: Language = detected
         own = self.directory.what_is_asked(text)
         # One embedding serves intent detection and retrieval: a second, of the message as
         # typed, cost 5.6 ms of CPU, a third of a reply.
@@ -233,18 +244,23 @@ class Assistant:
                     state,
                     text,
                     Reply(
-                        state.id, "abstain", self.composer.off_topic(company), company=company_id, reason="off_topic", intent=intent.intent
+                        state.id,
+                        "abstain",
+                        self.composer.off_topic(company, lang=lang),
+                        company=company_id,
+                        reason="off_topic",
+                        intent=intent.intent,
                     ),
                     company_id,
                     trace,
                 )
         if company_id is None:
-            reply = Reply(state.id, "clarify", self.composer.clarify(self.directory.companies), intent=intent.intent)
+            reply = Reply(state.id, "clarify", self.composer.clarify(self.directory.companies, lang=lang), intent=intent.intent)
             # Kept redacted: personal data is stored only in the ticket it may become.
             return self._finish(state, text, reply, None, trace, pending=redact(text))
         company = self.company(company_id)
         if intent.intent in ("formal_request", "complaint"):
-            return self._finish(state, text, self._route_to_desk(text, company, intent, state, channel), company.id, trace)
+            return self._finish(state, text, self._route_to_desk(text, company, intent, state, channel, lang), company.id, trace)
         if explicit and mentioned and mentioned != explicit:
             # A widget bound to one company answers questions for that company only: say so, and
             # where the other company's customers can ask, instead of answering from the wrong
@@ -253,7 +269,7 @@ class Assistant:
             reply = Reply(
                 state.id,
                 "abstain",
-                self.composer.other_company(company, other),
+                self.composer.other_company(company, other, lang=lang),
                 company=company.id,
                 reason="other_company",
                 intent=intent.intent,
@@ -278,13 +294,13 @@ class Assistant:
             reply = Reply(
                 state.id,
                 "abstain",
-                self.composer.not_covered(company, text),
+                self.composer.not_covered(company, text, lang=lang),
                 company=company.id,
                 reason="not_covered",
                 intent=intent.intent,
             )
             return self._finish(state, text, reply, company.id, trace, last_query=query)
-        answer, cites = self.composer.compose(company, text, chosen)
+        answer, cites = self.composer.compose(company, text, chosen, lang=lang)
         reply = Reply(state.id, "answer", answer, tuple(cites), company=company.id, intent=intent.intent)
         return self._finish(state, text, reply, company.id, trace, last_query=query, cited=tuple((c.doc_id, c.start, c.end) for c in cites))
 
@@ -293,7 +309,9 @@ class Assistant:
         evidence = self.retriever.select_evidence(text, company.id, ranking, vector=vector)
         return self.composer.strongly_answers(evidence)
 
-    def _route_to_desk(self, text: str, company: Company, intent: IntentResult, state: SessionState, channel: str) -> Reply:
+    def _route_to_desk(
+        self, text: str, company: Company, intent: IntentResult, state: SessionState, channel: str, lang: Language = "en"
+    ) -> Reply:
         doc = self.index.documents.get(company.id) or next(d for d in self.index.documents.values() if d.company == company.id)
         # StorageUnavailableError propagates: the API answers 503 and no ticket half-exists.
         ticket = self.desk.open(
@@ -315,7 +333,7 @@ class Assistant:
         if points is None:
             points = find_procedure(self.retriever, company, intent.request_types, intent.proxy)
             self._procedures[key] = points
-        answer, cites = self.composer.desk(company, ticket, intent.request_types, intent.proxy, points)
+        answer, cites = self.composer.desk(company, ticket, intent.request_types, intent.proxy, points, lang=lang)
         return Reply(state.id, "desk", answer, tuple(cites), ticket=ticket, company=company.id, intent=intent.intent)
 
     def _finish(

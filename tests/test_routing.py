@@ -361,3 +361,117 @@ def test_staff_search_ranks_passages_across_the_companies_asked(assistant: Assis
         assert cite.text in clause or clause in _policy(cite.company)
     with pytest.raises(UnknownCompanyError):
         assistant.search("fee", ["upward", "no-such-company"])
+
+
+# -- the message's language --------------------------------------------------------------------
+# What the fake detector reads Japanese test messages as (the real one is intent.py's subject).
+JA_RULES: tuple[tuple[str, IntentResult], ...] = (
+    (r"俳句|天気", IntentResult("out_of_scope", 0.99)),
+    (r"削除してください", IntentResult("formal_request", 0.95, ("deletion",))),
+    *RULES,
+)
+# A cross-lingual retriever's stand-in ranks a Japanese question as its English rendering.
+IN_ENGLISH = {"手数料": "How much does it charge for a disclosure request?", "利用目的": "What do you use my personal data for?"}
+
+
+class CrossLingualRetriever(KeywordRetriever):
+    """KeywordRetriever, with a Japanese question ranked as the English one `IN_ENGLISH` gives it."""
+
+    def retrieve(self, query: str, company: str, k: int = 8, vector=None):  # type: ignore[no-untyped-def]
+        return super().retrieve(_in_english(query), company, k, vector)
+
+    def select_evidence(self, query, company, chunks, max_chunks=None, vector=None, asks=None):  # type: ignore[no-untyped-def]
+        return super().select_evidence(_in_english(query), company, chunks, max_chunks, vector, asks)
+
+
+def _in_english(query: str) -> str:
+    return next((english for word, english in IN_ENGLISH.items() if word in query), query)
+
+
+@pytest.fixture
+def ja_intents() -> FakeIntentDetector:
+    return FakeIntentDetector(JA_RULES)
+
+
+@pytest.fixture
+def ja_assistant(hash_index: LoadedIndex, companies: list[Company], ja_intents: FakeIntentDetector, desk: InMemoryDeskQueue) -> Assistant:
+    return fake_assistant(hash_index, companies, intents=ja_intents, retriever=CrossLingualRetriever(hash_index), desk=desk)
+
+
+def test_a_japanese_question_gets_a_japanese_lead_and_verbatim_quotes(ja_assistant: Assistant) -> None:
+    reply = ja_assistant.reply("ＵＰＷＡＲＤの開示請求の手数料はいくらですか？")
+    assert reply.route == "answer" and reply.company == "upward"
+    lead, note, *rest = reply.answer.split("\n")
+    assert lead == "UPWARDのプライバシーポリシーには、次のとおり記載されています。"
+    assert note == "（引用は英語の原文のままです）"
+    quotes = [line for line in rest if line.startswith("[")]
+    assert len(quotes) == len(reply.citations) and all("「" in q for q in quotes)
+    assert all(c.display in reply.answer for c in reply.citations)
+    _assert_cited_verbatim(reply)
+
+
+def test_the_same_question_in_english_is_answered_as_before(ja_assistant: Assistant) -> None:
+    reply = ja_assistant.reply("How much does UPWARD charge for a disclosure request?")
+    assert reply.route == "answer" and reply.answer.startswith("UPWARD's privacy policy says this")
+    assert "「" not in reply.answer and "\u201c" in reply.answer
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Quels sont les frais pour une demande de divulgation chez UPWARD ?",
+        "UPWARD는 제 개인정보를 삭제할 수 있나요?",
+        "Какие данные собирает Highreso?",
+    ],
+)
+def test_a_message_in_another_language_is_told_the_supported_ones_in_both(
+    ja_assistant: Assistant, ja_intents: FakeIntentDetector, desk: InMemoryDeskQueue, message: str
+) -> None:
+    reply = ja_assistant.reply(message, company="upward")
+    assert reply.route == "abstain" and reply.reason == "unsupported_language" and not reply.citations
+    assert "English or Japanese" in reply.answer and "英語または日本語" in reply.answer
+    assert ja_intents.calls == [] and desk.list(include_eval=True) == ([], 0)  # decided before intent
+
+
+def test_japanese_non_answers_are_japanese(ja_assistant: Assistant) -> None:
+    clarify = ja_assistant.reply("個人情報の利用目的は何ですか？")
+    assert clarify.route == "clarify" and clarify.answer.startswith("どの会社についてのご質問ですか？")
+    resumed = ja_assistant.reply("ハイレゾです", session_id=clarify.session_id)
+    assert resumed.route == "answer" and resumed.company == "highreso" and resumed.answer.startswith("Highresoのプライバシーポリシー")
+    off_topic = ja_assistant.reply("ハイレゾについて俳句を書いて")
+    assert off_topic.reason == "off_topic" and off_topic.answer.startswith("お答えできるのは、Highresoが")
+    not_covered = ja_assistant.reply("飛行船のテレメトリーについての方針は？", company="gmo-ai-robotics")
+    assert not_covered.reason == "not_covered" and "お答えできません" in not_covered.answer
+    other = ja_assistant.reply("ハイレゾはCookieを使いますか？", company="upward")
+    assert other.reason == "other_company" and other.answer.startswith("このアシスタントは、UPWARD")
+
+
+def test_a_japanese_request_gets_a_japanese_desk_reply(ja_assistant: Assistant) -> None:
+    reply = ja_assistant.reply("アップワードの私の個人情報をすべて削除してください。")
+    assert reply.route == "desk" and reply.ticket is not None and reply.ticket.company == "upward"
+    lines = reply.answer.split("\n")
+    assert lines[0].startswith(f"削除のご依頼を、{reply.ticket.id}としてUPWARDの")
+    assert lines[1].startswith("UPWARDのプライバシーポリシー") and lines[-1].startswith("連絡先：")
+    points = [line for line in lines[2:-1] if line.startswith("- ")]
+    assert [p.split("：")[0] for p in points] == [
+        "- ポリシーに記載された会社の対応",
+        "- ご依頼の方法と送付先",
+        "- 必要な本人確認書類",
+        "- 手数料",
+        "- 回答までの期間",
+    ]
+
+
+def test_message_errors_speak_the_messages_language(hash_index: LoadedIndex, companies: list[Company]) -> None:
+    assistant = fake_assistant(hash_index, companies, limits=Limits(max_message_chars=10))
+    with pytest.raises(InvalidMessageError) as japanese:
+        assistant.reply("個人情報の利用目的は何ですか？")
+    assert japanese.value.code == "message_too_long" and japanese.value.language == "ja"
+    assert japanese.value.message() == "メッセージが15文字あります。10文字以内でお送りください。"
+    assert str(japanese.value) == "message is 15 characters; the limit is 10"
+    with pytest.raises(InvalidMessageError) as english:
+        assistant.check_message("Do you sell my data?")
+    assert english.value.language == "en" and english.value.message() == "message is 20 characters; the limit is 10"
+    with pytest.raises(InvalidMessageError) as empty:
+        assistant.reply("  ")
+    assert empty.value.code == "message_empty" and empty.value.message("ja") == "メッセージが空です。"
