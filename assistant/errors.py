@@ -28,12 +28,14 @@ class AssistantError(Exception):
         error.code, error.params, error.language = code, MappingProxyType(dict(params)), language
         return error
 
-    def message(self, lang: str | None = None) -> str:
+    def message(self, lang: str | None = None) -> str | None:
         """The error's text in `lang` ('en' or 'ja'; by default the language of the message it is
-        about, else English); an error without a code has its English text only."""
+        about, else English), or None when it has none in that language (an error without a code
+        has its English text only)."""
+        language = supported(lang or self.language)
         if self.code is None or not has(f"error.{self.code}"):
-            return str(self)
-        return text(f"error.{self.code}", supported(lang or self.language), **self.params)
+            return str(self) if language == "en" else None
+        return text(f"error.{self.code}", language, **self.params)
 
 
 class UnknownCompanyError(AssistantError):

@@ -467,7 +467,7 @@ def test_message_errors_speak_the_messages_language(hash_index: LoadedIndex, com
     with pytest.raises(InvalidMessageError) as japanese:
         assistant.reply("個人情報の利用目的は何ですか？")
     assert japanese.value.code == "message_too_long" and japanese.value.language == "ja"
-    assert japanese.value.message() == "メッセージが15文字あります。10文字以内でお送りください。"
+    assert japanese.value.message() == "メッセージが 15 文字あります。上限は 10 文字です。"
     assert str(japanese.value) == "message is 15 characters; the limit is 10"
     with pytest.raises(InvalidMessageError) as english:
         assistant.check_message("Do you sell my data?")

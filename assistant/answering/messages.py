@@ -160,15 +160,15 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
     # Language names, for the note on quotes in another language than the reply.
     "language.en": {"en": "English", "ja": "英語"},
     "language.ja": {"en": "Japanese", "ja": "日本語"},
-    # -- errors a chat message can meet (`AssistantError.code`) ----------------------------
+    # -- errors a chat message can meet (`AssistantError.code`; the Japanese as api/i18n.py words them) --
     "error.message_empty": {"en": "message is empty", "ja": "メッセージが空です。"},
     "error.message_too_long": {
         "en": "message is {length} characters; the limit is {limit}",
-        "ja": "メッセージが{length}文字あります。{limit}文字以内でお送りください。",
+        "ja": "メッセージが {length} 文字あります。上限は {limit} 文字です。",
     },
     "error.unknown_company": {
         "en": "unknown company {company!r}; valid ids: {valid}",
-        "ja": "会社 {company!r} は見つかりません。有効なID：{valid}",
+        "ja": "会社「{company}」は見つかりません。有効な ID: {valid}",
     },
 }
 
