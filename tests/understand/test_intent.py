@@ -275,3 +275,24 @@ def test_japanese_held_out_request_types_and_proxy(japanese_report: dict[str, Cl
 def test_the_real_assistant_reads_japanese_requests(real_assistant, message: str, intent: str, types: set[str], proxy: bool) -> None:  # type: ignore[no-untyped-def]
     result = real_assistant.intents.detect(message)
     assert (result.intent, set(result.request_types), result.proxy) == (intent, types, proxy)
+
+
+@pytest.mark.parametrize(
+    ("message", "types", "proxy"),
+    [
+        ("父に代わって、父の個人情報の利用停止と消去を請求します。", {"suspension_of_use", "deletion"}, True),
+        ("代理人として、本人の第三者提供記録の開示を請求いたします。", {"third_party_records"}, True),
+        ("私の個人データの第三者提供を停止してください。", {"stop_third_party_provision"}, False),
+        ("個人情報を勝手に使われました。苦情を申し立てます。", {"complaint"}, False),
+    ],
+)
+def test_japanese_requests_and_complaints_reach_the_desk_with_their_types(
+    hash_assistant, message: str, types: set[str], proxy: bool
+) -> None:  # type: ignore[no-untyped-def]
+    reply = hash_assistant.reply(message, company="upward")
+    assert reply.route == "desk" and reply.ticket is not None
+    assert (set(reply.ticket.request_types), reply.ticket.proxy) == (types, proxy)
+
+
+def test_a_question_about_a_japanese_procedure_is_answered_not_ticketed(hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    assert hash_assistant.reply("開示請求にはどんな書類が必要になりますか？", company="upward").route != "desk"
