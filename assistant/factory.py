@@ -31,6 +31,8 @@ from assistant.storage.keys import SqlKeyStore
 from assistant.storage.sessions import SessionStore, SqlSessionStore
 from assistant.understand.companies import CompanyDirectory
 from assistant.understand.intent import WEIGHTS_FILE, EmbeddingIntentClassifier, IntentWeights, build_intent_weights
+from assistant.understand.intent_ja import WEIGHTS_FILE as JA_WEIGHTS_FILE
+from assistant.understand.intent_ja import ByLanguage, JapaneseIntentClassifier, JapaneseIntentWeights
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +107,12 @@ class IndexHandle:
             log.info("building index: %s", reason)
         else:
             try:
-                IntentWeights.load(self.load().extras_dir / WEIGHTS_FILE)
+                extras = self.load().extras_dir
+                IntentWeights.load(extras / WEIGHTS_FILE)
+                # A build from before Japanese intents has none; one made under another backend has the wrong model's.
+                trained_on = JapaneseIntentWeights.load(extras / JA_WEIGHTS_FILE).model
+                if trained_on != build_multilingual_embedder(self.settings).name:
+                    raise ValueError(f"the Japanese intent weights were trained on {trained_on}")
                 return None
             except Exception as exc:  # corrupt files raise all sorts; a rebuild is the cure for each
                 if not allowed:
@@ -130,8 +137,11 @@ class IndexHandle:
             else []
         )
         # Intent weights depend on the labelled examples and the model, not on the policies: like
-        # the exported model, they are made once and kept in the model cache.
-        intent_step = partial(build_intent_weights, cache_dir=Path(settings.model_cache_dir))
+        # the exported model, they are made once and kept in the model cache. The Japanese ones are
+        # trained on the encoder Japanese messages are embedded with.
+        intent_step = partial(
+            build_intent_weights, cache_dir=Path(settings.model_cache_dir), multilingual=build_multilingual_embedder(settings)
+        )
         manifest = build_index(
             corpus,
             Path(settings.corpus_dir),
@@ -230,9 +240,16 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None, resour
     companies = load_companies(Path(settings.corpus_dir))
     indexed = set(index.chunk_ranges)
     directory = CompanyDirectory([c for c in companies if c.id in indexed])
-    weights_path = index.extras_dir / WEIGHTS_FILE
-    if not weights_path.is_file():
-        raise DamagedIndexError(f"{weights_path} is missing: run `privacy-assistant index build`")
+    weights_path, ja_weights_path = index.extras_dir / WEIGHTS_FILE, index.extras_dir / JA_WEIGHTS_FILE
+    for path in (weights_path, ja_weights_path):
+        if not path.is_file():
+            raise DamagedIndexError(f"{path} is missing: run `privacy-assistant index build`")
+    multilingual = build_multilingual_embedder(settings)
+    ja_weights = JapaneseIntentWeights.load(ja_weights_path)
+    if ja_weights.model != multilingual.name:
+        raise DamagedIndexError(
+            f"{ja_weights_path} was trained on {ja_weights.model}, not {multilingual.name}: run `privacy-assistant index build`"
+        )
     resources = resources or build_resources(settings)
     # The second encoder only where the build has its vectors (a build made without it answers English alone).
     multilingual = build_multilingual_embedder(settings) if index.ml_dense is not None else None
@@ -243,7 +260,11 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None, resour
         index=index,
         directory=directory,
         retriever=retriever,
-        intents=EmbeddingIntentClassifier(embedder, IntentWeights.load(weights_path)),
+        intents=ByLanguage(
+            EmbeddingIntentClassifier(embedder, IntentWeights.load(weights_path)),
+            JapaneseIntentClassifier(multilingual, ja_weights),
+            english_dimensions=embedder.dimensions,
+        ),
         composer=AnswerComposer(index),
         sessions=resources.sessions,
         desk=resources.desk,

@@ -41,6 +41,9 @@ from assistant.testing.fakes import (
     RecordingNotifier,
 )
 from assistant.understand.intent import WEIGHTS_FILE, EmbeddingIntentClassifier, IntentDetector, IntentWeights
+from assistant.understand.intent_ja import WEIGHTS_FILE as JA_WEIGHTS_FILE
+from assistant.understand.intent_ja import ByLanguage, JapaneseIntentClassifier, JapaneseIntentWeights
+from assistant.understand.language import detect_language
 from tests.conftest import POSTGRES_URL, drop_postgres_schema, fresh_postgres_schema
 from tests.test_routing import RULES
 
@@ -181,6 +184,32 @@ class TestEmbeddingIntentClassifier(IntentDetectorContract):
     @pytest.fixture
     def vector_of(self, hash_embedder: Embedder) -> Callable[[str], np.ndarray]:
         return core_vector(hash_embedder)
+
+
+class TestJapaneseIntentClassifier(IntentDetectorContract):
+    @pytest.fixture
+    def detector(self, hash_index: LoadedIndex, multilingual_embedder: Embedder) -> IntentDetector:
+        return JapaneseIntentClassifier(multilingual_embedder, JapaneseIntentWeights.load(hash_index.extras_dir / JA_WEIGHTS_FILE))
+
+    @pytest.fixture
+    def vector_of(self, multilingual_embedder: Embedder) -> Callable[[str], np.ndarray]:
+        return core_vector(multilingual_embedder)
+
+
+class TestByLanguage(IntentDetectorContract):
+    """What build_assistant serves: each message read by the classifier of its language."""
+
+    @pytest.fixture
+    def detector(self, hash_index: LoadedIndex, hash_embedder: Embedder, multilingual_embedder: Embedder) -> IntentDetector:
+        english = EmbeddingIntentClassifier(hash_embedder, IntentWeights.load(hash_index.extras_dir / WEIGHTS_FILE))
+        japanese = JapaneseIntentClassifier(multilingual_embedder, JapaneseIntentWeights.load(hash_index.extras_dir / JA_WEIGHTS_FILE))
+        return ByLanguage(english, japanese, english_dimensions=hash_embedder.dimensions)
+
+    @pytest.fixture
+    def vector_of(self, hash_embedder: Embedder, multilingual_embedder: Embedder) -> Callable[[str], np.ndarray]:
+        # The retriever embeds a Japanese message with the multilingual encoder, any other with the English one.
+        english, japanese = core_vector(hash_embedder), core_vector(multilingual_embedder)
+        return lambda message: japanese(message) if detect_language(message) == "ja" else english(message)
 
 
 class TestFakeIntentDetector(IntentDetectorContract):

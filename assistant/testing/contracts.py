@@ -485,6 +485,9 @@ MESSAGES = (
     "I want to complain: you leaked my address without my consent!",
     "Write me a poem about GPUs.",
     "Hi! Do you share my data with partners? Thanks.",
+    "開示請求をするときの手数料はいくらになりますか？",
+    "父に代わって、父の個人情報の消去を請求いたします。",
+    "お世話になっております。私の情報が勝手に他社に渡っていました。強く抗議します。",
 )
 
 

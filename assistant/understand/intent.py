@@ -187,14 +187,13 @@ _SMALL_TALK_AFTER = (
 )
 
 
-def with_small_talk(examples: Sequence[Example]) -> list[Example]:
-    """`examples` and, for each, a copy with a sentence of small talk before or after it."""
+def with_small_talk(
+    examples: Sequence[Example], before: Sequence[str] = _SMALL_TALK_BEFORE, after: Sequence[str] = _SMALL_TALK_AFTER
+) -> list[Example]:
+    """`examples` and, for each, a copy with a sentence of small talk (from `before` or `after`) before or after it."""
     out = list(examples)
     for i, e in enumerate(examples):
-        if i % 2:
-            text = f"{_SMALL_TALK_BEFORE[i // 2 % len(_SMALL_TALK_BEFORE)]} {e.text}"
-        else:
-            text = f"{e.text} {_SMALL_TALK_AFTER[i // 2 % len(_SMALL_TALK_AFTER)]}"
+        text = f"{before[i // 2 % len(before)]} {e.text}" if i % 2 else f"{e.text} {after[i // 2 % len(after)]}"
         out.append(replace(e, text=text))
     return out
 
@@ -273,11 +272,16 @@ def intent_weights_key(embedder_name: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def build_intent_weights(build_dir: Path, embedder: Embedder, cache_dir: Path | None = None) -> None:
-    """Index-build step: train on the labelled examples (held-out part excluded) and save.
+def build_intent_weights(build_dir: Path, embedder: Embedder, cache_dir: Path | None = None, multilingual: Embedder | None = None) -> None:
+    """Index-build step: train on the labelled examples (held-out part excluded) and save; with
+    `multilingual`, the Japanese classifier on its examples too (intent_ja.py).
 
     The weights do not depend on the policies, so with `cache_dir` they are trained once per
     (examples, code, model) and reused by later builds, like the exported model itself."""
+    if multilingual is not None:
+        from assistant.understand.intent_ja import build_japanese_intent_weights  # it builds on this module
+
+        build_japanese_intent_weights(build_dir, multilingual, cache_dir)
     cached = cache_dir / f"intent-{intent_weights_key(embedder.name)}.json" if cache_dir else None
     if cached is not None and cached.is_file():
         try:
@@ -301,6 +305,11 @@ class ClassReport:
     precision: float
     recall: float
     support: int
+
+    @property
+    def f1(self) -> float:
+        """The harmonic mean of precision and recall."""
+        return 2 * self.precision * self.recall / ((self.precision + self.recall) or 1)
 
 
 def evaluate_intents(detector: IntentDetector, examples: Sequence[Example]) -> list[ClassReport]:

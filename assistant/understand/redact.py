@@ -106,6 +106,74 @@ def _matches(pattern: str) -> Callable[[str], list[tuple[int, int]]]:
     return lambda folded: [m.span() for m in compiled.finditer(folded)]
 
 
+# Japanese names and home addresses have no shape of their own (東京都港区 is as likely a company's
+# office), so they are taken where the message introduces them: after a label (氏名は, 住所：) or
+# in a self-introduction (私は…と申します), or an address before 在住 / に住んでいます.
+_KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ"
+_KATAKANA = "\u30a1-\u30fa\u30fc"
+_HIRAGANA = "\u3041-\u3096"
+# A given name in hiragana only after a space: unspaced, it could not be told from the です that follows.
+_NAME = (
+    rf"(?:[{_KANJI}]{{1,4}}(?: [{_KANJI}{_HIRAGANA}{_KATAKANA}]{{1,5}}| ?[{_KANJI}{_KATAKANA}]{{1,5}})?"
+    rf"|[{_KATAKANA}]{{2,8}}(?:[ ・][{_KATAKANA}]{{2,8}})?)"
+)
+_NAME_END = r"(?=です(?!か)|でございます|と申します|といいます|と言います|と申す|[、。,.!?)\s]|$)"
+_NAME_LABEL = r"(?:氏名|お名前|名前|姓名|フルネーム|名義人?|契約者名|申請者名|請求者名)"
+# Who "私は…です" says the writer is, when it is not a name.
+_ROLE = (
+    r"(?:本人|(?:法定)?代理人|(?:成年)?後見人|保護者|親権者|親|父親?|母親?|家族|妻|夫|息子|娘|長男|長女|弁護士|会員|利用者|ユーザー"
+    r"|顧客|客|株主|取引先|契約者|応募者|退会者|学生|大学生|高校生|中学生|会社員|社員|従業員|担当者?|主婦|未成年|日本人|外国人)"
+)
+_SELF = r"(?:私|わたし|わたくし|僕|ぼく|俺|当方)"
+_INTRODUCED_NAME = (
+    rf"{_NAME_LABEL}(?:は|:| )\s*({_NAME}){_NAME_END}"
+    rf"|{_SELF}(?:は|、)\s*(?!{_ROLE}(?:です|でございます))({_NAME})(?=\s*(?:です(?!か)|でございます|と申します|といいます|と言います))"
+    rf"|(?:^|(?<=[、。,.!?\s]))({_NAME})(?=\s*(?:と申します|といいます|と言います))"
+)
+_PREFECTURE = rf"(?:東京都|北海道|(?:大阪|京都)府|[{_KANJI}]{{2,3}}県)"
+_MUNICIPALITY = rf"(?:[{_KANJI}]{{1,6}}?|[{_HIRAGANA}]{{2,5}}+)[市区町村郡]"  # 横浜市, さいたま市
+# Possessive throughout: each address is tried from few places (after a label, or in a short stretch
+# before 在住), and a pattern that could split a run of kanji or digits in many ways would backtrack
+# for minutes over "区区区…".
+_ADDRESS_REST = (
+    rf"(?:[{_KANJI}{_KATAKANA}]++|[{_HIRAGANA}]{{2,5}}+[市区町村郡]|[がの](?=[{_KANJI}{_KATAKANA}])"  # 霞が関
+    r"|[0-9]++(?:丁目|番地|番|号室|号|階|F)?+|-)*+"
+)
+_BUILDING = rf"(?: ?[{_KATAKANA}{_KANJI}A-Za-z]{{1,20}}+[0-9]++(?:号室|階|F))"  # 都庁ビル301号室, メゾン青山2F
+_ADDRESS = re.compile(rf"(?:{_PREFECTURE}|{_MUNICIPALITY}){_ADDRESS_REST}{_BUILDING}?+")
+_ADDRESS_LABEL = re.compile(
+    r"(?:住所|居所|自宅|住まい|居住地|お届け先|送付先|送り先|転居先|引っ越し先|引越し先|引越先)(?:は|:| |が)?\s*(?:\[POSTCODE\]\s*)?"
+)
+_RESIDES = re.compile(r"\s*(?:に住んで|在住|に引っ越|へ引っ越|に転居|へ転居)")
+_ADDRESS_BEFORE = 40  # characters an address before 在住 may take
+
+
+def _find_addresses(folded: str) -> list[tuple[int, int]]:
+    """Addresses after a label (住所は…), and before a word of residing (…在住), leftmost first."""
+    spans = []
+    for label in _ADDRESS_LABEL.finditer(folded):
+        if m := _ADDRESS.match(folded, label.end()):
+            spans.append(m.span())
+    for resides in _RESIDES.finditer(folded):
+        end = resides.start()
+        # The longest address that ends where the word of residing starts.
+        for start in range(max(0, end - _ADDRESS_BEFORE), end):
+            if _ADDRESS.fullmatch(folded, start, end):
+                spans.append((start, end))
+                break
+    merged: list[tuple[int, int]] = []
+    for span in sorted(set(spans)):
+        if not merged or span[0] >= merged[-1][1]:
+            merged.append(span)
+    return merged
+
+
+def _groups(pattern: str) -> Callable[[str], list[tuple[int, int]]]:
+    """Spans of whichever group of `pattern` matched (the label around it stays)."""
+    compiled = re.compile(pattern)
+    return lambda folded: [m.span(m.lastindex or 0) for m in compiled.finditer(folded)]
+
+
 # In this order: an e-mail address or card number may contain what looks like a phone number.
 _STEPS: tuple[tuple[str, Callable[[str], list[tuple[int, int]]]], ...] = (
     ("EMAIL", _matches(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})+")),
@@ -123,11 +191,14 @@ _STEPS: tuple[tuple[str, Callable[[str], list[tuple[int, int]]]], ...] = (
     ),
     ("PHONE", _find_phones),
     ("ID", _matches(r"(?<![A-Za-z0-9])[A-Z]{1,2}[0-9]{6,9}(?![A-Za-z0-9])")),
+    ("ADDRESS", _find_addresses),
+    ("NAME", _groups(_INTRODUCED_NAME)),
 )
 
 
 def redact(text: str) -> str:
-    """Replace e-mail addresses, phone, card, ID and My Number numbers, IPv4 addresses and postcodes with tags."""
+    """Replace e-mail addresses, phone, card, ID and My Number numbers, IPv4 addresses, postcodes, and the
+    names and home addresses a Japanese message introduces, with tags."""
     folded, origin = _folded(text)
     for tag, find in _STEPS:
         spans = find(folded)
