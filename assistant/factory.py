@@ -251,8 +251,6 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None, resour
             f"{ja_weights_path} was trained on {ja_weights.model}, not {multilingual.name}: run `privacy-assistant index build`"
         )
     resources = resources or build_resources(settings)
-    # The second encoder only where the build has its vectors (a build made without it answers English alone).
-    multilingual = build_multilingual_embedder(settings) if index.ml_dense is not None else None
     retriever = HybridRetriever(index, embedder, RetrievalConfig(query_cache_size=settings.query_cache_size), multilingual=multilingual)
     # No per-request work that can be done once: the procedure look-ups are fixed texts.
     retriever.embed_queries(common_procedure_queries(), pin=True)

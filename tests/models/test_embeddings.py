@@ -77,8 +77,9 @@ def test_rebuild_uses_the_cache(tmp_path: Path) -> None:
     first = rebuild_index(settings, inner, progress=False)
     cold = inner.texts
     assert cold >= first.chunk_count + first.span_count
-    trained = list((tmp_path / "models").glob("intent-*.json"))
+    trained = list((tmp_path / "models").glob("intent-[0-9a-f]*.json"))  # the English weights (intent-ja-…: the Japanese)
     assert len(trained) == 1, "intent weights are kept with the model artifacts"
+    assert len(list((tmp_path / "models").glob("intent-ja-*.json"))) == 1, "and so are the Japanese ones"
     second = rebuild_index(settings, inner, progress=False)
     assert inner.texts == cold, "an unchanged corpus is rebuilt without embedding anything"
     assert second.build_id != first.build_id and second.chunk_count == first.chunk_count
@@ -103,7 +104,7 @@ def test_damaged_intent_weights_are_retrained(tmp_path: Path) -> None:
         embedding_cache=False,  # so retraining shows as embedded examples
     )
     rebuild_index(settings, inner, progress=False)
-    (weights,) = (tmp_path / "models").glob("intent-*.json")
+    (weights,) = (tmp_path / "models").glob("intent-[0-9a-f]*.json")
     good = weights.read_bytes()
     weights.write_text("{not json")
     before = inner.texts
