@@ -113,17 +113,21 @@ def test_damaged_intent_weights_are_retrained(tmp_path: Path) -> None:
     assert weights.read_bytes() == good, "and the cache repaired"
 
 
-def test_the_hash_backend_serves_from_a_hash_built_index(hash_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant.factory import build_assistant, build_embedder
+def test_the_hash_backend_serves_from_a_hash_built_index(hash_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from assistant.factory import build_assistant, build_embedder, rebuild_index
+    from assistant.testing.fakes import MultilingualHashEmbedder
 
     monkeypatch.setenv("PA_EMBEDDING_BACKEND", "hash")
     assert isinstance(build_embedder(Settings()), HashEmbedder)
     assert Settings(_env_file=None).embedding_backend == "hash"  # type: ignore[call-arg]
     monkeypatch.delenv("PA_EMBEDDING_BACKEND")
     assert Settings(_env_file=None).embedding_backend == "onnx", "the default is unchanged"  # type: ignore[call-arg]
-    # No embedder handed in: the settings choose the fake, which matches the index's model.
-    assistant = build_assistant(hash_settings.model_copy(update={"embedding_backend": "hash"}))
+    # No embedder handed in: the settings choose the fakes (both encoders), which match the index's models.
+    settings = hash_settings.model_copy(update={"embedding_backend": "hash", "index_dir": tmp_path / "index"})
+    rebuild_index(settings, build_embedder(settings), progress=False)
+    assistant = build_assistant(settings)
     assert assistant.retriever.embedder.name == assistant.index.manifest.model == HashEmbedder.name
+    assert assistant.index.manifest.multilingual_model == MultilingualHashEmbedder.name
     assert assistant.reply("Please tell me how much a disclosure request costs", company="upward").route in ("answer", "abstain", "desk")
 
 
