@@ -756,7 +756,6 @@ def test_data_lang_overrides_the_page_language(site_browser: Browser) -> None:
     assert attr(site_browser.qq(reply, ".chip")[0], "aria-label").startswith("Source 1: ")
 
 
-@pytest.mark.xfail(strict=False, reason="needs the Japanese composer")
 def test_japanese_question_gets_a_reply_in_japanese(site_browser: Browser) -> None:
     from assistant.understand.language import detect_language
 
@@ -767,7 +766,6 @@ def test_japanese_question_gets_a_reply_in_japanese(site_browser: Browser) -> No
     assert detect_language(site_browser.q(reply, ".text").text) == "ja"
 
 
-@pytest.mark.xfail(strict=False, reason="needs Japanese retrieval (questions in Japanese over the policies)")
 def test_japanese_only_question_is_answered_with_citations(site_browser: Browser) -> None:
     site_browser.open("/")
     sr = site_browser.widget()
