@@ -18,6 +18,7 @@ from assistant.desk.webhooks import NullNotifier, TicketNotifier
 from assistant.domain import Citation, Company, Document, Evidence, Reply, ScoredChunk
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
 from assistant.index.builds import LoadedIndex, Manifest
+from assistant.search.lexical import tokenize
 from assistant.search.retrieval import Retriever
 from assistant.storage.db import new_id
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
@@ -36,6 +37,13 @@ _FOLLOW_UP = re.compile(
     r"can they|what else|anything else|same for|in that case)\b|\b(it|that|this|they|them|those|there|instead|too|as well|either)\b\??\s*$",
     re.IGNORECASE,
 )
+
+
+def _word_count(text: str) -> int:
+    """Words of `text`: Japanese has no spaces between words, so its content words are counted instead."""
+    if detect_language(text) == "ja":
+        return len(tokenize(text))
+    return len(text.split())
 
 
 @dataclass(frozen=True)
@@ -215,7 +223,7 @@ class Assistant:
         core = strip_pleasantries(text)  # without greetings and sign-offs ("Hi! ... Thanks, Ken")
         mentioned = self.directory.find_in_text(text)
         # A bare company name after a clarify question resumes the pending message.
-        if state.pending_message and mentioned and len(self.directory.strip_names(core).split()) <= self.routing.resume_words:
+        if state.pending_message and mentioned and _word_count(self.directory.strip_names(core)) <= self.routing.resume_words:
             return self._decide(state.pending_message, mentioned, replace(state, pending_message=None), channel)
         company_id = explicit or mentioned or state.company
         # Every text of the reply is in the message's language; another language is told which two are spoken.

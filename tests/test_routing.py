@@ -446,6 +446,17 @@ def test_japanese_non_answers_are_japanese(ja_assistant: Assistant) -> None:
     assert other.reason == "other_company" and other.answer.startswith("このアシスタントは、UPWARD")
 
 
+def test_after_clarify_a_whole_japanese_question_naming_a_company_is_asked_not_resumed(ja_assistant: Assistant) -> None:
+    clarify = ja_assistant.reply("個人情報の利用目的は何ですか？")
+    assert clarify.route == "clarify"
+    # No spaces between Japanese words: "one word" besides the name would resume anything.
+    asked, trace = ja_assistant.reply_traced(
+        "ハイレゾはクッキーを何のために使っていますか？保存期間も教えてください", session_id=clarify.session_id
+    )
+    assert asked.company == "highreso" and asked.route != "clarify"
+    assert trace.query is not None and "クッキー" in trace.query  # this message was asked, not the pending one
+
+
 def test_a_japanese_request_gets_a_japanese_desk_reply(ja_assistant: Assistant) -> None:
     reply = ja_assistant.reply("アップワードの私の個人情報をすべて削除してください。")
     assert reply.route == "desk" and reply.ticket is not None and reply.ticket.company == "upward"
