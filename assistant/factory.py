@@ -262,6 +262,7 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None, resour
             EmbeddingIntentClassifier(embedder, IntentWeights.load(weights_path)),
             JapaneseIntentClassifier(multilingual, ja_weights),
             english_dimensions=embedder.dimensions,
+            japanese_dimensions=multilingual.dimensions,
         ),
         composer=AnswerComposer(index),
         sessions=resources.sessions,

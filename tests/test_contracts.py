@@ -203,7 +203,9 @@ class TestByLanguage(IntentDetectorContract):
     def detector(self, hash_index: LoadedIndex, hash_embedder: Embedder, multilingual_embedder: Embedder) -> IntentDetector:
         english = EmbeddingIntentClassifier(hash_embedder, IntentWeights.load(hash_index.extras_dir / WEIGHTS_FILE))
         japanese = JapaneseIntentClassifier(multilingual_embedder, JapaneseIntentWeights.load(hash_index.extras_dir / JA_WEIGHTS_FILE))
-        return ByLanguage(english, japanese, english_dimensions=hash_embedder.dimensions)
+        return ByLanguage(
+            english, japanese, english_dimensions=hash_embedder.dimensions, japanese_dimensions=multilingual_embedder.dimensions
+        )
 
     @pytest.fixture
     def vector_of(self, hash_embedder: Embedder, multilingual_embedder: Embedder) -> Callable[[str], np.ndarray]:

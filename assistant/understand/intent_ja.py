@@ -216,18 +216,20 @@ class JapaneseIntentClassifier:
 class ByLanguage:
     """A message detected as Japanese goes to the Japanese classifier, any other to the English one."""
 
-    def __init__(self, english: IntentDetector, japanese: IntentDetector, english_dimensions: int) -> None:
+    def __init__(self, english: IntentDetector, japanese: IntentDetector, english_dimensions: int, japanese_dimensions: int) -> None:
         self._english = english
         self._japanese = japanese
-        self._english_dimensions = english_dimensions
+        self._dimensions = {"en": english_dimensions, "ja": japanese_dimensions}
 
     def detect(self, text: str, vector: np.ndarray | None = None) -> IntentResult:
-        """The intent of `text` from the classifier of its language; `vector` goes along when it fits that classifier."""
-        if detect_language(text) == "ja":
-            return self._japanese.detect(text, vector=vector)  # it checks the vector's size itself
-        if vector is not None and vector.shape != (self._english_dimensions,):
-            vector = None  # a multilingual vector (a language neither classifier reads): the English one embeds again
-        return self._english.detect(text, vector=vector)
+        """The intent of `text` from the classifier of its language; `vector` goes along when it is that classifier's size.
+
+        The retriever embeds each message with the encoder of its language, but a vector of the
+        other encoder (a language neither classifier reads) is embedded again, not misread."""
+        language = "ja" if detect_language(text) == "ja" else "en"
+        if vector is not None and vector.shape != (self._dimensions[language],):
+            vector = None
+        return (self._japanese if language == "ja" else self._english).detect(text, vector=vector)
 
 
 def japanese_weights_key(embedder_name: str) -> str:

@@ -24,12 +24,15 @@ from assistant.understand.intent import (
 )
 from assistant.understand.intent_ja import EXAMPLES_PATH as JA_EXAMPLES_PATH
 from assistant.understand.intent_ja import HELDOUT_PATH as JA_HELDOUT_PATH
+from assistant.understand.intent_ja import WEIGHTS_FILE as JA_WEIGHTS_FILE
 from assistant.understand.intent_ja import (
     ByLanguage,
     JapaneseIntentClassifier,
     JapaneseIntentWeights,
+    build_japanese_intent_weights,
     char_ngrams,
     choose_vocabulary,
+    japanese_weights_key,
     normalize,
     train_japanese_intent_weights,
 )
@@ -223,13 +226,14 @@ def test_japanese_classifier_uses_a_multilingual_vector_and_re_embeds_any_other(
 def test_by_language_sends_japanese_to_the_japanese_classifier() -> None:
     english = FakeIntentDetector(default=IntentResult("question", 0.9))
     japanese = FakeIntentDetector(default=IntentResult("formal_request", 0.9, ("deletion",), proxy=True))
-    detector = ByLanguage(english, japanese, english_dimensions=384)
+    detector = ByLanguage(english, japanese, english_dimensions=384, japanese_dimensions=512)
     ja_vector, en_vector = np.ones(512, dtype=np.float32), np.ones(384, dtype=np.float32)
     assert detector.detect("父に代わって削除してください", vector=ja_vector).proxy
+    assert detector.detect("個人情報を削除してください", vector=en_vector).proxy
     assert detector.detect("Please delete my data", vector=en_vector).intent == "question"
     assert detector.detect("Löschen Sie bitte meine Daten", vector=ja_vector).intent == "question"  # 'other': English, as before
-    # The vector goes along to the Japanese classifier (it checks the size itself); the English one gets only its own size.
-    assert japanese.calls == [("父に代わって削除してください", True)]
+    # Each classifier gets the vector only when it is of its own encoder's size.
+    assert japanese.calls == [("父に代わって削除してください", True), ("個人情報を削除してください", False)]
     assert english.calls == [("Please delete my data", True), ("Löschen Sie bitte meine Daten", False)]
 
 
@@ -240,11 +244,15 @@ def test_the_served_detector_reads_japanese_with_the_japanese_classifier(hash_as
 
 
 @pytest.fixture(scope="module")
-def japanese_report(multilingual_embedder: Embedder) -> dict[str, ClassReport]:
-    """The Japanese classifier trained on its examples, measured on the held-out file (the CLI's report)."""
-    train, held = _ja_examples()
-    classifier = JapaneseIntentClassifier(multilingual_embedder, train_japanese_intent_weights(train, multilingual_embedder))
-    return {r.label: r for r in evaluate_intents(classifier, held)}
+def japanese_classifier(multilingual_embedder: Embedder) -> JapaneseIntentClassifier:
+    """The Japanese classifier trained on its examples, as the CLI's report trains it."""
+    return JapaneseIntentClassifier(multilingual_embedder, train_japanese_intent_weights(_ja_examples()[0], multilingual_embedder))
+
+
+@pytest.fixture(scope="module")
+def japanese_report(japanese_classifier: JapaneseIntentClassifier) -> dict[str, ClassReport]:
+    """The classifier measured on the held-out file."""
+    return {r.label: r for r in evaluate_intents(japanese_classifier, _ja_examples()[1])}
 
 
 @pytest.mark.slow
@@ -259,6 +267,24 @@ def test_japanese_held_out_request_types_and_proxy(japanese_report: dict[str, Cl
     # Measured: every type 0.91 or more, proxy 1.00; the bar leaves room for one more miss among ~6 per type.
     assert all(r.f1 >= 0.75 for label, r in japanese_report.items() if label.startswith("type:")), japanese_report
     assert japanese_report["proxy"].f1 >= 0.90
+
+
+@pytest.mark.slow
+def test_japanese_openers_and_closers_rarely_change_the_intent(japanese_classifier: JapaneseIntentClassifier) -> None:
+    # Written for this test, not taken from the training small talk.
+    openers, closers = (
+        ("こんにちは。", "お疲れさまです。", "夜分に失礼します。"),
+        ("お願いします。", "以上、よろしくお願い申し上げます。", "返信お待ちしています。"),
+    )
+    changed, total = [], 0
+    for e in _ja_examples()[1]:
+        bare = japanese_classifier.detect(e.text).intent
+        for decorated in [o + e.text for o in openers] + [e.text + c for c in closers]:
+            total += 1
+            if (got := japanese_classifier.detect(decorated).intent) != bare:
+                changed.append((decorated, bare, got))
+    # Measured on these 738: 68 changed without the Japanese small-talk copies in training, 31 with them.
+    assert len(changed) <= total // 20, changed
 
 
 @pytest.mark.slow
@@ -296,3 +322,37 @@ def test_japanese_requests_and_complaints_reach_the_desk_with_their_types(
 
 def test_a_question_about_a_japanese_procedure_is_answered_not_ticketed(hash_assistant) -> None:  # type: ignore[no-untyped-def]
     assert hash_assistant.reply("開示請求にはどんな書類が必要になりますか？", company="upward").route != "desk"
+
+
+def test_japanese_weights_are_trained_once_per_examples_code_and_model(tmp_path: Path) -> None:
+    first, second, cache = tmp_path / "a", tmp_path / "b", tmp_path / "models"
+    for d in (first, second, cache):
+        d.mkdir()
+    build_japanese_intent_weights(first, MultilingualHashEmbedder(), cache)
+    assert [p.name for p in cache.iterdir()] == [f"intent-ja-{japanese_weights_key(MultilingualHashEmbedder.name)}.json"]
+    embedder = _CountingEmbedder()
+    build_japanese_intent_weights(second, embedder, cache)
+    assert embedder.embedded == [] and (second / JA_WEIGHTS_FILE).read_bytes() == (first / JA_WEIGHTS_FILE).read_bytes()
+    next(cache.iterdir()).write_text("{not json", encoding="utf-8")  # a damaged file is retrained, not served
+    build_japanese_intent_weights(second, embedder, cache)
+    assert embedder.embedded and JapaneseIntentWeights.load(second / JA_WEIGHTS_FILE).model == MultilingualHashEmbedder.name
+
+
+def test_prepare_rebuilds_an_index_without_fitting_japanese_weights(hash_index_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from assistant.factory import IndexHandle
+    from assistant.settings import Settings
+    from tests.conftest import CORPUS
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(hash_index_dir, index_dir)
+    settings = Settings(corpus_dir=CORPUS, index_dir=index_dir, database_url="sqlite://", model_cache_dir=tmp_path / "models")
+    handle = IndexHandle(settings)
+    assert handle.prepare(HashEmbedder()) is None
+    (handle.load().extras_dir / JA_WEIGHTS_FILE).unlink()  # a build from before Japanese intents
+    assert "intent_ja.json" in (handle.prepare(HashEmbedder()) or "")
+    assert handle.prepare(HashEmbedder()) is None
+    hashed = IndexHandle(settings.model_copy(update={"embedding_backend": "hash"}))
+    assert "multilingual model" in (hashed.prepare(HashEmbedder()) or "")  # another backend's encoder: rebuilt, weights retrained
+    assert JapaneseIntentWeights.load(hashed.load().extras_dir / JA_WEIGHTS_FILE).model == MultilingualHashEmbedder.name
