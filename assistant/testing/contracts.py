@@ -369,6 +369,17 @@ class EmbedderContract:
         fee, charged, weather = embedder.embed(list(TEXTS))
         assert _cosine(fee, charged) > _cosine(fee, weather)
 
+    def test_threads_embedding_at_once_get_their_own_vectors(self, embedder: Embedder) -> None:
+        # A server's request threads embed concurrently.
+        from concurrent.futures import ThreadPoolExecutor
+
+        texts = [f"{TEXTS[i % len(TEXTS)]} {i}" for i in range(25)] + [f"個人情報の利用目的 {i}" for i in range(25)]
+        alone = embedder.embed(texts)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            together = list(pool.map(lambda _: embedder.embed(texts), range(8)))
+        for vectors in together:
+            np.testing.assert_allclose(vectors, alone, atol=1e-5)
+
     def test_tokens_are_counted_and_the_window_is_known(self, embedder: Embedder) -> None:
         short, long = embedder.count_tokens("fee"), embedder.count_tokens("fee " * 50)
         assert isinstance(short, int) and 1 <= short < long
