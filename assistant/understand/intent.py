@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -283,18 +283,26 @@ def build_intent_weights(build_dir: Path, embedder: Embedder, cache_dir: Path | 
 
         build_japanese_intent_weights(build_dir, multilingual, cache_dir)
     cached = cache_dir / f"intent-{intent_weights_key(embedder.name)}.json" if cache_dir else None
+    examples = [e for e in load_examples() if not is_held_out(e.text)]
+    train_once(build_dir / WEIGHTS_FILE, cached, IntentWeights.load, lambda: train_intent_weights(examples, embedder), "intent weights")
+
+
+class _Saved(Protocol):
+    def save(self, path: Path) -> None: ...
+
+
+def train_once(target: Path, cached: Path | None, load: Callable[[Path], object], train: Callable[[], _Saved], what: str) -> None:
+    """Weights into `target`: copied from `cached` when that loads, else trained, saved and cached."""
     if cached is not None and cached.is_file():
         try:
-            IntentWeights.load(cached)  # a damaged file is retrained, not served
-            shutil.copyfile(cached, build_dir / WEIGHTS_FILE)
+            load(cached)  # a damaged file is retrained, not served
+            shutil.copyfile(cached, target)
             return
         except (OSError, ValueError, TypeError) as exc:
-            log.warning("retraining intent weights: %s is unusable (%s)", cached, exc)
-    examples = [e for e in load_examples() if not is_held_out(e.text)]
-    weights = train_intent_weights(examples, embedder)
-    weights.save(build_dir / WEIGHTS_FILE)
+            log.warning("retraining %s: %s is unusable (%s)", what, cached, exc)
+    train().save(target)
     if cached is not None:
-        write_atomically(cached, lambda fh: fh.write((build_dir / WEIGHTS_FILE).read_bytes()))
+        write_atomically(cached, lambda fh: fh.write(target.read_bytes()))
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
-import shutil
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -22,13 +20,19 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.files import write_atomically
 from assistant.models.embedders import Embedder
 from assistant.understand import intent, pleasantries
-from assistant.understand.intent import INTENTS, REQUEST_TYPES, Example, IntentDetector, IntentResult, load_examples, with_small_talk
+from assistant.understand.intent import (
+    INTENTS,
+    REQUEST_TYPES,
+    Example,
+    IntentDetector,
+    IntentResult,
+    load_examples,
+    train_once,
+    with_small_talk,
+)
 from assistant.understand.language import detect_language
-
-log = logging.getLogger(__name__)
 
 EXAMPLES_PATH = Path(__file__).parent / "data" / "intent_examples_ja.jsonl"
 HELDOUT_PATH = Path(__file__).parent / "data" / "intent_heldout_ja.jsonl"  # written apart from the training file
@@ -244,14 +248,10 @@ def build_japanese_intent_weights(build_dir: Path, embedder: Embedder, cache_dir
 
     Like the English weights, they are trained once per (examples, code, model) when `cache_dir` is given."""
     cached = cache_dir / f"intent-ja-{japanese_weights_key(embedder.name)}.json" if cache_dir else None
-    if cached is not None and cached.is_file():
-        try:
-            JapaneseIntentWeights.load(cached)  # a damaged file is retrained, not served
-            shutil.copyfile(cached, build_dir / WEIGHTS_FILE)
-            return
-        except (OSError, ValueError, TypeError) as exc:
-            log.warning("retraining Japanese intent weights: %s is unusable (%s)", cached, exc)
-    weights = train_japanese_intent_weights(load_examples(EXAMPLES_PATH), embedder)
-    weights.save(build_dir / WEIGHTS_FILE)
-    if cached is not None:
-        write_atomically(cached, lambda fh: fh.write((build_dir / WEIGHTS_FILE).read_bytes()))
+    train_once(
+        build_dir / WEIGHTS_FILE,
+        cached,
+        JapaneseIntentWeights.load,
+        lambda: train_japanese_intent_weights(load_examples(EXAMPLES_PATH), embedder),
+        "Japanese intent weights",
+    )
