@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from api.deps import STARTING_DETAIL, STORES_DETAIL, UNAVAILABLE_DETAIL
+from assistant.answering.messages import text
 from assistant.understand.language import Language, detect_language, from_accept_language
 
 __all__ = ["Language", "localize", "message_language", "request_language", "validation_ja"]
@@ -57,7 +58,8 @@ _JA_EXACT: dict[str, str] = {
     "a value in the request cannot be stored or looked up": "リクエストに、保存も検索もできない値が含まれています。",
     "internal error; it has been logged": "内部エラーが発生しました。エラーは記録されています。",
     "no such request": "該当する申請は見つかりません。",
-    "message is empty": "メッセージが空です。",
+    # A chat message's errors are worded once, in the reply catalog.
+    text("error.message_empty"): text("error.message_empty", "ja"),
     "invalid request": "リクエストが正しくありません。",
     "a rejection needs a reason in the note": "却下するには、理由をメモに書いてください。",
     "staff endpoints need an X-API-Key header": "スタッフ用のエンドポイントには X-API-Key ヘッダーが必要です。",
@@ -73,7 +75,10 @@ _JA_EXACT: dict[str, str] = {
 _JA_TEMPLATES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(english), japanese)
     for english, japanese in (
-        (r"message is (?P<n>\d+) characters; the limit is (?P<limit>\d+)", "メッセージが {n} 文字あります。上限は {limit} 文字です。"),
+        (
+            r"message is (?P<length>\d+) characters; the limit is (?P<limit>\d+)",
+            text("error.message_too_long", "ja", length="{length}", limit="{limit}"),
+        ),
         (
             r"too many requests: at most (?P<limit>\d+) a minute; retry in (?P<s>\d+) seconds",
             "リクエストが多すぎます（1分あたり {limit} 回まで）。{s} 秒後にもう一度お試しください。",
@@ -117,7 +122,7 @@ def localize(detail: str, lang: Language) -> str:
 
 def unknown_company_ja(company: str, valid: Sequence[str]) -> str:
     """The 404 text for a company id that is not served, in Japanese."""
-    return f"会社「{company}」は見つかりません。有効な ID: {', '.join(valid)}"
+    return text("error.unknown_company", "ja", company=company, valid=", ".join(valid))
 
 
 # Pydantic's error types, said in Japanese; `{name}` is a value of the error's context.

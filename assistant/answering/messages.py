@@ -160,7 +160,7 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
     # Language names, for the note on quotes in another language than the reply.
     "language.en": {"en": "English", "ja": "英語"},
     "language.ja": {"en": "Japanese", "ja": "日本語"},
-    # -- errors a chat message can meet (`AssistantError.code`; the Japanese as api/i18n.py words them) --
+    # -- errors a chat message can meet (`AssistantError.code`; api/i18n.py takes their Japanese from here) --
     "error.message_empty": {"en": "message is empty", "ja": "メッセージが空です。"},
     "error.message_too_long": {
         "en": "message is {length} characters; the limit is {limit}",
