@@ -23,6 +23,7 @@ from assistant.ingest.corpus import (
     load_document,
     reflow_pages,
 )
+from tests.ingest.fonts import japanese_font
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS_DIR = ROOT / "corpus"
@@ -196,25 +197,6 @@ PDF_PAGES = [
 JAPANESE_LINE = "個人情報の利用目的について"
 
 
-def _cjk_ttf() -> Path | None:
-    """A TrueType (.ttf) font with Japanese glyphs, if the machine has one."""
-    fonts = Path("/usr/share/fonts")
-    if not fonts.is_dir():
-        return None
-    try:
-        from fontTools.ttLib import TTFont
-    except ImportError:  # pragma: no cover
-        return None
-    for path in sorted(fonts.rglob("*.ttf")):
-        try:
-            cmap = TTFont(str(path), lazy=True).getBestCmap() or {}
-        except Exception:  # an unreadable font is just skipped
-            continue
-        if all(ord(ch) in cmap for ch in JAPANESE_LINE):
-            return path
-    return None
-
-
 def _write_pdf(path: Path, pages: list[list[str]], font: Path | None = None) -> None:
     from fpdf import FPDF
 
@@ -233,7 +215,7 @@ def _write_pdf(path: Path, pages: list[list[str]], font: Path | None = None) -> 
 
 @pytest.fixture(scope="module")
 def pdf_pages() -> tuple[list[list[str]], Path | None]:
-    font = _cjk_ttf()
+    font = japanese_font()
     pages = [list(p) for p in PDF_PAGES]
     if font is not None:
         pages[0].append(JAPANESE_LINE)

@@ -10,6 +10,7 @@ import pytest
 from assistant.domain import Chunk, Document
 from assistant.ingest.chunking import PASSAGE_CHARS, _sentences, split_into_blocks, split_into_clauses
 from assistant.ingest.corpus import PdfLine, detect_document_language, load_document, reflow_pages
+from tests.ingest.fonts import japanese_font
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 STRUCTURED = (FIXTURES / "ja" / "structured.txt").read_text(encoding="utf-8")
@@ -212,28 +213,8 @@ def test_a_sentence_running_on_to_the_next_page_is_joined_without_a_space() -> N
     assert [p.page for p in pages] == [1, 2]
 
 
-def _japanese_font() -> Path | None:
-    """A font with Japanese glyphs (.ttf, .otf or a .ttc collection), if the machine has one."""
-    fonts = Path("/usr/share/fonts")
-    if not fonts.is_dir():
-        return None
-    try:
-        from fontTools.ttLib import TTCollection, TTFont
-    except ImportError:  # pragma: no cover
-        return None
-    for path in sorted(p for p in fonts.rglob("*") if p.suffix.lower() in (".ttf", ".otf", ".ttc")):
-        try:
-            font = TTCollection(str(path)).fonts[0] if path.suffix.lower() == ".ttc" else TTFont(str(path), lazy=True)
-            cmap = font.getBestCmap() or {}
-        except Exception:  # an unreadable font is just skipped
-            continue
-        if all(ord(ch) in cmap for ch in "個人情報の取扱いアドレス"):
-            return path
-    return None
-
-
 def test_a_japanese_pdf_reflows_into_whole_sentences(tmp_path: Path) -> None:
-    font = _japanese_font()
+    font = japanese_font()
     if font is None:
         pytest.skip("no font with Japanese glyphs on this machine")
     from fpdf import FPDF
