@@ -27,27 +27,40 @@ from assistant.files import write_atomically
 from assistant.ingest.chunking import split_into_clauses
 from assistant.ingest.corpus import Corpus, corpus_fingerprint
 from assistant.models.embedders import Embedder, Vectors
+from assistant.search.bridge import Vocabulary
 from assistant.search.lexical import Bm25Index
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 6  # bump when chunking or the file layout changes: old builds go stale
+FORMAT_VERSION = 7  # bump when chunking or the file layout changes: old builds go stale
 POINTER = "CURRENT"
 KEEP_BUILDS = 2
 ML_CHUNKS_FILE = "chunks.ml.faiss"
 ML_SPANS_FILE = "spans.ml.faiss"
+# The corpus's content words in the multilingual space, for lexical search across languages.
+ML_VOCAB_FILE = "vocab.ml.faiss"
+ML_VOCAB_WORDS = "vocab.ml.json"
 
 
 def pipeline_fingerprint() -> str:
     """A hash of the code and data that shape a build (chunker, BM25, intent examples...), so
     a changed pipeline makes old builds stale without anyone remembering to bump a number."""
     from assistant.ingest import chunking, corpus, markup
-    from assistant.search import lexical
+    from assistant.search import bridge, lexical
     from assistant.understand import intent, pleasantries
 
     digest = hashlib.sha256(str(FORMAT_VERSION).encode())
     # corpus.py decides the text offsets point into (PDF reflow); markup.py the markdown section titles.
-    code = {chunking.__file__, corpus.__file__, markup.__file__, lexical.__file__, intent.__file__, pleasantries.__file__, __file__}
+    code = {
+        chunking.__file__,
+        corpus.__file__,
+        markup.__file__,
+        lexical.__file__,
+        bridge.__file__,
+        intent.__file__,
+        pleasantries.__file__,
+        __file__,
+    }
     for path in sorted({*map(Path, code), intent.EXAMPLES_PATH}):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -93,6 +106,9 @@ class LoadedIndex:
     # The same clauses and passages in the multilingual encoder's space (None: a build without it).
     ml_dense: Any = None
     ml_span_dense: Any = None
+    # The corpus's content words (and the language of each) with their vectors in that space.
+    ml_vocabulary: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    ml_vocabulary_dense: Any = None
 
 
 def span_embed_text(chunk: Chunk, span: Span, document: Document) -> str:
@@ -180,10 +196,12 @@ def build_index(
     span_vectors = _embed_with_progress(embedder, span_texts, "embedding passages", progress)
     bm25 = Bm25Index.build([c.embed_text for c in chunks])
     ml_vectors = None
+    words, languages = Vocabulary.collect(c.embed_text for c in chunks) if multilingual is not None else ((), ())
     if multilingual is not None:
         ml_vectors = (
             _embed_with_progress(multilingual, [c.embed_text for c in chunks], "embedding clauses (multilingual)", progress),
             _embed_with_progress(multilingual, span_texts, "embedding passages (multilingual)", progress),
+            Vocabulary.of(words, languages, _embed_with_progress(multilingual, words, "embedding words (multilingual)", progress)).vectors,
         )
 
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -199,6 +217,8 @@ def build_index(
         if multilingual is not None and ml_vectors is not None:
             faiss.write_index(_flat_index(ml_vectors[0], multilingual.dimensions), str(tmp / ML_CHUNKS_FILE))
             faiss.write_index(_flat_index(ml_vectors[1], multilingual.dimensions), str(tmp / ML_SPANS_FILE))
+            faiss.write_index(_flat_index(ml_vectors[2], multilingual.dimensions), str(tmp / ML_VOCAB_FILE))
+            _write_json(tmp / ML_VOCAB_WORDS, {"words": words, "languages": languages})
         _write_json(tmp / "bm25.json", bm25.to_json())
         _write_json(tmp / "chunks.json", [_chunk_to_json(c) for c in chunks])
         _write_json(tmp / "span_rows.json", span_rows)
@@ -350,9 +370,13 @@ def load_index(index_dir: Path) -> LoadedIndex:
         span_dense = faiss.read_index(str(build / "spans.faiss"), faiss.IO_FLAG_MMAP_IFC)
         ml_dense: Any = None
         ml_span_dense: Any = None
+        ml_vocabulary_dense: Any = None
+        vocabulary: dict[str, list[str]] = {"words": [], "languages": []}
         if manifest.multilingual_model:
             ml_dense = faiss.read_index(str(build / ML_CHUNKS_FILE), faiss.IO_FLAG_MMAP_IFC)
             ml_span_dense = faiss.read_index(str(build / ML_SPANS_FILE), faiss.IO_FLAG_MMAP_IFC)
+            ml_vocabulary_dense = faiss.read_index(str(build / ML_VOCAB_FILE), faiss.IO_FLAG_MMAP_IFC)
+            vocabulary = _read_json(build / ML_VOCAB_WORDS)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise DamagedIndexError(f"index build {build.name} is corrupt ({exc}): run `privacy-assistant index build`") from exc
     if (
@@ -360,6 +384,8 @@ def load_index(index_dir: Path) -> LoadedIndex:
         or span_dense.ntotal != len(span_rows)
         or len(bm25.doc_lengths) != len(chunks)
         or (ml_dense is not None and (ml_dense.ntotal != len(chunks) or ml_span_dense.ntotal != len(span_rows)))
+        or (ml_vocabulary_dense is not None and ml_vocabulary_dense.ntotal != len(vocabulary["words"]))
+        or len(vocabulary["words"]) != len(vocabulary["languages"])
         or any(c.doc_id not in documents for c in chunks)
     ):
         raise DamagedIndexError(f"index build {build.name} is inconsistent: run `privacy-assistant index build`")
@@ -377,6 +403,8 @@ def load_index(index_dir: Path) -> LoadedIndex:
         extras_dir=build,
         ml_dense=ml_dense,
         ml_span_dense=ml_span_dense,
+        ml_vocabulary=(tuple(map(str, vocabulary["words"])), tuple(map(str, vocabulary["languages"]))),
+        ml_vocabulary_dense=ml_vocabulary_dense,
     )
 
 

@@ -190,6 +190,22 @@ def _words(text: str) -> list[tuple[int, int, str, str]]:
     return words
 
 
+def content_words(text: str) -> list[tuple[str, str]]:
+    """The distinct content words of `text` as written (lower-cased), each with its language
+    ('en' for Latin-script words of three letters or more, 'ja'): what a word-by-word
+    translation starts from."""
+    out: dict[str, str] = {}
+    for m in _LATIN_TOKEN.finditer(text.lower()):
+        word = m.group()
+        if len(word) >= 3 and word.isalpha() and word not in STOPWORDS:
+            out.setdefault(word, "en")
+    if _JAPANESE.search(text):
+        for _, _, surface, _ in _japanese_words(text):
+            if len(surface) >= 2:  # a compound's single kanji (also listed) read alone mean little
+                out.setdefault(surface, "ja")
+    return list(out.items())
+
+
 # -- Japanese ---------------------------------------------------------------------------------------
 # Parts of speech (UniDic's scheme, which SudachiDict uses) whose words carry content; of these,
 # verbs and adjectives that can only lean on another word (する, ある, いる, できる) and the stems

@@ -15,6 +15,7 @@ from assistant.domain import Evidence, ScoredChunk
 from assistant.index.builds import LoadedIndex
 from assistant.ingest.markup import display_text
 from assistant.models.embedders import Embedder
+from assistant.search.bridge import TermBridge, Vocabulary
 from assistant.search.facts import FactKind, defined_term, defines, fact_kind
 from assistant.search.lexical import term_spans, tokenize
 from assistant.understand.language import detect_language
@@ -117,6 +118,8 @@ class HybridRetriever:
         # Per-sentence facts, filled on first use (a company's sentences are read only once asked).
         self._passages: dict[str, _CompanyPassages] = {}
         self._max_idf = max(index.bm25.idf.values(), default=1.0)
+        self._bridge: TermBridge | None = None
+        self._company_terms: dict[str, frozenset[str]] = {}
 
     @property
     def embedder(self) -> Embedder:
@@ -190,6 +193,31 @@ class HybridRetriever:
         qvec = vector if vector is not None and own == space else self._embed_in(space, [query])[0]
         return space, qvec, self._rows_in(company, language) if len(have) > 1 and language in have else None
 
+    def _lexical_query(self, query: str, company: str, space: str) -> str:
+        """What BM25 reads for `query` against `company`'s policy: across languages, the query
+        with its content words' translations into the policy's words (search/bridge.py)."""
+        language = "ja" if detect_language(query) == "ja" else "en"
+        have = self._languages.get(company, {"en"})
+        if space != ML or language in have or self._index.ml_vocabulary_dense is None:
+            return query
+        bridge = self._term_bridge()
+        extra = " ".join(bridge.translate(query, company, target) for target in sorted(have))
+        return f"{query} {extra}" if extra.strip() else query
+
+    def _term_bridge(self) -> TermBridge:
+        if self._bridge is None:
+            words, languages = self._index.ml_vocabulary
+            vectors = vector_matrix(self._index.ml_vocabulary_dense)
+            self._bridge = TermBridge(Vocabulary(words, languages, vectors), self._encoders[ML], self._terms_of)
+        return self._bridge
+
+    def _terms_of(self, company: str) -> frozenset[str]:
+        terms = self._company_terms.get(company)
+        if terms is None:
+            lo, hi = self._index.chunk_ranges.get(company, (0, 0))
+            terms = self._company_terms[company] = frozenset(t for r in range(lo, hi) for t in self._index.bm25.doc_terms[r])
+        return terms
+
     def _rows_in(self, company: str, language: str) -> tuple[np.ndarray, np.ndarray]:
         """Masks over the company's chunk rows and span rows: those of its documents in `language`."""
         key = (company, language)
@@ -214,7 +242,7 @@ class HybridRetriever:
         n = min(cfg.candidates, hi - lo)
         # Only rows of [lo, hi) are ever scored, so another tenant's clauses cannot come back.
         sims = self._vectors[space][0][lo:hi] @ qvec
-        lexical = self._index.bm25.scores(query, range(lo, hi))
+        lexical = self._index.bm25.scores(self._lexical_query(query, company, space), range(lo, hi))
         if masks is not None:  # the other language's version of the policy is not a candidate
             sims = np.where(masks[0], sims, -np.inf)
             n = min(n, int(masks[0].sum()))
@@ -289,7 +317,8 @@ class HybridRetriever:
         passage_dense = span_vectors[lo:hi] @ qvec
         chunk_sims = chunk_vectors[clo:chi] @ qvec  # once: clause_dense and the fused rank read it
         clause_dense = chunk_sims[facts.chunk_of - clo]
-        q_terms = self._index.bm25.terms(query)
+        lexical_query = self._lexical_query(query, company, space)
+        q_terms = self._index.bm25.terms(lexical_query)
         idf = self._index.bm25.idf
         # A word no indexed policy uses still counts against the passages (with the highest idf):
         # the question asks for something none of them says in those words. (idf is over every
@@ -309,7 +338,7 @@ class HybridRetriever:
         # reciprocal-rank fusion of dense and BM25 that `retrieve` ranks clauses by.
         n_chunks = chi - clo
         bm25 = np.zeros(n_chunks, dtype=np.float32)
-        for row, value in self._index.bm25.scores(query, range(clo, chi)).items():
+        for row, value in self._index.bm25.scores(lexical_query, range(clo, chi)).items():
             bm25[row - clo] = value
         rrf = np.zeros(n_chunks, dtype=np.float32)
         k = self._config.rrf_k

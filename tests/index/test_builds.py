@@ -354,7 +354,7 @@ def _assert_no_pickle(build: Path) -> None:
         if path.suffix == ".json":
             json.loads(path.read_text(encoding="utf-8"))
     faiss_files = sorted(p.name for p in files if p.suffix == ".faiss")
-    assert faiss_files in (["chunks.faiss", "spans.faiss"], ["chunks.faiss", "chunks.ml.faiss", "spans.faiss", "spans.ml.faiss"])
+    assert faiss_files in (["chunks.faiss", "spans.faiss"], ["chunks.faiss", "chunks.ml.faiss", "spans.faiss", "spans.ml.faiss", "vocab.ml.faiss"])
     for name in faiss_files:
         index = faiss.read_index(str(build / name))
         assert index.ntotal > 0 and index.d == (512 if ".ml." in name else 384)
