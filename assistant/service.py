@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -23,6 +22,7 @@ from assistant.search.retrieval import Retriever
 from assistant.storage.db import new_id
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
 from assistant.understand.companies import CompanyDirectory
+from assistant.understand.followup import leans_on_previous
 from assistant.understand.intent import IntentDetector, IntentResult
 from assistant.understand.language import Language, detect_language
 from assistant.understand.pleasantries import strip_pleasantries
@@ -30,13 +30,6 @@ from assistant.understand.redact import redact
 from assistant.vocabulary import DEFAULT_MAX_MESSAGE_CHARS
 
 log = logging.getLogger(__name__)
-
-# A follow-up leans on the previous turn: "And what do I write on the envelope?"
-_FOLLOW_UP = re.compile(
-    r"^\s*(and|also|what about|how about|then|so|but|ok(ay)?|and what|what if|is that|does that|do they|is it|are they|"
-    r"can they|what else|anything else|same for|in that case)\b|\b(it|that|this|they|them|those|there|instead|too|as well|either)\b\??\s*$",
-    re.IGNORECASE,
-)
 
 
 def _word_count(text: str) -> int:
@@ -238,8 +231,14 @@ class Assistant:
         vector = self.retriever.embed_queries([own])[0]
         intent = self.intents.detect(own, vector=vector)
         # "So, does that apply to cookies?" and "... apply to cookies? Thanks" both lean on the last turn.
-        leans = bool(_FOLLOW_UP.search(text) or _FOLLOW_UP.search(core))
+        leans = leans_on_previous(text) or leans_on_previous(core)
         follow_up = state.last_query is not None and leans and not mentioned
+        if follow_up and state.last_query and intent.intent == "out_of_scope" and intent.confidence >= self.routing.follow_up_off_topic:
+            # "URLを教えてください" alone is off-topic; after a question about the privacy desk it is
+            # not: read it with the turn it leans on.
+            in_context = self.intents.detect(f"{state.last_query} {own}")
+            if in_context.intent == "question":
+                intent = in_context
         trace = Trace(intent=intent, query=None)
 
         if intent.intent == "out_of_scope" and not (follow_up and intent.confidence < self.routing.follow_up_off_topic):

@@ -49,6 +49,16 @@ def test_a_message_ending_in_instead_leans_on_the_last_turn(real_assistant) -> N
     assert any("telephone" in c.text for c in second.citations)
 
 
+def test_a_japanese_follow_up_that_names_no_topic_leans_on_the_last_turn(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    first = real_assistant.reply("ハイレゾに個人情報のことで相談したいのですが、窓口はどこですか？")
+    assert first.route == "answer" and first.company == "highreso"
+    # Alone, this reads as off-topic; after the question about the desk it asks for its address.
+    second, trace = real_assistant.reply_traced("メールアドレスを教えて。", session_id=first.session_id)
+    assert second.route == "answer" and second.company == "highreso"
+    assert trace.query is not None and "窓口" in trace.query
+    assert "privacy@highreso.co.jp" in second.answer
+
+
 def test_no_company_then_clarify_then_company_resumes(real_assistant) -> None:  # type: ignore[no-untyped-def]
     first = real_assistant.reply("What do you use my personal data for?")
     assert first.route == "clarify" and not first.citations

@@ -267,6 +267,13 @@ def _japanese_words(text: str) -> list[tuple[int, int, str, str]]:
     return out
 
 
+def japanese_morphemes(text: str) -> list[tuple[str, str]]:
+    """Each word of Japanese `text` as written, with its part of speech (UniDic's top level:
+    名詞, 代名詞, 連体詞, 接続詞, 助詞...): for readers of grammar, not terms."""
+    tokenizer = _analyser()
+    return [(m.surface(), m.part_of_speech()[0]) for _, piece in _pieces(text) for m in tokenizer.tokenize(piece)]
+
+
 def _pieces(text: str) -> Iterable[tuple[int, str]]:
     """The text in pieces the analyser accepts, cut at line or sentence ends where possible."""
     start = 0
