@@ -19,7 +19,7 @@ def test_half_of_is_a_fixed_function_of_the_id() -> None:
     assert half_of("item-3") == half_of("item-3")
 
 
-@pytest.mark.parametrize("name", ["gold.jsonl", "mozilla-en.jsonl", "ja.jsonl", "mozilla-ja.jsonl"])
+@pytest.mark.parametrize("name", ["gold.jsonl", "mozilla-en.jsonl", "ja.jsonl", "mozilla-ja.jsonl", "mozilla-en-over-ja.jsonl"])
 def test_both_halves_of_both_suites_are_non_empty_and_partition_it(name: str) -> None:
     items = load_suite(SUITES / name).items
     dev, test = select_half(items, "dev"), select_half(items, "test")
@@ -45,6 +45,10 @@ def test_header_corpus_is_read_from_the_repo_root(tmp_path: Path) -> None:
     assert suite_corpus(load_suite(SUITES / "ja.jsonl").header) == (ROOT / "corpus").resolve()
     assert (
         suite_corpus(load_suite(SUITES / "mozilla-ja.jsonl").header) == (ROOT.parent / "shared" / "dev-corpus" / "mozilla" / "ja").resolve()
+    )
+    assert (
+        suite_corpus(load_suite(SUITES / "mozilla-en-over-ja.jsonl").header)
+        == (ROOT.parent / "shared" / "dev-corpus" / "mozilla" / "ja").resolve()
     )
 
 

@@ -52,10 +52,12 @@ def _rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-# A suite written in another language puts the language before the company in its ids (ja-upward-fee-01).
-ID_LANGUAGES = ("", "ja-")
-# Suites whose customers write Japanese: the reply is Japanese, so a fact can only be checked in the quoted policy text.
-JAPANESE_SUITES = ["ja.jsonl", "mozilla-ja.jsonl"]
+# A suite written in another language puts the language before the company in its ids (ja-upward-fee-01), and the
+# cross-language suite (English questions over Japanese notices) puts xl- there (xl-firefox-dns-01).
+ID_LANGUAGES = ("", "ja-", "xl-")
+# Suites where Japanese is on one side: Japanese customers (the reply is Japanese) or Japanese notices (an English reply
+# carries the notice's words only in its verbatim quotes), so a fact can only be checked in the quoted policy text.
+JAPANESE_SUITES = ["ja.jsonl", "mozilla-ja.jsonl", "mozilla-en-over-ja.jsonl"]
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
 
