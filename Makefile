@@ -52,7 +52,7 @@ test-fast: setup ## unit tests only (no model, no browser)
 	$(BIN)/python -m pytest -q -m "not slow"
 
 eval: setup ## run the gold suites, English and Japanese (each on its header's corpus); report in reports/eval/
-	$(BIN)/privacy-assistant eval --suite evals/suites/gold.jsonl --suite evals/suites/mozilla-en.jsonl --suite evals/suites/ja.jsonl --suite evals/suites/mozilla-ja.jsonl --report reports/eval
+	$(BIN)/privacy-assistant eval --suite evals/suites/gold.jsonl --suite evals/suites/mozilla-en.jsonl --suite evals/suites/ja.jsonl --suite evals/suites/mozilla-ja.jsonl --suite evals/suites/mozilla-en-over-ja.jsonl --report reports/eval
 
 bench: setup ## performance harness; results in reports/bench/
 	$(BIN)/python -m evals.bench --out reports/bench

@@ -439,8 +439,10 @@ class EvidenceModel:
 
 def multilingual_evidence() -> EvidenceModel:
     """The evidence model for the multilingual space, fitted by `python -m evals.fit_evidence` on
-    the dev halves of the Japanese suites (ja over the five policies, mozilla-ja) together."""
-    return EvidenceModel(weights=(5.583, 2.232, 1.917, 0.646, 0.184, -0.184, -0.742, -0.035, -1.383, 0.480, 0.057), bias=-6.291)
+    the dev halves of the suites that compare in it, together: ja (Japanese questions, the five
+    English policies), mozilla-ja (Japanese over Japanese) and mozilla-en-over-ja (English over
+    Japanese)."""
+    return EvidenceModel(weights=(7.844, 3.636, 7.954, -8.399, 0.845, -0.845, -1.084, -0.033, -1.975, 3.506, 0.512), bias=-8.674)
 
 
 class _CompanyPassages:
