@@ -283,7 +283,8 @@ def test_japanese_openers_and_closers_rarely_change_the_intent(japanese_classifi
             total += 1
             if (got := japanese_classifier.detect(decorated).intent) != bare:
                 changed.append((decorated, bare, got))
-    # Measured on these 738: 68 changed without the Japanese small-talk copies in training, 31 with them.
+    # Measured on the first 738 (123 examples): 68 changed without the Japanese small-talk copies in training, 31 with them.
+    # On all 924 (154 examples), 46: the limit; the 31 boundary questions added later account for 16.
     assert len(changed) <= total // 20, changed
 
 
