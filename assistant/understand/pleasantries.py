@@ -58,15 +58,36 @@ _TRAILING = re.compile(
 )
 _TAIL = 160  # characters a sign-off (with its signature) can take up at the end
 
+# Japanese set phrases of business mail, as whole sentences only: a greeting ends with its own
+# 。！ or 、, a sign-off stands after the end of a sentence ("削除をお願いします。" is the request
+# itself; "…削除してください。よろしくお願いします。" ends with a sign-off). Kana and kanji spellings
+# of one phrase both occur (お疲れさま / お疲れ様, 致します / いたします).
+_JA_GREETING = (
+    r"(?:こんにちは|こんにちわ|こんばんは|おはようございます|はじめまして|初めまして"
+    r"|いつも(?:大変)?お世話になっております|(?:大変)?お世話になっております|お世話になります"
+    r"|お疲れ(?:さま|様)です|(?:夜分|突然|夜分遅く)(?:に)?(?:失礼(?:いた|致)?します|すみません)|失礼(?:いた|致)します"
+    r"|(?:お忙しい|ご多忙の)ところ(?:恐れ入りますが|すみません|申し訳ありません|失礼します))[。！!、,\s]++"
+)
+_JA_LEADING = re.compile(rf"^\s*+(?:{_JA_GREETING})++")
+_JA_SIGN_OFF = (
+    r"(?:以上(?:です)?[、,]?\s*+)?(?:どうぞ|何卒|なにとぞ)?\s*+よろしく(?:お願い|おねがい)(?:します|(?:いた|致)します|申し上げます|いたしたく)"
+    r"|(?:ご|お)?(?:返信|返事|回答|ご連絡|連絡)(?:を)?(?:お待ちして(?:い)?(?:ます|おります)|いただけますと幸いです)"
+    r"|(?:どうも|本当に)?ありがとう(?:ございます|ございました)?|お願い(?:します|いたします|致します)"
+    r"|以上(?:です|になります)?"
+)
+_JA_TRAILING = re.compile(rf"(?<=[。！？!?\n])\s*+(?:{_JA_SIGN_OFF})[。！!．.…]*+\s*+$")
+
 
 def strip_pleasantries(text: str) -> str:
     """`text` without leading greetings and trailing sign-offs or bracketed references; the
     text itself if nothing else would be left ("Thanks!" stays "Thanks!")."""
     core = _LEADING.sub("", text.strip(), count=1).strip() or text.strip()
+    core = _JA_LEADING.sub("", core, count=1).strip() or core
     for _ in range(8):  # sign-offs stacked deeper than this are not a sign-off any more
         # Only the tail is searched: a sign-off is at the end, and a long message full of line
         # breaks would otherwise give the pattern that many places to start from.
         head, tail = core[:-_TAIL], core[-_TAIL:]
+        tail = _JA_TRAILING.sub("", tail, count=1)
         shorter = (head + _TRAILING.sub("", tail, count=1)).strip()
         if shorter == core or not shorter:
             break

@@ -272,9 +272,11 @@ def test_japanese_held_out_request_types_and_proxy(japanese_report: dict[str, Cl
 @pytest.mark.slow
 def test_japanese_openers_and_closers_rarely_change_the_intent(japanese_classifier: JapaneseIntentClassifier) -> None:
     # Written for this test, not taken from the training small talk.
+    # The first three of each are set phrases `strip_pleasantries` takes off; the last of each it
+    # does not know, so the classifier itself is measured too.
     openers, closers = (
-        ("こんにちは。", "お疲れさまです。", "夜分に失礼します。"),
-        ("お願いします。", "以上、よろしくお願い申し上げます。", "返信お待ちしています。"),
+        ("こんにちは。", "お疲れさまです。", "夜分に失礼します。", "すみません、"),
+        ("お願いします。", "以上、よろしくお願い申し上げます。", "返信お待ちしています。", "助かります。"),
     )
     changed, total = [], 0
     for e in _ja_examples()[1]:
@@ -283,8 +285,9 @@ def test_japanese_openers_and_closers_rarely_change_the_intent(japanese_classifi
             total += 1
             if (got := japanese_classifier.detect(decorated).intent) != bare:
                 changed.append((decorated, bare, got))
-    # Measured on the first 738 (123 examples): 68 changed without the Japanese small-talk copies in training, 31 with them.
-    # On all 924 (154 examples), 46: the limit; the 31 boundary questions added later account for 16.
+    # Measured on the first 738 (123 examples, the six set phrases): 68 changed without the Japanese small-talk copies in
+    # training, 31 with them. With 154 examples: 46 of 924 (the limit) before Japanese set phrases were stripped, 10
+    # after; the two unknown phrases change 13 of 308.
     assert len(changed) <= total // 20, changed
 
 

@@ -65,3 +65,32 @@ def test_only_the_tail_is_searched_for_sign_offs(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(pleasantries, "_TRAILING", Recording())
     assert strip_pleasantries("a" + "\n" * 1998 + "b. Thanks!") == "a" + "\n" * 1998 + "b."
     assert seen and max(seen) <= pleasantries._TAIL
+
+
+@pytest.mark.parametrize(
+    ("text", "core"),
+    [
+        ("お世話になっております。私の個人情報を削除してください。よろしくお願いいたします。", "私の個人情報を削除してください。"),
+        ("こんにちは、利用目的を教えてください", "利用目的を教えてください"),
+        ("退会したらデータは消えますか？ありがとうございます。", "退会したらデータは消えますか？"),
+        ("開示してください。お願いします。", "開示してください。"),
+        ("夜分に失礼いたします。窓口はどこですか。ご返信お待ちしております。", "窓口はどこですか。"),
+        ("第三者提供はありますか。以上です。", "第三者提供はありますか。"),
+    ],
+)
+def test_japanese_set_phrases_come_off(text: str, core: str) -> None:
+    assert strip_pleasantries(text) == core
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "削除をお願いします。",  # the request itself, not a sign-off after a sentence
+        "よろしくお願いします。",  # nothing else: the message stays
+        "ありがとう",
+        "こんにちはって英語で何？",  # a greeting word that is the question
+        "以上の内容で開示を請求します。",
+    ],
+)
+def test_what_is_asked_in_japanese_stays(text: str) -> None:
+    assert strip_pleasantries(text) == text
