@@ -33,7 +33,7 @@ def _kind(name: str, asks: str, states: str, gates: bool = True) -> FactKind:
 FACT_KINDS: tuple[FactKind, ...] = (
     _kind(
         "retention",
-        r"\b(how long|how many (days|months|years)|until when)\b.*\b(keep|kept|retain\w*|store\w*|hold|held|delete\w*)\b"
+        r"\b(how long|how many (days|months|years)|until when)\b.*\b(keep|kept|retain\w*|store\w*|hold|held|delete\w*|stay\w*|remain\w*)\b"
         r"|\bretention\b|\bstorage period\b"
         r"|保存期間|保管期間|保有期間|保持期間|(いつまで|何年|何か月|何ヶ月|どのくらい|どれくらい).*(保存|保管|保持|保有|残)",
         r"\b\d+\s*(days?|weeks?|months?|years?)\b|\b(retention|retain\w*|kept|stored?) (period|for|until)\b|\buntil\b"
@@ -49,7 +49,9 @@ FACT_KINDS: tuple[FactKind, ...] = (
     ),
     _kind(
         "money",
-        r"\b(how much|fee|fees|charge|charges|cost|costs|price|free of charge|for free)\b|いくら|手数料|費用|料金|無料|有料|お金",
+        # 有料 as a predicate ("有料ですか"), not in a compound ("有料サブスクリプション" is a paid plan).
+        r"\b(how much|fee|fees|charge|charges|cost|costs|price|free of charge|for free)\b|いくら|手数料|費用|料金|無料|お金"
+        r"|有料(?![\u30a0-\u30ff\u3400-\u9fff])",
         # A fee, a charge or its absence; not the "person in charge".
         r"\d[\d,.]*\s*(yen|円|dollars?|usd|euros?|eur|pounds?)\b|[$€£¥]\s?\d|\bfees?\b|(?<!in )\bcharg(e|es|ed|ing)\b"
         r"|\bcosts?\b|\bfree of charge\b|\bfor free\b|\bexpenses?\b"
@@ -57,8 +59,8 @@ FACT_KINDS: tuple[FactKind, ...] = (
     ),
     _kind(
         "payment",
-        r"\b(pay|paid|paying|payments?|billing|billed)\b",
-        r"\b(pay|paid|paying|payments?|billing|billed|invoices?|(credit|debit) cards?)\b",
+        r"\b(pay|paid|paying|payments?|billing|billed)\b|支払|支払い|決済|課金|カード情報|クレジットカード",
+        r"\b(pay|paid|paying|payments?|billing|billed|invoices?|(credit|debit) cards?)\b|支払|決済|課金|請求書|クレジットカード|カード",
     ),
     _kind(
         "date",

@@ -117,6 +117,9 @@ def test_a_passage_defines_a_term_by_opening_with_it_or_saying_what_it_means(ter
         ("電話番号は？", "phone"),
         ("このポリシーはいつ改定されましたか", "date"),
         ("個人情報の利用目的は何ですか", None),
+        ("開示の請求は有料ですか？", "money"),
+        ("有料プランの支払い方法は何が使えますか", "payment"),  # a paid plan, not a fee
+        ("クレジットカードの番号は保存されますか", "payment"),
     ],
 )
 def test_japanese_questions_ask_for_the_same_kinds_of_fact(question: str, kind: str | None) -> None:
@@ -131,7 +134,13 @@ def test_japanese_questions_ask_for_the_same_kinds_of_fact(question: str, kind: 
         ("response_time", "請求を受け付けた日から14日以内に回答します。"),
         ("retention", "利用目的の達成に必要な期間保存し、不要となった場合は消去します。"),
         ("date", "2024年4月1日 改定"),
+        ("payment", "お支払いはサードパーティーの決済業者が処理します。"),
     ],
 )
 def test_japanese_passages_state_those_facts(kind: str, text: str) -> None:
     assert next(k for k in FACT_KINDS if k.name == kind).states.search(text)
+
+
+def test_how_long_something_stays_asks_for_a_retention_period() -> None:
+    found = fact_kind("how long does a bounced email stay on your server?")
+    assert found is not None and found.name == "retention"
