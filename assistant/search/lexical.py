@@ -190,6 +190,11 @@ def _words(text: str) -> list[tuple[int, int, str, str]]:
     return words
 
 
+def latin_only(text: str) -> str:
+    """`text` with its Japanese runs blanked out (kana, kanji, fullwidth forms)."""
+    return _JAPANESE.sub(" ", text)
+
+
 def content_words(text: str) -> list[tuple[str, str]]:
     """The distinct content words of `text` as written (lower-cased), each with its language
     ('en' for Latin-script words of three letters or more, 'ja'): what a word-by-word

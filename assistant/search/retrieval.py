@@ -17,7 +17,7 @@ from assistant.ingest.markup import display_text
 from assistant.models.embedders import Embedder
 from assistant.search.bridge import TermBridge, Vocabulary
 from assistant.search.facts import FactKind, defined_term, defines, fact_kind
-from assistant.search.lexical import term_spans, tokenize
+from assistant.search.lexical import latin_only, term_spans, tokenize
 from assistant.understand.language import detect_language
 
 
@@ -202,7 +202,10 @@ class HybridRetriever:
             return query
         bridge = self._term_bridge()
         extra = " ".join(bridge.translate(query, company, target) for target in sorted(have))
-        return f"{query} {extra}" if extra.strip() else query
+        # The question's own Japanese words would only meet Japanese fragments left in an English
+        # policy (a table's column headings); its Latin-script words (names, "Cookie") still count.
+        own = latin_only(query) if "ja" not in have else query
+        return f"{own} {extra}".strip() or query
 
     def _term_bridge(self) -> TermBridge:
         if self._bridge is None:

@@ -127,3 +127,10 @@ def test_japanese_is_tokenized_the_same_from_many_threads() -> None:
     texts = [f"当社は{n}日間ログを保存し、その後削除します。" for n in range(40)]
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(tokenize, texts)) == [tokenize(t) for t in texts]
+
+
+def test_latin_only_blanks_japanese_runs() -> None:
+    from assistant.search.lexical import latin_only
+
+    assert latin_only("Cookieの利用目的").split() == ["Cookie"]
+    assert latin_only("no Japanese here") == "no Japanese here"

@@ -421,3 +421,11 @@ def test_a_japanese_question_finds_the_english_clause_of_its_company_only(biling
     vector = bilingual_retriever.embed_queries([query])[0]
     assert [r.chunk.id for r in bilingual_retriever.retrieve(query, company, k=5, vector=vector)] == [r.chunk.id for r in ranking]
     assert "purpose" in " ".join(r.chunk.text.lower() for r in ranking[:3])
+
+
+def test_across_languages_bm25_reads_the_questions_latin_words_and_translations_only(bilingual_retriever: HybridRetriever) -> None:
+    # Highreso's English policy keeps a Japanese table heading (対象情報 利用目的 保有個人情報): a
+    # Japanese question's own words would match only that.
+    query = bilingual_retriever._lexical_query("Cookieの利用目的は何ですか？", "highreso", "ml")
+    assert "cookie" in query.lower() and "利用目的" not in query
+    assert bilingual_retriever._lexical_query("What is the purpose of use?", "highreso", "en") == "What is the purpose of use?"
