@@ -66,6 +66,7 @@ COMPANIES_EXAMPLE = [
         "id": "highreso",
         "name": "Highreso Co., Ltd.",
         "short_name": "Highreso",
+        "short_names": {"ja": "ハイレゾ"},
         "aliases": ["Highreso", "High Reso", "ハイレゾ"],
         "desk_name": "Personal Information Consultation Desk",
         "desk_email": "privacy@highreso.co.jp",

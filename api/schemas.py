@@ -82,6 +82,9 @@ class CompanyOut(BaseModel):
     id: str
     name: str
     short_name: str
+    short_names: dict[str, str] = Field(
+        default_factory=dict, description="The short name by reply language where it differs, e.g. {'ja': 'ハイレゾ'}"
+    )
     aliases: list[str]
     desk_name: str
     desk_email: str | None

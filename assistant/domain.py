@@ -26,6 +26,12 @@ class Company:
     due_days: int = 14
     # (file, language) for each file whose language companies.toml states; others are detected.
     file_languages: tuple[tuple[str, str], ...] = ()
+    # (language, name) for the short name as replies in that language write it (short_name_ja).
+    short_names: tuple[tuple[str, str], ...] = ()
+
+    def short_name_in(self, lang: str) -> str:
+        """The short name a reply in `lang` writes: its own form where companies.toml gives one."""
+        return dict(self.short_names).get(lang, self.short_name)
 
     def desk_contact(self) -> str:
         """One line naming the desk and every channel the policy gives for it."""

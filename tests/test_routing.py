@@ -402,7 +402,7 @@ def test_a_japanese_question_gets_a_japanese_lead_and_verbatim_quotes(ja_assista
     reply = ja_assistant.reply("ＵＰＷＡＲＤの開示請求の手数料はいくらですか？")
     assert reply.route == "answer" and reply.company == "upward"
     lead, note, *rest = reply.answer.split("\n")
-    assert lead == "UPWARDのプライバシーポリシーには、次のとおり記載されています。"
+    assert lead == "アップワードのプライバシーポリシーには、次のとおり記載されています。"
     assert note == "（引用は英語の原文のままです）"
     quotes = [line for line in rest if line.startswith("[")]
     assert len(quotes) == len(reply.citations) and all("「" in q for q in quotes)
@@ -437,13 +437,13 @@ def test_japanese_non_answers_are_japanese(ja_assistant: Assistant) -> None:
     clarify = ja_assistant.reply("個人情報の利用目的は何ですか？")
     assert clarify.route == "clarify" and clarify.answer.startswith("どの会社についてのご質問ですか？")
     resumed = ja_assistant.reply("ハイレゾです", session_id=clarify.session_id)
-    assert resumed.route == "answer" and resumed.company == "highreso" and resumed.answer.startswith("Highresoのプライバシーポリシー")
+    assert resumed.route == "answer" and resumed.company == "highreso" and resumed.answer.startswith("ハイレゾのプライバシーポリシー")
     off_topic = ja_assistant.reply("ハイレゾについて俳句を書いて")
-    assert off_topic.reason == "off_topic" and off_topic.answer.startswith("お答えできるのは、Highresoが")
+    assert off_topic.reason == "off_topic" and off_topic.answer.startswith("お答えできるのは、ハイレゾが")
     not_covered = ja_assistant.reply("飛行船のテレメトリーについての方針は？", company="gmo-ai-robotics")
     assert not_covered.reason == "not_covered" and "お答えできません" in not_covered.answer
     other = ja_assistant.reply("ハイレゾはCookieを使いますか？", company="upward")
-    assert other.reason == "other_company" and other.answer.startswith("このアシスタントは、UPWARD")
+    assert other.reason == "other_company" and other.answer.startswith("このアシスタントは、アップワード")
 
 
 def test_after_clarify_a_whole_japanese_question_naming_a_company_is_asked_not_resumed(ja_assistant: Assistant) -> None:
@@ -461,8 +461,8 @@ def test_a_japanese_request_gets_a_japanese_desk_reply(ja_assistant: Assistant) 
     reply = ja_assistant.reply("アップワードの私の個人情報をすべて削除してください。")
     assert reply.route == "desk" and reply.ticket is not None and reply.ticket.company == "upward"
     lines = reply.answer.split("\n")
-    assert lines[0].startswith(f"削除のご依頼を、{reply.ticket.id}としてUPWARDの")
-    assert lines[1].startswith("UPWARDのプライバシーポリシー") and lines[-1].startswith("連絡先：")
+    assert lines[0].startswith(f"削除のご依頼を、{reply.ticket.id}としてアップワードの")
+    assert lines[1].startswith("アップワードのプライバシーポリシー") and lines[-1].startswith("連絡先：")
     points = [line for line in lines[2:-1] if line.startswith("- ")]
     assert [p.split("：")[0] for p in points] == [
         "- ポリシーに記載された会社の対応",

@@ -256,9 +256,14 @@
     return (companies || []).filter(function (c) { return c.id === id; })[0] || null;
   }
 
+  // The short name as the widget's language writes it (short_names.ja on a Japanese page).
+  function shortName(c) {
+    return (c.short_names && c.short_names[LANG]) || c.short_name;
+  }
+
   function companyLabel(id) {
     var c = companyById(id);
-    return c ? c.short_name : id;
+    return c ? shortName(c) : id;
   }
 
   function policyUrl(company, cite) {
@@ -513,7 +518,7 @@
       group.textContent = "";
       (companies || []).forEach(function (c) {
         group.appendChild(el("button", {
-          className: "choice", type: "button", disabled: !active, "data-company": c.id, text: c.short_name,
+          className: "choice", type: "button", disabled: !active, "data-company": c.id, text: shortName(c),
           "aria-label": t("askAbout", { name: c.name }),
           onclick: function () { chooseCompany(c); },
         }));
@@ -790,7 +795,7 @@
   async function chooseCompany(c) {
     var message = state.pending;
     if (!message || busy) return;
-    await send(message, c.id, c.short_name);
+    await send(message, c.id, shortName(c));
     input.focus();
   }
 

@@ -241,16 +241,16 @@ class AnswerComposer:
         cites = self.citations(company.id, chosen)
         topic = _topic(query, lang)
         if topic:
-            lines = [text("lead_topic", lang, company=company.short_name, topic=topic)]
+            lines = [text("lead_topic", lang, company=company.short_name_in(lang), topic=topic)]
         else:
-            lines = [text("lead", lang, company=company.short_name)]
+            lines = [text("lead", lang, company=company.short_name_in(lang))]
         lines += self._quotes_note(cites, lang)
         for c in cites:
             label = _section_label(c.section)
             # A policy with no headings has no section to name: no empty "()".
             lines.append(_quote(c, lang) + (text("quote_section", lang, label=label) if label else ""))
         if _may_conflict(query, cites):
-            lines.append(text("conflict", lang, company=company.short_name, desk=company.desk_name))
+            lines.append(text("conflict", lang, company=company.short_name_in(lang), desk=company.desk_name))
         return "\n".join(lines), cites
 
     def _quotes_note(self, cites: Sequence[Citation], lang: Language) -> list[str]:
@@ -276,10 +276,10 @@ class AnswerComposer:
         who = text("desk_proxy", lang) if proxy else ""
         desk = company.desk_name or text("desk_default_name", lang)
         if ticket.duplicate:
-            lead = text("desk_duplicate", lang, company=company.short_name, desk=desk, ticket=ticket.id)
+            lead = text("desk_duplicate", lang, company=company.short_name_in(lang), desk=desk, ticket=ticket.id)
         else:
-            lead = text("desk_passed", lang, kinds=kinds, who=who, company=company.short_name, desk=desk, ticket=ticket.id)
-        lines = [lead, text("desk_requires", lang, company=company.short_name)]
+            lead = text("desk_passed", lang, kinds=kinds, who=who, company=company.short_name_in(lang), desk=desk, ticket=ticket.id)
+        lines = [lead, text("desk_requires", lang, company=company.short_name_in(lang))]
         chosen: list[Evidence] = []
         for point in points:
             if point.applies:
@@ -307,25 +307,27 @@ class AnswerComposer:
         topic = _topic(query, lang)
         contact = contact_line(company, lang)
         if topic:
-            return text("not_covered_topic", lang, company=company.short_name, topic=topic, contact=contact)
-        return text("not_covered", lang, company=company.short_name, contact=contact)
+            return text("not_covered_topic", lang, company=company.short_name_in(lang), topic=topic, contact=contact)
+        return text("not_covered", lang, company=company.short_name_in(lang), contact=contact)
 
     @staticmethod
     def off_topic(company: Company | None, *, lang: Language = "en") -> str:
         """The reply to messages that are not about handling personal information."""
         if company is None:
             return text("off_topic", lang)
-        return text("off_topic_company", lang, company=company.short_name)
+        return text("off_topic_company", lang, company=company.short_name_in(lang))
 
     @staticmethod
     def other_company(here: Company, other: Company, *, lang: Language = "en") -> str:
         """The reply when a widget bound to one company is asked about another."""
-        return text("other_company", lang, here=here.short_name, other=other.short_name, contact=contact_line(other, lang))
+        return text(
+            "other_company", lang, here=here.short_name_in(lang), other=other.short_name_in(lang), contact=contact_line(other, lang)
+        )
 
     @staticmethod
     def clarify(companies: Sequence[Company], *, lang: Language = "en") -> str:
         """Asks which company the customer means."""
-        names = text("clarify_separator", lang).join(text("clarify_item", lang, name=c.short_name, id=c.id) for c in companies)
+        names = text("clarify_separator", lang).join(text("clarify_item", lang, name=c.short_name_in(lang), id=c.id) for c in companies)
         return text("clarify", lang, names=names)
 
     @staticmethod

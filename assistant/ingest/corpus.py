@@ -81,6 +81,9 @@ def load_companies(corpus_dir: Path) -> list[Company]:
                 id=str(entry["id"]),
                 name=str(entry["name"]),
                 short_name=str(entry.get("short_name") or entry["name"]),
+                short_names=tuple(
+                    (key.removeprefix("short_name_"), str(value)) for key, value in entry.items() if key.startswith("short_name_") and value
+                ),
                 aliases=tuple(entry.get("aliases", ())),
                 files=files,
                 file_languages=languages,

@@ -124,7 +124,9 @@ def test_a_japanese_answer_leads_in_japanese_and_quotes_the_english_as_written(h
     answer, same = composer.compose(company, "何を集めていますか？", [ev], lang="ja")
     assert same == cites  # the same passages, cited the same way
     lead, note, quote = answer.split("\n")
-    assert lead == "UPWARDのプライバシーポリシーには、次のとおり記載されています。"
+    # The name as companies.toml gives it for Japanese replies (short_name_ja); English keeps short_name.
+    assert lead == "アップワードのプライバシーポリシーには、次のとおり記載されています。"
+    assert english.startswith("UPWARD")
     assert note == "（引用は英語の原文のままです）"
     assert quote.startswith(f"[1] 「{cites[0].display}」（") and quote.endswith("）")
     assert "引用" not in english and english.split("\n")[1].startswith("[1] \u201c")
@@ -134,20 +136,20 @@ def test_a_topic_read_from_a_japanese_question_is_named_in_japanese(hash_assista
     company = hash_assistant.company("highreso")
     ev = _passages(hash_assistant, "highreso")[0]
     answer, _ = hash_assistant.composer.compose(company, "Cookie を使っていますか？", [ev], lang="ja")
-    assert answer.startswith("Highresoのプライバシーポリシーには、クッキー（Cookie）について次のとおり記載されています。")
+    assert answer.startswith("ハイレゾのプライバシーポリシーには、クッキー（Cookie）について次のとおり記載されています。")
 
 
 def test_every_non_answer_is_written_in_japanese(hash_assistant) -> None:  # type: ignore[no-untyped-def]
     composer = hash_assistant.composer
     upward, gmo = hash_assistant.company("upward"), hash_assistant.company("gmo-ai-robotics")
     not_covered = composer.not_covered(upward, "飛行船のテレメトリーは？", lang="ja")
-    assert not_covered.startswith("UPWARDのプライバシーポリシーには") and "お答えできません" in not_covered
+    assert not_covered.startswith("アップワードのプライバシーポリシーには") and "お答えできません" in not_covered
     assert upward.desk_address and upward.desk_address in not_covered  # where to ask instead
-    assert "UPWARD" in composer.off_topic(upward, lang="ja") and "各社" in composer.off_topic(None, lang="ja")
+    assert "アップワード" in composer.off_topic(upward, lang="ja") and "各社" in composer.off_topic(None, lang="ja")
     other = composer.other_company(upward, gmo, lang="ja")
-    assert other.startswith("このアシスタントは、UPWARD") and gmo.desk_url and gmo.desk_url in other
+    assert other.startswith("このアシスタントは、アップワード") and gmo.desk_url and gmo.desk_url in other
     clarify = composer.clarify(hash_assistant.companies(), lang="ja")
-    assert clarify.startswith("どの会社") and "UPWARD（upward）" in clarify
+    assert clarify.startswith("どの会社") and "アップワード（upward）" in clarify
 
 
 def test_the_reply_to_another_language_names_both_languages_in_both() -> None:
@@ -172,8 +174,11 @@ def test_a_japanese_desk_reply_names_every_point_in_japanese(hash_assistant) -> 
     answer, same = hash_assistant.composer.desk(company, _ticket(), ["deletion"], True, points, lang="ja")
     assert same == cites
     lines = answer.split("\n")
-    assert lines[0].startswith("削除のご依頼（代理人によるもの）を、PA-000001としてUPWARDの") and "まだ何も変更されていません" in lines[0]
-    assert lines[1] == "UPWARDのプライバシーポリシーに記載されている、このご依頼の手続き："
+    assert (
+        lines[0].startswith("削除のご依頼（代理人によるもの）を、PA-000001としてアップワードの")
+        and "まだ何も変更されていません" in lines[0]
+    )
+    assert lines[1] == "アップワードのプライバシーポリシーに記載されている、このご依頼の手続き："
     labels = [
         "ポリシーに記載された会社の対応",
         "ご依頼の方法と送付先",
@@ -188,4 +193,4 @@ def test_a_japanese_desk_reply_names_every_point_in_japanese(hash_assistant) -> 
     assert lines[-1].startswith("連絡先：") and "受付方法" in lines[-1]
     assert english.split("\n")[-1] == f"Contact: {company.desk_contact()}."
     duplicate, _ = hash_assistant.composer.desk(company, _ticket(duplicate=True), ["deletion"], False, points, lang="ja")
-    assert duplicate.startswith("このご依頼は、すでにPA-000001としてUPWARDの")
+    assert duplicate.startswith("このご依頼は、すでにPA-000001としてアップワードの")

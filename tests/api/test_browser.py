@@ -700,7 +700,9 @@ def test_widget_on_a_japanese_page_speaks_japanese_and_cites(site_browser: Brows
     assert send.text == "送信" and send.get_attribute("aria-label") == "メッセージを送信"
     assert browser.q(sr, ".clear").text == "消去" and browser.q(sr, ".close").get_attribute("aria-label") == "チャットを閉じる"
     assert browser.q(sr, ".wrap").get_attribute("lang") == "ja"
-    browser.until(lambda d: browser.q(sr, ".welcome").text.startswith("UPWARDが個人情報をどのように取り扱っているか、ご質問ください。"))
+    browser.until(
+        lambda d: browser.q(sr, ".welcome").text.startswith("アップワードが個人情報をどのように取り扱っているか、ご質問ください。")
+    )
     browser.until(lambda d: "個人情報窓口" in browser.q(sr, ".notice").text)
     assert browser.q(sr, ".notice a").text == "プライバシーポリシー"
     assert launcher.get_attribute("aria-label") == "プライバシーに関する質問のチャットを閉じる"

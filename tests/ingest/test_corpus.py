@@ -74,6 +74,13 @@ def test_companies_toml_has_the_five_readme_ids() -> None:
         assert company.name and company.short_name and company.desk_name
     highreso = next(c for c in companies if c.id == "highreso")
     assert highreso.desk_email == "privacy@highreso.co.jp"
+    assert highreso.short_name_in("ja") == "ハイレゾ" and highreso.short_name_in("en") == "Highreso"
+
+
+def test_a_company_without_a_japanese_short_name_writes_its_short_name(tmp_path: Path) -> None:
+    (tmp_path / "companies.toml").write_text('[[company]]\nid = "acme"\nname = "Acme Ltd."\nshort_name = "Acme"\nfiles = []\n')
+    (company,) = load_companies(tmp_path)
+    assert company.short_name_in("ja") == "Acme" and company.short_names == ()
 
 
 def test_fingerprint_hashes_every_listed_file() -> None:
