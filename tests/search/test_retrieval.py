@@ -429,3 +429,13 @@ def test_across_languages_bm25_reads_the_questions_latin_words_and_translations_
     query = bilingual_retriever._lexical_query("Cookieの利用目的は何ですか？", "highreso", "ml")
     assert "cookie" in query.lower() and "利用目的" not in query
     assert bilingual_retriever._lexical_query("What is the purpose of use?", "highreso", "en") == "What is the purpose of use?"
+
+
+def test_a_pinned_query_compared_across_languages_is_pinned_in_that_space_too(bilingual_retriever: HybridRetriever) -> None:
+    query = "How do I send a disclosure request by post?"
+    vector = bilingual_retriever.embed_queries([query], pin=True)[0]
+    bilingual_retriever._languages["japanese-only"] = {"ja"}  # a company with no English version
+    bilingual_retriever._plan(query, "japanese-only", vector)
+    assert ("ml", query) in bilingual_retriever._pinned
+    bilingual_retriever._plan("a customer's own words", "japanese-only", None)
+    assert ("ml", "a customer's own words") not in bilingual_retriever._pinned
