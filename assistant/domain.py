@@ -26,12 +26,25 @@ class Company:
     due_days: int = 14
     # (file, language) for each file whose language companies.toml states; others are detected.
     file_languages: tuple[tuple[str, str], ...] = ()
-    # (language, name) for the short name as replies in that language write it (short_name_ja).
-    short_names: tuple[tuple[str, str], ...] = ()
+    # (field, language, text) for the texts of ours a reply in another language writes in its own
+    # (companies.toml: short_name_ja, desk_channels_note_ja); the policy's own words are never translated.
+    translations: tuple[tuple[str, str, str], ...] = ()
+
+    def _in(self, field: str, lang: str, default: str) -> str:
+        return next((text for f, language, text in self.translations if f == field and language == lang), default)
+
+    @property
+    def short_names(self) -> dict[str, str]:
+        """The short name by reply language, where companies.toml gives one."""
+        return {language: text for f, language, text in self.translations if f == "short_name"}
 
     def short_name_in(self, lang: str) -> str:
         """The short name a reply in `lang` writes: its own form where companies.toml gives one."""
-        return dict(self.short_names).get(lang, self.short_name)
+        return self._in("short_name", lang, self.short_name)
+
+    def desk_channels_note_in(self, lang: str) -> str | None:
+        """The note on the desk's channels as a reply in `lang` writes it (None: there is none)."""
+        return self._in("desk_channels_note", lang, self.desk_channels_note) if self.desk_channels_note else None
 
     def desk_contact(self) -> str:
         """One line naming the desk and every channel the policy gives for it."""

@@ -17,7 +17,7 @@ def _company_out(c: Company) -> CompanyOut:
         id=c.id,
         name=c.name,
         short_name=c.short_name,
-        short_names=dict(c.short_names),
+        short_names=c.short_names,
         aliases=list(c.aliases),
         desk_name=c.desk_name,
         desk_email=c.desk_email,

@@ -342,8 +342,9 @@ def contact_line(company: Company, lang: Language = "en") -> str:
     line = company.desk_name or text("contact_default_name", lang)
     if channels:
         line = text("contact_channels", lang, name=line, channels=text("contact_channel_separator", lang).join(channels))
-    if company.desk_channels_note:
-        line += text("contact_note", lang, note=company.desk_channels_note)
+    note = company.desk_channels_note_in(lang)
+    if note:
+        line += text("contact_note", lang, note=note)
     return line
 
 

@@ -63,6 +63,21 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+# Texts of ours (not the policy's words) that companies.toml may give per reply language, as
+# `<field>_<language>`: short_name_ja = "ハイレゾ".
+TRANSLATED_FIELDS = ("short_name", "desk_channels_note")
+_REPLY_LANGUAGES = ("en", "ja")
+
+
+def _translations(entry: dict[str, object]) -> tuple[tuple[str, str, str], ...]:
+    return tuple(
+        (field, lang, str(entry[f"{field}_{lang}"]))
+        for field in TRANSLATED_FIELDS
+        for lang in _REPLY_LANGUAGES
+        if entry.get(f"{field}_{lang}")
+    )
+
+
 def load_companies(corpus_dir: Path) -> list[Company]:
     """Read company metadata from `companies.toml` in the corpus directory."""
     path = corpus_dir / METADATA_FILE
@@ -81,9 +96,7 @@ def load_companies(corpus_dir: Path) -> list[Company]:
                 id=str(entry["id"]),
                 name=str(entry["name"]),
                 short_name=str(entry.get("short_name") or entry["name"]),
-                short_names=tuple(
-                    (key.removeprefix("short_name_"), str(value)) for key, value in entry.items() if key.startswith("short_name_") and value
-                ),
+                translations=_translations(entry),
                 aliases=tuple(entry.get("aliases", ())),
                 files=files,
                 file_languages=languages,

@@ -190,12 +190,10 @@ class HybridRetriever:
         have = self._languages.get(company, {"en"})
         own = self.space_of(query)
         space = ML if language not in have and ML in self._vectors else own
-        if vector is not None and own == space:
-            qvec = vector
-        else:
-            # A fixed text (a procedure look-up, pinned in its own space) stays pinned in this one
-            # too: every request to a company whose policy is in another language asks it again.
-            qvec = self._embed_in(space, [query], pin=(own, query) in self._pinned)[0]
+        # A fixed text (a procedure look-up, pinned in its own space) stays pinned in this one
+        # too: every request to a company whose policy is in another language asks it again.
+        pinned = (own, query) in self._pinned
+        qvec = vector if vector is not None and own == space else self._embed_in(space, [query], pin=pinned)[0]
         return space, qvec, self._rows_in(company, language) if len(have) > 1 and language in have else None
 
     def _lexical_query(self, query: str, company: str, space: str) -> str:

@@ -80,7 +80,14 @@ def test_companies_toml_has_the_five_readme_ids() -> None:
 def test_a_company_without_a_japanese_short_name_writes_its_short_name(tmp_path: Path) -> None:
     (tmp_path / "companies.toml").write_text('[[company]]\nid = "acme"\nname = "Acme Ltd."\nshort_name = "Acme"\nfiles = []\n')
     (company,) = load_companies(tmp_path)
-    assert company.short_name_in("ja") == "Acme" and company.short_names == ()
+    assert company.short_name_in("ja") == "Acme" and company.short_names == {}
+    assert company.desk_channels_note_in("ja") is None
+
+
+def test_our_desk_note_is_written_in_the_replys_language() -> None:
+    upward = next(c for c in load_companies(CORPUS_DIR) if c.id == "upward")
+    assert upward.desk_channels_note_in("en") == upward.desk_channels_note and "post" in (upward.desk_channels_note or "")
+    assert upward.desk_channels_note_in("ja") == "郵送のみ。電話での請求は受け付けていません"
 
 
 def test_fingerprint_hashes_every_listed_file() -> None:
