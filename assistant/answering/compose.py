@@ -289,6 +289,7 @@ class AnswerComposer:
         cites = self.citations(company.id, chosen)
         lines += self._quotes_note(cites, lang)
         by_span = {(c.doc_id, c.start): c for c in cites}
+        shown: set[int] = set()  # a passage two points rest on is quoted once, then named by its marker
         for point in points:
             label = text(f"aspect.{point.aspect.key}", lang)
             name = label[0].upper() + label[1:]
@@ -298,7 +299,9 @@ class AnswerComposer:
                 lines.append(text("point_other_kinds", lang, name=name))
             else:
                 quoted = [by_span[(ev.chunk.doc_id, ev.span.start)] for ev in point.evidence]
-                lines.append(text("point_quoted", lang, name=name, quotes=" ".join(_quote(c, lang) for c in quoted)))
+                quotes = " ".join(f"[{c.id}]" if c.id in shown else _quote(c, lang) for c in quoted)
+                shown.update(c.id for c in quoted)
+                lines.append(text("point_quoted", lang, name=name, quotes=quotes))
         lines.append(text("desk_contact", lang, contact=contact_line(company, lang)))
         return "\n".join(lines), cites
 

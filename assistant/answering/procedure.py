@@ -92,6 +92,21 @@ ASPECTS: tuple[Aspect, ...] = (
 )
 
 
+# A complaint is not one of the Act's requests: their form, identity documents, fee and
+# deadline do not apply to it. What the company does with a complaint and where to send it do.
+_CHANNEL = next(a for a in ASPECTS if a.key == "channel")
+COMPLAINT_ASPECTS: tuple[Aspect, ...] = (
+    next(a for a in ASPECTS if a.key == "action"),
+    Aspect(
+        "channel",
+        _CHANNEL.name,
+        "where to send complaints and consultations: the contact point or desk, its address, e-mail or telephone",
+        _CHANNEL.must_match + r"|\b(desk|contact point)\b",
+        max_passages=3,
+    ),
+)
+
+
 @dataclass(frozen=True)
 class ProcedurePoint:
     """One aspect and the passages that state it (empty when the policy is silent)."""
@@ -119,9 +134,15 @@ def _states(aspect: Aspect, text: str, request_types: Sequence[str]) -> bool:
     # One sentence names both this kind of request and a request by the person ("when such
     # Customers request deletion"): a sentence naming deletion alone may be about anything.
     kinds = [_TYPE_WORDS[t][1] for t in request_types if t in _TYPE_WORDS]
+    # A complaint is the matter itself ("Complaints ... will be handled promptly"): no request word is needed.
+    asked = _ASKED if not _complaint_only(request_types) else re.compile("")
     return bool(kinds) and any(
-        re.search("|".join(kinds), sentence, re.I) and _ASKED.search(sentence) for sentence in _SENTENCE_END.split(text)
+        re.search("|".join(kinds), sentence, re.I) and asked.search(sentence) for sentence in _SENTENCE_END.split(text)
     )
+
+
+def _complaint_only(request_types: Sequence[str]) -> bool:
+    return bool(request_types) and set(request_types) <= {"complaint"}
 
 
 _ASKED = re.compile(r"\b(requests?|requested|asks?|asked|wish(es)?|demands?|appl(y|ies|ication))\b", re.I)
@@ -139,7 +160,9 @@ def _distinct(candidates: Sequence[Evidence], limit: int) -> tuple[Evidence, ...
     return tuple(found)
 
 
-def _aspects(proxy: bool) -> list[Aspect]:
+def _aspects(proxy: bool, request_types: Sequence[str] = ()) -> list[Aspect]:
+    if _complaint_only(request_types):
+        return list(COMPLAINT_ASPECTS)
     return [a for a in ASPECTS if proxy or not a.only_for_proxy]
 
 
@@ -147,7 +170,7 @@ def procedure_queries(request_types: Sequence[str], proxy: bool) -> list[str]:
     """The retrieval query for each aspect of a request of these kinds (in ASPECTS order).
     The kinds go in a fixed order: one text per combination, however the classifier ranked them."""
     kinds = ", ".join(_TYPE_WORDS.get(t, (t, ""))[0] for t in sorted(set(request_types), key=_kind_order))
-    return [f"{kinds}: {a.query}" for a in _aspects(proxy)]
+    return [f"{kinds}: {a.query}" for a in _aspects(proxy, request_types)]
 
 
 _KIND_RANK = {kind: rank for rank, kind in enumerate(_TYPE_WORDS)}
@@ -172,7 +195,7 @@ def find_procedure(
     floor_dense: float = 0.2,
 ) -> list[ProcedurePoint]:
     """For each aspect, the passages of the company's policy that state it."""
-    aspects = _aspects(proxy)
+    aspects = _aspects(proxy, request_types)
     queries = procedure_queries(request_types, proxy)
     # One embedding call for every aspect; kept, as every later request of these kinds asks the same.
     vectors = retriever.embed_queries(queries, pin=True)

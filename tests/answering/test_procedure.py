@@ -46,3 +46,17 @@ def test_what_the_company_will_do_needs_the_kind_and_a_request_in_one_sentence()
     # Deletion named, but no request in that sentence (internal rules; leaks of deleted data).
     assert not _states(does, "The internal regulations cover the collection, storage, deletion and correction of data.", ["deletion"])
     assert not _states(does, "We take measures to prevent leakage of deleted information. We answer requests promptly.", ["deletion"])
+
+
+def test_a_complaint_is_told_where_to_send_it_not_the_requests_form_id_or_fee(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    # A complaint is not one of the Act's requests: no disclosure form, ID document or fee applies.
+    from assistant.answering.procedure import find_procedure
+
+    for company in load_companies(CORPUS_DIR):
+        points = find_procedure(real_assistant.retriever, company, ["complaint"], proxy=False)
+        assert [p.aspect.key for p in points] == ["action", "channel"], company.id
+        quoted = " ".join(ev.chunk.text_of(ev.span) for p in points for ev in p.evidence)
+        assert "yen" not in quoted and "fee" not in quoted.lower(), company.id
+        reply = real_assistant.reply(f"I want to make a formal complaint to {company.short_name} about how you handled my data.")
+        assert reply.route == "desk" and reply.company == company.id, company.id
+        assert "1,000 yen" not in reply.answer and "identity" not in reply.answer.lower(), company.id
