@@ -10,17 +10,20 @@ from assistant.domain import Company, Evidence
 from assistant.search.retrieval import Retriever, is_lead_in
 
 _TYPE_WORDS = {
-    "purpose_notification": ("notification of the purpose of use", r"notif|purpose"),
-    "disclosure": ("disclosure of personal data", r"disclos"),
-    "third_party_records": ("disclosure of records of provision to third parties", r"record"),
-    "correction": ("correction or addition of personal data", r"correct|addition|\badd\b"),
-    "deletion": ("deletion or erasure of personal data", r"delet|eras"),
-    "suspension_of_use": ("suspension of use of personal data", r"suspen|cessation|cease|stop"),
-    "stop_third_party_provision": ("stopping provision to third parties", r"third part|provision"),
-    "complaint": ("complaints about the handling of personal information", r"complain"),
+    # English words, then the Act's own Japanese terms (a policy may be written in Japanese).
+    "purpose_notification": ("notification of the purpose of use", r"notif|purpose|利用目的の通知"),
+    "disclosure": ("disclosure of personal data", r"disclos|開示"),
+    "third_party_records": ("disclosure of records of provision to third parties", r"record|記録"),
+    "correction": ("correction or addition of personal data", r"correct|addition|\badd\b|訂正|追加"),
+    "deletion": ("deletion or erasure of personal data", r"delet|eras|削除|消去"),
+    "suspension_of_use": ("suspension of use of personal data", r"suspen|cessation|cease|stop|利用停止|停止"),
+    "stop_third_party_provision": ("stopping provision to third parties", r"third part|provision|第三者提供"),
+    "complaint": ("complaints about the handling of personal information", r"complain|苦情"),
 }
-# Clause wording that covers every kind of request ("requests for disclosure, etc.").
-_GENERIC_REQUEST = re.compile(r"disclosure,? etc|requests? from individuals|these requests|such requests|retained personal data", re.I)
+# Clause wording that covers every kind of request ("requests for disclosure, etc.", 「開示等の請求」).
+_GENERIC_REQUEST = re.compile(
+    r"disclosure,? etc|requests? from individuals|these requests|such requests|retained personal data|開示等|保有個人データ", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -54,21 +57,23 @@ ASPECTS: tuple[Aspect, ...] = (
         r"\bplease (send|contact|fill|submit|write|mail|present|apply)\b|\b(send|sent|submit\w*)( "
         r"it| them| the \w+)? (by (mail|post|e-?mail)|using|via)\b"
         r"|\bby (mail|post|telephone)\b|\bcontact us\b|\bforms? (designated|specified|prescribed)|\bapplication form\b"
-        r"|\bthrough the inquiry\b|[\w.+-]+@[\w-]+\.\w|https?://",
+        r"|\bthrough the inquiry\b|[\w.+-]+@[\w-]+\.\w|https?://"
+        r"|郵送|送付|ご提出|提出して|お問い合わせ(ください|フォーム)|ご連絡ください|窓口|ポータル|所定の(書式|様式|申請書)|申請書",
         max_passages=4,
     ),
     Aspect(
         "identity",
         "which identity documents are needed",
         "documents to confirm your identity: driver's license, passport, health insurance card",
-        r"\bidentity\b|driver|passport|insurance card|personal number card|residen(ce|t) card",
+        r"\bidentity\b|driver|passport|insurance card|personal number card|residen(ce|t) card"
+        r"|本人確認|運転免許証|パスポート|健康保険証|マイナンバーカード|個人番号カード|住民票|在留カード",
         max_passages=2,
     ),
     Aspect(
         "proxy",
         "what a proxy must submit",
         "request by a proxy or representative: letter of attorney, documents proving the authority of representation",
-        r"\bproxy\b|\battorney\b|\brepresentation\b|\blegal representative\b",
+        r"\bproxy\b|\battorney\b|\brepresentation\b|\blegal representative\b|代理人|委任状|法定代理",
         max_passages=2,
         only_for_proxy=True,
     ),
@@ -78,7 +83,8 @@ ASPECTS: tuple[Aspect, ...] = (
         "fee charged for the request, yen, costs, how to pay",
         # A fee for the request itself, not the price of a service.
         r"(\bfees?\b|\bcharg\w*|\byen\b|\bcosts?\b).*\b(request\w*|disclos\w*|procedures?|notif\w*)\b"
-        r"|\b(request\w*|disclos\w*|procedures?|notif\w*)\b.*(\bfees?\b|\bcharg\w*|\byen\b|\bcosts?\b)",
+        r"|\b(request\w*|disclos\w*|procedures?|notif\w*)\b.*(\bfees?\b|\bcharg\w*|\byen\b|\bcosts?\b)"
+        r"|手数料|(請求|開示|通知).*(\d[\d,，]*\s*円|実費|費用|有料|無料)",
         max_passages=2,
         per_request_type=True,
     ),
@@ -86,7 +92,8 @@ ASPECTS: tuple[Aspect, ...] = (
         "response_time",
         "how quickly it will respond",
         "respond to the request promptly, without delay, within days",
-        r"without delay|\bprompt(ly)?\b|\bimmediately\b|\bwithin \d+ (business )?(days|weeks)\b|\b\d+ (business )?days\b",
+        r"without delay|\bprompt(ly)?\b|\bimmediately\b|\bwithin \d+ (business )?(days|weeks)\b|\b\d+ (business )?days\b"
+        r"|遅滞なく|速やかに|直ちに|\d+\s*(日|営業日|週間|か月|ヶ月)以内",
         per_request_type=True,
     ),
 )
@@ -145,8 +152,11 @@ def _complaint_only(request_types: Sequence[str]) -> bool:
     return bool(request_types) and set(request_types) <= {"complaint"}
 
 
-_ASKED = re.compile(r"\b(requests?|requested|asks?|asked|wish(es)?|demands?|appl(y|ies|ication))\b", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+")
+_ASKED = re.compile(
+    r"\b(requests?|requested|asks?|asked|wish(es)?|demands?|appl(y|ies|ication))\b|請求|求め|申し出|依頼|要求|リクエスト", re.I
+)
+# Japanese runs one sentence into the next with no space after 。
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
 
 
 def _distinct(candidates: Sequence[Evidence], limit: int) -> tuple[Evidence, ...]:

@@ -60,3 +60,22 @@ def test_a_complaint_is_told_where_to_send_it_not_the_requests_form_id_or_fee(re
         reply = real_assistant.reply(f"I want to make a formal complaint to {company.short_name} about how you handled my data.")
         assert reply.route == "desk" and reply.company == company.id, company.id
         assert "1,000 yen" not in reply.answer and "identity" not in reply.answer.lower(), company.id
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "types"),
+    [
+        ("action", "当社は、本人から保有個人データの開示の請求を受けたときは、遅滞なく開示します。", ["disclosure"]),
+        ("channel", "所定の申請書に必要事項を記入のうえ、下記の窓口まで郵送してください。", ["disclosure"]),
+        ("identity", "運転免許証またはパスポートの写しを同封してください。", ["deletion"]),
+        ("proxy", "代理人による請求の場合は、委任状を添付してください。", ["disclosure"]),
+        ("fee", "開示の請求1件につき1,000円の手数料をいただきます。", ["disclosure"]),
+        ("response_time", "請求を受けた日から14日以内に回答します。", ["correction"]),
+    ],
+)
+def test_a_japanese_policy_states_the_points_in_its_own_words(key: str, text: str, types: list[str]) -> None:
+    from assistant.answering.procedure import ASPECTS, _states
+
+    aspect = next(a for a in ASPECTS if a.key == key)
+    assert _states(aspect, text, types)
+    assert not _states(aspect, "当社は、個人情報を適切に管理します。", types)
