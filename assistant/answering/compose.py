@@ -278,7 +278,9 @@ class AnswerComposer:
         if ticket.duplicate:
             lead = text("desk_duplicate", lang, company=company.short_name_in(lang), desk=desk, ticket=ticket.id)
         else:
-            lead = text("desk_passed", lang, kinds=kinds, who=who, company=company.short_name_in(lang), desk=desk, ticket=ticket.id)
+            # A complaint is not a request to change anything: "your complaint request ... nothing has been changed" misreads it.
+            key = "desk_passed_complaint" if set(request_types) == {"complaint"} else "desk_passed"
+            lead = text(key, lang, kinds=kinds, who=who, company=company.short_name_in(lang), desk=desk, ticket=ticket.id)
         lines = [lead, text("desk_requires", lang, company=company.short_name_in(lang))]
         chosen: list[Evidence] = []
         for point in points:

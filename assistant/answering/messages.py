@@ -86,6 +86,10 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
         "en": "This request is already with {company:poss} {desk} as {ticket}; I have not opened a second one.",
         "ja": "このご依頼は、すでに{ticket}として{company}の{desk}に届いています。2件目は作成していません。",
     },
+    "desk_passed_complaint": {
+        "en": "I have passed your complaint{who} to {company:poss} {desk} as {ticket}. I cannot handle it myself: the desk does.",
+        "ja": "苦情{who}を、{ticket}として{company}の{desk}にお取り次ぎしました。私自身が対応することはできません。窓口が対応します。",
+    },
     "desk_passed": {
         "en": "I have passed your {kinds} request{who} to {company:poss} {desk} as {ticket}. I cannot carry it out "
         "myself: the desk handles it, and nothing has been changed yet.",
