@@ -102,8 +102,11 @@ ASPECTS: tuple[Aspect, ...] = (
 # A complaint is not one of the Act's requests: their form, identity documents, fee and
 # deadline do not apply to it. What the company does with a complaint and where to send it do.
 _CHANNEL = next(a for a in ASPECTS if a.key == "channel")
+_ACTION = next(a for a in ASPECTS if a.key == "action")
 COMPLAINT_ASPECTS: tuple[Aspect, ...] = (
-    next(a for a in ASPECTS if a.key == "action"),
+    # In the Act's own words (Art. 40: complaints are to be handled appropriately and promptly),
+    # which policies echo.
+    Aspect("action", _ACTION.name, "the company handles complaints appropriately and promptly", WHAT_IT_DOES),
     Aspect(
         "channel",
         _CHANNEL.name,
