@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant.desk.tickets import DeskQueue, TicketDetail
+from assistant.desk.tickets import DEFAULT_FILTER, DeskQueue, TicketDetail, TicketFilter
 from assistant.domain import Company, Ticket
 from assistant.storage.sessions import SessionStore
 from assistant.understand.companies import CompanyDirectory
@@ -36,18 +36,9 @@ class Backoffice:
         """A customer's status check; TicketNotFoundError on a wrong reference or token."""
         return self._desk.lookup(reference, token)
 
-    def tickets(
-        self,
-        companies: Sequence[str] | None = None,
-        status: str | None = None,
-        request_type: str | None = None,
-        overdue: bool | None = None,
-        offset: int = 0,
-        limit: int = 50,
-        include_eval: bool = False,
-    ) -> tuple[list[TicketDetail], int]:
-        """Tickets matching the filters, newest first, and the total count."""
-        return self._desk.list(companies, status, request_type, overdue, offset, limit, include_eval)
+    def tickets(self, where: TicketFilter = DEFAULT_FILTER, offset: int = 0, limit: int = 50) -> tuple[list[TicketDetail], int]:
+        """Tickets matching `where`, newest first, and their total count."""
+        return self._desk.list(where, offset, limit)
 
     def ticket(self, reference: str, companies: Sequence[str] | None = None, actor: str | None = None) -> TicketDetail:
         """One ticket with its audit trail (a read by `actor` is audited)."""

@@ -150,6 +150,7 @@ def _no_such_ticket(reference: str) -> NoReturn:
 
 def cmd_desk_list(args: argparse.Namespace) -> int:
     """List desk tickets."""
+    from assistant.desk.tickets import TicketFilter
     from assistant.ingest.corpus import load_companies
     from assistant.vocabulary import REQUEST_TYPES
 
@@ -161,16 +162,14 @@ def cmd_desk_list(args: argparse.Namespace) -> int:
     types = tuple(REQUEST_TYPES)
     if args.type is not None and args.type not in types:
         _fail(f"unknown request type {args.type!r}; valid: {', '.join(types)}")
-    queue = _desk_queue(settings)
-    items, total = queue.list(
-        [args.company] if args.company else None,
-        args.status,
-        args.type,
-        True if args.overdue else None,
-        args.offset,
-        args.limit,
-        args.include_eval,
+    where = TicketFilter(
+        companies=(args.company,) if args.company else None,
+        status=args.status,
+        request_type=args.type,
+        overdue=True if args.overdue else None,
+        include_eval=args.include_eval,
     )
+    items, total = _desk_queue(settings).list(where, args.offset, args.limit)
     if args.json:
         print(json.dumps([asdict(t) for t in items], ensure_ascii=False, indent=2))
         return 0
@@ -208,8 +207,10 @@ def cmd_desk_set_status(args: argparse.Namespace) -> int:
 def cmd_desk_export(args: argparse.Namespace) -> int:
     """Export desk tickets as CSV (UTF-8 with BOM, safe for spreadsheets)."""
     from assistant.desk.csv_export import tickets_csv
+    from assistant.desk.tickets import TicketFilter
 
-    items, _ = _desk_queue(_settings()).list([args.company] if args.company else None, args.status, None, None, 0, 100_000)
+    where = TicketFilter(companies=(args.company,) if args.company else None, status=args.status)
+    items, _ = _desk_queue(_settings()).list(where, 0, 100_000)
     data = tickets_csv(items).encode("utf-8")
     if args.output:
         Path(args.output).write_bytes(data)

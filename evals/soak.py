@@ -179,7 +179,7 @@ def run_soak(seconds: float, concurrency: int, index_dir: Path, corpus_dir: Path
     from assistant.settings import Settings
 
     resources = build_resources(Settings(corpus_dir=corpus_dir, database_url=f"sqlite:///{db_path}"), create=False)
-    stored, _ = resources.desk.list(None, None, None, None, 0, 1_000_000)
+    stored, _ = resources.desk.list(limit=1_000_000)
     resources.close()
     by_message = Counter(t.message for t in stored)
     by_reference = {t.reference: t.message for t in stored}

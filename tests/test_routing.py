@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from assistant.desk.tickets import NewTicket
+from assistant.desk.tickets import NewTicket, TicketFilter
 from assistant.domain import Company, Reply, Ticket
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
 from assistant.index.builds import LoadedIndex
@@ -121,7 +121,7 @@ def test_a_question_the_policy_does_not_answer_abstains_and_names_the_desk(assis
 def test_a_procedure_question_is_answered_not_ticketed(assistant: Assistant, desk: InMemoryDeskQueue) -> None:
     reply = assistant.reply("How would I request deletion of my data?", company="win-techno")
     assert reply.route == "answer" and reply.ticket is None
-    assert desk.list(include_eval=True) == ([], 0)
+    assert desk.list(TicketFilter(include_eval=True)) == ([], 0)
 
 
 def test_one_embedding_per_message_serves_intent_and_retrieval(
@@ -430,7 +430,7 @@ def test_a_message_in_another_language_is_told_the_supported_ones_in_both(
     reply = ja_assistant.reply(message, company="upward")
     assert reply.route == "abstain" and reply.reason == "unsupported_language" and not reply.citations
     assert "English or Japanese" in reply.answer and "英語または日本語" in reply.answer
-    assert ja_intents.calls == [] and desk.list(include_eval=True) == ([], 0)  # decided before intent
+    assert ja_intents.calls == [] and desk.list(TicketFilter(include_eval=True)) == ([], 0)  # decided before intent
 
 
 def test_japanese_non_answers_are_japanese(ja_assistant: Assistant) -> None:

@@ -11,6 +11,7 @@ from api.deps import BackofficeDep, StaffDep
 from api.openapi_docs import errors
 from api.schemas import ErrorOut, StatusChange, TicketDetailOut, TicketPage
 from assistant.desk.csv_export import tickets_csv
+from assistant.desk.tickets import TicketFilter
 from assistant.vocabulary import RequestType
 
 router = APIRouter(prefix="/v1/desk", tags=["desk"], responses=errors(401, 422, 503))
@@ -21,10 +22,10 @@ _REFERENCE = "The ticket reference, e.g. PRQ-000123."
 _INCLUDE_EVAL = "Also list evaluation tickets (channel `eval`, opened by `privacy-assistant eval --api --allow-tickets`)."
 
 
-def _scope(staff: StaffDep, company: str | None) -> list[str] | None:
+def _scope(staff: StaffDep, company: str | None) -> tuple[str, ...] | None:
     if company is None:
-        return list(staff.companies) if staff.companies is not None else None
-    return [company] if staff.allows(company) else []
+        return staff.companies
+    return (company,) if staff.allows(company) else ()
 
 
 @router.get("/tickets", response_model=TicketPage, summary="List tickets")
@@ -44,7 +45,8 @@ def list_tickets(
     include_eval: bool = Query(False, description=_INCLUDE_EVAL),
 ) -> TicketPage:
     """Newest first, filtered by company, status, request type and overdue."""
-    items, total = backoffice.tickets(_scope(staff, company), status, type, overdue, offset, limit, include_eval)
+    where = TicketFilter(companies=_scope(staff, company), status=status, request_type=type, overdue=overdue, include_eval=include_eval)
+    items, total = backoffice.tickets(where, offset, limit)
     return TicketPage(
         items=[TicketDetailOut.model_validate(t, from_attributes=True) for t in items], total=total, offset=offset, limit=limit
     )
@@ -59,7 +61,7 @@ def export_csv(
     include_eval: bool = Query(False, description=_INCLUDE_EVAL),
 ) -> Response:
     """CSV of the filtered queue (UTF-8 with BOM); cells are escaped against spreadsheet formula injection."""
-    items, _ = backoffice.tickets(_scope(staff, company), status, None, None, 0, 100_000, include_eval)
+    items, _ = backoffice.tickets(TicketFilter(companies=_scope(staff, company), status=status, include_eval=include_eval), 0, 100_000)
     return Response(
         tickets_csv(items), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": "attachment; filename=tickets.csv"}
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
@@ -80,6 +80,55 @@ class NewTicket:
     due_days: int
 
 
+def is_overdue(status: str, due_at: datetime, now: datetime) -> bool:
+    """Whether a ticket in `status`, due at `due_at`, is still open past its due date at `now`."""
+    return status in OPEN_STATUSES and as_utc(due_at) < now
+
+
+@dataclass(frozen=True, kw_only=True)  # by name: four optional filters are easy to pass in the wrong order
+class TicketFilter:
+    """Which tickets a desk listing shows; the defaults show every non-evaluation ticket."""
+
+    companies: tuple[str, ...] | None = None  # None: every company; (): none
+    status: str | None = None
+    request_type: str | None = None
+    overdue: bool | None = None  # True: open and past due; False: the others
+    include_eval: bool = False
+
+    def apply(self, query: Select[TicketRow], now: datetime) -> Select[TicketRow]:
+        """`query` narrowed by every field but `request_type` (that is `has_type`)."""
+        if not self.include_eval:
+            query = query.where(TicketRow.channel != EVAL_CHANNEL)
+        if self.companies is not None:
+            query = query.where(TicketRow.company.in_(list(self.companies)))
+        if self.status:
+            query = query.where(TicketRow.status == self.status)
+        if self.overdue is True:
+            query = query.where(TicketRow.status.in_(OPEN_STATUSES), TicketRow.due_at < now)
+        elif self.overdue is False:
+            query = query.where((TicketRow.due_at >= now) | TicketRow.status.not_in(OPEN_STATUSES))
+        return query
+
+    def has_type(self, request_types: Sequence[str]) -> bool:
+        """Whether a ticket of `request_types` passes the request-type filter."""
+        # Not in `apply`: JSON containment differs per database, and the type list is short.
+        return not self.request_type or self.request_type in request_types
+
+    def matches(self, *, company: str, channel: str, status: str, request_types: Sequence[str], due_at: datetime, now: datetime) -> bool:
+        """Whether a ticket with these fields passes the filter at `now` (the in-memory twin of `apply`)."""
+        return (
+            (self.include_eval or channel != EVAL_CHANNEL)
+            and (self.companies is None or company in self.companies)
+            and (not self.status or status == self.status)
+            and self.has_type(request_types)
+            and (self.overdue is None or self.overdue == is_overdue(status, due_at, now))
+        )
+
+
+# A shared default argument (the filter is frozen, so sharing it is safe).
+DEFAULT_FILTER = TicketFilter()
+
+
 class DeskQueue(Protocol):
     """Stores desk tickets and their lifecycle."""
 
@@ -95,17 +144,8 @@ class DeskQueue(Protocol):
         """One ticket with its audit trail (reads by staff are audited when `actor` is given)."""
         ...
 
-    def list(
-        self,
-        companies: Sequence[str] | None = None,
-        status: str | None = None,
-        request_type: str | None = None,
-        overdue: bool | None = None,
-        offset: int = 0,
-        limit: int = 50,
-        include_eval: bool = False,
-    ) -> tuple[list[TicketDetail], int]:
-        """Tickets matching the filters, newest first, and the total count (evaluation tickets only with `include_eval`)."""
+    def list(self, where: TicketFilter = DEFAULT_FILTER, offset: int = 0, limit: int = 50) -> tuple[list[TicketDetail], int]:
+        """Tickets matching `where`, newest first, and their total count."""
         ...
 
     def set_status(self, reference: str, status: str, actor: str, note: str, companies: Sequence[str] | None = None) -> TicketDetail:
@@ -234,7 +274,7 @@ class SqlDeskQueue:
             created_at=iso_utc(row.created_at),
             updated_at=iso_utc(row.updated_at),
             due_at=iso_utc(row.due_at),
-            overdue=row.status in OPEN_STATUSES and as_utc(row.due_at) < self._clock(),
+            overdue=is_overdue(row.status, row.due_at, self._clock()),
             events=tuple(TicketEventView(e.from_status, e.to_status, e.actor, e.note, iso_utc(e.created_at)) for e in events),
         )
 
@@ -259,33 +299,12 @@ class SqlDeskQueue:
             events = db.scalars(select(TicketEvent).where(TicketEvent.ticket_number == row.number).order_by(TicketEvent.id)).all()
             return self._detail(row, events)
 
-    def list(
-        self,
-        companies: Sequence[str] | None = None,
-        status: str | None = None,
-        request_type: str | None = None,
-        overdue: bool | None = None,
-        offset: int = 0,
-        limit: int = 50,
-        include_eval: bool = False,
-    ) -> tuple[list[TicketDetail], int]:
-        """Tickets matching the filters, newest first, and the total count (evaluation tickets only with `include_eval`)."""
-        query = select(TicketRow)
-        if not include_eval:
-            query = query.where(TicketRow.channel != EVAL_CHANNEL)
-        if companies is not None:
-            query = query.where(TicketRow.company.in_(list(companies)))
-        if status:
-            query = query.where(TicketRow.status == status)
-        now = self._clock()
-        if overdue is True:
-            query = query.where(TicketRow.status.in_(OPEN_STATUSES), TicketRow.due_at < now)
-        elif overdue is False:
-            query = query.where((TicketRow.due_at >= now) | TicketRow.status.not_in(OPEN_STATUSES))
+    def list(self, where: TicketFilter = DEFAULT_FILTER, offset: int = 0, limit: int = 50) -> tuple[list[TicketDetail], int]:
+        """Tickets matching `where`, newest first, and their total count."""
+        query = where.apply(select(TicketRow), self._clock())
         with self._sessions() as db:
-            if request_type:
-                # JSON containment differs per database; the type list is short, so filter here.
-                rows = [r for r in db.scalars(query.order_by(TicketRow.number.desc())).all() if request_type in r.request_types]
+            if where.request_type:
+                rows = [r for r in db.scalars(query.order_by(TicketRow.number.desc())).all() if where.has_type(r.request_types)]
                 total = len(rows)
                 rows = rows[offset : offset + limit]
             else:

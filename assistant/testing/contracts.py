@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from assistant.desk.tickets import EVAL_CHANNEL, DeskQueue, InvalidTransitionError, NewTicket, TicketNotFoundError
+from assistant.desk.tickets import EVAL_CHANNEL, DeskQueue, InvalidTransitionError, NewTicket, TicketFilter, TicketNotFoundError
 from assistant.desk.webhooks import TicketNotifier
 from assistant.domain import Ticket
 from assistant.models.embedders import Embedder
@@ -268,35 +268,35 @@ class DeskQueueContract:
         with pytest.raises(TicketNotFoundError):
             queue.set_status(ref, "in_progress", "staff", "x", companies=["highreso"])
         assert queue.get(ref, companies=["upward"]).reference == ref
-        assert queue.list(companies=["highreso"]) == ([], 0)
+        assert queue.list(TicketFilter(companies=("highreso",))) == ([], 0)
 
     def test_list_filters_and_paging(self, queue: DeskQueue) -> None:
         refs = [queue.open(_new(f"request number {i}", company="upward" if i % 2 else "highreso")).id for i in range(6)]
         queue.set_status(refs[0], "in_progress", "staff", "")
-        items, total = queue.list(companies=["upward"])
+        items, total = queue.list(TicketFilter(companies=("upward",)))
         assert total == 3 and all(t.company == "upward" for t in items)
-        assert [t.reference for t in queue.list(status="in_progress")[0]] == [refs[0]]
+        assert [t.reference for t in queue.list(TicketFilter(status="in_progress"))[0]] == [refs[0]]
         page, total = queue.list(offset=2, limit=2)
         assert total == 6 and [t.reference for t in page] == [refs[3], refs[2]]  # newest first
-        assert queue.list(request_type="deletion")[1] == 6 and queue.list(request_type="disclosure")[1] == 0
+        assert queue.list(TicketFilter(request_type="deletion"))[1] == 6 and queue.list(TicketFilter(request_type="disclosure"))[1] == 0
 
     def test_overdue_tickets_are_the_open_ones_past_their_due_date(self, queue: DeskQueue, clock: ManualClock) -> None:
         soon = queue.open(_new("request due soon", due_days=1)).id
         later = queue.open(_new("request due later")).id
         closed = queue.open(_new("request withdrawn", due_days=1)).id
         queue.set_status(closed, "withdrawn", "staff", "customer withdrew")
-        assert queue.list(overdue=True) == ([], 0)
+        assert queue.list(TicketFilter(overdue=True)) == ([], 0)
         clock.advance(timedelta(days=2))
-        overdue, n = queue.list(overdue=True)
+        overdue, n = queue.list(TicketFilter(overdue=True))
         assert n == 1 and overdue[0].reference == soon and overdue[0].overdue
-        assert {t.reference for t in queue.list(overdue=False)[0]} == {later, closed}
+        assert {t.reference for t in queue.list(TicketFilter(overdue=False))[0]} == {later, closed}
         assert queue.get(soon).overdue and not queue.get(closed).overdue
 
     def test_evaluation_tickets_are_listed_only_when_asked(self, queue: DeskQueue) -> None:
         real = queue.open(_new("a customer's request")).id
         evaluation = queue.open(_new("an evaluation request", channel=EVAL_CHANNEL)).id
         assert [t.reference for t in queue.list()[0]] == [real]
-        assert [t.reference for t in queue.list(include_eval=True)[0]] == [evaluation, real]
+        assert [t.reference for t in queue.list(TicketFilter(include_eval=True))[0]] == [evaluation, real]
 
     def test_staff_reads_are_audited(self, queue: DeskQueue) -> None:
         ref = queue.open(_new()).id

@@ -24,17 +24,19 @@ import numpy as np
 
 from assistant.answering.compose import AnswerComposer
 from assistant.desk.tickets import (
+    DEFAULT_FILTER,
     DUPLICATE_WINDOW,
-    EVAL_CHANNEL,
     REFERENCE_PREFIX,
     DeskQueue,
     NewTicket,
     TicketDetail,
     TicketEventView,
+    TicketFilter,
     TicketNotFoundError,
     _hash_token,
     check_new_status,
     check_transition,
+    is_overdue,
     normalize_request,
 )
 from assistant.desk.webhooks import TicketNotifier
@@ -49,7 +51,7 @@ from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
 from assistant.understand.companies import CompanyDirectory
 from assistant.understand.intent import IntentDetector, IntentResult
 from assistant.understand.redact import redact
-from assistant.vocabulary import INITIAL_STATUS, OPEN_STATUSES
+from assistant.vocabulary import INITIAL_STATUS
 
 _WORD = re.compile(r"\w+")
 
@@ -226,7 +228,7 @@ class InMemoryDeskQueue:
             created_at=iso_utc(t.created_at),
             updated_at=iso_utc(t.updated_at),
             due_at=iso_utc(t.due_at),
-            overdue=t.status in OPEN_STATUSES and t.due_at < self._clock(),
+            overdue=is_overdue(t.status, t.due_at, self._clock()),
             events=t.events if events else (),
         )
 
@@ -255,28 +257,22 @@ class InMemoryDeskQueue:
                 t = self._tickets[pos] = replace(t, events=(*t.events, seen))
         return self._detail(t)
 
-    def list(
-        self,
-        companies: Sequence[str] | None = None,
-        status: str | None = None,
-        request_type: str | None = None,
-        overdue: bool | None = None,
-        offset: int = 0,
-        limit: int = 50,
-        include_eval: bool = False,
-    ) -> tuple[list[TicketDetail], int]:
-        """Tickets matching the filters, newest first, and the total count (evaluation tickets only with `include_eval`)."""
+    def list(self, where: TicketFilter = DEFAULT_FILTER, offset: int = 0, limit: int = 50) -> tuple[list[TicketDetail], int]:
+        """Tickets matching `where`, newest first, and their total count."""
         now = self._clock()
         with self._lock:
             rows = list(reversed(self._tickets))
         rows = [
             t
             for t in rows
-            if (include_eval or t.new.channel != EVAL_CHANNEL)
-            and (companies is None or t.new.company in companies)
-            and (not status or t.status == status)
-            and (not request_type or request_type in t.new.request_types)
-            and (overdue is None or overdue == (t.status in OPEN_STATUSES and t.due_at < now))
+            if where.matches(
+                company=t.new.company,
+                channel=t.new.channel,
+                status=t.status,
+                request_types=t.new.request_types,
+                due_at=t.due_at,
+                now=now,
+            )
         ]
         return [self._detail(t, events=False) for t in rows[offset : offset + limit]], len(rows)
 

@@ -36,7 +36,7 @@ FORMAL = {"message": "Please delete all my data", "company": "upward"}
 def _tickets(url: str, schema: str | None = None) -> list[Any]:
     engine = make_engine(url, schema=schema)
     try:
-        return SqlDeskQueue(engine).list(None, None, None, None, 0, 100_000)[0]
+        return SqlDeskQueue(engine).list(limit=100_000)[0]
     finally:
         engine.dispose()
 

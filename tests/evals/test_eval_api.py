@@ -16,6 +16,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from assistant.desk.tickets import TicketFilter
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 REQUEST = {
@@ -69,7 +70,7 @@ def test_eval_api_refuses_to_file_tickets_unless_allowed(
     assert cli.run(_args(tmp_path, live, allow=False)) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--allow-tickets" in err
-    assert hash_assistant.desk.list(include_eval=True)[1] == 0  # nothing was sent
+    assert hash_assistant.desk.list(TicketFilter(include_eval=True))[1] == 0  # nothing was sent
 
 
 def test_eval_tickets_are_marked_and_hidden_from_the_queue(
@@ -85,7 +86,7 @@ def test_eval_tickets_are_marked_and_hidden_from_the_queue(
 
     cli.run(_args(tmp_path, live, allow=True))
     capsys.readouterr()
-    tickets, total = hash_assistant.desk.list(include_eval=True)
+    tickets, total = hash_assistant.desk.list(TicketFilter(include_eval=True))
     assert total == 1 and tickets[0].channel == "eval"
     # A customer's own request is not hidden.
     with TestClient(create_app(hash_settings, hash_assistant)) as c:
