@@ -22,7 +22,7 @@ from assistant.search.retrieval import Retriever
 from assistant.storage.db import new_id
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
 from assistant.understand.companies import CompanyDirectory
-from assistant.understand.followup import leans_on_previous
+from assistant.understand.followup import asks, leans_on_previous
 from assistant.understand.intent import IntentDetector, IntentResult
 from assistant.understand.language import Language, detect_language
 from assistant.understand.pleasantries import strip_pleasantries
@@ -60,6 +60,7 @@ class RoutingPolicy:
     staff_passages_per_clause: int = 8
     """Staff search asks for this many passages per clause wanted: several passages share one clause."""
     resume_words: int = 3
+    follow_up_words: int = 4  # a message this short that asks, and reads off-topic alone, is read with the last turn
     """After a clarify question, a reply of at most this many words besides a company name resumes the pending message."""
     last_query_chars: int = 400
     """The end of the query kept for follow-ups, which chain onto it, so it cannot grow without bound."""
@@ -233,12 +234,14 @@ class Assistant:
         # "So, does that apply to cookies?" and "... apply to cookies? Thanks" both lean on the last turn.
         leans = leans_on_previous(text) or leans_on_previous(core)
         follow_up = state.last_query is not None and leans and not mentioned
-        if follow_up and state.last_query and intent.intent == "out_of_scope" and intent.confidence >= self.routing.follow_up_off_topic:
-            # "URLを教えてください" alone is off-topic; after a question about the privacy desk it is
-            # not: read it with the turn it leans on.
+        short = _word_count(own) <= self.routing.follow_up_words
+        if state.last_query and not mentioned and intent.intent == "out_of_scope" and asks(core) and (follow_up or short):
+            # "URLを教えてください" alone is off-topic; after a question about the privacy desk it asks
+            # for the desk's address: a short message that asks is read with the turn before it.
+            # ("Thanks for that" asks nothing and stays a thank-you.)
             in_context = self.intents.detect(f"{state.last_query} {own}")
             if in_context.intent == "question":
-                intent = in_context
+                intent, follow_up = in_context, True
         trace = Trace(intent=intent, query=None)
 
         if intent.intent == "out_of_scope" and not (follow_up and intent.confidence < self.routing.follow_up_off_topic):

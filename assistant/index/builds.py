@@ -371,12 +371,15 @@ def load_index(index_dir: Path) -> LoadedIndex:
         ml_dense: Any = None
         ml_span_dense: Any = None
         ml_vocabulary_dense: Any = None
-        vocabulary: dict[str, list[str]] = {"words": [], "languages": []}
+        words: tuple[str, ...] = ()
+        word_languages: tuple[str, ...] = ()
         if manifest.multilingual_model:
             ml_dense = faiss.read_index(str(build / ML_CHUNKS_FILE), faiss.IO_FLAG_MMAP_IFC)
             ml_span_dense = faiss.read_index(str(build / ML_SPANS_FILE), faiss.IO_FLAG_MMAP_IFC)
             ml_vocabulary_dense = faiss.read_index(str(build / ML_VOCAB_FILE), faiss.IO_FLAG_MMAP_IFC)
             vocabulary = _read_json(build / ML_VOCAB_WORDS)
+            words = tuple(map(str, vocabulary["words"]))
+            word_languages = tuple(map(str, vocabulary["languages"]))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise DamagedIndexError(f"index build {build.name} is corrupt ({exc}): run `privacy-assistant index build`") from exc
     if (
@@ -384,8 +387,8 @@ def load_index(index_dir: Path) -> LoadedIndex:
         or span_dense.ntotal != len(span_rows)
         or len(bm25.doc_lengths) != len(chunks)
         or (ml_dense is not None and (ml_dense.ntotal != len(chunks) or ml_span_dense.ntotal != len(span_rows)))
-        or (ml_vocabulary_dense is not None and ml_vocabulary_dense.ntotal != len(vocabulary["words"]))
-        or len(vocabulary["words"]) != len(vocabulary["languages"])
+        or (ml_vocabulary_dense is not None and ml_vocabulary_dense.ntotal != len(words))
+        or len(words) != len(word_languages)
         or any(c.doc_id not in documents for c in chunks)
     ):
         raise DamagedIndexError(f"index build {build.name} is inconsistent: run `privacy-assistant index build`")
@@ -403,7 +406,7 @@ def load_index(index_dir: Path) -> LoadedIndex:
         extras_dir=build,
         ml_dense=ml_dense,
         ml_span_dense=ml_span_dense,
-        ml_vocabulary=(tuple(map(str, vocabulary["words"])), tuple(map(str, vocabulary["languages"]))),
+        ml_vocabulary=(words, word_languages),
         ml_vocabulary_dense=ml_vocabulary_dense,
     )
 

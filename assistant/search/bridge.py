@@ -49,7 +49,8 @@ class Vocabulary:
     @classmethod
     def of(cls, words: Sequence[str], languages: Sequence[str], vectors: np.ndarray) -> Vocabulary:
         """A vocabulary from words and their embeddings (scaled to unit length here)."""
-        return cls(tuple(words), tuple(languages), _unit(np.asarray(vectors, dtype=np.float32).reshape(len(words), -1)))
+        array = np.asarray(vectors, dtype=np.float32)
+        return cls(tuple(words), tuple(languages), _unit(array if array.ndim == 2 else array.reshape(len(words), -1)))
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -98,17 +99,18 @@ class TermBridge:
 
     def _vectors(self, words: Sequence[str]) -> np.ndarray:
         """Unit vectors of `words`, embedding in one call only those not seen lately."""
-        missing = [w for w in dict.fromkeys(words) if w not in self._word_vectors]
+        cache = self._word_vectors
+        # Read what is cached first: another request may clear the cache at any moment.
+        known = {w: v for w in dict.fromkeys(words) if (v := cache.get(w)) is not None}
+        missing = [w for w in dict.fromkeys(words) if w not in known]
         if missing:
             fresh = _unit(np.asarray(self._encoder.embed(missing), dtype=np.float32))
+            known.update(zip(missing, fresh, strict=True))
             with self._lock:
-                if len(self._word_vectors) > _WORD_CACHE:
-                    self._word_vectors.clear()
-                self._word_vectors.update(zip(missing, fresh, strict=True))
-            known = dict(zip(missing, fresh, strict=True))
-        else:
-            known = {}
-        return np.vstack([known[w] if w in known else self._word_vectors[w] for w in words])
+                if len(cache) > _WORD_CACHE:
+                    cache.clear()
+                cache.update(zip(missing, fresh, strict=True))
+        return np.vstack([known[w] for w in words])
 
 
 def nearest(sims: np.ndarray) -> Sequence[int]:

@@ -51,7 +51,7 @@ FACT_KINDS: tuple[FactKind, ...] = (
         "money",
         # 有料 as a predicate ("有料ですか"), not in a compound ("有料サブスクリプション" is a paid plan).
         r"\b(how much|fee|fees|charge|charges|cost|costs|price|free of charge|for free)\b|いくら|手数料|費用|料金|無料|お金"
-        r"|有料(?![\u30a0-\u30ff\u3400-\u9fff])",
+        r"|有料(?![\u30a0-\u30ff\uff66-\uff9f\u3400-\u9fff])",
         # A fee, a charge or its absence; not the "person in charge".
         r"\d[\d,.]*\s*(yen|円|dollars?|usd|euros?|eur|pounds?)\b|[$€£¥]\s?\d|\bfees?\b|(?<!in )\bcharg(e|es|ed|ing)\b"
         r"|\bcosts?\b|\bfree of charge\b|\bfor free\b|\bexpenses?\b"
@@ -60,7 +60,9 @@ FACT_KINDS: tuple[FactKind, ...] = (
     _kind(
         "payment",
         r"\b(pay|paid|paying|payments?|billing|billed)\b|支払|支払い|決済|課金|カード情報|クレジットカード",
-        r"\b(pay|paid|paying|payments?|billing|billed|invoices?|(credit|debit) cards?)\b|支払|決済|課金|請求書|クレジットカード|カード",
+        # Not a bare カード: マイナンバーカード is an identity document.
+        r"\b(pay|paid|paying|payments?|billing|billed|invoices?|(credit|debit) cards?)\b"
+        r"|支払|決済|課金|請求書|クレジットカード|カード(番号|情報)",
     ),
     _kind(
         "date",

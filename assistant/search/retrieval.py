@@ -208,7 +208,7 @@ class HybridRetriever:
         # The question's own Japanese words would only meet Japanese fragments left in an English
         # policy (a table's column headings); its Latin-script words (names, "Cookie") still count.
         own = latin_only(query) if "ja" not in have else query
-        return f"{own} {extra}".strip() or query
+        return f"{own} {extra}".strip()  # nothing at all rather than the Japanese words
 
     def _term_bridge(self) -> TermBridge:
         if self._bridge is None:

@@ -13,11 +13,18 @@ _FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 # Japanese marks the same by grammar: a demonstrative of the ko-/so-/a- series (それ, その場合,
-# そこ), an opening conjunction or particle (じゃあ, では, で), or a topic left unsaid (「住所は？」
-# 「URLを教えてください」: a single noun, compound or not; none at all is a thank-you more often than a question).
-_DEMONSTRATIVE_POS = frozenset({"代名詞", "連体詞"})
+# そこ; not あなた or ある, which only start like one), or an opening conjunction or particle
+# (じゃあ, では, で).
+_DEMONSTRATIVES = frozenset(
+    {
+        *("これ", "それ", "あれ", "この", "その", "あの", "ここ", "そこ", "あそこ"),
+        *("こちら", "そちら", "あちら", "こっち", "そっち", "あっち", "こんな", "そんな", "あんな"),
+    }
+)
 _OPENING_POS = frozenset({"接続詞", "助詞"})
 _SKIPPED_POS = frozenset({"補助記号", "空白", "記号"})
+# A message that asks something: a question mark, or a Japanese question or request ending.
+_ASKS = re.compile(r"[?？]|(ください|下さい|教えて|知りたい|ますか|ですか|でしょうか)[。．.!！\s]*$")
 
 
 def leans_on_previous(text: str) -> bool:
@@ -27,10 +34,9 @@ def leans_on_previous(text: str) -> bool:
     words = [(w, pos) for w, pos in japanese_morphemes(text) if pos not in _SKIPPED_POS]
     if not words:
         return False
-    if words[0][1] in _OPENING_POS:
-        return True
-    if any(pos in _DEMONSTRATIVE_POS and w[0] in "こそあ" for w, pos in words):
-        return True
-    # Nouns in a row are one compound (電話 番号, メール アドレス): count the runs.
-    runs = sum(pos == "名詞" and (i == 0 or words[i - 1][1] != "名詞") for i, (_, pos) in enumerate(words))
-    return runs == 1
+    return words[0][1] in _OPENING_POS or any(w in _DEMONSTRATIVES for w, _ in words)
+
+
+def asks(text: str) -> bool:
+    """True when `text` asks a question or for something ("Thanks for that" does not)."""
+    return bool(_ASKS.search(text.strip()))

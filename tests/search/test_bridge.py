@@ -55,3 +55,23 @@ def test_only_the_companys_own_words_come_out(bridge: TermBridge) -> None:
 def test_words_already_in_the_target_language_are_not_translated(bridge: TermBridge) -> None:
     assert bridge.translate("delivery of prizes", "shop", "en") == ""
     assert bridge.translate("", "shop", "en") == ""
+
+
+def test_a_word_cache_cleared_between_lookups_loses_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.search import bridge as module
+    from assistant.testing.fakes import MultilingualHashEmbedder
+
+    encoder = MultilingualHashEmbedder()
+    words, languages = Vocabulary.collect(POLICIES.values())
+    bridge = TermBridge(
+        Vocabulary.of(words, languages, encoder.embed(words)), encoder, lambda company: frozenset(tokenize(POLICIES["shop"]))
+    )
+    monkeypatch.setattr(module, "_WORD_CACHE", 2)
+    bridge.translate("発送 景品 漏洩", "shop", "en")  # fills the cache past its bound
+    # One word cached, one new: the cache is cleared while the new one is stored.
+    assert bridge._vectors(["発送", "新しい"]).shape[0] == 2
+
+
+def test_an_empty_vocabulary_is_a_vocabulary() -> None:
+    vocabulary = Vocabulary.of((), (), np.zeros((0, 4), dtype=np.float32))
+    assert vocabulary.words == () and vocabulary.vectors.shape == (0, 4)

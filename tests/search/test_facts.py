@@ -144,3 +144,10 @@ def test_japanese_passages_state_those_facts(kind: str, text: str) -> None:
 def test_how_long_something_stays_asks_for_a_retention_period() -> None:
     found = fact_kind("how long does a bounced email stay on your server?")
     assert found is not None and found.name == "retention"
+
+
+def test_an_identity_card_is_no_payment_and_a_half_width_paid_plan_is_no_fee() -> None:
+    payment = next(k for k in FACT_KINDS if k.name == "payment")
+    assert not payment.states.search("運転免許証またはマイナンバーカードの写しを同封してください。")
+    found = fact_kind("有料ｻﾌﾞｽｸﾘﾌﾟｼｮﾝの解約後もデータは残りますか")
+    assert found is None or found.name != "money"

@@ -17,8 +17,6 @@ from assistant.understand.followup import leans_on_previous
         "それって無料？",
         "じゃあ郵送でもいいの？",  # an opening conjunction
         "では、訂正はどうすれば？",  # an opening particle (では)
-        "電話番号は？",  # one noun: the topic is the last turn's
-        "メールアドレスを教えて。",
     ],
 )
 def test_leans_on_the_previous_turn(text: str) -> None:
