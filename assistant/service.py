@@ -60,8 +60,9 @@ class RoutingPolicy:
     staff_passages_per_clause: int = 8
     """Staff search asks for this many passages per clause wanted: several passages share one clause."""
     resume_words: int = 3
-    follow_up_words: int = 4  # a message this short that asks, and reads off-topic alone, is read with the last turn
     """After a clarify question, a reply of at most this many words besides a company name resumes the pending message."""
+    follow_up_words: int = 4
+    """A message of at most this many words that asks, and reads off-topic alone, is read with the last turn."""
     last_query_chars: int = 400
     """The end of the query kept for follow-ups, which chain onto it, so it cannot grow without bound."""
 
@@ -234,8 +235,8 @@ class Assistant:
         # "So, does that apply to cookies?" and "... apply to cookies? Thanks" both lean on the last turn.
         leans = leans_on_previous(text) or leans_on_previous(core)
         follow_up = state.last_query is not None and leans and not mentioned
-        short = _word_count(own) <= self.routing.follow_up_words
-        if state.last_query and not mentioned and intent.intent == "out_of_scope" and asks(core) and (follow_up or short):
+        rereads = state.last_query and not mentioned and intent.intent == "out_of_scope" and asks(core)
+        if rereads and (follow_up or _word_count(own) <= self.routing.follow_up_words):
             # "URLを教えてください" alone is off-topic; after a question about the privacy desk it asks
             # for the desk's address: a short message that asks is read with the turn before it.
             # ("Thanks for that" asks nothing and stays a thank-you.)

@@ -120,6 +120,7 @@ class HybridRetriever:
         self._max_idf = max(index.bm25.idf.values(), default=1.0)
         self._bridge: TermBridge | None = None
         self._company_terms: dict[str, frozenset[str]] = {}
+        self._translated: dict[tuple[str, str], str] = {}  # recent (message, company) -> what BM25 reads
 
     @property
     def embedder(self) -> Embedder:
@@ -203,12 +204,19 @@ class HybridRetriever:
         have = self._languages.get(company, {"en"})
         if space != ML or language in have or self._index.ml_vocabulary_dense is None:
             return query
-        bridge = self._term_bridge()
-        extra = " ".join(bridge.translate(query, company, target) for target in sorted(have))
-        # The question's own Japanese words would only meet Japanese fragments left in an English
-        # policy (a table's column headings); its Latin-script words (names, "Cookie") still count.
-        own = latin_only(query) if "ja" not in have else query
-        return f"{own} {extra}".strip()  # nothing at all rather than the Japanese words
+        key = (query, company)
+        found = self._translated.get(key)  # `retrieve` and `select_evidence` both read one message
+        if found is None:
+            bridge = self._term_bridge()
+            extra = " ".join(bridge.translate(query, company, target) for target in sorted(have))
+            # The question's own Japanese words would only meet Japanese fragments left in an English
+            # policy (a table's column headings); its Latin-script words (names, "Cookie") still count.
+            own = latin_only(query) if "ja" not in have else query
+            found = f"{own} {extra}".strip()  # nothing at all rather than the Japanese words
+            if len(self._translated) >= 512:  # a bound, as for the query cache
+                self._translated.clear()
+            self._translated[key] = found
+        return found
 
     def _term_bridge(self) -> TermBridge:
         if self._bridge is None:
