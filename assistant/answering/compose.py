@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from assistant.answering import consistency, topics
 from assistant.answering.messages import has, text
+from assistant.answering.procedure import ProcedurePoint, complaint_only
 from assistant.domain import Citation, Company, Evidence, Span
 from assistant.index.builds import LoadedIndex
 from assistant.ingest.chunking import PASSAGE_CHARS
@@ -17,7 +18,6 @@ from assistant.search.facts import fact_kind
 from assistant.understand.language import SUPPORTED, Language
 
 if TYPE_CHECKING:
-    from assistant.answering.procedure import ProcedurePoint
     from assistant.domain import Ticket
 
 
@@ -279,7 +279,7 @@ class AnswerComposer:
             lead = text("desk_duplicate", lang, company=company.short_name_in(lang), desk=desk, ticket=ticket.id)
         else:
             # A complaint is not a request to change anything: "your complaint request ... nothing has been changed" misreads it.
-            key = "desk_passed_complaint" if set(request_types) == {"complaint"} else "desk_passed"
+            key = "desk_passed_complaint" if complaint_only(request_types) else "desk_passed"
             lead = text(key, lang, kinds=kinds, who=who, company=company.short_name_in(lang), desk=desk, ticket=ticket.id)
         lines = [lead, text("desk_requires", lang, company=company.short_name_in(lang))]
         chosen: list[Evidence] = []

@@ -145,13 +145,14 @@ def _states(aspect: Aspect, text: str, request_types: Sequence[str]) -> bool:
     # Customers request deletion"): a sentence naming deletion alone may be about anything.
     kinds = [_TYPE_WORDS[t][1] for t in request_types if t in _TYPE_WORDS]
     # A complaint is the matter itself ("Complaints ... will be handled promptly"): no request word is needed.
-    asked = _ASKED if not _complaint_only(request_types) else re.compile("")
+    complaint = complaint_only(request_types)
     return bool(kinds) and any(
-        re.search("|".join(kinds), sentence, re.I) and asked.search(sentence) for sentence in _SENTENCE_END.split(text)
+        re.search("|".join(kinds), sentence, re.I) and (complaint or _ASKED.search(sentence)) for sentence in _SENTENCE_END.split(text)
     )
 
 
-def _complaint_only(request_types: Sequence[str]) -> bool:
+def complaint_only(request_types: Sequence[str]) -> bool:
+    """Whether a request is a complaint and nothing else (its procedure is the complaint channel only)."""
     return bool(request_types) and set(request_types) <= {"complaint"}
 
 
@@ -174,7 +175,7 @@ def _distinct(candidates: Sequence[Evidence], limit: int) -> tuple[Evidence, ...
 
 
 def _aspects(proxy: bool, request_types: Sequence[str] = ()) -> list[Aspect]:
-    if _complaint_only(request_types):
+    if complaint_only(request_types):
         return list(COMPLAINT_ASPECTS)
     return [a for a in ASPECTS if proxy or not a.only_for_proxy]
 

@@ -28,6 +28,7 @@ from typing import Any
 from assistant.domain import Company, Document, PageSpan
 from assistant.errors import CorpusError
 from assistant.ingest.markup import display_text
+from assistant.understand.language import SUPPORTED
 
 log = logging.getLogger(__name__)
 
@@ -66,15 +67,11 @@ def file_hash(path: Path) -> str:
 # Texts of ours (not the policy's words) that companies.toml may give per reply language, as
 # `<field>_<language>`: short_name_ja = "ハイレゾ".
 TRANSLATED_FIELDS = ("short_name", "desk_channels_note")
-_REPLY_LANGUAGES = ("en", "ja")
 
 
 def _translations(entry: dict[str, object]) -> tuple[tuple[str, str, str], ...]:
     return tuple(
-        (field, lang, str(entry[f"{field}_{lang}"]))
-        for field in TRANSLATED_FIELDS
-        for lang in _REPLY_LANGUAGES
-        if entry.get(f"{field}_{lang}")
+        (field, lang, str(entry[f"{field}_{lang}"])) for field in TRANSLATED_FIELDS for lang in SUPPORTED if entry.get(f"{field}_{lang}")
     )
 
 
