@@ -6,7 +6,6 @@ import contextlib
 import json
 import os
 import socket
-import time
 from asyncio import TimerHandle
 from dataclasses import dataclass
 from functools import lru_cache
@@ -178,10 +177,29 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 # counts the markers of workers still alive, so it is 200 only once every worker can answer.
 
 
+def _stat_fields(pid: int | str) -> list[str] | None:
+    """/proc/<pid>/stat from the state field on (the name before it may hold spaces), or None."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def process_started(pid: int | str) -> str:
+    """The process's start time in clock ticks since boot, or "" where there is no /proc."""
+    fields = _stat_fields(pid)
+    return fields[19] if fields is not None and len(fields) > 19 else ""
+
+
 def mark_worker_ready(run_dir: Path) -> None:
     """Say that this worker process has finished starting."""
+    # The marker holds the start time, so a dead worker's pid taken by a new process (or a
+    # thread: they share the pid space, which is only 32768 wide by default) does not count.
+    # Written aside and renamed, so a reader never sees a marker without its start time.
     with contextlib.suppress(OSError):
-        (run_dir / f"worker-{os.getpid()}").write_text(f"{time.time():.3f}\n")
+        aside = run_dir / f".worker-{os.getpid()}"
+        aside.write_text(f"{process_started('self')}\n")
+        os.replace(aside, run_dir / f"worker-{os.getpid()}")
 
 
 def unmark_worker(run_dir: Path) -> None:
@@ -190,19 +208,21 @@ def unmark_worker(run_dir: Path) -> None:
         (run_dir / f"worker-{os.getpid()}").unlink()
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, started: str = "") -> bool:
+    """Whether the process that wrote a marker still runs: its pid answers and started when it did."""
     try:
         os.kill(pid, 0)
     except PermissionError:
         pass  # alive, only not ours to signal
     except OSError:
         return False
-    # A killed worker stays a zombie until the supervisor reaps it, and signal 0 still reaches it.
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
+    fields = _stat_fields(pid)
+    if fields is None:
         return True  # no /proc: signal 0 is all there is
-    return state not in ("Z", "X")
+    # A killed worker stays a zombie until the supervisor reaps it, and signal 0 still reaches it.
+    if fields[0] in ("Z", "X"):
+        return False
+    return not started or len(fields) <= 19 or fields[19] == started
 
 
 def ready_workers(run_dir: Path) -> int:
@@ -211,5 +231,14 @@ def ready_workers(run_dir: Path) -> int:
     with contextlib.suppress(OSError):
         for marker in run_dir.glob("worker-*"):
             pid = marker.name.removeprefix("worker-")
-            count += pid.isdigit() and _alive(int(pid))
+            count += pid.isdigit() and _alive(int(pid), _marker_start(marker))
     return count
+
+
+def _marker_start(marker: Path) -> str:
+    """The start time a marker records ("" if unreadable, or written before markers held it)."""
+    try:
+        text = marker.read_text().strip()
+    except OSError:
+        return ""
+    return text if text.isdigit() else ""

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.deps import UNAVAILABLE_DETAIL
 from api.main import create_app
+from api.server import process_started
 from assistant.desk.tickets import NewTicket, SqlDeskQueue
 from assistant.factory import rebuild_index
 from assistant.index.builds import POINTER, _write_pointer
@@ -172,7 +173,10 @@ def test_readyz_counts_ready_workers_across_processes(
         ready = c.get("/readyz")
         assert ready.status_code == 503 and ready.json()["components"]["workers"] == "1/2"
         assert ready.json()["status"] == "starting"  # the other worker is still on its way
-        (run_dir / f"worker-{other_process.pid}").write_text("0\n")  # the restarted worker is ready
+        # A live process under a dead worker's pid (pids, threads' included, wrap at 32768) is not that worker.
+        (run_dir / f"worker-{other_process.pid}").write_text("1\n")
+        assert c.get("/readyz").json()["components"]["workers"] == "1/2"
+        (run_dir / f"worker-{other_process.pid}").write_text(f"{process_started(other_process.pid)}\n")  # the restarted worker is ready
         ready = c.get("/readyz")
         assert ready.status_code == 200 and ready.json()["components"]["workers"] == "2/2"
     assert sorted(p.name for p in run_dir.iterdir()) == sorted(f"worker-{p.pid}" for p in (dead, zombie, other_process))
