@@ -22,7 +22,7 @@ from assistant.search.retrieval import Retriever
 from assistant.storage.db import new_id
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
 from assistant.understand.companies import CompanyDirectory
-from assistant.understand.followup import asks, leans_on_previous
+from assistant.understand.followup import asks, interrogative, leans_on_previous
 from assistant.understand.intent import IntentDetector, IntentResult
 from assistant.understand.language import Language, detect_language
 from assistant.understand.pleasantries import strip_pleasantries
@@ -63,6 +63,8 @@ class RoutingPolicy:
     """After a clarify question, a reply of at most this many words besides a company name resumes the pending message."""
     follow_up_words: int = 4
     """A message of at most this many words that asks, and reads off-topic alone, is read with the last turn."""
+    unsure_request: float = 0.5
+    """A request or complaint reading with no majority (less likely than this) that asks a question is answered as one."""
     last_query_chars: int = 400
     """The end of the query kept for follow-ups, which chain onto it, so it cannot grow without bound."""
 
@@ -243,6 +245,10 @@ class Assistant:
             in_context = self.intents.detect(f"{state.last_query} {own}")
             if in_context.intent == "question":
                 intent, follow_up = in_context, True
+        if intent.intent in ("formal_request", "complaint") and intent.confidence < self.routing.unsure_request and interrogative(core):
+            # 「開示を求めたけど、…持っていなかった場合はどうなるのでしょう。」 asks how a request goes:
+            # answered from the policy, which says how to make one, rather than filed.
+            intent = replace(intent, intent="question", request_types=(), proxy=False)
         trace = Trace(intent=intent, query=None)
 
         if intent.intent == "out_of_scope" and not (follow_up and intent.confidence < self.routing.follow_up_off_topic):

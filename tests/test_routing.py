@@ -41,6 +41,7 @@ RULES: tuple[tuple[str, IntentResult], ...] = (
     (r"\bdelete\b", IntentResult("formal_request", 0.95, ("deletion",))),
     (r"\bstop using my data\b", IntentResult("formal_request", 0.95, ("suspension_of_use",))),
     (r"\bi hereby request\b", IntentResult("formal_request", 0.95, ("disclosure",))),
+    (r"\berase\b", IntentResult("formal_request", 0.4, ("deletion",))),  # unsure
 )
 
 
@@ -122,6 +123,14 @@ def test_a_procedure_question_is_answered_not_ticketed(assistant: Assistant, des
     reply = assistant.reply("How would I request deletion of my data?", company="win-techno")
     assert reply.route == "answer" and reply.ticket is None
     assert desk.list(TicketFilter(include_eval=True)) == ([], 0)
+
+
+def test_an_unsure_request_reading_of_a_question_is_answered(assistant: Assistant, desk: InMemoryDeskQueue) -> None:
+    asked = assistant.reply("If I asked you to erase my data, how would I request deletion?", company="win-techno")
+    assert asked.route == "answer" and asked.intent == "question" and asked.ticket is None
+    assert desk.list(TicketFilter(include_eval=True)) == ([], 0)
+    told = assistant.reply("Erase my data.", company="win-techno")  # as unsure, but it asks nothing: the desk
+    assert told.route == "desk" and told.intent == "formal_request"
 
 
 def test_one_embedding_per_message_serves_intent_and_retrieval(

@@ -27,6 +27,15 @@ _SKIPPED_POS = frozenset({"補助記号", "空白", "記号"})
 _ASKS = re.compile(r"[?？]|(ください|下さい|教えて|知りたい|ますか|ですか|でしょうか)[。．.!！\s]*$")
 
 
+# A message that asks a question, not for something: a question mark, a Japanese question ending
+# (か, かな, でしょう, の), or an English sentence opening with a question word or an auxiliary.
+_QUESTION_JA = re.compile(r"(か|かな|かしら|でしょう|だろう|の)[。．.!！\s]*$")
+_QUESTION_EN = re.compile(
+    r"^\s*(what|wat|how|when|where|why|who|whom|whose|which|can|could|do|does|did|is|are|am|was|were|will|would|should|shall|may|might|have|has)\b",
+    re.IGNORECASE,
+)
+
+
 def leans_on_previous(text: str) -> bool:
     """True when `text` reads as a follow-up to the turn before it."""
     if detect_language(text) != "ja":
@@ -40,3 +49,14 @@ def leans_on_previous(text: str) -> bool:
 def asks(text: str) -> bool:
     """True when `text` asks a question or for something ("Thanks for that" does not)."""
     return bool(_ASKS.search(text.strip()))
+
+
+def interrogative(text: str) -> bool:
+    """True when the last sentence of `text` asks a question ("Delete my data." and 「削除してください。」 do not)."""
+    sentences = [t for t in re.split(r"(?<=[.!?。！？])\s*", text.strip()) if t.strip()]
+    if not sentences:
+        return False
+    last = sentences[-1]
+    if "?" in last or "？" in last:
+        return True
+    return bool(_QUESTION_JA.search(last)) if detect_language(last) == "ja" else bool(_QUESTION_EN.search(last))

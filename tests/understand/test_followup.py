@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.understand.followup import leans_on_previous
+from assistant.understand.followup import interrogative, leans_on_previous
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,23 @@ def test_leans_on_the_previous_turn(text: str) -> None:
 )
 def test_stands_on_its_own(text: str) -> None:
     assert not leans_on_previous(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "asks_a_question"),
+    [
+        ("Can you delete my data?", True),
+        ("how do i get a copy of my data", True),
+        ("Delete my data. Why do you still hold it?", True),  # the last sentence decides
+        ("Delete my data.", False),
+        ("I want a copy of my data, please.", False),
+        ("開示を求めた場合はどうなるのでしょう。", True),
+        ("手数料はかかりますか", True),
+        ("それって無料なの", True),
+        ("個人情報を削除してください。", False),
+        ("私の個人データの開示を請求します。", False),
+        ("", False),
+    ],
+)
+def test_interrogative(text: str, asks_a_question: bool) -> None:
+    assert interrogative(text) is asks_a_question
