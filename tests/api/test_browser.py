@@ -488,6 +488,70 @@ def test_widget_without_meta_keeps_the_default_limit_and_works(browser: Browser)
         browser.d.execute_cdp_cmd("Network.disable", {})
 
 
+# An answer with URLs in the assistant's own text, and a citation whose quote holds one: the stream is canned so the
+# test does not depend on what retrieval finds today.
+LINKED_ANSWER = (
+    "The form is at https://example.com/privacy/request?lang=en#form. Not a link: javascript:alert(1), xhttps://evil.example "
+    "or ftp://example.com/file (nor this one: https://example.org/a/b_(c)). 詳しくは（https://example.jp/privacy）をご覧ください。"
+)
+LINKS = ["https://example.com/privacy/request?lang=en#form", "https://example.org/a/b_(c)", "https://example.jp/privacy"]
+QUOTE_WITH_URL = "Requests are accepted at https://example.com/contact only."
+
+
+def canned_stream(app: Any, reply: dict[str, Any]) -> Any:
+    """`app`, but POST /v1/chat/stream answers with `reply` as one delta and the done event."""
+    events = (
+        f"event: delta\ndata: {json.dumps({'text': reply['answer']})}\n\nevent: done\ndata: {json.dumps(reply)}\n\n"
+    ).encode()
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/v1/chat/stream":
+            while (await receive()).get("more_body"):
+                pass
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]})
+            await send({"type": "http.response.body", "body": events})
+            return
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def test_widget_links_urls_in_the_answer_but_not_javascript_or_quotes(  # type: ignore[no-untyped-def]
+    driver: webdriver.Chrome, hash_settings, hash_assistant
+) -> None:
+    cite = {
+        "id": 1, "company": "upward", "doc_id": "privacy", "version": "v1", "section": "Contact", "page": None,
+        "text": QUOTE_WITH_URL, "start": 0, "end": len(QUOTE_WITH_URL), "score": 1.0, "display": QUOTE_WITH_URL,
+    }  # fmt: skip
+    reply = {"session_id": "s-links", "route": "answer", "answer": LINKED_ANSWER, "citations": [cite], "ticket": None, "company": "upward"}
+    with serving(canned_stream(create_app(hash_settings, hash_assistant), reply)) as base:
+        b = Browser(driver, base)
+        b.console_errors()
+        b.open("/demo?company=upward")
+        sr = b.widget()
+        b.q(sr, ".launcher").click()
+        bubble = b.ask(sr, "Where is the request form?")
+        text = b.q(bubble, ".text")
+        assert text.get_attribute("textContent") == LINKED_ANSWER, "linking changes no character of the answer"
+        links = b.qq(text, "a")
+        assert [a.get_attribute("textContent") for a in links] == LINKS
+        assert [attr(a, "href") for a in links] == LINKS
+        for a in links:
+            assert attr(a, "target") == "_blank" and attr(a, "rel") == "noopener noreferrer"
+        assert not b.qq(sr, 'a[href^="javascript" i]') and not b.qq(sr, 'a[href^="ftp" i]')
+        # The quote behind the chip stays verbatim text.
+        b.q(bubble, ".chip").click()
+        quote = b.q(bubble, ".cite blockquote")
+        b.until(lambda d: quote.is_displayed())
+        assert QUOTE_WITH_URL in quote.text and not b.qq(quote, "a")
+        # Drawn again from sessionStorage after a reload: the same links.
+        b.d.refresh()
+        sr = b.widget()
+        b.until(lambda d: b.replies(sr))
+        assert [attr(a, "href") for a in b.qq(b.replies(sr)[-1], ".text a")] == LINKS
+        assert not b.console_errors()
+
+
 # ---------------------------------------------------------------------------------------------- console
 def _make_overdue(settings, reference: str) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import update
