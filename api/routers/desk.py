@@ -58,7 +58,8 @@ def export_csv(
     staff: StaffDep,
     company: str | None = Query(None, description=_COMPANY),
     status: str | None = Query(None, description=_STATUS),
-    type: Annotated[RequestType | None, Query(description=_TYPE)] = None,  # the same filters as the listing, so the console's CSV is its queue
+    # The listing's filters, so the console's CSV button exports the queue it shows.
+    type: Annotated[RequestType | None, Query(description=_TYPE)] = None,
     overdue: bool | None = Query(None, description=_OVERDUE),
     include_eval: bool = Query(False, description=_INCLUDE_EVAL),
 ) -> Response:
