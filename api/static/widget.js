@@ -563,7 +563,7 @@
       var start = m.index;
       var url = trimUrl(m[0]);
       URL_PATTERN.lastIndex = start + Math.max(url.length, 1);
-      // Inside a word ("xhttp://…") it is not a URL of its own.
+      // Inside a word ("xhttp://...") it is not a URL of its own.
       if (start > 0 && /[A-Za-z0-9]/.test(text.charAt(start - 1))) continue;
       var href = null;
       try {
