@@ -20,6 +20,8 @@ _COMPANY = "Only this company's tickets (a company the key may not see gives an 
 _STATUS = "Only tickets in this status, e.g. received."
 _REFERENCE = "The ticket reference, e.g. PRQ-000123."
 _INCLUDE_EVAL = "Also list evaluation tickets (channel `eval`, opened by `privacy-assistant eval --api --allow-tickets`)."
+_TYPE = "Only tickets with this request type."
+_OVERDUE = "true: only open tickets past their due date (the desk's internal target); false: only the others."
 
 
 def _scope(staff: StaffDep, company: str | None) -> tuple[str, ...] | None:
@@ -34,10 +36,8 @@ def list_tickets(
     staff: StaffDep,
     company: str | None = Query(None, description=_COMPANY),
     status: str | None = Query(None, description=_STATUS),
-    type: Annotated[
-        RequestType | None, Query(description="Only tickets with this request type.")
-    ] = None,  # the public filter name (shadows the builtin on purpose)
-    overdue: bool | None = Query(None, description="true: only open tickets past their due date; false: only the others."),
+    type: Annotated[RequestType | None, Query(description=_TYPE)] = None,  # the public filter name (shadows the builtin on purpose)
+    overdue: bool | None = Query(None, description=_OVERDUE),
     offset: int = Query(
         0, ge=0, le=10_000_000, description="Skip this many tickets (paging)."
     ),  # bounded: a huge OFFSET overflows the database integer
@@ -58,10 +58,14 @@ def export_csv(
     staff: StaffDep,
     company: str | None = Query(None, description=_COMPANY),
     status: str | None = Query(None, description=_STATUS),
+    # The listing's filters, so the console's CSV button exports the queue it shows.
+    type: Annotated[RequestType | None, Query(description=_TYPE)] = None,
+    overdue: bool | None = Query(None, description=_OVERDUE),
     include_eval: bool = Query(False, description=_INCLUDE_EVAL),
 ) -> Response:
     """CSV of the filtered queue (UTF-8 with BOM); cells are escaped against spreadsheet formula injection."""
-    items, _ = backoffice.tickets(TicketFilter(companies=_scope(staff, company), status=status, include_eval=include_eval), 0, 100_000)
+    where = TicketFilter(companies=_scope(staff, company), status=status, request_type=type, overdue=overdue, include_eval=include_eval)
+    items, _ = backoffice.tickets(where, 0, 100_000)
     return Response(
         tickets_csv(items), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": "attachment; filename=tickets.csv"}
     )

@@ -18,6 +18,7 @@
   var companies = [];      // CompanyOut of the companies this key may see
   var deskOffset = 0;
   var deskSeq = 0;         // numbers queue loads so a slow, older answer cannot overwrite a newer one
+  var deskShown = null;    // {filters: URLSearchParams, total} of the queue on screen: what the CSV button exports
   var openRef = null;
 
   function $(id) { return document.getElementById(id); }
@@ -56,9 +57,10 @@
   // ------------------------------------------------------------------ API
   function ApiError(status, detail) { this.status = status; this.message = detail; }
 
-  async function api(path, opts) {
+  // The response of a call with the key as a header (never in the URL); an ApiError unless it is 2xx.
+  async function call(path, opts) {
     opts = opts || {};
-    var headers = { "X-API-Key": key, Accept: "application/json" };
+    var headers = { "X-API-Key": key, Accept: opts.accept || "application/json" };
     if (opts.json !== undefined) headers["Content-Type"] = "application/json";
     var resp;
     try {
@@ -67,15 +69,20 @@
     } catch (e) {
       throw new ApiError(0, "could not reach the server; check the connection and retry");
     }
-    if (resp.status === 204) return null;
-    var body = null;
-    try { body = await resp.json(); } catch (e) { /* not JSON */ }
     if (!resp.ok) {
+      var body = null;
+      try { body = await resp.json(); } catch (e) { /* not JSON */ }
       var detail = body && typeof body.detail === "string" ? body.detail : resp.statusText || "request failed";
       if (resp.status === 401 && !opts.signingIn) signOut("Your key is no longer accepted: sign in again.");
       throw new ApiError(resp.status, detail);
     }
-    return body;
+    return resp;
+  }
+
+  async function api(path, opts) {
+    var resp = await call(path, opts);
+    if (resp.status === 204) return null;
+    try { return await resp.json(); } catch (e) { return null; }
   }
 
   // ------------------------------------------------------------------ sign in
@@ -113,6 +120,9 @@
   function signOut(why) {
     key = null;
     me = null;
+    deskShown = null;
+    openRef = null;
+    $("ticket").hidden = true; // the next key may not see this ticket's company
     sessionStorage.removeItem(KEY_STORE);
     $("app").hidden = true;
     $("who").hidden = true;
@@ -331,11 +341,59 @@
     $("status-note").setAttribute("maxlength", String(meta.limits.max_note_chars));
   }
 
-  async function loadQueue() {
-    var params = new URLSearchParams({ offset: String(deskOffset), limit: String(PAGE) });
+  var OVERDUE_HINT = "Still open past the desk's internal target";
+
+  function overdueBadge() {
+    // Text as well as colour: the marker must read without colour vision.
+    return h("span", { className: "badge overdue", title: OVERDUE_HINT }, [h("span", { "aria-hidden": "true", text: "\u26a0 " }), "Overdue"]);
+  }
+
+  function deskFilters() {
+    var filters = new URLSearchParams();
     [["company", "desk-company"], ["status", "desk-status-filter"], ["type", "desk-type"], ["overdue", "desk-overdue"], ["include_eval", "desk-eval"]].forEach(function (p) {
-      if ($(p[1]).value) params.set(p[0], $(p[1]).value);
+      if ($(p[1]).value) filters.set(p[0], $(p[1]).value);
     });
+    return filters;
+  }
+
+  function queueRows() { return Array.prototype.slice.call(document.querySelectorAll("#desk-table tbody tr")); }
+
+  // A whole row opens its ticket: a click anywhere on it (not a text selection), Enter or Space when it has focus;
+  // the arrow keys move between rows. The reference stays a real button for screen readers' lists of controls.
+  function queueRow(t) {
+    var ref = h("button", { className: "linkish", type: "button", tabindex: "-1", text: t.reference, "aria-label": "Open ticket " + t.reference });
+    var due = h("td", null, [when(t.due_at)]);
+    if (t.overdue) { due.appendChild(document.createTextNode(" ")); due.appendChild(overdueBadge()); }
+    var row = h("tr", {
+      className: "ticket-row" + (t.overdue ? " overdue" : "") + (t.reference === openRef ? " selected" : ""),
+      tabindex: "0", "data-ref": t.reference, "aria-controls": "ticket", "aria-current": t.reference === openRef ? "true" : null,
+      onclick: function () {
+        var selection = window.getSelection && String(window.getSelection());
+        if (!selection) openTicket(t.reference);
+      },
+      onkeydown: function (e) {
+        if (e.target !== row) return; // the button inside handles its own keys (its click bubbles here)
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); openTicket(t.reference); return; }
+        var rows = queueRows();
+        var i = rows.indexOf(row);
+        var j = e.key === "ArrowDown" ? i + 1 : e.key === "ArrowUp" ? i - 1 : e.key === "Home" ? 0 : e.key === "End" ? rows.length - 1 : null;
+        if (j !== null && rows[j]) { e.preventDefault(); rows[j].focus(); }
+      },
+    }, [
+      h("td", null, [ref]),
+      h("td", { text: companyName(t.company) }),
+      h("td", { text: t.request_types.map(human).join(", ") + (t.proxy ? " (proxy)" : "") }),
+      h("td", { className: "ticket-status", text: human(t.status) }),
+      due,
+    ]);
+    return row;
+  }
+
+  async function loadQueue() {
+    var filters = deskFilters();
+    var params = new URLSearchParams(filters);
+    params.set("offset", String(deskOffset));
+    params.set("limit", String(PAGE));
     var status = $("desk-status");
     var table = $("desk-table");
     var body = table.tBodies[0];
@@ -345,23 +403,19 @@
     try {
       var page = await api("/v1/desk/tickets?" + params.toString());
       if (seq !== deskSeq) return; // a newer load (other filters) is under way: its answer wins
+      // Keep the keyboard where it was: a status change reloads the queue under a focused row.
+      var focusedRef = document.activeElement && document.activeElement.getAttribute("data-ref");
       body.textContent = "";
-      page.items.forEach(function (t) {
-        var ref = h("button", { className: "linkish", type: "button", text: t.reference, "aria-label": "Open ticket " + t.reference,
-          onclick: function () { openTicket(t.reference); } });
-        var due = h("td", null, [when(t.due_at)]);
-        if (t.overdue) { due.appendChild(document.createTextNode(" ")); due.appendChild(h("span", { className: "badge overdue", text: "Overdue" })); }
-        var row = h("tr", { className: (t.overdue ? "overdue" : "") + (t.reference === openRef ? " selected" : ""), "data-ref": t.reference }, [
-          h("td", null, [ref]),
-          h("td", { text: companyName(t.company) }),
-          h("td", { text: t.request_types.map(human).join(", ") + (t.proxy ? " (proxy)" : "") }),
-          h("td", { className: "ticket-status", text: human(t.status) }),
-          due,
-        ]);
-        body.appendChild(row);
-      });
+      page.items.forEach(function (t) { body.appendChild(queueRow(t)); });
+      if (focusedRef) {
+        var again = body.querySelector('tr[data-ref="' + CSS.escape(focusedRef) + '"]');
+        if (again) again.focus();
+      }
+      deskShown = { filters: filters, total: page.total };
       var last = Math.min(page.offset + page.items.length, page.total);
+      var late = page.items.filter(function (t) { return t.overdue; }).length;
       status.textContent = page.total ? "Tickets " + (page.offset + 1) + "\u2013" + last + " of " + page.total + "." : "No tickets match.";
+      if (late) status.textContent += " " + late + " overdue on this page.";
       if (!meta) status.textContent += " " + META_ERROR;
       $("desk-page").textContent = page.total ? "Page " + (Math.floor(page.offset / PAGE) + 1) + " of " + Math.ceil(page.total / PAGE) : "";
       $("desk-prev").disabled = page.offset === 0;
@@ -380,15 +434,17 @@
     var title = $("ticket-title");
     title.textContent = "";
     title.appendChild(document.createTextNode(t.reference + " "));
-    title.appendChild(h("span", { className: "badge", text: human(t.status) }));
-    if (t.overdue) title.appendChild(h("span", { className: "badge overdue", text: "Overdue" }));
-    var meta = $("ticket-meta");
-    meta.textContent = "";
-    [["Company", companyName(t.company)], ["Request", t.request_types.map(human).join(", ")], ["On behalf of someone else", t.proxy ? "yes" : "no"],
-      ["Channel", t.channel], ["Received", when(t.created_at)], ["Due", when(t.due_at)], ["Updated", when(t.updated_at)],
-      ["Policy version", t.policy_version]].forEach(function (pair) {
-      meta.appendChild(h("dt", { text: pair[0] }));
-      meta.appendChild(h("dd", { text: pair[1] }));
+    title.appendChild(h("span", { className: "badge ticket-state", text: human(t.status) }));
+    if (t.overdue) title.appendChild(overdueBadge());
+    var dl = $("ticket-meta");
+    dl.textContent = "";
+    var target = when(t.due_at) + (t.overdue ? " (passed)" : "");
+    [["Company", companyName(t.company)], ["Request types", t.request_types.map(human).join(", ")],
+      ["On behalf of someone else", t.proxy ? "yes (proxy request)" : "no"], ["Channel", t.channel], ["Received", when(t.created_at)],
+      ["Internal target", target, "The desk's own target (due_days), not a deadline from the policy"], ["Last updated", when(t.updated_at)],
+      ["Policy version", t.policy_version]].forEach(function (row) {
+      dl.appendChild(h("dt", { text: row[0] }));
+      dl.appendChild(h("dd", { text: row[1], title: row[2] || null }));
     });
     $("ticket-message").textContent = t.message;
     var events = $("ticket-events");
@@ -404,22 +460,84 @@
     select.textContent = "";
     var next = NEXT[t.status] || [];
     next.forEach(function (s) { select.appendChild(h("option", { value: s, text: human(s) })); });
+    var nextLine = $("ticket-next");
+    nextLine.textContent = "";
+    nextLine.appendChild(h("strong", { text: human(t.status) }));
+    if (!meta) nextLine.appendChild(document.createTextNode(" \u2014 " + META_ERROR));
+    else if (next.length) nextLine.appendChild(document.createTextNode(" \u2014 may move to: " + next.map(human).join(", ") + "."));
+    else nextLine.appendChild(document.createTextNode(" \u2014 closed: no further status changes."));
     $("status-form").hidden = !next.length;
     $("status-error").hidden = true;
-    document.querySelectorAll("#desk-table tbody tr").forEach(function (row) {
-      row.classList.toggle("selected", row.getAttribute("data-ref") === t.reference);
+    queueRows().forEach(function (row) {
+      var on = row.getAttribute("data-ref") === t.reference;
+      row.classList.toggle("selected", on);
+      if (on) row.setAttribute("aria-current", "true");
+      else row.removeAttribute("aria-current");
     });
   }
 
+  var opening = 0; // numbers detail loads: a quick second click wins over a slower first one
+
   async function openTicket(ref) {
+    var seq = ++opening;
     try {
-      showTicket(await api("/v1/desk/tickets/" + encodeURIComponent(ref)));
-      $("ticket-title").tabIndex = -1;
+      var t = await api("/v1/desk/tickets/" + encodeURIComponent(ref));
+      if (seq !== opening) return;
+      showTicket(t);
       $("ticket-title").focus();
     } catch (err) {
-      $("desk-status").textContent = "Could not open " + ref + ": " + err.message;
+      if (seq === opening) $("desk-status").textContent = "Could not open " + ref + ": " + err.message;
     }
   }
+
+  function closeTicket() {
+    var ref = openRef;
+    openRef = null;
+    opening += 1;
+    $("ticket").hidden = true;
+    queueRows().forEach(function (row) { row.classList.remove("selected"); row.removeAttribute("aria-current"); });
+    var row = ref && document.querySelector('#desk-table tbody tr[data-ref="' + CSS.escape(ref) + '"]');
+    if (row) row.focus();
+  }
+
+  $("ticket-close").addEventListener("click", closeTicket);
+  $("ticket").addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { e.preventDefault(); closeTicket(); }
+  });
+
+  // ------------------------------------------------------------------ CSV of the queue shown
+  function csvName() {
+    var d = new Date();
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return "tickets-" + d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + ".csv";
+  }
+
+  // Fetched with the key as a header and saved from a Blob: a plain link would need the key in its URL.
+  async function downloadCsv() {
+    var button = $("desk-csv");
+    var status = $("desk-status");
+    var filters = deskShown ? deskShown.filters : deskFilters();
+    button.disabled = true;
+    status.textContent = "Preparing the CSV\u2026";
+    try {
+      var resp = await call("/v1/desk/tickets.csv" + (filters.toString() ? "?" + filters.toString() : ""), { accept: "text/csv" });
+      var blob = await resp.blob();
+      var url = URL.createObjectURL(blob);
+      var name = csvName();
+      var link = h("a", { href: url, download: name, hidden: true });
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 60000); // after the download has surely read it
+      status.textContent = "Downloaded " + name + (deskShown ? " (" + deskShown.total + " ticket" + (deskShown.total === 1 ? "" : "s") + ")." : ".");
+    } catch (err) {
+      status.textContent = "Could not download the CSV: " + err.message;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  $("desk-csv").addEventListener("click", downloadCsv);
 
   $("status-form").addEventListener("submit", async function (e) {
     e.preventDefault();

@@ -9,7 +9,8 @@
  * browser's languages (the first of them it supports; English otherwise).
  * The API base URL is derived from this script's own src. Everything renders inside a
  * Shadow DOM, so the host page's CSS does not leak in (and ours does not leak out).
- * Server text is only ever inserted with textContent, never as HTML.
+ * Server text is only ever inserted with textContent, never as HTML; http(s) URLs in the assistant's own
+ * text become links built as DOM nodes (quotes from the policy stay verbatim text).
  */
 (function () {
   "use strict";
@@ -98,6 +99,7 @@
       empty: "Please type a question first.",
       tooLong: "The message is too long: the limit is {limit} characters.",
       clearFailed: "Could not clear the conversation on the server. {reason}",
+      newTab: "Opens in a new tab",
       statuses: {},
     },
     ja: {
@@ -159,6 +161,7 @@
       empty: "\u5148\u306b\u3054\u8cea\u554f\u3092\u5165\u529b\u3057\u3066\u304f\u3060\u3055\u3044\u3002",
       tooLong: "\u30e1\u30c3\u30bb\u30fc\u30b8\u304c\u9577\u3059\u304e\u307e\u3059\u3002\u4e0a\u9650\u306f {limit} \u6587\u5b57\u3067\u3059\u3002",
       clearFailed: "\u30b5\u30fc\u30d0\u30fc\u4e0a\u306e\u4f1a\u8a71\u3092\u6d88\u53bb\u3067\u304d\u307e\u305b\u3093\u3067\u3057\u305f\u3002{reason}",
+      newTab: "\u65b0\u3057\u3044\u30bf\u30d6\u3067\u958b\u304d\u307e\u3059",
       statuses: {
         received: "\u53d7\u4ed8\u6e08\u307f",
         awaiting_identity: "\u672c\u4eba\u78ba\u8a8d\u5f85\u3061",
@@ -313,6 +316,7 @@
     ".msg.bot.abstain{background:#fff8e6;border:1px solid #f0d9a0}",
     ".msg.welcome{background:transparent;border:1px dashed #c8d1da;color:#57606a;font-size:14px}",
     ".msg .text{margin:0}",
+    ".msg .text a{color:#0b57a4;text-decoration:underline;overflow-wrap:anywhere}",
     ".typing::after{content:'\\2026';animation:blink 1s steps(2) infinite}",
     "@keyframes blink{50%{opacity:.2}}",
     ".chips{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px;white-space:normal}",
@@ -533,10 +537,52 @@
     return group;
   }
 
+  // An http(s) URL: ASCII only, so a Japanese sentence or bracket right after it is not taken in; no lookbehind
+  // needed, the character before is checked in linkified().
+  var URL_PATTERN = /https?:\/\/[A-Za-z0-9\-._~:\/?#\[\]@!$&'()*+,;=%]+/gi;
+
+  // Trailing sentence punctuation is not part of a URL, nor a closing bracket the URL did not open.
+  function trimUrl(url) {
+    for (;;) {
+      var last = url.charAt(url.length - 1);
+      if (/[.,;:!?'*]/.test(last)) url = url.slice(0, -1);
+      else if (last === ")" && (url.match(/\(/g) || []).length < (url.match(/\)/g) || []).length) url = url.slice(0, -1);
+      else if (last === "]" && (url.match(/\[/g) || []).length < (url.match(/\]/g) || []).length) url = url.slice(0, -1);
+      else return url;
+    }
+  }
+
+  // `text` as text nodes and <a> elements for its http(s) URLs; textContent stays exactly `text`.
+  function linkified(text) {
+    var frag = document.createDocumentFragment();
+    var at = 0;
+    var m;
+    text = String(text);
+    URL_PATTERN.lastIndex = 0;
+    while ((m = URL_PATTERN.exec(text)) !== null) {
+      var start = m.index;
+      var url = trimUrl(m[0]);
+      URL_PATTERN.lastIndex = start + Math.max(url.length, 1);
+      // Inside a word ("xhttp://...") it is not a URL of its own.
+      if (start > 0 && /[A-Za-z0-9]/.test(text.charAt(start - 1))) continue;
+      var href = null;
+      try {
+        var parsed = new URL(url);
+        if ((parsed.protocol === "http:" || parsed.protocol === "https:") && parsed.hostname) href = parsed.href;
+      } catch (e) { /* not a URL after all: stays text */ }
+      if (!href) continue;
+      if (start > at) frag.appendChild(document.createTextNode(text.slice(at, start)));
+      frag.appendChild(el("a", { href: href, target: "_blank", rel: "noopener noreferrer", className: "answer-link", title: t("newTab"), text: url }));
+      at = start + url.length;
+    }
+    if (at < text.length) frag.appendChild(document.createTextNode(text.slice(at)));
+    return frag;
+  }
+
   function botBubble(reply, active) {
     var bubble = el("div", { className: "msg bot " + reply.route });
     bubble.appendChild(el("span", { className: "sr-only", text: t("assistant") }));
-    bubble.appendChild(el("p", { className: "text", text: reply.answer }));
+    bubble.appendChild(el("p", { className: "text" }, [linkified(reply.answer)]));
     if (reply.route === "desk" && reply.ticket) bubble.appendChild(ticketCard(reply));
     if (reply.route === "clarify") bubble.appendChild(clarifyChoices(active));
     citationChips(reply).forEach(function (n) { bubble.appendChild(n); });

@@ -7,6 +7,8 @@ screenshots/ (git-ignored) on every run. `make system` installs chromium and the
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import shutil
@@ -488,6 +490,68 @@ def test_widget_without_meta_keeps_the_default_limit_and_works(browser: Browser)
         browser.d.execute_cdp_cmd("Network.disable", {})
 
 
+# An answer with URLs in the assistant's own text, and a citation whose quote holds one: the stream is canned so the
+# test does not depend on what retrieval finds today.
+LINKED_ANSWER = (
+    "The form is at https://example.com/privacy/request?lang=en#form. Not a link: javascript:alert(1), xhttps://evil.example "
+    "or ftp://example.com/file (nor this one: https://example.org/a/b_(c)). 詳しくは（https://example.jp/privacy）をご覧ください。"
+)
+LINKS = ["https://example.com/privacy/request?lang=en#form", "https://example.org/a/b_(c)", "https://example.jp/privacy"]
+QUOTE_WITH_URL = "Requests are accepted at https://example.com/contact only."
+
+
+def canned_stream(app: Any, reply: dict[str, Any]) -> Any:
+    """`app`, but POST /v1/chat/stream answers with `reply` as one delta and the done event."""
+    events = (f"event: delta\ndata: {json.dumps({'text': reply['answer']})}\n\nevent: done\ndata: {json.dumps(reply)}\n\n").encode()
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/v1/chat/stream":
+            while (await receive()).get("more_body"):
+                pass
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]})
+            await send({"type": "http.response.body", "body": events})
+            return
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def test_widget_links_urls_in_the_answer_but_not_javascript_or_quotes(  # type: ignore[no-untyped-def]
+    driver: webdriver.Chrome, hash_settings, hash_assistant
+) -> None:
+    cite = {
+        "id": 1, "company": "upward", "doc_id": "privacy", "version": "v1", "section": "Contact", "page": None,
+        "text": QUOTE_WITH_URL, "start": 0, "end": len(QUOTE_WITH_URL), "score": 1.0, "display": QUOTE_WITH_URL,
+    }  # fmt: skip
+    reply = {"session_id": "s-links", "route": "answer", "answer": LINKED_ANSWER, "citations": [cite], "ticket": None, "company": "upward"}
+    with serving(canned_stream(create_app(hash_settings, hash_assistant), reply)) as base:
+        b = Browser(driver, base)
+        b.console_errors()
+        b.open("/demo?company=upward")
+        sr = b.widget()
+        b.q(sr, ".launcher").click()
+        bubble = b.ask(sr, "Where is the request form?")
+        text = b.q(bubble, ".text")
+        assert text.get_attribute("textContent") == LINKED_ANSWER, "linking changes no character of the answer"
+        links = b.qq(text, "a")
+        assert [a.get_attribute("textContent") for a in links] == LINKS
+        assert [attr(a, "href") for a in links] == LINKS
+        for a in links:
+            assert attr(a, "target") == "_blank" and attr(a, "rel") == "noopener noreferrer"
+        assert not b.qq(sr, 'a[href^="javascript" i]') and not b.qq(sr, 'a[href^="ftp" i]')
+        # The quote behind the chip stays verbatim text.
+        b.q(bubble, ".chip").click()
+        quote = b.q(bubble, ".cite blockquote")
+        b.until(lambda d: quote.is_displayed())
+        assert QUOTE_WITH_URL in quote.text and not b.qq(quote, "a")
+        # Drawn again from sessionStorage after a reload: the same links.
+        b.d.refresh()
+        sr = b.widget()
+        b.until(lambda d: b.replies(sr))
+        assert [attr(a, "href") for a in b.qq(b.replies(sr)[-1], ".text a")] == LINKS
+        assert not b.console_errors()
+
+
 # ---------------------------------------------------------------------------------------------- console
 def _make_overdue(settings, reference: str) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import update
@@ -595,6 +659,107 @@ def test_console_search_compare_and_desk(browser: Browser, real_settings) -> Non
     assert [o.get_attribute("value") for o in Select(d.find_element(By.ID, "status-new")).options] == ["completed", "rejected", "withdrawn"]
     d.execute_script("window.scrollTo(0, 0)")
     browser.shot("console-desk.png")
+
+
+def _open_desk_tickets(assistant: Any, settings: Any) -> dict[str, str]:
+    """Three tickets opened straight in the desk queue (not through chat): two at Highreso, one of them overdue."""
+    from assistant.desk.tickets import NewTicket
+
+    def open_one(company: str, types: tuple[str, ...], proxy: bool, message: str) -> str:
+        new = NewTicket(
+            company=company,
+            policy_version="v1",
+            request_types=types,
+            proxy=proxy,
+            channel="chat",
+            message=message,
+            session_id=None,
+            due_days=14,
+        )
+        return str(assistant.desk.open(new).id)
+
+    refs = {
+        "fresh": open_one("highreso", ("deletion", "disclosure"), True, "Please delete my late father's account data."),
+        "late": open_one("highreso", ("opt_out",), False, "Stop using my data for marketing."),
+        "other": open_one("upward", ("disclosure",), False, "What do you hold about me?"),
+    }
+    _make_overdue(settings, refs["late"])
+    return refs
+
+
+def test_console_rows_open_the_detail_csv_downloads_the_queue_and_overdue_is_marked(  # type: ignore[no-untyped-def]
+    driver: webdriver.Chrome, hash_settings, hash_assistant, tmp_path: Path
+) -> None:
+    refs = _open_desk_tickets(hash_assistant, hash_settings)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    key = "all-staff-key-for-tests-0001"
+    with serving(create_app(hash_settings, hash_assistant)) as base:
+        b = Browser(driver, base)
+        b.console_errors()
+        d = b.d
+        d.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+        try:
+            b.open("/console", height=1000)  # tall enough for the whole detail pane in the screenshot
+            b.until(lambda d: d.find_element(By.ID, "api-key")).send_keys(key, Keys.ENTER)
+            b.until(lambda d: d.find_element(By.ID, "app").is_displayed())
+            d.find_element(By.ID, "tab-desk").click()
+            b.until(lambda d: d.find_elements(By.CSS_SELECTOR, f'#desk-table tr[data-ref="{refs["other"]}"]'))
+
+            # Overdue: a text badge as well as the row's colour, only on the late ticket; the due date is the desk's internal target.
+            rows = {attr(r, "data-ref"): r for r in d.find_elements(By.CSS_SELECTOR, "#desk-table tbody tr")}
+            assert set(rows) == set(refs.values())
+            late = rows[refs["late"]]
+            assert "overdue" in attr(late, "class") and late.find_element(By.CSS_SELECTOR, ".badge.overdue").text.endswith("Overdue")
+            assert all(not r.find_elements(By.CSS_SELECTOR, ".badge.overdue") for ref, r in rows.items() if ref != refs["late"])
+            assert "1 overdue on this page" in d.find_element(By.ID, "desk-status").text
+            assert d.find_elements(By.CSS_SELECTOR, "#desk-table th")[-1].text == "Internal target"
+            assert "not a deadline stated in the company" in d.find_element(By.ID, "desk-target-note").text
+
+            # A click anywhere on a row (here its Company cell) opens the detail pane.
+            rows[refs["fresh"]].find_elements(By.TAG_NAME, "td")[1].click()
+            b.until(lambda d: d.find_element(By.ID, "ticket-title").text.startswith(refs["fresh"]))
+            pane = d.find_element(By.ID, "ticket")
+            assert d.find_element(By.ID, "ticket-message").text == "Please delete my late father's account data."
+            labels = [e.text for e in pane.find_elements(By.CSS_SELECTOR, "dt")]
+            meta = dict(zip(labels, [e.text for e in pane.find_elements(By.CSS_SELECTOR, "dd")], strict=True))
+            assert meta["Request types"] == "deletion, disclosure" and meta["On behalf of someone else"].startswith("yes")
+            assert meta["Company"] == "Highreso" and meta["Internal target"] and meta["Received"]
+            allowed = [o.get_attribute("value") for o in Select(d.find_element(By.ID, "status-new")).options]
+            assert allowed and "received" not in allowed
+            assert d.find_element(By.ID, "ticket-next").text.startswith("received — may move to: ")
+            assert "request received" in d.find_element(By.ID, "ticket-events").text
+            assert attr(rows[refs["fresh"]], "aria-current") == "true"
+            d.execute_script("window.scrollTo(0, 0)")
+            b.shot("console-detail.png")
+
+            # The keyboard: rows are tab stops; Enter and Space open, Escape closes and gives the row its focus back.
+            assert attr(late, "tabindex") == "0"
+            late.send_keys(Keys.ENTER)
+            b.until(lambda d: d.find_element(By.ID, "ticket-title").text.startswith(refs["late"]))
+            assert "Overdue" in d.find_element(By.ID, "ticket-title").text and "(passed)" in pane.text
+            rows[refs["other"]].send_keys(Keys.SPACE)
+            b.until(lambda d: d.find_element(By.ID, "ticket-title").text.startswith(refs["other"]))
+            ActionChains(d).send_keys(Keys.ESCAPE).perform()
+            b.until(lambda d: not pane.is_displayed())
+            assert d.switch_to.active_element == rows[refs["other"]]
+            b.shot("console-row-focus.png")
+
+            # The CSV button downloads the queue as filtered (Highreso only), the key sent as a header, not in the URL.
+            Select(d.find_element(By.ID, "desk-company")).select_by_value("highreso")
+            apply_filters(b, refs["fresh"])
+            d.find_element(By.ID, "desk-csv").click()
+            b.until(lambda d: "Downloaded tickets-" in d.find_element(By.ID, "desk-status").text)
+            got = b.until(lambda d: [p for p in downloads.glob("tickets-*.csv")], message="no CSV was downloaded")
+            data = got[0].read_bytes()
+            assert data.startswith("\ufeff".encode())
+            lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+            assert lines[0][0] == "reference" and sorted(r[0] for r in lines[1:]) == sorted([refs["fresh"], refs["late"]])
+            urls = d.execute_script("return performance.getEntriesByType('resource').map(function (e) { return e.name; })")
+            assert any("/v1/desk/tickets.csv?company=highreso" in u for u in urls) and not any(key in u for u in urls)
+            assert not b.console_errors()
+        finally:
+            d.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "default"})
 
 
 # ---------------------------------------------------------------------------------------------- API docs

@@ -90,6 +90,27 @@ def test_http_export_is_utf8_with_bom(hash_settings, hash_assistant) -> None:  #
     _check(_rows(resp.content))
 
 
+def test_http_export_takes_the_queue_filters(hash_settings, hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    """The console's CSV button sends the queue's filters: type and overdue narrow the export as they narrow the list."""
+    _open_tickets(hash_assistant.desk)
+    key = next(k.key for k in hash_settings.staff_keys if k.companies is None)
+    with TestClient(create_app(hash_settings, hash_assistant)) as client:
+
+        def refs(**params: str) -> list[str]:
+            resp = client.get("/v1/desk/tickets.csv", params=params, headers={"X-API-Key": key})
+            assert resp.status_code == 200, resp.text
+            return [r[0] for r in _rows(resp.content)[1:]]
+
+        def listed(**params: str) -> list[str]:
+            resp = client.get("/v1/desk/tickets", params=params, headers={"X-API-Key": key})
+            return [t["reference"] for t in resp.json()["items"]]
+
+        for params in ({"type": "deletion"}, {"type": "disclosure"}, {"overdue": "true"}, {"overdue": "false"}, {}):
+            assert refs(**params) == listed(**params), params
+        assert len(refs(type="deletion")) == 1 and refs(overdue="true") == []
+        assert client.get("/v1/desk/tickets.csv", params={"type": "nonsense"}, headers={"X-API-Key": key}).status_code == 422
+
+
 def test_cli_export_writes_the_same_csv(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
