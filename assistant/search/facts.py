@@ -36,9 +36,9 @@ FACT_KINDS: tuple[FactKind, ...] = (
         r"\b(how long|how many (days|months|years)|until when)\b.*\b(keep|kept|retain\w*|store\w*|hold|held|delete\w*|stay\w*|remain\w*)\b"
         r"|\bretention\b|\bstorage period\b"
         r"|保存期間|保管期間|保有期間|保持期間|(いつまで|何年|何か月|何ヶ月|どのくらい|どれくらい).*(保存|保管|保持|保有|残)",
-        r"\b\d+\s*(days?|weeks?|months?|years?)\b|\b(retention|retain\w*|kept|stored?) (period|for|until)\b|\buntil\b"
+        r"\b\d+\s*(hours?|days?|weeks?|months?|years?)\b|\b(retention|retain\w*|kept|stored?) (period|for|until)\b|\buntil\b"
         r"|\bas long as\b|\bno longer (necessary|needed|required)\b"
-        r"|\d+\s*(日|週間|か月|ヶ月|カ月|箇月|年)|(保存|保管|保有|保持)期間|不要となった|必要な(期間|範囲)",
+        r"|\d+\s*(時間|日|週間|か月|ヶ月|カ月|箇月|年)|(保存|保管|保有|保持)期間|不要となった|必要な(期間|範囲)",
     ),
     _kind(
         "response_time",
@@ -69,7 +69,9 @@ FACT_KINDS: tuple[FactKind, ...] = (
         r"\b(when (was|did|is|were)|what date|which date|since when|last (updated|revised|amended|changed)|effective date"
         r"|come into (effect|force)|took effect|enact\w*)\b"
         r"|いつから|施行日|改定日|制定日|最終更新|更新日|いつ(改定|更新|制定|施行)",
-        rf"\b(19|20)\d{{2}}\b|\b{_MONTHS}\s+\d{{1,2}}\b|(19|20)\d{{2}}年|(令和|平成)\s*\d+年",
+        # A calendar date, or one counted from an event ("30 days after it is posted", 「30 日後」).
+        rf"\b(19|20)\d{{2}}\b|\b{_MONTHS}\s+\d{{1,2}}\b|(19|20)\d{{2}}年|(令和|平成)\s*\d+年"
+        r"|\b\d+\s*(days?|weeks?|months?)\s+(after|from|following)\b|\d+\s*(日|週間|か月|ヶ月|カ月)(後|経過)",
     ),
     _kind(
         "email",

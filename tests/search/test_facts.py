@@ -151,3 +151,18 @@ def test_an_identity_card_is_no_payment_and_a_half_width_paid_plan_is_no_fee() -
     assert not payment.states.search("運転免許証またはマイナンバーカードの写しを同封してください。")
     found = fact_kind("有料ｻﾌﾞｽｸﾘﾌﾟｼｮﾝの解約後もデータは残りますか")
     assert found is None or found.name != "money"
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "states"),
+    [
+        ("retention", "Your DNS request logs are deleted within 24 hours.", True),
+        ("retention", "DNS リクエストのシステムログは、24 時間以内に削除されます。", True),
+        ("date", "Amended terms take effect automatically 30 days after they are first posted.", True),
+        ("date", "修正された条件は、投稿されてから 30 日後に自動的に有効になります。", True),
+        ("date", "発効日 2024 年 4 月 3 日", True),
+        ("date", "We answer requests within 30 days.", False),  # a period, not a date
+    ],
+)
+def test_durations_in_hours_and_dates_counted_from_an_event(kind: str, text: str, states: bool) -> None:
+    assert bool(next(k for k in FACT_KINDS if k.name == kind).states.search(text)) is states
