@@ -77,7 +77,8 @@ FACT_KINDS: tuple[FactKind, ...] = (
         "email",
         # Asks for an address to write to, not about e-mail in general ("my email masks?").
         r"\be-?mail address(es)?\b.*\?|\bwhat(\'s| is) (the|your|their) e-?mail\b|\b(which|what) e-?mail\b"
-        r"|\b(send|write) (you |them )?an? e-?mail\b|\be-?mail (you|them)\b|メールアドレス|(メール|Ｅメール|e-?mail).*(宛先|どこ|送)",
+        r"|\b(send|write) (you |them )?an? e-?mail\b|\be-?mail (you|them)\b"
+        r"|メールアドレス|(メール|Ｅメール|e-?mail).*(宛先|どこ|送(?!られ))",  # not mail sent to me (送られて)
         r"[\w.+-]+@[\w-]+\.[\w.]+|https?://",
     ),
     _kind(
@@ -91,7 +92,9 @@ FACT_KINDS: tuple[FactKind, ...] = (
     ),
     _kind(
         "phone",
-        r"\b(phone|telephone|fax) number\b|\bcall (you|them)\b.*\?|電話番号|(電話|ＦＡＸ|FAX).*(番号|どこ|できます)",
+        # 電話番号 on its own, not in a compound (電話番号マスク is a product feature).
+        r"\b(phone|telephone|fax) number\b|\bcall (you|them)\b.*\?|電話番号(?![\u30a0-\u30ff\uff66-\uff9f])"
+        r"|(電話|ＦＡＸ|FAX).*(番号(?![\u30a0-\u30ff\uff66-\uff9f])|どこ|できます)",
         r"\+\d{1,3}[\s-]?\d|\b\d{2,4}[-\s.]\d{2,4}[-\s.]\d{3,4}\b|\(\d{3}\)\s?\d{3}-\d{4}",
     ),
     _kind(

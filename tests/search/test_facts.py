@@ -166,3 +166,17 @@ def test_an_identity_card_is_no_payment_and_a_half_width_paid_plan_is_no_fee() -
 )
 def test_durations_in_hours_and_dates_counted_from_an_event(kind: str, text: str, states: bool) -> None:
     assert bool(next(k for k in FACT_KINDS if k.name == kind).states.search(text)) is states
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("セミナーの案内メールって、同意していなくても送られてくるんですか？", None),  # mail sent to me: no address asked
+        ("問い合わせのメールはどこに送ればいいですか", "email"),
+        ("電話番号マスクで話した内容は録音されますか？", None),  # a compound: the feature, not a number
+        ("窓口の電話番号を教えてください", "phone"),
+    ],
+)
+def test_japanese_mail_received_and_compounds_ask_for_no_address_or_number(question: str, kind: str | None) -> None:
+    found = fact_kind(question)
+    assert (found.name if found else None) == kind
