@@ -38,7 +38,9 @@ FACT_KINDS: tuple[FactKind, ...] = (
         r"|保存期間|保管期間|保有期間|保持期間|(いつまで|何年|何か月|何ヶ月|どのくらい|どれくらい).*(保存|保管|保持|保有|残)",
         r"\b\d+\s*(hours?|days?|weeks?|months?|years?)\b|\b(retention|retain\w*|kept|stored?) (period|for|until)\b|\buntil\b"
         r"|\bas long as\b|\bno longer (necessary|needed|required)\b"
-        r"|\d+\s*(時間|日|週間|か月|ヶ月|カ月|箇月|年)|(保存|保管|保有|保持)期間|不要となった|必要な(期間|範囲)",
+        # A period, not a calendar date: "2025 年 12 月 17 日" holds no "2025 years" and no "17 days".
+        r"|(?<![\d月])(?<!月 )\d+\s*(時間|日|週間|か月|ヶ月|カ月|箇月)|(?<!\d)\d{1,3}\s*年(?!\s*\d{1,2}\s*月)"
+        r"|(保存|保管|保有|保持)期間|不要となった|必要な(期間|範囲)",
     ),
     _kind(
         "response_time",

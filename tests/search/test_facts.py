@@ -180,3 +180,16 @@ def test_durations_in_hours_and_dates_counted_from_an_event(kind: str, text: str
 def test_japanese_mail_received_and_compounds_ask_for_no_address_or_number(question: str, kind: str | None) -> None:
     found = fact_kind(question)
     assert (found.name if found else None) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "states"),
+    [
+        ("発効日 2025 年 12 月 17 日", False),  # a calendar date is no period of "2025 years" or "17 days"
+        ("2024年4月1日 改定", False),
+        ("取引終了後5年間保存します。", True),
+        ("リクエストから 30 日以内に削除されます。", True),
+    ],
+)
+def test_a_japanese_date_is_no_retention_period(text: str, states: bool) -> None:
+    assert bool(next(k for k in FACT_KINDS if k.name == "retention").states.search(text)) is states
