@@ -178,6 +178,21 @@ class Evidence:
         """Whether the two passages share text."""
         return self.overlaps_any(((other.chunk.doc_id, other.span.start, other.span.end),))
 
+    def joined(self, other: Evidence) -> Evidence | None:
+        """One passage spanning this one and an overlapping one of the same clause, with this
+        one's scores (None across clauses)."""
+        if self.chunk.id != other.chunk.id:
+            return None
+        first = self if self.span.start <= other.span.start else other
+        end = max(self.span.end, other.span.end)
+        span = Span(first.span.start, end, first.span.section, first.span.lead_start, first.span.lead_end)
+        return Evidence(self.chunk, span, self.score, self.dense, self.lexical)
+
+    @property
+    def length(self) -> int:
+        """Characters of policy text the passage covers."""
+        return self.span.end - self.span.start
+
 
 @dataclass(frozen=True)
 class Ticket:

@@ -151,17 +151,17 @@ class AnswerComposer:
             # the two together still read as one quote ("Revised as of …" lines split two ways).
             twin = next((i for i, c in enumerate(chosen) if c.overlaps(ev)), None)
             if twin is not None:
-                merged = _union(chosen[twin], ev)
-                if merged is not None and _length(merged) <= p.max_merged_chars:
-                    extra = _length(merged) - _length(chosen[twin])
+                merged = chosen[twin].joined(ev)
+                if merged is not None and merged.length <= p.max_merged_chars:
+                    extra = merged.length - chosen[twin].length
                     if quoted + extra <= p.max_quoted_chars:
                         chosen[twin] = merged
                         quoted += extra
                 continue
-            if chosen and quoted + _length(ev) > p.max_quoted_chars:
+            if chosen and quoted + ev.length > p.max_quoted_chars:
                 continue
             chosen.append(ev)
-            quoted += _length(ev)
+            quoted += ev.length
         return chosen
 
     def with_leads(self, chosen: Sequence[Evidence], quoted_before: Sequence[tuple[str, int, int]] = ()) -> list[Evidence]:
@@ -172,7 +172,7 @@ class AnswerComposer:
         worse one is quoted: the least likely passages give way when the budget runs short."""
         out: list[Evidence] = []
         waiting = list(chosen)  # best first; not yet placed
-        quoted = sum(_length(ev) for ev in waiting)
+        quoted = sum(ev.length for ev in waiting)
 
         def add(extra: Evidence | None) -> None:
             nonlocal quoted
@@ -181,11 +181,11 @@ class AnswerComposer:
             # A follow-up's answer does not quote again what the last answer quoted (a lead included).
             if extra.overlaps_any(quoted_before):
                 return
-            while waiting and quoted + _length(extra) > self.policy.max_quoted_chars:
-                quoted -= _length(waiting.pop())  # the least likely passage not yet placed
-            if quoted + _length(extra) <= self.policy.max_quoted_chars:
+            while waiting and quoted + extra.length > self.policy.max_quoted_chars:
+                quoted -= waiting.pop().length  # the least likely passage not yet placed
+            if quoted + extra.length <= self.policy.max_quoted_chars:
                 out.append(extra)
-                quoted += _length(extra)
+                quoted += extra.length
 
         while waiting:
             ev = waiting.pop(0)
@@ -375,21 +375,6 @@ def _request_name(request_type: str, lang: Language) -> str:
 def _parent(section: str) -> str:
     """The section path one level up: a list's lead stands above its items' labels."""
     return section.rsplit(" > ", 1)[0] if " > " in section else section
-
-
-def _length(ev: Evidence) -> int:
-    return ev.span.end - ev.span.start
-
-
-def _union(a: Evidence, b: Evidence) -> Evidence | None:
-    """One passage spanning two overlapping ones of the same clause (None across clauses)."""
-    if a.chunk.id != b.chunk.id:
-        return None
-    first = a if a.span.start <= b.span.start else b
-    end = max(a.span.end, b.span.end)
-    return Evidence(
-        a.chunk, Span(first.span.start, end, first.span.section, first.span.lead_start, first.span.lead_end), a.score, a.dense, a.lexical
-    )
 
 
 def _section_label(section: str) -> str:

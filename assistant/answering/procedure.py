@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.domain import Company, Evidence
+from assistant.ingest.chunking import PASSAGE_CHARS
 from assistant.search.retrieval import Retriever, is_lead_in
 
 _TYPE_WORDS = {
@@ -164,13 +165,19 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
 
 
 def _distinct(candidates: Sequence[Evidence], limit: int) -> tuple[Evidence, ...]:
-    """The best `limit` passages without those that overlap a better one: passages overlap
-    (each runs on from a sentence), and one point should not quote a text twice. (Not refilled
-    from further down: those state the point less surely.)"""
+    """The best `limit` passages, none quoting a text twice: passages overlap (each runs on
+    from a sentence), so one overlapping a better one widens it when the two still read as one
+    quote (the portal sentence just before the e-mail one), and is dropped otherwise. (Not
+    refilled from further down: those state the point less surely.)"""
     found: list[Evidence] = []
     for ev in candidates[:limit]:
-        if not any(ev.overlaps(f) for f in found):
+        twin = next((i for i, f in enumerate(found) if ev.overlaps(f)), None)
+        if twin is None:
             found.append(ev)
+            continue
+        joined = found[twin].joined(ev)
+        if joined is not None and joined.length <= PASSAGE_CHARS:
+            found[twin] = joined
     return tuple(found)
 
 

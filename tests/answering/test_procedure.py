@@ -80,3 +80,19 @@ def test_a_japanese_policy_states_the_points_in_its_own_words(key: str, text: st
     aspect = next(a for a in ASPECTS if a.key == key)
     assert _states(aspect, text, types)
     assert not _states(aspect, "当社は、個人情報を適切に管理します。", types)
+
+
+def test_a_passage_overlapping_a_better_one_widens_it_when_they_read_as_one_quote() -> None:
+    from assistant.answering.procedure import _distinct
+    from assistant.domain import Chunk, Evidence, Span
+
+    portal = "To make a request about your data, use our request portal. "
+    mail = "For other questions, write to privacy@example.com."
+    text = portal + mail + " " + "x" * 500
+    chunk = Chunk("c1", "acme", "acme", "Rights", 0, len(text), text)
+    best = Evidence(chunk, Span(len(portal), len(portal) + len(mail), "Rights"), 0.5)
+    runner_up = Evidence(chunk, Span(0, len(portal) + len(mail), "Rights"), 0.4)  # runs on into the best one
+    (found,) = _distinct([best, runner_up], limit=3)
+    assert chunk.text_of(found.span) == portal + mail and found.score == 0.5
+    too_long = Evidence(chunk, Span(len(portal), len(text), "Rights"), 0.4)  # together no longer one quote
+    assert _distinct([best, too_long], limit=3) == (best,)
