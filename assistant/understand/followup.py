@@ -30,6 +30,11 @@ _ASKS = re.compile(r"[?？]|(ください|下さい|教えて|知りたい|ま�
 # A message that asks a question, not for something: a question mark, a Japanese question ending
 # (か, かな, でしょう, の), or an English sentence opening with a question word or an auxiliary.
 _QUESTION_JA = re.compile(r"(か|かな|かしら|でしょう|だろう|の)[。．.!！\s]*$")
+# A request put as a question is still a request: 「削除してもらえないでしょうか。」, "Could you delete it?".
+_REQUEST_FORM_JA = re.compile(
+    r"(て|で)(もらえ|いただけ|頂け|くれ|くださ|下さ)\w{0,6}(か|かな|でしょうか)[。．.!！?？\s]*$|お願い(でき|いたせ)\w{0,4}(か|でしょうか)[。．.!！?？\s]*$"
+)
+_REQUEST_FORM_EN = re.compile(r"^\s*(please\s+)?(can|could|would|will)\s+you\b(?!\s+(tell|explain|let me know|say)\b)", re.IGNORECASE)
 _QUESTION_EN = re.compile(
     r"^\s*(what|wat|how|when|where|why|who|whom|whose|which|can|could|do|does|did|is|are|am|was|were|will|would|should|shall|may|might|have|has)\b",
     re.IGNORECASE,
@@ -52,11 +57,15 @@ def asks(text: str) -> bool:
 
 
 def interrogative(text: str) -> bool:
-    """True when the last sentence of `text` asks a question ("Delete my data." and 「削除してください。」 do not)."""
+    """True when the last sentence of `text` asks a question ("Delete my data.", 「削除してください。」
+    and requests put as questions, 「削除してもらえますか。」 or "Could you delete it?", do not)."""
     sentences = [t for t in re.split(r"(?<=[.!?。！？])\s*", text.strip()) if t.strip()]
     if not sentences:
         return False
     last = sentences[-1]
+    japanese = detect_language(last) == "ja"
+    if (_REQUEST_FORM_JA if japanese else _REQUEST_FORM_EN).search(last):
+        return False
     if "?" in last or "？" in last:
         return True
-    return bool(_QUESTION_JA.search(last)) if detect_language(last) == "ja" else bool(_QUESTION_EN.search(last))
+    return bool(_QUESTION_JA.search(last)) if japanese else bool(_QUESTION_EN.search(last))

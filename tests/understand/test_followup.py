@@ -41,7 +41,9 @@ def test_stands_on_its_own(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "asks_a_question"),
     [
-        ("Can you delete my data?", True),
+        ("Can you delete my data?", False),  # a request put as a question
+        ("Could you tell me how long you keep it?", True),  # a question put as a request
+        ("Can I ask for a copy by e-mail?", True),
         ("how do i get a copy of my data", True),
         ("Delete my data. Why do you still hold it?", True),  # the last sentence decides
         ("Delete my data.", False),
@@ -50,6 +52,8 @@ def test_stands_on_its_own(text: str) -> None:
         ("手数料はかかりますか", True),
         ("それって無料なの", True),
         ("個人情報を削除してください。", False),
+        ("登録したメールアドレスを削除してもらえないでしょうか。", False),
+        ("第三者提供記録の開示をお願いできますか。", False),
         ("私の個人データの開示を請求します。", False),
         ("", False),
     ],
