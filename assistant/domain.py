@@ -180,6 +180,21 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """How the desk can reach a customer; kept only in the ticket, encrypted, and never shown in a repr or a log."""
+
+    name: str | None = field(default=None, repr=False)
+    email: str | None = field(default=None, repr=False)
+    postal_address: str | None = field(default=None, repr=False)
+    phone: str | None = field(default=None, repr=False)
+
+    @property
+    def reachable(self) -> bool:
+        """Whether the desk can answer: an e-mail or a postal address is always enough."""
+        return bool((self.email or "").strip() or (self.postal_address or "").strip())
+
+
+@dataclass(frozen=True)
 class Ticket:
     """The customer-facing view of a desk ticket."""
 

@@ -11,7 +11,8 @@ import numpy as np
 
 from assistant.answering.compose import Composer
 from assistant.answering.procedure import ProcedurePoint, find_procedure
-from assistant.backoffice import Backoffice
+from assistant.backoffice import Backoffice, RequestLimits
+from assistant.desk.drafts import DraftStore
 from assistant.desk.tickets import DeskQueue, NewTicket
 from assistant.desk.webhooks import NullNotifier, TicketNotifier
 from assistant.domain import Citation, Company, Document, Evidence, Reply, ScoredChunk
@@ -94,6 +95,8 @@ class Assistant:
         desk: DeskQueue,
         limits: Limits | None = None,
         notifier: TicketNotifier | None = None,
+        drafts: DraftStore | None = None,
+        request_limits: RequestLimits | None = None,
     ) -> None:
         self.index = index
         self.directory = directory
@@ -104,6 +107,8 @@ class Assistant:
         self.desk = desk
         self.limits = limits or Limits()
         self.notifier = notifier or NullNotifier()
+        self.drafts = drafts  # None: formal requests cannot be submitted (POST /v1/requests answers 422)
+        self.request_limits = request_limits or RequestLimits()
         # The procedure for a kind of request depends only on the loaded index: compute once.
         self._procedures: dict[tuple[str, tuple[str, ...], bool], list[ProcedurePoint]] = {}
 
@@ -131,7 +136,7 @@ class Assistant:
 
     def backoffice(self) -> Backoffice:
         """The company list, sessions and desk queue this assistant uses, as the facade the no-index paths use."""
-        return Backoffice(self.directory, self.sessions, self.desk)
+        return Backoffice(self.directory, self.sessions, self.desk, self.drafts, self.request_limits)
 
     def check_message(self, message: str) -> None:
         """InvalidMessageError when `message`, as sent, is longer than the configured limit.
