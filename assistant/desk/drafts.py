@@ -29,6 +29,13 @@ class DraftNotFoundError(AssistantError):
 class TooManyDraftsError(AssistantError):
     """A session already holds as many open drafts as it may."""
 
+    def __init__(self, limit: int, retry_after: int) -> None:
+        super().__init__(
+            f"too many open requests in this conversation: at most {limit}; submit one of them, or retry in "
+            f"{retry_after // 60 + 1} minutes when the oldest has expired"
+        )
+        self.retry_after = retry_after
+
 
 def new_draft_id() -> str:
     """An opaque, unguessable draft id (192 random bits, url-safe)."""
@@ -131,8 +138,9 @@ class SqlDraftStore:
             same = [d for d in live if d.same_request(new)]
             if same:
                 return same[-1]
-            if sum(d.submitted_reference is None for d in live) >= max_open:
-                raise TooManyDraftsError(f"at most {max_open} open requests per conversation: submit or let one expire first")
+            waiting = [d for d in live if d.submitted_reference is None]
+            if len(waiting) >= max_open:
+                raise TooManyDraftsError(max_open, max(1, int((waiting[0].expires_at - now).total_seconds())))
             row = DraftRow(
                 id=new_draft_id(),
                 session_id=new.session_id,

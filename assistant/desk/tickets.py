@@ -39,6 +39,13 @@ class InvalidTransitionError(AssistantError):
 class SubmissionLimitError(AssistantError):
     """A client has submitted as many requests to one company this hour as it may."""
 
+    def __init__(self, limit: int, retry_after: int) -> None:
+        super().__init__(
+            f"too many requests to this company: at most {limit} an hour from one client; retry in {retry_after // 60 + 1} "
+            "minutes, or contact the company's privacy desk directly"
+        )
+        self.retry_after = retry_after
+
 
 @dataclass(frozen=True)
 class TicketMessage:
@@ -100,6 +107,11 @@ class NewTicket:
     draft_id: str | None = field(default=None, repr=False)  # `submit`: one ticket per draft
     contact: Contact | None = None
     client: str | None = field(default=None, repr=False)  # who submitted (an address): only a hash is stored
+
+
+def retry_seconds(free_at: datetime, now: datetime) -> int:
+    """Whole seconds from `now` until `free_at` (at least 1)."""
+    return max(1, int((free_at - now).total_seconds() + 0.999))
 
 
 def client_key(client: str) -> str:
@@ -317,20 +329,15 @@ class SqlDeskQueue:
                 return self._view(existing, token=token, duplicate=True)
             if max_per_hour > 0 and new.client:
                 with self._sessions() as db:
-                    recent = db.scalar(
-                        select(func.count())
-                        .select_from(TicketRow)
-                        .where(
+                    recent = db.execute(
+                        select(func.count(), func.min(TicketRow.created_at)).where(
                             TicketRow.client_key == client_key(new.client),
                             TicketRow.company == new.company,
                             TicketRow.created_at >= now - SUBMISSION_WINDOW,
                         )
-                    )
-                if (recent or 0) >= max_per_hour:
-                    raise SubmissionLimitError(
-                        f"too many requests to this company: at most {max_per_hour} an hour from one client; "
-                        "please retry later or contact the company's privacy desk directly"
-                    )
+                    ).one()
+                if recent[0] >= max_per_hour:
+                    raise SubmissionLimitError(max_per_hour, retry_seconds(as_utc(recent[1]) + SUBMISSION_WINDOW, now))
             try:
                 with self._sessions.begin() as db:
                     return self._view(self._insert(db, new, normalize_request(new.message), token, now), token=token)

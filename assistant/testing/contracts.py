@@ -485,7 +485,7 @@ class DraftStoreContract:
     def test_a_session_holds_at_most_max_open_unsubmitted_drafts(self, store: DraftStore) -> None:
         types = tuple(FORMAL_REQUEST_TYPES)[:6]
         drafts = [store.open(_draft(types=(t,)), max_open=5) for t in types[:5]]
-        with pytest.raises(TooManyDraftsError, match="at most 5"):
+        with pytest.raises(TooManyDraftsError, match="at most 5;"):
             store.open(_draft(types=(types[5],)), max_open=5)
         assert store.open(_draft(types=(types[0],)), max_open=5).id == drafts[0].id  # a repeat is no new draft
         store.open(_draft(session="s2", types=(types[5],)), max_open=5)  # another session has its own

@@ -54,6 +54,7 @@ from assistant.desk.tickets import (
     check_transition,
     is_overdue,
     normalize_request,
+    retry_seconds,
 )
 from assistant.desk.webhooks import TicketNotifier
 from assistant.domain import Company, Evidence, ScoredChunk, Ticket
@@ -235,12 +236,13 @@ class InMemoryDeskQueue:
                 if old.new.draft_id == new.draft_id:
                     return self._view(old, token=token, duplicate=True)
             if max_per_hour > 0 and new.client:
-                recent = sum(
-                    t.new.client == new.client and t.new.company == new.company and t.created_at >= now - SUBMISSION_WINDOW
+                recent = [
+                    t.created_at
                     for t in self._tickets
-                )
-                if recent >= max_per_hour:
-                    raise SubmissionLimitError(f"too many requests to this company: at most {max_per_hour} an hour from one client")
+                    if t.new.client == new.client and t.new.company == new.company and t.created_at >= now - SUBMISSION_WINDOW
+                ]
+                if len(recent) >= max_per_hour:
+                    raise SubmissionLimitError(max_per_hour, retry_seconds(min(recent) + SUBMISSION_WINDOW, now))
             stored = self._append(new, normalize_request(new.message), token, now)
         return self._view(stored, token=token)
 
@@ -377,8 +379,9 @@ class InMemoryDraftStore:
             same = [d for d in live if d.same_request(new)]
             if same:
                 return same[-1]
-            if sum(d.submitted_reference is None for d in live) >= max_open:
-                raise TooManyDraftsError(f"at most {max_open} open requests per conversation: submit or let one expire first")
+            waiting = [d for d in live if d.submitted_reference is None]
+            if len(waiting) >= max_open:
+                raise TooManyDraftsError(max_open, max(1, int((waiting[0].expires_at - now).total_seconds())))
             draft = RequestDraft(
                 id=new_draft_id(),
                 session_id=new.session_id,
