@@ -106,7 +106,9 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         app.state.served = ServedAssistant(settings, resources, assistant=assistant)
     else:
         app.state.backoffice = (
-            Backoffice(resources.directory, resources.sessions, resources.desk, resources.drafts, request_limits(settings))
+            Backoffice(
+                resources.directory, resources.sessions, resources.desk, resources.drafts, request_limits(settings), resources.notifier
+            )
             if resources is not None
             else None
         )

@@ -70,6 +70,38 @@ class TicketOut(BaseModel):
     duplicate: bool = Field(False, description="True when the same request was already with the desk.")
 
 
+class DraftFieldOut(BaseModel):
+    """Something the customer must or may give to submit the draft."""
+
+    name: str = Field(description="The field of POST /v1/requests: `contact.<name>`, or `consent`.")
+    required: bool
+    label: str
+
+
+class ProcedureStepOut(BaseModel):
+    """One point of the policy's procedure for this request."""
+
+    aspect: str = Field(description="channel, identity, proxy, fee, response_time, action (complaints: their own points).")
+    label: str
+    status: Literal["cited", "not_stated", "other_kinds"] = Field(
+        description="`cited`: the policy states it (see `citations`); `not_stated`: it does not; `other_kinds`: only for other requests."
+    )
+    citations: list[int] = Field(description="Ids of the reply's citations that state it.")
+
+
+class RequestDraftOut(BaseModel):
+    """A formal request read in the message, for the customer to confirm with POST /v1/requests."""
+
+    id: str = Field(description="The draft's opaque id: `draft_id` of POST /v1/requests.")
+    company: str
+    request_types: list[str] = Field(description="The request types detected; the customer may change them when submitting.")
+    proxy: bool
+    fields: list[DraftFieldOut] = Field(description="What to give: an e-mail or a postal address is always enough.")
+    procedure: list[ProcedureStepOut]
+    expires_at: str = Field(description="After this the draft is gone (with the message it holds).")
+    reference: str | None = Field(None, description="The ticket reference once the draft was submitted; else null.")
+
+
 class ChatResponse(BaseModel):
     """The assistant's reply."""
 
@@ -77,7 +109,8 @@ class ChatResponse(BaseModel):
     route: Route
     answer: str
     citations: list[CitationOut]
-    ticket: TicketOut | None
+    ticket: TicketOut | None = Field(description="Always null now: a formal request comes back as `request_draft` to submit.")
+    request_draft: RequestDraftOut | None = Field(None, description="For route `desk`: the request to confirm with POST /v1/requests.")
 
 
 class CompanyOut(BaseModel):

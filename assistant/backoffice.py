@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from assistant.desk.drafts import DEFAULT_MAX_OPEN_DRAFTS, DraftNotFoundError, DraftStore
 from assistant.desk.tickets import DEFAULT_FILTER, DeskQueue, NewTicket, TicketDetail, TicketFilter, TicketMessage
+from assistant.desk.webhooks import NullNotifier, TicketNotifier
 from assistant.domain import Company, Contact, Ticket
 from assistant.errors import AssistantError
 from assistant.storage.sessions import SessionStore
@@ -117,12 +118,14 @@ class Backoffice:
         desk: DeskQueue,
         drafts: DraftStore | None = None,
         limits: RequestLimits | None = None,
+        notifier: TicketNotifier | None = None,
     ) -> None:
         self._directory = directory
         self._sessions = sessions
         self._desk = desk
         self._drafts = drafts
         self.limits = limits or RequestLimits()
+        self._notifier = notifier or NullNotifier()
 
     def companies(self) -> list[Company]:
         """Every company of the corpus."""
@@ -177,6 +180,8 @@ class Backoffice:
         )
         if draft.submitted_reference is None:
             self._drafts.mark_submitted(draft.id, ticket.id)
+        if not ticket.duplicate:  # committed first: a webhook never announces a ticket that is not there
+            self._notifier.notify(ticket)
         return SubmittedRequest(ticket, next_steps(company))
 
     def request_status(self, reference: str, token: str) -> Ticket:

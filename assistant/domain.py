@@ -210,6 +210,39 @@ class Ticket:
 
 
 @dataclass(frozen=True)
+class DraftField:
+    """Something a customer must or may give to submit a request draft."""
+
+    name: str
+    required: bool
+    label: str
+
+
+@dataclass(frozen=True)
+class ProcedureStep:
+    """One point of the policy's procedure for a request: cited (by marker ids of the reply), or not stated."""
+
+    aspect: str
+    label: str
+    status: str  # cited | not_stated | other_kinds (the policy states it only for other kinds of request)
+    citations: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class DraftOffer:
+    """The request draft a chat reply offers the customer to confirm (POST /v1/requests)."""
+
+    id: str = field(repr=False)
+    company: str
+    request_types: tuple[str, ...]
+    proxy: bool
+    fields: tuple[DraftField, ...]
+    procedure: tuple[ProcedureStep, ...]
+    expires_at: str
+    reference: str | None = None  # set once the draft was submitted
+
+
+@dataclass(frozen=True)
 class Reply:
     """What the assistant says back to one message."""
 
@@ -221,3 +254,4 @@ class Reply:
     company: str | None = None
     reason: str | None = None
     intent: str | None = None
+    request_draft: DraftOffer | None = None

@@ -82,19 +82,35 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
         "ja": "英語または日本語でのみお答えできます。どちらかの言語でメッセージをお送りください。",
     },
     # -- the desk --------------------------------------------------------------------------
-    "desk_duplicate": {
-        "en": "This request is already with {company:poss} {desk} as {ticket}; I have not opened a second one.",
-        "ja": "このご依頼は、すでに{ticket}として{company}の{desk}に届いています。2件目は作成していません。",
+    "desk_draft": {
+        "en": "This reads as a {kinds} request{who} for {company:poss} {desk}. I cannot carry it out myself, and "
+        "nothing has been sent yet.",
+        "ja": "{company}の{desk}への{kinds}のご依頼{who}として承りました。私自身が手続きを行うことはできず、まだ何も送信していません。",
     },
-    "desk_passed_complaint": {
-        "en": "I have passed your complaint{who} to {company:poss} {desk} as {ticket}. I cannot handle it myself: the desk does.",
-        "ja": "苦情{who}を、{ticket}として{company}の{desk}にお取り次ぎしました。私自身が対応することはできません。窓口が対応します。",
+    "desk_draft_complaint": {
+        "en": "This reads as a complaint{who} for {company:poss} {desk}. I cannot handle it myself, and nothing has been sent yet.",
+        "ja": "{company}の{desk}への苦情{who}として承りました。私自身が対応することはできず、まだ何も送信していません。",
     },
-    "desk_passed": {
-        "en": "I have passed your {kinds} request{who} to {company:poss} {desk} as {ticket}. I cannot carry it out "
-        "myself: the desk handles it, and nothing has been changed yet.",
-        "ja": "{kinds}のご依頼{who}を、{ticket}として{company}の{desk}にお取り次ぎしました。"
-        "私自身が手続きを行うことはできません。窓口が対応し、現時点ではまだ何も変更されていません。",
+    "desk_submitted": {
+        "en": "You have already submitted this request to {company:poss} {desk} as {reference}; its status can be "
+        "checked with the lookup token you were given.",
+        "ja": "このご依頼は、すでに{reference}として{company}の{desk}に送信済みです。"
+        "状況は、お渡しした確認用トークンでご確認いただけます。",
+    },
+    "desk_confirm": {
+        "en": "To send it to the desk, confirm the request and give an e-mail or a postal address for the reply.",
+        "ja": "窓口へ送信するには、ご依頼の内容をご確認のうえ、返信先のメールアドレスまたはご住所をご入力ください。",
+    },
+    "draft_field.name": {"en": "Your name", "ja": "お名前"},
+    "draft_field.email": {"en": "E-mail address for the reply (or a postal address)", "ja": "返信先のメールアドレス（またはご住所）"},
+    "draft_field.postal_address": {
+        "en": "Postal address for the reply (or an e-mail address)",
+        "ja": "返信先のご住所（またはメールアドレス）",
+    },
+    "draft_field.phone": {"en": "Telephone number", "ja": "電話番号"},
+    "draft_field.consent": {
+        "en": "I agree that this request and my contact details are sent to {company:poss} {desk}",
+        "ja": "このご依頼と連絡先を{company}の{desk}に送ることに同意します",
     },
     "desk_proxy": {"en": " (made on someone else's behalf)", "ja": "（代理人によるもの）"},
     "desk_default_name": {"en": "privacy desk", "ja": "プライバシー窓口"},

@@ -36,6 +36,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from api.main import create_app
+from tests.conftest import submission
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -509,10 +510,11 @@ def apply_filters(browser: Browser, reference: str) -> WebElement:
 
 def test_console_search_compare_and_desk(browser: Browser, real_settings) -> None:  # type: ignore[no-untyped-def]
     base = browser.base
-    fresh = api(base, "POST", "/v1/chat", {"message": "Please delete all my personal data", "company": "highreso"})["ticket"]["id"]
+    chat = api(base, "POST", "/v1/chat", {"message": "Please delete all my personal data", "company": "highreso"})
+    fresh = api(base, "POST", "/v1/requests", submission(chat))["reference"]
     late = api(base, "POST", "/v1/chat", {"message": "Please stop using my personal data for marketing", "company": "highreso"})
     assert late["route"] == "desk"
-    late_ref = late["ticket"]["id"]
+    late_ref = api(base, "POST", "/v1/requests", submission(late))["reference"]
     _make_overdue(real_settings, late_ref)
 
     browser.allowed = ["/v1/staff/me"]  # the wrong key's 401
