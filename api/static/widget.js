@@ -74,6 +74,9 @@
       sentTo: "\u2713 Sent to {company}\u2019s privacy desk",
       alreadyWith: "\u2713 Already with {company}\u2019s privacy desk",
       keepCodes: "Keep the reference and check code to ask about the status later.",
+      draftTitle: "Send this request to {company}\u2019s privacy desk",
+      sendDraft: "Send request",
+      draftFailed: "The request was not sent: {reason}",
       request: "Request {id}",
       chooseCompany: "Choose a company",
       askAbout: "Ask about {name}",
@@ -135,6 +138,9 @@
       sentTo: "\u2713 {company}\u306e\u500b\u4eba\u60c5\u5831\u7a93\u53e3\u306b\u9001\u308a\u307e\u3057\u305f",
       alreadyWith: "\u2713 {company}\u306e\u500b\u4eba\u60c5\u5831\u7a93\u53e3\u3067\u53d7\u4ed8\u6e08\u307f\u3067\u3059",
       keepCodes: "\u5f8c\u3067\u72b6\u6cc1\u3092\u78ba\u8a8d\u3059\u308b\u3068\u304d\u306e\u305f\u3081\u306b\u3001\u53d7\u4ed8\u756a\u53f7\u3068\u78ba\u8a8d\u30b3\u30fc\u30c9\u3092\u63a7\u3048\u3066\u304a\u3044\u3066\u304f\u3060\u3055\u3044\u3002",
+      draftTitle: "{company}\u306e\u500b\u4eba\u60c5\u5831\u7a93\u53e3\u306b\u3053\u306e\u3054\u4f9d\u983c\u3092\u9001\u308b",
+      sendDraft: "\u9001\u4fe1\u3059\u308b",
+      draftFailed: "\u9001\u4fe1\u3067\u304d\u307e\u305b\u3093\u3067\u3057\u305f\uff1a{reason}",
       request: "\u7533\u8acb {id}",
       chooseCompany: "\u4f1a\u793e\u3092\u9078\u3093\u3067\u304f\u3060\u3055\u3044",
       askAbout: "{name}\u306b\u3064\u3044\u3066\u8cea\u554f\u3059\u308b",
@@ -333,6 +339,14 @@
     ".ticket dd{margin:0;font-weight:600;overflow-wrap:anywhere}",
     ".ticket .ref{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:15px}",
     ".ticket .hint{margin:6px 0 0;font-size:12px;color:#57606a}",
+    ".draft{margin-top:8px;padding:10px 12px;background:#fff;border:1px solid #d0d7de;border-radius:10px;white-space:normal;display:grid;gap:6px}",
+    ".draft .t{margin:0;font-weight:700}",
+    ".draft label{display:grid;gap:2px;font-size:13px;color:#57606a}",
+    ".draft input[type=text],.draft input[type=email]{font:inherit;font-size:14px;padding:5px 7px;border:1px solid #d0d7de;border-radius:6px}",
+    ".draft label.consent{display:flex;gap:6px;align-items:flex-start;color:#1f2328}",
+    ".draft button{justify-self:start;border:0;background:#0b57a4;color:#fff;border-radius:8px;padding:6px 12px;font-weight:600;cursor:pointer}",
+    ".draft button:disabled{opacity:.6;cursor:default}",
+    ".draft .problem{margin:0;color:#8a1c12;font-size:13px}",
     ".choices{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px;white-space:normal}",
     ".choice{border:1px solid #0b57a4;background:#fff;color:#0b57a4;border-radius:8px;padding:5px 10px;cursor:pointer;font-size:14px}",
     ".choice:hover:not(:disabled){background:#e8f0fb}",
@@ -493,8 +507,8 @@
     detail.scrollIntoView({ block: "nearest" });
   }
 
-  function ticketCard(reply) {
-    var ticket = reply.ticket;
+  // A ticket: the chat's (older replies) or a submitted draft's ({id, status, company, lookup_token, next_steps}).
+  function ticketCard(ticket) {
     var dl = el("dl");
     function row(label, value, cls) {
       dl.appendChild(el("dt", { text: label }));
@@ -502,14 +516,65 @@
     }
     row(t("reference"), ticket.id, "ref");
     row(t("status"), statusLabel(ticket.status), "status");
-    row(t("dueBy"), formatDate(ticket.due_at));
+    // A due date only where the server gives one: the desk's own target is not the policy's promise.
+    if (ticket.due_at) row(t("dueBy"), formatDate(ticket.due_at));
     if (ticket.lookup_token) row(t("checkCode"), ticket.lookup_token, "ref");
     var lead = t(ticket.duplicate ? "alreadyWith" : "sentTo", { company: companyLabel(ticket.company) });
     return el("div", { className: "ticket", role: "group", "aria-label": t("request", { id: ticket.id }) }, [
       el("p", { className: "t", text: lead }),
       dl,
+      ticket.next_steps ? el("p", { className: "hint next", text: ticket.next_steps }) : null,
       ticket.lookup_token ? el("p", { className: "hint", text: t("keepCodes") }) : null,
     ]);
+  }
+
+  // The draft of a formal request as a short form with an explicit submit (POST /v1/requests).
+  // What the customer types is sent once and never kept in the widget's storage.
+  function draftForm(reply) {
+    var draft = reply.request_draft;
+    var form = el("form", { className: "draft", "aria-label": t("draftTitle", { company: companyLabel(draft.company) }) });
+    form.appendChild(el("p", { className: "t", text: t("draftTitle", { company: companyLabel(draft.company) }) }));
+    var inputs = {};
+    (draft.fields || []).forEach(function (f) {
+      var id = nextId("field");
+      if (f.name === "consent") {
+        inputs.consent = el("input", { type: "checkbox", id: id, name: "consent", required: true });
+        form.appendChild(el("label", { className: "consent", for: id }, [inputs.consent, el("span", { text: f.label })]));
+        return;
+      }
+      inputs[f.name] = el("input", { type: f.name === "email" ? "email" : "text", id: id, name: f.name, autocomplete: f.name === "postal_address" ? "street-address" : f.name === "phone" ? "tel" : f.name });
+      form.appendChild(el("label", { for: id }, [el("span", { text: f.label }), inputs[f.name]]));
+    });
+    var problem = el("p", { className: "problem", role: "alert" });
+    problem.hidden = true;
+    var button = el("button", { type: "submit", text: t("sendDraft") });
+    form.appendChild(problem);
+    form.appendChild(button);
+    form.addEventListener("submit", async function (e) {
+      e.preventDefault();
+      var contact = {};
+      ["name", "email", "postal_address", "phone"].forEach(function (k) { if (inputs[k] && inputs[k].value.trim()) contact[k] = inputs[k].value.trim(); });
+      button.disabled = true;
+      problem.hidden = true;
+      try {
+        var resp = await fetch(API + "/v1/requests", {
+          method: "POST",
+          headers: withLanguage({ "Content-Type": "application/json" }),
+          body: JSON.stringify({ draft_id: draft.id, session_id: reply.session_id, contact: contact, consent: !!(inputs.consent && inputs.consent.checked) }),
+          credentials: "omit",
+        });
+        if (!resp.ok) throw new HttpError(resp.status, await readDetail(resp));
+        var done = await resp.json();
+        reply.submitted = { id: done.reference, status: done.status, company: done.company, lookup_token: done.lookup_token, next_steps: done.next_steps };
+        saveState();  // the reference and check code only: the contact details are not kept here
+        form.replaceWith(ticketCard(reply.submitted));
+      } catch (err) {
+        problem.textContent = t("draftFailed", { reason: err instanceof HttpError && err.detail ? err.detail : readable(err) });
+        problem.hidden = false;
+        button.disabled = false;
+      }
+    });
+    return form;
   }
 
   function clarifyChoices(active) {
@@ -537,7 +602,9 @@
     var bubble = el("div", { className: "msg bot " + reply.route });
     bubble.appendChild(el("span", { className: "sr-only", text: t("assistant") }));
     bubble.appendChild(el("p", { className: "text", text: reply.answer }));
-    if (reply.route === "desk" && reply.ticket) bubble.appendChild(ticketCard(reply));
+    if (reply.route === "desk" && reply.ticket) bubble.appendChild(ticketCard(reply.ticket));
+    else if (reply.route === "desk" && reply.submitted) bubble.appendChild(ticketCard(reply.submitted));
+    else if (reply.route === "desk" && reply.request_draft && !reply.request_draft.reference) bubble.appendChild(draftForm(reply));
     if (reply.route === "clarify") bubble.appendChild(clarifyChoices(active));
     citationChips(reply).forEach(function (n) { bubble.appendChild(n); });
     return bubble;
@@ -761,7 +828,7 @@
       state.sessionId = reply.session_id;
       if (company) state.company = company;
       if (reply.citations && reply.citations[0]) state.company = state.company || reply.citations[0].company;
-      if (reply.ticket) state.company = state.company || reply.ticket.company;
+      if (reply.request_draft) state.company = state.company || reply.request_draft.company;
       state.pending = reply.route === "clarify" ? message : null;
       state.transcript.push({ who: "user", text: shownText || message });
       state.transcript.push({ who: "bot", reply: reply });
