@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assistant.answering.messages import text
 from assistant.desk.drafts import DEFAULT_MAX_OPEN_DRAFTS, DraftNotFoundError, DraftStore
 from assistant.desk.tickets import DEFAULT_FILTER, DeskQueue, NewTicket, TicketDetail, TicketFilter, TicketMessage
 from assistant.desk.webhooks import NullNotifier, TicketNotifier
@@ -15,6 +16,7 @@ from assistant.domain import Company, Contact, Ticket
 from assistant.errors import AssistantError
 from assistant.storage.sessions import SessionStore
 from assistant.understand.companies import CompanyDirectory
+from assistant.understand.language import Language
 from assistant.vocabulary import REQUEST_TYPES
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -85,27 +87,19 @@ def check_submission(submission: Submission) -> None:
             raise InvalidSubmissionError("request_types", f"give one or more of {', '.join(REQUEST_TYPES)}")
 
 
-def next_steps(company: Company) -> str:
+def next_steps(company: Company, lang: Language = "en") -> str:
     """What the customer must still do, as the company's own requirements (companies.toml) state it."""
-    desk = company.desk_name or "the privacy desk"
+    desk = company.desk_name or text("desk_default_name", lang)
+    name = company.short_name_in(lang)
     where = company.desk_address or company.desk_url or company.desk_email
-    if company.desk_channels_note:
-        return (
-            f"This submission is not yet the formal request itself: {company.short_name} accepts formal requests "
-            f"{company.desk_channels_note}. Send your request to {desk}"
-            + (f" ({where})" if where else "")
-            + " as its privacy policy sets out. The desk can reach you at the contact details you gave."
-        )
+    note = company.desk_channels_note_in(lang)
+    if note:
+        at = text("next_steps_where", lang, where=where) if where else ""
+        return text("next_steps_channel", lang, company=name, note=note, desk=desk, where=at)
     if where is None:
-        page = f" Its published page: {company.source_url}." if company.source_url else ""
-        return (
-            f"{desk} has your request and will reply to the contact details you gave. {company.short_name}'s privacy "
-            f"policy gives no contact point for formal requests.{page}"
-        )
-    return (
-        f"{desk} has your request and will reply to the contact details you gave. If {company.short_name}'s privacy "
-        f"policy requires a form or proof of identity, the desk will ask you for it (its contact: {where})."
-    )
+        page = text("next_steps_page", lang, url=company.source_url) if company.source_url else ""
+        return text("next_steps_no_contact", lang, company=name, desk=desk, page=page)
+    return text("next_steps_default", lang, company=name, desk=desk, where=where)
 
 
 class Backoffice:
@@ -139,7 +133,7 @@ class Backoffice:
                 return
         self._sessions.delete(session_id)
 
-    def submit_request(self, submission: Submission, companies: frozenset[str] | None = None) -> SubmittedRequest:
+    def submit_request(self, submission: Submission, companies: frozenset[str] | None = None, lang: Language = "en") -> SubmittedRequest:
         """Turn a draft into a desk ticket, once per draft: a repeat returns the same reference and token.
 
         InvalidSubmissionError or DraftNotFoundError (a draft of a company outside `companies` included)
@@ -155,7 +149,7 @@ class Backoffice:
             company = self._directory.get(done.company) if done is not None else None
             if done is None or company is None or (companies is not None and done.company not in companies):
                 raise DraftNotFoundError(_NO_DRAFT) from None
-            return SubmittedRequest(done, next_steps(company))
+            return SubmittedRequest(done, next_steps(company, lang))
         company = self._directory.get(draft.company)
         if company is None or (companies is not None and draft.company not in companies):
             raise DraftNotFoundError(_NO_DRAFT)
@@ -182,7 +176,7 @@ class Backoffice:
             self._drafts.mark_submitted(draft.id, ticket.id)
         if not ticket.duplicate:  # committed first: a webhook never announces a ticket that is not there
             self._notifier.notify(ticket)
-        return SubmittedRequest(ticket, next_steps(company))
+        return SubmittedRequest(ticket, next_steps(company, lang))
 
     def request_status(self, reference: str, token: str) -> Ticket:
         """A customer's status check; TicketNotFoundError on a wrong reference or token."""

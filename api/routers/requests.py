@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from api.deps import BackofficeDep, ClientDep, OriginDep
+from api.i18n import request_language
 from api.openapi_docs import REQUEST_CREATED_EXAMPLE, REQUEST_STATUS_EXAMPLE, errors, example
 from api.schemas import ErrorOut, MessageIn, MessageOut, RequestCreatedOut, RequestStatusOut, RequestSubmit
 from assistant.desk.tickets import TicketNotFoundError
@@ -22,10 +23,14 @@ _TOKEN = "The `lookup_token` given with the reference."
     responses={**example(REQUEST_CREATED_EXAMPLE, 201), **errors(413, 422, 429, 503)},
     summary="Submit a formal request",
 )
-def submit_request(body: RequestSubmit, backoffice: BackofficeDep, origin: OriginDep, client: ClientDep) -> RequestCreatedOut:
+def submit_request(
+    request: Request, body: RequestSubmit, backoffice: BackofficeDep, origin: OriginDep, client: ClientDep
+) -> RequestCreatedOut:
     """Send a chat's request draft, with contact details, to the company's privacy desk. Idempotent per
     draft: a repeat (even a concurrent one) returns the same reference and lookup token."""
-    return RequestCreatedOut.of(backoffice.submit_request(body.submission(client), origin.companies))
+    # next_steps in the widget's language (its Accept-Language), as the chat replies are.
+    lang = request_language(request.headers)
+    return RequestCreatedOut.of(backoffice.submit_request(body.submission(client), origin.companies, lang))
 
 
 @router.get(

@@ -101,6 +101,28 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
         "en": "To send it to the desk, confirm the request and give an e-mail or a postal address for the reply.",
         "ja": "窓口へ送信するには、ご依頼の内容をご確認のうえ、返信先のメールアドレスまたはご住所をご入力ください。",
     },
+    # What POST /v1/requests tells the customer is still to do (`next_steps`), from companies.toml.
+    "next_steps_channel": {
+        "en": "This submission is not yet the formal request itself: {company} accepts formal requests {note}. "
+        "Send your request to {desk}{where} as its privacy policy sets out. The desk can reach you at the contact "
+        "details you gave.",
+        "ja": "この送信は、まだ正式な請求そのものではありません。{company}は正式な請求を「{note}」で受け付けています。"
+        "プライバシーポリシーの定める手続きに従い、{desk}{where}にご請求ください。窓口はご入力の連絡先にご連絡できます。",
+    },
+    "next_steps_no_contact": {
+        "en": "{desk} has your request and will reply to the contact details you gave. {company:poss} privacy policy "
+        "gives no contact point for formal requests.{page}",
+        "ja": "{desk}がご依頼を受け付け、ご入力の連絡先に返信します。"
+        "{company}のプライバシーポリシーには、正式な請求の窓口の記載がありません。{page}",
+    },
+    "next_steps_default": {
+        "en": "{desk} has your request and will reply to the contact details you gave. If {company:poss} privacy "
+        "policy requires a form or proof of identity, the desk will ask you for it (its contact: {where}).",
+        "ja": "{desk}がご依頼を受け付け、ご入力の連絡先に返信します。{company}のプライバシーポリシーが所定の書式や本人確認書類を"
+        "求める場合は、窓口からご案内します（連絡先：{where}）。",
+    },
+    "next_steps_where": {"en": " ({where})", "ja": "（{where}）"},
+    "next_steps_page": {"en": " Its published page: {url}.", "ja": "公開ページ：{url}"},
     "draft_field.name": {"en": "Your name", "ja": "お名前"},
     "draft_field.email": {"en": "E-mail address for the reply (or a postal address)", "ja": "返信先のメールアドレス（またはご住所）"},
     "draft_field.postal_address": {

@@ -80,6 +80,18 @@ def test_edited_types_and_proxy_and_a_postal_address_alone_are_accepted(app: tup
     assert detail["proxy"] is True and detail["contact"]["postal_address"] == ADDRESS
 
 
+def test_next_steps_follow_each_companys_own_requirements_in_the_callers_language(app: tuple[TestClient, Any]) -> None:
+    client, assistant = app
+    japanese = client.post("/v1/requests", json=_body(_draft(assistant)), headers={"Accept-Language": "ja"}).json()["next_steps"]
+    assert japanese.startswith("この送信は、まだ正式な請求そのものではありません。アップワードは正式な請求を「郵送のみ")
+    gmo = client.post("/v1/requests", json=_body(_draft(assistant, company="gmo-ai-robotics"))).json()["next_steps"]
+    assert "only through the inquiry form at the URL" in gmo and "https://ai-robotics.gmo/en/contact/" in gmo
+    sb = client.post("/v1/requests", json=_body(_draft(assistant, company="sb-cs"))).json()["next_steps"]
+    assert "gives no contact point" in sb and "https://cas.softbank.jp/en/privacy/protect/" in sb
+    win = client.post("/v1/requests", json=_body(_draft(assistant, company="win-techno"))).json()["next_steps"]
+    assert "not yet the formal request" not in win and "Roppongi Hills" in win
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
