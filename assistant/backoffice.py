@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from assistant.answering.messages import text
 from assistant.desk.drafts import DEFAULT_MAX_OPEN_DRAFTS, DraftNotFoundError, DraftStore
-from assistant.desk.tickets import DEFAULT_FILTER, DeskQueue, NewTicket, TicketDetail, TicketFilter, TicketMessage
+from assistant.desk.tickets import DEFAULT_FILTER, DeskQueue, NewTicket, TicketDetail, TicketFilter, TicketMessage, TicketNotFoundError
 from assistant.desk.webhooks import NullNotifier, TicketNotifier
 from assistant.domain import Company, Contact, Ticket
 from assistant.errors import AssistantError
@@ -189,8 +189,6 @@ class Backoffice:
 
     def customer_message(self, reference: str, token: str, text: str, companies: frozenset[str] | None = None) -> TicketMessage:
         """A customer's answer to the desk (the token checked first); TicketNotFoundError otherwise."""
-        from assistant.desk.tickets import TicketNotFoundError
-
         ticket = self._desk.lookup(reference, token)
         if companies is not None and ticket.company not in companies:
             raise TicketNotFoundError(reference)
