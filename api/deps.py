@@ -118,6 +118,17 @@ def get_origin(request: Request, settings: SettingsDep) -> OriginScope:
 OriginDep = Annotated[OriginScope, Depends(get_origin)]
 
 
+def get_client(request: Request, settings: SettingsDep) -> str:
+    """Who is calling, as the rate limits count clients: the address (behind PA_TRUSTED_PROXIES, the
+    forwarded one), an IPv6 address by its /64."""
+    from api.middleware import client_address, rate_bucket
+
+    return rate_bucket(client_address(request.scope, settings.trusted_proxy_set))
+
+
+ClientDep = Annotated[str, Depends(get_client)]
+
+
 class StaffScope:
     """The companies a staff key may see (None: all) and who is acting."""
 
@@ -157,10 +168,8 @@ def get_staff(request: Request, settings: SettingsDep, x_api_key: Annotated[str 
     then the keys in the database; 401 without a valid one, 429 for a client past its failures."""
     if not x_api_key:
         raise HTTPException(status_code=401, detail="staff endpoints need an X-API-Key header", headers={"WWW-Authenticate": "ApiKey"})
-    from api.middleware import client_address, rate_bucket
-
     # Counted under a name of their own, apart from the public limit (which may be off).
-    client = "staff-auth:" + rate_bucket(client_address(request.scope, settings.trusted_proxy_set))
+    client = "staff-auth:" + get_client(request, settings)
     failures = get_auth_failures(request)
     before = failures.peek(client) if failures is not None else None
     if before is not None and not before.allowed:  # even the right key is refused, so guessing learns nothing

@@ -12,7 +12,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import UNAVAILABLE_DETAIL
 from api.i18n import Language, localize, message_language, request_language, unknown_company_ja, validation_ja
-from assistant.desk.tickets import InvalidTransitionError, TicketNotFoundError
+from assistant.backoffice import InvalidSubmissionError
+from assistant.desk.drafts import DraftNotFoundError, TooManyDraftsError
+from assistant.desk.tickets import InvalidTransitionError, SubmissionLimitError, TicketNotFoundError
 from assistant.errors import (
     AssistantError,
     IndexNotBuiltError,
@@ -29,6 +31,10 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (TicketNotFoundError, 404),
     (InvalidMessageError, 422),
     (InvalidTransitionError, 409),
+    (InvalidSubmissionError, 422),
+    (DraftNotFoundError, 422),
+    (TooManyDraftsError, 429),
+    (SubmissionLimitError, 429),
     (StorageUnavailableError, 503),
     (IndexNotBuiltError, 503),
     (StaleIndexError, 503),
@@ -120,6 +126,8 @@ def install_error_handlers(app: FastAPI) -> None:
             body["detail"] = localize(UNAVAILABLE_DETAIL, lang)
         body["request_id"] = _request_id(request)
         headers = {"Retry-After": "30"} if status == 503 else None
+        if status == 429:  # a flood cap: its error knows when a slot frees up
+            headers = {"Retry-After": str(getattr(exc, "retry_after", 600))}
         return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)

@@ -18,7 +18,7 @@ from api.middleware import install_middleware
 from api.redoc import install_redoc
 from api.routers import chat, companies, desk, health, meta, pages, requests, search, staff, stream
 from assistant.backoffice import Backoffice
-from assistant.factory import Resources
+from assistant.factory import Resources, request_limits
 from assistant.models.embedders import Embedder
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -105,7 +105,13 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         app.state.backoffice = assistant.backoffice()
         app.state.served = ServedAssistant(settings, resources, assistant=assistant)
     else:
-        app.state.backoffice = Backoffice(resources.directory, resources.sessions, resources.desk) if resources is not None else None
+        app.state.backoffice = (
+            Backoffice(
+                resources.directory, resources.sessions, resources.desk, resources.drafts, request_limits(settings), resources.notifier
+            )
+            if resources is not None
+            else None
+        )
     install_redoc(app)
     install_error_handlers(app)
     install_middleware(app, settings, counters.requests)

@@ -76,6 +76,7 @@ DOCS_CSP = (
 _LIMITED: tuple[tuple[str | None, str, bool], ...] = (
     ("POST", "/v1/chat", True),
     ("POST", "/v1/chat/stream", True),
+    ("POST", "/v1/requests", True),
     (None, "/v1/requests/", False),
     ("DELETE", "/v1/sessions/", False),
 )

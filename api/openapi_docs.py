@@ -82,4 +82,20 @@ REQUEST_STATUS_EXAMPLE = {
     "status": "in_progress",
     "created_at": "2026-11-02T09:14:05+00:00",
     "due_at": "2026-11-16T09:14:05+00:00",
+    "messages": [
+        {"at": "2026-11-03T10:02:11+00:00", "from": "desk", "text": "Please post the disclosure form with a copy of your ID."},
+        {"at": "2026-11-03T12:40:57+00:00", "from": "customer", "text": "Posted today."},
+    ],
+}
+
+REQUEST_CREATED_EXAMPLE = {
+    "reference": "PRQ-000123",
+    "lookup_token": "v4Xq3m6sJb0yT1cC8pLw2nR5eHk9aZ7uFgD0iOqWs1E",
+    "status": "received",
+    "company": "upward",
+    "request_types": ["disclosure"],
+    "next_steps": "This submission is not yet the formal request itself: UPWARD accepts formal requests by post only; "
+    "requests by telephone are not accepted. Send your request to Personal Information Protection Manager, Corporate "
+    "Planning Division (Marunouchi Eiraku Building 26F, 1-4-1 Marunouchi, Chiyoda-ku, Tokyo 100-0005, Japan) as its "
+    "privacy policy sets out. The desk can reach you at the contact details you gave.",
 }

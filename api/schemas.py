@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant.vocabulary import MAX_NOTE_CHARS, Route, TicketStatus
+from assistant.backoffice import RequestView, Submission, SubmittedRequest
+from assistant.desk.tickets import TicketMessage
+from assistant.domain import Contact
+from assistant.vocabulary import MAX_NOTE_CHARS, RequestType, Route, TicketStatus
 
 # C0 controls other than tab, newline and carriage return, and DEL: never meaningful in a message,
 # and PostgreSQL text cannot hold NUL.
@@ -66,6 +70,38 @@ class TicketOut(BaseModel):
     duplicate: bool = Field(False, description="True when the same request was already with the desk.")
 
 
+class DraftFieldOut(BaseModel):
+    """Something the customer must or may give to submit the draft."""
+
+    name: str = Field(description="The field of POST /v1/requests: `contact.<name>`, or `consent`.")
+    required: bool
+    label: str
+
+
+class ProcedureStepOut(BaseModel):
+    """One point of the policy's procedure for this request."""
+
+    aspect: str = Field(description="channel, identity, proxy, fee, response_time, action (complaints: their own points).")
+    label: str
+    status: Literal["cited", "not_stated", "other_kinds"] = Field(
+        description="`cited`: the policy states it (see `citations`); `not_stated`: it does not; `other_kinds`: only for other requests."
+    )
+    citations: list[int] = Field(description="Ids of the reply's citations that state it.")
+
+
+class RequestDraftOut(BaseModel):
+    """A formal request read in the message, for the customer to confirm with POST /v1/requests."""
+
+    id: str = Field(description="The draft's opaque id: `draft_id` of POST /v1/requests.")
+    company: str
+    request_types: list[str] = Field(description="The request types detected; the customer may change them when submitting.")
+    proxy: bool
+    fields: list[DraftFieldOut] = Field(description="What to give: an e-mail or a postal address is always enough.")
+    procedure: list[ProcedureStepOut]
+    expires_at: str = Field(description="After this the draft is gone (with the message it holds).")
+    reference: str | None = Field(None, description="The ticket reference once the draft was submitted; else null.")
+
+
 class ChatResponse(BaseModel):
     """The assistant's reply."""
 
@@ -73,7 +109,8 @@ class ChatResponse(BaseModel):
     route: Route
     answer: str
     citations: list[CitationOut]
-    ticket: TicketOut | None
+    ticket: TicketOut | None = Field(description="Always null now: a formal request comes back as `request_draft` to submit.")
+    request_draft: RequestDraftOut | None = Field(None, description="For route `desk`: the request to confirm with POST /v1/requests.")
 
 
 class CompanyOut(BaseModel):
@@ -119,13 +156,131 @@ class PolicyOut(BaseModel):
     documents: list[DocumentOut]
 
 
+class MessageOut(BaseModel):
+    """One message on a request, from the desk or from the customer."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    at: str = Field(description="When it was written (ISO 8601, UTC).")
+    sender: Literal["desk", "customer"] = Field(alias="from", description="Who wrote it: `desk` or `customer`.")
+    text: str
+
+    @classmethod
+    def of(cls, message: TicketMessage) -> MessageOut:
+        """The wire form of a ticket message."""
+        return cls(at=message.at, sender=message.sender, text=message.text)
+
+
 class RequestStatusOut(BaseModel):
-    """What a customer may see of their ticket: status and dates only."""
+    """What a customer may see of their ticket: status, dates and the messages with the desk."""
 
     reference: str
     status: str
     created_at: str
     due_at: str
+    messages: list[MessageOut] = Field(default_factory=list, description="Messages between the desk and the customer, oldest first.")
+
+    @classmethod
+    def of(cls, view: RequestView) -> RequestStatusOut:
+        """What the customer sees of `view`."""
+        t = view.ticket
+        return cls(
+            reference=t.id, status=t.status, created_at=t.created_at, due_at=t.due_at, messages=[MessageOut.of(m) for m in view.messages]
+        )
+
+
+class ContactIn(BaseModel):
+    """How the desk can reach the customer: an e-mail or a postal address is enough."""
+
+    name: str | None = Field(None, max_length=200, description="The customer's name.")
+    email: str | None = Field(None, max_length=254, description="E-mail address for the desk's reply.")
+    postal_address: str | None = Field(None, max_length=500, description="Postal address for the desk's reply.")
+    phone: str | None = Field(None, max_length=40, description="Telephone number.")
+
+    @field_validator("name", "email", "postal_address", "phone")
+    @classmethod
+    def _drop_control_characters(cls, value: str | None) -> str | None:
+        return (_CONTROL.sub("", value).strip() or None) if value else None
+
+
+class RequestSubmit(BaseModel):
+    """A customer's confirmation of a request draft from the chat."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "draft_id": "q3J5cW1kQnV0c0x6c2F3bXhQb2dyU2pW",
+                    "session_id": "5b4c6049094c48e4b2520ccdd46c881a",
+                    "contact": {"name": "Hanako Sato", "email": "hanako@example.org"},
+                    "consent": True,
+                }
+            ]
+        }
+    )
+
+    draft_id: str = Field(min_length=1, max_length=128, description="`request_draft.id` of the chat reply.")
+    session_id: str = Field(min_length=1, max_length=128, description="The chat session the draft belongs to.")
+    contact: ContactIn = Field(default_factory=ContactIn, description="How the desk can reply: an e-mail or a postal address.")
+    request_types: list[RequestType] | None = Field(None, description="The request types, if the customer changed the detected ones.")
+    proxy: bool | None = Field(None, description="Whether the request is made on someone else's behalf, if changed.")
+    note: str | None = Field(None, max_length=MAX_NOTE_CHARS, description="Anything the customer adds for the desk.")
+    consent: bool = Field(False, description="Must be true: the request and the contact details go to the company's privacy desk.")
+
+    @field_validator("note")
+    @classmethod
+    def _drop_control_characters(cls, value: str | None) -> str | None:
+        return _CONTROL.sub("", value) if value else value
+
+    def submission(self, client: str) -> Submission:
+        """The library's submission, from `client` (its address, for the hourly cap)."""
+        types = tuple(self.request_types) if self.request_types is not None else None
+        contact = Contact(**self.contact.model_dump())
+        return Submission(self.draft_id, self.session_id, contact, self.consent, types, self.proxy, self.note, client)
+
+
+class RequestCreatedOut(BaseModel):
+    """A submitted request: keep the reference and the lookup token to check its status."""
+
+    reference: str = Field(description="The ticket reference, e.g. PRQ-000123.")
+    lookup_token: str = Field(description="Give it with the reference to check the status; the same on every repeat.")
+    status: str
+    company: str
+    request_types: list[str]
+    next_steps: str = Field(description="What the company's own procedure still asks of the customer.")
+
+    @classmethod
+    def of(cls, done: SubmittedRequest) -> RequestCreatedOut:
+        """The reply to a submission."""
+        t = done.ticket
+        return cls(
+            reference=t.id,
+            lookup_token=t.lookup_token or "",
+            status=t.status,
+            company=t.company,
+            request_types=list(t.request_types),
+            next_steps=done.next_steps,
+        )
+
+
+class MessageIn(BaseModel):
+    """A message on a request."""
+
+    text: str = Field(min_length=1, max_length=MAX_NOTE_CHARS, description="The message.")
+
+    @field_validator("text")
+    @classmethod
+    def _drop_control_characters(cls, value: str) -> str:
+        return _CONTROL.sub("", value)
+
+
+class ContactOut(BaseModel):
+    """The customer's contact details, decrypted for staff (the view is audited)."""
+
+    name: str | None
+    email: str | None
+    postal_address: str | None
+    phone: str | None
 
 
 class ErrorOut(BaseModel):
@@ -163,6 +318,8 @@ class TicketDetailOut(BaseModel):
     due_at: str
     overdue: bool
     events: list[TicketEventOut] = []
+    contact: ContactOut | None = Field(None, description="Only in the one ticket opened (GET /v1/desk/tickets/{reference}).")
+    messages: list[MessageOut] = []
 
 
 class TicketPage(BaseModel):

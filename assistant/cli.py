@@ -277,7 +277,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     print(
         f"{verb}: {counts.sessions} session(s), {counts.turns} turn(s) older than {settings.transcript_retention_days} days; "
         f"{counts.tickets} closed ticket(s) with {counts.ticket_events} event(s) closed over {settings.ticket_retention_days} days ago; "
-        f"{counts.rate_limit_windows} old rate-limit window(s)"
+        f"{counts.rate_limit_windows} old rate-limit window(s); {counts.expired_drafts} expired request draft(s)"
     )
     return 0
 

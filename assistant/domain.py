@@ -195,6 +195,21 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """How the desk can reach a customer; kept only in the ticket, encrypted, and never shown in a repr or a log."""
+
+    name: str | None = field(default=None, repr=False)
+    email: str | None = field(default=None, repr=False)
+    postal_address: str | None = field(default=None, repr=False)
+    phone: str | None = field(default=None, repr=False)
+
+    @property
+    def reachable(self) -> bool:
+        """Whether the desk can answer: an e-mail or a postal address is always enough."""
+        return bool((self.email or "").strip() or (self.postal_address or "").strip())
+
+
+@dataclass(frozen=True)
 class Ticket:
     """The customer-facing view of a desk ticket."""
 
@@ -210,6 +225,39 @@ class Ticket:
 
 
 @dataclass(frozen=True)
+class DraftField:
+    """Something a customer must or may give to submit a request draft."""
+
+    name: str
+    required: bool
+    label: str
+
+
+@dataclass(frozen=True)
+class ProcedureStep:
+    """One point of the policy's procedure for a request: cited (by marker ids of the reply), or not stated."""
+
+    aspect: str
+    label: str
+    status: str  # cited | not_stated | other_kinds (the policy states it only for other kinds of request)
+    citations: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class DraftOffer:
+    """The request draft a chat reply offers the customer to confirm (POST /v1/requests)."""
+
+    id: str = field(repr=False)
+    company: str
+    request_types: tuple[str, ...]
+    proxy: bool
+    fields: tuple[DraftField, ...]
+    procedure: tuple[ProcedureStep, ...]
+    expires_at: str
+    reference: str | None = None  # set once the draft was submitted
+
+
+@dataclass(frozen=True)
 class Reply:
     """What the assistant says back to one message."""
 
@@ -221,3 +269,4 @@ class Reply:
     company: str | None = None
     reason: str | None = None
     intent: str | None = None
+    request_draft: DraftOffer | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from sqlalchemy.engine import Engine
 
 from assistant.answering.compose import AnswerComposer
 from assistant.answering.procedure import common_procedure_queries
+from assistant.backoffice import RequestLimits
+from assistant.desk.drafts import DraftStore, SqlDraftStore
+from assistant.desk.secrets import DeskSecrets, load_or_create_secret
 from assistant.desk.tickets import DeskQueue, SqlDeskQueue
 from assistant.desk.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
 from assistant.errors import DamagedIndexError, DatabaseConfigError, IndexNotBuiltError, StaleIndexError
@@ -183,6 +187,7 @@ class Resources:
     quick_engine: Engine  # the API's rate counters and readiness probe: short lock wait, never creates a database
     sessions: SessionStore
     desk: DeskQueue
+    drafts: DraftStore
     keys: SqlKeyStore
     directory: CompanyDirectory  # every company in the corpus, indexed or not
     notifier: TicketNotifier
@@ -214,12 +219,41 @@ def build_resources(settings: Settings, *, create: bool = True, migrate: bool = 
         engine=engine,
         quick_engine=quick,
         sessions=SqlSessionStore(engine, settings.session_max_turns),
-        desk=SqlDeskQueue(engine),
+        desk=SqlDeskQueue(engine, secrets=desk_secrets(settings)),
+        drafts=SqlDraftStore(engine, timedelta(hours=settings.draft_ttl_hours)),
         keys=SqlKeyStore(engine),
         directory=CompanyDirectory(load_companies(Path(settings.corpus_dir))),
         notifier=build_notifier(settings),
         index=IndexHandle(settings),
     )
+
+
+def secret_key_path(settings: Settings) -> Path | None:
+    """Where the generated secret is kept: PA_SECRET_KEY_FILE, else beside the SQLite file (None for an
+    in-memory database, whose data dies with the process), else var/secret.key."""
+    from sqlalchemy.engine import make_url
+
+    from assistant.storage.db import normalize_url
+
+    if settings.secret_key_file is not None:
+        return Path(settings.secret_key_file)
+    url = make_url(normalize_url(settings.database_url))
+    if url.get_backend_name() != "sqlite":
+        return Path("var") / "secret.key"
+    database = str(url.database or "")
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database).parent / "secret.key"
+
+
+def desk_secrets(settings: Settings) -> DeskSecrets:
+    """PA_SECRET_KEY, else the secret in its key file (generated there at first start, 0600)."""
+    if settings.secret_key:
+        return DeskSecrets.from_text(settings.secret_key)
+    path = secret_key_path(settings)
+    if path is None:
+        return DeskSecrets.ephemeral()
+    return DeskSecrets.from_text(load_or_create_secret(path))
 
 
 def _check_database_url(settings: Settings, create: bool) -> None:
@@ -277,7 +311,14 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None, resour
         desk=resources.desk,
         limits=Limits(settings.max_message_chars),
         notifier=resources.notifier,
+        drafts=resources.drafts,
+        request_limits=request_limits(settings),
     )
+
+
+def request_limits(settings: Settings) -> RequestLimits:
+    """The flood caps on formal requests, from settings."""
+    return RequestLimits(max_open_drafts=settings.max_open_drafts, max_submissions_per_hour=settings.max_submissions_per_hour)
 
 
 def build_notifier(settings: Settings) -> TicketNotifier:

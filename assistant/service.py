@@ -9,17 +9,18 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.answering.compose import Composer
+from assistant.answering.compose import Composer, draft_fields, procedure_steps
 from assistant.answering.procedure import ProcedurePoint, find_procedure
-from assistant.backoffice import Backoffice
-from assistant.desk.tickets import DeskQueue, NewTicket
+from assistant.backoffice import Backoffice, RequestLimits
+from assistant.desk.drafts import DraftStore, NewDraft
+from assistant.desk.tickets import DeskQueue
 from assistant.desk.webhooks import NullNotifier, TicketNotifier
-from assistant.domain import Citation, Company, Document, Evidence, Reply, ScoredChunk
+from assistant.domain import Citation, Company, Document, DraftOffer, Evidence, Reply, ScoredChunk
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
 from assistant.index.builds import LoadedIndex, Manifest
 from assistant.search.lexical import tokenize
 from assistant.search.retrieval import Retriever
-from assistant.storage.db import new_id
+from assistant.storage.db import iso_utc, new_id
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
 from assistant.understand.companies import CompanyDirectory
 from assistant.understand.followup import asks, interrogative, leans_on_previous
@@ -96,6 +97,8 @@ class Assistant:
         desk: DeskQueue,
         limits: Limits | None = None,
         notifier: TicketNotifier | None = None,
+        drafts: DraftStore | None = None,
+        request_limits: RequestLimits | None = None,
     ) -> None:
         self.index = index
         self.directory = directory
@@ -106,6 +109,8 @@ class Assistant:
         self.desk = desk
         self.limits = limits or Limits()
         self.notifier = notifier or NullNotifier()
+        self.drafts = drafts  # None: formal requests cannot be submitted (POST /v1/requests answers 422)
+        self.request_limits = request_limits or RequestLimits()
         # The procedure for a kind of request depends only on the loaded index: compute once.
         self._procedures: dict[tuple[str, tuple[str, ...], bool], list[ProcedurePoint]] = {}
 
@@ -133,7 +138,7 @@ class Assistant:
 
     def backoffice(self) -> Backoffice:
         """The company list, sessions and desk queue this assistant uses, as the facade the no-index paths use."""
-        return Backoffice(self.directory, self.sessions, self.desk)
+        return Backoffice(self.directory, self.sessions, self.desk, self.drafts, self.request_limits, self.notifier)
 
     def check_message(self, message: str) -> None:
         """InvalidMessageError when `message`, as sent, is longer than the configured limit.
@@ -330,28 +335,34 @@ class Assistant:
         self, text: str, company: Company, intent: IntentResult, state: SessionState, channel: str, lang: Language = "en"
     ) -> Reply:
         doc = self.index.documents.get(company.id) or next(d for d in self.index.documents.values() if d.company == company.id)
-        # StorageUnavailableError propagates: the API answers 503 and no ticket half-exists.
-        ticket = self.desk.open(
-            NewTicket(
-                company=company.id,
-                policy_version=doc.version,
-                request_types=intent.request_types,
-                proxy=intent.proxy,
-                channel=channel,
-                message=text,
-                session_id=state.id,
-                due_days=company.due_days,
-            )
+        if self.drafts is None:
+            raise StorageUnavailableError("draft store unavailable: none configured")
+        # A draft, not a ticket: the customer confirms it with contact details (POST /v1/requests).
+        # The same request again in this session finds the same draft (or its reference, once
+        # submitted). StorageUnavailableError propagates: the API answers 503.
+        draft = self.drafts.open(
+            NewDraft(state.id, company.id, intent.request_types, intent.proxy, doc.version, text),
+            max_open=self.request_limits.max_open_drafts,
         )
-        if not ticket.duplicate:
-            self.notifier.notify(ticket)
-        key = (company.id, tuple(sorted(intent.request_types)), intent.proxy)
+        key = (company.id, tuple(sorted(draft.request_types)), draft.proxy)
         points = self._procedures.get(key)
         if points is None:
-            points = find_procedure(self.retriever, company, intent.request_types, intent.proxy)
+            points = find_procedure(self.retriever, company, draft.request_types, draft.proxy)
             self._procedures[key] = points
-        answer, cites = self.composer.desk(company, ticket, intent.request_types, intent.proxy, points, lang=lang)
-        return Reply(state.id, "desk", answer, tuple(cites), ticket=ticket, company=company.id, intent=intent.intent)
+        answer, cites = self.composer.desk(
+            company, draft.request_types, draft.proxy, points, submitted=draft.submitted_reference, lang=lang
+        )
+        offer = DraftOffer(
+            id=draft.id,
+            company=company.id,
+            request_types=draft.request_types,
+            proxy=draft.proxy,
+            fields=draft_fields(company, lang),
+            procedure=procedure_steps(points, cites, lang),
+            expires_at=iso_utc(draft.expires_at),
+            reference=draft.submitted_reference,
+        )
+        return Reply(state.id, "desk", answer, tuple(cites), company=company.id, intent=intent.intent, request_draft=offer)
 
     def _finish(
         self,

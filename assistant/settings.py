@@ -387,6 +387,38 @@ class Settings(BaseSettings):
         "", description="HMAC-SHA256 key signing webhooks: headers X-PA-Timestamp and X-PA-Signature over `timestamp.body`."
     )
 
+    # --- Formal requests: drafts, submissions, secrets
+    secret_key: str = Field(
+        "",
+        repr=False,
+        description="Secret that lookup tokens are derived from (HMAC-SHA256 of the draft id) and contact details "
+        "are encrypted under (Fernet, key derived by HKDF); at least 32 characters. Empty: generated at first start "
+        "into PA_SECRET_KEY_FILE. Changing it makes earlier lookup tokens and stored contacts unusable.",
+    )
+    secret_key_file: Path | None = Field(
+        None,
+        description="Where the generated secret is kept when PA_SECRET_KEY is empty (made readable by its owner "
+        "only, 0600). Empty: `secret.key` beside the SQLite database, or var/secret.key for another database.",
+    )
+    draft_ttl_hours: float = Field(
+        24,
+        gt=0,
+        description="A request draft (a formal request read in chat, not yet submitted) expires this long "
+        "after it was made; the customer's original message goes with it.",
+    )
+    max_open_drafts: int = Field(
+        5,
+        ge=1,
+        description="Unsubmitted request drafts one chat session may hold at once; past it the customer is "
+        "told to submit or wait (independent of PA_RATE_LIMIT_PER_MINUTE).",
+    )
+    max_submissions_per_hour: int = Field(
+        20,
+        ge=1,
+        description="Formal requests (POST /v1/requests) one client may submit to one company per hour; past it a 429 "
+        "says so. Independent of PA_RATE_LIMIT_PER_MINUTE, which does not switch it off.",
+    )
+
     # --- Retention (`purge`)
     transcript_retention_days: int = Field(
         30, ge=1, description="Chat transcripts idle longer than this are deleted by `privacy-assistant purge`."
@@ -409,6 +441,13 @@ class Settings(BaseSettings):
         if value.strip().upper() not in LOG_LEVELS:
             raise ValueError(f"not a logging level: use one of {', '.join(LOG_LEVELS)}")
         return value.strip().upper()
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_secret(cls, value: str) -> str:
+        if value.strip() and len(value.strip()) < 32:
+            raise ValueError("must be at least 32 characters (or empty, to have one generated)")
+        return value.strip()
 
     @model_validator(mode="after")
     def _signed_webhooks(self) -> Settings:

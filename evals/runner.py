@@ -75,6 +75,7 @@ def in_process(assistant: Assistant) -> Responder:
             "answer": reply.answer,
             "citations": [asdict(c) for c in reply.citations],
             "ticket": asdict(reply.ticket) if reply.ticket else None,
+            "request_draft": asdict(reply.request_draft) if reply.request_draft else None,
         }
         ranking: list[tuple[str, int, int]] | None = None
         if trace.query is not None:
@@ -107,7 +108,8 @@ def check_server(base_url: str, timeout: float = 5.0) -> None:
         raise ServerUnavailableError(f"{base_url} is not ready: GET /readyz answered {resp.status_code}")
 
 
-# Sent with every eval request, so a ticket it opens is marked as an evaluation ticket (channel `eval`).
+# Sent with every eval request, so a ticket it opens is marked as an evaluation ticket (channel `eval`);
+# formal requests come back as drafts, which evaluations never submit, so none is opened now.
 EVAL_HEADERS = {"X-PA-Eval": "1"}
 
 
@@ -183,7 +185,8 @@ def run_items(
             spans = [(base.get(c.doc_id, 0) + c.start, base.get(c.doc_id, 0) + c.end) for c in cites]
         else:
             spans = [(base.get(d, 0) + s, base.get(d, 0) + e) for d, s, e in ranking]
-        ticket = data.get("ticket") or {}
+        # A formal request comes back as a draft, which an evaluation never submits.
+        draft = data.get("request_draft") or {}
         outcomes.append(
             ItemOutcome(
                 id=item.id,
@@ -195,7 +198,7 @@ def run_items(
                 route=data.get("route", "error"),
                 answer=data.get("answer", ""),
                 expected_types=item.request_types,
-                types=list(ticket.get("request_types", [])),
+                types=list(draft.get("request_types", [])),
                 facts=item.facts,
                 facts_ok=metrics.facts_present(data.get("answer", ""), item.facts) if item.facts else None,
                 citations=cites,

@@ -8,8 +8,10 @@ status checks and session deletes mixed in. Pass criteria:
 - zero 5xx responses and zero transport errors;
 - resident memory (VmRSS of the server) grows less than 10% from the end of the first fifth
   of the run (minute 1 of the default 5 minutes) to the end;
-- every reply that opened a desk ticket is in the database under its reference, with its text;
-  every formal request (distinct texts) is in exactly one ticket; no other tickets exist.
+- every request draft a reply offered is submitted (POST /v1/requests); every acknowledged
+  submission is in the database under its reference, with the text of the message that made the
+  draft; every formal request whose draft was submitted is in exactly one ticket; no other tickets
+  exist. (A request repeated in its session comes back as the submitted draft: not a new ticket.)
 
 Usage: python -m evals.soak [--seconds 300] [--concurrency 16] [--index-dir DIR] [--out reports/soak]
 """
@@ -69,6 +71,7 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     tickets: dict[str, str] = field(default_factory=dict)  # reference -> message
     formal_texts: set[str] = field(default_factory=set)  # distinct formal requests that were ticketed
+    repeats: int = 0  # requests answered with their session's already-submitted draft
     tokens: list[tuple[str, str]] = field(default_factory=list)
     requests_not_ticketed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -127,17 +130,40 @@ def _worker(base_url: str, stream: Workload, deadline: float, tally: Tally, seed
                 tally.kind_routes[f"{kind}->{body['route']}"] += 1
                 if kind != "request" and body["route"] == "desk" and len(tally.misrouted_samples) < 10:
                     tally.misrouted_samples.append(message.text)
-                ticket = body.get("ticket")
-                if ticket and not ticket.get("duplicate"):
-                    if ticket["id"] in tally.tickets:
-                        tally.errors.append(f"reference {ticket['id']} handed out twice")
-                    tally.tickets[ticket["id"]] = message.text
-                    if kind == "request":
-                        tally.formal_texts.add(message.text)
-                    if ticket.get("lookup_token"):
-                        tally.tokens.append((ticket["id"], ticket["lookup_token"]))
-                elif message.kind == "request" and not ticket:
+                draft = body.get("request_draft")
+                if message.kind == "request" and not draft:
                     tally.requests_not_ticketed.append(message.text)
+                elif draft and draft.get("reference"):
+                    tally.repeats += 1
+            if draft and not draft.get("reference"):
+                _submit(client, body, message.text, kind, tally)
+
+
+def _submit(client: httpx.Client, reply: dict[str, Any], text: str, kind: str, tally: Tally) -> None:
+    """Submit the draft a reply offered, as the widget's form would, and tally the ticket."""
+    draft = reply["request_draft"]
+    body = {"draft_id": draft["id"], "session_id": reply["session_id"], "contact": {"email": "soak@example.org"}, "consent": True}
+    try:
+        resp = client.post("/v1/requests", json=body)
+    except httpx.HTTPError as exc:
+        with tally.lock:
+            tally.statuses[type(exc).__name__] += 1
+            tally.errors.append(f"submit: {type(exc).__name__}: {exc}")
+        return
+    with tally.lock:
+        tally.statuses[str(resp.status_code)] += 1
+        tally.kinds["submit"] += 1
+        if resp.status_code != 201:
+            if resp.status_code >= 500 and len(tally.errors) < 50:
+                tally.errors.append(f"submit {resp.status_code}: {resp.text[:200]}")
+            return
+        created = resp.json()
+        if created["reference"] in tally.tickets:
+            tally.errors.append(f"reference {created['reference']} handed out twice")
+        tally.tickets[created["reference"]] = text
+        if kind == "request":
+            tally.formal_texts.add(text)
+        tally.tokens.append((created["reference"], created["lookup_token"]))
 
 
 def run_soak(seconds: float, concurrency: int, index_dir: Path, corpus_dir: Path, workdir: Path) -> dict[str, Any]:
@@ -218,6 +244,7 @@ def run_soak(seconds: float, concurrency: int, index_dir: Path, corpus_dir: Path
         "tickets_stored_not_once": twice,
         "tickets_unacknowledged": unacknowledged,
         "formal_requests_not_routed_to_desk": len(tally.requests_not_ticketed),
+        "requests_repeated_after_submission": tally.repeats,
         "rss_kib": {"at_first_fifth": first, "at_end": last, "peak": peak, "growth": round(growth, 4) if growth is not None else None},
         "rss_samples": rss,
         "errors": tally.errors[:50],

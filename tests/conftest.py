@@ -22,6 +22,13 @@ CORPUS = ROOT / "corpus"
 POSTGRES_URL = os.environ.get("PA_TEST_POSTGRES_URL")
 
 
+def submission(reply: dict, email: str = "customer@example.org") -> dict:  # type: ignore[type-arg]
+    """The POST /v1/requests body confirming the draft of a chat reply (JSON) with an e-mail address."""
+    draft = reply["request_draft"]
+    assert draft, reply
+    return {"draft_id": draft["id"], "session_id": reply["session_id"], "contact": {"email": email}, "consent": True}
+
+
 @pytest.fixture(scope="session")
 def hash_embedder() -> Embedder:
     return HashEmbedder()

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from sqlalchemy.engine import Engine
 
+from assistant.desk.drafts import DraftStore, SqlDraftStore
 from assistant.desk.tickets import DeskQueue, SqlDeskQueue
 from assistant.desk.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
 from assistant.index.builds import LoadedIndex
@@ -22,6 +23,7 @@ from assistant.storage.db import make_engine, upgrade_database
 from assistant.storage.sessions import SessionStore, SqlSessionStore
 from assistant.testing.contracts import (
     DeskQueueContract,
+    DraftStoreContract,
     EmbedderContract,
     IntentDetectorContract,
     NotifierContract,
@@ -35,6 +37,7 @@ from assistant.testing.fakes import (
     FakeIntentDetector,
     HashEmbedder,
     InMemoryDeskQueue,
+    InMemoryDraftStore,
     InMemorySessionStore,
     KeywordRetriever,
     MultilingualHashEmbedder,
@@ -91,7 +94,20 @@ class TestSqlDeskQueue(DeskQueueContract):
 class TestInMemoryDeskQueue(DeskQueueContract):
     @pytest.fixture
     def make_queue(self) -> Callable[[Callable[[], datetime]], DeskQueue]:
-        return InMemoryDeskQueue
+        return lambda clock: InMemoryDeskQueue(clock)
+
+
+# -- draft stores ------------------------------------------------------------------------------
+class TestSqlDraftStore(DraftStoreContract):
+    @pytest.fixture
+    def make_store(self, engine: Engine) -> Callable[[Callable[[], datetime]], DraftStore]:
+        return lambda clock: SqlDraftStore(engine, clock=clock)
+
+
+class TestInMemoryDraftStore(DraftStoreContract):
+    @pytest.fixture
+    def make_store(self) -> Callable[[Callable[[], datetime]], DraftStore]:
+        return lambda clock: InMemoryDraftStore(clock=clock)
 
 
 # -- embedders ---------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The facade's routing on fakes (assistant/testing/fakes.py): routes, clarify and resume,
-follow-ups, desk routing and duplicate requests, with no model loaded.
+follow-ups, desk routing (a draft to confirm) and repeated requests, with no model loaded.
 
 Intents come from `FakeIntentDetector` rules, passages from `KeywordRetriever` (the share of a
 question's terms a passage holds), sessions and tickets from the in-memory stores; the composer
@@ -12,8 +12,10 @@ import re
 
 import pytest
 
-from assistant.desk.tickets import NewTicket, TicketFilter
-from assistant.domain import Company, Reply, Ticket
+from assistant.backoffice import Submission
+from assistant.desk.drafts import NewDraft, RequestDraft
+from assistant.desk.tickets import TicketFilter
+from assistant.domain import Company, Contact, Reply
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
 from assistant.index.builds import LoadedIndex
 from assistant.ingest.corpus import load_companies
@@ -22,6 +24,7 @@ from assistant.storage.sessions import SessionState, TurnRecord
 from assistant.testing.fakes import (
     FakeIntentDetector,
     InMemoryDeskQueue,
+    InMemoryDraftStore,
     InMemorySessionStore,
     KeywordRetriever,
     RecordingNotifier,
@@ -71,6 +74,11 @@ def notifier() -> RecordingNotifier:
 
 
 @pytest.fixture
+def drafts() -> InMemoryDraftStore:
+    return InMemoryDraftStore()
+
+
+@pytest.fixture
 def sessions() -> InMemorySessionStore:
     return InMemorySessionStore()
 
@@ -84,8 +92,16 @@ def assistant(
     desk: InMemoryDeskQueue,
     notifier: RecordingNotifier,
     sessions: InMemorySessionStore,
+    drafts: InMemoryDraftStore,
 ) -> Assistant:
-    return fake_assistant(hash_index, companies, intents=intents, retriever=retriever, desk=desk, notifier=notifier, sessions=sessions)
+    return fake_assistant(
+        hash_index, companies, intents=intents, retriever=retriever, desk=desk, notifier=notifier, sessions=sessions, drafts=drafts
+    )
+
+
+def _submit(assistant: Assistant, reply: Reply) -> Submission:
+    assert reply.request_draft is not None
+    return Submission(reply.request_draft.id, reply.session_id, Contact(email="hanako@example.org"), True)
 
 
 def _policy(company: str) -> str:
@@ -172,16 +188,16 @@ def test_a_full_question_after_clarify_is_its_own_question(
     assert sessions.load(first.session_id).pending_message is None  # spent: a later name does not bring it back
 
 
-def test_a_clarified_formal_request_becomes_a_ticket_for_the_company_named(
-    assistant: Assistant, desk: InMemoryDeskQueue, notifier: RecordingNotifier
+def test_a_clarified_formal_request_becomes_a_draft_for_the_company_named(
+    assistant: Assistant, drafts: InMemoryDraftStore, notifier: RecordingNotifier
 ) -> None:
     first = assistant.reply("Please delete all the personal data you hold about me.")
-    assert first.route == "clarify" and first.ticket is None and not notifier.tickets
+    assert first.route == "clarify" and first.ticket is None and first.request_draft is None
     second = assistant.reply("It's for Highreso", session_id=first.session_id)
-    assert second.route == "desk" and second.ticket is not None
-    assert second.ticket.company == "highreso" and second.ticket.request_types == ("deletion",)
-    assert desk.get(second.ticket.id).message == "Please delete all the personal data you hold about me."
-    assert notifier.tickets == [second.ticket]
+    assert second.route == "desk" and second.ticket is None and second.request_draft is not None
+    assert second.request_draft.company == "highreso" and second.request_draft.request_types == ("deletion",)
+    assert drafts.get(second.request_draft.id, second.session_id).message == "Please delete all the personal data you hold about me."
+    assert not notifier.tickets
 
 
 # -- follow-ups --------------------------------------------------------------------------------
@@ -268,54 +284,91 @@ def test_a_widget_bound_to_one_company_does_not_answer_for_another(assistant: As
 def test_a_bound_widget_still_takes_a_request_that_names_another_company(assistant: Assistant) -> None:
     reply = assistant.reply("Please delete my personal data. I have asked Highreso to do the same.", company="upward")
     assert reply.route == "desk" and reply.company == "upward"
-    assert reply.ticket is not None and reply.ticket.company == "upward"
+    assert reply.request_draft is not None and reply.request_draft.company == "upward"
 
 
 # -- the desk ----------------------------------------------------------------------------------
-def test_a_formal_request_opens_a_ticket_and_states_the_procedure(
-    assistant: Assistant, desk: InMemoryDeskQueue, notifier: RecordingNotifier
+def test_a_formal_request_offers_a_draft_and_states_the_procedure(
+    assistant: Assistant, desk: InMemoryDeskQueue, drafts: InMemoryDraftStore, notifier: RecordingNotifier
 ) -> None:
     reply = assistant.reply("Please delete all the personal data you hold about me.", company="upward")
-    assert reply.route == "desk" and reply.ticket is not None and reply.ticket.id.startswith("PRQ-")
-    ticket = reply.ticket
-    assert ticket.company == "upward" and ticket.request_types == ("deletion",) and ticket.lookup_token
-    assert ticket.id in reply.answer and "cannot carry it out" in reply.answer
-    assert reply.answer.splitlines()[-1].startswith("Contact: ")
-    assert all(line.startswith("- ") for line in reply.answer.splitlines()[2:-1])
-    detail = desk.get(ticket.id)
-    assert detail.channel == "api" and detail.message == "Please delete all the personal data you hold about me."
-    assert detail.policy_version == assistant.index.documents["upward"].version
-    assert notifier.tickets == [ticket]
+    assert reply.route == "desk" and reply.ticket is None and reply.request_draft is not None
+    offer = reply.request_draft
+    assert offer.company == "upward" and offer.request_types == ("deletion",) and not offer.proxy and offer.reference is None
+    assert [(f.name, f.required) for f in offer.fields] == [
+        ("name", False),
+        ("email", False),
+        ("postal_address", False),
+        ("phone", False),
+        ("consent", True),
+    ]
+    lines = reply.answer.splitlines()
+    assert "cannot carry it out" in lines[0] and "nothing has been sent yet" in lines[0]
+    assert lines[-2].startswith("To send it to the desk, confirm the request and give an e-mail or a postal address")
+    assert lines[-1].startswith("Contact: ") and "PRQ-" not in reply.answer and "due" not in reply.answer.lower()
+    assert all(line.startswith("- ") for line in lines[2:-2])
+    # Each procedure point is cited by the reply's markers, or not stated.
+    assert [p.aspect for p in offer.procedure] == ["action", "channel", "identity", "fee", "response_time"]
+    ids = {c.id for c in reply.citations}
+    assert all((p.status == "cited") == bool(p.citations) and set(p.citations) <= ids for p in offer.procedure)
+    assert desk.list() == ([], 0) and not notifier.tickets  # nothing is sent until the customer submits
+    draft = drafts.get(offer.id, reply.session_id)
+    assert draft.message == "Please delete all the personal data you hold about me."
+    assert draft.policy_version == assistant.index.documents["upward"].version
     for c in reply.citations:
         assert _policy("upward")[c.start : c.end] == c.text
 
 
-def test_a_repeated_request_returns_the_same_ticket_and_announces_it_once(assistant: Assistant, notifier: RecordingNotifier) -> None:
+def test_submitting_the_draft_opens_one_ticket_and_a_repeat_in_chat_names_it(
+    assistant: Assistant, desk: InMemoryDeskQueue, notifier: RecordingNotifier
+) -> None:
     first = assistant.reply("Please stop using my data for marketing.", company="upward")
     again = assistant.reply("please stop using my data for marketing", company="upward", session_id=first.session_id)
-    assert first.ticket and again.ticket and again.ticket.id == first.ticket.id and again.ticket.duplicate
-    assert "already with" in again.answer and again.ticket.lookup_token is None
+    assert first.request_draft and again.request_draft and again.request_draft.id == first.request_draft.id
+    done = assistant.backoffice().submit_request(_submit(assistant, first))
+    assert done.ticket.company == "upward" and done.ticket.request_types == ("suspension_of_use",) and done.ticket.lookup_token
+    assert notifier.tickets == [done.ticket]
+    repeat = assistant.backoffice().submit_request(_submit(assistant, first))
+    assert (repeat.ticket.id, repeat.ticket.lookup_token) == (done.ticket.id, done.ticket.lookup_token) and len(notifier.tickets) == 1
+    detail = desk.get(done.ticket.id)
+    assert detail.channel == "api" and detail.message == "Please stop using my data for marketing."
+    later = assistant.reply("Please stop using my data for marketing.", company="upward", session_id=first.session_id)
+    assert later.request_draft is not None and later.request_draft.reference == done.ticket.id
+    assert "already submitted" in later.answer and done.ticket.id in later.answer and "To send it" not in later.answer
     other = assistant.reply("Please stop using my data for marketing.", company="upward")  # another session
-    assert other.ticket and other.ticket.id != first.ticket.id
-    assert [t.id for t in notifier.tickets] == [first.ticket.id, other.ticket.id]
+    assert other.request_draft and other.request_draft.id != first.request_draft.id and other.request_draft.reference is None
 
 
 def test_a_complaint_and_a_proxy_request_reach_the_desk(assistant: Assistant) -> None:
     complaint = assistant.reply("I want to complain: you leaked my address!", company="highreso")
-    assert complaint.route == "desk" and complaint.ticket and complaint.ticket.request_types == ("complaint",)
+    assert complaint.route == "desk" and complaint.request_draft and complaint.request_draft.request_types == ("complaint",)
+    assert complaint.answer.startswith("This reads as a complaint for")
     proxy = assistant.reply("I ask for disclosure of my mother's data on her behalf.", company="highreso")
-    assert proxy.route == "desk" and proxy.ticket and proxy.ticket.proxy
+    assert proxy.route == "desk" and proxy.request_draft and proxy.request_draft.proxy
     assert "(made on someone else's behalf)" in proxy.answer
 
 
-def test_an_unavailable_desk_fails_the_request_and_announces_nothing(
+def test_a_session_holds_a_few_open_drafts_at_most(hash_index: LoadedIndex, companies: list[Company]) -> None:
+    from assistant.backoffice import RequestLimits
+    from assistant.desk.drafts import TooManyDraftsError
+
+    assistant = fake_assistant(hash_index, companies, intents=FakeIntentDetector(RULES))
+    assistant.request_limits = RequestLimits(max_open_drafts=2)
+    first = assistant.reply("Please delete my data.", company="upward")
+    assistant.reply("Please delete my data.", company="highreso", session_id=first.session_id)
+    assert assistant.reply("Please delete my data.", company="upward", session_id=first.session_id).route == "desk"  # the same one
+    with pytest.raises(TooManyDraftsError, match="at most 2"):
+        assistant.reply("Please delete my data.", company="win-techno", session_id=first.session_id)
+
+
+def test_an_unavailable_draft_store_fails_the_request_and_announces_nothing(
     hash_index: LoadedIndex, companies: list[Company], notifier: RecordingNotifier
 ) -> None:
-    class DownDesk(InMemoryDeskQueue):
-        def open(self, new: NewTicket) -> Ticket:
-            raise StorageUnavailableError("desk queue unavailable: OperationalError")
+    class DownDrafts(InMemoryDraftStore):
+        def open(self, new: NewDraft, max_open: int = 5) -> RequestDraft:
+            raise StorageUnavailableError("draft store unavailable: OperationalError")
 
-    assistant = fake_assistant(hash_index, companies, intents=FakeIntentDetector(RULES), desk=DownDesk(), notifier=notifier)
+    assistant = fake_assistant(hash_index, companies, intents=FakeIntentDetector(RULES), drafts=DownDrafts(), notifier=notifier)
     with pytest.raises(StorageUnavailableError):
         assistant.reply("Please delete my data.", company="upward")
     assert not notifier.tickets
@@ -468,11 +521,12 @@ def test_after_clarify_a_whole_japanese_question_naming_a_company_is_asked_not_r
 
 def test_a_japanese_request_gets_a_japanese_desk_reply(ja_assistant: Assistant) -> None:
     reply = ja_assistant.reply("アップワードの私の個人情報をすべて削除してください。")
-    assert reply.route == "desk" and reply.ticket is not None and reply.ticket.company == "upward"
+    assert reply.route == "desk" and reply.request_draft is not None and reply.request_draft.company == "upward"
     lines = reply.answer.split("\n")
-    assert lines[0].startswith(f"削除のご依頼を、{reply.ticket.id}としてアップワードの")
+    assert lines[0].startswith("アップワードの") and "への削除のご依頼として承りました。" in lines[0]
     assert lines[1].startswith("アップワードのプライバシーポリシー") and lines[-1].startswith("連絡先：")
-    points = [line for line in lines[2:-1] if line.startswith("- ")]
+    assert lines[-2].startswith("窓口へ送信するには") and reply.request_draft.fields[1].label == "返信先のメールアドレス（またはご住所）"
+    points = [line for line in lines[2:-2] if line.startswith("- ")]
     assert [p.split("：")[0] for p in points] == [
         "- ポリシーに記載された会社の対応",
         "- ご依頼の方法と送付先",

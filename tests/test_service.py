@@ -84,12 +84,12 @@ def test_a_follow_up_after_an_opener_keeps_the_topic(real_assistant) -> None:  #
     assert trace.query == "How do I request disclosure of my data? what documents do I need?"
 
 
-def test_formal_request_without_company_opens_ticket_after_clarify(real_assistant) -> None:  # type: ignore[no-untyped-def]
+def test_formal_request_without_company_offers_a_draft_after_clarify(real_assistant) -> None:  # type: ignore[no-untyped-def]
     first = real_assistant.reply("Please delete all the personal data you hold about me.")
-    assert first.route == "clarify" and first.ticket is None
+    assert first.route == "clarify" and first.request_draft is None
     second = real_assistant.reply("It's for Highreso", session_id=first.session_id)
-    assert second.route == "desk" and second.ticket is not None
-    assert second.ticket.company == "highreso" and "deletion" in second.ticket.request_types
+    assert second.route == "desk" and second.ticket is None and second.request_draft is not None
+    assert second.request_draft.company == "highreso" and "deletion" in second.request_draft.request_types
 
 
 def test_company_named_in_message(real_assistant) -> None:  # type: ignore[no-untyped-def]
@@ -145,8 +145,8 @@ def test_procedure_question_is_answered_not_ticketed(real_assistant) -> None:  #
 )
 def test_desk_reply_states_each_companys_procedure(real_assistant, company: str, must_cite: list[str], must_say: list[str]) -> None:  # type: ignore[no-untyped-def]
     reply = real_assistant.reply("I hereby request disclosure of all personal data you hold about me.", company=company)
-    assert reply.route == "desk" and reply.ticket is not None and reply.ticket.id.startswith("PRQ-")
-    assert reply.ticket.id in reply.answer and "cannot carry it out" in reply.answer
+    assert reply.route == "desk" and reply.ticket is None and reply.request_draft is not None
+    assert "cannot carry it out" in reply.answer and "PRQ-" not in reply.answer
     cited = " ".join(c.text for c in reply.citations)
     for phrase in must_cite:
         assert phrase in cited, (phrase, reply.answer)
@@ -162,11 +162,10 @@ def test_highreso_fee_is_not_claimed_for_deletion(real_assistant) -> None:  # ty
     assert "Any fee: the policy states this only for other kinds of request" in reply.answer
 
 
-def test_repeated_request_returns_the_same_ticket(real_assistant) -> None:  # type: ignore[no-untyped-def]
+def test_repeated_request_returns_the_same_draft(real_assistant) -> None:  # type: ignore[no-untyped-def]
     first = real_assistant.reply("Please stop using my data for marketing.", company="upward")
     again = real_assistant.reply("please stop using my data for marketing", company="upward", session_id=first.session_id)
-    assert first.ticket and again.ticket and again.ticket.id == first.ticket.id and again.ticket.duplicate
-    assert "already with" in again.answer
+    assert first.request_draft and again.request_draft and again.request_draft.id == first.request_draft.id
 
 
 def test_email_given_in_one_session_never_reaches_another(real_assistant, caplog) -> None:  # type: ignore[no-untyped-def]
@@ -219,8 +218,8 @@ def test_a_follow_up_quotes_what_the_last_answer_did_not(real_assistant) -> None
 
 def test_a_bound_widget_still_takes_a_request_that_names_another_company(real_assistant) -> None:  # type: ignore[no-untyped-def]
     reply = real_assistant.reply("Please delete my personal data. I have asked Highreso to do the same.", company="upward")
-    assert reply.route == "desk" and reply.company == "upward" and reply.ticket is not None
-    assert reply.ticket.company == "upward"
+    assert reply.route == "desk" and reply.company == "upward" and reply.request_draft is not None
+    assert reply.request_draft.company == "upward"
 
 
 @pytest.mark.parametrize(

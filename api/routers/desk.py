@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from api.deps import BackofficeDep, StaffDep
 from api.openapi_docs import errors
-from api.schemas import ErrorOut, StatusChange, TicketDetailOut, TicketPage
+from api.schemas import ErrorOut, MessageIn, MessageOut, StatusChange, TicketDetailOut, TicketPage
 from assistant.desk.csv_export import tickets_csv
 from assistant.desk.tickets import TicketFilter
 from assistant.vocabulary import RequestType
@@ -92,3 +92,15 @@ def set_status(
     """Move the ticket along received → awaiting_identity → in_progress → completed, or reject/withdraw."""
     detail = backoffice.set_ticket_status(reference, body.status, staff.actor, body.note, staff.companies)
     return TicketDetailOut.model_validate(detail, from_attributes=True)
+
+
+@router.post(
+    "/tickets/{reference}/messages",
+    status_code=201,
+    response_model=MessageOut,
+    responses={404: {"model": ErrorOut}, **errors(413)},
+    summary="Write to the customer",
+)
+def desk_message(body: MessageIn, backoffice: BackofficeDep, staff: StaffDep, reference: str = Path(description=_REFERENCE)) -> MessageOut:
+    """A message the customer reads with their status check (recorded in the audit trail under the key's name)."""
+    return MessageOut.of(backoffice.desk_message(reference, body.text, staff.actor, staff.companies))

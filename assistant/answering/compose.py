@@ -5,20 +5,17 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from assistant.answering import consistency, topics
 from assistant.answering.messages import has, text
 from assistant.answering.procedure import ProcedurePoint, complaint_only
-from assistant.domain import Citation, Company, Evidence, Span
+from assistant.domain import Citation, Company, DraftField, Evidence, ProcedureStep, Span
 from assistant.index.builds import LoadedIndex
 from assistant.ingest.chunking import PASSAGE_CHARS
 from assistant.ingest.markup import display_text
 from assistant.search.facts import fact_kind
 from assistant.understand.language import SUPPORTED, Language
-
-if TYPE_CHECKING:
-    from assistant.domain import Ticket
 
 
 def describe_topic(query: str) -> str | None:
@@ -70,14 +67,15 @@ class Composer(Protocol):
     def desk(
         self,
         company: Company,
-        ticket: Ticket,
         request_types: Sequence[str],
         proxy: bool,
         points: Sequence[ProcedurePoint],
         *,
+        submitted: str | None = None,
         lang: Language = "en",
     ) -> tuple[str, list[Citation]]:
-        """The reply to a formal request or complaint: the ticket, then what the policy requires, point by point."""
+        """The reply to a formal request or complaint: what it reads as, what the policy requires point by
+        point, and how to send it (or, once `submitted`, its reference)."""
         ...
 
     def not_covered(self, company: Company, query: str, *, lang: Language = "en") -> str:
@@ -264,23 +262,25 @@ class AnswerComposer:
     def desk(
         self,
         company: Company,
-        ticket: Ticket,
         request_types: Sequence[str],
         proxy: bool,
         points: Sequence[ProcedurePoint],
         *,
+        submitted: str | None = None,
         lang: Language = "en",
     ) -> tuple[str, list[Citation]]:
-        """The reply to a formal request or complaint: the ticket, then what the policy requires, point by point."""
+        """The reply to a formal request or complaint: what it reads as, what the policy requires point by
+        point, and how to send it (or, once `submitted`, its reference). No due date: `due_days` is the
+        desk's own target, not something the policy promises."""
         kinds = text("desk_kinds_separator", lang).join(_request_name(t, lang) for t in request_types)
         who = text("desk_proxy", lang) if proxy else ""
         desk = company.desk_name or text("desk_default_name", lang)
-        if ticket.duplicate:
-            lead = text("desk_duplicate", lang, company=company.short_name_in(lang), desk=desk, ticket=ticket.id)
+        if submitted:
+            lead = text("desk_submitted", lang, company=company.short_name_in(lang), desk=desk, reference=submitted)
         else:
             # A complaint is not a request to change anything: "your complaint request ... nothing has been changed" misreads it.
-            key = "desk_passed_complaint" if complaint_only(request_types) else "desk_passed"
-            lead = text(key, lang, kinds=kinds, who=who, company=company.short_name_in(lang), desk=desk, ticket=ticket.id)
+            key = "desk_draft_complaint" if complaint_only(request_types) else "desk_draft"
+            lead = text(key, lang, kinds=kinds, who=who, company=company.short_name_in(lang), desk=desk)
         lines = [lead, text("desk_requires", lang, company=company.short_name_in(lang))]
         chosen: list[Evidence] = []
         for point in points:
@@ -304,6 +304,8 @@ class AnswerComposer:
                 quotes = " ".join(f"[{c.id}]" if c.id in shown else _quote(c, lang) for c in quoted)
                 shown.update(c.id for c in quoted)
                 lines.append(text("point_quoted", lang, name=name, quotes=quotes))
+        if not submitted:
+            lines.append(text("desk_confirm", lang))
         lines.append(text("desk_contact", lang, contact=contact_line(company, lang)))
         return "\n".join(lines), cites
 
@@ -339,6 +341,31 @@ class AnswerComposer:
     def unsupported_language() -> str:
         """The reply, in every supported language, to a message in a language the assistant does not support."""
         return "\n".join(text("unsupported_language", lang) for lang in SUPPORTED)
+
+
+def procedure_steps(points: Sequence[ProcedurePoint], cites: Sequence[Citation], lang: Language = "en") -> tuple[ProcedureStep, ...]:
+    """The points of a desk reply as a request draft carries them: each cited by the reply's markers, or not stated."""
+    by_span = {(c.doc_id, c.start): c.id for c in cites}
+    steps = []
+    for point in points:
+        label = text(f"aspect.{point.aspect.key}", lang)
+        if not point.evidence:
+            steps.append(ProcedureStep(point.aspect.key, label, "not_stated"))
+        elif not point.applies:
+            steps.append(ProcedureStep(point.aspect.key, label, "other_kinds"))
+        else:
+            ids = tuple(dict.fromkeys(by_span[(ev.chunk.doc_id, ev.span.start)] for ev in point.evidence))
+            steps.append(ProcedureStep(point.aspect.key, label, "cited", ids))
+    return tuple(steps)
+
+
+def draft_fields(company: Company, lang: Language = "en") -> tuple[DraftField, ...]:
+    """What the customer gives to submit a draft: an e-mail or a postal address is enough, and consent is needed."""
+    desk = company.desk_name or text("desk_default_name", lang)
+    optional = ("name", "email", "postal_address", "phone")
+    fields = [DraftField(name, False, text(f"draft_field.{name}", lang)) for name in optional]
+    fields.append(DraftField("consent", True, text("draft_field.consent", lang, company=company.short_name_in(lang), desk=desk)))
+    return tuple(fields)
 
 
 def contact_line(company: Company, lang: Language = "en") -> str:

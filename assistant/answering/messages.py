@@ -82,19 +82,57 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
         "ja": "英語または日本語でのみお答えできます。どちらかの言語でメッセージをお送りください。",
     },
     # -- the desk --------------------------------------------------------------------------
-    "desk_duplicate": {
-        "en": "This request is already with {company:poss} {desk} as {ticket}; I have not opened a second one.",
-        "ja": "このご依頼は、すでに{ticket}として{company}の{desk}に届いています。2件目は作成していません。",
+    "desk_draft": {
+        "en": "This reads as a {kinds} request{who} for {company:poss} {desk}. I cannot carry it out myself, and "
+        "nothing has been sent yet.",
+        "ja": "{company}の{desk}への{kinds}のご依頼{who}として承りました。私自身が手続きを行うことはできず、まだ何も送信していません。",
     },
-    "desk_passed_complaint": {
-        "en": "I have passed your complaint{who} to {company:poss} {desk} as {ticket}. I cannot handle it myself: the desk does.",
-        "ja": "苦情{who}を、{ticket}として{company}の{desk}にお取り次ぎしました。私自身が対応することはできません。窓口が対応します。",
+    "desk_draft_complaint": {
+        "en": "This reads as a complaint{who} for {company:poss} {desk}. I cannot handle it myself, and nothing has been sent yet.",
+        "ja": "{company}の{desk}への苦情{who}として承りました。私自身が対応することはできず、まだ何も送信していません。",
     },
-    "desk_passed": {
-        "en": "I have passed your {kinds} request{who} to {company:poss} {desk} as {ticket}. I cannot carry it out "
-        "myself: the desk handles it, and nothing has been changed yet.",
-        "ja": "{kinds}のご依頼{who}を、{ticket}として{company}の{desk}にお取り次ぎしました。"
-        "私自身が手続きを行うことはできません。窓口が対応し、現時点ではまだ何も変更されていません。",
+    "desk_submitted": {
+        "en": "You have already submitted this request to {company:poss} {desk} as {reference}; its status can be "
+        "checked with the lookup token you were given.",
+        "ja": "このご依頼は、すでに{reference}として{company}の{desk}に送信済みです。"
+        "状況は、お渡しした確認用トークンでご確認いただけます。",
+    },
+    "desk_confirm": {
+        "en": "To send it to the desk, confirm the request and give an e-mail or a postal address for the reply.",
+        "ja": "窓口へ送信するには、ご依頼の内容をご確認のうえ、返信先のメールアドレスまたはご住所をご入力ください。",
+    },
+    # What POST /v1/requests tells the customer is still to do (`next_steps`), from companies.toml.
+    "next_steps_channel": {
+        "en": "This submission is not yet the formal request itself: {company} accepts formal requests {note}. "
+        "Send your request to {desk}{where} as its privacy policy sets out. The desk can reach you at the contact "
+        "details you gave.",
+        "ja": "この送信は、まだ正式な請求そのものではありません。{company}は正式な請求を「{note}」で受け付けています。"
+        "プライバシーポリシーの定める手続きに従い、{desk}{where}にご請求ください。窓口はご入力の連絡先にご連絡できます。",
+    },
+    "next_steps_no_contact": {
+        "en": "{desk} has your request and will reply to the contact details you gave. {company:poss} privacy policy "
+        "gives no contact point for formal requests.{page}",
+        "ja": "{desk}がご依頼を受け付け、ご入力の連絡先に返信します。"
+        "{company}のプライバシーポリシーには、正式な請求の窓口の記載がありません。{page}",
+    },
+    "next_steps_default": {
+        "en": "{desk} has your request and will reply to the contact details you gave. If {company:poss} privacy "
+        "policy requires a form or proof of identity, the desk will ask you for it (its contact: {where}).",
+        "ja": "{desk}がご依頼を受け付け、ご入力の連絡先に返信します。{company}のプライバシーポリシーが所定の書式や本人確認書類を"
+        "求める場合は、窓口からご案内します（連絡先：{where}）。",
+    },
+    "next_steps_where": {"en": " ({where})", "ja": "（{where}）"},
+    "next_steps_page": {"en": " Its published page: {url}.", "ja": "公開ページ：{url}"},
+    "draft_field.name": {"en": "Your name", "ja": "お名前"},
+    "draft_field.email": {"en": "E-mail address for the reply (or a postal address)", "ja": "返信先のメールアドレス（またはご住所）"},
+    "draft_field.postal_address": {
+        "en": "Postal address for the reply (or an e-mail address)",
+        "ja": "返信先のご住所（またはメールアドレス）",
+    },
+    "draft_field.phone": {"en": "Telephone number", "ja": "電話番号"},
+    "draft_field.consent": {
+        "en": "I agree that this request and my contact details are sent to {company:poss} {desk}",
+        "ja": "このご依頼と連絡先を{company}の{desk}に送ることに同意します",
     },
     "desk_proxy": {"en": " (made on someone else's behalf)", "ja": "（代理人によるもの）"},
     "desk_default_name": {"en": "privacy desk", "ja": "プライバシー窓口"},

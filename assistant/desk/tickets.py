@@ -7,21 +7,25 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
-from assistant.domain import Ticket
+from assistant.desk.secrets import DeskSecrets
+from assistant.domain import Contact, Ticket
 from assistant.errors import AssistantError
-from assistant.storage.db import TicketEvent, TicketRow, as_utc, iso_utc, storage_errors, utcnow
-from assistant.vocabulary import INITIAL_STATUS, OPEN_STATUSES, STATUSES, TRANSITIONS
+from assistant.storage.db import TicketEvent, TicketMessageRow, TicketRow, as_utc, iso_utc, storage_errors, utcnow
+from assistant.vocabulary import CLOSED_STATUSES, INITIAL_STATUS, OPEN_STATUSES, STATUSES, TRANSITIONS
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
+SUBMISSION_WINDOW = timedelta(hours=1)
 REFERENCE_PREFIX = "PRQ-"
+Sender = Literal["desk", "customer"]
 
 
 class TicketNotFoundError(AssistantError):
@@ -30,6 +34,26 @@ class TicketNotFoundError(AssistantError):
 
 class InvalidTransitionError(AssistantError):
     """A status change the lifecycle does not allow."""
+
+
+class SubmissionLimitError(AssistantError):
+    """A client has submitted as many requests to one company this hour as it may."""
+
+    def __init__(self, limit: int, retry_after: int) -> None:
+        super().__init__(
+            f"too many requests to this company: at most {limit} an hour from one client; retry in {retry_after // 60 + 1} "
+            "minutes, or contact the company's privacy desk directly"
+        )
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class TicketMessage:
+    """One message on a ticket, from the desk to the customer or back."""
+
+    at: str
+    sender: Sender
+    text: str
 
 
 @dataclass(frozen=True)
@@ -60,6 +84,8 @@ class TicketDetail:
     due_at: str
     overdue: bool
     events: tuple[TicketEventView, ...] = ()
+    contact: Contact | None = None  # decrypted for the one ticket a staff member opens (that view is audited)
+    messages: tuple[TicketMessage, ...] = ()
 
 
 # The channel of tickets opened by `privacy-assistant eval --api --allow-tickets`: the queue hides them by default.
@@ -78,6 +104,29 @@ class NewTicket:
     message: str
     session_id: str | None
     due_days: int
+    draft_id: str | None = field(default=None, repr=False)  # `submit`: one ticket per draft
+    contact: Contact | None = None
+    client: str | None = field(default=None, repr=False)  # who submitted (an address): only a hash is stored
+
+
+def retry_seconds(free_at: datetime, now: datetime) -> int:
+    """Whole seconds from `now` until `free_at` (at least 1)."""
+    return max(1, int((free_at - now).total_seconds() + 0.999))
+
+
+def client_key(client: str) -> str:
+    """What is stored of a submitting client: a truncated SHA-256."""
+    return hashlib.sha256(client.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def check_message_text(text: str) -> str:
+    """The text of a desk or customer message, stripped; InvalidMessageError when empty."""
+    from assistant.errors import InvalidMessageError
+
+    stripped = text.strip()
+    if not stripped:
+        raise InvalidMessageError("text: a message needs some text")
+    return stripped
 
 
 def is_overdue(status: str, due_at: datetime, now: datetime) -> bool:
@@ -152,6 +201,24 @@ class DeskQueue(Protocol):
         """Move a ticket along its lifecycle, recording who did it and why."""
         ...
 
+    def submit(self, new: NewTicket, max_per_hour: int = 0) -> Ticket:
+        """The ticket of `new.draft_id`, opened once however often (and however concurrently) it is
+        submitted, with the same reference and lookup token each time; SubmissionLimitError when
+        `new.client` opened `max_per_hour` tickets for the company in the last hour (0: no cap)."""
+        ...
+
+    def submitted(self, draft_id: str, session_id: str) -> Ticket | None:
+        """The ticket `draft_id` of `session_id` became (with its lookup token), or None."""
+        ...
+
+    def post_message(self, reference: str, sender: Sender, text: str, actor: str, companies: Sequence[str] | None = None) -> TicketMessage:
+        """Add a message to a ticket (recorded in its audit trail); a ticket outside `companies` is not found."""
+        ...
+
+    def messages(self, reference: str) -> tuple[TicketMessage, ...]:
+        """A ticket's messages, oldest first (callers check the customer's token with `lookup` first)."""
+        ...
+
 
 def check_new_status(status: str, note: str) -> None:
     """InvalidTransitionError for a status that does not exist, or a rejection without a reason."""
@@ -182,10 +249,13 @@ def _hash_token(token: str) -> str:
 class SqlDeskQueue:
     """Desk tickets in the SQL database; references come from the autoincrement key."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow, secrets: DeskSecrets | None = None) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._clock = clock  # the duplicate window and due dates read it (contract tests move it)
+        # Every worker must be given the same secrets (the factory's): a process's own would
+        # give other tokens and leave other workers' contacts unreadable.
+        self._secrets = secrets or DeskSecrets.ephemeral()
 
     def open(self, new: NewTicket) -> Ticket:
         """Open a ticket in one transaction, or return the recent duplicate."""
@@ -207,37 +277,118 @@ class SqlDeskQueue:
                 if dup is not None:
                     return self._view(dup, token=None, duplicate=True)
             token = secrets.token_urlsafe(16)
-            row = TicketRow(
-                # A placeholder unique per transaction; replaced by the number below.
-                reference=f"tmp-{secrets.token_hex(8)}",
-                company=new.company,
-                policy_version=new.policy_version,
-                request_types=list(new.request_types),
-                proxy=new.proxy,
-                channel=new.channel,
-                status=INITIAL_STATUS,
-                message=new.message,
-                normalized=normalized,
-                session_id=new.session_id,
-                token_hash=_hash_token(token),
+            return self._view(self._insert(db, new, normalized, token, now), token=token)
+
+    def _insert(self, db: Session, new: NewTicket, normalized: str, token: str, now: datetime) -> TicketRow:
+        """Add the ticket row and its first audit entry (the caller's transaction commits them)."""
+        row = TicketRow(
+            # A placeholder unique per transaction; replaced by the number below.
+            reference=f"tmp-{secrets.token_hex(8)}",
+            company=new.company,
+            policy_version=new.policy_version,
+            request_types=list(new.request_types),
+            proxy=new.proxy,
+            channel=new.channel,
+            status=INITIAL_STATUS,
+            message=new.message,
+            normalized=normalized,
+            session_id=new.session_id,
+            token_hash=_hash_token(token),
+            created_at=now,
+            updated_at=now,
+            due_at=now + timedelta(days=new.due_days),
+            draft_id=new.draft_id,
+            contact=self._secrets.seal(new.contact) if new.contact is not None else None,
+            client_key=client_key(new.client) if new.client else None,
+        )
+        db.add(row)
+        db.flush()  # the database assigns `number`: unique under concurrency
+        row.reference = f"{REFERENCE_PREFIX}{row.number:06d}"
+        db.add(
+            TicketEvent(
+                ticket_number=row.number,
+                from_status=None,
+                to_status=INITIAL_STATUS,
+                actor=f"customer:{new.channel}",
+                note="request received",
                 created_at=now,
-                updated_at=now,
-                due_at=now + timedelta(days=new.due_days),
             )
-            db.add(row)
-            db.flush()  # the database assigns `number`: unique under concurrency
-            row.reference = f"{REFERENCE_PREFIX}{row.number:06d}"
+        )
+        db.flush()
+        return row
+
+    def submit(self, new: NewTicket, max_per_hour: int = 0) -> Ticket:
+        """The draft's ticket: inserted under the unique draft id; a conflict returns the ticket that won."""
+        if not new.draft_id:
+            raise ValueError("submit needs a draft_id")
+        token = self._secrets.lookup_token(new.draft_id)
+        now = self._clock()
+        with storage_errors("desk queue"):
+            existing = self._by_draft(new.draft_id)
+            if existing is not None:
+                return self._view(existing, token=token, duplicate=True)
+            if max_per_hour > 0 and new.client:
+                with self._sessions() as db:
+                    recent = db.execute(
+                        select(func.count(), func.min(TicketRow.created_at)).where(
+                            TicketRow.client_key == client_key(new.client),
+                            TicketRow.company == new.company,
+                            TicketRow.created_at >= now - SUBMISSION_WINDOW,
+                        )
+                    ).one()
+                if recent[0] >= max_per_hour:
+                    raise SubmissionLimitError(max_per_hour, retry_seconds(as_utc(recent[1]) + SUBMISSION_WINDOW, now))
+            try:
+                with self._sessions.begin() as db:
+                    return self._view(self._insert(db, new, normalize_request(new.message), token, now), token=token)
+            except IntegrityError:
+                # Another submit of the same draft committed first (PostgreSQL waited for it): that one stands.
+                existing = self._by_draft(new.draft_id)
+                if existing is None:
+                    raise
+                return self._view(existing, token=token, duplicate=True)
+
+    def submitted(self, draft_id: str, session_id: str) -> Ticket | None:
+        """The ticket `draft_id` of `session_id` became, or None."""
+        with storage_errors("desk queue"):
+            row = self._by_draft(draft_id)
+        if row is None or row.session_id != session_id:
+            return None
+        return self._view(row, token=self._secrets.lookup_token(draft_id), duplicate=True)
+
+    def _by_draft(self, draft_id: str) -> TicketRow | None:
+        with self._sessions() as db:
+            return db.scalars(select(TicketRow).where(TicketRow.draft_id == draft_id)).first()
+
+    def post_message(self, reference: str, sender: Sender, text: str, actor: str, companies: Sequence[str] | None = None) -> TicketMessage:
+        """Add a message and its audit entry in one transaction."""
+        text = check_message_text(text)
+        now = self._clock()
+        with storage_errors("desk queue"), self._sessions.begin() as db:
+            row = db.scalars(select(TicketRow).where(TicketRow.reference == reference)).first()
+            if row is None or (companies is not None and row.company not in companies):
+                raise TicketNotFoundError(reference)
+            db.add(TicketMessageRow(ticket_number=row.number, at=now, sender=sender, text=text))
+            note = "message to the customer" if sender == "desk" else "message from the customer"
             db.add(
-                TicketEvent(
-                    ticket_number=row.number,
-                    from_status=None,
-                    to_status=INITIAL_STATUS,
-                    actor=f"customer:{new.channel}",
-                    note="request received",
-                    created_at=now,
-                )
+                TicketEvent(ticket_number=row.number, from_status=row.status, to_status=row.status, actor=actor, note=note, created_at=now)
             )
-            return self._view(row, token=token)
+            if row.status not in CLOSED_STATUSES:  # a closed ticket's updated_at is when it closed: retention counts from it
+                row.updated_at = now
+            return TicketMessage(iso_utc(now), sender, text)
+
+    def messages(self, reference: str) -> tuple[TicketMessage, ...]:
+        """A ticket's messages, oldest first."""
+        with storage_errors("desk queue"), self._sessions() as db:
+            row = db.scalars(select(TicketRow).where(TicketRow.reference == reference)).first()
+            if row is None:
+                raise TicketNotFoundError(reference)
+            return self._messages(db, row.number)
+
+    @staticmethod
+    def _messages(db: Session, number: int) -> tuple[TicketMessage, ...]:
+        rows = db.scalars(select(TicketMessageRow).where(TicketMessageRow.ticket_number == number).order_by(TicketMessageRow.id)).all()
+        return tuple(TicketMessage(iso_utc(m.at), m.sender, m.text) for m in rows)  # type: ignore[arg-type]
 
     @staticmethod
     def _view(row: TicketRow, token: str | None, duplicate: bool = False) -> Ticket:
@@ -297,7 +448,8 @@ class SqlDeskQueue:
                 )
                 db.flush()
             events = db.scalars(select(TicketEvent).where(TicketEvent.ticket_number == row.number).order_by(TicketEvent.id)).all()
-            return self._detail(row, events)
+            contact = self._secrets.unseal(row.contact) if row.contact else None
+            return replace(self._detail(row, events), contact=contact, messages=self._messages(db, row.number))
 
     def list(self, where: TicketFilter = DEFAULT_FILTER, offset: int = 0, limit: int = 50) -> tuple[list[TicketDetail], int]:
         """Tickets matching `where`, newest first, and their total count."""

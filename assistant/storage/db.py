@@ -117,6 +117,37 @@ class TicketRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # The draft a submission came from: unique, so concurrent submits of one draft make one ticket.
+    draft_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    contact: Mapped[str | None] = mapped_column(Text)  # Fernet-encrypted JSON (assistant/desk/secrets.py)
+    client_key: Mapped[str | None] = mapped_column(String(32), index=True)  # a truncated hash of the submitting client
+
+
+class TicketMessageRow(Base):
+    """A message between the desk and the customer on a ticket."""
+
+    __tablename__ = "desk_ticket_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_number: Mapped[int] = mapped_column(ForeignKey("desk_tickets.number", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sender: Mapped[str] = mapped_column("from", String(16))  # desk | customer
+    text: Mapped[str] = mapped_column(Text)
+
+
+class DraftRow(Base):
+    """A formal request detected in chat, waiting for the customer to confirm it (and give contact details)."""
+
+    __tablename__ = "request_drafts"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(64), index=True)
+    company: Mapped[str] = mapped_column(String(64))
+    request_types: Mapped[list[str]] = mapped_column(JSON)
+    proxy: Mapped[bool] = mapped_column(Boolean, default=False)
+    policy_version: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)  # the customer's original message, for the draft's life only
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    submitted_reference: Mapped[str | None] = mapped_column(String(32))
 
 
 class TicketEvent(Base):

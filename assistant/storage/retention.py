@@ -5,6 +5,8 @@
 - A ticket that was closed (completed, rejected or withdrawn) more than `ticket_days` ago is
   deleted with its audit trail. A closed ticket's status never changes again, so its
   `updated_at` is the moment it was closed. Open tickets are never deleted.
+- Request drafts past their expiry are deleted (the customer's message they held with them), and
+  a deleted ticket's messages go with it.
 - Rate-limit windows older than a minute are deleted as well.
 
 `privacy-assistant purge` runs this; schedule it daily (cron, a systemd timer)."""
@@ -20,7 +22,7 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from assistant.storage.db import ChatSession, ChatTurn, RateLimitRow, TicketEvent, TicketRow, utcnow
+from assistant.storage.db import ChatSession, ChatTurn, DraftRow, RateLimitRow, TicketEvent, TicketMessageRow, TicketRow, utcnow
 from assistant.vocabulary import CLOSED_STATUSES
 
 
@@ -33,6 +35,7 @@ class PurgeCounts:
     tickets: int
     ticket_events: int
     rate_limit_windows: int
+    expired_drafts: int = 0
 
     def as_dict(self) -> dict[str, int]:
         """The counts by name."""
@@ -63,12 +66,14 @@ def purge(
         expired_tickets = select(TicketRow.number).where(TicketRow.status.in_(CLOSED_STATUSES), TicketRow.updated_at < ticket_cutoff)
         expired_events = select(TicketEvent.id).where(TicketEvent.ticket_number.in_(expired_tickets))
         old_windows = select(RateLimitRow.client).where(RateLimitRow.window_start < old_window)
+        expired_drafts = select(DraftRow.id).where(DraftRow.expires_at <= now)
         counts = PurgeCounts(
             sessions=_count(db, expired_sessions),
             turns=_count(db, expired_turns),
             tickets=_count(db, expired_tickets),
             ticket_events=_count(db, expired_events),
             rate_limit_windows=_count(db, old_windows),
+            expired_drafts=_count(db, expired_drafts),
         )
         if dry_run:
             return counts
@@ -86,8 +91,13 @@ def purge(
             execution_options={"synchronize_session": False},
         )
         db.execute(
+            delete(TicketMessageRow).where(TicketMessageRow.ticket_number.in_(expired_tickets)),
+            execution_options={"synchronize_session": False},
+        )
+        db.execute(
             delete(TicketRow).where(TicketRow.status.in_(CLOSED_STATUSES), TicketRow.updated_at < ticket_cutoff),
             execution_options={"synchronize_session": False},
         )
         db.execute(delete(RateLimitRow).where(RateLimitRow.window_start < old_window))
+        db.execute(delete(DraftRow).where(DraftRow.expires_at <= now), execution_options={"synchronize_session": False})
     return counts

@@ -24,9 +24,19 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from assistant.desk.tickets import EVAL_CHANNEL, DeskQueue, InvalidTransitionError, NewTicket, TicketFilter, TicketNotFoundError
+from assistant.desk.drafts import DraftNotFoundError, DraftStore, NewDraft, TooManyDraftsError
+from assistant.desk.tickets import (
+    EVAL_CHANNEL,
+    DeskQueue,
+    InvalidTransitionError,
+    NewTicket,
+    SubmissionLimitError,
+    TicketFilter,
+    TicketNotFoundError,
+)
 from assistant.desk.webhooks import TicketNotifier
-from assistant.domain import Ticket
+from assistant.domain import Contact, Ticket
+from assistant.errors import InvalidMessageError
 from assistant.models.embedders import Embedder
 from assistant.search.retrieval import Retriever
 from assistant.storage.db import utcnow
@@ -325,6 +335,169 @@ class DeskQueueContract:
         assert not errors
         assert len(refs) == 60 and len(set(refs)) == 60
         assert queue.list(limit=500)[1] == 60
+
+    # -- submissions of drafts (POST /v1/requests) and messages -------------------------------
+    def test_a_draft_is_submitted_once_with_the_same_reference_and_token(self, queue: DeskQueue) -> None:
+        first = queue.submit(_submission("draft-a"))
+        again = queue.submit(_submission("draft-a", message="typed again"))
+        assert first.lookup_token and again.lookup_token == first.lookup_token and again.id == first.id
+        assert not first.duplicate and again.duplicate
+        other = queue.submit(_submission("draft-b"))
+        assert other.id != first.id and other.lookup_token != first.lookup_token
+        assert queue.lookup(first.id, first.lookup_token).status == "received"
+        assert queue.list()[1] == 2
+        assert queue.submitted("draft-a", "s1") == again
+        assert queue.submitted("draft-a", "another-session") is None and queue.submitted("draft-c", "s1") is None
+
+    def test_concurrent_submits_of_one_draft_make_one_ticket(self, queue: DeskQueue) -> None:
+        results: list[Ticket] = []
+        errors: list[BaseException] = []
+        lock = threading.Lock()
+        start = threading.Barrier(10)
+
+        def worker() -> None:
+            try:
+                start.wait()
+                ticket = queue.submit(_submission("draft-raced"))
+                with lock:
+                    results.append(ticket)
+            except BaseException as exc:  # collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker) for _ in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        assert len({(t.id, t.lookup_token) for t in results}) == 1 and len(results) == 10
+        assert sum(not t.duplicate for t in results) == 1
+        assert queue.list(limit=500)[1] == 1
+
+    def test_submissions_per_client_and_company_are_capped_per_hour(self, queue: DeskQueue, clock: ManualClock) -> None:
+        for n in range(2):
+            queue.submit(_submission(f"draft-{n}"), max_per_hour=2)
+        with pytest.raises(SubmissionLimitError, match="at most 2 an hour"):
+            queue.submit(_submission("draft-2"), max_per_hour=2)
+        assert queue.submit(_submission("draft-0"), max_per_hour=2).duplicate  # a repeat is never refused
+        queue.submit(_submission("draft-3", company="highreso"), max_per_hour=2)
+        queue.submit(_submission("draft-4", client="198.51.100.9"), max_per_hour=2)
+        clock.advance(timedelta(minutes=61))
+        assert not queue.submit(_submission("draft-2"), max_per_hour=2).duplicate
+
+    def test_staff_see_the_contact_only_in_the_ticket_they_open(self, queue: DeskQueue) -> None:
+        ref = queue.submit(_submission("draft-contact")).id
+        assert queue.get(ref, actor="staff:alice").contact == CONTACT
+        assert queue.list()[0][0].contact is None
+        assert CONTACT_EMAIL not in repr(queue.get(ref))  # never in a repr, so never in a log line
+        assert queue.get(queue.open(_new(session="s9")).id).contact is None
+
+    def test_messages_between_desk_and_customer_are_kept_in_order_and_audited(self, queue: DeskQueue) -> None:
+        ref = queue.submit(_submission("draft-talk")).id
+        queue.post_message(ref, "desk", "  Please send a copy of your ID.  ", "staff:alice", companies=["upward"])
+        queue.post_message(ref, "customer", "Sent by post today.", "customer")
+        assert [(m.sender, m.text) for m in queue.messages(ref)] == [
+            ("desk", "Please send a copy of your ID."),
+            ("customer", "Sent by post today."),
+        ]
+        detail = queue.get(ref)
+        assert [m.text for m in detail.messages] == ["Please send a copy of your ID.", "Sent by post today."]
+        assert [(e.actor, e.note) for e in detail.events][1:] == [
+            ("staff:alice", "message to the customer"),
+            ("customer", "message from the customer"),
+        ]
+        with pytest.raises(TicketNotFoundError):
+            queue.post_message(ref, "desk", "hello", "staff:bob", companies=["highreso"])
+        with pytest.raises(TicketNotFoundError):
+            queue.post_message("PRQ-999999", "desk", "hello", "staff:bob")
+        with pytest.raises(InvalidMessageError):
+            queue.post_message(ref, "customer", "   ", "customer")
+        assert len(queue.messages(ref)) == 2
+
+
+CONTACT_EMAIL = "taro.contact.5678@example.org"
+CONTACT = Contact(name="Taro Yamada", email=CONTACT_EMAIL, postal_address="1-2-3 Chiyoda, Tokyo", phone="03-1234-5678")
+
+
+def _submission(draft_id: str, message: str = "Please delete my data", company: str = "upward", client: str = "203.0.113.7") -> NewTicket:
+    return NewTicket(company, "v1", ("deletion",), False, "api", message, "s1", 14, draft_id=draft_id, contact=CONTACT, client=client)
+
+
+# -- draft store -------------------------------------------------------------------------------
+def _draft(session: str = "s1", company: str = "upward", types: tuple[str, ...] = ("deletion",), proxy: bool = False) -> NewDraft:
+    return NewDraft(session, company, types, proxy, "v1", f"Please delete my data. My e-mail is {EMAIL}")
+
+
+class DraftStoreContract:
+    """A DraftStore hands out unguessable drafts, finds a session's repeat of the same request, caps
+    a session's open drafts, and forgets a draft (and the message it holds) once it expires."""
+
+    @pytest.fixture
+    def make_store(self) -> Callable[[Callable[[], datetime]], DraftStore]:
+        """A factory of empty stores (drafts live 24 hours) reading the time from the clock given."""
+        raise NotImplementedError
+
+    @pytest.fixture
+    def clock(self) -> ManualClock:
+        """The time the store sees; tests move it."""
+        return ManualClock()
+
+    @pytest.fixture
+    def store(self, make_store: Callable[[Callable[[], datetime]], DraftStore], clock: ManualClock) -> DraftStore:
+        """An empty store on the manual clock."""
+        return make_store(clock)
+
+    def test_a_draft_has_an_unguessable_id_and_expires_in_a_day(self, store: DraftStore, clock: ManualClock) -> None:
+        draft = store.open(_draft())
+        other = store.open(_draft(session="s2"))
+        assert len(draft.id) >= 32 and draft.id != other.id and draft.session_id not in draft.id
+        assert (draft.company, draft.request_types, draft.proxy, draft.policy_version) == ("upward", ("deletion",), False, "v1")
+        assert EMAIL in draft.message and draft.submitted_reference is None
+        assert draft.expires_at - draft.created_at == timedelta(hours=24) and draft.created_at == clock.now
+        assert EMAIL not in repr(draft) and draft.id not in repr(draft)
+        assert store.get(draft.id, "s1") == draft
+
+    def test_the_same_request_in_the_same_session_finds_the_open_draft(self, store: DraftStore) -> None:
+        draft = store.open(_draft(types=("deletion", "disclosure")))
+        assert store.open(_draft(types=("disclosure", "deletion"))).id == draft.id
+        assert store.open(_draft(session="s2", types=("deletion", "disclosure"))).id != draft.id
+        assert store.open(_draft(company="highreso", types=("deletion", "disclosure"))).id != draft.id
+        assert store.open(_draft(types=("deletion",))).id != draft.id
+        assert store.open(_draft(types=("deletion", "disclosure"), proxy=True)).id != draft.id
+
+    def test_only_its_own_session_gets_a_draft(self, store: DraftStore) -> None:
+        draft = store.open(_draft())
+        with pytest.raises(DraftNotFoundError):
+            store.get(draft.id, "s2")
+        with pytest.raises(DraftNotFoundError):
+            store.get("no-such-draft", "s1")
+
+    def test_an_expired_draft_is_gone_with_its_message(self, store: DraftStore, clock: ManualClock) -> None:
+        draft = store.open(_draft())
+        clock.advance(timedelta(hours=23, minutes=59))
+        assert store.get(draft.id, "s1").id == draft.id
+        clock.advance(timedelta(minutes=2))
+        with pytest.raises(DraftNotFoundError):
+            store.get(draft.id, "s1")
+        assert store.purge_expired() == 1 and store.purge_expired() == 0
+        assert store.open(_draft()).id != draft.id  # a repeat after expiry is a new draft
+
+    def test_a_session_holds_at_most_max_open_unsubmitted_drafts(self, store: DraftStore) -> None:
+        types = tuple(FORMAL_REQUEST_TYPES)[:6]
+        drafts = [store.open(_draft(types=(t,)), max_open=5) for t in types[:5]]
+        with pytest.raises(TooManyDraftsError, match="at most 5;"):
+            store.open(_draft(types=(types[5],)), max_open=5)
+        assert store.open(_draft(types=(types[0],)), max_open=5).id == drafts[0].id  # a repeat is no new draft
+        store.open(_draft(session="s2", types=(types[5],)), max_open=5)  # another session has its own
+        store.mark_submitted(drafts[0].id, "PRQ-000001")
+        assert store.open(_draft(types=(types[5],)), max_open=5).id not in {d.id for d in drafts}
+
+    def test_a_submitted_draft_keeps_its_reference_and_drops_its_message(self, store: DraftStore) -> None:
+        draft = store.open(_draft())
+        store.mark_submitted(draft.id, "PRQ-000042")
+        again = store.open(_draft())
+        assert again.id == draft.id and again.submitted_reference == "PRQ-000042" and again.message == ""
+        assert store.get(draft.id, "s1").submitted_reference == "PRQ-000042"
 
 
 # -- embedder ----------------------------------------------------------------------------------

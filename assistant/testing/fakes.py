@@ -23,21 +23,38 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from assistant.answering.compose import AnswerComposer
+from assistant.desk.drafts import (
+    DEFAULT_DRAFT_TTL,
+    DEFAULT_MAX_OPEN_DRAFTS,
+    DraftNotFoundError,
+    DraftStore,
+    NewDraft,
+    RequestDraft,
+    TooManyDraftsError,
+    new_draft_id,
+)
+from assistant.desk.secrets import DeskSecrets
 from assistant.desk.tickets import (
     DEFAULT_FILTER,
     DUPLICATE_WINDOW,
     REFERENCE_PREFIX,
+    SUBMISSION_WINDOW,
     DeskQueue,
     NewTicket,
+    Sender,
+    SubmissionLimitError,
     TicketDetail,
     TicketEventView,
     TicketFilter,
+    TicketMessage,
     TicketNotFoundError,
     _hash_token,
+    check_message_text,
     check_new_status,
     check_transition,
     is_overdue,
     normalize_request,
+    retry_seconds,
 )
 from assistant.desk.webhooks import TicketNotifier
 from assistant.domain import Company, Evidence, ScoredChunk, Ticket
@@ -162,16 +179,18 @@ class _StoredTicket:
     updated_at: datetime
     due_at: datetime
     events: tuple[TicketEventView, ...]
+    messages: tuple[TicketMessage, ...] = ()
 
 
 class InMemoryDeskQueue:
     """Desk tickets in a list: the same references, duplicate window, lifecycle and scoping as the
     SQL queue; `clock` stands in for the time (the contract moves it past windows and due dates)."""
 
-    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utcnow, secrets: DeskSecrets | None = None) -> None:
         self._clock = clock
         self._tickets: list[_StoredTicket] = []  # position n holds ticket number n + 1
         self._lock = threading.Lock()
+        self._secrets = secrets or DeskSecrets.ephemeral()
 
     def open(self, new: NewTicket) -> Ticket:
         """Open a ticket, or return the same request's open ticket from the last ten minutes."""
@@ -184,22 +203,72 @@ class InMemoryDeskQueue:
                     if same and old.created_at >= now - DUPLICATE_WINDOW:
                         return self._view(old, token=None, duplicate=True)
             token = secrets.token_urlsafe(16)
-            number = len(self._tickets) + 1
-            event = TicketEventView(None, INITIAL_STATUS, f"customer:{new.channel}", "request received", iso_utc(now))
-            stored = _StoredTicket(
-                number=number,
-                reference=f"{REFERENCE_PREFIX}{number:06d}",
-                new=new,
-                status=INITIAL_STATUS,
-                normalized=normalized,
-                token_hash=_hash_token(token),
-                created_at=now,
-                updated_at=now,
-                due_at=now + timedelta(days=new.due_days),
-                events=(event,),
-            )
-            self._tickets.append(stored)
+            stored = self._append(new, normalized, token, now)
         return self._view(stored, token=token)
+
+    def _append(self, new: NewTicket, normalized: str, token: str, now: datetime) -> _StoredTicket:
+        """Store a new ticket (the caller holds the lock)."""
+        number = len(self._tickets) + 1
+        event = TicketEventView(None, INITIAL_STATUS, f"customer:{new.channel}", "request received", iso_utc(now))
+        stored = _StoredTicket(
+            number=number,
+            reference=f"{REFERENCE_PREFIX}{number:06d}",
+            new=new,
+            status=INITIAL_STATUS,
+            normalized=normalized,
+            token_hash=_hash_token(token),
+            created_at=now,
+            updated_at=now,
+            due_at=now + timedelta(days=new.due_days),
+            events=(event,),
+        )
+        self._tickets.append(stored)
+        return stored
+
+    def submit(self, new: NewTicket, max_per_hour: int = 0) -> Ticket:
+        """The ticket of `new.draft_id`, opened once however often it is submitted (same reference and token)."""
+        if not new.draft_id:
+            raise ValueError("submit needs a draft_id")
+        token = self._secrets.lookup_token(new.draft_id)
+        now = self._clock()
+        with self._lock:
+            for old in self._tickets:
+                if old.new.draft_id == new.draft_id:
+                    return self._view(old, token=token, duplicate=True)
+            if max_per_hour > 0 and new.client:
+                recent = [
+                    t.created_at
+                    for t in self._tickets
+                    if t.new.client == new.client and t.new.company == new.company and t.created_at >= now - SUBMISSION_WINDOW
+                ]
+                if len(recent) >= max_per_hour:
+                    raise SubmissionLimitError(max_per_hour, retry_seconds(min(recent) + SUBMISSION_WINDOW, now))
+            stored = self._append(new, normalize_request(new.message), token, now)
+        return self._view(stored, token=token)
+
+    def submitted(self, draft_id: str, session_id: str) -> Ticket | None:
+        """The ticket `draft_id` of `session_id` became, or None."""
+        with self._lock:
+            found = next((t for t in self._tickets if t.new.draft_id == draft_id and t.new.session_id == session_id), None)
+        return self._view(found, token=self._secrets.lookup_token(draft_id), duplicate=True) if found else None
+
+    def post_message(self, reference: str, sender: Sender, text: str, actor: str, companies: Sequence[str] | None = None) -> TicketMessage:
+        """Add a message to a ticket, recorded in its audit trail."""
+        text = check_message_text(text)
+        now = self._clock()
+        message = TicketMessage(iso_utc(now), sender, text)
+        with self._lock:
+            pos = self._find(reference, companies)
+            t = self._tickets[pos]
+            note = "message to the customer" if sender == "desk" else "message from the customer"
+            seen = TicketEventView(t.status, t.status, actor, note, iso_utc(now))
+            self._tickets[pos] = replace(t, events=(*t.events, seen), messages=(*t.messages, message))
+        return message
+
+    def messages(self, reference: str) -> tuple[TicketMessage, ...]:
+        """A ticket's messages, oldest first."""
+        with self._lock:
+            return self._tickets[self._find(reference, None)].messages
 
     @staticmethod
     def _view(t: _StoredTicket, token: str | None, duplicate: bool = False) -> Ticket:
@@ -230,6 +299,8 @@ class InMemoryDeskQueue:
             due_at=iso_utc(t.due_at),
             overdue=is_overdue(t.status, t.due_at, self._clock()),
             events=t.events if events else (),
+            contact=t.new.contact if events else None,
+            messages=t.messages if events else (),
         )
 
     def _find(self, reference: str, companies: Sequence[str] | None) -> int:
@@ -287,6 +358,73 @@ class InMemoryDeskQueue:
             moved = TicketEventView(t.status, status, actor, note, iso_utc(now))
             t = self._tickets[pos] = replace(t, status=status, updated_at=now, events=(*t.events, moved))
         return self._detail(t)
+
+
+# -- draft store -------------------------------------------------------------------------------
+class InMemoryDraftStore:
+    """Request drafts in a dict: the same expiry, repeat finding and open-draft cap as the SQL store."""
+
+    def __init__(self, ttl: timedelta = DEFAULT_DRAFT_TTL, clock: Callable[[], datetime] = utcnow) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._drafts: dict[str, RequestDraft] = {}
+        self._lock = threading.Lock()
+
+    def open(self, new: NewDraft, max_open: int = DEFAULT_MAX_OPEN_DRAFTS) -> RequestDraft:
+        """The session's live draft of the same request, else a new one."""
+        now = self._clock()
+        with self._lock:
+            self._purge(now)
+            live = sorted((d for d in self._drafts.values() if d.session_id == new.session_id), key=lambda d: d.created_at)
+            same = [d for d in live if d.same_request(new)]
+            if same:
+                return same[-1]
+            waiting = [d for d in live if d.submitted_reference is None]
+            if len(waiting) >= max_open:
+                raise TooManyDraftsError(max_open, max(1, int((waiting[0].expires_at - now).total_seconds())))
+            draft = RequestDraft(
+                id=new_draft_id(),
+                session_id=new.session_id,
+                company=new.company,
+                request_types=tuple(new.request_types),
+                proxy=new.proxy,
+                policy_version=new.policy_version,
+                message=new.message,
+                created_at=now,
+                expires_at=now + self.ttl,
+            )
+            self._drafts[draft.id] = draft
+            return draft
+
+    def get(self, draft_id: str, session_id: str) -> RequestDraft:
+        """The live draft `draft_id` of `session_id`; DraftNotFoundError otherwise."""
+        with self._lock:
+            draft = self._drafts.get(draft_id)
+        if draft is None or draft.session_id != session_id or draft.expires_at <= self._clock():
+            raise DraftNotFoundError("unknown or expired draft_id: ask again in the chat for a new draft")
+        return draft
+
+    def mark_submitted(self, draft_id: str, reference: str) -> None:
+        """Record the ticket a draft became, and drop its message."""
+        with self._lock:
+            if draft_id in self._drafts:
+                self._drafts[draft_id] = replace(self._drafts[draft_id], submitted_reference=reference, message="")
+
+    def purge_expired(self) -> int:
+        """Delete expired drafts (their messages with them)."""
+        with self._lock:
+            return self._purge(self._clock())
+
+    def _purge(self, now: datetime) -> int:
+        gone = [k for k, d in self._drafts.items() if d.expires_at <= now]
+        for k in gone:
+            del self._drafts[k]
+        return len(gone)
+
+    def stored_text(self) -> str:
+        """Everything held, as text (for tests asserting what is kept)."""
+        with self._lock:
+            return repr([(d.message, d.id) for d in self._drafts.values()])
 
 
 # -- notifier ----------------------------------------------------------------------------------
@@ -418,6 +556,7 @@ def fake_assistant(
     desk: DeskQueue | None = None,
     notifier: TicketNotifier | None = None,
     limits: Limits | None = None,
+    drafts: DraftStore | None = None,
 ) -> Assistant:
     """The real facade and composer over `index`, every model- or database-backed part faked
     (pass any of them to replace or inspect it)."""
@@ -432,4 +571,5 @@ def fake_assistant(
         desk=desk if desk is not None else InMemoryDeskQueue(),
         limits=limits,
         notifier=notifier if notifier is not None else RecordingNotifier(),
+        drafts=drafts if drafts is not None else InMemoryDraftStore(),
     )

@@ -110,12 +110,6 @@ def test_a_runner_up_overlapping_the_best_passage_widens_it_within_one_quote(has
 
 
 # -- the reply's language ----------------------------------------------------------------------
-def _ticket(duplicate: bool = False):  # type: ignore[no-untyped-def]
-    from assistant.domain import Ticket
-
-    return Ticket("PA-000001", "received", ("deletion",), "upward", False, "2026-01-01T00:00:00Z", "2026-01-15T00:00:00Z", None, duplicate)
-
-
 def test_a_japanese_answer_leads_in_japanese_and_quotes_the_english_as_written(hash_assistant) -> None:  # type: ignore[no-untyped-def]
     composer = hash_assistant.composer
     company = hash_assistant.company("upward")
@@ -170,14 +164,12 @@ def test_a_japanese_desk_reply_names_every_point_in_japanese(hash_assistant) -> 
 
     company = hash_assistant.company("upward")
     points = find_procedure(hash_assistant.retriever, company, ["deletion"], proxy=True)
-    english, cites = hash_assistant.composer.desk(company, _ticket(), ["deletion"], True, points)
-    answer, same = hash_assistant.composer.desk(company, _ticket(), ["deletion"], True, points, lang="ja")
+    english, cites = hash_assistant.composer.desk(company, ["deletion"], True, points)
+    answer, same = hash_assistant.composer.desk(company, ["deletion"], True, points, lang="ja")
     assert same == cites
     lines = answer.split("\n")
-    assert (
-        lines[0].startswith("削除のご依頼（代理人によるもの）を、PA-000001としてアップワードの")
-        and "まだ何も変更されていません" in lines[0]
-    )
+    assert lines[0].startswith("アップワードの") and "への削除のご依頼（代理人によるもの）として承りました。" in lines[0]
+    assert "まだ何も送信していません" in lines[0]
     assert lines[1] == "アップワードのプライバシーポリシーに記載されている、このご依頼の手続き："
     labels = [
         "ポリシーに記載された会社の対応",
@@ -190,7 +182,7 @@ def test_a_japanese_desk_reply_names_every_point_in_japanese(hash_assistant) -> 
     body = [line for line in lines if line.startswith("- ")]
     assert [line[2:].split("：")[0] for line in body] == labels
     assert all(line.endswith("ポリシーには記載がありません。") or "「" in line or "他の種類" in line for line in body)
-    assert lines[-1].startswith("連絡先：") and "受付方法" in lines[-1]
+    assert lines[-1].startswith("連絡先：") and "受付方法" in lines[-1] and lines[-2].startswith("窓口へ送信するには")
     assert english.split("\n")[-1] == f"Contact: {company.desk_contact()}."
-    duplicate, _ = hash_assistant.composer.desk(company, _ticket(duplicate=True), ["deletion"], False, points, lang="ja")
-    assert duplicate.startswith("このご依頼は、すでにPA-000001としてアップワードの")
+    submitted, _ = hash_assistant.composer.desk(company, ["deletion"], False, points, submitted="PRQ-000001", lang="ja")
+    assert submitted.startswith("このご依頼は、すでにPRQ-000001としてアップワードの") and "窓口へ送信するには" not in submitted

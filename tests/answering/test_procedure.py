@@ -60,7 +60,7 @@ def test_a_complaint_is_told_where_to_send_it_not_the_requests_form_id_or_fee(re
         reply = real_assistant.reply(f"I want to make a formal complaint to {company.short_name} about how you handled my data.")
         assert reply.route == "desk" and reply.company == company.id, company.id
         assert "1,000 yen" not in reply.answer and "identity" not in reply.answer.lower(), company.id
-        assert reply.answer.startswith("I have passed your complaint to"), reply.answer[:80]
+        assert reply.answer.startswith("This reads as a complaint for"), reply.answer[:80]
 
 
 @pytest.mark.parametrize(

@@ -24,12 +24,31 @@ def test_chat_contract(client: TestClient) -> None:
     )
     assert resp.status_code == 200
     body = resp.json()
-    assert set(body) == {"session_id", "route", "answer", "citations", "ticket"}
+    assert set(body) == {"session_id", "route", "answer", "citations", "ticket", "request_draft"}
     assert body["route"] in ("answer", "abstain")
     for c in body["citations"]:
         assert set(c) == {"id", "company", "doc_id", "version", "section", "page", "text", "display", "start", "end", "score"}
         assert c["company"] == "upward"
         assert c["display"] == c["text"].strip()  # plain text: nothing to remove
+
+
+def test_a_formal_request_comes_back_as_a_draft_to_submit(client: TestClient) -> None:
+    reply = client.post("/v1/chat", json={"message": "Please delete all the personal data you hold about me.", "company": "upward"}).json()
+    assert reply["route"] == "desk" and reply["ticket"] is None
+    draft = reply["request_draft"]
+    assert set(draft) == {"id", "company", "request_types", "proxy", "fields", "procedure", "expires_at", "reference"}
+    assert draft["company"] == "upward" and draft["request_types"] == ["deletion"] and draft["reference"] is None
+    assert {f["name"]: f["required"] for f in draft["fields"]} == {
+        "name": False,
+        "email": False,
+        "postal_address": False,
+        "phone": False,
+        "consent": True,
+    }
+    assert all(set(f) == {"name", "required", "label"} and f["label"] for f in draft["fields"])
+    assert all(set(p) == {"aspect", "label", "status", "citations"} for p in draft["procedure"])
+    assert {c for p in draft["procedure"] for c in p["citations"]} <= {c["id"] for c in reply["citations"]}
+    assert client.get("/v1/desk/tickets", headers={"X-API-Key": "all-staff-key-for-tests-0001"}).json()["total"] == 0
 
 
 def test_unknown_company_is_404_with_valid_ids(client: TestClient) -> None:

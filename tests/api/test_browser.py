@@ -38,6 +38,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from api.main import create_app
+from tests.conftest import submission
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -301,16 +302,32 @@ def test_clarify_lets_the_customer_pick_a_company(browser: Browser) -> None:
     assert "UPWARD" in browser.q(sr, ".sub").text and browser.qq(sr, ".notice a")
 
 
-def test_formal_request_shows_the_ticket_reference(browser: Browser) -> None:
+def _submit_draft(browser: Browser, reply: WebElement, email: str = "hanako.widget@example.org") -> WebElement:
+    """Fill the draft form of a desk reply with an e-mail address and consent, send it, and wait for the ticket card."""
+    form = browser.q(reply, "form.draft")
+    browser.q(form, "input[name=email]").send_keys(email)
+    browser.q(form, "button[type=submit]").click()  # without consent: the browser refuses the form
+    assert not browser.qq(reply, ".ticket")
+    browser.q(form, "input[name=consent]").click()
+    browser.q(form, "button[type=submit]").click()
+    return browser.until(lambda d: browser.q(reply, ".ticket"), message="no ticket card after submitting the draft")
+
+
+def test_formal_request_offers_a_draft_and_shows_the_ticket_once_sent(browser: Browser) -> None:
     browser.open("/demo?company=highreso")
     sr = browser.widget()
     browser.q(sr, ".launcher").click()
     reply = browser.ask(sr, "Please delete all my personal data")
-    card = browser.q(reply, ".ticket")
+    assert "confirm the request and give an e-mail or a postal address" in browser.q(reply, ".text").text
+    labels = [label.text for label in browser.qq(reply, "form.draft label")]
+    assert labels[1].startswith("E-mail address for the reply") and labels[-1].startswith("I agree")
+    card = _submit_draft(browser, reply)
     assert re.fullmatch(r"PRQ-\d{6}", browser.q(card, ".ref").text)
     assert browser.q(card, ".status").text == "received"
-    assert "Highreso" in card.text
-    assert browser.stored()["transcript"][-1]["reply"]["ticket"]["id"] == browser.q(card, ".ref").text
+    assert "Highreso" in card.text and not browser.qq(reply, "form.draft")
+    stored = browser.stored()
+    assert stored["transcript"][-1]["reply"]["submitted"]["id"] == browser.q(card, ".ref").text
+    assert "hanako.widget@example.org" not in json.dumps(stored), "the contact details are not kept in the browser"
 
 
 def test_widget_is_keyboard_accessible_and_labelled(browser: Browser) -> None:
@@ -573,10 +590,11 @@ def apply_filters(browser: Browser, reference: str) -> WebElement:
 
 def test_console_search_compare_and_desk(browser: Browser, real_settings) -> None:  # type: ignore[no-untyped-def]
     base = browser.base
-    fresh = api(base, "POST", "/v1/chat", {"message": "Please delete all my personal data", "company": "highreso"})["ticket"]["id"]
+    chat = api(base, "POST", "/v1/chat", {"message": "Please delete all my personal data", "company": "highreso"})
+    fresh = api(base, "POST", "/v1/requests", submission(chat))["reference"]
     late = api(base, "POST", "/v1/chat", {"message": "Please stop using my personal data for marketing", "company": "highreso"})
     assert late["route"] == "desk"
-    late_ref = late["ticket"]["id"]
+    late_ref = api(base, "POST", "/v1/requests", submission(late))["reference"]
     _make_overdue(real_settings, late_ref)
 
     browser.allowed = ["/v1/staff/me"]  # the wrong key's 401
@@ -972,13 +990,13 @@ def test_japanese_company_picker_and_ticket_card(browser: Browser) -> None:
     assert attr(button, "aria-label").endswith("について質問する")
     button.click()
     browser.until(lambda d: len(browser.replies(sr)) == 2 and not browser.qq(sr, ".typing"))
-    card = browser.q(browser.replies(sr)[-1], ".ticket")
-    assert [dt.text for dt in browser.qq(card, "dt")] == ["受付番号", "状況", "回答期限", "確認コード"]
+    card = _submit_draft(browser, browser.replies(sr)[-1])
+    # No due date: the desk's own target is not something the policy promises.
+    assert [dt.text for dt in browser.qq(card, "dt")] == ["受付番号", "状況", "確認コード"]
     assert browser.q(card, ".status").text == "受付済み"
     assert browser.q(card, ".t").text.endswith("の個人情報窓口に送りました")
     assert re.fullmatch(r"PRQ-\d{6}", browser.q(card, ".ref").text)
     assert attr(card, "aria-label") == "申請 " + browser.q(card, ".ref").text
-    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", browser.qq(card, "dd")[2].text), "the due date in Japanese"
     browser.d.execute_script("arguments[0].scrollIntoView({block: 'end'})", card)
     browser.shot("widget-ja-ticket.png")
 

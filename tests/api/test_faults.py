@@ -27,7 +27,7 @@ from assistant.factory import build_assistant
 from assistant.index.builds import POINTER, load_index
 from assistant.models.embedders import Embedder
 from assistant.storage.db import make_engine, upgrade_database
-from tests.conftest import CORPUS, ROOT, _settings
+from tests.conftest import CORPUS, ROOT, _settings, submission
 
 QUESTION = {"message": "What security measures does the company take?", "company": "upward"}
 FORMAL = {"message": "Please delete all my data", "company": "upward"}
@@ -82,6 +82,8 @@ def test_database_unavailable_questions_answered_requests_refused(
         assert c.post("/v1/chat", json={**QUESTION, "session_id": "a" * 32}).status_code == 200
         _assert_storage_503(c.post("/v1/chat", json=FORMAL))
         _assert_storage_503(c.post("/v1/chat/stream", json=FORMAL))
+        submit = {"draft_id": "d" * 32, "session_id": "s" * 32, "contact": {"email": "a@example.org"}, "consent": True}
+        _assert_storage_503(c.post("/v1/requests", json=submit))
         assert c.get("/v1/requests/PRQ-000001", params={"token": "t"}).status_code == 503
         assert c.delete("/v1/sessions/abc").status_code == 503
         assert c.get("/v1/desk/tickets", headers={"X-API-Key": "all-staff-key-for-tests-0001"}).status_code == 503
@@ -115,11 +117,18 @@ def test_sqlite_locked_past_busy_timeout_then_recovers(tmp_path: Path, hash_inde
         assert _tickets(url) == []
         ok = c.post("/v1/chat", json=FORMAL)
         assert ok.status_code == 200 and ok.json()["route"] == "desk"
-        ticket = ok.json()["ticket"]
-        again = c.post("/v1/chat", json={**FORMAL, "session_id": ok.json()["session_id"]}).json()
-        assert again["ticket"]["id"] == ticket["id"] and again["ticket"]["duplicate"] is True
+        holder = sqlite3.connect(db, isolation_level=None, timeout=0.1)
+        try:  # the submission meets the lock too: refused, and nothing stored
+            holder.execute("BEGIN EXCLUSIVE")
+            _assert_storage_503(c.post("/v1/requests", json=submission(ok.json())))
+        finally:
+            holder.rollback()
+            holder.close()
+        ticket = c.post("/v1/requests", json=submission(ok.json())).json()
+        again = c.post("/v1/requests", json=submission(ok.json())).json()
+        assert again == ticket
     tickets = _tickets(url)
-    assert [t.reference for t in tickets] == [ticket["id"]], "exactly one ticket"
+    assert [t.reference for t in tickets] == [ticket["reference"]], "exactly one ticket"
 
 
 # ------------------------------------------------------------------------------ (c) index missing or corrupt
@@ -291,16 +300,17 @@ def test_sigkill_server_mid_burst_loses_no_acknowledged_ticket(tmp_path: Path, r
                 company = ("upward", "highreso", "sb-cs")[n % 3]
                 try:
                     resp = client.post("/v1/chat", json={"message": message, "company": company})
+                    if resp.status_code == 200 and resp.json()["request_draft"]:
+                        resp = client.post("/v1/requests", json=submission(resp.json()))  # the customer submits
                 except httpx.TransportError:
                     return  # the server died under us: not acknowledged
-                if resp.status_code == 200:
-                    ticket = resp.json()["ticket"]
+                if resp.status_code == 201:
                     assert "server" not in resp.headers and resp.headers["x-request-id"]
                     with lock:
-                        if ticket is None:
-                            failures.append(f"not routed to the desk: {message}")
-                        else:
-                            acknowledged[ticket["id"]] = message
+                        acknowledged[resp.json()["reference"]] = message
+                elif resp.status_code == 200:
+                    with lock:
+                        failures.append(f"not routed to the desk: {message}")
                 elif resp.status_code >= 500:
                     with lock:
                         failures.append(f"{resp.status_code}: {resp.text[:200]}")

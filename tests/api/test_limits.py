@@ -19,6 +19,7 @@ from api.main import create_app
 from api.middleware import client_address, is_limited, rate_bucket, sane_request_id
 from assistant.settings import Settings
 from assistant.storage.db import make_engine
+from tests.conftest import submission
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTION = {"message": "What security measures does the company take?", "company": "upward"}
@@ -159,7 +160,7 @@ def test_client_address_rules() -> None:
     assert rate_bucket("::ffff:192.0.2.7") == rate_bucket("192.0.2.7") == "192.0.2.7"
     assert rate_bucket("testclient") == "testclient"
     assert is_limited("POST", "/v1/chat") and is_limited("POST", "/v1/chat/stream")
-    assert is_limited("GET", "/v1/requests/PRQ-1") and is_limited("DELETE", "/v1/sessions/x")
+    assert is_limited("GET", "/v1/requests/PRQ-1") and is_limited("DELETE", "/v1/sessions/x") and is_limited("POST", "/v1/requests")
     assert not is_limited("OPTIONS", "/v1/chat") and not is_limited("GET", "/v1/companies")
     assert not is_limited("GET", "/v1/desk/tickets") and not is_limited("POST", "/v1/chatter")
 
@@ -400,10 +401,13 @@ def test_widget_origins_hold_per_company(hash_settings, hash_assistant) -> None:
     upward_site, highreso_site = {"Origin": "https://www.upward.example"}, {"Origin": "https://highreso.example"}
     formal = {"message": "Please delete all my personal data", "company": "highreso"}
     with TestClient(create_app(settings, hash_assistant)) as c:
-        ticket = c.post("/v1/chat", json=formal, headers=highreso_site).json()["ticket"]
-        assert ticket["company"] == "highreso"
-        lookup = {"token": ticket["lookup_token"]}
-        # The upward site can neither open nor read highreso's tickets...
+        reply = c.post("/v1/chat", json=formal, headers=highreso_site).json()
+        assert reply["request_draft"]["company"] == "highreso"
+        # The upward site can neither submit highreso's draft nor read its ticket...
+        assert c.post("/v1/requests", json=submission(reply), headers=upward_site).status_code == 422
+        created = c.post("/v1/requests", json=submission(reply), headers=highreso_site).json()
+        ticket = {"id": created["reference"], "company": created["company"]}
+        lookup = {"token": created["lookup_token"]}
         for resp in (c.post("/v1/chat", json=formal, headers=upward_site), c.post("/v1/chat/stream", json=formal, headers=upward_site)):
             assert resp.status_code == 403 and "not set up for company 'highreso'" in resp.json()["detail"]
             assert resp.headers["access-control-allow-origin"] == "https://www.upward.example"  # the widget can read why
@@ -417,7 +421,7 @@ def test_widget_origins_hold_per_company(hash_settings, hash_assistant) -> None:
         assert len(c.get("/v1/companies").json()) == 5
         # A site with one company gets it when the widget names none.
         own = c.post("/v1/chat", json={"message": "Please delete all my personal data"}, headers=upward_site).json()
-        assert own["ticket"]["company"] == "upward"
+        assert own["request_draft"]["company"] == "upward"
         session = c.post("/v1/chat", json={"message": "What do you collect?", "company": "highreso"}).json()["session_id"]
         assert c.delete(f"/v1/sessions/{session}", headers=upward_site).status_code == 204
         assert hash_assistant.sessions.load(session).company == "highreso", "another company's session was left alone"

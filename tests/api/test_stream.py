@@ -54,7 +54,7 @@ def stream(client: TestClient, body: dict[str, Any]) -> tuple[list[str], dict[st
 def test_deltas_then_done_matching_chat_schema(client: TestClient) -> None:
     deltas, done = stream(client, {"message": "How much does a disclosure request cost?", "company": "upward"})
     ChatResponse.model_validate(done)
-    assert set(done) == {"session_id", "route", "answer", "citations", "ticket"}
+    assert set(done) == {"session_id", "route", "answer", "citations", "ticket", "request_draft"}
     assert len(deltas) > 3
     assert "".join(deltas) == done["answer"]
     assert all(len(d.split()) <= 1 for d in deltas), "word-sized pieces"
@@ -67,12 +67,12 @@ def test_deltas_then_done_matching_chat_schema(client: TestClient) -> None:
 def test_done_equals_chat_for_the_same_conversation(client: TestClient) -> None:
     body = {"message": "Please delete all my personal data", "company": "highreso"}
     _, done = stream(client, body)
-    assert done["route"] == "desk"
-    ticket = done["ticket"]
-    assert isinstance(ticket, dict) and ticket["id"].startswith("PRQ-") and ticket["lookup_token"]
+    assert done["route"] == "desk" and done["ticket"] is None
+    draft = done["request_draft"]
+    assert isinstance(draft, dict) and draft["id"] and draft["company"] == "highreso"
     plain = client.post("/v1/chat", json={**body, "session_id": done["session_id"]}).json()
     assert set(plain) == set(done)
-    assert plain["ticket"]["id"] == ticket["id"] and plain["ticket"]["duplicate"] is True
+    assert plain["request_draft"] == draft  # the same request in the same session: the same draft
 
 
 def test_session_continues_across_streamed_turns(client: TestClient) -> None:

@@ -15,8 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 import assistant.desk.webhooks as webhooks
+from assistant.backoffice import Submission
 from assistant.desk.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, HttpWebhookNotifier, sign, verify_signature
-from assistant.domain import Ticket
+from assistant.domain import Contact, Ticket
 
 SECRET = "test-secret"
 TICKET = Ticket("PRQ-000042", "received", ("deletion",), "upward", False, "2026-01-01T00:00:00+00:00", "2026-01-15T00:00:00+00:00")
@@ -179,11 +180,12 @@ def test_failed_delivery_never_loses_the_ticket(hash_settings, hash_embedder) ->
     assistant.notifier._attempts = 2  # type: ignore[attr-defined]
     assistant.notifier._backoff = 0.01  # type: ignore[attr-defined]
     reply = assistant.reply("I hereby request that you delete all my personal data.", company="upward")
-    assistant.notifier.wait()  # type: ignore[attr-defined]
-    if reply.route != "desk":
+    if reply.route != "desk" or reply.request_draft is None:
         pytest.skip("hash embedder did not classify this as a request")
-    assert reply.ticket is not None
-    assert assistant.desk.get(reply.ticket.id).status == "received"
+    draft = reply.request_draft
+    done = assistant.backoffice().submit_request(Submission(draft.id, reply.session_id, Contact(email="a@example.org"), True))
+    assistant.notifier.wait()  # type: ignore[attr-defined]
+    assert assistant.desk.get(done.ticket.id).status == "received"
 
 
 def test_webhooks_without_secret_are_refused(hash_settings, hash_embedder) -> None:  # type: ignore[no-untyped-def]

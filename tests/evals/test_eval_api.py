@@ -16,7 +16,8 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from assistant.desk.tickets import TicketFilter
+from assistant.desk.tickets import EVAL_CHANNEL, NewTicket, TicketFilter
+from tests.conftest import submission
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 REQUEST = {
@@ -73,7 +74,7 @@ def test_eval_api_refuses_to_file_tickets_unless_allowed(
     assert hash_assistant.desk.list(TicketFilter(include_eval=True))[1] == 0  # nothing was sent
 
 
-def test_eval_tickets_are_marked_and_hidden_from_the_queue(
+def test_an_eval_run_files_no_ticket_and_eval_tickets_stay_hidden(
     tmp_path: Path,
     live: str,
     hash_settings,
@@ -86,11 +87,13 @@ def test_eval_tickets_are_marked_and_hidden_from_the_queue(
 
     cli.run(_args(tmp_path, live, allow=True))
     capsys.readouterr()
-    tickets, total = hash_assistant.desk.list(TicketFilter(include_eval=True))
-    assert total == 1 and tickets[0].channel == "eval"
-    # A customer's own request is not hidden.
+    # A formal request comes back as a draft, and an evaluation never submits one.
+    assert hash_assistant.desk.list(TicketFilter(include_eval=True))[1] == 0
+    # A ticket of channel `eval` (as earlier evaluation runs filed them) stays hidden; a customer's is not.
+    hash_assistant.desk.open(NewTicket("upward", "v1", ("deletion",), False, EVAL_CHANNEL, "an evaluation request", None, 14))
     with TestClient(create_app(hash_settings, hash_assistant)) as c:
-        c.post("/v1/chat", json={"message": "Please delete my personal data.", "company": "upward"})
+        reply = c.post("/v1/chat", json={"message": "Please delete my personal data.", "company": "upward"}).json()
+        assert c.post("/v1/requests", json=submission(reply)).status_code == 201
         staff = {"X-API-Key": "all-staff-key-for-tests-0001"}
         listed = c.get("/v1/desk/tickets", headers=staff).json()
         assert listed["total"] == 1 and listed["items"][0]["channel"] == "api"

@@ -146,8 +146,8 @@ def test_facade_citations_carry_the_asked_company(hash_assistant, company: str) 
     for question in FACADE_QUESTIONS + [q for c, q in CROSS_COMPANY if c == company]:
         reply = hash_assistant.reply(question, company=company)
         assert reply.company == company, (question, reply.route)
-        if reply.ticket is not None:
-            assert reply.ticket.company == company
+        if reply.request_draft is not None:
+            assert reply.request_draft.company == company
         for citation in reply.citations:
             cited += 1
             assert citation.company == company, (question, citation)
@@ -272,7 +272,7 @@ def test_a_formal_request_embeds_in_two_calls_with_no_cache(hash_index_dir: Path
     message = "Please delete my data and stop sharing it with third parties."
     counting.calls = 0
     reply = assistant.reply(message, "upward")
-    assert reply.route == "desk" and len(reply.ticket.request_types) >= 1
+    assert reply.route == "desk" and reply.request_draft is not None and len(reply.request_draft.request_types) >= 1
     assert counting.calls <= 2, counting.texts
     # Another company, the same kinds: the look-ups are fixed texts, kept from the first time.
     counting.calls = 0

@@ -110,7 +110,7 @@ def test_unwritable_sqlite_is_not_ready_and_recovers_without_restart(tmp_path: P
         db.chmod(0o644)  # the fault is fixed; the server is not restarted
         after = [client.post("/v1/chat", json={**FORMAL, "message": f"Please delete all my data, ref {n}"}) for n in range(6)]
         assert [r.status_code for r in after] == [200] * 6, [r.text[:200] for r in after]
-        assert all(r.json()["route"] == "desk" and r.json()["ticket"] for r in after)
+        assert all(r.json()["route"] == "desk" and r.json()["request_draft"] for r in after)
         ready = client.get("/readyz")
         assert ready.status_code == 200 and ready.json()["components"]["database"] == "ok", ready.text
 
@@ -226,7 +226,7 @@ class StallableProxy:
 @pytest.mark.postgres
 @pytest.mark.parametrize("stall", ["before-the-request", "at-commit"])
 def test_stalled_postgres_fails_fast_never_commits_later_and_recovers(stall: str, hash_index_dir: Path, hash_embedder: Embedder) -> None:
-    from tests.conftest import POSTGRES_URL, drop_postgres_schema, fresh_postgres_schema
+    from tests.conftest import POSTGRES_URL, drop_postgres_schema, fresh_postgres_schema, submission
 
     if not POSTGRES_URL:
         pytest.skip("PA_TEST_POSTGRES_URL not set (.ci/run sets it)")
@@ -244,9 +244,10 @@ def test_stalled_postgres_fails_fast_never_commits_later_and_recovers(stall: str
     )
     try:
         with TestClient(create_app(settings, build_assistant(settings, hash_embedder))) as c:
-            first = c.post("/v1/chat", json=FORMAL)
-            assert first.status_code == 200 and first.json()["ticket"], first.text
+            first = c.post("/v1/requests", json=submission(c.post("/v1/chat", json=FORMAL).json()))
+            assert first.status_code == 201, first.text
             assert c.get("/readyz").json()["components"]["database"] == "ok"
+            pending = submission(c.post("/v1/chat", json={**FORMAL, "message": "Please delete all my data, stalled"}).json())
 
             # The network stalls: nothing reaches the server, nothing comes back. At commit, the
             # COMMIT itself is held, and reaches the server after the client has been answered.
@@ -259,8 +260,8 @@ def test_stalled_postgres_fails_fast_never_commits_later_and_recovers(stall: str
             calls = [
                 threading.Thread(
                     target=call,
-                    args=("formal", "POST", "/v1/chat"),
-                    kwargs={"json": {**FORMAL, "message": "Please delete all my data, stalled"}},
+                    args=("formal", "POST", "/v1/requests"),
+                    kwargs={"json": pending},
                     daemon=True,
                 ),
                 threading.Thread(target=call, args=("ready", "GET", "/readyz"), daemon=True),
@@ -281,10 +282,10 @@ def test_stalled_postgres_fails_fast_never_commits_later_and_recovers(stall: str
                     stored = conn.exec_driver_sql("SELECT reference FROM desk_tickets").scalars().all()
             finally:
                 engine.dispose()
-            assert stored == [first.json()["ticket"]["id"]], "the request answered 503 committed nothing, then or later"
+            assert stored == [first.json()["reference"]], "the request answered 503 committed nothing, then or later"
 
-            again = c.post("/v1/chat", json={**FORMAL, "message": "Please delete all my data, after"})
-            assert again.status_code == 200 and again.json()["ticket"], "recovered without a restart"
+            again = c.post("/v1/requests", json=pending)
+            assert again.status_code == 201 and again.json()["reference"] != first.json()["reference"], "recovered without a restart"
             assert c.get("/readyz").status_code == 200
     finally:
         proxy.close()

@@ -12,7 +12,7 @@ from api.main import create_app
 from assistant.storage.db import make_engine
 from assistant.storage.keys import SqlKeyStore, StaffKeyError
 from privacy_assistant.cli import main
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, submission
 
 DELETE_REQUEST = {"message": "Please delete all my personal data", "company": "upward"}
 
@@ -62,6 +62,12 @@ def test_revoke_by_whole_key_and_ambiguous_prefix(sqlite_url: str, monkeypatch: 
     assert store.revoke(b.info.prefix).name == "b"  # now unambiguous
 
 
+def _ticket(client: TestClient) -> dict[str, str]:
+    """A ticket made as a customer makes one: the chat's draft, submitted."""
+    created = client.post("/v1/requests", json=submission(client.post("/v1/chat", json=DELETE_REQUEST).json())).json()
+    return {"id": created["reference"]}
+
+
 @pytest.fixture
 def app_client(hash_settings, hash_assistant):  # type: ignore[no-untyped-def]
     with TestClient(create_app(hash_settings, hash_assistant)) as c:
@@ -71,7 +77,7 @@ def app_client(hash_settings, hash_assistant):  # type: ignore[no-untyped-def]
 def test_api_accepts_db_keys_scoped_and_audited(app_client: TestClient, hash_settings) -> None:  # type: ignore[no-untyped-def]
     store = SqlKeyStore(make_engine(hash_settings.database_url))
     upward = store.create("desk-bob", ["upward"])
-    ticket = app_client.post("/v1/chat", json=DELETE_REQUEST).json()["ticket"]
+    ticket = _ticket(app_client)
     me = app_client.get("/v1/staff/me", headers={"X-API-Key": upward.key}).json()
     assert me["companies"] == ["upward"] and me["all_companies"] is False and "desk-bob" in me["actor"]
     detail = app_client.get(f"/v1/desk/tickets/{ticket['id']}", headers={"X-API-Key": upward.key}).json()
@@ -257,7 +263,7 @@ def test_wrong_staff_keys_meet_429_with_the_public_limit_off(hash_settings, hash
 
 
 def test_audit_trail_names_a_bootstrap_key_without_its_characters(app_client: TestClient) -> None:
-    ticket = app_client.post("/v1/chat", json=DELETE_REQUEST).json()["ticket"]
+    ticket = _ticket(app_client)
     headers = {"X-API-Key": "up-staff-key-for-tests-0003"}
     assert app_client.get("/v1/staff/me", headers=headers).json()["actor"] == "staff:env-key-3"
     events = app_client.get(f"/v1/desk/tickets/{ticket['id']}", headers=headers).json()["events"]

@@ -103,3 +103,35 @@ def test_cli_purge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pyte
     out = capsys.readouterr().out
     assert out.startswith("deleted: 1 session(s), 3 turn(s)") and "2 closed ticket(s) with 5 event(s)" in out
     assert _counts(engine) == {"sessions": 1, "turns": 1, "tickets": 1, "events": 1}
+
+
+def test_purge_takes_expired_drafts_and_a_deleted_tickets_messages(db_settings: Settings) -> None:
+    from assistant.storage.db import DraftRow, TicketMessageRow
+
+    engine = make_engine(db_settings.database_url, schema=db_settings.database_schema)
+    now = utcnow()
+    with Session(engine) as db, db.begin():
+        _ticket(db, "PRQ-OLD-CLOSED", "completed", 400, 1)
+        _ticket(db, "PRQ-OPEN", "received", 1, 1)
+        for number in db.scalars(select(TicketRow.number)).all():
+            db.add(TicketMessageRow(ticket_number=number, at=now, sender="desk", text="please send ID"))
+        for name, expires in (("gone", now - timedelta(minutes=1)), ("live", now + timedelta(hours=1))):
+            db.add(
+                DraftRow(
+                    id=name,
+                    session_id="s",
+                    company="upward",
+                    request_types=["deletion"],
+                    proxy=False,
+                    policy_version="v1",
+                    message=f"draft {name} bob@example.com",
+                    created_at=now,
+                    expires_at=expires,
+                )
+            )
+    counts = purge(engine, transcript_days=30, ticket_days=365)
+    assert counts.tickets == 1 and counts.expired_drafts == 1
+    with Session(engine) as db:
+        assert db.scalars(select(DraftRow.id)).all() == ["live"]
+        assert db.scalar(select(func.count()).select_from(TicketMessageRow)) == 1
+    engine.dispose()

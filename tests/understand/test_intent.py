@@ -320,8 +320,8 @@ def test_japanese_requests_and_complaints_reach_the_desk_with_their_types(
     hash_assistant, message: str, types: set[str], proxy: bool
 ) -> None:  # type: ignore[no-untyped-def]
     reply = hash_assistant.reply(message, company="upward")
-    assert reply.route == "desk" and reply.ticket is not None
-    assert (set(reply.ticket.request_types), reply.ticket.proxy) == (types, proxy)
+    assert reply.route == "desk" and reply.request_draft is not None
+    assert (set(reply.request_draft.request_types), reply.request_draft.proxy) == (types, proxy)
 
 
 def test_a_question_about_a_japanese_procedure_is_answered_not_ticketed(hash_assistant) -> None:  # type: ignore[no-untyped-def]

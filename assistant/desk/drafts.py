@@ -1,0 +1,177 @@
+"""Request drafts: a formal request read in chat, held until the customer confirms it and gives
+contact details (POST /v1/requests), shared by every worker through the database."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from assistant.errors import AssistantError
+from assistant.storage.db import DraftRow, as_utc, storage_errors, utcnow
+
+DEFAULT_DRAFT_TTL = timedelta(hours=24)
+DEFAULT_MAX_OPEN_DRAFTS = 5
+
+
+class DraftNotFoundError(AssistantError):
+    """No live draft with that id in that session: unknown, another session's, or expired."""
+
+    field = "draft_id"
+
+
+class TooManyDraftsError(AssistantError):
+    """A session already holds as many open drafts as it may."""
+
+    def __init__(self, limit: int, retry_after: int) -> None:
+        super().__init__(
+            f"too many open requests in this conversation: at most {limit}; submit one of them, or retry in "
+            f"{retry_after // 60 + 1} minutes when the oldest has expired"
+        )
+        self.retry_after = retry_after
+
+
+def new_draft_id() -> str:
+    """An opaque, unguessable draft id (192 random bits, url-safe)."""
+    return secrets.token_urlsafe(24)
+
+
+@dataclass(frozen=True)
+class NewDraft:
+    """What a formal request read in chat gives a draft."""
+
+    session_id: str
+    company: str
+    request_types: tuple[str, ...]
+    proxy: bool
+    policy_version: str
+    message: str = field(repr=False)  # the customer's own words: never in a repr or a log
+
+
+@dataclass(frozen=True)
+class RequestDraft:
+    """A formal request waiting for the customer's confirmation; `submitted_reference` once submitted."""
+
+    id: str = field(repr=False)  # the lookup token derives from it
+    session_id: str
+    company: str
+    request_types: tuple[str, ...]
+    proxy: bool
+    policy_version: str
+    message: str = field(repr=False)  # held for the draft's life only; emptied on submission
+    created_at: datetime
+    expires_at: datetime
+    submitted_reference: str | None = None
+
+    def same_request(self, new: NewDraft) -> bool:
+        """Whether `new` asks the same as this draft, in the same session."""
+        return (self.session_id, self.company, sorted(self.request_types), self.proxy) == (
+            new.session_id,
+            new.company,
+            sorted(new.request_types),
+            new.proxy,
+        )
+
+
+class DraftStore(Protocol):
+    """Keeps request drafts until they are submitted or expire."""
+
+    def open(self, new: NewDraft, max_open: int = DEFAULT_MAX_OPEN_DRAFTS) -> RequestDraft:
+        """The session's live draft of the same request (submitted or not), else a new one;
+        TooManyDraftsError when the session already holds `max_open` unsubmitted drafts."""
+        ...
+
+    def get(self, draft_id: str, session_id: str) -> RequestDraft:
+        """The live draft `draft_id` of `session_id`; DraftNotFoundError otherwise (expired included)."""
+        ...
+
+    def mark_submitted(self, draft_id: str, reference: str) -> None:
+        """Record the ticket a draft became; its message is dropped (the ticket holds it now)."""
+        ...
+
+    def purge_expired(self) -> int:
+        """Delete the drafts past their expiry, messages with them; how many went."""
+        ...
+
+
+class SqlDraftStore:
+    """Drafts in the `request_drafts` table."""
+
+    def __init__(self, engine: Engine, ttl: timedelta = DEFAULT_DRAFT_TTL, clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self.ttl = ttl
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._clock = clock
+
+    @staticmethod
+    def _view(row: DraftRow) -> RequestDraft:
+        return RequestDraft(
+            id=row.id,
+            session_id=row.session_id,
+            company=row.company,
+            request_types=tuple(row.request_types),
+            proxy=row.proxy,
+            policy_version=row.policy_version,
+            message=row.message,
+            created_at=as_utc(row.created_at),
+            expires_at=as_utc(row.expires_at),
+            submitted_reference=row.submitted_reference,
+        )
+
+    def open(self, new: NewDraft, max_open: int = DEFAULT_MAX_OPEN_DRAFTS) -> RequestDraft:
+        """The session's live draft of the same request, else a new one (expired drafts are purged first)."""
+        now = self._clock()
+        with storage_errors("draft store"), self._sessions.begin() as db:
+            db.execute(delete(DraftRow).where(DraftRow.expires_at <= now), execution_options={"synchronize_session": False})
+            live = [
+                self._view(r)
+                for r in db.scalars(
+                    select(DraftRow).where(DraftRow.session_id == new.session_id, DraftRow.expires_at > now).order_by(DraftRow.created_at)
+                ).all()
+            ]
+            same = [d for d in live if d.same_request(new)]
+            if same:
+                return same[-1]
+            waiting = [d for d in live if d.submitted_reference is None]
+            if len(waiting) >= max_open:
+                raise TooManyDraftsError(max_open, max(1, int((waiting[0].expires_at - now).total_seconds())))
+            row = DraftRow(
+                id=new_draft_id(),
+                session_id=new.session_id,
+                company=new.company,
+                request_types=list(new.request_types),
+                proxy=new.proxy,
+                policy_version=new.policy_version,
+                message=new.message,
+                created_at=now,
+                expires_at=now + self.ttl,
+            )
+            db.add(row)
+            db.flush()
+            return self._view(row)
+
+    def get(self, draft_id: str, session_id: str) -> RequestDraft:
+        """The live draft `draft_id` of `session_id`; DraftNotFoundError otherwise."""
+        with storage_errors("draft store"), self._sessions() as db:
+            row = db.get(DraftRow, draft_id)
+            if row is None or row.session_id != session_id or as_utc(row.expires_at) <= self._clock():
+                raise DraftNotFoundError("unknown or expired draft_id: ask again in the chat for a new draft")
+            return self._view(row)
+
+    def mark_submitted(self, draft_id: str, reference: str) -> None:
+        """Record the ticket `draft_id` became, and drop its message."""
+        with storage_errors("draft store"), self._sessions.begin() as db:
+            db.execute(update(DraftRow).where(DraftRow.id == draft_id).values(submitted_reference=reference, message=""))
+
+    def purge_expired(self) -> int:
+        """Delete expired drafts (their messages with them)."""
+        with storage_errors("draft store"), self._sessions.begin() as db:
+            n = db.scalar(select(func.count()).select_from(DraftRow).where(DraftRow.expires_at <= self._clock())) or 0
+            db.execute(delete(DraftRow).where(DraftRow.expires_at <= self._clock()), execution_options={"synchronize_session": False})
+            return int(n)

@@ -1,0 +1,182 @@
+"""The formal-request contract over HTTP (#16), on SQLite and PostgreSQL: POST /v1/requests, the
+status check with messages, the customer's answer, the desk's message, and the flood caps."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from api.main import create_app
+from assistant.desk.drafts import NewDraft
+from assistant.settings import Settings
+from assistant.storage.db import make_engine
+
+STAFF = {"X-API-Key": "all-staff-key-for-tests-0001"}
+HIGHRESO_STAFF = {"X-API-Key": "hr-staff-key-for-tests-0002"}
+EMAIL = "mariko.request.7788@example.org"
+ADDRESS = "4-5-6 Nishi-Shinjuku, Shinjuku-ku, Tokyo"
+
+
+@pytest.fixture
+def app(db_settings: Settings, hash_embedder) -> Iterator[tuple[TestClient, Any]]:  # type: ignore[no-untyped-def]
+    from assistant.factory import build_assistant
+
+    settings = db_settings.model_copy(
+        update={
+            "desk_api_keys": "all-staff-key-for-tests-0001=*,hr-staff-key-for-tests-0002=highreso",
+            "secret_key": "a-test-secret-that-is-long-enough-0123456789",
+            "max_submissions_per_hour": 3,
+        }
+    )
+    assistant = build_assistant(settings, hash_embedder)
+    with TestClient(create_app(settings, assistant)) as client:
+        yield client, assistant
+
+
+def _draft(assistant: Any, session: str = "sess-1", company: str = "upward", types: tuple[str, ...] = ("disclosure",)) -> str:
+    draft = assistant.drafts.open(NewDraft(session, company, types, False, "v1", f"Please disclose my data. Reply to {EMAIL}"))
+    return str(draft.id)
+
+
+def _body(draft_id: str, session: str = "sess-1", **extra: Any) -> dict[str, Any]:
+    return {"draft_id": draft_id, "session_id": session, "contact": {"name": "Mariko", "email": EMAIL}, "consent": True, **extra}
+
+
+def test_a_submission_is_a_ticket_and_repeating_it_changes_nothing(app: tuple[TestClient, Any]) -> None:
+    client, assistant = app
+    draft_id = _draft(assistant)
+    resp = client.post("/v1/requests", json=_body(draft_id, note="My customer number is 1234."))
+    assert resp.status_code == 201, resp.text
+    body = resp.json()
+    assert set(body) == {"reference", "lookup_token", "status", "company", "request_types", "next_steps"}
+    assert body["reference"].startswith("PRQ-") and body["status"] == "received" and body["company"] == "upward"
+    assert body["request_types"] == ["disclosure"] and body["lookup_token"]
+    assert "not yet the formal request itself" in body["next_steps"] and "by post only" in body["next_steps"]
+    again = client.post("/v1/requests", json=_body(draft_id))
+    assert again.status_code == 201 and again.json() == body
+    status = client.get(f"/v1/requests/{body['reference']}", params={"token": body["lookup_token"]}).json()
+    assert status["status"] == "received" and status["messages"] == []
+    detail = client.get(f"/v1/desk/tickets/{body['reference']}", headers=STAFF).json()
+    assert detail["contact"] == {"name": "Mariko", "email": EMAIL, "postal_address": None, "phone": None}
+    assert "My customer number is 1234." in detail["message"] and detail["channel"] == "api"
+    assert client.get("/v1/desk/tickets", headers=STAFF).json()["total"] == 1
+
+
+def test_edited_types_and_proxy_and_a_postal_address_alone_are_accepted(app: tuple[TestClient, Any]) -> None:
+    client, assistant = app
+    body = _body(_draft(assistant, company="highreso"), request_types=["deletion", "correction"], proxy=True)
+    body["contact"] = {"postal_address": ADDRESS}
+    created = client.post("/v1/requests", json=body)
+    assert created.status_code == 201, created.text
+    assert created.json()["request_types"] == ["deletion", "correction"]
+    assert "not yet the formal request" not in created.json()["next_steps"]
+    detail = client.get(f"/v1/desk/tickets/{created.json()['reference']}", headers=STAFF).json()
+    assert detail["proxy"] is True and detail["contact"]["postal_address"] == ADDRESS
+
+
+def test_next_steps_follow_each_companys_own_requirements_in_the_callers_language(app: tuple[TestClient, Any]) -> None:
+    client, assistant = app
+    japanese = client.post("/v1/requests", json=_body(_draft(assistant)), headers={"Accept-Language": "ja"}).json()["next_steps"]
+    assert japanese.startswith("この送信は、まだ正式な請求そのものではありません。アップワードは正式な請求を「郵送のみ")
+    gmo = client.post("/v1/requests", json=_body(_draft(assistant, company="gmo-ai-robotics"))).json()["next_steps"]
+    assert "only through the inquiry form at the URL" in gmo and "https://ai-robotics.gmo/en/contact/" in gmo
+    sb = client.post("/v1/requests", json=_body(_draft(assistant, company="sb-cs"))).json()["next_steps"]
+    assert "gives no contact point" in sb and "https://cas.softbank.jp/en/privacy/protect/" in sb
+    win = client.post("/v1/requests", json=_body(_draft(assistant, company="win-techno"))).json()["next_steps"]
+    assert "not yet the formal request" not in win and "Roppongi Hills" in win
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"consent": False}, "consent"),
+        ({"consent": None}, "consent"),
+        ({"contact": {"name": "Mariko", "phone": "03-0000-0000"}}, "contact"),
+        ({"contact": None}, "contact"),
+        ({"contact": {"email": "not an address"}}, "contact.email"),
+        ({"draft_id": "no-such-draft"}, "draft_id"),
+        ({"session_id": "another-session"}, "draft_id"),
+        ({"request_types": ["everything"]}, "request_types"),
+    ],
+)
+def test_what_cannot_be_accepted_is_a_422_naming_the_field(app: tuple[TestClient, Any], change: dict[str, Any], field: str) -> None:
+    client, assistant = app
+    body = {k: v for k, v in {**_body(_draft(assistant)), **change}.items() if v is not None}
+    resp = client.post("/v1/requests", json=body)
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["detail"].startswith(field), resp.json()["detail"]
+    assert client.get("/v1/desk/tickets", headers=STAFF).json()["total"] == 0
+
+
+def test_an_expired_draft_is_a_422_and_its_message_is_gone(app: tuple[TestClient, Any], db_settings: Settings) -> None:
+    client, assistant = app
+    draft_id = _draft(assistant)
+    engine = make_engine(db_settings.database_url, schema=db_settings.database_schema)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE request_drafts SET expires_at = :past"), {"past": "2000-01-01 00:00:00+00:00"})
+    resp = client.post("/v1/requests", json=_body(draft_id))
+    assert resp.status_code == 422 and resp.json()["detail"].startswith("draft_id") and "expired" in resp.json()["detail"]
+    assistant.drafts.purge_expired()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM request_drafts")).scalar() == 0
+    engine.dispose()
+
+
+def test_ten_concurrent_submits_of_one_draft_give_one_ticket(app: tuple[TestClient, Any]) -> None:
+    client, assistant = app
+    draft_id = _draft(assistant)
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        replies = list(pool.map(lambda _: client.post("/v1/requests", json=_body(draft_id)), range(10)))
+    assert [r.status_code for r in replies] == [201] * 10, [r.text for r in replies if r.status_code != 201]
+    assert len({(r.json()["reference"], r.json()["lookup_token"]) for r in replies}) == 1
+    assert client.get("/v1/desk/tickets", headers=STAFF).json()["total"] == 1
+
+
+def test_the_desk_writes_the_customer_reads_and_answers(app: tuple[TestClient, Any]) -> None:
+    client, assistant = app
+    created = client.post("/v1/requests", json=_body(_draft(assistant))).json()
+    ref, token = created["reference"], created["lookup_token"]
+    assert client.post(f"/v1/desk/tickets/{ref}/messages", json={"text": "hi"}, headers=HIGHRESO_STAFF).status_code == 404
+    assert client.post(f"/v1/desk/tickets/{ref}/messages", json={"text": "hi"}).status_code == 401
+    sent = client.post(f"/v1/desk/tickets/{ref}/messages", json={"text": "Please post the form with a copy of your ID."}, headers=STAFF)
+    assert sent.status_code == 201 and sent.json()["from"] == "desk"
+    status = client.get(f"/v1/requests/{ref}", params={"token": token}).json()
+    assert [(m["from"], m["text"]) for m in status["messages"]] == [("desk", "Please post the form with a copy of your ID.")]
+    assert client.post(f"/v1/requests/{ref}/messages", params={"token": "wrong"}, json={"text": "Posted."}).status_code == 404
+    answer = client.post(f"/v1/requests/{ref}/messages", params={"token": token}, json={"text": "Posted today."})
+    assert answer.status_code == 201 and answer.json()["from"] == "customer"
+    assert client.post(f"/v1/requests/{ref}/messages", params={"token": token}, json={"text": ""}).status_code == 422
+    detail = client.get(f"/v1/desk/tickets/{ref}", headers=STAFF).json()
+    assert [m["from"] for m in detail["messages"]] == ["desk", "customer"]
+    notes = [(e["actor"], e["note"]) for e in detail["events"]]
+    assert ("staff:env-key-1", "message to the customer") in notes and ("customer", "message from the customer") in notes
+
+
+def test_submissions_per_client_and_company_are_capped_even_without_a_rate_limit(app: tuple[TestClient, Any]) -> None:
+    client, assistant = app  # PA_RATE_LIMIT_PER_MINUTE is 0 in tests; the cap here is 3 an hour
+    types = (("disclosure",), ("deletion",), ("correction",), ("suspension_of_use",))
+    drafts = [_draft(assistant, types=t) for t in types]
+    for draft_id in drafts[:3]:
+        assert client.post("/v1/requests", json=_body(draft_id)).status_code == 201
+    refused = client.post("/v1/requests", json=_body(drafts[3]))
+    assert refused.status_code == 429 and "at most 3 an hour" in refused.json()["detail"]
+    assert 0 < int(refused.headers["Retry-After"]) <= 3600
+    assert client.post("/v1/requests", json=_body(drafts[0])).status_code == 201  # a repeat is never refused
+    assert client.post("/v1/requests", json=_body(_draft(assistant, company="highreso"))).status_code == 201
+
+
+def test_contacts_stay_out_of_logs_and_transcripts(app: tuple[TestClient, Any], caplog: pytest.LogCaptureFixture) -> None:
+    client, assistant = app
+    chat = client.post("/v1/chat", json={"message": "What personal information do you collect?", "company": "upward"}).json()
+    session = chat["session_id"]
+    caplog.set_level(logging.DEBUG)
+    created = client.post("/v1/requests", json=_body(_draft(assistant, session=session), session=session)).json()
+    client.get(f"/v1/desk/tickets/{created['reference']}", headers=STAFF)
+    assert EMAIL not in caplog.text and created["lookup_token"] not in caplog.text
+    assert EMAIL not in repr(assistant.sessions.transcript(session))
