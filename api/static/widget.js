@@ -633,12 +633,11 @@
   var reqBack = el("button", { className: "back", type: "button", "aria-label": t("backToChatLabel"), text: t("backToChat") });
   var reqRefresh = el("button", { className: "refresh", type: "button", "aria-label": t("refreshLabel"), text: t("refresh") });
   var reqState = el("p", { className: "when", role: "status" });
-  var reqError = el("p", { className: "error", role: "alert", hidden: true });
   var reqList = el("ul", { className: "reqlist", "aria-labelledby": "pa-reqs-title" });
   var reqView = el("section", { id: "pa-reqs", className: "reqs", "aria-labelledby": "pa-reqs-title", hidden: true }, [
     el("div", { className: "reqbar" }, [reqBack, reqTitle, reqRefresh]),
     el("p", { className: "hint", text: t("requestsHint") }),
-    reqState, reqError, reqList,
+    reqState, reqList,
   ]);
 
   var panel = el("section", {
@@ -1219,7 +1218,6 @@
     var list = myRequests();
     reqLoading = true;
     reqRefresh.disabled = true;
-    reqError.hidden = true;
     reqList.setAttribute("aria-busy", "true");
     reqState.textContent = t("loading");
     try {

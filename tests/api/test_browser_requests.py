@@ -401,7 +401,6 @@ def test_a_201_shows_the_reference_and_next_steps_and_my_requests_answers_the_de
     assert b.q(item, "h4").text == f"{reference} \u00b7 UPWARD" and b.q(item, ".status").text == "received"
     desk = b.q(item, ".thread li.desk")
     assert desk.text.endswith(DESK_MESSAGE) and b.q(desk, ".who").text.startswith("Privacy desk \u00b7 ")
-    shot(b, "widget-my-requests.png")
 
     b.q(item, ".answer textarea").send_keys(CUSTOMER_MESSAGE)
     b.q(item, ".answer button").click()
@@ -409,7 +408,7 @@ def test_a_201_shows_the_reference_and_next_steps_and_my_requests_answers_the_de
     assert contract.customer_messages(reference) == [CUSTOMER_MESSAGE]
     assert b.q(view, ".req .thread li.customer").text.endswith(CUSTOMER_MESSAGE)
     assert b.q(view, ".req .answer textarea").get_attribute("value") == ""
-    shot(b, "widget-my-requests-answered.png")
+    shot(b, "widget-my-requests.png")
 
     # A reload: the card is drawn again from sessionStorage, and My requests is still there; Refresh asks again.
     b.d.refresh()
