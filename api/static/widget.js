@@ -934,7 +934,8 @@
     var kind = FIELD_KINDS[spec.name] || { type: "text" };
     var id = nextId("f");
     var err = el("p", { className: "ferr", id: id + "-err", hidden: true });
-    var label = (kind.label && t(kind.label)) || String(spec.label || spec.name);
+    // The draft's own label (in the reply's words), else the widget's; only a required field is marked.
+    var label = String(spec.label || (kind.label && t(kind.label)) || spec.name);
     var attrs = {
       id: id, name: spec.name, autocomplete: kind.autocomplete || "off", required: !!spec.required,
       "aria-required": spec.required ? "true" : null, "aria-describedby": err.id,
@@ -944,7 +945,7 @@
     var input = el(kind.type === "textarea" ? "textarea" : "input", attrs);
     errors[spec.name] = { input: input, err: err };
     return el("label", { className: "field", "for": id }, [
-      el("span", { text: label + t(spec.required ? "required" : "optional") }), input, err,
+      el("span", { text: spec.required ? label + t("required") : label }), input, err,
     ]);
   }
 
@@ -975,9 +976,19 @@
       el("p", { className: "hint", text: t("draftContactHint") }),
     ]);
     var contactErr = errLine("contact");
-    var fields = Array.isArray(draft.fields) && draft.fields.length ? draft.fields
+    // Field names are the contact's keys ("email", or "contact.email"); "consent" is the box at the end, whatever
+    // the draft says, with the draft's label for it when it has one.
+    var given = Array.isArray(draft.fields) && draft.fields.length ? draft.fields
       : [{ name: "name", required: false }, { name: "email", required: false }, { name: "postal_address", required: false }];
-    fields.forEach(function (spec) { if (spec && spec.name) contact.appendChild(fieldRow(spec, errors)); });
+    var consentSpec = null;
+    var fields = [];
+    given.forEach(function (spec) {
+      if (!spec || typeof spec.name !== "string" || !spec.name) return;
+      var name = spec.name.replace(/^contact\./, "");
+      if (name === "consent") consentSpec = spec;
+      else fields.push({ name: name, required: !!spec.required, label: spec.label });
+    });
+    fields.forEach(function (spec) { contact.appendChild(fieldRow(spec, errors)); });
     contact.appendChild(contactErr);
     errors.contact.input = (errors.email || errors.postal_address || {}).input || null;
 
@@ -987,7 +998,8 @@
     errors.note.input = note;
 
     var consent = el("input", { type: "checkbox", name: "consent", required: true, "aria-required": "true" });
-    var consentRow = el("label", { className: "check" }, [consent, el("span", { text: t("draftConsent", { company: who }) })]);
+    var consentText = consentSpec && consentSpec.label ? String(consentSpec.label) : t("draftConsent", { company: who });
+    var consentRow = el("label", { className: "check" }, [consent, el("span", { text: consentText })]);
     var consentErr = errLine("consent");
     errors.consent.input = consent;
 

@@ -61,8 +61,27 @@ DESK_MESSAGE = "We received your details. Please post the form with a copy of yo
 CUSTOMER_MESSAGE = "Thank you. I posted the form today."
 
 
-def draft_reply(session_id: str = "s-draft") -> dict[str, Any]:
-    """A desk reply as the contract has it: `ticket` null, a `request_draft` to confirm."""
+# The draft's fields as the server labels them, by the reply's language.
+FIELD_LABELS = {
+    "en": {
+        "name": "Your name",
+        "email": "E-mail address for the reply (or a postal address)",
+        "postal_address": "Postal address for the reply (or an e-mail address)",
+        "phone": "Telephone number",
+        "consent": "I agree that this request and my contact details are sent to UPWARD's privacy desk",
+    },
+    "ja": {
+        "name": "お名前",
+        "email": "返信先のメールアドレス（またはご住所）",
+        "postal_address": "返信先のご住所（またはメールアドレス）",
+        "phone": "電話番号",
+        "consent": "このご依頼と連絡先をアップワードの個人情報窓口に送ることに同意します",
+    },
+}
+
+
+def draft_reply(lang: str = "en", session_id: str = "s-draft") -> dict[str, Any]:
+    """A desk reply as the contract has it: `ticket` null, a `request_draft` to confirm (field labels in `lang`)."""
     citations = [
         {
             "id": n, "company": "upward", "doc_id": "privacy", "version": "v1", "section": SECTION, "page": None,
@@ -71,23 +90,21 @@ def draft_reply(session_id: str = "s-draft") -> dict[str, Any]:
         for n, q in QUOTES.items()
     ]  # fmt: skip
     procedure = [
-        {"aspect": "channel", "name": "how and where to send the request", "stated": True, "citations": [1, 2]},
-        {"aspect": "identity", "name": "which identity documents are needed", "stated": True, "citations": [3]},
-        {"aspect": "fee", "name": "any fee", "stated": True, "citations": [4]},
-        {"aspect": "response_time", "name": "how quickly it will respond", "stated": False, "citations": []},
+        {"aspect": "channel", "label": "how and where to send the request", "status": "cited", "citations": [1, 2]},
+        {"aspect": "identity", "label": "which identity documents are needed", "status": "cited", "citations": [3]},
+        {"aspect": "fee", "label": "any fee", "status": "cited", "citations": [4]},
+        {"aspect": "response_time", "label": "how quickly it will respond", "status": "not_stated", "citations": []},
     ]
+    labels = FIELD_LABELS[lang]
     draft = {
         "id": "d-3q9Xz1V0b7Kp2mWc",
         "company": "upward",
         "request_types": ["disclosure", "deletion"],
         "proxy": False,
-        "fields": [
-            {"name": "name", "required": False, "label": "Your name"},
-            {"name": "email", "required": False, "label": "E-mail for the reply"},
-            {"name": "postal_address", "required": False, "label": "Postal address for the reply"},
-        ],
+        "fields": [{"name": name, "required": name == "consent", "label": label} for name, label in labels.items()],
         "procedure": procedure,
         "expires_at": (datetime.now(UTC) + timedelta(hours=24)).isoformat(),
+        "reference": None,
     }
     return {
         "session_id": session_id, "route": "desk", "answer": DRAFT_ANSWER, "citations": citations, "ticket": None,
@@ -130,8 +147,8 @@ class RequestsStub:
             return
         method, path = scope["method"], scope["path"]
         if method == "POST" and path == "/v1/chat/stream":
-            await _body(receive)
-            reply = draft_reply()
+            asked = json.loads(await _body(receive) or b"{}").get("message", "")
+            reply = draft_reply("en" if str(asked).isascii() else "ja")
             events = f"event: delta\ndata: {json.dumps({'text': reply['answer']})}\n\nevent: done\ndata: {json.dumps(reply)}\n\n"
             await _send(send, 200, events.encode(), "text/event-stream")
             return
@@ -247,12 +264,14 @@ def browser(driver: webdriver.Chrome, contract: RequestsStub) -> Iterator[Browse
     assert not errors, f"JavaScript console errors: {errors}"
 
 
-def open_draft(b: Browser, path: str = "/demo?company=upward") -> tuple[Any, Any]:
+def open_draft(
+    b: Browser, path: str = "/demo?company=upward", question: str = "Please disclose and then delete all my personal data"
+) -> tuple[Any, Any]:
     """The widget opened on `path` and asked for a formal request: (shadow root, the reply's draft form)."""
-    b.open(path, height=1000)
+    b.open(path, height=1200)  # tall enough for a whole draft form in the screenshots
     sr = b.widget()
     b.q(sr, ".launcher").click()
-    reply = b.ask(sr, "Please disclose and then delete all my personal data")
+    reply = b.ask(sr, question)
     return sr, b.q(reply, "form.draft")
 
 
@@ -290,12 +309,13 @@ def test_the_draft_renders_as_a_short_form_with_its_fields(browser: Browser, con
     assert [e.text for e in b.qq(form, ".types .check")] == ["Disclosure of personal data", "Deletion or erasure of personal data"]
     assert not b.q(form, 'input[name="proxy"]').is_selected()
     labels = [e.text for e in b.qq(form, ".contact .field > span")]
-    assert labels == ["Name (optional)", "E-mail address (optional)", "Postal address (optional)"]
+    assert labels == [FIELD_LABELS["en"][name] for name in ("name", "email", "postal_address", "phone")], "the draft's own labels"
     assert attr(b.q(form, 'input[name="email"]'), "type") == "email" and b.q(form, 'textarea[name="postal_address"]')
     assert b.q(form, ".contact .hint").text == "An e-mail address or a postal address is enough."
     assert b.q(form, 'textarea[name="note"]')
     consent = b.q(form, 'input[name="consent"]')
-    assert not consent.is_selected() and "go to UPWARD\u2019s privacy desk" in b.q(form, ".check:has(input[name=consent])").text
+    assert not consent.is_selected() and b.q(form, ".check:has(input[name=consent])").text == FIELD_LABELS["en"]["consent"]
+    assert attr(consent, "aria-required") == "true" and len(b.qq(form, 'input[name="consent"]')) == 1
     assert b.q(form, "button[type=submit]").text == "Submit the request"
     assert "Sent" not in reply.text
 
@@ -426,11 +446,13 @@ def test_a_201_shows_the_reference_and_next_steps_and_my_requests_answers_the_de
 
 def test_the_draft_form_and_my_requests_in_japanese(browser: Browser, contract: RequestsStub) -> None:
     b = browser
-    sr, form = open_draft(b, "/demo?company=upward&lang=ja")
+    sr, form = open_draft(b, "/demo?company=upward&lang=ja", "個人情報を開示して、削除してください")
     assert b.q(form, "h3").text == "アップワードへの申請内容の確認"
     assert [e.text for e in b.qq(form, ".types .check")] == ["個人情報の開示", "個人情報の削除"]
     assert b.q(form, ".contact .hint").text == "メールアドレスか郵送先の住所のどちらかがあれば十分です。"
-    assert [e.text for e in b.qq(form, ".contact .field > span")] == ["お名前（任意）", "メールアドレス（任意）", "郵送先の住所（任意）"]
+    assert [e.text for e in b.qq(form, ".contact .field > span")] == [
+        FIELD_LABELS["ja"][n] for n in ("name", "email", "postal_address", "phone")
+    ]
     assert b.q(form, "button[type=submit]").text == "この内容で申請する"
     fill(b, form, "postal_address", "東京都千代田区1-2-3")
     b.q(form, 'input[name="consent"]').click()
