@@ -31,11 +31,16 @@
   var PAGE_ORIGIN = window.location.origin;
   var API_ORIGIN = new URL(API).origin;
   var STORE_KEY = "privacy-assistant:" + API + ":" + (FIXED_COMPANY || "*");
+  // The requests made in this tab ({reference, lookup_token, company}): sessionStorage only, never in a URL, and kept
+  // apart from the conversation so that Clear does not lose the codes needed to check a request.
+  var REQUESTS_KEY = "privacy-assistant-requests:" + API;
   // The server's message limit (PA_MAX_MESSAGE_CHARS) comes from GET /v1/meta at start; until then,
   // or if that fails, the default limit. The server decides either way (a 422 names its limit).
   var MAX_CHARS = 2000;
   var MAX_ENTRIES = 100;
   var TIMEOUT_MS = 60000;
+  var MAX_NOTE = 2000; // a message to the desk; GET /v1/meta's limits.max_note_chars once known
+  var REFRESH_MS = 60000; // while My requests is open; refreshing also happens on open and with its button
 
   // ---------------------------------------------------------------- language
   // Every text the widget shows or announces, per language; {name} is filled in by t().
@@ -100,7 +105,70 @@
       tooLong: "The message is too long: the limit is {limit} characters.",
       clearFailed: "Could not clear the conversation on the server. {reason}",
       newTab: "Opens in a new tab",
+      myRequests: "My requests",
+      myRequestsLabel: "My requests: status and messages from the privacy desk",
+      backToChat: "\u2190 Chat",
+      backToChatLabel: "Back to the chat",
+      refresh: "Refresh",
+      refreshLabel: "Refresh the status of my requests",
+      loading: "Loading\u2026",
+      noRequests: "No request has been made in this browser tab yet.",
+      requestsHint: "Requests made in this browser tab. They are forgotten when the tab is closed: keep the reference and check code.",
+      madeOn: "Made on",
+      updated: "Updated {time}",
+      thread: "Messages about {id}",
+      noMessages: "No message from the privacy desk yet.",
+      fromDesk: "Privacy desk",
+      fromYou: "You",
+      answerDesk: "Answer the privacy desk",
+      answerPlaceholder: "Write to the privacy desk\u2026",
+      answerSend: "Send",
+      answerSendLabel: "Send the message to the privacy desk about {id}",
+      answerEmpty: "Please write a message first.",
+      answerTooLong: "The message is too long: the limit is {limit} characters.",
+      answerFailed: "The message could not be delivered{detail}.",
+      statusFailed: "Could not load the status{detail}.",
+      requestGone: "This request could not be found: the reference or check code is no longer valid.",
+      draftTitle: "Confirm your request to {company}",
+      draftTypes: "What you are asking for",
+      draftProxy: "I am asking on behalf of someone else (as their proxy)",
+      draftContact: "How the privacy desk can reply to you",
+      draftContactHint: "An e-mail address or a postal address is enough.",
+      optional: " (optional)",
+      required: " (required)",
+      draftNote: "Anything to add for the desk",
+      draftConsent: "I agree that this request and my contact details go to {company}\u2019s privacy desk.",
+      draftSubmit: "Submit the request",
+      draftSubmitting: "Submitting\u2026",
+      draftExpires: "This draft is kept until {time}.",
+      draftExpired: "This draft has expired. To make the request, ask again in the chat.",
+      draftDone: "This request was already submitted as {id}.",
+      needConsent: "Please tick the box to agree first.",
+      needType: "Choose at least one kind of request.",
+      checkFields: "Please check the fields marked above.",
+      submitFailed: "The request could not be submitted{detail}.",
+      fieldName: "Name",
+      fieldEmail: "E-mail address",
+      fieldPostal: "Postal address",
+      fieldPhone: "Telephone",
+      recorded: "{company}\u2019s privacy desk has your request",
+      requestKinds: "Request",
+      nextSteps: "What happens next",
+      keepReference: "The reference and check code let you check the status and answer the desk under My requests.",
+      openRequests: "Status and messages",
+      showFull: "Show the points in full",
+      showShort: "One line per point",
       statuses: {},
+      requestTypes: {
+        purpose_notification: "Notification of the purpose of use",
+        disclosure: "Disclosure of personal data",
+        third_party_records: "Disclosure of records of provision to third parties",
+        correction: "Correction or addition of personal data",
+        deletion: "Deletion or erasure of personal data",
+        suspension_of_use: "Suspension of use of personal data",
+        stop_third_party_provision: "Stopping provision to third parties",
+        complaint: "Complaint",
+      },
     },
     ja: {
       title: "\u30d7\u30e9\u30a4\u30d0\u30b7\u30fc\u306b\u95a2\u3059\u308b\u3054\u8cea\u554f",
@@ -162,6 +230,59 @@
       tooLong: "\u30e1\u30c3\u30bb\u30fc\u30b8\u304c\u9577\u3059\u304e\u307e\u3059\u3002\u4e0a\u9650\u306f {limit} \u6587\u5b57\u3067\u3059\u3002",
       clearFailed: "\u30b5\u30fc\u30d0\u30fc\u4e0a\u306e\u4f1a\u8a71\u3092\u6d88\u53bb\u3067\u304d\u307e\u305b\u3093\u3067\u3057\u305f\u3002{reason}",
       newTab: "\u65b0\u3057\u3044\u30bf\u30d6\u3067\u958b\u304d\u307e\u3059",
+      myRequests: "\u7533\u8acb\u72b6\u6cc1",
+      myRequestsLabel: "\u7533\u8acb\u72b6\u6cc1: \u72b6\u6cc1\u3068\u500b\u4eba\u60c5\u5831\u7a93\u53e3\u304b\u3089\u306e\u30e1\u30c3\u30bb\u30fc\u30b8",
+      backToChat: "\u2190 \u30c1\u30e3\u30c3\u30c8",
+      backToChatLabel: "\u30c1\u30e3\u30c3\u30c8\u306b\u623b\u308b",
+      refresh: "\u66f4\u65b0",
+      refreshLabel: "\u7533\u8acb\u306e\u72b6\u6cc1\u3092\u66f4\u65b0",
+      loading: "\u8aad\u307f\u8fbc\u3093\u3067\u3044\u307e\u3059\u2026",
+      noRequests: "\u3053\u306e\u30bf\u30d6\u3067\u884c\u3063\u305f\u7533\u8acb\u306f\u307e\u3060\u3042\u308a\u307e\u305b\u3093\u3002",
+      requestsHint: "\u3053\u306e\u30bf\u30d6\u3067\u884c\u3063\u305f\u7533\u8acb\u3067\u3059\u3002\u30bf\u30d6\u3092\u9589\u3058\u308b\u3068\u6d88\u3048\u308b\u305f\u3081\u3001\u53d7\u4ed8\u756a\u53f7\u3068\u78ba\u8a8d\u30b3\u30fc\u30c9\u3092\u63a7\u3048\u3066\u304a\u3044\u3066\u304f\u3060\u3055\u3044\u3002",
+      madeOn: "\u7533\u8acb\u65e5",
+      updated: "{time} \u6642\u70b9",
+      thread: "{id} \u306b\u3064\u3044\u3066\u306e\u30e1\u30c3\u30bb\u30fc\u30b8",
+      noMessages: "\u500b\u4eba\u60c5\u5831\u7a93\u53e3\u304b\u3089\u306e\u30e1\u30c3\u30bb\u30fc\u30b8\u306f\u307e\u3060\u3042\u308a\u307e\u305b\u3093\u3002",
+      fromDesk: "\u500b\u4eba\u60c5\u5831\u7a93\u53e3",
+      fromYou: "\u3042\u306a\u305f",
+      answerDesk: "\u500b\u4eba\u60c5\u5831\u7a93\u53e3\u306b\u8fd4\u4fe1",
+      answerPlaceholder: "\u500b\u4eba\u60c5\u5831\u7a93\u53e3\u3078\u306e\u30e1\u30c3\u30bb\u30fc\u30b8\u2026",
+      answerSend: "\u9001\u4fe1",
+      answerSendLabel: "{id} \u306b\u3064\u3044\u3066\u500b\u4eba\u60c5\u5831\u7a93\u53e3\u306b\u30e1\u30c3\u30bb\u30fc\u30b8\u3092\u9001\u4fe1",
+      answerEmpty: "\u5148\u306b\u30e1\u30c3\u30bb\u30fc\u30b8\u3092\u5165\u529b\u3057\u3066\u304f\u3060\u3055\u3044\u3002",
+      answerTooLong: "\u30e1\u30c3\u30bb\u30fc\u30b8\u304c\u9577\u3059\u304e\u307e\u3059\u3002\u4e0a\u9650\u306f {limit} \u6587\u5b57\u3067\u3059\u3002",
+      answerFailed: "\u30e1\u30c3\u30bb\u30fc\u30b8\u3092\u5c4a\u3051\u3089\u308c\u307e\u305b\u3093\u3067\u3057\u305f{detail}\u3002",
+      statusFailed: "\u72b6\u6cc1\u3092\u8aad\u307f\u8fbc\u3081\u307e\u305b\u3093\u3067\u3057\u305f{detail}\u3002",
+      requestGone: "\u3053\u306e\u7533\u8acb\u306f\u898b\u3064\u304b\u308a\u307e\u305b\u3093\u3067\u3057\u305f\u3002\u53d7\u4ed8\u756a\u53f7\u307e\u305f\u306f\u78ba\u8a8d\u30b3\u30fc\u30c9\u304c\u7121\u52b9\u306b\u306a\u3063\u3066\u3044\u307e\u3059\u3002",
+      draftTitle: "{company}\u3078\u306e\u7533\u8acb\u5185\u5bb9\u306e\u78ba\u8a8d",
+      draftTypes: "\u7533\u8acb\u306e\u7a2e\u985e",
+      draftProxy: "\u672c\u4eba\u306b\u4ee3\u308f\u3063\u3066\u4ee3\u7406\u4eba\u3068\u3057\u3066\u7533\u8acb\u3057\u307e\u3059",
+      draftContact: "\u500b\u4eba\u60c5\u5831\u7a93\u53e3\u304b\u3089\u306e\u9023\u7d61\u5148",
+      draftContactHint: "\u30e1\u30fc\u30eb\u30a2\u30c9\u30ec\u30b9\u304b\u90f5\u9001\u5148\u306e\u4f4f\u6240\u306e\u3069\u3061\u3089\u304b\u304c\u3042\u308c\u3070\u5341\u5206\u3067\u3059\u3002",
+      optional: "\uff08\u4efb\u610f\uff09",
+      required: "\uff08\u5fc5\u9808\uff09",
+      draftNote: "\u7a93\u53e3\u3078\u306e\u3054\u9023\u7d61\u4e8b\u9805",
+      draftConsent: "\u3053\u306e\u7533\u8acb\u5185\u5bb9\u3068\u9023\u7d61\u5148\u304c{company}\u306e\u500b\u4eba\u60c5\u5831\u7a93\u53e3\u306b\u6e21\u308b\u3053\u3068\u306b\u540c\u610f\u3057\u307e\u3059\u3002",
+      draftSubmit: "\u3053\u306e\u5185\u5bb9\u3067\u7533\u8acb\u3059\u308b",
+      draftSubmitting: "\u7533\u8acb\u3057\u3066\u3044\u307e\u3059\u2026",
+      draftExpires: "\u3053\u306e\u4e0b\u66f8\u304d\u306f{time}\u307e\u3067\u4fdd\u5b58\u3055\u308c\u307e\u3059\u3002",
+      draftExpired: "\u3053\u306e\u4e0b\u66f8\u304d\u306f\u6709\u52b9\u671f\u9650\u304c\u5207\u308c\u307e\u3057\u305f\u3002\u7533\u8acb\u3059\u308b\u306b\u306f\u3001\u30c1\u30e3\u30c3\u30c8\u3067\u3082\u3046\u4e00\u5ea6\u3054\u4f9d\u983c\u304f\u3060\u3055\u3044\u3002",
+      draftDone: "\u3053\u306e\u7533\u8acb\u306f {id} \u3068\u3057\u3066\u7533\u8acb\u6e08\u307f\u3067\u3059\u3002",
+      needConsent: "\u5148\u306b\u540c\u610f\u306e\u30c1\u30a7\u30c3\u30af\u30dc\u30c3\u30af\u30b9\u306b\u30c1\u30a7\u30c3\u30af\u3092\u5165\u308c\u3066\u304f\u3060\u3055\u3044\u3002",
+      needType: "\u7533\u8acb\u306e\u7a2e\u985e\u30921\u3064\u4ee5\u4e0a\u9078\u3093\u3067\u304f\u3060\u3055\u3044\u3002",
+      checkFields: "\u4e0a\u8a18\u306e\u9805\u76ee\u3092\u3054\u78ba\u8a8d\u304f\u3060\u3055\u3044\u3002",
+      submitFailed: "\u7533\u8acb\u3067\u304d\u307e\u305b\u3093\u3067\u3057\u305f{detail}\u3002",
+      fieldName: "\u304a\u540d\u524d",
+      fieldEmail: "\u30e1\u30fc\u30eb\u30a2\u30c9\u30ec\u30b9",
+      fieldPostal: "\u90f5\u9001\u5148\u306e\u4f4f\u6240",
+      fieldPhone: "\u96fb\u8a71\u756a\u53f7",
+      recorded: "{company}\u306e\u500b\u4eba\u60c5\u5831\u7a93\u53e3\u306b\u7533\u8acb\u5185\u5bb9\u304c\u5c4a\u304d\u307e\u3057\u305f",
+      requestKinds: "\u7533\u8acb\u306e\u7a2e\u985e",
+      nextSteps: "\u4eca\u5f8c\u306e\u624b\u7d9a\u304d",
+      keepReference: "\u53d7\u4ed8\u756a\u53f7\u3068\u78ba\u8a8d\u30b3\u30fc\u30c9\u3067\u3001\u300c\u7533\u8acb\u72b6\u6cc1\u300d\u304b\u3089\u72b6\u6cc1\u3092\u78ba\u8a8d\u3057\u3001\u7a93\u53e3\u306b\u8fd4\u4fe1\u3067\u304d\u307e\u3059\u3002",
+      openRequests: "\u72b6\u6cc1\u3068\u30e1\u30c3\u30bb\u30fc\u30b8",
+      showFull: "\u5404\u9805\u76ee\u3092\u5168\u6587\u3067\u8868\u793a",
+      showShort: "\u5404\u9805\u76ee\u30921\u884c\u3067\u8868\u793a",
       statuses: {
         received: "\u53d7\u4ed8\u6e08\u307f",
         awaiting_identity: "\u672c\u4eba\u78ba\u8a8d\u5f85\u3061",
@@ -169,6 +290,16 @@
         completed: "\u5b8c\u4e86",
         rejected: "\u5374\u4e0b",
         withdrawn: "\u53d6\u308a\u4e0b\u3052",
+      },
+      requestTypes: {
+        purpose_notification: "\u5229\u7528\u76ee\u7684\u306e\u901a\u77e5",
+        disclosure: "\u500b\u4eba\u60c5\u5831\u306e\u958b\u793a",
+        third_party_records: "\u7b2c\u4e09\u8005\u63d0\u4f9b\u8a18\u9332\u306e\u958b\u793a",
+        correction: "\u500b\u4eba\u60c5\u5831\u306e\u8a02\u6b63\u30fb\u8ffd\u52a0",
+        deletion: "\u500b\u4eba\u60c5\u5831\u306e\u524a\u9664",
+        suspension_of_use: "\u500b\u4eba\u60c5\u5831\u306e\u5229\u7528\u505c\u6b62",
+        stop_third_party_provision: "\u7b2c\u4e09\u8005\u63d0\u4f9b\u306e\u505c\u6b62",
+        complaint: "\u82e6\u60c5",
       },
     },
   };
@@ -197,6 +328,10 @@
     return TEXT.statuses[status] || String(status).replace(/_/g, " ");
   }
 
+  function requestTypeLabel(type) {
+    return TEXT.requestTypes[type] || String(type).replace(/_/g, " ");
+  }
+
   // Sent on every request, so the server's error texts come back in the widget's language.
   function withLanguage(headers) {
     var out = { "Accept-Language": LANG };
@@ -206,7 +341,8 @@
 
   // ---------------------------------------------------------------- state (sessionStorage)
   function freshState() {
-    return { sessionId: null, company: FIXED_COMPANY, pending: null, open: false, transcript: [] };
+    // submitted: draft id -> what POST /v1/requests answered (the token stays in REQUESTS_KEY).
+    return { sessionId: null, company: FIXED_COMPANY, pending: null, open: false, transcript: [], submitted: {} };
   }
 
   function loadState() {
@@ -230,7 +366,35 @@
     try { window.sessionStorage.setItem(STORE_KEY, JSON.stringify(state)); } catch (e) { /* private mode */ }
   }
 
+  function loadRequests() {
+    try {
+      var list = JSON.parse(window.sessionStorage.getItem(REQUESTS_KEY) || "[]");
+      if (!Array.isArray(list)) return [];
+      return list.filter(function (r) { return r && typeof r.reference === "string" && typeof r.lookup_token === "string"; });
+    } catch (e) {
+      return [];
+    }
+  }
+
+  // This widget's requests: a company's widget shows that company's only (its site could not read the others anyway).
+  function myRequests() {
+    return requests.filter(function (r) { return !FIXED_COMPANY || r.company === FIXED_COMPANY; });
+  }
+
+  function rememberRequest(created) {
+    requests = requests.filter(function (r) { return r.reference !== created.reference; });
+    requests.push({ reference: created.reference, lookup_token: created.lookup_token, company: created.company });
+    try { window.sessionStorage.setItem(REQUESTS_KEY, JSON.stringify(requests)); } catch (e) { /* blocked: this page only */ }
+  }
+
+  function tokenFor(reference) {
+    var found = requests.filter(function (r) { return r.reference === reference; })[0];
+    return found ? found.lookup_token : null;
+  }
+
+  var requests = loadRequests();
   var state = loadState();
+  if (!state.submitted || typeof state.submitted !== "object") state.submitted = {};
   var companies = null; // [{id, name, short_name, ...}] once loaded
   var busy = false;
   var configError = null; // set when the embedding is misconfigured: the site owner's message replaces the chat
@@ -351,6 +515,64 @@
     "textarea:focus{border-color:#0b57a4}",
     ".send{border:0;border-radius:10px;background:#0b57a4;color:#fff;font-weight:600;padding:0 16px;height:44px;cursor:pointer}",
     ".send:disabled{background:#8aa9c9;cursor:default}",
+    // A desk reply: each procedure point on one line (the quotes are behind the chips), the whole text a click away.
+    ".text.lines{white-space:normal}",
+    ".text.lines .line{display:block;white-space:pre-wrap}",
+    ".text.lines .point{display:block;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+    ".text.lines.full .point{white-space:pre-wrap;overflow:visible}",
+    ".linkbtn{border:0;background:none;padding:0;margin-top:4px;color:#0b57a4;text-decoration:underline;cursor:pointer;font-size:13px}",
+    // The request draft form and what a submission gave.
+    ".draft{display:block;margin-top:10px;padding:10px 12px;background:#fff;border:1px solid #b6c2cf;border-radius:10px;white-space:normal}",
+    ".draft h3{margin:0 0 6px;font-size:15px}",
+    ".draft fieldset{margin:0 0 8px;padding:0;border:0;min-width:0}",
+    ".draft legend{padding:0;margin:0 0 2px;font-size:13px;font-weight:700}",
+    ".draft .check{display:flex;gap:6px;align-items:flex-start;font-size:14px;margin:2px 0}",
+    ".draft .check input{margin-top:4px;flex:none}",
+    ".draft .hint{margin:0 0 4px;font-size:12px;color:#57606a}",
+    ".draft .field{display:block;margin:0 0 6px}",
+    ".draft .field span{display:block;font-size:13px}",
+    ".draft input[type=text],.draft input[type=email],.draft input[type=tel],.draft textarea{display:block;width:100%;min-height:0;max-height:none;",
+    "  padding:6px 8px;border:1px solid #b6c2cf;border-radius:6px;background:#fff;font-size:14px}",
+    ".draft textarea{resize:vertical;min-height:52px}",
+    ".draft [aria-invalid=true]{border-color:#c62828;outline-color:#c62828}",
+    ".ferr{margin:2px 0 0;font-size:12px;color:#8a1c12}",
+    ".ferr[hidden],.draft .ferr[hidden],.formerr[hidden]{display:none}",
+    ".formerr{margin:6px 0;padding:6px 8px;background:#fff1f0;border:1px solid #f5b5b0;color:#8a1c12;border-radius:6px;font-size:13px}",
+    ".primary{border:0;border-radius:8px;background:#0b57a4;color:#fff;font-weight:600;padding:7px 14px;cursor:pointer}",
+    ".primary:disabled{background:#8aa9c9;cursor:default}",
+    ".draft .when{margin:6px 0 0;font-size:12px;color:#57606a}",
+    ".ticket.submitted{background:#f3f7fc;border-color:#9dbbe0}",
+    ".ticket.submitted .t{color:#0b3d73}",
+    ".ticket h4{margin:8px 0 2px;font-size:13px}",
+    ".ticket .next{margin:0;white-space:pre-wrap;font-size:14px}",
+    ".ticket .next a{color:#0b57a4}",
+    ".ticket .primary{margin-top:8px;font-size:13px;padding:5px 12px}",
+    // My requests: the status view that takes the chat's place.
+    ".reqs{flex:1;overflow-y:auto;padding:12px 14px;display:flex;flex-direction:column;gap:10px;overscroll-behavior:contain}",
+    ".reqs[hidden],.log[hidden]{display:none}",
+    ".reqbar{display:flex;align-items:center;gap:8px}",
+    ".reqbar h3{flex:1;margin:0;font-size:16px}",
+    ".reqbar button{border:1px solid #0b57a4;background:#fff;color:#0b57a4;border-radius:8px;padding:4px 10px;cursor:pointer;font-size:13px}",
+    ".reqbar button:disabled{opacity:.5;cursor:default}",
+    ".reqs .hint,.reqs .empty,.reqs .when{margin:0;font-size:12px;color:#57606a}",
+    ".reqlist{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:10px}",
+    ".req{padding:10px 12px;border:1px solid #d0d7de;border-radius:10px;background:#fff}",
+    ".req h4{margin:0;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:15px}",
+    ".req h4 .co{font-family:inherit;font-weight:400;font-size:13px;color:#57606a}",
+    ".req dl{margin:4px 0;display:grid;grid-template-columns:auto 1fr;gap:2px 10px;font-size:14px}",
+    ".req dt{color:#57606a}",
+    ".req dd{margin:0;font-weight:600}",
+    ".thread{list-style:none;margin:6px 0;padding:0;display:flex;flex-direction:column;gap:6px}",
+    ".thread li{padding:6px 9px;border-radius:8px;max-width:92%;white-space:pre-wrap;overflow-wrap:anywhere;font-size:14px}",
+    ".thread li.desk{align-self:flex-start;background:#f1f3f5;border-left:3px solid #0b57a4}",
+    ".thread li.customer{align-self:flex-end;background:#e8f0fb}",
+    ".thread .who{display:block;font-size:12px;color:#57606a;white-space:normal}",
+    ".thread a{color:#0b57a4}",
+    ".answer{display:flex;gap:6px;align-items:flex-end;padding:0;border:0}",
+    ".answer textarea{min-height:40px;font-size:14px;padding:6px 8px}",
+    ".answer .primary{height:40px}",
+    ".hbtn:disabled{opacity:.5;cursor:default}",
+    ".hbtn[aria-expanded=true]{background:rgba(255,255,255,.25)}",
     "@media (max-width:480px){",
     "  .panel{right:8px;left:8px;width:auto;max-width:none;bottom:76px;height:auto;top:8px;max-height:none}",
     "  .launcher{right:12px;bottom:12px}",
@@ -387,7 +609,11 @@
   var subtitle = el("p", { className: "sub", id: "pa-sub", text: FIXED_COMPANY ? FIXED_COMPANY : t("subtitle") });
   var clearBtn = el("button", { className: "hbtn clear", type: "button", "aria-label": t("clearLabel"), text: t("clear") });
   var closeBtn = el("button", { className: "hbtn close", type: "button", "aria-label": t("closeLabel"), text: "\u00d7" });
-  var header = el("header", null, [el("div", { className: "titles" }, [title, subtitle]), clearBtn, closeBtn]);
+  var reqBtn = el("button", {
+    className: "hbtn reqs-open", type: "button", "aria-label": t("myRequestsLabel"), "aria-controls": "pa-reqs",
+    "aria-expanded": "false", text: t("myRequests"), hidden: true,
+  });
+  var header = el("header", null, [el("div", { className: "titles" }, [title, subtitle]), reqBtn, clearBtn, closeBtn]);
 
   var notice = el("p", { className: "notice", id: "pa-notice" });
   var log = el("div", {
@@ -402,10 +628,22 @@
   var sendBtn = el("button", { className: "send", type: "submit", "aria-label": t("sendLabel"), text: t("send") });
   var form = el("form", { "aria-label": t("formLabel"), novalidate: true }, [input, sendBtn]);
 
+  // My requests: takes the place of the conversation while open.
+  var reqTitle = el("h3", { id: "pa-reqs-title", tabindex: "-1", text: t("myRequests") });
+  var reqBack = el("button", { className: "back", type: "button", "aria-label": t("backToChatLabel"), text: t("backToChat") });
+  var reqRefresh = el("button", { className: "refresh", type: "button", "aria-label": t("refreshLabel"), text: t("refresh") });
+  var reqState = el("p", { className: "when", role: "status" });
+  var reqList = el("ul", { className: "reqlist", "aria-labelledby": "pa-reqs-title" });
+  var reqView = el("section", { id: "pa-reqs", className: "reqs", "aria-labelledby": "pa-reqs-title", hidden: true }, [
+    el("div", { className: "reqbar" }, [reqBack, reqTitle, reqRefresh]),
+    el("p", { className: "hint", text: t("requestsHint") }),
+    reqState, reqList,
+  ]);
+
   var panel = el("section", {
     id: "pa-panel", className: "panel", role: "dialog", "aria-modal": "false",
     "aria-labelledby": "pa-title", "aria-describedby": "pa-notice", hidden: true,
-  }, [header, notice, log, errorBox, form]);
+  }, [header, notice, log, reqView, errorBox, form]);
 
   wrap.appendChild(panel);
   wrap.appendChild(launcher);
@@ -449,13 +687,14 @@
     var detail = el("div", { className: "cite", id: nextId("cite"), hidden: true });
     var chips = el("div", { className: "chips", role: "group", "aria-label": t("sources") });
     var open = null;
+    var labels = chipLabels(reply);
     reply.citations.forEach(function (cite) {
       var chip = el("button", {
         className: "chip", type: "button", "aria-expanded": "false", "aria-controls": detail.id,
-        "aria-label": t("source", { n: cite.id, section: cite.section || t("clause") }),
+        "aria-label": t("source", { n: cite.id, section: labels[cite.id] || cite.section || t("clause") }),
         title: cite.section || "",
       }, [el("span", { className: "n", text: String(cite.id), "aria-hidden": "true" }),
-          el("span", { className: "s", text: shortSection(cite.section), "aria-hidden": "true" })]);
+          el("span", { className: "s", text: labels[cite.id], "aria-hidden": "true" })]);
       chip.addEventListener("click", function () {
         if (open === chip) {
           chip.setAttribute("aria-expanded", "false");
@@ -471,6 +710,60 @@
       chips.appendChild(chip);
     });
     return [chips, detail];
+  }
+
+  // "- Fee: [3] ..." / "- \u624b\u6570\u6599\uff1a..." : a procedure point of a desk reply, and its name.
+  var POINT_LINE = /^\s*[-\u2022\u30fb]\s*([^:\uff1a\n]{1,80}?)\s*[:\uff1a]/;
+
+  function capitalized(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+
+  // A point of request_draft.procedure: its readable name, and the citation ids of the quotes it rests on.
+  function pointName(point) {
+    var name = point && (point.name || point.label || point.title);
+    return typeof name === "string" && name.trim() ? capitalized(name.trim()) : "";
+  }
+
+  function pointCitations(point) {
+    var ids = (point && (point.citations || point.citation_ids || point.cites)) || [];
+    return (Array.isArray(ids) ? ids : []).map(function (c) { return String(c && typeof c === "object" ? c.id : c); });
+  }
+
+  // Each chip's label, by citation id, no two alike. A desk reply's quote is named by the procedure point it backs
+  // (the draft's procedure, else the answer's point line holding its [n]); any other by its section. Chips that would
+  // still share a label get their section, then their place among them.
+  function chipLabels(reply) {
+    var labels = {};
+    var draft = reply.request_draft;
+    (draft && Array.isArray(draft.procedure) ? draft.procedure : []).forEach(function (point) {
+      var name = pointName(point);
+      pointCitations(point).forEach(function (id) { if (name && !labels[id]) labels[id] = name; });
+    });
+    if (reply.route === "desk") {
+      String(reply.answer || "").split("\n").forEach(function (line) {
+        var m = POINT_LINE.exec(line);
+        if (!m) return;
+        (line.match(/\[\d+\]/g) || []).forEach(function (marker) {
+          var id = marker.slice(1, -1);
+          if (!labels[id]) labels[id] = capitalized(m[1].trim());
+        });
+      });
+    }
+    var cites = reply.citations;
+    cites.forEach(function (c) { if (!labels[c.id]) labels[c.id] = shortSection(c.section); });
+    var groups = {};
+    cites.forEach(function (c) { (groups[labels[c.id]] = groups[labels[c.id]] || []).push(c); });
+    Object.keys(groups).forEach(function (label) {
+      var group = groups[label];
+      if (group.length < 2) return;
+      var withSection = group.map(function (c) { var s = shortSection(c.section); return s === label ? label : label + " \u203a " + s; });
+      var distinct = withSection.filter(function (v, i) { return withSection.indexOf(v) === i; }).length === group.length;
+      group.forEach(function (c, i) {
+        labels[c.id] = distinct ? withSection[i] : label + " (" + (i + 1) + "/" + group.length + ")";
+      });
+    });
+    return labels;
   }
 
   // "Treatment of Personal Information > 3.Provision to Third Parties > 3" -> "3.Provision to Third Parties > 3":
@@ -579,14 +872,481 @@
     return frag;
   }
 
+  // A desk reply's text with each procedure point on one line (the quotes are behind the chips); a button shows it all.
+  // textContent stays exactly the answer.
+  function deskText(answer) {
+    var lines = String(answer).split("\n");
+    if (!lines.some(function (l) { return POINT_LINE.test(l); })) return null;
+    var p = el("p", { className: "text lines", id: nextId("text") });
+    lines.forEach(function (line, i) {
+      if (i) p.appendChild(document.createTextNode("\n"));
+      var point = POINT_LINE.test(line);
+      p.appendChild(el("span", { className: point ? "point" : "line", title: point ? line : null }, [linkified(line)]));
+    });
+    var toggle = el("button", { className: "linkbtn", type: "button", "aria-expanded": "false", "aria-controls": p.id, text: t("showFull") });
+    toggle.addEventListener("click", function () {
+      var full = p.classList.toggle("full");
+      toggle.setAttribute("aria-expanded", full ? "true" : "false");
+      toggle.textContent = t(full ? "showShort" : "showFull");
+    });
+    return [p, toggle];
+  }
+
   function botBubble(reply, active) {
     var bubble = el("div", { className: "msg bot " + reply.route });
     bubble.appendChild(el("span", { className: "sr-only", text: t("assistant") }));
-    bubble.appendChild(el("p", { className: "text" }, [linkified(reply.answer)]));
+    var desk = reply.route === "desk" ? deskText(reply.answer) : null;
+    if (desk) desk.forEach(function (n) { bubble.appendChild(n); });
+    else bubble.appendChild(el("p", { className: "text" }, [linkified(reply.answer)]));
     if (reply.route === "desk" && reply.ticket) bubble.appendChild(ticketCard(reply));
     if (reply.route === "clarify") bubble.appendChild(clarifyChoices(active));
     citationChips(reply).forEach(function (n) { bubble.appendChild(n); });
+    if (reply.request_draft && reply.request_draft.id) bubble.appendChild(draftBlock(reply));
     return bubble;
+  }
+
+  // ---------------------------------------------------------------- the request draft (POST /v1/requests)
+  var FIELD_KINDS = {
+    name: { label: "fieldName", type: "text", autocomplete: "name" },
+    email: { label: "fieldEmail", type: "email", autocomplete: "email" },
+    postal_address: { label: "fieldPostal", type: "textarea", autocomplete: "street-address" },
+    phone: { label: "fieldPhone", type: "tel", autocomplete: "tel" },
+  };
+
+  function expired(draft) {
+    var at = draft.expires_at ? new Date(draft.expires_at).getTime() : NaN;
+    return !isNaN(at) && at <= Date.now();
+  }
+
+  function draftBlock(reply) {
+    var draft = reply.request_draft;
+    var done = state.submitted[draft.id];
+    if (done) return resultCard(done);
+    // The server's answer to a repeat of a request already submitted (from another tab, say).
+    var known = draft.reference || draft.submitted_reference;
+    if (known) return el("p", { className: "draft", text: t("draftDone", { id: known }) });
+    if (expired(draft)) return el("p", { className: "draft", text: t("draftExpired") });
+    return draftForm(reply, draft);
+  }
+
+  // One labelled input with its error line under it; `errors` maps the field's name to both.
+  function fieldRow(spec, errors) {
+    var kind = FIELD_KINDS[spec.name] || { type: "text" };
+    var id = nextId("f");
+    var err = el("p", { className: "ferr", id: id + "-err", hidden: true });
+    // The draft's own label (in the reply's words), else the widget's; only a required field is marked.
+    var label = String(spec.label || (kind.label && t(kind.label)) || spec.name);
+    var attrs = {
+      id: id, name: spec.name, autocomplete: kind.autocomplete || "off", required: !!spec.required,
+      "aria-required": spec.required ? "true" : null, "aria-describedby": err.id,
+    };
+    if (kind.type === "textarea") attrs.rows = "2";
+    else attrs.type = kind.type;
+    var input = el(kind.type === "textarea" ? "textarea" : "input", attrs);
+    errors[spec.name] = { input: input, err: err };
+    return el("label", { className: "field", "for": id }, [
+      el("span", { text: spec.required ? label + t("required") : label }), input, err,
+    ]);
+  }
+
+  function draftForm(reply, draft) {
+    var who = companyLabel(draft.company || state.company || "");
+    var titleId = nextId("draft");
+    var errors = {}; // field -> {input, err}; "contact" and "form" are the groups' own lines
+    function errLine(key) {
+      var line = el("p", { className: "ferr", id: nextId("err"), hidden: true });
+      errors[key] = { input: null, err: line };
+      return line;
+    }
+
+    var types = el("fieldset", { className: "types" }, [el("legend", { text: t("draftTypes") })]);
+    var typeBoxes = (draft.request_types || []).map(function (type) {
+      var box = el("input", { type: "checkbox", name: "request_types", value: type, checked: true });
+      types.appendChild(el("label", { className: "check" }, [box, el("span", { text: requestTypeLabel(type) })]));
+      return box;
+    });
+    types.appendChild(errLine("request_types"));
+    errors.request_types.input = typeBoxes[0] || null;
+
+    var proxy = el("input", { type: "checkbox", name: "proxy", checked: !!draft.proxy });
+    var proxyRow = el("label", { className: "check" }, [proxy, el("span", { text: t("draftProxy") })]);
+
+    var contact = el("fieldset", { className: "contact" }, [
+      el("legend", { text: t("draftContact") }),
+      el("p", { className: "hint", text: t("draftContactHint") }),
+    ]);
+    var contactErr = errLine("contact");
+    // Field names are the contact's keys ("email", or "contact.email"); "consent" is the box at the end, whatever
+    // the draft says, with the draft's label for it when it has one.
+    var given = Array.isArray(draft.fields) && draft.fields.length ? draft.fields
+      : [{ name: "name", required: false }, { name: "email", required: false }, { name: "postal_address", required: false }];
+    var consentSpec = null;
+    var fields = [];
+    given.forEach(function (spec) {
+      if (!spec || typeof spec.name !== "string" || !spec.name) return;
+      var name = spec.name.replace(/^contact\./, "");
+      if (name === "consent") consentSpec = spec;
+      else fields.push({ name: name, required: !!spec.required, label: spec.label });
+    });
+    fields.forEach(function (spec) { contact.appendChild(fieldRow(spec, errors)); });
+    contact.appendChild(contactErr);
+    errors.contact.input = (errors.email || errors.postal_address || {}).input || null;
+
+    var noteId = nextId("f");
+    var note = el("textarea", { id: noteId, name: "note", rows: "2", maxlength: String(MAX_NOTE) });
+    var noteRow = el("label", { className: "field", "for": noteId }, [el("span", { text: t("draftNote") + t("optional") }), note, errLine("note")]);
+    errors.note.input = note;
+
+    var consent = el("input", { type: "checkbox", name: "consent", required: true, "aria-required": "true" });
+    var consentText = consentSpec && consentSpec.label ? String(consentSpec.label) : t("draftConsent", { company: who });
+    var consentRow = el("label", { className: "check" }, [consent, el("span", { text: consentText })]);
+    var consentErr = errLine("consent");
+    errors.consent.input = consent;
+
+    var formErr = el("p", { className: "formerr", role: "alert", hidden: true });
+    var submit = el("button", { className: "primary", type: "submit", text: t("draftSubmit") });
+    var box = el("form", { className: "draft", novalidate: true, "aria-labelledby": titleId, "data-draft": draft.id }, [
+      el("h3", { id: titleId, text: t("draftTitle", { company: who }) }),
+      types, proxyRow, contact, noteRow, consentRow, consentErr, formErr, submit,
+      draft.expires_at ? el("p", { className: "when", text: t("draftExpires", { time: formatDateTime(draft.expires_at) }) }) : null,
+    ]);
+    var ctx = {
+      reply: reply, draft: draft, form: box, errors: errors, formErr: formErr, submit: submit,
+      typeBoxes: typeBoxes, proxy: proxy, note: note, consent: consent, fields: fields, posting: false,
+    };
+    box.addEventListener("submit", function (e) { e.preventDefault(); submitDraft(ctx); });
+    return box;
+  }
+
+  function clearFieldErrors(ctx) {
+    ctx.formErr.hidden = true;
+    ctx.formErr.textContent = "";
+    Object.keys(ctx.errors).forEach(function (key) {
+      var e = ctx.errors[key];
+      e.err.hidden = true;
+      e.err.textContent = "";
+      if (e.input) e.input.removeAttribute("aria-invalid");
+    });
+  }
+
+  // Shows `text` by the field a 422 named ("contact.email", "request_types.0", "consent"...); true when it had a place.
+  function showFieldError(ctx, field, text) {
+    var path = String(field || "").replace(/^body\./, "").split(".").filter(function (p) { return !/^\d+$/.test(p); });
+    var key = path[0] === "contact" && path.length > 1 ? path[1] : path[0];
+    var target = key && ctx.errors[key];
+    if (!target) return false;
+    target.err.textContent = text ? capitalized(text) : "";
+    target.err.hidden = !text;
+    if (target.input) {
+      target.input.setAttribute("aria-invalid", "true");
+      var described = (target.input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (described.indexOf(target.err.id) < 0) target.input.setAttribute("aria-describedby", described.concat(target.err.id).join(" "));
+    }
+    return true;
+  }
+
+  // A 422 body's `detail` as [{field, text}]: "field: reason" parts (joined by "; "), FastAPI's [{loc, msg}], or {field, ...}.
+  function fieldErrors(body) {
+    var detail = body && body.detail;
+    if (body && typeof body.field === "string") {
+      var own = String(detail || "");
+      var prefix = body.field + ":";
+      return [{ field: body.field, text: own.indexOf(prefix) === 0 ? own.slice(prefix.length).trim() : own }];
+    }
+    if (Array.isArray(detail)) {
+      return detail.map(function (e) {
+        var loc = Array.isArray(e && e.loc) ? e.loc.filter(function (p) { return p !== "body"; }).join(".") : "";
+        return { field: loc, text: String((e && (e.msg || e.message)) || "") };
+      });
+    }
+    if (detail && typeof detail === "object") return [{ field: String(detail.field || ""), text: String(detail.message || detail.msg || "") }];
+    return String(detail || "").split(/;\s+|\uff1b/).filter(Boolean).map(function (part) {
+      var m = /^\s*([A-Za-z_][\w.]*)\s*[:\uff1a]\s*([\s\S]*)$/.exec(part);
+      return m ? { field: m[1], text: m[2].trim() } : { field: "", text: part.trim() };
+    });
+  }
+
+  function focusFirstInvalid(ctx) {
+    var bad = ctx.form.querySelector("[aria-invalid=true]");
+    if (bad) bad.focus();
+    else if (!ctx.formErr.hidden) ctx.formErr.scrollIntoView({ block: "nearest" });
+  }
+
+  function submitError(err) {
+    if (err instanceof HttpError) {
+      var d = { detail: err.detail ? t("detail", { detail: String(err.detail).replace(/\u3002$/, "") }) : "" };
+      if (err.status === 429) return err.detail ? t("submitFailed", d) : t("tooMany");
+      if (err.status === 503) return t("unavailable");
+      if (err.status >= 500) return t("serverError");
+      return t("submitFailed", d);
+    }
+    if (err && err.name === "AbortError") return t("timeout");
+    return t("offline");
+  }
+
+  async function readBody(resp) {
+    try { return await resp.json(); } catch (e) { return null; }
+  }
+
+  async function submitDraft(ctx) {
+    if (ctx.posting) return; // one POST per draft at a time (the endpoint is idempotent per draft anyway)
+    clearFieldErrors(ctx);
+    var types = ctx.typeBoxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
+    var local = false;
+    if (ctx.typeBoxes.length && !types.length) local = showFieldError(ctx, "request_types", t("needType")) || local;
+    if (!ctx.consent.checked) local = showFieldError(ctx, "consent", t("needConsent")) || local;
+    if (local) {
+      focusFirstInvalid(ctx);
+      return;
+    }
+    var contact = {};
+    ctx.fields.forEach(function (spec) {
+      var e = spec && ctx.errors[spec.name];
+      var value = e && e.input ? e.input.value.trim() : "";
+      if (value) contact[spec.name] = value;
+    });
+    var body = {
+      draft_id: ctx.draft.id, session_id: ctx.reply.session_id || state.sessionId, contact: contact,
+      request_types: ctx.typeBoxes.length ? types : (ctx.draft.request_types || []), proxy: ctx.proxy.checked,
+      note: ctx.note.value.trim() || null, consent: true,
+    };
+    ctx.posting = true;
+    ctx.submit.disabled = true;
+    ctx.submit.textContent = t("draftSubmitting");
+    ctx.form.setAttribute("aria-busy", "true");
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
+    try {
+      var resp = await fetch(API + "/v1/requests", {
+        method: "POST", headers: withLanguage({ "Content-Type": "application/json" }), body: JSON.stringify(body),
+        signal: controller ? controller.signal : undefined, credentials: "omit",
+      });
+      if (resp.status === 422) {
+        var placed = false;
+        var loose = [];
+        fieldErrors(await readBody(resp)).forEach(function (e) {
+          if (showFieldError(ctx, e.field, e.text)) placed = true;
+          else if (e.text) loose.push(e.text);
+        });
+        ctx.formErr.textContent = loose.length ? t("submitFailed", { detail: t("detail", { detail: loose.join("; ") }) }) : t("checkFields");
+        ctx.formErr.hidden = false;
+        if (placed || loose.length) focusFirstInvalid(ctx);
+        return;
+      }
+      if (!resp.ok) throw new HttpError(resp.status, await readDetail(resp));
+      var created = await resp.json();
+      rememberRequest(created);
+      var done = {
+        reference: created.reference, status: created.status, company: created.company || ctx.draft.company,
+        request_types: created.request_types || types, next_steps: created.next_steps || "",
+      };
+      state.submitted[ctx.draft.id] = done;
+      saveState();
+      var card = resultCard(done);
+      ctx.form.replaceWith(card);
+      renderRequestsButton();
+      var lead = card.querySelector(".t");
+      if (lead) lead.focus();
+    } catch (err) {
+      ctx.formErr.textContent = submitError(err);
+      ctx.formErr.hidden = false;
+    } finally {
+      if (timer) clearTimeout(timer);
+      ctx.posting = false;
+      ctx.submit.disabled = false;
+      ctx.submit.textContent = t("draftSubmit");
+      ctx.form.removeAttribute("aria-busy");
+    }
+  }
+
+  // What a submission gave: the reference, its status and the company's own next steps, verbatim. Not "sent":
+  // next_steps says whether the formal request still has to be made the policy's way.
+  function resultCard(done) {
+    var dl = el("dl");
+    function row(label, value, cls) {
+      dl.appendChild(el("dt", { text: label }));
+      dl.appendChild(el("dd", { className: cls || null, text: value }));
+    }
+    var token = tokenFor(done.reference);
+    row(t("reference"), done.reference, "ref");
+    row(t("status"), statusLabel(done.status), "status");
+    if (done.request_types && done.request_types.length) {
+      row(t("requestKinds"), done.request_types.map(requestTypeLabel).join(LANG === "ja" ? "\u30fb" : ", "), "kinds");
+    }
+    if (token) row(t("checkCode"), token, "ref token");
+    return el("div", { className: "ticket submitted", role: "group", "aria-label": t("request", { id: done.reference }) }, [
+      el("p", { className: "t", tabindex: "-1", text: t("recorded", { company: companyLabel(done.company) }) }),
+      dl,
+      done.next_steps ? el("h4", { text: t("nextSteps") }) : null,
+      done.next_steps ? el("p", { className: "next" }, [linkified(done.next_steps)]) : null,
+      token ? el("p", { className: "hint", text: t("keepReference") }) : null,
+      el("button", { className: "primary", type: "button", text: t("openRequests"), onclick: function () { openRequests(); } }),
+    ]);
+  }
+
+  // ---------------------------------------------------------------- My requests (GET /v1/requests/{reference}?token=)
+  var reqTimer = null;
+  var reqLoading = false;
+
+  function renderRequestsButton() {
+    reqBtn.hidden = !!configError || !myRequests().length;
+  }
+
+  function requestUrl(r, suffix) {
+    return API + "/v1/requests/" + encodeURIComponent(r.reference) + (suffix || "") + "?token=" + encodeURIComponent(r.lookup_token);
+  }
+
+  function openRequests() {
+    hideError();
+    log.hidden = true;
+    form.hidden = true;
+    reqView.hidden = false;
+    reqBtn.setAttribute("aria-expanded", "true");
+    reqTitle.focus();
+    refreshRequests();
+    if (reqTimer) clearInterval(reqTimer);
+    reqTimer = setInterval(function () { if (!document.hidden && !panel.hidden) refreshRequests(); }, REFRESH_MS);
+  }
+
+  function closeRequests(focusInput) {
+    if (reqTimer) clearInterval(reqTimer);
+    reqTimer = null;
+    reqView.hidden = true;
+    reqBtn.setAttribute("aria-expanded", "false");
+    log.hidden = false;
+    form.hidden = !!configError;
+    if (focusInput !== false) input.focus();
+  }
+
+  async function fetchStatus(r) {
+    var resp = await fetch(requestUrl(r), { credentials: "omit", cache: "no-store", headers: withLanguage() });
+    if (!resp.ok) throw new HttpError(resp.status, await readDetail(resp));
+    return resp.json();
+  }
+
+  // Every request of this tab, each with its status and messages (in parallel); one failing does not hide the others.
+  async function refreshRequests() {
+    if (reqLoading) return;
+    var list = myRequests();
+    reqLoading = true;
+    reqRefresh.disabled = true;
+    reqList.setAttribute("aria-busy", "true");
+    reqState.textContent = t("loading");
+    try {
+      var results = await Promise.all(list.map(function (r) {
+        return fetchStatus(r).then(function (s) { return { status: s }; }, function (err) { return { error: err }; });
+      }));
+      reqList.textContent = "";
+      if (!list.length) reqList.appendChild(el("li", { className: "empty", text: t("noRequests") }));
+      list.forEach(function (r, i) { reqList.appendChild(requestItem(r, results[i])); });
+      reqState.textContent = t("updated", { time: formatTime(new Date()) });
+    } finally {
+      reqLoading = false;
+      reqRefresh.disabled = false;
+      reqList.setAttribute("aria-busy", "false");
+    }
+  }
+
+  function requestItem(r, result) {
+    var item = el("li", { className: "req", "data-reference": r.reference });
+    item.appendChild(el("h4", null, [
+      document.createTextNode(r.reference + " "),
+      r.company ? el("span", { className: "co", text: "\u00b7 " + companyLabel(r.company) }) : null,
+    ]));
+    if (result.error) {
+      var gone = result.error instanceof HttpError && result.error.status === 404;
+      item.appendChild(el("p", { className: "ferr", role: "alert", text: gone ? t("requestGone") : statusError(result.error) }));
+      return item;
+    }
+    var s = result.status || {};
+    var dl = el("dl", null, [
+      el("dt", { text: t("status") }), el("dd", { className: "status", text: statusLabel(s.status) }),
+    ]);
+    if (s.created_at) {
+      dl.appendChild(el("dt", { text: t("madeOn") }));
+      dl.appendChild(el("dd", { text: formatDate(s.created_at) }));
+    }
+    item.appendChild(dl);
+    item.appendChild(thread(r, s.messages));
+    if (!closedStatus(s.status)) item.appendChild(answerForm(r, item));
+    return item;
+  }
+
+  function thread(r, messages) {
+    var list = el("ol", { className: "thread", "aria-label": t("thread", { id: r.reference }) });
+    (Array.isArray(messages) ? messages : []).forEach(function (m) {
+      var desk = m.from === "desk";
+      list.appendChild(el("li", { className: desk ? "desk" : "customer" }, [
+        el("span", { className: "who", text: t(desk ? "fromDesk" : "fromYou") + (m.at ? " \u00b7 " + formatDateTime(m.at) : "") }),
+        desk ? linkified(String(m.text || "")) : document.createTextNode(String(m.text || "")),
+      ]));
+    });
+    if (!list.childNodes.length) list.appendChild(el("li", { className: "empty", text: t("noMessages") }));
+    return list;
+  }
+
+  function answerForm(r, item) {
+    var id = nextId("answer");
+    var err = el("p", { className: "ferr", role: "alert", hidden: true });
+    var box = el("textarea", {
+      id: id, rows: "2", maxlength: String(MAX_NOTE), "aria-label": t("answerDesk"), placeholder: t("answerPlaceholder"),
+    });
+    var send = el("button", { className: "primary", type: "submit", "aria-label": t("answerSendLabel", { id: r.reference }), text: t("answerSend") });
+    var f = el("form", { className: "answer", novalidate: true, "aria-label": t("answerDesk") }, [box, send]);
+    var posting = false;
+    f.addEventListener("submit", async function (e) {
+      e.preventDefault();
+      if (posting) return;
+      var text = box.value.trim();
+      err.hidden = true;
+      if (!text) {
+        err.textContent = t("answerEmpty");
+        err.hidden = false;
+        return;
+      }
+      if (text.length > MAX_NOTE) {
+        err.textContent = t("answerTooLong", { limit: MAX_NOTE });
+        err.hidden = false;
+        return;
+      }
+      posting = true;
+      send.disabled = true;
+      try {
+        var resp = await fetch(requestUrl(r, "/messages"), {
+          method: "POST", headers: withLanguage({ "Content-Type": "application/json" }), body: JSON.stringify({ text: text }),
+          credentials: "omit",
+        });
+        if (!resp.ok) throw new HttpError(resp.status, await readDetail(resp));
+        box.value = "";
+        var fresh = await fetchStatus(r).then(function (s) { return { status: s }; }, function (e2) { return { error: e2 }; });
+        var again = requestItem(r, fresh);
+        item.replaceWith(again);
+        var next = again.querySelector(".answer textarea");
+        if (next) next.focus();
+      } catch (e3) {
+        var d = { detail: e3 instanceof HttpError && e3.detail ? t("detail", { detail: String(e3.detail).replace(/\u3002$/, "") }) : "" };
+        err.textContent = e3 instanceof HttpError ? t("answerFailed", d) : t("offline");
+        err.hidden = false;
+      } finally {
+        posting = false;
+        send.disabled = false;
+      }
+    });
+    return el("div", null, [f, err]);
+  }
+
+  function statusError(err) {
+    if (err instanceof HttpError) {
+      if (err.status === 503) return t("unavailable");
+      if (err.status >= 500) return t("serverError");
+      return t("statusFailed", { detail: err.detail ? t("detail", { detail: String(err.detail).replace(/\u3002$/, "") }) : "" });
+    }
+    return t("offline");
+  }
+
+  var closedStatuses = null; // from GET /v1/meta: the statuses with no way out (no answer box there)
+  function closedStatus(status) {
+    return !!closedStatuses && closedStatuses.indexOf(status) >= 0;
   }
 
   function welcome() {
@@ -607,6 +1367,9 @@
     renderHeader();
     renderNotice();
     form.hidden = clearBtn.hidden = notice.hidden = !!configError;
+    if (configError && !reqView.hidden) closeRequests(false);
+    renderRequestsButton();
+    if (!reqView.hidden) form.hidden = log.hidden = true;
     if (configError) {
       log.appendChild(configBubble());
       return;
@@ -624,6 +1387,18 @@
     var d = new Date(iso);
     if (isNaN(d.getTime())) return String(iso);
     return d.toLocaleDateString(LANG === "en" ? undefined : LANG, { year: "numeric", month: "short", day: "numeric" });
+  }
+
+  function formatDateTime(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return String(iso);
+    return d.toLocaleString(LANG === "en" ? undefined : LANG, {
+      year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+    });
+  }
+
+  function formatTime(d) {
+    return d.toLocaleTimeString(LANG === "en" ? undefined : LANG, { hour: "2-digit", minute: "2-digit" });
   }
 
   // ---------------------------------------------------------------- errors
@@ -808,6 +1583,7 @@
       if (company) state.company = company;
       if (reply.citations && reply.citations[0]) state.company = state.company || reply.citations[0].company;
       if (reply.ticket) state.company = state.company || reply.ticket.company;
+      if (reply.request_draft) state.company = state.company || reply.request_draft.company;
       state.pending = reply.route === "clarify" ? message : null;
       state.transcript.push({ who: "user", text: shownText || message });
       state.transcript.push({ who: "bot", reply: reply });
@@ -879,6 +1655,11 @@
         MAX_CHARS = limit;
         input.setAttribute("maxlength", String(limit));
       }
+      var note = meta && meta.limits && meta.limits.max_note_chars;
+      if (typeof note === "number" && note > 0) MAX_NOTE = note;
+      if (meta && Array.isArray(meta.statuses)) {
+        closedStatuses = meta.statuses.filter(function (st) { return st && st.open === false; }).map(function (st) { return st.id; });
+      }
     }, function () { /* keep the default limit */ });
   }
 
@@ -930,6 +1711,9 @@
   launcher.addEventListener("click", function () { if (panel.hidden) openPanel(); else closePanel(); });
   closeBtn.addEventListener("click", closePanel);
   clearBtn.addEventListener("click", clearConversation);
+  reqBtn.addEventListener("click", function () { if (reqView.hidden) openRequests(); else closeRequests(); });
+  reqBack.addEventListener("click", function () { closeRequests(); });
+  reqRefresh.addEventListener("click", function () { refreshRequests(); });
   form.addEventListener("submit", function (e) { e.preventDefault(); submitInput(); });
   input.addEventListener("keydown", function (e) {
     // Enter sends; Shift+Enter is a new line; Enter while an IME is composing (Japanese input) confirms the conversion.
