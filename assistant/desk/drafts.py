@@ -4,7 +4,7 @@ contact details (POST /v1/requests), shared by every worker through the database
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -100,6 +100,18 @@ class DraftStore(Protocol):
         ...
 
 
+def existing_draft(live: Sequence[RequestDraft], new: NewDraft, max_open: int, now: datetime) -> RequestDraft | None:
+    """Of a session's live drafts (oldest first), the latest of the same request; None when a new
+    one may be opened, TooManyDraftsError when `max_open` wait unsubmitted already."""
+    same = [d for d in live if d.same_request(new)]
+    if same:
+        return same[-1]
+    waiting = [d for d in live if d.submitted_reference is None]
+    if len(waiting) >= max_open:
+        raise TooManyDraftsError(max_open, max(1, int((waiting[0].expires_at - now).total_seconds())))
+    return None
+
+
 class SqlDraftStore:
     """Drafts in the `request_drafts` table."""
 
@@ -135,12 +147,9 @@ class SqlDraftStore:
                     select(DraftRow).where(DraftRow.session_id == new.session_id, DraftRow.expires_at > now).order_by(DraftRow.created_at)
                 ).all()
             ]
-            same = [d for d in live if d.same_request(new)]
-            if same:
-                return same[-1]
-            waiting = [d for d in live if d.submitted_reference is None]
-            if len(waiting) >= max_open:
-                raise TooManyDraftsError(max_open, max(1, int((waiting[0].expires_at - now).total_seconds())))
+            found = existing_draft(live, new, max_open, now)
+            if found is not None:
+                return found
             row = DraftRow(
                 id=new_draft_id(),
                 session_id=new.session_id,

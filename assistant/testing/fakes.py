@@ -30,7 +30,7 @@ from assistant.desk.drafts import (
     DraftStore,
     NewDraft,
     RequestDraft,
-    TooManyDraftsError,
+    existing_draft,
     new_draft_id,
 )
 from assistant.desk.secrets import DeskSecrets
@@ -376,12 +376,9 @@ class InMemoryDraftStore:
         with self._lock:
             self._purge(now)
             live = sorted((d for d in self._drafts.values() if d.session_id == new.session_id), key=lambda d: d.created_at)
-            same = [d for d in live if d.same_request(new)]
-            if same:
-                return same[-1]
-            waiting = [d for d in live if d.submitted_reference is None]
-            if len(waiting) >= max_open:
-                raise TooManyDraftsError(max_open, max(1, int((waiting[0].expires_at - now).total_seconds())))
+            found = existing_draft(live, new, max_open, now)
+            if found is not None:
+                return found
             draft = RequestDraft(
                 id=new_draft_id(),
                 session_id=new.session_id,
