@@ -213,6 +213,8 @@ class SqlDraftStore:
         """The session's live held original, deleted in the same transaction."""
         now = self._clock()
         with storage_errors("draft store"), self._sessions.begin() as db:
-            held = db.scalars(select(DraftRow.message).where(DraftRow.session_id == session_id, DraftRow.company == HELD, DraftRow.expires_at > now)).first()
+            held = db.scalars(
+                select(DraftRow.message).where(DraftRow.session_id == session_id, DraftRow.company == HELD, DraftRow.expires_at > now)
+            ).first()
             db.execute(delete(DraftRow).where(DraftRow.session_id == session_id, DraftRow.company == HELD))
             return held

@@ -510,7 +510,6 @@ class DraftStoreContract:
         assert again.id == draft.id and again.submitted_reference == "PRQ-000042" and again.message == ""
         assert store.get(draft.id, "s1").submitted_reference == "PRQ-000042"
 
-
     def test_a_held_original_is_taken_once_by_its_own_session_and_never_a_draft(self, store: DraftStore) -> None:
         store.hold("s1", f"Please delete my data. My e-mail is {EMAIL}")
         store.hold("s1", f"Please delete everything. My e-mail is {EMAIL}")  # replaces the earlier one
