@@ -28,6 +28,7 @@ from assistant.understand.intent import IntentDetector, IntentResult
 from assistant.understand.language import Language, detect_language
 from assistant.understand.pleasantries import strip_pleasantries
 from assistant.understand.redact import redact
+from assistant.understand.status import asks_for_status, references
 from assistant.vocabulary import DEFAULT_MAX_MESSAGE_CHARS
 
 log = logging.getLogger(__name__)
@@ -226,7 +227,12 @@ class Assistant:
         mentioned = self.directory.find_in_text(text)
         # A bare company name after a clarify question resumes the pending message.
         if state.pending_message and mentioned and _word_count(self.directory.strip_names(core)) <= self.routing.resume_words:
-            return self._decide(state.pending_message, mentioned, replace(state, pending_message=None), channel)
+            # A request becomes its draft as typed (contact details included), from the original the
+            # draft store held; the session's redacted copy serves when there is none.
+            pending = self._take_held(state) or state.pending_message
+            return self._decide(pending, mentioned, replace(state, pending_message=None), channel)
+        if state.pending_message:
+            self._take_held(state)  # not resumed: the held original goes now, not at its expiry
         company_id = explicit or mentioned or state.company
         # Every text of the reply is in the message's language; another language is told which two are spoken.
         detected = detect_language(text)
@@ -234,6 +240,11 @@ class Assistant:
             reply = Reply(state.id, "abstain", self.composer.unsupported_language(), company=company_id, reason="unsupported_language")
             return self._finish(state, text, reply, company_id, Trace(intent=None, query=None))
         lang: Language = detected
+        if not state.is_new and asks_for_status(core):
+            # "What is the status of my request?" is answered from the session's own ticket, not the policy.
+            status = self._request_status(text, explicit, state, lang)
+            if status is not None:
+                return self._finish(state, text, status, company_id or status.company, Trace(intent=None, query=None))
         own = self.directory.what_is_asked(text)
         # One embedding serves intent detection and retrieval: a second, of the message as
         # typed, cost 5.6 ms of CPU, a third of a reply.
@@ -278,7 +289,9 @@ class Assistant:
                 )
         if company_id is None:
             reply = Reply(state.id, "clarify", self.composer.clarify(self.directory.companies, lang=lang), intent=intent.intent)
-            # Kept redacted: personal data is stored only in the ticket it may become.
+            if intent.intent in ("formal_request", "complaint"):
+                self._hold(state.id, text)
+            # The session keeps it redacted: the original, for the draft it may become, only the draft store holds.
             return self._finish(state, text, reply, None, trace, pending=redact(text))
         company = self.company(company_id)
         if intent.intent in ("formal_request", "complaint"):
@@ -325,6 +338,45 @@ class Assistant:
         answer, cites = self.composer.compose(company, text, chosen, lang=lang)
         reply = Reply(state.id, "answer", answer, tuple(cites), company=company.id, intent=intent.intent)
         return self._finish(state, text, reply, company.id, trace, last_query=query, cited=tuple((c.doc_id, c.start, c.end) for c in cites))
+
+    def _hold(self, session_id: str, text: str) -> None:
+        """Keep a clarified request's original in the draft store until the customer names the company."""
+        if self.drafts is None:
+            return
+        try:
+            self.drafts.hold(session_id, text)
+        except StorageUnavailableError:
+            log.warning("draft store unavailable; a resumed request will carry the redacted copy")
+
+    def _take_held(self, state: SessionState) -> str | None:
+        """The held original of the session's pending message (removed from the store), if it is that one's."""
+        if self.drafts is None:
+            return None
+        try:
+            held = self.drafts.take_held(state.id)
+        except StorageUnavailableError:
+            log.warning("draft store unavailable; resuming from the redacted copy")
+            return None
+        # Held and pending are written in one turn; a failure between them must not resume another message.
+        return held if held is not None and redact(held) == state.pending_message else None
+
+    def _request_status(self, text: str, explicit: str | None, state: SessionState, lang: Language) -> Reply | None:
+        """The status of the session's latest ticket (or the one `text` names), or None when it has none.
+
+        A widget bound to one company sees only that company's tickets. StorageUnavailableError
+        propagates: quoting the policy instead would answer another question."""
+        tickets = [t for t in self.desk.for_session(state.id) if explicit is None or t.company == explicit]
+        if not tickets:
+            return None
+        named = set(references(text))
+        ticket = next((t for t in tickets if t.id in named), tickets[0])
+        company = self.directory.get(ticket.company)
+        if company is None:
+            return None
+        last = next((m for m in reversed(self.desk.messages(ticket.id)) if m.sender == "desk"), None)
+        others = [t.id for t in tickets if t.id != ticket.id]
+        answer = self.composer.request_status(company, ticket, (last.at, last.text) if last else None, others, lang=lang)
+        return Reply(state.id, "answer", answer, company=company.id, intent="request_status")
 
     def _strongly_covered(self, text: str, vector: np.ndarray, company: Company) -> bool:
         ranking = self.retriever.retrieve(text, company.id, k=self.routing.clauses, vector=vector)

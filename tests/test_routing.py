@@ -9,6 +9,7 @@ What the real model makes of these messages is tests/test_service.py's subject (
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -549,3 +550,121 @@ def test_message_errors_speak_the_messages_language(hash_index: LoadedIndex, com
     with pytest.raises(InvalidMessageError) as empty:
         assistant.reply("  ")
     assert empty.value.code == "message_empty" and empty.value.message("ja") == "メッセージが空です。"
+
+
+# -- a status asked in chat --------------------------------------------------------------------
+def _submitted(
+    assistant: Assistant, message: str = "Please delete all my personal data.", company: str = "upward", session: str | None = None
+):  # type: ignore[no-untyped-def]
+    reply = assistant.reply(message, company=company, session_id=session)
+    return reply, assistant.backoffice().submit_request(_submit(assistant, reply)).ticket
+
+
+def test_a_status_asked_in_chat_is_answered_from_the_ticket_not_the_policy(
+    assistant: Assistant, retriever: KeywordRetriever, intents: FakeIntentDetector
+) -> None:
+    first, ticket = _submitted(assistant)
+    asked = assistant.reply("What is the status of my request?", session_id=first.session_id)
+    assert asked.route == "answer" and not asked.citations and asked.ticket is None and asked.request_draft is None
+    desk = assistant.company("upward").desk_name
+    assert asked.answer.splitlines() == [
+        f"Your request {ticket.id} (deletion) to UPWARD's {desk} is: received.",
+        "The desk has not written to you yet.",
+    ]
+    assistant.backoffice().desk_message(ticket.id, "Please post the form with a copy of your ID.", "staff:test")
+    assistant.backoffice().set_ticket_status(ticket.id, "awaiting_identity", "staff:test", "")
+    queries, calls = len(retriever.queries), len(intents.calls)
+    again = assistant.reply("Any update on my deletion request?", session_id=first.session_id)
+    assert f"{ticket.id} (deletion) to UPWARD's {desk} is: awaiting proof of identity." in again.answer
+    assert "\u201cPlease post the form with a copy of your ID.\u201d" in again.answer
+    assert (len(retriever.queries), len(intents.calls)) == (queries, calls)  # no retrieval, no intent reading
+    assert assistant.sessions.load(first.session_id).company == "upward"
+
+
+def test_the_latest_of_several_requests_names_the_others_and_a_reference_picks_one(assistant: Assistant) -> None:
+    first, older = _submitted(assistant, "Please delete all my personal data.")
+    _, newer = _submitted(assistant, "Please stop using my data for marketing.", company="highreso", session=first.session_id)
+    latest = assistant.reply("what's the status of my request?", session_id=first.session_id)
+    assert newer.id in latest.answer.splitlines()[0] and "suspension of use" in latest.answer and "Highreso" in latest.answer
+    assert latest.answer.splitlines()[-1].startswith(f"You have made other requests in this conversation too ({older.id})")
+    named = assistant.reply(f"What is the status of {older.id}?", session_id=first.session_id)
+    assert named.answer.splitlines()[0].startswith(f"Your request {older.id} (deletion) to UPWARD") and newer.id in named.answer
+    bound = assistant.reply("What is the status of my request?", company="upward", session_id=first.session_id)
+    assert older.id in bound.answer.splitlines()[0] and newer.id not in bound.answer  # an UPWARD widget: UPWARD's only
+
+
+def test_a_status_question_never_shows_another_sessions_ticket(assistant: Assistant, desk: InMemoryDeskQueue) -> None:
+    _, ticket = _submitted(assistant)
+    elsewhere = assistant.reply("Hi")  # a session of its own, with no request
+    for session in (elsewhere.session_id, None, "no-such-session"):
+        reply = assistant.reply(f"What is the status of my request {ticket.id}?", company="upward", session_id=session)
+        assert ticket.id not in reply.answer and "received" not in reply.answer and reply.intent != "request_status"
+    assert len(desk.list()[0]) == 1
+
+
+def test_with_a_submitted_request_a_policy_question_is_still_answered_from_the_policy(assistant: Assistant) -> None:
+    first, ticket = _submitted(assistant)
+    reply = assistant.reply("How much does UPWARD charge for a disclosure request?", session_id=first.session_id)
+    assert reply.route == "answer" and ticket.id not in reply.answer
+    _assert_cited_verbatim(reply)
+
+
+def test_a_status_asked_in_japanese_is_answered_in_japanese(ja_assistant: Assistant) -> None:
+    first = ja_assistant.reply("アップワードの私の個人情報をすべて削除してください。")
+    ticket = ja_assistant.backoffice().submit_request(_submit(ja_assistant, first)).ticket
+    asked = ja_assistant.reply("申請の状況は？", session_id=first.session_id)
+    assert asked.route == "answer" and not asked.citations
+    desk = ja_assistant.company("upward").desk_name
+    assert asked.answer.splitlines() == [
+        f"アップワードの{desk}へのご依頼{ticket.id}（削除）の状況は「受付済み」です。",
+        "窓口からのメッセージはまだありません。",
+    ]
+    ja_assistant.backoffice().set_ticket_status(ticket.id, "in_progress", "staff:test", "")
+    ja_assistant.backoffice().desk_message(ticket.id, "本人確認書類をお送りください。", "staff:test")
+    later = ja_assistant.reply("依頼した件はどうなっていますか", session_id=first.session_id)
+    assert "「対応中」" in later.answer and "：「本人確認書類をお送りください。」" in later.answer
+
+
+# -- clarify keeps the original ----------------------------------------------------------------
+SECRET = "hanako.secret.1234@example.org"
+
+
+def test_a_clarified_request_becomes_a_draft_as_typed_and_the_transcript_stays_redacted(
+    hash_index: LoadedIndex, companies: list[Company], desk: InMemoryDeskQueue, sessions: InMemorySessionStore
+) -> None:
+    from assistant.testing.contracts import ManualClock
+
+    clock = ManualClock()
+    drafts = InMemoryDraftStore(clock=clock)
+    assistant = fake_assistant(hash_index, companies, intents=FakeIntentDetector(RULES), desk=desk, sessions=sessions, drafts=drafts)
+    typed = f"Please delete all the personal data you hold about me. Reply to {SECRET}"
+    first = assistant.reply(typed)
+    assert first.route == "clarify" and SECRET not in (sessions.load(first.session_id).pending_message or "")
+    assert SECRET in drafts.stored_text()  # held by the draft store only
+    second = assistant.reply("Highreso", session_id=first.session_id)
+    assert second.route == "desk" and second.request_draft is not None and second.request_draft.company == "highreso"
+    assert drafts.get(second.request_draft.id, second.session_id).message == typed
+    assert drafts.stored_text().count(SECRET) == 1  # the hold went with the resume; the draft holds it
+    assert SECRET not in repr(sessions.transcript(first.session_id)) and sessions.load(first.session_id).pending_message is None
+    clock.advance(timedelta(hours=24, minutes=1))
+    assert drafts.purge_expired() == 1 and SECRET not in drafts.stored_text()
+
+
+def test_a_submitted_clarified_request_gives_the_desk_the_original(assistant: Assistant, desk: InMemoryDeskQueue) -> None:
+    first = assistant.reply(f"I want to complain: you leaked my address! Write to {SECRET}")
+    second = assistant.reply("It's for Win Techno", session_id=first.session_id)
+    done = assistant.backoffice().submit_request(_submit(assistant, second))
+    assert SECRET in desk.get(done.ticket.id).message
+    assert SECRET not in repr(assistant.sessions.transcript(first.session_id))
+
+
+def test_a_clarified_request_not_resumed_drops_its_original_at_once(assistant: Assistant, drafts: InMemoryDraftStore) -> None:
+    first = assistant.reply(f"Please delete my data. Reply to {SECRET}")
+    assert first.route == "clarify" and SECRET in drafts.stored_text()
+    assistant.reply("What do you use my personal data for?", session_id=first.session_id)
+    assert SECRET not in drafts.stored_text()
+
+
+def test_a_clarified_question_holds_nothing(assistant: Assistant, drafts: InMemoryDraftStore) -> None:
+    first = assistant.reply(f"What do you use my personal data for? I am {SECRET}")
+    assert first.route == "clarify" and SECRET not in drafts.stored_text()

@@ -10,7 +10,7 @@ from typing import Protocol
 from assistant.answering import consistency, topics
 from assistant.answering.messages import has, text
 from assistant.answering.procedure import ProcedurePoint, complaint_only
-from assistant.domain import Citation, Company, DraftField, Evidence, ProcedureStep, Span
+from assistant.domain import Citation, Company, DraftField, Evidence, ProcedureStep, Span, Ticket
 from assistant.index.builds import LoadedIndex
 from assistant.ingest.chunking import PASSAGE_CHARS
 from assistant.ingest.markup import display_text
@@ -76,6 +76,13 @@ class Composer(Protocol):
     ) -> tuple[str, list[Citation]]:
         """The reply to a formal request or complaint: what it reads as, what the policy requires point by
         point, and how to send it (or, once `submitted`, its reference)."""
+        ...
+
+    def request_status(
+        self, company: Company, ticket: Ticket, desk_message: tuple[str, str] | None, others: Sequence[str], *, lang: Language = "en"
+    ) -> str:
+        """The reply to a status asked in chat: the ticket's reference and status, the desk's last
+        message (`(at, text)`) if any, and the references of the session's other tickets."""
         ...
 
     def not_covered(self, company: Company, query: str, *, lang: Language = "en") -> str:
@@ -308,6 +315,26 @@ class AnswerComposer:
             lines.append(text("desk_confirm", lang))
         lines.append(text("desk_contact", lang, contact=contact_line(company, lang)))
         return "\n".join(lines), cites
+
+    @staticmethod
+    def request_status(
+        company: Company, ticket: Ticket, desk_message: tuple[str, str] | None, others: Sequence[str], *, lang: Language = "en"
+    ) -> str:
+        """The ticket's reference, status and the desk's last message, from the ticket (no policy quoted)."""
+        kinds = text("desk_kinds_separator", lang).join(_request_name(t, lang) for t in ticket.request_types)
+        desk = company.desk_name or text("desk_default_name", lang)
+        status = text(f"status.{ticket.status}", lang) if has(f"status.{ticket.status}") else ticket.status
+        lines = [
+            text("request_status", lang, reference=ticket.id, kinds=kinds, company=company.short_name_in(lang), desk=desk, status=status)
+        ]
+        if desk_message is None:
+            lines.append(text("request_status_no_message", lang))
+        else:
+            at, said = desk_message
+            lines.append(text("request_status_message", lang, at=at[:10], text=said))
+        if others:
+            lines.append(text("request_status_others", lang, references=text("request_status_separator", lang).join(others)))
+        return "\n".join(lines)
 
     def not_covered(self, company: Company, query: str, *, lang: Language = "en") -> str:
         """The honest reply when the policy does not answer the question."""

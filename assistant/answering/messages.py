@@ -97,6 +97,28 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
         "ja": "このご依頼は、すでに{reference}として{company}の{desk}に送信済みです。"
         "状況は、お渡しした確認用トークンでご確認いただけます。",
     },
+    # A status asked in chat, answered from the ticket (not the policy).
+    "request_status": {
+        "en": "Your request {reference} ({kinds}) to {company:poss} {desk} is: {status}.",
+        "ja": "{company}の{desk}へのご依頼{reference}（{kinds}）の状況は「{status}」です。",
+    },
+    "request_status_message": {
+        "en": "The desk's last message to you ({at}): " + _QUOTE_OPEN + "{text}" + _QUOTE_CLOSE,
+        "ja": "窓口からの最新のメッセージ（{at}）：「{text}」",
+    },
+    "request_status_no_message": {"en": "The desk has not written to you yet.", "ja": "窓口からのメッセージはまだありません。"},
+    "request_status_others": {
+        "en": "You have made other requests in this conversation too ({references}); ask with a reference for its status.",
+        "ja": "この会話では、ほかにもご依頼があります（{references}）。受付番号を添えてお尋ねいただければ、その状況をお伝えします。",
+    },
+    "request_status_separator": {"en": ", ", "ja": "、"},
+    # Ticket statuses (vocabulary.STATUSES), as the widget names them.
+    "status.received": {"en": "received", "ja": "受付済み"},
+    "status.awaiting_identity": {"en": "awaiting proof of identity", "ja": "本人確認待ち"},
+    "status.in_progress": {"en": "in progress", "ja": "対応中"},
+    "status.completed": {"en": "completed", "ja": "完了"},
+    "status.rejected": {"en": "rejected", "ja": "却下"},
+    "status.withdrawn": {"en": "withdrawn", "ja": "取り下げ"},
     "desk_confirm": {
         "en": "To send it to the desk, confirm the request and give an e-mail or a postal address for the reply.",
         "ja": "窓口へ送信するには、ご依頼の内容をご確認のうえ、返信先のメールアドレスまたはご住所をご入力ください。",

@@ -18,6 +18,9 @@ from assistant.storage.db import DraftRow, as_utc, storage_errors, utcnow
 
 DEFAULT_DRAFT_TTL = timedelta(hours=24)
 DEFAULT_MAX_OPEN_DRAFTS = 5
+# The company of a held row: the original of a request a clarify question left pending, waiting for
+# the company the customer names (`DraftStore.hold`). No company id is empty, so it is never a draft.
+HELD = ""
 
 
 class DraftNotFoundError(AssistantError):
@@ -99,6 +102,15 @@ class DraftStore(Protocol):
         """Delete the drafts past their expiry, messages with them; how many went."""
         ...
 
+    def hold(self, session_id: str, message: str) -> None:
+        """Keep the original of a request a clarify question left pending (the session keeps only its
+        redacted copy), replacing the session's earlier one, until taken or expired like a draft."""
+        ...
+
+    def take_held(self, session_id: str) -> str | None:
+        """The session's held original, removed from the store; None when there is none (or it expired)."""
+        ...
+
 
 def existing_draft(live: Sequence[RequestDraft], new: NewDraft, max_open: int, now: datetime) -> RequestDraft | None:
     """Of a session's live drafts (oldest first), the latest of the same request; None when a new
@@ -144,7 +156,9 @@ class SqlDraftStore:
             live = [
                 self._view(r)
                 for r in db.scalars(
-                    select(DraftRow).where(DraftRow.session_id == new.session_id, DraftRow.expires_at > now).order_by(DraftRow.created_at)
+                    select(DraftRow)
+                    .where(DraftRow.session_id == new.session_id, DraftRow.expires_at > now, DraftRow.company != HELD)
+                    .order_by(DraftRow.created_at)
                 ).all()
             ]
             found = existing_draft(live, new, max_open, now)
@@ -169,7 +183,7 @@ class SqlDraftStore:
         """The live draft `draft_id` of `session_id`; DraftNotFoundError otherwise."""
         with storage_errors("draft store"), self._sessions() as db:
             row = db.get(DraftRow, draft_id)
-            if row is None or row.session_id != session_id or as_utc(row.expires_at) <= self._clock():
+            if row is None or row.session_id != session_id or row.company == HELD or as_utc(row.expires_at) <= self._clock():
                 raise DraftNotFoundError("unknown or expired draft_id: ask again in the chat for a new draft")
             return self._view(row)
 
@@ -184,3 +198,32 @@ class SqlDraftStore:
             n = db.scalar(select(func.count()).select_from(DraftRow).where(DraftRow.expires_at <= self._clock())) or 0
             db.execute(delete(DraftRow).where(DraftRow.expires_at <= self._clock()), execution_options={"synchronize_session": False})
             return int(n)
+
+    def hold(self, session_id: str, message: str) -> None:
+        """Keep `message` as the session's held original: a row of no company, replacing any earlier one."""
+        now = self._clock()
+        with storage_errors("draft store"), self._sessions.begin() as db:
+            db.execute(delete(DraftRow).where(DraftRow.session_id == session_id, DraftRow.company == HELD))
+            db.add(
+                DraftRow(
+                    id=new_draft_id(),
+                    session_id=session_id,
+                    company=HELD,
+                    request_types=[],
+                    proxy=False,
+                    policy_version="",
+                    message=message,
+                    created_at=now,
+                    expires_at=now + self.ttl,
+                )
+            )
+
+    def take_held(self, session_id: str) -> str | None:
+        """The session's live held original, deleted in the same transaction."""
+        now = self._clock()
+        with storage_errors("draft store"), self._sessions.begin() as db:
+            held = db.scalars(
+                select(DraftRow.message).where(DraftRow.session_id == session_id, DraftRow.company == HELD, DraftRow.expires_at > now)
+            ).first()
+            db.execute(delete(DraftRow).where(DraftRow.session_id == session_id, DraftRow.company == HELD))
+            return held

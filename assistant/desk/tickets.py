@@ -211,6 +211,10 @@ class DeskQueue(Protocol):
         """The ticket `draft_id` of `session_id` became (with its lookup token), or None."""
         ...
 
+    def for_session(self, session_id: str) -> tuple[Ticket, ...]:
+        """The tickets `session_id` opened, newest first, without lookup tokens (a status asked in chat)."""
+        ...
+
     def post_message(self, reference: str, sender: Sender, text: str, actor: str, companies: Sequence[str] | None = None) -> TicketMessage:
         """Add a message to a ticket (recorded in its audit trail); a ticket outside `companies` is not found."""
         ...
@@ -355,6 +359,12 @@ class SqlDeskQueue:
         if row is None or row.session_id != session_id:
             return None
         return self._view(row, token=self._secrets.lookup_token(draft_id), duplicate=True)
+
+    def for_session(self, session_id: str) -> tuple[Ticket, ...]:
+        """The tickets `session_id` opened, newest first (no tokens)."""
+        with storage_errors("desk queue"), self._sessions() as db:
+            rows = db.scalars(select(TicketRow).where(TicketRow.session_id == session_id).order_by(TicketRow.number.desc())).all()
+            return tuple(self._view(r, token=None) for r in rows)
 
     def _by_draft(self, draft_id: str) -> TicketRow | None:
         with self._sessions() as db:

@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -349,6 +350,16 @@ class DeskQueueContract:
         assert queue.submitted("draft-a", "s1") == again
         assert queue.submitted("draft-a", "another-session") is None and queue.submitted("draft-c", "s1") is None
 
+    def test_a_sessions_tickets_are_its_own_newest_first_without_tokens(self, queue: DeskQueue) -> None:
+        first = queue.submit(_submission("draft-a"))
+        second = queue.submit(_submission("draft-b", company="highreso"))
+        queue.submit(replace(_submission("draft-c"), session_id="s2"))
+        queue.set_status(first.id, "in_progress", "staff:test", "")
+        mine = queue.for_session("s1")
+        assert [(t.id, t.company, t.status) for t in mine] == [(second.id, "highreso", "received"), (first.id, "upward", "in_progress")]
+        assert all(t.lookup_token is None for t in mine)
+        assert queue.for_session("no-such-session") == ()
+
     def test_concurrent_submits_of_one_draft_make_one_ticket(self, queue: DeskQueue) -> None:
         results: list[Ticket] = []
         errors: list[BaseException] = []
@@ -498,6 +509,20 @@ class DraftStoreContract:
         again = store.open(_draft())
         assert again.id == draft.id and again.submitted_reference == "PRQ-000042" and again.message == ""
         assert store.get(draft.id, "s1").submitted_reference == "PRQ-000042"
+
+    def test_a_held_original_is_taken_once_by_its_own_session_and_never_a_draft(self, store: DraftStore) -> None:
+        store.hold("s1", f"Please delete my data. My e-mail is {EMAIL}")
+        store.hold("s1", f"Please delete everything. My e-mail is {EMAIL}")  # replaces the earlier one
+        assert store.take_held("s2") is None
+        store.open(_draft(types=tuple(FORMAL_REQUEST_TYPES)[:1]), max_open=1)  # a held row is not an open draft
+        assert store.take_held("s1") == f"Please delete everything. My e-mail is {EMAIL}"
+        assert store.take_held("s1") is None
+
+    def test_a_held_original_expires_like_a_draft(self, store: DraftStore, clock: ManualClock) -> None:
+        store.hold("s1", f"Please delete my data. My e-mail is {EMAIL}")
+        clock.advance(timedelta(hours=24, minutes=1))
+        assert store.purge_expired() == 1
+        assert store.take_held("s1") is None
 
 
 # -- embedder ----------------------------------------------------------------------------------

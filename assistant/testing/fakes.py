@@ -252,6 +252,12 @@ class InMemoryDeskQueue:
             found = next((t for t in self._tickets if t.new.draft_id == draft_id and t.new.session_id == session_id), None)
         return self._view(found, token=self._secrets.lookup_token(draft_id), duplicate=True) if found else None
 
+    def for_session(self, session_id: str) -> tuple[Ticket, ...]:
+        """The tickets `session_id` opened, newest first (no tokens)."""
+        with self._lock:
+            found = [t for t in reversed(self._tickets) if t.new.session_id == session_id]
+        return tuple(self._view(t, token=None) for t in found)
+
     def post_message(self, reference: str, sender: Sender, text: str, actor: str, companies: Sequence[str] | None = None) -> TicketMessage:
         """Add a message to a ticket, recorded in its audit trail."""
         text = check_message_text(text)
@@ -368,6 +374,7 @@ class InMemoryDraftStore:
         self.ttl = ttl
         self._clock = clock
         self._drafts: dict[str, RequestDraft] = {}
+        self._held: dict[str, tuple[str, datetime]] = {}  # session: (original message, expiry)
         self._lock = threading.Lock()
 
     def open(self, new: NewDraft, max_open: int = DEFAULT_MAX_OPEN_DRAFTS) -> RequestDraft:
@@ -416,12 +423,26 @@ class InMemoryDraftStore:
         gone = [k for k, d in self._drafts.items() if d.expires_at <= now]
         for k in gone:
             del self._drafts[k]
-        return len(gone)
+        held = [k for k, (_, expires) in self._held.items() if expires <= now]
+        for k in held:
+            del self._held[k]
+        return len(gone) + len(held)
+
+    def hold(self, session_id: str, message: str) -> None:
+        """Keep `message` as the session's held original, replacing any earlier one."""
+        with self._lock:
+            self._held[session_id] = (message, self._clock() + self.ttl)
+
+    def take_held(self, session_id: str) -> str | None:
+        """The session's live held original, removed."""
+        with self._lock:
+            held = self._held.pop(session_id, None)
+        return held[0] if held is not None and held[1] > self._clock() else None
 
     def stored_text(self) -> str:
         """Everything held, as text (for tests asserting what is kept)."""
         with self._lock:
-            return repr([(d.message, d.id) for d in self._drafts.values()])
+            return repr([(d.message, d.id) for d in self._drafts.values()] + [m for m, _ in self._held.values()])
 
 
 # -- notifier ----------------------------------------------------------------------------------

@@ -180,3 +180,35 @@ def test_contacts_stay_out_of_logs_and_transcripts(app: tuple[TestClient, Any], 
     client.get(f"/v1/desk/tickets/{created['reference']}", headers=STAFF)
     assert EMAIL not in caplog.text and created["lookup_token"] not in caplog.text
     assert EMAIL not in repr(assistant.sessions.transcript(session))
+
+
+def test_a_clarified_request_reaches_the_desk_as_typed_and_its_status_is_asked_in_chat(
+    app: tuple[TestClient, Any], db_settings: Settings
+) -> None:
+    client, assistant = app
+    engine = make_engine(db_settings.database_url, schema=db_settings.database_schema)
+    typed = f"Please delete all my data. Reply to {EMAIL}"
+    clarify = client.post("/v1/chat", json={"message": typed}).json()
+    session = clarify["session_id"]
+    assert clarify["route"] == "clarify", clarify
+    draft = client.post("/v1/chat", json={"message": "UPWARD", "session_id": session}).json()
+    assert draft["route"] == "desk" and draft["request_draft"]["company"] == "upward", draft
+    created = client.post("/v1/requests", json=_body(draft["request_draft"]["id"], session=session))
+    assert created.status_code == 201, created.text
+    ref = created.json()["reference"]
+    assert client.get(f"/v1/desk/tickets/{ref}", headers=STAFF).json()["message"] == typed  # the contact as typed
+    with engine.connect() as conn:  # the held original went with the resume, the draft's with the submission
+        assert [m for m in conn.execute(text("SELECT message FROM request_drafts")).scalars() if EMAIL in m] == []
+    engine.dispose()
+    client.post(f"/v1/desk/tickets/{ref}/messages", json={"text": "Please post the form with a copy of your ID."}, headers=STAFF)
+    status = client.post("/v1/chat", json={"message": "What is the status of my request?", "session_id": session})
+    assert status.status_code == 200
+    body = status.json()
+    assert body["route"] == "answer" and body["citations"] == [] and body["ticket"] is None and body["request_draft"] is None
+    assert ref in body["answer"] and "is: received." in body["answer"] and "Please post the form with a copy of your ID." in body["answer"]
+    ja = client.post("/v1/chat", json={"message": "申請の状況は？", "session_id": session}).json()
+    assert ref in ja["answer"] and "「受付済み」" in ja["answer"]
+    other = client.post("/v1/chat", json={"message": f"What is the status of my request {ref}?", "company": "upward"}).json()
+    assert ref not in other["answer"]  # another session never sees it
+    transcript = repr(assistant.sessions.transcript(session))
+    assert EMAIL not in transcript and ref in transcript
