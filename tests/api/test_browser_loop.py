@@ -146,3 +146,20 @@ def test_question_request_desk_reply_and_the_customers_answer(loop: tuple[Browse
     # What the store holds matches what both sides saw.
     messages = assistant.desk.messages(reference)
     assert [(m.sender, m.text) for m in messages] == [("desk", desk_text), ("customer", ANSWER)]
+
+
+def test_a_japanese_customer_gets_the_servers_422_in_japanese_under_its_field(loop: tuple[Browser, Any]) -> None:
+    b, _ = loop
+    b.open("/demo?company=upward&lang=ja", height=1100)
+    sr = b.widget()
+    b.q(sr, ".launcher").click()
+    form = b.q(b.ask(sr, "個人情報を開示してください"), "form.draft")
+    fill(b, form, "email", "hanako@例え")  # passes the browser's own check, not the server's
+    b.d.execute_script("arguments[0].type = 'text'", b.q(form, 'input[name="email"]'))
+    b.q(form, 'input[name="consent"]').click()
+    b.allowed = ["/v1/requests"]  # Chromium logs the 422 asked for
+    b.q(form, "button[type=submit]").click()
+    email = b.q(form, 'input[name="email"]')
+    b.until(lambda d: attr(email, "aria-invalid") == "true")
+    assert b.q(form, ".field:has(input[name=email]) .ferr").text == "メールアドレスの形式ではありません。"
+    assert not b.qq(sr, ".ticket.submitted")
