@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -77,6 +78,18 @@ def domain_detail(exc: AssistantError, lang: Language) -> str:
     return localize(str(exc), lang)
 
 
+_FIELD_PREFIX = re.compile(r"([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)*): ")
+
+
+def error_field(exc: AssistantError) -> str | None:
+    """The request field a 422 is about (its own `field`, or the English text's "field: " prefix); None when it names none."""
+    own = getattr(exc, "field", None)
+    if isinstance(own, str) and own:
+        return own
+    found = _FIELD_PREFIX.match(str(exc))
+    return found.group(1) if found else None
+
+
 def _request_id(request: Request) -> str:
     from assistant.logctx import request_id_var
 
@@ -109,6 +122,8 @@ def install_error_handlers(app: FastAPI) -> None:
         body: dict[str, object] = {"detail": domain_detail(exc, lang)}
         if isinstance(exc, UnknownCompanyError):
             body["valid_companies"] = exc.valid
+        if status == 422 and (field := error_field(exc)) is not None:
+            body["field"] = field  # in every language, so a form can place the text by its field
         if isinstance(exc, TicketNotFoundError):
             body["detail"] = localize("no such request", lang)
         if isinstance(exc, StorageUnavailableError):
@@ -155,7 +170,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         lang = error_language(request, exc.body)
         detail = _readable(exc) if lang == "en" else validation_ja(exc.errors())
-        return JSONResponse({"detail": detail, "request_id": _request_id(request)}, status_code=422)
+        body: dict[str, object] = {"detail": detail}
+        places = {".".join(str(p) for p in err.get("loc", ()) if p != "body") for err in exc.errors()}
+        if len(places) == 1 and "" not in places:  # one field at fault: named apart from the text, as a domain 422 does
+            body["field"] = places.pop()
+        body["request_id"] = _request_id(request)
+        return JSONResponse(body, status_code=422)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

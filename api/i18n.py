@@ -69,6 +69,21 @@ _JA_EXACT: dict[str, str] = {
     # Starlette's own texts (its status phrases) for routes and methods that do not exist.
     "Not Found": "見つかりません。",
     "Method Not Allowed": "このメソッドは使えません。",
+    # A formal request's and a message's 422s: the field name stays in front, as in English, for the widget to place it.
+    "consent: must be true: the request and your contact details go to the company's privacy desk": (
+        "consent: 同意が必要です。このご依頼と連絡先は会社の個人情報窓口に送られます。"
+    ),
+    "contact: give an e-mail address (contact.email) or a postal address (contact.postal_address) for the desk's reply": (
+        "contact: 窓口からの返信先として、メールアドレス（contact.email）かご住所（contact.postal_address）を入力してください。"
+    ),
+    "contact.email: is not an e-mail address": "contact.email: メールアドレスの形式ではありません。",
+    "draft_id: unknown or expired draft; ask again in the chat for a new one": (
+        "draft_id: 申請の下書きが見つからないか、有効期限が切れています。チャットでもう一度ご依頼ください。"
+    ),
+    "unknown or expired draft_id: ask again in the chat for a new draft": (
+        "draft_id: 申請の下書きが見つからないか、有効期限が切れています。チャットでもう一度ご依頼ください。"
+    ),
+    "text: a message needs some text": "text: メッセージを入力してください。",
 }
 
 # English templates (named groups for the values) and their Japanese.
@@ -95,6 +110,19 @@ _JA_TEMPLATES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"this site \((?P<origin>.*)\) is not set up for company '(?P<company>.*)' in PA_WIDGET_ORIGINS; it serves: (?P<mine>.*)",
             "このサイト（{origin}）は PA_WIDGET_ORIGINS で会社「{company}」向けに設定されていません。対応している会社: {mine}",
+        ),
+        (r"request_types: give one or more of (?P<valid>.*)", "request_types: 次の中から 1 つ以上指定してください: {valid}"),
+        (
+            r"too many open requests in this conversation: at most (?P<limit>\d+); submit one of them, or retry in (?P<m>\d+) "
+            r"minutes when the oldest has expired",
+            "この会話で確認待ちの申請が多すぎます（{limit} 件まで）。どれかを申請するか、いちばん古い下書きの期限が切れる"
+            " {m} 分後にもう一度お試しください。",
+        ),
+        (
+            r"too many requests to this company: at most (?P<limit>\d+) an hour from one client; retry in (?P<m>\d+) minutes, "
+            r"or contact the company's privacy desk directly",
+            "この会社への申請が多すぎます（1 つの接続元から 1 時間に {limit} 件まで）。{m} 分後にもう一度お試しいただくか、"
+            "会社の個人情報窓口に直接ご連絡ください。",
         ),
         (r"unknown status '(?P<status>.*)'; valid: (?P<valid>.*)", "ステータス「{status}」はありません。使えるステータス: {valid}"),
         (

@@ -81,7 +81,6 @@ REQUEST_STATUS_EXAMPLE = {
     "reference": "PRQ-000123",
     "status": "in_progress",
     "created_at": "2026-11-02T09:14:05+00:00",
-    "due_at": "2026-11-16T09:14:05+00:00",
     "messages": [
         {"at": "2026-11-03T10:02:11+00:00", "from": "desk", "text": "Please post the disclosure form with a copy of your ID."},
         {"at": "2026-11-03T12:40:57+00:00", "from": "customer", "text": "Posted today."},

@@ -172,21 +172,20 @@ class MessageOut(BaseModel):
 
 
 class RequestStatusOut(BaseModel):
-    """What a customer may see of their ticket: status, dates and the messages with the desk."""
+    """What a customer may see of their ticket: status, when it was received and the messages with the desk.
+
+    No due date: `due_days` is the desk's internal target, and a policy-stated deadline is quoted in the chat's procedure."""
 
     reference: str
     status: str
     created_at: str
-    due_at: str
     messages: list[MessageOut] = Field(default_factory=list, description="Messages between the desk and the customer, oldest first.")
 
     @classmethod
     def of(cls, view: RequestView) -> RequestStatusOut:
         """What the customer sees of `view`."""
         t = view.ticket
-        return cls(
-            reference=t.id, status=t.status, created_at=t.created_at, due_at=t.due_at, messages=[MessageOut.of(m) for m in view.messages]
-        )
+        return cls(reference=t.id, status=t.status, created_at=t.created_at, messages=[MessageOut.of(m) for m in view.messages])
 
 
 class ContactIn(BaseModel):
@@ -287,6 +286,10 @@ class ErrorOut(BaseModel):
     """Every error body: a readable `detail`."""
 
     detail: str
+    field: str | None = Field(
+        None,
+        description="On a 422 about one field: its name (e.g. `contact.email`), the same in every language; `detail` starts with it too.",
+    )
     request_id: str | None = Field(
         None, description="The request's id (also in the X-Request-ID header); quote it when reporting a problem."
     )

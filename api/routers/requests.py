@@ -49,8 +49,8 @@ def request_status(
     reference: str = Path(description=_REFERENCE),
     token: str = Query(min_length=1, max_length=128, description=_TOKEN),
 ) -> RequestStatusOut:
-    """Status, dates and the messages with the desk; a wrong reference or token, or another company's
-    ticket from a company's site, is the same 404."""
+    """Status, when it was received and the messages with the desk, and no due date (the desk's target is internal);
+    a wrong reference or token, or another company's ticket from a company's site, is the same 404."""
     view = backoffice.request_view(reference, token)
     if not origin.allows(view.ticket.company):
         raise TicketNotFoundError(reference)

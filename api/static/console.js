@@ -20,6 +20,7 @@
   var deskSeq = 0;         // numbers queue loads so a slow, older answer cannot overwrite a newer one
   var deskShown = null;    // {filters: URLSearchParams, total} of the queue on screen: what the CSV button exports
   var openRef = null;
+  var shownRef = null;     // the ticket whose reply box is on screen: another ticket starts with an empty one
 
   function $(id) { return document.getElementById(id); }
 
@@ -339,6 +340,32 @@
     meta.request_types.forEach(function (t) { $("desk-type").appendChild(h("option", { value: t.id, text: t.label })); });
     $("compare-q").setAttribute("maxlength", String(meta.limits.max_message_chars));
     $("status-note").setAttribute("maxlength", String(meta.limits.max_note_chars));
+    $("reply-text").setAttribute("maxlength", String(meta.limits.max_note_chars));
+  }
+
+  // Reply templates for the conversation pane; staff edit them before sending.
+  var TEMPLATES = [
+    ["received", "Received", "We have received your request and are looking into it. We will write to you here when there is news."],
+    ["identity", "Ask for ID", "To confirm your identity, please send a copy of an identity document (for example a driver's licence or passport) " +
+      "as our privacy policy describes. We will continue as soon as it arrives."],
+    ["form", "Ask for the form", "Please send the formal request form as our privacy policy describes; this message is not yet the formal request itself."],
+    ["done", "Completed", "We have completed your request. Thank you for your patience."],
+  ];
+  TEMPLATES.forEach(function (tpl) { $("reply-template").appendChild(h("option", { value: tpl[0], text: tpl[1] })); });
+
+  function showThread(messages) {
+    var list = $("ticket-thread");
+    list.textContent = "";
+    if (!messages.length) {
+      list.appendChild(h("li", { className: "empty", text: "No messages yet. Write to the customer below." }));
+      return;
+    }
+    messages.forEach(function (m) { // oldest first, as the API gives them
+      var who = m.from === "desk" ? "Desk" : "Customer";
+      list.appendChild(h("li", { className: m.from === "desk" ? "desk" : "customer" }, [
+        h("span", { className: "who", text: who + " \u00b7 " + when(m.at) }), m.text,
+      ]));
+    });
   }
 
   var OVERDUE_HINT = "Still open past the desk's internal target";
@@ -427,6 +454,13 @@
     }
   }
 
+  // The customer's contact (decrypted for this audited view): where a reply outside the widget goes.
+  function contactRows(contact) {
+    if (!contact) return [];
+    return [["Name", contact.name], ["E-mail", contact.email], ["Postal address", contact.postal_address], ["Telephone", contact.phone]]
+      .filter(function (row) { return row[1]; });
+  }
+
   function showTicket(t) {
     openRef = t.reference;
     var pane = $("ticket");
@@ -442,11 +476,12 @@
     [["Company", companyName(t.company)], ["Request types", t.request_types.map(human).join(", ")],
       ["On behalf of someone else", t.proxy ? "yes (proxy request)" : "no"], ["Channel", t.channel], ["Received", when(t.created_at)],
       ["Internal target", target, "The desk's own target (due_days), not a deadline from the policy"], ["Last updated", when(t.updated_at)],
-      ["Policy version", t.policy_version]].forEach(function (row) {
+      ["Policy version", t.policy_version]].concat(contactRows(t.contact)).forEach(function (row) {
       dl.appendChild(h("dt", { text: row[0] }));
       dl.appendChild(h("dd", { text: row[1], title: row[2] || null }));
     });
     $("ticket-message").textContent = t.message;
+    showThread(t.messages || []);
     var events = $("ticket-events");
     events.textContent = "";
     t.events.forEach(function (ev) {
@@ -468,6 +503,8 @@
     else nextLine.appendChild(document.createTextNode(" \u2014 closed: no further status changes."));
     $("status-form").hidden = !next.length;
     $("status-error").hidden = true;
+    if (t.reference !== shownRef) { $("reply-text").value = ""; $("reply-template").value = ""; $("reply-error").hidden = true; }
+    shownRef = t.reference;
     queueRows().forEach(function (row) {
       var on = row.getAttribute("data-ref") === t.reference;
       row.classList.toggle("selected", on);
@@ -538,6 +575,46 @@
   }
 
   $("desk-csv").addEventListener("click", downloadCsv);
+
+  // ------------------------------------------------------------------ writing to the customer
+  async function reloadTicket() {
+    if (!openRef) return;
+    var ref = openRef;
+    var t = await api("/v1/desk/tickets/" + encodeURIComponent(ref));
+    if (openRef === ref) showTicket(t);
+  }
+
+  $("reply-template").addEventListener("change", function () {
+    var tpl = TEMPLATES.filter(function (x) { return x[0] === $("reply-template").value; })[0];
+    if (tpl) { $("reply-text").value = tpl[2]; $("reply-text").focus(); }
+  });
+
+  $("thread-refresh").addEventListener("click", function () {
+    reloadTicket().catch(function (err) { $("reply-error").textContent = err.message; $("reply-error").hidden = false; });
+  });
+
+  $("reply-form").addEventListener("submit", async function (e) {
+    e.preventDefault();
+    if (!openRef) return;
+    var text = $("reply-text").value.trim();
+    var error = $("reply-error");
+    var button = e.target.querySelector("button[type=submit]");
+    error.hidden = true;
+    if (!text) { error.textContent = "Write a message first."; error.hidden = false; return; }
+    button.disabled = true;
+    try {
+      await api("/v1/desk/tickets/" + encodeURIComponent(openRef) + "/messages", { method: "POST", json: { text: text } });
+      $("reply-text").value = "";
+      $("reply-template").value = "";
+      await reloadTicket(); // the message and its audit entry, as stored
+      $("desk-status").textContent = "Message sent to the customer of " + openRef + ".";
+    } catch (err) {
+      error.textContent = err.message;
+      error.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  });
 
   $("status-form").addEventListener("submit", async function (e) {
     e.preventDefault();

@@ -75,7 +75,6 @@
       openPolicy: "Open in the full policy \u2197",
       reference: "Reference",
       status: "Status",
-      dueBy: "Reply due by",
       checkCode: "Check code",
       sentTo: "\u2713 Sent to {company}\u2019s privacy desk",
       alreadyWith: "\u2713 Already with {company}\u2019s privacy desk",
@@ -200,7 +199,6 @@
       openPolicy: "\u30dd\u30ea\u30b7\u30fc\u5168\u6587\u3067\u898b\u308b \u2197",
       reference: "\u53d7\u4ed8\u756a\u53f7",
       status: "\u72b6\u6cc1",
-      dueBy: "\u56de\u7b54\u671f\u9650",
       checkCode: "\u78ba\u8a8d\u30b3\u30fc\u30c9",
       sentTo: "\u2713 {company}\u306e\u500b\u4eba\u60c5\u5831\u7a93\u53e3\u306b\u9001\u308a\u307e\u3057\u305f",
       alreadyWith: "\u2713 {company}\u306e\u500b\u4eba\u60c5\u5831\u7a93\u53e3\u3067\u53d7\u4ed8\u6e08\u307f\u3067\u3059",
@@ -799,7 +797,7 @@
     }
     row(t("reference"), ticket.id, "ref");
     row(t("status"), statusLabel(ticket.status), "status");
-    row(t("dueBy"), formatDate(ticket.due_at));
+    // No "reply due by": due_at is the desk's internal target, not a deadline the policy states.
     if (ticket.lookup_token) row(t("checkCode"), ticket.lookup_token, "ref");
     var lead = t(ticket.duplicate ? "alreadyWith" : "sentTo", { company: companyLabel(ticket.company) });
     return el("div", { className: "ticket", role: "group", "aria-label": t("request", { id: ticket.id }) }, [

@@ -170,12 +170,7 @@ class RequestsStub:
                 await _send(send, 404, json.dumps({"detail": "no such request"}).encode())
                 return
             if method == "GET" and len(parts) == 4:
-                out = {
-                    "reference": parts[3],
-                    "status": ticket["status"],
-                    "created_at": ticket["created_at"],
-                    "due_at": ticket["created_at"],
-                }
+                out = {"reference": parts[3], "status": ticket["status"], "created_at": ticket["created_at"]}  # no due date
                 await _send(send, 200, json.dumps({**out, "messages": ticket["messages"]}).encode())
                 return
             if method == "POST" and len(parts) == 5 and parts[4] == "messages":

@@ -212,3 +212,77 @@ def test_a_clarified_request_reaches_the_desk_as_typed_and_its_status_is_asked_i
     assert ref not in other["answer"]  # another session never sees it
     transcript = repr(assistant.sessions.transcript(session))
     assert EMAIL not in transcript and ref in transcript
+
+
+def test_the_customer_status_shows_no_due_date_while_staff_keep_the_internal_target(app: tuple[TestClient, Any]) -> None:
+    client, assistant = app
+    created = client.post("/v1/requests", json=_body(_draft(assistant))).json()
+    status = client.get(f"/v1/requests/{created['reference']}", params={"token": created["lookup_token"]}).json()
+    assert set(status) == {"reference", "status", "created_at", "messages"}, "no due date the policy does not state"
+    assert client.get(f"/v1/desk/tickets/{created['reference']}", headers=STAFF).json()["due_at"]
+
+
+JA = {"Accept-Language": "ja,en;q=0.5"}
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "english", "japanese"),
+    [
+        ({"consent": False}, "consent", "consent: must be true", "consent: 同意が必要です。"),
+        ({"contact": {"name": "Mariko"}}, "contact", "contact: give an e-mail address", "contact: 窓口からの返信先として"),
+        (
+            {"contact": {"email": "not an address"}},
+            "contact.email",
+            "contact.email: is not an e-mail",
+            "contact.email: メールアドレスの形式",
+        ),
+        ({"draft_id": "no-such-draft"}, "draft_id", "draft_id: unknown or expired", "draft_id: 申請の下書きが見つからないか"),
+        ({"request_types": []}, "request_types", "request_types: give one or more of", "request_types: 次の中から 1 つ以上"),
+        (
+            {"contact": {"email": "x" * 300 + "@example.org"}},
+            "contact.email",
+            "contact.email: String should",
+            "contact.email: 254 文字以内",
+        ),
+    ],
+)
+def test_a_submissions_422_follows_accept_language_and_names_its_field(  # type: ignore[no-untyped-def]
+    app: tuple[TestClient, Any], change: dict[str, Any], field: str, english: str, japanese: str
+) -> None:
+    client, assistant = app
+    body = {**_body(_draft(assistant)), **change}
+    for headers, start in (({}, english), ({"Accept-Language": "en-GB"}, english), (JA, japanese), ({"Accept-Language": "fr"}, english)):
+        resp = client.post("/v1/requests", json=body, headers=headers)
+        assert resp.status_code == 422, resp.text
+        assert resp.json()["detail"].startswith(start), (headers, resp.json()["detail"])
+        assert resp.json()["field"] == field, "the same machine-readable field in every language"
+
+
+def test_the_hourly_cap_and_the_message_errors_follow_accept_language(app: tuple[TestClient, Any]) -> None:
+    client, assistant = app  # the cap here is 3 an hour
+    drafts = [_draft(assistant, types=t) for t in (("disclosure",), ("deletion",), ("correction",), ("suspension_of_use",))]
+    created = [client.post("/v1/requests", json=_body(d)).json() for d in drafts[:3]]
+    refused = client.post("/v1/requests", json=_body(drafts[3]), headers=JA)
+    assert refused.status_code == 429 and refused.json()["detail"].startswith(
+        "この会社への申請が多すぎます（1 つの接続元から 1 時間に 3 件まで）。"
+    )
+    assert "field" not in refused.json()
+    english = client.post("/v1/requests", json=_body(drafts[3]))
+    assert english.status_code == 429 and english.json()["detail"].startswith("too many requests to this company: at most 3 an hour")
+
+    ref, token = created[0]["reference"], created[0]["lookup_token"]
+    blank = client.post(f"/v1/requests/{ref}/messages", params={"token": token}, json={"text": "   "}, headers=JA)
+    assert blank.status_code == 422 and blank.json() | {"request_id": None} == {
+        "detail": "text: メッセージを入力してください。", "field": "text", "request_id": None,
+    }  # fmt: skip
+    assert client.post(f"/v1/requests/{ref}/messages", params={"token": token}, json={"text": "   "}).json()["detail"] == (
+        "text: a message needs some text"
+    )
+    empty = client.post(f"/v1/requests/{ref}/messages", params={"token": token}, json={"text": ""}, headers=JA)
+    assert empty.status_code == 422 and empty.json()["detail"] == "text: 1 文字以上で指定してください" and empty.json()["field"] == "text"
+    desk = client.post(f"/v1/desk/tickets/{ref}/messages", json={"text": " "}, headers={**STAFF, **JA})
+    assert desk.status_code == 422 and desk.json()["detail"] == "text: メッセージを入力してください。"
+    no_token = client.get(f"/v1/requests/{ref}", headers=JA)
+    assert (
+        no_token.status_code == 422 and no_token.json()["detail"].startswith("query.token: ") and no_token.json()["field"] == "query.token"
+    )
