@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from assistant.backoffice import RequestView, Submission, SubmittedRequest
 from assistant.desk.tickets import TicketMessage
@@ -218,13 +218,14 @@ class RequestSubmit(BaseModel):
         }
     )
 
-    draft_id: str = Field(min_length=1, max_length=128, description="`request_draft.id` of the chat reply.")
-    session_id: str = Field(min_length=1, max_length=128, description="The chat session the draft belongs to.")
+    # Ids are url-safe text: anything else (a NUL byte, which PostgreSQL refuses to store) is a 422, not a storage error.
+    draft_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$", description="`request_draft.id` of the chat reply.")
+    session_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$", description="The chat session the draft belongs to.")
     contact: ContactIn = Field(default_factory=ContactIn, description="How the desk can reply: an e-mail or a postal address.")
     request_types: list[RequestType] | None = Field(None, description="The request types, if the customer changed the detected ones.")
     proxy: bool | None = Field(None, description="Whether the request is made on someone else's behalf, if changed.")
     note: str | None = Field(None, max_length=MAX_NOTE_CHARS, description="Anything the customer adds for the desk.")
-    consent: bool = Field(False, description="Must be true: the request and the contact details go to the company's privacy desk.")
+    consent: StrictBool = Field(False, description="Must be true: the request and the contact details go to the company's privacy desk.")
 
     @field_validator("note")
     @classmethod

@@ -4,6 +4,7 @@ serves the rest, so the desk and status paths keep working while no index is loa
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -13,11 +14,13 @@ from assistant.desk.drafts import DEFAULT_MAX_OPEN_DRAFTS, DraftNotFoundError, D
 from assistant.desk.tickets import DEFAULT_FILTER, DeskQueue, NewTicket, TicketDetail, TicketFilter, TicketMessage, TicketNotFoundError
 from assistant.desk.webhooks import NullNotifier, TicketNotifier
 from assistant.domain import Company, Contact, Ticket
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, StorageUnavailableError
 from assistant.storage.sessions import SessionStore
 from assistant.understand.companies import CompanyDirectory
 from assistant.understand.language import Language
 from assistant.vocabulary import REQUEST_TYPES
+
+log = logging.getLogger(__name__)
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 SUBMISSION_CHANNEL = "api"
@@ -172,15 +175,17 @@ class Backoffice:
             ),
             max_per_hour=self.limits.max_submissions_per_hour,
         )
-        if draft.submitted_reference is None:
-            self._drafts.mark_submitted(draft.id, ticket.id)
         if not ticket.duplicate:  # committed first: a webhook never announces a ticket that is not there
             self._notifier.notify(ticket)
+        if draft.submitted_reference is None:
+            # After the announcement: the ticket is committed, so a failure here must not make a
+            # retry (a duplicate, never announced) lose the webhook. The draft's own "submitted"
+            # mark only shortens the next chat reply, and the ticket's draft_id says the same.
+            try:
+                self._drafts.mark_submitted(draft.id, ticket.id)
+            except StorageUnavailableError:
+                log.warning("could not mark draft of %s submitted; its ticket stands", ticket.id)
         return SubmittedRequest(ticket, next_steps(company, lang))
-
-    def request_status(self, reference: str, token: str) -> Ticket:
-        """A customer's status check; TicketNotFoundError on a wrong reference or token."""
-        return self._desk.lookup(reference, token)
 
     def request_view(self, reference: str, token: str) -> RequestView:
         """A customer's status check with the messages on the ticket."""

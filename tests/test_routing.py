@@ -320,6 +320,21 @@ def test_a_formal_request_offers_a_draft_and_states_the_procedure(
         assert _policy("upward")[c.start : c.end] == c.text
 
 
+def test_a_submission_is_announced_even_when_its_draft_cannot_be_marked_submitted(
+    assistant: Assistant, drafts: InMemoryDraftStore, notifier: RecordingNotifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = assistant.reply("Please stop using my data for marketing.", company="upward")
+
+    def down(draft_id: str, reference: str) -> None:
+        raise StorageUnavailableError("draft store down")
+
+    monkeypatch.setattr(drafts, "mark_submitted", down)
+    done = assistant.backoffice().submit_request(_submit(assistant, first))  # the ticket stands: no error
+    assert notifier.tickets == [done.ticket]
+    repeat = assistant.backoffice().submit_request(_submit(assistant, first))
+    assert repeat.ticket.id == done.ticket.id and len(notifier.tickets) == 1
+
+
 def test_submitting_the_draft_opens_one_ticket_and_a_repeat_in_chat_names_it(
     assistant: Assistant, desk: InMemoryDeskQueue, notifier: RecordingNotifier
 ) -> None:

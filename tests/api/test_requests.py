@@ -103,6 +103,10 @@ def test_next_steps_follow_each_companys_own_requirements_in_the_callers_languag
         ({"draft_id": "no-such-draft"}, "draft_id"),
         ({"session_id": "another-session"}, "draft_id"),
         ({"request_types": ["everything"]}, "request_types"),
+        ({"consent": "yes"}, "consent"),  # true, not something that reads as true
+        ({"consent": 1}, "consent"),
+        ({"draft_id": "abc\u0000def"}, "draft_id"),  # PostgreSQL cannot store a NUL: refused before any storage
+        ({"session_id": "s\u0000"}, "session_id"),
     ],
 )
 def test_what_cannot_be_accepted_is_a_422_naming_the_field(app: tuple[TestClient, Any], change: dict[str, Any], field: str) -> None:
