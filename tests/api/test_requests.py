@@ -142,6 +142,16 @@ def test_ten_concurrent_submits_of_one_draft_give_one_ticket(app: tuple[TestClie
     assert client.get("/v1/desk/tickets", headers=STAFF).json()["total"] == 1
 
 
+def test_concurrent_submissions_of_distinct_drafts_cannot_pass_the_hourly_cap(app: tuple[TestClient, Any]) -> None:
+    client, assistant = app  # the cap here is 3 an hour
+    types = ("disclosure", "deletion", "correction", "suspension_of_use", "stop_third_party_provision", "third_party_records")
+    drafts = [(f"sess-{i % 2}", _draft(assistant, session=f"sess-{i % 2}", types=(t,))) for i, t in enumerate(types)]  # 5 open a session
+    with ThreadPoolExecutor(max_workers=len(drafts)) as pool:
+        codes = sorted(pool.map(lambda d: client.post("/v1/requests", json=_body(d[1], session=d[0])).status_code, drafts))
+    assert codes == [201] * 3 + [429] * 3
+    assert client.get("/v1/desk/tickets", headers=STAFF).json()["total"] == 3
+
+
 def test_the_desk_writes_the_customer_reads_and_answers(app: tuple[TestClient, Any]) -> None:
     client, assistant = app
     created = client.post("/v1/requests", json=_body(_draft(assistant))).json()
