@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from assistant.errors import AssistantError
-from assistant.storage.db import DraftRow, as_utc, storage_errors, utcnow
+from assistant.storage.db import DraftRow, as_utc, delete_expired_drafts, storage_errors, utcnow
 
 DEFAULT_DRAFT_TTL = timedelta(hours=24)
 DEFAULT_MAX_OPEN_DRAFTS = 5
@@ -152,7 +152,7 @@ class SqlDraftStore:
         """The session's live draft of the same request, else a new one (expired drafts are purged first)."""
         now = self._clock()
         with storage_errors("draft store"), self._sessions.begin() as db:
-            db.execute(delete(DraftRow).where(DraftRow.expires_at <= now), execution_options={"synchronize_session": False})
+            delete_expired_drafts(db, now)
             live = [
                 self._view(r)
                 for r in db.scalars(
@@ -195,9 +195,7 @@ class SqlDraftStore:
     def purge_expired(self) -> int:
         """Delete expired drafts (their messages with them)."""
         with storage_errors("draft store"), self._sessions.begin() as db:
-            n = db.scalar(select(func.count()).select_from(DraftRow).where(DraftRow.expires_at <= self._clock())) or 0
-            db.execute(delete(DraftRow).where(DraftRow.expires_at <= self._clock()), execution_options={"synchronize_session": False})
-            return int(n)
+            return delete_expired_drafts(db, self._clock())
 
     def hold(self, session_id: str, message: str) -> None:
         """Keep `message` as the session's held original: a row of no company, replacing any earlier one."""

@@ -26,12 +26,13 @@ from sqlalchemy import (
     String,
     Text,
     create_engine,
+    delete,
     event,
     insert,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from assistant.errors import StorageUnavailableError
 
@@ -148,6 +149,12 @@ class DraftRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     submitted_reference: Mapped[str | None] = mapped_column(String(32))
+
+
+def delete_expired_drafts(db: Session, now: datetime) -> int:
+    """Delete the drafts (and held originals) expired by `now`, their messages with them; how many went."""
+    result = db.execute(delete(DraftRow).where(DraftRow.expires_at <= now), execution_options={"synchronize_session": False})
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 class TicketEvent(Base):

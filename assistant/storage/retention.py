@@ -22,7 +22,17 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from assistant.storage.db import ChatSession, ChatTurn, DraftRow, RateLimitRow, TicketEvent, TicketMessageRow, TicketRow, utcnow
+from assistant.storage.db import (
+    ChatSession,
+    ChatTurn,
+    DraftRow,
+    RateLimitRow,
+    TicketEvent,
+    TicketMessageRow,
+    TicketRow,
+    delete_expired_drafts,
+    utcnow,
+)
 from assistant.vocabulary import CLOSED_STATUSES
 
 
@@ -99,5 +109,5 @@ def purge(
             execution_options={"synchronize_session": False},
         )
         db.execute(delete(RateLimitRow).where(RateLimitRow.window_start < old_window))
-        db.execute(delete(DraftRow).where(DraftRow.expires_at <= now), execution_options={"synchronize_session": False})
+        delete_expired_drafts(db, now)
     return counts
