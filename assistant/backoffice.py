@@ -129,12 +129,16 @@ class Backoffice:
         return self._directory.companies
 
     def forget_session(self, session_id: str, companies: frozenset[str] | None = None) -> None:
-        """Delete a conversation's transcript; one about a company outside `companies` (None: any) is left alone."""
+        """Delete a conversation's transcript, its request drafts and held original (its tickets stay with
+        the desk); one about a company outside `companies` (None: any) is left alone."""
         if companies is not None:
             company = self._sessions.load(session_id).company
             if company is not None and company not in companies:
                 return
         self._sessions.delete(session_id)
+        if self._drafts is not None:
+            # At once, not at expiry: a draft holds the customer's own words, contact details included.
+            self._drafts.delete_session(session_id)
 
     def submit_request(self, submission: Submission, companies: frozenset[str] | None = None, lang: Language = "en") -> SubmittedRequest:
         """Turn a draft into a desk ticket, once per draft: a repeat returns the same reference and token.

@@ -48,6 +48,6 @@ def delete_session(
     origin: OriginDep,
     session_id: str = Path(description="The `session_id` of an earlier reply; an unknown id is not an error."),
 ) -> None:
-    """Delete the server-side transcript of a session (the widget's 'clear' button)."""
+    """Delete a session's transcript and request drafts (the widget's 'clear' button); its tickets stay with the desk."""
     # Another company's conversation is left alone, answered as if it were gone.
     backoffice.forget_session(session_id, origin.companies)

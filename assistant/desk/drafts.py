@@ -111,6 +111,11 @@ class DraftStore(Protocol):
         """The session's held original, removed from the store; None when there is none (or it expired)."""
         ...
 
+    def delete_session(self, session_id: str) -> int:
+        """Delete every draft and the held original of `session_id` now (the conversation was cleared),
+        submitted or not, messages with them; how many went. Tickets are the desk's: they stay."""
+        ...
+
 
 def existing_draft(live: Sequence[RequestDraft], new: NewDraft, max_open: int, now: datetime) -> RequestDraft | None:
     """Of a session's live drafts (oldest first), the latest of the same request; None when a new
@@ -225,3 +230,9 @@ class SqlDraftStore:
             ).first()
             db.execute(delete(DraftRow).where(DraftRow.session_id == session_id, DraftRow.company == HELD))
             return held
+
+    def delete_session(self, session_id: str) -> int:
+        """Delete the session's drafts and held original in one statement."""
+        with storage_errors("draft store"), self._sessions.begin() as db:
+            result = db.execute(delete(DraftRow).where(DraftRow.session_id == session_id), execution_options={"synchronize_session": False})
+            return int(getattr(result, "rowcount", 0) or 0)

@@ -524,6 +524,22 @@ class DraftStoreContract:
         assert store.purge_expired() == 1
         assert store.take_held("s1") is None
 
+    def test_deleting_a_session_deletes_its_drafts_and_held_original_at_once(self, store: DraftStore) -> None:
+        waiting = store.open(_draft())
+        submitted = store.open(_draft(types=("disclosure",)))
+        store.mark_submitted(submitted.id, "PRQ-000007")
+        store.hold("s1", f"Please delete everything. My e-mail is {EMAIL}")
+        other = store.open(_draft(session="s2"))
+        store.hold("s2", "Please delete my data")
+        assert store.delete_session("s1") == 3
+        for draft in (waiting, submitted):
+            with pytest.raises(DraftNotFoundError):
+                store.get(draft.id, "s1")
+        assert store.take_held("s1") is None
+        assert store.delete_session("s1") == 0 and store.delete_session("no-such-session") == 0
+        assert store.get(other.id, "s2") == other and store.take_held("s2") == "Please delete my data"  # another session's stay
+        assert store.open(_draft()).id not in {waiting.id, submitted.id}  # asked again, it is a new draft
+
 
 # -- embedder ----------------------------------------------------------------------------------
 TEXTS = (

@@ -439,6 +439,14 @@ class InMemoryDraftStore:
             held = self._held.pop(session_id, None)
         return held[0] if held is not None and held[1] > self._clock() else None
 
+    def delete_session(self, session_id: str) -> int:
+        """Drop the session's drafts and held original; how many went."""
+        with self._lock:
+            gone = [k for k, d in self._drafts.items() if d.session_id == session_id]
+            for k in gone:
+                del self._drafts[k]
+            return len(gone) + (self._held.pop(session_id, None) is not None)
+
     def stored_text(self) -> str:
         """Everything held, as text (for tests asserting what is kept)."""
         with self._lock:

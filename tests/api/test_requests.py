@@ -228,6 +228,36 @@ def test_a_clarified_request_reaches_the_desk_as_typed_and_its_status_is_asked_i
     assert EMAIL not in transcript and ref in transcript
 
 
+def test_clearing_a_conversation_deletes_its_drafts_and_held_original_and_keeps_its_ticket(
+    app: tuple[TestClient, Any], db_settings: Settings
+) -> None:
+    client, assistant = app
+    clarify = client.post("/v1/chat", json={"message": f"Please delete all my data. Reply to {EMAIL}"}).json()
+    session = clarify["session_id"]
+    assert clarify["route"] == "clarify", clarify  # the original is held, waiting for the company
+    submitted_draft = _draft(assistant, session=session)
+    created = client.post("/v1/requests", json=_body(submitted_draft, session=session)).json()
+    waiting = _draft(assistant, session=session, types=("deletion",))
+    kept = _draft(assistant, session="sess-other")
+    engine = make_engine(db_settings.database_url, schema=db_settings.database_schema)
+    rows = text("SELECT count(*) FROM request_drafts WHERE session_id = :s")
+    with engine.connect() as conn:
+        assert conn.execute(rows, {"s": session}).scalar() == 3
+    assert client.delete(f"/v1/sessions/{session}").status_code == 204
+    with engine.connect() as conn:
+        assert conn.execute(rows, {"s": session}).scalar() == 0
+        assert conn.execute(rows, {"s": "sess-other"}).scalar() == 1
+    engine.dispose()
+    refused = client.post("/v1/requests", json=_body(waiting, session=session))
+    assert refused.status_code == 422 and refused.json()["detail"].startswith("draft_id")
+    # The ticket is the desk's: it stays, its status is still looked up, and a retry still returns it.
+    status = client.get(f"/v1/requests/{created['reference']}", params={"token": created["lookup_token"]})
+    assert status.status_code == 200 and status.json()["status"] == "received"
+    assert client.get(f"/v1/desk/tickets/{created['reference']}", headers=STAFF).json()["contact"]["email"] == EMAIL
+    assert client.post("/v1/requests", json=_body(submitted_draft, session=session)).json() == created
+    assert client.post("/v1/requests", json=_body(kept, session="sess-other")).status_code == 201
+
+
 def test_the_customer_status_shows_no_due_date_while_staff_keep_the_internal_target(app: tuple[TestClient, Any]) -> None:
     client, assistant = app
     created = client.post("/v1/requests", json=_body(_draft(assistant))).json()
