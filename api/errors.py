@@ -15,6 +15,7 @@ from api.deps import UNAVAILABLE_DETAIL
 from api.i18n import Language, localize, message_language, request_language, unknown_company_ja, validation_ja
 from assistant.backoffice import InvalidSubmissionError
 from assistant.desk.drafts import DraftNotFoundError, TooManyDraftsError
+from assistant.desk.secrets import SecretKeyError
 from assistant.desk.tickets import InvalidTransitionError, SubmissionLimitError, TicketNotFoundError
 from assistant.errors import (
     AssistantError,
@@ -37,6 +38,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (TooManyDraftsError, 429),
     (SubmissionLimitError, 429),
     (StorageUnavailableError, 503),
+    (SecretKeyError, 503),
     (IndexNotBuiltError, 503),
     (StaleIndexError, 503),
 )
@@ -136,6 +138,9 @@ def install_error_handlers(app: FastAPI) -> None:
                 type(cause).__name__,
                 (str(getattr(cause, "orig", cause)).splitlines() or [""])[0][:200] if cause else "",
             )
+        if isinstance(exc, SecretKeyError):  # the key file is the operator's to fix; its path is not the customer's business
+            log.error("%s", exc)
+            body["detail"] = localize(storage_detail(request.url.path), lang)
         if isinstance(exc, IndexNotBuiltError | StaleIndexError):  # their text names files and FAISS's errors
             log.error("index unavailable: %s", exc)
             body["detail"] = localize(UNAVAILABLE_DETAIL, lang)

@@ -20,7 +20,7 @@ from assistant.answering.compose import AnswerComposer
 from assistant.answering.procedure import common_procedure_queries
 from assistant.backoffice import RequestLimits
 from assistant.desk.drafts import DraftStore, SqlDraftStore
-from assistant.desk.secrets import DeskSecrets, load_or_create_secret
+from assistant.desk.secrets import DeskSecrets, SecretsOnDemand, load_or_create_secret
 from assistant.desk.tickets import DeskQueue, SqlDeskQueue
 from assistant.desk.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
 from assistant.errors import DamagedIndexError, DatabaseConfigError, IndexNotBuiltError, StaleIndexError
@@ -219,7 +219,8 @@ def build_resources(settings: Settings, *, create: bool = True, migrate: bool = 
         engine=engine,
         quick_engine=quick,
         sessions=SqlSessionStore(engine, settings.session_max_turns),
-        desk=SqlDeskQueue(engine, secrets=desk_secrets(settings)),
+        # Read (or generated) at first use: a command that never derives a token nor opens a contact makes no key file.
+        desk=SqlDeskQueue(engine, secrets=SecretsOnDemand(partial(desk_secrets, settings))),
         drafts=SqlDraftStore(engine, timedelta(hours=settings.draft_ttl_hours)),
         keys=SqlKeyStore(engine),
         directory=CompanyDirectory(load_companies(Path(settings.corpus_dir))),
@@ -247,7 +248,7 @@ def secret_key_path(settings: Settings) -> Path | None:
 
 
 def desk_secrets(settings: Settings) -> DeskSecrets:
-    """PA_SECRET_KEY, else the secret in its key file (generated there at first start, 0600)."""
+    """PA_SECRET_KEY, else the secret in its key file (generated there now when there is none, 0600)."""
     if settings.secret_key:
         return DeskSecrets.from_text(settings.secret_key)
     path = secret_key_path(settings)

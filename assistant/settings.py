@@ -397,8 +397,9 @@ class Settings(BaseSettings):
     )
     secret_key_file: Path | None = Field(
         None,
-        description="Where the generated secret is kept when PA_SECRET_KEY is empty (made readable by its owner "
-        "only, 0600). Empty: `secret.key` beside the SQLite database, or var/secret.key for another database.",
+        description="Where the generated secret is kept when PA_SECRET_KEY is empty (made by `serve` at first start, "
+        "or by the first submission; readable by its owner only, 0600). Empty: `secret.key` beside the SQLite "
+        "database, or var/secret.key under the working directory for PostgreSQL (which has no database file).",
     )
     draft_ttl_hours: float = Field(
         24,

@@ -93,3 +93,56 @@ def test_503_says_what_could_not_be_done(hash_index_dir: Path, hash_embedder) ->
     assert forget.json()["detail"].startswith("the conversation cannot be deleted right now")
     assert desk.json()["detail"].startswith("the desk queue cannot be reached right now")
     assert all("recorded" not in r.json()["detail"] and "retry" in r.json()["detail"] for r in (lookup, forget, desk))
+
+
+def test_commands_that_sign_nothing_make_no_key_file(  # type: ignore[no-untyped-def]
+    database: Path, hash_index_dir: Path, hash_embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import assistant.factory
+
+    monkeypatch.delenv("PA_SECRET_KEY", raising=False)
+    monkeypatch.delenv("PA_SECRET_KEY_FILE", raising=False)
+    monkeypatch.setattr(assistant.factory, "build_embedder", lambda settings: hash_embedder)  # no model needed
+    monkeypatch.setenv("PA_INDEX_DIR", str(hash_index_dir))
+    monkeypatch.setenv("PA_AUTO_BUILD_INDEX", "false")  # the shared index is never rebuilt from here
+    with pytest.raises(SystemExit) as helped:
+        main(["--help"])
+    assert helped.value.code == 0
+    for argv in (
+        ["db", "upgrade"],
+        ["desk", "list"],
+        ["desk", "export", "-o", str(tmp_path / "tickets.csv")],
+        ["keys", "list"],
+        ["purge", "--dry-run"],
+        ["ask", FORMAL["message"], "--company", "upward", "--json"],  # a draft, not yet a submission
+    ):
+        assert main(argv) == 0, argv
+    assert '"route": "desk"' in capsys.readouterr().out
+    assert sorted(p.name for p in database.parent.iterdir() if "secret" in p.name) == []
+
+
+def test_serve_makes_the_key_file_at_start_and_says_where(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    import stat
+
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: None)
+    monkeypatch.setenv("PA_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
+    monkeypatch.setenv("PA_CORPUS_DIR", str(CORPUS))
+    monkeypatch.setenv("PA_EMBEDDING_THREADS", "1")  # serve would set it for its workers: keep it scoped
+    monkeypatch.delenv("PA_SECRET_KEY", raising=False)
+    monkeypatch.delenv("PA_SECRET_KEY_FILE", raising=False)
+    assert main(["serve", "--no-build"]) == 0
+    key = tmp_path / "secret.key"
+    assert key.is_file() and stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert str(key.absolute()) in caplog.text
+    first = key.read_text()
+    assert main(["serve", "--no-build"]) == 0 and key.read_text() == first  # kept, not made again
+    # A key file serve cannot read or write stops start-up, in one line naming the file.
+    capsys.readouterr()
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("PA_SECRET_KEY_FILE", str(tmp_path / "not-a-folder" / "secret.key"))
+    code, err = _exit_line(["serve", "--no-build"], capsys)
+    assert code == 2 and "not-a-folder/secret.key" in err and "set PA_SECRET_KEY" in err

@@ -37,7 +37,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from api.server import HardenedHttpToolsProtocol, uvicorn_options
     from assistant.cli import _fail, _resources, _settings
-    from assistant.factory import build_embedder
+    from assistant.factory import build_embedder, desk_secrets
     from assistant.ingest.corpus import load_companies
     from assistant.storage.keys import check_bootstrap_keys
 
@@ -54,6 +54,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or settings.port
     workers = args.workers or settings.workers or os.cpu_count() or 1
     resources = _resources(settings, create=True)
+    # The secret before any worker starts: generated here at first start (unless PA_SECRET_KEY is set),
+    # so an unwritable key file stops start-up instead of failing the first submission.
+    desk_secrets(settings)
     if not args.no_build:
         reason = resources.index.prepare(build_embedder(settings), progress=sys.stderr.isatty())
         if reason:

@@ -14,6 +14,8 @@ import logging
 import os
 import secrets
 import stat
+import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -73,6 +75,35 @@ class DeskSecrets:
         return Contact(**{k: values.get(k) for k in ("name", "email", "postal_address", "phone")})
 
 
+# What a desk queue reads its secrets through: called only when a token is derived or a contact
+# sealed or opened, so a command that does neither never reads, nor generates, the key file.
+SecretSource = Callable[[], DeskSecrets]
+
+
+class SecretsOnDemand:
+    """DeskSecrets loaded at first use and kept; a failed load is tried again at the next use."""
+
+    def __init__(self, load: SecretSource) -> None:
+        self._load = load
+        self._loaded: DeskSecrets | None = None
+        self._lock = threading.Lock()  # request threads asking at once load once
+
+    def __call__(self) -> DeskSecrets:
+        """The secrets, loaded now if this is the first use."""
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = self._load()
+            return self._loaded
+
+
+def secret_source(secrets: DeskSecrets | SecretSource | None) -> SecretSource:
+    """`secrets` as a source: given secrets, a loader, or (None) a random secret for this process only."""
+    if callable(secrets):
+        return secrets
+    fixed = secrets or DeskSecrets.ephemeral()
+    return lambda: fixed
+
+
 def load_or_create_secret(path: Path) -> str:
     """The secret kept in `path`, made there (readable by its owner only) when there is none yet.
 
@@ -82,6 +113,8 @@ def load_or_create_secret(path: Path) -> str:
         return _read_secret(path)
     except FileNotFoundError:
         pass
+    except OSError as exc:  # unreadable, or a parent that is no folder: a one-line error, as when writing fails
+        raise SecretKeyError(f"cannot read the secret key in {path}: {exc.strerror or type(exc).__name__}; set PA_SECRET_KEY") from exc
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
@@ -93,7 +126,7 @@ def load_or_create_secret(path: Path) -> str:
                 os.fsync(out.fileno())
             try:
                 os.link(aside, path)
-                log.warning("PA_SECRET_KEY is not set: generated one in %s (keep it; back it up with the database)", path)
+                log.warning("PA_SECRET_KEY is not set: generated one in %s (keep it; back it up with the database)", path.absolute())
             except FileExistsError:
                 pass  # another worker was first: use its secret
         finally:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from assistant.desk.secrets import DeskSecrets
+from assistant.desk.secrets import DeskSecrets, SecretSource, secret_source
 from assistant.domain import Contact, Ticket
 from assistant.errors import AssistantError
 from assistant.storage.db import TicketEvent, TicketMessageRow, TicketRow, as_utc, iso_utc, storage_errors, utcnow
@@ -254,13 +254,13 @@ def _hash_token(token: str) -> str:
 class SqlDeskQueue:
     """Desk tickets in the SQL database; references come from the autoincrement key."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow, secrets: DeskSecrets | None = None) -> None:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow, secrets: DeskSecrets | SecretSource | None = None) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._clock = clock  # the duplicate window and due dates read it (contract tests move it)
         # Every worker must be given the same secrets (the factory's): a process's own would
         # give other tokens and leave other workers' contacts unreadable.
-        self._secrets = secrets or DeskSecrets.ephemeral()
+        self._secrets = secret_source(secrets)
 
     def open(self, new: NewTicket) -> Ticket:
         """Open a ticket in one transaction, or return the recent duplicate."""
@@ -303,7 +303,7 @@ class SqlDeskQueue:
             updated_at=now,
             due_at=now + timedelta(days=new.due_days),
             draft_id=new.draft_id,
-            contact=self._secrets.seal(new.contact) if new.contact is not None else None,
+            contact=self._secrets().seal(new.contact) if new.contact is not None else None,
             client_key=client_key(new.client) if new.client else None,
         )
         db.add(row)
@@ -326,7 +326,7 @@ class SqlDeskQueue:
         """The draft's ticket: inserted under the unique draft id; a conflict returns the ticket that won."""
         if not new.draft_id:
             raise ValueError("submit needs a draft_id")
-        token = self._secrets.lookup_token(new.draft_id)
+        token = self._secrets().lookup_token(new.draft_id)
         now = self._clock()
         with storage_errors("desk queue"):
             existing = self._by_draft(new.draft_id)
@@ -370,7 +370,7 @@ class SqlDeskQueue:
             row = self._by_draft(draft_id)
         if row is None or row.session_id != session_id:
             return None
-        return self._view(row, token=self._secrets.lookup_token(draft_id), duplicate=True)
+        return self._view(row, token=self._secrets().lookup_token(draft_id), duplicate=True)
 
     def for_session(self, session_id: str) -> tuple[Ticket, ...]:
         """The tickets `session_id` opened, newest first (no tokens)."""
@@ -470,7 +470,7 @@ class SqlDeskQueue:
                 )
                 db.flush()
             events = db.scalars(select(TicketEvent).where(TicketEvent.ticket_number == row.number).order_by(TicketEvent.id)).all()
-            contact = self._secrets.unseal(row.contact) if row.contact else None
+            contact = self._secrets().unseal(row.contact) if row.contact else None
             return replace(self._detail(row, events), contact=contact, messages=self._messages(db, row.number))
 
     def list(self, where: TicketFilter = DEFAULT_FILTER, offset: int = 0, limit: int = 50) -> tuple[list[TicketDetail], int]:

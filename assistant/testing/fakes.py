@@ -33,7 +33,7 @@ from assistant.desk.drafts import (
     existing_draft,
     new_draft_id,
 )
-from assistant.desk.secrets import DeskSecrets
+from assistant.desk.secrets import DeskSecrets, SecretSource, secret_source
 from assistant.desk.tickets import (
     DEFAULT_FILTER,
     DUPLICATE_WINDOW,
@@ -186,11 +186,11 @@ class InMemoryDeskQueue:
     """Desk tickets in a list: the same references, duplicate window, lifecycle and scoping as the
     SQL queue; `clock` stands in for the time (the contract moves it past windows and due dates)."""
 
-    def __init__(self, clock: Callable[[], datetime] = utcnow, secrets: DeskSecrets | None = None) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utcnow, secrets: DeskSecrets | SecretSource | None = None) -> None:
         self._clock = clock
         self._tickets: list[_StoredTicket] = []  # position n holds ticket number n + 1
         self._lock = threading.Lock()
-        self._secrets = secrets or DeskSecrets.ephemeral()
+        self._secrets = secret_source(secrets)
 
     def open(self, new: NewTicket) -> Ticket:
         """Open a ticket, or return the same request's open ticket from the last ten minutes."""
@@ -229,7 +229,7 @@ class InMemoryDeskQueue:
         """The ticket of `new.draft_id`, opened once however often it is submitted (same reference and token)."""
         if not new.draft_id:
             raise ValueError("submit needs a draft_id")
-        token = self._secrets.lookup_token(new.draft_id)
+        token = self._secrets().lookup_token(new.draft_id)
         now = self._clock()
         with self._lock:
             for old in self._tickets:
@@ -250,7 +250,7 @@ class InMemoryDeskQueue:
         """The ticket `draft_id` of `session_id` became, or None."""
         with self._lock:
             found = next((t for t in self._tickets if t.new.draft_id == draft_id and t.new.session_id == session_id), None)
-        return self._view(found, token=self._secrets.lookup_token(draft_id), duplicate=True) if found else None
+        return self._view(found, token=self._secrets().lookup_token(draft_id), duplicate=True) if found else None
 
     def for_session(self, session_id: str) -> tuple[Ticket, ...]:
         """The tickets `session_id` opened, newest first (no tokens)."""

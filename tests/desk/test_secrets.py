@@ -89,3 +89,63 @@ def test_the_key_file_lies_beside_the_sqlite_database_unless_a_secret_is_set(tmp
     assert SECRET not in repr(given) and SECRET not in repr(desk_secrets(given))
     with pytest.raises(ValueError, match="at least 32"):
         Settings(secret_key="too-short")  # type: ignore[call-arg]
+
+
+STAFF = {"X-API-Key": "all-staff-key-for-tests-0001"}
+FORMAL = {"message": "Please delete all my personal data", "company": "upward"}
+
+
+def test_the_key_file_is_made_by_the_first_submission_not_before(
+    tmp_path: Path, hash_index_dir: Path, hash_embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from assistant.factory import build_assistant, build_resources
+    from assistant.storage.db import upgrade_database
+    from tests.conftest import _settings, submission
+
+    monkeypatch.delenv("PA_SECRET_KEY", raising=False)
+    monkeypatch.delenv("PA_SECRET_KEY_FILE", raising=False)
+    url = f"sqlite:///{tmp_path / 'assistant.db'}"
+    upgrade_database(make_engine(url))
+    settings = _settings(hash_index_dir, url, desk_api_keys="all-staff-key-for-tests-0001=*")
+    key = tmp_path / "secret.key"
+    with TestClient(create_app(settings, build_assistant(settings, hash_embedder))) as client:
+        chat = client.post("/v1/chat", json=FORMAL).json()
+        assert chat["route"] == "desk" and client.get("/v1/desk/tickets", headers=STAFF).json()["total"] == 0
+        assert not key.exists(), "a draft and the queue need no secret"
+        created = client.post("/v1/requests", json=submission(chat, email=CONTACT.email or ""))
+        assert created.status_code == 201, created.text
+        assert key.is_file() and stat.S_IMODE(key.stat().st_mode) == 0o600
+        ref, token = created.json()["reference"], created.json()["lookup_token"]
+        assert client.get(f"/v1/desk/tickets/{ref}", headers=STAFF).json()["contact"]["email"] == CONTACT.email
+    # Another worker (or a later process) reads the same file: the same token, the contact readable.
+    other = build_resources(settings).desk
+    assert other.submitted(chat["request_draft"]["id"], chat["session_id"]).lookup_token == token  # type: ignore[union-attr]
+    contact = other.get(ref).contact
+    assert contact is not None and contact.email == CONTACT.email
+
+
+def test_an_unusable_key_file_is_a_503_that_names_no_file(
+    tmp_path: Path, hash_index_dir: Path, hash_embedder, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from assistant.factory import build_assistant
+    from assistant.storage.db import upgrade_database
+    from tests.conftest import _settings, submission
+
+    monkeypatch.delenv("PA_SECRET_KEY", raising=False)
+    url = f"sqlite:///{tmp_path / 'assistant.db'}"
+    upgrade_database(make_engine(url))
+    broken = tmp_path / "broken.key"
+    broken.write_text("short")
+    settings = _settings(hash_index_dir, url, secret_key_file=broken)
+    with TestClient(create_app(settings, build_assistant(settings, hash_embedder))) as client:
+        chat = client.post("/v1/chat", json=FORMAL).json()
+        refused = client.post("/v1/requests", json=submission(chat))
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "30"
+    assert "could not be recorded" in refused.json()["detail"] and "broken.key" not in refused.json()["detail"]
+    assert "broken.key" in caplog.text  # the operator's log says which file
