@@ -23,7 +23,6 @@ from assistant.errors import AssistantError
 from assistant.storage.db import TicketEvent, TicketMessageRow, TicketRow, as_utc, iso_utc, storage_errors, utcnow
 from assistant.vocabulary import CLOSED_STATUSES, INITIAL_STATUS, OPEN_STATUSES, STATUSES, TRANSITIONS
 
-DUPLICATE_WINDOW = timedelta(minutes=10)
 SUBMISSION_WINDOW = timedelta(hours=1)
 REFERENCE_PREFIX = "PRQ-"
 Sender = Literal["desk", "customer"]
@@ -105,7 +104,7 @@ class NewTicket:
     message: str
     session_id: str | None
     due_days: int
-    draft_id: str | None = field(default=None, repr=False)  # `submit`: one ticket per draft
+    draft_id: str | None = field(default=None, repr=False)  # one ticket per draft: `submit` needs it
     contact: Contact | None = None
     client: str | None = field(default=None, repr=False)  # who submitted (an address): only a hash is stored
 
@@ -182,10 +181,6 @@ DEFAULT_FILTER = TicketFilter()
 class DeskQueue(Protocol):
     """Stores desk tickets and their lifecycle."""
 
-    def open(self, new: NewTicket) -> Ticket:
-        """Open a ticket, or return the same request's open ticket from the last ten minutes."""
-        ...
-
     def lookup(self, reference: str, token: str) -> Ticket:
         """A customer's status check; TicketNotFoundError on a wrong reference or token."""
         ...
@@ -257,34 +252,12 @@ class SqlDeskQueue:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow, secrets: DeskSecrets | SecretSource | None = None) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._clock = clock  # the duplicate window and due dates read it (contract tests move it)
+        self._clock = clock  # the hourly cap and due dates read it (contract tests move it)
         # Every worker must be given the same secrets (the factory's): a process's own would
         # give other tokens and leave other workers' contacts unreadable.
         self._secrets = secret_source(secrets)
 
-    def open(self, new: NewTicket) -> Ticket:
-        """Open a ticket in one transaction, or return the recent duplicate."""
-        normalized = normalize_request(new.message)
-        now = self._clock()
-        with storage_errors("desk queue"), self._sessions.begin() as db:
-            if new.session_id:
-                dup = db.scalars(
-                    select(TicketRow)
-                    .where(
-                        TicketRow.session_id == new.session_id,
-                        TicketRow.normalized == normalized,
-                        TicketRow.company == new.company,
-                        TicketRow.created_at >= now - DUPLICATE_WINDOW,
-                    )
-                    .order_by(TicketRow.number.desc())
-                    .limit(1)
-                ).first()
-                if dup is not None:
-                    return self._view(dup, token=None, duplicate=True)
-            token = secrets.token_urlsafe(16)
-            return self._view(self._insert(db, new, normalized, token, now), token=token)
-
-    def _insert(self, db: Session, new: NewTicket, normalized: str, token: str, now: datetime) -> TicketRow:
+    def _insert(self, db: Session, new: NewTicket, token: str, now: datetime) -> TicketRow:
         """Add the ticket row and its first audit entry (the caller's transaction commits them)."""
         row = TicketRow(
             # A placeholder unique per transaction; replaced by the number below.
@@ -296,7 +269,9 @@ class SqlDeskQueue:
             channel=new.channel,
             status=INITIAL_STATUS,
             message=new.message,
-            normalized=normalized,
+            # Repeats were once found by this hash of the folded text; one ticket per draft does that now,
+            # and the column (NOT NULL) is still filled rather than dropped by a migration.
+            normalized=normalize_request(new.message),
             session_id=new.session_id,
             token_hash=_hash_token(token),
             created_at=now,
@@ -347,7 +322,7 @@ class SqlDeskQueue:
                         ).one()
                         if recent[0] >= max_per_hour:
                             raise SubmissionLimitError(max_per_hour, retry_seconds(as_utc(recent[1]) + SUBMISSION_WINDOW, now))
-                    return self._view(self._insert(db, new, normalize_request(new.message), token, now), token=token)
+                    return self._view(self._insert(db, new, token, now), token=token)
             except IntegrityError:
                 # Another submit of the same draft committed first (PostgreSQL waited for it): that one stands.
                 existing = self._by_draft(new.draft_id)

@@ -169,14 +169,18 @@ class SessionStoreContract:
 
 
 # -- desk queue --------------------------------------------------------------------------------
+_DRAFT_IDS = itertools.count(1)
+
+
 def _new(
     message: str = "Please delete my data",
     company: str = "upward",
-    session: str | None = "s1",
+    session: str = "s1",
     channel: str = "chat",
     due_days: int = 14,
 ) -> NewTicket:
-    return NewTicket(company, "v1", ("deletion",), False, channel, message, session, due_days)
+    """A submission of a draft of its own (a new draft id each call), with no contact and no client."""
+    return NewTicket(company, "v1", ("deletion",), False, channel, message, session, due_days, draft_id=f"draft-{next(_DRAFT_IDS)}")
 
 
 # Every open status in lifecycle order, then done.
@@ -184,8 +188,8 @@ HAPPY_PATH = (*OPEN_STATUSES, "completed")
 
 
 class DeskQueueContract:
-    """A DeskQueue numbers tickets, folds a repeated request into one, walks the lifecycle with an
-    audit trail, and shows staff only their companies' tickets."""
+    """A DeskQueue numbers tickets, opens one per draft however often it is submitted, walks the
+    lifecycle with an audit trail, and shows staff only their companies' tickets."""
 
     @pytest.fixture
     def make_queue(self) -> Callable[[Callable[[], datetime]], DeskQueue]:
@@ -203,7 +207,7 @@ class DeskQueueContract:
         return make_queue(clock)
 
     def test_reference_format_and_initial_state(self, queue: DeskQueue, clock: ManualClock) -> None:
-        ticket = queue.open(_new())
+        ticket = queue.submit(_new())
         assert ticket.id.startswith("PRQ-") and len(ticket.id) == 10 and ticket.id[4:].isdigit()
         assert ticket.status == "received" and ticket.lookup_token and not ticket.duplicate
         assert ticket.company == "upward" and ticket.request_types == ("deletion",) and ticket.proxy is False
@@ -214,11 +218,11 @@ class DeskQueueContract:
         assert [(e.from_status, e.to_status, e.actor) for e in detail.events] == [(None, "received", "customer:chat")]
 
     def test_references_are_distinct_and_increase(self, queue: DeskQueue) -> None:
-        refs = [queue.open(_new(f"request {i}")).id for i in range(3)]
+        refs = [queue.submit(_new(f"request {i}")).id for i in range(3)]
         assert len(set(refs)) == 3 and refs == sorted(refs)
 
     def test_lifecycle_and_audit_trail(self, queue: DeskQueue) -> None:
-        ref = queue.open(_new()).id
+        ref = queue.submit(_new()).id
         for status in HAPPY_PATH[1:]:
             detail = queue.set_status(ref, status, f"staff:{status}", f"now {status}")
         assert detail.status == "completed" and queue.get(ref).status == "completed"
@@ -231,13 +235,13 @@ class DeskQueueContract:
     @pytest.mark.parametrize("start", OPEN_STATUSES)
     @pytest.mark.parametrize("end", ["rejected", "withdrawn"])
     def test_reject_and_withdraw_from_any_open_state(self, queue: DeskQueue, start: str, end: str) -> None:
-        ref = queue.open(_new(f"request {start} {end}")).id
+        ref = queue.submit(_new(f"request {start} {end}")).id
         if start != "received":
             queue.set_status(ref, start, "staff", "step")
         assert queue.set_status(ref, end, "staff", "reason given").status == end
 
     def test_illegal_transitions_and_rejection_without_reason(self, queue: DeskQueue) -> None:
-        ref = queue.open(_new()).id
+        ref = queue.submit(_new()).id
         with pytest.raises(InvalidTransitionError, match="from received to completed"):
             queue.set_status(ref, "completed", "staff", "skip")
         with pytest.raises(InvalidTransitionError, match="reason"):
@@ -248,23 +252,20 @@ class DeskQueueContract:
             queue.set_status("PRQ-999999", "in_progress", "staff", "")
         assert queue.get(ref).status == "received"
 
-    def test_the_same_request_in_one_session_within_ten_minutes_is_one_ticket(self, queue: DeskQueue, clock: ManualClock) -> None:
-        first = queue.open(_new("Please DELETE my data!!"))
-        clock.advance(timedelta(minutes=9))
-        again = queue.open(_new("please delete my data"))
-        assert again.id == first.id and again.duplicate and again.lookup_token is None
-        assert queue.open(_new("please delete my data", session="s2")).id != first.id
-        assert queue.open(_new("please delete my data", company="highreso")).id != first.id
-        assert queue.open(_new("Please correct my data")).id != first.id
-        clock.advance(timedelta(minutes=2))  # 11 minutes after the first: a new ticket
-        late = queue.open(_new("please delete my data"))
-        assert late.id != first.id and not late.duplicate and late.lookup_token
-
-    def test_without_a_session_a_request_is_never_a_duplicate(self, queue: DeskQueue) -> None:
-        assert queue.open(_new(session=None)).id != queue.open(_new(session=None)).id
+    def test_the_same_text_from_two_drafts_is_two_tickets_and_a_draft_stays_one_however_late(
+        self, queue: DeskQueue, clock: ManualClock
+    ) -> None:
+        # Repeats are told apart by draft, not by text: the chat finds a session's repeat as the same draft.
+        first = queue.submit(_submission("draft-a", message="Please DELETE my data!!"))
+        other = queue.submit(_submission("draft-b", message="please delete my data"))
+        assert other.id != first.id and not other.duplicate and other.lookup_token != first.lookup_token
+        clock.advance(timedelta(days=3))
+        late = queue.submit(_submission("draft-a", message="please delete my data"))
+        assert (late.id, late.lookup_token, late.duplicate) == (first.id, first.lookup_token, True)
+        assert queue.list()[1] == 2
 
     def test_status_lookup_needs_the_token(self, queue: DeskQueue) -> None:
-        ticket = queue.open(_new())
+        ticket = queue.submit(_new())
         found = queue.lookup(ticket.id, ticket.lookup_token or "")
         assert found.status == "received" and found.id == ticket.id and found.lookup_token is None
         with pytest.raises(TicketNotFoundError):
@@ -273,7 +274,7 @@ class DeskQueueContract:
             queue.lookup("PRQ-999999", ticket.lookup_token or "")
 
     def test_company_scope_hides_other_companies_tickets(self, queue: DeskQueue) -> None:
-        ref = queue.open(_new(company="upward")).id
+        ref = queue.submit(_new(company="upward")).id
         with pytest.raises(TicketNotFoundError):
             queue.get(ref, companies=["highreso"])
         with pytest.raises(TicketNotFoundError):
@@ -282,7 +283,7 @@ class DeskQueueContract:
         assert queue.list(TicketFilter(companies=("highreso",))) == ([], 0)
 
     def test_list_filters_and_paging(self, queue: DeskQueue) -> None:
-        refs = [queue.open(_new(f"request number {i}", company="upward" if i % 2 else "highreso")).id for i in range(6)]
+        refs = [queue.submit(_new(f"request number {i}", company="upward" if i % 2 else "highreso")).id for i in range(6)]
         queue.set_status(refs[0], "in_progress", "staff", "")
         items, total = queue.list(TicketFilter(companies=("upward",)))
         assert total == 3 and all(t.company == "upward" for t in items)
@@ -292,9 +293,9 @@ class DeskQueueContract:
         assert queue.list(TicketFilter(request_type="deletion"))[1] == 6 and queue.list(TicketFilter(request_type="disclosure"))[1] == 0
 
     def test_overdue_tickets_are_the_open_ones_past_their_due_date(self, queue: DeskQueue, clock: ManualClock) -> None:
-        soon = queue.open(_new("request due soon", due_days=1)).id
-        later = queue.open(_new("request due later")).id
-        closed = queue.open(_new("request withdrawn", due_days=1)).id
+        soon = queue.submit(_new("request due soon", due_days=1)).id
+        later = queue.submit(_new("request due later")).id
+        closed = queue.submit(_new("request withdrawn", due_days=1)).id
         queue.set_status(closed, "withdrawn", "staff", "customer withdrew")
         assert queue.list(TicketFilter(overdue=True)) == ([], 0)
         clock.advance(timedelta(days=2))
@@ -304,25 +305,25 @@ class DeskQueueContract:
         assert queue.get(soon).overdue and not queue.get(closed).overdue
 
     def test_evaluation_tickets_are_listed_only_when_asked(self, queue: DeskQueue) -> None:
-        real = queue.open(_new("a customer's request")).id
-        evaluation = queue.open(_new("an evaluation request", channel=EVAL_CHANNEL)).id
+        real = queue.submit(_new("a customer's request")).id
+        evaluation = queue.submit(_new("an evaluation request", channel=EVAL_CHANNEL)).id
         assert [t.reference for t in queue.list()[0]] == [real]
         assert [t.reference for t in queue.list(TicketFilter(include_eval=True))[0]] == [evaluation, real]
 
     def test_staff_reads_are_audited(self, queue: DeskQueue) -> None:
-        ref = queue.open(_new()).id
+        ref = queue.submit(_new()).id
         queue.get(ref, actor="staff:alice")
         events = queue.get(ref).events
         assert [(e.actor, e.note, e.from_status, e.to_status) for e in events][1:] == [("staff:alice", "viewed", "received", "received")]
 
-    def test_concurrent_opens_get_distinct_references(self, queue: DeskQueue) -> None:
+    def test_concurrent_submits_of_distinct_drafts_get_distinct_references(self, queue: DeskQueue) -> None:
         refs: list[str] = []
         errors: list[BaseException] = []
         lock = threading.Lock()
 
         def worker(i: int) -> None:
             try:
-                ref = queue.open(_new(f"concurrent request {i}", session=f"sess-{i}")).id
+                ref = queue.submit(_new(f"concurrent request {i}", session=f"sess-{i}")).id
                 with lock:
                     refs.append(ref)
             except BaseException as exc:  # collected and asserted below
@@ -401,7 +402,7 @@ class DeskQueueContract:
         assert queue.get(ref, actor="staff:alice").contact == CONTACT
         assert queue.list()[0][0].contact is None
         assert CONTACT_EMAIL not in repr(queue.get(ref))  # never in a repr, so never in a log line
-        assert queue.get(queue.open(_new(session="s9")).id).contact is None
+        assert queue.get(queue.submit(_new(session="s9")).id).contact is None
 
     def test_messages_between_desk_and_customer_are_kept_in_order_and_audited(self, queue: DeskQueue) -> None:
         ref = queue.submit(_submission("draft-talk")).id

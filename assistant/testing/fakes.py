@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import itertools
 import re
-import secrets
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -36,7 +35,6 @@ from assistant.desk.drafts import (
 from assistant.desk.secrets import DeskSecrets, SecretSource, secret_source
 from assistant.desk.tickets import (
     DEFAULT_FILTER,
-    DUPLICATE_WINDOW,
     REFERENCE_PREFIX,
     SUBMISSION_WINDOW,
     DeskQueue,
@@ -53,7 +51,6 @@ from assistant.desk.tickets import (
     check_new_status,
     check_transition,
     is_overdue,
-    normalize_request,
     retry_seconds,
 )
 from assistant.desk.webhooks import TicketNotifier
@@ -173,7 +170,6 @@ class _StoredTicket:
     reference: str
     new: NewTicket
     status: str
-    normalized: str
     token_hash: str
     created_at: datetime
     updated_at: datetime
@@ -183,7 +179,7 @@ class _StoredTicket:
 
 
 class InMemoryDeskQueue:
-    """Desk tickets in a list: the same references, duplicate window, lifecycle and scoping as the
+    """Desk tickets in a list: the same references, one ticket per draft, lifecycle and scoping as the
     SQL queue; `clock` stands in for the time (the contract moves it past windows and due dates)."""
 
     def __init__(self, clock: Callable[[], datetime] = utcnow, secrets: DeskSecrets | SecretSource | None = None) -> None:
@@ -192,21 +188,7 @@ class InMemoryDeskQueue:
         self._lock = threading.Lock()
         self._secrets = secret_source(secrets)
 
-    def open(self, new: NewTicket) -> Ticket:
-        """Open a ticket, or return the same request's open ticket from the last ten minutes."""
-        normalized = normalize_request(new.message)
-        now = self._clock()
-        with self._lock:
-            if new.session_id:
-                for old in reversed(self._tickets):  # newest first, as the SQL queue looks
-                    same = (old.new.session_id, old.normalized, old.new.company) == (new.session_id, normalized, new.company)
-                    if same and old.created_at >= now - DUPLICATE_WINDOW:
-                        return self._view(old, token=None, duplicate=True)
-            token = secrets.token_urlsafe(16)
-            stored = self._append(new, normalized, token, now)
-        return self._view(stored, token=token)
-
-    def _append(self, new: NewTicket, normalized: str, token: str, now: datetime) -> _StoredTicket:
+    def _append(self, new: NewTicket, token: str, now: datetime) -> _StoredTicket:
         """Store a new ticket (the caller holds the lock)."""
         number = len(self._tickets) + 1
         event = TicketEventView(None, INITIAL_STATUS, f"customer:{new.channel}", "request received", iso_utc(now))
@@ -215,7 +197,6 @@ class InMemoryDeskQueue:
             reference=f"{REFERENCE_PREFIX}{number:06d}",
             new=new,
             status=INITIAL_STATUS,
-            normalized=normalized,
             token_hash=_hash_token(token),
             created_at=now,
             updated_at=now,
@@ -243,7 +224,7 @@ class InMemoryDeskQueue:
                 ]
                 if len(recent) >= max_per_hour:
                     raise SubmissionLimitError(max_per_hour, retry_seconds(min(recent) + SUBMISSION_WINDOW, now))
-            stored = self._append(new, normalize_request(new.message), token, now)
+            stored = self._append(new, token, now)
         return self._view(stored, token=token)
 
     def submitted(self, draft_id: str, session_id: str) -> Ticket | None:

@@ -681,7 +681,8 @@ def test_console_search_compare_and_desk(browser: Browser, real_settings) -> Non
 
 
 def _open_desk_tickets(assistant: Any, settings: Any) -> dict[str, str]:
-    """Three tickets opened straight in the desk queue (not through chat): two at Highreso, one of them overdue."""
+    """Three tickets submitted straight to the desk queue (not through chat): two at Highreso, one of them overdue."""
+    from assistant.desk.drafts import new_draft_id
     from assistant.desk.tickets import NewTicket
 
     def open_one(company: str, types: tuple[str, ...], proxy: bool, message: str) -> str:
@@ -692,10 +693,11 @@ def _open_desk_tickets(assistant: Any, settings: Any) -> dict[str, str]:
             proxy=proxy,
             channel="chat",
             message=message,
-            session_id=None,
+            session_id="console-session",
             due_days=14,
+            draft_id=new_draft_id(),
         )
-        return str(assistant.desk.open(new).id)
+        return str(assistant.desk.submit(new).id)
 
     refs = {
         "fresh": open_one("highreso", ("deletion", "disclosure"), True, "Please delete my late father's account data."),

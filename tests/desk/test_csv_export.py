@@ -59,8 +59,10 @@ def test_ordinary_cells_are_unchanged(cell: str) -> None:
 
 
 def _open_tickets(queue: SqlDeskQueue) -> None:
-    queue.open(NewTicket("upward", "v1", ("deletion",), False, "chat", "個人情報を削除してください。", "s1", 14))
-    queue.open(NewTicket("upward", "v1", ("disclosure",), False, "chat", '\u200b＝HYPERLINK("http://evil")\u202e', "s2", 14))
+    queue.submit(NewTicket("upward", "v1", ("deletion",), False, "chat", "個人情報を削除してください。", "s1", 14, draft_id="d1"))
+    queue.submit(
+        NewTicket("upward", "v1", ("disclosure",), False, "chat", '\u200b＝HYPERLINK("http://evil")\u202e', "s2", 14, draft_id="d2")
+    )
 
 
 def _rows(data: bytes) -> list[list[str]]:

@@ -90,7 +90,10 @@ def test_an_eval_run_files_no_ticket_and_eval_tickets_stay_hidden(
     # A formal request comes back as a draft, and an evaluation never submits one.
     assert hash_assistant.desk.list(TicketFilter(include_eval=True))[1] == 0
     # A ticket of channel `eval` (as earlier evaluation runs filed them) stays hidden; a customer's is not.
-    hash_assistant.desk.open(NewTicket("upward", "v1", ("deletion",), False, EVAL_CHANNEL, "an evaluation request", None, 14))
+    evaluation = NewTicket(
+        "upward", "v1", ("deletion",), False, EVAL_CHANNEL, "an evaluation request", "eval-session", 14, draft_id="eval-draft"
+    )
+    hash_assistant.desk.submit(evaluation)
     with TestClient(create_app(hash_settings, hash_assistant)) as c:
         reply = c.post("/v1/chat", json={"message": "Please delete my personal data.", "company": "upward"}).json()
         assert c.post("/v1/requests", json=submission(reply)).status_code == 201

@@ -51,8 +51,8 @@ def _app(index_dir: Path, sqlite_url: str, embedder: Embedder, **extra: object) 
 
 
 def test_desk_and_status_paths_work_without_an_index(tmp_path: Path, sqlite_url: str, hash_embedder: Embedder) -> None:
-    ticket = SqlDeskQueue(make_engine(sqlite_url)).open(
-        NewTicket("upward", "v1", ("deletion",), False, "api", "Please delete my data.", None, 14)
+    ticket = SqlDeskQueue(make_engine(sqlite_url)).submit(
+        NewTicket("upward", "v1", ("deletion",), False, "api", "Please delete my data.", "s1", 14, draft_id="d1")
     )
     app, _ = _app(tmp_path / "no-index", sqlite_url, hash_embedder)
     with TestClient(app) as c:
