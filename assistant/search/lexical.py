@@ -279,6 +279,13 @@ def japanese_morphemes(text: str) -> list[tuple[str, str]]:
     return [(m.surface(), m.part_of_speech()[0]) for _, piece in _pieces(text) for m in tokenizer.tokenize(piece)]
 
 
+def japanese_analysis(text: str) -> list[tuple[str, str, str]]:
+    """Each word of Japanese `text` as written, with its part of speech (UniDic's top level) and
+    its normalised form (ません's ん reads ず): what a reader of polarity needs."""
+    tokenizer = _analyser()
+    return [(m.surface(), m.part_of_speech()[0], m.normalized_form()) for _, piece in _pieces(text) for m in tokenizer.tokenize(piece)]
+
+
 def _pieces(text: str) -> Iterable[tuple[int, str]]:
     """The text in pieces the analyser accepts, cut at line or sentence ends where possible."""
     start = 0
