@@ -347,6 +347,7 @@ def phrases(clause: str, width: int = 3) -> list[str]:
 
 
 # -- the verifier --------------------------------------------------------------------------------
+_E_MAIL = re.compile(r"\be-mail", re.IGNORECASE)  # one word, as the tokenizer would otherwise read "e" and "mail"
 _CONTACT = re.compile(rf"{_EMAIL.pattern}|{_URL.pattern}", re.IGNORECASE)
 
 
@@ -419,8 +420,12 @@ class Verifier:
 
         lexical = None
         if same_language:
-            terms = set(tokenize(bare))
-            lexical = len(terms & set(tokenize(cited))) / len(terms) if terms else 1.0
+            # Each e-mail address or URL counts as one supported word: it passed the fact check,
+            # and "write to privacy@..." has few other words to find.
+            terms = set(tokenize(_E_MAIL.sub("email", bare)))
+            contacts = len(_CONTACT.findall(normalise(text)))
+            found = len(terms & set(tokenize(_E_MAIL.sub("email", cited)))) + contacts
+            lexical = found / (len(terms) + contacts) if terms or contacts else 1.0
 
         clash = None
         for clause, vector in zip(own_clauses, own, strict=True):
