@@ -3,6 +3,8 @@ Documents, and the answer pipeline as a Runnable giving the reply as the API sha
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
@@ -134,3 +136,16 @@ def test_the_reply_has_the_shape_the_api_gives_it(hash_assistant: Assistant) -> 
         assert {key: data[key] for key in wire} == wire
         assert set(data) - set(wire) == {"company", "reason", "intent"}
     assert data["route"] == "desk" and data["request_draft"]["procedure"]  # a draft's nested steps come out as lists too
+
+
+def test_the_readme_example_runs(hash_assistant: Assistant, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's LangChain example, as written, on the test assistant instead of one built from the environment."""
+    import assistant
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## LangChain\n", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.setattr(assistant, "build_assistant", lambda settings: hash_assistant)
+    exec(compile(code, "README.md", "exec"), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("upward ") and any(line.startswith("answer [(1, ") for line in lines)
