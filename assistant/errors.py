@@ -80,3 +80,11 @@ class DatabaseConfigError(AssistantError):
 
 class StorageUnavailableError(AssistantError):
     """The database cannot be reached or stays locked."""
+
+
+class PhrasingError(AssistantError):
+    """The language model gave no usable text (`reason`: timeout | error | refusal | empty); the reply stays extractive."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"phrasing failed ({reason}){': ' + detail if detail else ''}")
+        self.reason = reason

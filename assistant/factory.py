@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from assistant.answering.compose import AnswerComposer
+from assistant.answering.phrasing import Phraser
 from assistant.answering.procedure import common_procedure_queries
 from assistant.backoffice import RequestLimits
 from assistant.desk.drafts import DraftStore, SqlDraftStore
@@ -314,7 +315,21 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None, resour
         notifier=resources.notifier,
         drafts=resources.drafts,
         request_limits=request_limits(settings),
+        phraser=build_phraser(settings),
     )
+
+
+def build_phraser(settings: Settings) -> Phraser | None:
+    """The chat model that phrases a short answer above the quotes, or None (PA_LLM_BACKEND=none: quotes only)."""
+    match settings.llm_backend:
+        case "none":
+            return None
+        case "openai":
+            # LangChain is loaded only here: with no model configured, serving never imports it.
+            from assistant.integrations.llm import build_openai_phraser
+
+            return build_openai_phraser(settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s)
+    raise ValueError(f"unknown LLM backend {settings.llm_backend!r}")  # pragma: no cover
 
 
 def request_limits(settings: Settings) -> RequestLimits:

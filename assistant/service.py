@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant.answering.compose import Composer, draft_fields, procedure_steps
+from assistant.answering.phrasing import Phraser
 from assistant.answering.procedure import ProcedurePoint, find_procedure
 from assistant.backoffice import Backoffice, RequestLimits
 from assistant.desk.drafts import DraftStore, NewDraft
@@ -100,6 +101,7 @@ class Assistant:
         notifier: TicketNotifier | None = None,
         drafts: DraftStore | None = None,
         request_limits: RequestLimits | None = None,
+        phraser: Phraser | None = None,
     ) -> None:
         self.index = index
         self.directory = directory
@@ -112,6 +114,7 @@ class Assistant:
         self.notifier = notifier or NullNotifier()
         self.drafts = drafts  # None: formal requests cannot be submitted (POST /v1/requests answers 422)
         self.request_limits = request_limits or RequestLimits()
+        self.phraser = phraser  # None: answers are the quotes alone (PA_LLM_BACKEND=none)
         # The procedure for a kind of request depends only on the loaded index: compute once.
         self._procedures: dict[tuple[str, tuple[str, ...], bool], list[ProcedurePoint]] = {}
 

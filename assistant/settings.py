@@ -428,6 +428,28 @@ class Settings(BaseSettings):
         365, ge=1, description="Closed desk tickets (with their audit trail) are deleted this long after closing by `purge`."
     )
 
+    # --- Generative phrasing (optional): one or two sentences above the quotes, from a chat model
+    llm_backend: Literal["none", "openai"] = Field(
+        "none",
+        description="`none`: answers are the quoted passages only. `openai`: a chat model on any OpenAI-compatible "
+        "server (vLLM, llama.cpp's server, Ollama, LM Studio) also phrases a short answer from the chosen passages; "
+        "needs PA_LLM_BASE_URL and PA_LLM_MODEL.",
+    )
+    llm_base_url: str = Field(
+        "", description="With PA_LLM_BACKEND=openai: the server's OpenAI-compatible API root, e.g. http://127.0.0.1:8080/v1."
+    )
+    llm_model: str = Field("", description="With PA_LLM_BACKEND=openai: the model name the server knows it by.")
+    llm_api_key: str = Field(
+        "",
+        repr=False,
+        description="API key sent to PA_LLM_BASE_URL; empty for local servers that need none (OPENAI_API_KEY is never used).",
+    )
+    llm_timeout_s: float = Field(
+        20,
+        gt=0,
+        description="Longest wait for the chat model's answer (seconds, no retries); past it the reply is the extractive one.",
+    )
+
     @field_validator(*_LIST_PARSERS)
     @classmethod
     def _valid_list(cls, value: str, info: ValidationInfo) -> str:
@@ -449,6 +471,33 @@ class Settings(BaseSettings):
         if value.strip() and len(value.strip()) < 32:
             raise ValueError("must be at least 32 characters (or empty, to have one generated)")
         return value.strip()
+
+    @field_validator("llm_base_url", "llm_model", "llm_api_key")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value:
+            parts = urlsplit(value)
+            try:
+                parts.port  # noqa: B018  (raises on a bad port)
+                ok = parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ValueError("not an http(s) URL like http://127.0.0.1:8080/v1")
+        return value
+
+    @model_validator(mode="after")
+    def _llm_server_named(self) -> Settings:
+        if self.llm_backend == "openai":
+            missing = [name for name, value in (("PA_LLM_BASE_URL", self.llm_base_url), ("PA_LLM_MODEL", self.llm_model)) if not value]
+            if missing:
+                raise ValueError(f"PA_LLM_BACKEND=openai needs {' and '.join(missing)} (or PA_LLM_BACKEND=none for quotes only)")
+        return self
 
     @model_validator(mode="after")
     def _signed_webhooks(self) -> Settings:

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from sqlalchemy.engine import Engine
 
+from assistant.answering.phrasing import Phraser
 from assistant.desk.drafts import DraftStore, SqlDraftStore
 from assistant.desk.tickets import DeskQueue, SqlDeskQueue
 from assistant.desk.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
@@ -27,6 +28,7 @@ from assistant.testing.contracts import (
     EmbedderContract,
     IntentDetectorContract,
     NotifierContract,
+    PhraserContract,
     RetrieverContract,
     SessionStoreContract,
     core_vector,
@@ -42,6 +44,7 @@ from assistant.testing.fakes import (
     KeywordRetriever,
     MultilingualHashEmbedder,
     RecordingNotifier,
+    fake_phraser,
 )
 from assistant.understand.intent import WEIGHTS_FILE, EmbeddingIntentClassifier, IntentDetector, IntentWeights
 from assistant.understand.intent_ja import WEIGHTS_FILE as JA_WEIGHTS_FILE
@@ -238,3 +241,33 @@ class TestFakeIntentDetector(IntentDetectorContract):
     @pytest.fixture
     def vector_of(self) -> Callable[[str], np.ndarray]:
         return core_vector(HashEmbedder())
+
+
+# -- phrasers ----------------------------------------------------------------------------------
+class TestFakePhraser(PhraserContract):
+    """The shipped fake: the real ChatModelPhraser over a deterministic chat model that quotes."""
+
+    @pytest.fixture
+    def phraser(self) -> Phraser:
+        return fake_phraser()
+
+
+class TestScriptedFakePhraser(PhraserContract):
+    @pytest.fixture
+    def phraser(self) -> Phraser:
+        return fake_phraser(["It costs 1,000 yen [1].", "Within two weeks [2]."])
+
+
+class TestChatModelPhraserOverAFailingModel(PhraserContract):
+    @pytest.fixture(params=["raises", "empty", "slow"])
+    def phraser(self, request: pytest.FixtureRequest) -> Phraser:
+        from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+        from assistant.integrations.llm import ChatModelPhraser
+        from tests.integrations.test_llm import RecordingChatModel
+
+        if request.param == "raises":
+            return ChatModelPhraser(RecordingChatModel(prompts=[], error=ConnectionError("server went away")), timeout_s=2.0)
+        if request.param == "empty":
+            return ChatModelPhraser(FakeListChatModel(responses=[""]), timeout_s=2.0)
+        return ChatModelPhraser(FakeListChatModel(responses=["It costs 1,000 yen [1]."], sleep=1.0), timeout_s=0.05)

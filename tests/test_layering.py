@@ -5,11 +5,15 @@ a package: `import x`, `from x import y`, a relative import that resolves to it,
 importer (`importlib.import_module`, `__import__`, `import_from_string`, ...) with a string naming it,
 and any string that is a dotted or `module:attribute` path into it (`"api.main:create_app"`, which
 uvicorn imports). The console script's package, `privacy_assistant`, is the only one that imports
-all three; nothing imports it."""
+all three; nothing imports it.
+
+LangChain (every `langchain*` package) is imported only in `assistant/integrations/`, and in the
+benchmark's baseline, the LangChain tutorial retriever it compares against."""
 
 from __future__ import annotations
 
 import ast
+import fnmatch
 import re
 from pathlib import Path
 
@@ -23,6 +27,10 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "api": frozenset({"evals", "privacy_assistant"}),
     "evals": frozenset({"privacy_assistant"}),
 }
+
+# LangChain's packages (langchain_core, langchain_openai, langchain_community, ...), and the only modules that may import them.
+LANGCHAIN = frozenset({"langchain", "langchain_*"})
+LANGCHAIN_ALLOWED = ("assistant/integrations/*", "evals/bench_baseline.py")
 
 # Functions that import the module named by their string argument.
 IMPORTERS = frozenset({"import_module", "__import__", "import_from_string", "import_string", "find_spec", "load_module"})
@@ -70,23 +78,25 @@ def import_violations(path: Path, root: Path, forbidden: frozenset[str]) -> list
     where = path.relative_to(root).as_posix()
     found: list[str] = []
 
-    def top(name: str) -> str:
-        return name.split(".", 1)[0]
+    def banned(name: str) -> bool:
+        """Whether the module `name` is in one of the `forbidden` top-level packages (patterns like `langchain_*` too)."""
+        top = name.split(".", 1)[0]
+        return any(fnmatch.fnmatchcase(top, pattern) for pattern in forbidden)
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found += [f"{where}:{node.lineno}: import {a.name}" for a in node.names if top(a.name) in forbidden]
+            found += [f"{where}:{node.lineno}: import {a.name}" for a in node.names if banned(a.name)]
         elif isinstance(node, ast.ImportFrom):
-            hits = sorted({n for n in _resolve(node, module, is_package) if top(n) in forbidden})
+            hits = sorted({n for n in _resolve(node, module, is_package) if banned(n)})
             if hits:
                 found.append(f"{where}:{node.lineno}: from {'.' * node.level}{node.module or ''} import ... ({hits[0]})")
         elif isinstance(node, ast.Call) and _call_name(node) in IMPORTERS:
             for arg in [*node.args, *(k.value for k in node.keywords)]:
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and top(arg.value.split(":")[0]) in forbidden:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and banned(arg.value.split(":")[0]):
                     found.append(f"{where}:{node.lineno}: {_call_name(node)}({arg.value!r})")
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             match = MODULE_PATH.fullmatch(node.value.strip())
-            if match and match["top"] in forbidden:
+            if match and banned(match["top"]):
                 found.append(f"{where}:{node.lineno}: string {node.value!r}")
     return sorted(set(found))
 
@@ -101,6 +111,46 @@ def package_violations(package: str, root: Path = ROOT) -> list[str]:
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
 def test_package_imports_nothing_above_it(package: str) -> None:
     assert package_violations(package) == [], f"{package}/ must not import {', '.join(sorted(FORBIDDEN[package]))}"
+
+
+def langchain_violations(root: Path = ROOT) -> list[str]:
+    """Every LangChain import outside the modules allowed one, in every package of the project."""
+    files = [f for package in ("assistant", "api", "evals", "privacy_assistant") for f in sorted((root / package).rglob("*.py"))]
+    outside = [f for f in files if not any(fnmatch.fnmatchcase(f.relative_to(root).as_posix(), p) for p in LANGCHAIN_ALLOWED)]
+    return [v for f in outside for v in import_violations(f, root, LANGCHAIN)]
+
+
+def test_langchain_only_in_the_integrations() -> None:
+    assert langchain_violations() == [], f"LangChain may be imported only in {', '.join(LANGCHAIN_ALLOWED)}"
+
+
+def test_the_langchain_rule_is_not_vacuous(tmp_path: Path) -> None:
+    """The integrations do import LangChain (the rule sees them), and the same imports anywhere else are named."""
+    assert import_violations(ROOT / "assistant/integrations/llm.py", ROOT, LANGCHAIN)
+    source = (
+        "import langchain_core\n"
+        "from langchain_openai import ChatOpenAI\n"
+        "from langchain.chains import x\n"
+        "import importlib\n"
+        "importlib.import_module('langchain_community.vectorstores')\n"
+    )
+    module = _plant(tmp_path, source)
+    (tmp_path / "assistant" / "integrations").mkdir()
+    (tmp_path / "assistant" / "integrations" / "ok.py").write_text(source, encoding="utf-8")
+    for package in ("api", "evals", "privacy_assistant"):
+        (tmp_path / package).mkdir()
+    found = langchain_violations(tmp_path)
+    assert {line.split(": ", 1)[1] for line in found} == {
+        "import langchain_core",
+        "from langchain_openai import ... (langchain_openai)",
+        "from langchain.chains import ... (langchain.chains)",
+        "import_module('langchain_community.vectorstores')",
+        "string 'langchain_community.vectorstores'",
+    }
+    assert all(line.startswith(module.relative_to(tmp_path).as_posix()) for line in found)
+    # The library's own module named langchain, and a package that merely starts with the word, are not LangChain.
+    allowed = _plant(tmp_path, "import langchainish\nfrom assistant.integrations import langchain\nimport assistant.integrations.langchain")
+    assert import_violations(allowed, tmp_path, LANGCHAIN) == []
 
 
 def test_the_walk_reads_every_module() -> None:

@@ -34,3 +34,15 @@ def test_library_does_not_import_the_http_layer() -> None:
         "or m.startswith(('api.', 'fastapi')) for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_library_does_not_load_langchain_until_asked() -> None:
+    """LangChain is for the integrations: importing the library, its CLI and its factory loads none of it."""
+    import subprocess
+    import sys
+
+    loaded = "any(m == 'langchain' or m.startswith(('langchain.', 'langchain_')) for m in sys.modules)"
+    code = f"import sys, assistant, assistant.cli, assistant.factory, assistant.testing.fakes; sys.exit(1 if {loaded} else 0)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+    code = f"import sys, assistant.integrations.langchain; sys.exit(0 if {loaded} else 1)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0, "the check sees LangChain when it is loaded"

@@ -136,6 +136,13 @@ def test_a_copy_parses_its_own_text() -> None:
         ({"max_message_chars": 0}, "PA_MAX_MESSAGE_CHARS: Input should be greater than or equal to 1"),
         ({"session_max_turns": 0}, "PA_SESSION_MAX_TURNS: Input should be greater than or equal to 1"),
         ({"busy_timeout_ms": -1}, "PA_BUSY_TIMEOUT_MS: Input should be greater than or equal to 0"),
+        ({"llm_backend": "gpt"}, "PA_LLM_BACKEND: Input should be 'none' or 'openai'"),
+        ({"llm_backend": "openai"}, "PA_LLM_BACKEND=openai needs PA_LLM_BASE_URL and PA_LLM_MODEL"),
+        ({"llm_backend": "openai", "llm_model": "gemma"}, "PA_LLM_BACKEND=openai needs PA_LLM_BASE_URL (or PA_LLM_BACKEND=none"),
+        ({"llm_backend": "openai", "llm_base_url": "http://127.0.0.1:8080/v1", "llm_model": " "}, "needs PA_LLM_MODEL (or"),
+        ({"llm_base_url": "127.0.0.1:8080"}, "PA_LLM_BASE_URL: not an http(s) URL like http://127.0.0.1:8080/v1"),
+        ({"llm_base_url": "http://127.0.0.1:99999/v1"}, "PA_LLM_BASE_URL: not an http(s) URL"),
+        ({"llm_timeout_s": 0}, "PA_LLM_TIMEOUT_S: Input should be greater than 0"),
     ],
 )
 def test_a_malformed_value_is_refused_naming_the_variable(values: dict[str, object], says: str) -> None:
@@ -153,6 +160,18 @@ def test_a_staff_key_error_never_shows_the_key() -> None:
     line = _error(desk_api_keys=f"{LONG}=upward,{LONG}=*,short=*")
     assert "PA_DESK_API_KEYS: entry 2 (all companies) repeats the key" in line and "entry 3" in line
     assert LONG not in line and "short" not in line.replace("shorter", "")
+
+
+def test_the_llm_backend_is_off_by_default_and_openai_names_its_server() -> None:
+    assert Settings().llm_backend == "none" and Settings().llm_timeout_s == 20
+    settings = Settings(llm_backend="openai", llm_base_url=" http://127.0.0.1:8080/v1 ", llm_model="gemma-3-270m", llm_api_key="k")
+    assert (settings.llm_base_url, settings.llm_model, settings.llm_api_key) == ("http://127.0.0.1:8080/v1", "gemma-3-270m", "k")
+
+
+def test_the_llm_api_key_is_never_shown() -> None:
+    key = "sk-local-secret-0123456789"
+    assert key not in repr(Settings(llm_api_key=key))
+    assert key not in _error(llm_api_key=key, llm_backend="openai")
 
 
 def test_every_error_is_named_on_one_line() -> None:
@@ -181,6 +200,7 @@ def test_the_environment_names_are_unchanged(monkeypatch: pytest.MonkeyPatch) ->
         ),
         ("PA_TRUSTED_PROXIES", "127.0.0.1,10.0.0.0/8", "PA_TRUSTED_PROXIES: entry 2 '10.0.0.0/8' is not an IP address"),
         ("PA_PORT", "70000", "PA_PORT: Input should be less than or equal to 65535"),
+        ("PA_LLM_BACKEND", "openai", "PA_LLM_BACKEND=openai needs PA_LLM_BASE_URL and PA_LLM_MODEL"),
         ("PA_DESK_WEBHOOKS", "acme=https://hooks.example/t", "PA_DESK_WEBHOOKS names unknown company acme; valid ids:"),
     ],
 )

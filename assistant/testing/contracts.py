@@ -14,6 +14,7 @@ Needs pytest (a dev dependency); nothing outside the tests imports this module.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import socket
 import threading
@@ -25,6 +26,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
+from assistant.answering.phrasing import Phraser
 from assistant.desk.drafts import DraftNotFoundError, DraftStore, NewDraft, TooManyDraftsError
 from assistant.desk.tickets import (
     EVAL_CHANNEL,
@@ -37,7 +39,7 @@ from assistant.desk.tickets import (
 )
 from assistant.desk.webhooks import TicketNotifier
 from assistant.domain import Contact, Ticket
-from assistant.errors import InvalidMessageError
+from assistant.errors import InvalidMessageError, PhrasingError
 from assistant.models.embedders import Embedder
 from assistant.search.retrieval import Retriever
 from assistant.storage.db import utcnow
@@ -754,3 +756,44 @@ class IntentDetectorContract:
 def core_vector(embedder: Embedder) -> Callable[[str], np.ndarray]:
     """`vector_of` for detectors that embed a message's core with `embedder`."""
     return lambda message: embedder.embed([strip_pleasantries(message)])[0]
+
+
+# -- phraser -----------------------------------------------------------------------------------
+PASSAGES = (
+    (1, "A request for disclosure costs 1,000 yen per request, paid by bank transfer."),
+    (2, "We answer requests within two weeks of receiving them."),
+)
+PASSAGES_JA = ((3, "開示請求の手数料は、1件につき1,000円です。"),)
+
+
+class PhraserContract:
+    """A Phraser returns the model's text, stripped and never empty, or raises PhrasingError: never another
+    error (a model's failure must not fail the reply), and never text from no passages at all. What the
+    text says, its markers included, is the model's: the verifier judges it, not the phraser."""
+
+    @pytest.fixture
+    def phraser(self) -> Phraser:
+        """The phraser under test."""
+        raise NotImplementedError
+
+    @pytest.mark.parametrize(
+        ("question", "passages", "lang"),
+        [("How much does a disclosure request cost?", PASSAGES, "en"), ("開示請求の手数料はいくらですか？", PASSAGES_JA, "ja")],
+    )
+    def test_text_or_a_phrasing_error(self, phraser: Phraser, question: str, passages: Sequence[tuple[int, str]], lang: str) -> None:
+        try:
+            text = phraser.phrase(question, passages, lang)  # type: ignore[arg-type]
+        except PhrasingError as exc:
+            assert exc.reason in ("timeout", "error", "refusal", "empty")
+            return
+        assert isinstance(text, str) and text.strip() == text and text
+
+    def test_no_passages_is_a_phrasing_error(self, phraser: Phraser) -> None:
+        with pytest.raises(PhrasingError):
+            phraser.phrase("How much does a disclosure request cost?", (), "en")
+
+    def test_it_can_be_called_again(self, phraser: Phraser) -> None:
+        """A failure or an answer leaves the phraser usable: the server keeps one for every request."""
+        for _ in range(3):
+            with contextlib.suppress(PhrasingError):
+                phraser.phrase("How long do you take to answer?", PASSAGES, "en")

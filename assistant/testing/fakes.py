@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from assistant.answering.compose import AnswerComposer
+from assistant.answering.phrasing import Phraser
 from assistant.desk.drafts import (
     DEFAULT_DRAFT_TTL,
     DEFAULT_MAX_OPEN_DRAFTS,
@@ -552,6 +553,16 @@ def _share(query_terms: frozenset[str], terms: frozenset[str]) -> float:
     return len(query_terms & terms) / len(query_terms) if query_terms else 0.0
 
 
+# -- phrasing ----------------------------------------------------------------------------------
+def fake_phraser(responses: Sequence[str] | None = None, timeout_s: float = 5.0) -> Phraser:
+    """The real `ChatModelPhraser` over a fake chat model, offline and deterministic: `responses` in turn
+    (langchain_core's GenericFakeChatModel), or by default the first sentence of the first passage, marked."""
+    # Imported here: LangChain stays in assistant/integrations/, loaded only by whoever asks for this fake.
+    from assistant.integrations.llm import fake_phraser as chat_model_fake
+
+    return chat_model_fake(responses, timeout_s=timeout_s)
+
+
 # -- the facade over fakes ---------------------------------------------------------------------
 def fake_assistant(
     index: LoadedIndex,
@@ -564,6 +575,7 @@ def fake_assistant(
     notifier: TicketNotifier | None = None,
     limits: Limits | None = None,
     drafts: DraftStore | None = None,
+    phraser: Phraser | None = None,
 ) -> Assistant:
     """The real facade and composer over `index`, every model- or database-backed part faked
     (pass any of them to replace or inspect it)."""
@@ -579,4 +591,5 @@ def fake_assistant(
         limits=limits,
         notifier=notifier if notifier is not None else RecordingNotifier(),
         drafts=drafts if drafts is not None else InMemoryDraftStore(),
+        phraser=phraser,
     )
