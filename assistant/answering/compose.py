@@ -302,13 +302,16 @@ class AnswerComposer:
         for point in points:
             label = text(f"aspect.{point.aspect.key}", lang)
             name = label[0].upper() + label[1:]
-            if not point.evidence:
+            if point.unquoted:
+                lines.append(text("point_unquoted", lang, name=name))
+            elif not point.evidence:
                 lines.append(text("point_silent", lang, name=name))
             elif not point.applies:
                 lines.append(text("point_other_kinds", lang, name=name))
             else:
                 quoted = [by_span[(ev.chunk.doc_id, ev.span.start)] for ev in point.evidence]
-                quotes = " ".join(f"[{c.id}]" if c.id in shown else _quote(c, lang) for c in quoted)
+                # Each point on one line (the widget shows a line per point): a list inside a quote runs on.
+                quotes = " ".join(f"[{c.id}]" if c.id in shown else _quote(c, lang, one_line=True) for c in quoted)
                 shown.update(c.id for c in quoted)
                 lines.append(text("point_quoted", lang, name=name, quotes=quotes))
         if not submitted:
@@ -376,7 +379,9 @@ def procedure_steps(points: Sequence[ProcedurePoint], cites: Sequence[Citation],
     steps = []
     for point in points:
         label = text(f"aspect.{point.aspect.key}", lang)
-        if not point.evidence:
+        if point.unquoted:
+            steps.append(ProcedureStep(point.aspect.key, label, "not_quoted"))
+        elif not point.evidence:
             steps.append(ProcedureStep(point.aspect.key, label, "not_stated"))
         elif not point.applies:
             steps.append(ProcedureStep(point.aspect.key, label, "other_kinds"))
@@ -417,8 +422,8 @@ def _topic(query: str, lang: Language) -> str | None:
     return text(key, lang) if has(key) else None
 
 
-def _quote(c: Citation, lang: Language) -> str:
-    return text("quote", lang, id=c.id, text=c.display)
+def _quote(c: Citation, lang: Language, *, one_line: bool = False) -> str:
+    return text("quote", lang, id=c.id, text=" ".join(c.display.split()) if one_line else c.display)
 
 
 def _request_name(request_type: str, lang: Language) -> str:

@@ -169,6 +169,10 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
         "ja": "- {name}：ポリシーには他の種類のご依頼についてのみ記載があり、このご依頼についての記載はありません。",
     },
     "point_quoted": {"en": "- {name}: {quotes}", "ja": "- {name}：{quotes}"},
+    "point_unquoted": {
+        "en": "- {name}: the policy states this too; it is not quoted here, to keep this reply short.",
+        "ja": "- {name}：ポリシーに記載があります（返信を短くするため、ここでは引用していません）。",
+    },
     "desk_contact": {"en": "Contact: {contact}.", "ja": "連絡先：{contact}"},
     # How a desk and its channels are named (English: `Company.desk_contact`, which it must equal).
     "contact_default_name": {"en": "the company's privacy desk", "ja": "会社のプライバシー窓口"},
