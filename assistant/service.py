@@ -244,7 +244,8 @@ class Assistant:
             # "What is the status of my request?" is answered from the session's own ticket, not the policy.
             status = self._request_status(text, explicit, state, lang)
             if status is not None:
-                return self._finish(state, text, status, company_id or status.company, Trace(intent=None, query=None))
+                reply, kept = status
+                return self._finish(state, text, reply, company_id or reply.company, Trace(intent=None, query=None), transcript=kept)
         own = self.directory.what_is_asked(text)
         # One embedding serves intent detection and retrieval: a second, of the message as
         # typed, cost 5.6 ms of CPU, a third of a reply.
@@ -360,8 +361,9 @@ class Assistant:
         # Held and pending are written in one turn; a failure between them must not resume another message.
         return held if held is not None and redact(held) == state.pending_message else None
 
-    def _request_status(self, text: str, explicit: str | None, state: SessionState, lang: Language) -> Reply | None:
-        """The status of the session's latest ticket (or the one `text` names), or None when it has none.
+    def _request_status(self, text: str, explicit: str | None, state: SessionState, lang: Language) -> tuple[Reply, str] | None:
+        """The status of the session's latest ticket (or the one `text` names), and the reply as the
+        transcript keeps it (without the desk's message: that stays in the ticket); None when it has none.
 
         A widget bound to one company sees only that company's tickets. StorageUnavailableError
         propagates: quoting the policy instead would answer another question."""
@@ -375,8 +377,10 @@ class Assistant:
             return None
         last = next((m for m in reversed(self.desk.messages(ticket.id)) if m.sender == "desk"), None)
         others = [t.id for t in tickets if t.id != ticket.id]
-        answer = self.composer.request_status(company, ticket, (last.at, last.text) if last else None, others, lang=lang)
-        return Reply(state.id, "answer", answer, company=company.id, intent="request_status")
+        said = (last.at, last.text) if last else None
+        answer = self.composer.request_status(company, ticket, said, others, lang=lang)
+        kept = self.composer.request_status(company, ticket, said, others, lang=lang, withhold_message=True)
+        return Reply(state.id, "answer", answer, company=company.id, intent="request_status"), kept
 
     def _strongly_covered(self, text: str, vector: np.ndarray, company: Company) -> bool:
         ranking = self.retriever.retrieve(text, company.id, k=self.routing.clauses, vector=vector)
@@ -426,10 +430,12 @@ class Assistant:
         last_query: str | None = None,
         pending: str | None = None,
         cited: tuple[tuple[str, int, int], ...] = (),
+        transcript: str | None = None,
     ) -> tuple[Reply, TurnRecord, Trace]:
+        """The reply and the turn the session keeps (`transcript`: the reply's text as kept, when not the reply's own)."""
         record = TurnRecord(
             user_text=text,
-            reply_text=reply.answer,
+            reply_text=reply.answer if transcript is None else transcript,
             route=reply.route,
             company=company or state.company,
             last_query=(last_query or state.last_query or "")[-self.routing.last_query_chars :] or None,

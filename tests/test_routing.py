@@ -596,6 +596,21 @@ def test_a_status_asked_in_chat_is_answered_from_the_ticket_not_the_policy(
     assert assistant.sessions.load(first.session_id).company == "upward"
 
 
+def test_the_transcript_keeps_a_status_turn_without_the_desks_message(assistant: Assistant, sessions: InMemorySessionStore) -> None:
+    first, ticket = _submitted(assistant)
+    said = "Please post the form to our Tokyo office, Ms Yamada."
+    assistant.backoffice().desk_message(ticket.id, said, "staff:test")
+    asked = assistant.reply("What is the status of my request?", session_id=first.session_id)
+    assert said in asked.answer, "the customer reads it"
+    kept = sessions.transcript(first.session_id)[-1]
+    assert kept["user"] == "What is the status of my request?" and kept["route"] == "answer"
+    # The desk's words stay in the ticket (where each view is audited), not in the chat transcript.
+    assert said not in kept["assistant"] and "Tokyo office" not in kept["assistant"]
+    lines = kept["assistant"].splitlines()
+    assert lines[0] == asked.answer.splitlines()[0] and ticket.id in lines[0]
+    assert lines[1].startswith("The desk wrote to you on ") and lines[1].endswith("; its message is kept with the request.")
+
+
 def test_the_latest_of_several_requests_names_the_others_and_a_reference_picks_one(assistant: Assistant) -> None:
     first, older = _submitted(assistant, "Please delete all my personal data.")
     _, newer = _submitted(assistant, "Please stop using my data for marketing.", company="highreso", session=first.session_id)

@@ -79,10 +79,18 @@ class Composer(Protocol):
         ...
 
     def request_status(
-        self, company: Company, ticket: Ticket, desk_message: tuple[str, str] | None, others: Sequence[str], *, lang: Language = "en"
+        self,
+        company: Company,
+        ticket: Ticket,
+        desk_message: tuple[str, str] | None,
+        others: Sequence[str],
+        *,
+        lang: Language = "en",
+        withhold_message: bool = False,
     ) -> str:
         """The reply to a status asked in chat: the ticket's reference and status, the desk's last
-        message (`(at, text)`) if any, and the references of the session's other tickets."""
+        message (`(at, text)`) if any, and the references of the session's other tickets
+        (`withhold_message`: the message's date only, as the transcript keeps the turn)."""
         ...
 
     def not_covered(self, company: Company, query: str, *, lang: Language = "en") -> str:
@@ -321,9 +329,16 @@ class AnswerComposer:
 
     @staticmethod
     def request_status(
-        company: Company, ticket: Ticket, desk_message: tuple[str, str] | None, others: Sequence[str], *, lang: Language = "en"
+        company: Company,
+        ticket: Ticket,
+        desk_message: tuple[str, str] | None,
+        others: Sequence[str],
+        *,
+        lang: Language = "en",
+        withhold_message: bool = False,
     ) -> str:
-        """The ticket's reference, status and the desk's last message, from the ticket (no policy quoted)."""
+        """The ticket's reference, status and the desk's last message, from the ticket (no policy quoted;
+        `withhold_message`: the message's date only)."""
         kinds = text("desk_kinds_separator", lang).join(_request_name(t, lang) for t in ticket.request_types)
         desk = company.desk_name or text("desk_default_name", lang)
         status = text(f"status.{ticket.status}", lang) if has(f"status.{ticket.status}") else ticket.status
@@ -334,7 +349,10 @@ class AnswerComposer:
             lines.append(text("request_status_no_message", lang))
         else:
             at, said = desk_message
-            lines.append(text("request_status_message", lang, at=at[:10], text=said))
+            if withhold_message:
+                lines.append(text("request_status_message_kept", lang, at=at[:10]))
+            else:
+                lines.append(text("request_status_message", lang, at=at[:10], text=said))
         if others:
             lines.append(text("request_status_others", lang, references=text("request_status_separator", lang).join(others)))
         return "\n".join(lines)

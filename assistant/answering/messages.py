@@ -106,6 +106,11 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
         "en": "The desk's last message to you ({at}): " + _QUOTE_OPEN + "{text}" + _QUOTE_CLOSE,
         "ja": "窓口からの最新のメッセージ（{at}）：「{text}」",
     },
+    # The same line as the session's transcript keeps it: the desk's words stay in the ticket.
+    "request_status_message_kept": {
+        "en": "The desk wrote to you on {at}; its message is kept with the request.",
+        "ja": "窓口から{at}にメッセージが届いています（メッセージはご依頼の記録に保管されています）。",
+    },
     "request_status_no_message": {"en": "The desk has not written to you yet.", "ja": "窓口からのメッセージはまだありません。"},
     "request_status_others": {
         "en": "You have made other requests in this conversation too ({references}); ask with a reference for its status.",

@@ -226,6 +226,7 @@ def test_a_clarified_request_reaches_the_desk_as_typed_and_its_status_is_asked_i
     assert ref not in other["answer"]  # another session never sees it
     transcript = repr(assistant.sessions.transcript(session))
     assert EMAIL not in transcript and ref in transcript
+    assert "Please post the form" not in transcript, "the desk's message stays in the ticket"
 
 
 def test_clearing_a_conversation_deletes_its_drafts_and_held_original_and_keeps_its_ticket(
