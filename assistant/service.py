@@ -15,7 +15,7 @@ from assistant.backoffice import Backoffice, RequestLimits
 from assistant.desk.drafts import DraftStore, NewDraft
 from assistant.desk.tickets import DeskQueue
 from assistant.desk.webhooks import NullNotifier, TicketNotifier
-from assistant.domain import Citation, Company, Document, DraftOffer, Evidence, Reply, ScoredChunk
+from assistant.domain import Citation, Company, Document, DraftOffer, Evidence, Reply, ScoredChunk, Ticket
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
 from assistant.index.builds import LoadedIndex, Manifest
 from assistant.search.lexical import tokenize
@@ -242,7 +242,7 @@ class Assistant:
         lang: Language = detected
         if not state.is_new and asks_for_status(core):
             # "What is the status of my request?" is answered from the session's own ticket, not the policy.
-            status = self._request_status(text, explicit, state, lang)
+            status = self._request_status(text, explicit, mentioned, state, lang)
             if status is not None:
                 reply, kept = status
                 return self._finish(state, text, reply, company_id or reply.company, Trace(intent=None, query=None), transcript=kept)
@@ -361,9 +361,12 @@ class Assistant:
         # Held and pending are written in one turn; a failure between them must not resume another message.
         return held if held is not None and redact(held) == state.pending_message else None
 
-    def _request_status(self, text: str, explicit: str | None, state: SessionState, lang: Language) -> tuple[Reply, str] | None:
-        """The status of the session's latest ticket (or the one `text` names), and the reply as the
-        transcript keeps it (without the desk's message: that stays in the ticket); None when it has none.
+    def _request_status(
+        self, text: str, explicit: str | None, mentioned: str | None, state: SessionState, lang: Language
+    ) -> tuple[Reply, str] | None:
+        """The status of the session's latest ticket (or the one `text` names by reference, else the
+        latest to the company it names), and the reply as the transcript keeps it (without the
+        desk's message: that stays in the ticket); None when the session has none.
 
         A widget bound to one company sees only that company's tickets. StorageUnavailableError
         propagates: quoting the policy instead would answer another question."""
@@ -371,7 +374,13 @@ class Assistant:
         if not tickets:
             return None
         named = set(references(text))
-        ticket = next((t for t in tickets if t.id in named), tickets[0])
+        ticket = next((t for t in tickets if t.id in named), None)
+        if ticket is None and mentioned is not None:
+            # "And my request to Highreso?": that company's request, or none; never another company's instead.
+            ticket = next((t for t in tickets if t.company == mentioned), None)
+            if ticket is None:
+                return self._no_request_to(mentioned, tickets, state, lang)
+        ticket = ticket or tickets[0]
         company = self.directory.get(ticket.company)
         if company is None:
             return None
@@ -381,6 +390,14 @@ class Assistant:
         answer = self.composer.request_status(company, ticket, said, others, lang=lang)
         kept = self.composer.request_status(company, ticket, said, others, lang=lang, withhold_message=True)
         return Reply(state.id, "answer", answer, company=company.id, intent="request_status"), kept
+
+    def _no_request_to(self, company_id: str, tickets: Sequence[Ticket], state: SessionState, lang: Language) -> tuple[Reply, str] | None:
+        """The reply to a status asked of a company the session has no request to (naming those it has)."""
+        company = self.directory.get(company_id)
+        if company is None:
+            return None
+        answer = self.composer.no_request_to(company, [t.id for t in tickets], lang=lang)
+        return Reply(state.id, "answer", answer, company=company.id, intent="request_status"), answer
 
     def _strongly_covered(self, text: str, vector: np.ndarray, company: Company) -> bool:
         ranking = self.retriever.retrieve(text, company.id, k=self.routing.clauses, vector=vector)

@@ -623,6 +623,30 @@ def test_the_latest_of_several_requests_names_the_others_and_a_reference_picks_o
     assert older.id in bound.answer.splitlines()[0] and newer.id not in bound.answer  # an UPWARD widget: UPWARD's only
 
 
+def test_a_status_question_naming_a_company_answers_for_that_company(assistant: Assistant) -> None:
+    first, upward = _submitted(assistant, "Please delete all my personal data.")
+    _, highreso = _submitted(assistant, "Please stop using my data for marketing.", company="highreso", session=first.session_id)
+    # The latest is Highreso's; the one named is UPWARD's.
+    asked = assistant.reply("What is the status of my request to UPWARD?", session_id=first.session_id)
+    assert asked.intent == "request_status" and asked.company == "upward"
+    assert asked.answer.splitlines()[0].startswith(f"Your request {upward.id} (deletion) to UPWARD") and highreso.id in asked.answer
+    ja = assistant.reply("ハイレゾへの申請の状況は？", session_id=first.session_id)
+    assert ja.answer.splitlines()[0].startswith("ハイレゾの") and highreso.id in ja.answer.splitlines()[0]
+    # A company the session never asked: none for it, never another company's request instead.
+    never = assistant.reply("What is the status of my request to Win Techno?", session_id=first.session_id)
+    desk = assistant.company("win-techno").desk_name
+    assert never.intent == "request_status" and never.company == "win-techno" and not never.citations
+    assert never.answer.splitlines() == [
+        f"You have not submitted a request to Win Techno's {desk} in this conversation.",
+        f"Your requests in this conversation: {highreso.id}, {upward.id}; ask with a reference for its status.",
+    ]
+    assert "is: received" not in never.answer
+    # A widget bound to UPWARD asked about Highreso: none from here.
+    bound = assistant.reply("What is the status of my request to Highreso?", company="upward", session_id=first.session_id)
+    assert bound.answer.splitlines()[0].startswith("You have not submitted a request to Highreso's")
+    assert highreso.id not in bound.answer and upward.id in bound.answer
+
+
 def test_a_status_question_never_shows_another_sessions_ticket(assistant: Assistant, desk: InMemoryDeskQueue) -> None:
     _, ticket = _submitted(assistant)
     elsewhere = assistant.reply("Hi")  # a session of its own, with no request

@@ -93,6 +93,10 @@ class Composer(Protocol):
         (`withhold_message`: the message's date only, as the transcript keeps the turn)."""
         ...
 
+    def no_request_to(self, company: Company, others: Sequence[str], *, lang: Language = "en") -> str:
+        """The reply to a status asked of a company the session has made no request to (`others`: the references it has)."""
+        ...
+
     def not_covered(self, company: Company, query: str, *, lang: Language = "en") -> str:
         """The reply when the policy does not answer the question."""
         ...
@@ -355,6 +359,15 @@ class AnswerComposer:
                 lines.append(text("request_status_message", lang, at=at[:10], text=said))
         if others:
             lines.append(text("request_status_others", lang, references=text("request_status_separator", lang).join(others)))
+        return "\n".join(lines)
+
+    @staticmethod
+    def no_request_to(company: Company, others: Sequence[str], *, lang: Language = "en") -> str:
+        """No request to this company in the session, and the references of those it has."""
+        desk = company.desk_name or text("desk_default_name", lang)
+        lines = [text("request_status_none", lang, company=company.short_name_in(lang), desk=desk)]
+        if others:
+            lines.append(text("request_status_theirs", lang, references=text("request_status_separator", lang).join(others)))
         return "\n".join(lines)
 
     def not_covered(self, company: Company, query: str, *, lang: Language = "en") -> str:

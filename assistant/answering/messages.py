@@ -117,6 +117,14 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
         "ja": "この会話では、ほかにもご依頼があります（{references}）。受付番号を添えてお尋ねいただければ、その状況をお伝えします。",
     },
     "request_status_separator": {"en": ", ", "ja": "、"},
+    "request_status_none": {
+        "en": "You have not submitted a request to {company:poss} {desk} in this conversation.",
+        "ja": "この会話では、{company}の{desk}へのご依頼はまだ送信されていません。",
+    },
+    "request_status_theirs": {
+        "en": "Your requests in this conversation: {references}; ask with a reference for its status.",
+        "ja": "この会話でのご依頼：{references}。受付番号を添えてお尋ねいただければ、その状況をお伝えします。",
+    },
     # Ticket statuses (vocabulary.STATUSES), as the widget names them.
     "status.received": {"en": "received", "ja": "受付済み"},
     "status.awaiting_identity": {"en": "awaiting proof of identity", "ja": "本人確認待ち"},
