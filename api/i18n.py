@@ -112,18 +112,6 @@ _JA_TEMPLATES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "このサイト（{origin}）は PA_WIDGET_ORIGINS で会社「{company}」向けに設定されていません。対応している会社: {mine}",
         ),
         (r"request_types: give one or more of (?P<valid>.*)", "request_types: 次の中から 1 つ以上指定してください: {valid}"),
-        (
-            r"too many open requests in this conversation: at most (?P<limit>\d+); submit one of them, or retry in (?P<m>\d+) "
-            r"minutes when the oldest has expired",
-            "この会話で確認待ちの申請が多すぎます（{limit} 件まで）。どれかを申請するか、いちばん古い下書きの期限が切れる"
-            " {m} 分後にもう一度お試しください。",
-        ),
-        (
-            r"too many requests to this company: at most (?P<limit>\d+) an hour from one client; retry in (?P<m>\d+) minutes, "
-            r"or contact the company's privacy desk directly",
-            "この会社への申請が多すぎます（1 つの接続元から 1 時間に {limit} 件まで）。{m} 分後にもう一度お試しいただくか、"
-            "会社の個人情報窓口に直接ご連絡ください。",
-        ),
         (r"unknown status '(?P<status>.*)'; valid: (?P<valid>.*)", "ステータス「{status}」はありません。使えるステータス: {valid}"),
         (
             r"cannot move (?P<ref>\S+) from (?P<current>\S+) to (?P<status>\S+); allowed: (?P<allowed>.*)",

@@ -251,7 +251,39 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
         "en": "unknown company {company!r}; valid ids: {valid}",
         "ja": "会社「{company}」は見つかりません。有効な ID: {valid}",
     },
+    # The flood caps (`RetryLaterError`); {when} is `retry_in`'s.
+    "error.too_many_drafts": {
+        "en": "too many open requests in this conversation: at most {limit}; submit one of them, or retry {when}, "
+        "when the oldest has expired",
+        "ja": "この会話で確認待ちの申請が多すぎます（{limit} 件まで）。どれかを申請するか、いちばん古い下書きの期限が切れる"
+        "{when}にもう一度お試しください。",
+    },
+    "error.too_many_submissions": {
+        "en": "too many requests to this company: at most {limit} an hour from one client; retry {when}, "
+        "or contact the company's privacy desk directly",
+        "ja": "この会社への申請が多すぎます（1 つの接続元から 1 時間に {limit} 件まで）。{when}にもう一度お試しいただくか、"
+        "会社の個人情報窓口に直接ご連絡ください。",
+    },
+    # How long until a retry (`retry_in`): whole minutes under an hour, else hours ("about" when not whole).
+    "wait.minute": {"en": "in 1 minute", "ja": "1分後"},
+    "wait.minutes": {"en": "in {n} minutes", "ja": "{n}分後"},
+    "wait.hour": {"en": "in 1 hour", "ja": "1時間後"},
+    "wait.hours": {"en": "in {n} hours", "ja": "{n}時間後"},
+    "wait.about_hour": {"en": "in about 1 hour", "ja": "約1時間後"},
+    "wait.about_hours": {"en": "in about {n} hours", "ja": "約{n}時間後"},
 }
+
+
+def retry_in(seconds: int, lang: Language = "en") -> str:
+    """When a retry may succeed, in the units a person reads: "in 2 minutes", "in about 1 hour", "in 24 hours"."""
+    minutes = max(1, -(-seconds // 60))  # rounded up: retrying a little late works, early does not
+    if minutes < 60:
+        return text("wait.minute", lang) if minutes == 1 else text("wait.minutes", lang, n=minutes)
+    hours, rest = divmod(minutes, 60)
+    if rest >= 30:
+        hours += 1
+    about = "about_" if rest else ""
+    return text(f"wait.{about}hour", lang) if hours == 1 else text(f"wait.{about}hours", lang, n=hours)
 
 
 def possessive(name: str) -> str:

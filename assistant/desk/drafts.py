@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, RetryLaterError
 from assistant.storage.db import DraftRow, as_utc, delete_expired_drafts, storage_errors, utcnow
 
 DEFAULT_DRAFT_TTL = timedelta(hours=24)
@@ -29,15 +29,11 @@ class DraftNotFoundError(AssistantError):
     field = "draft_id"
 
 
-class TooManyDraftsError(AssistantError):
+class TooManyDraftsError(RetryLaterError):
     """A session already holds as many open drafts as it may."""
 
     def __init__(self, limit: int, retry_after: int) -> None:
-        super().__init__(
-            f"too many open requests in this conversation: at most {limit}; submit one of them, or retry in "
-            f"{retry_after // 60 + 1} minutes when the oldest has expired"
-        )
-        self.retry_after = retry_after
+        super().__init__("too_many_drafts", retry_after, limit=limit)
 
 
 def new_draft_id() -> str:

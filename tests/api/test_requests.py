@@ -4,6 +4,7 @@ status check with messages, the customer's answer, the desk's message, and the f
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -314,6 +315,9 @@ def test_the_hourly_cap_and_the_message_errors_follow_accept_language(app: tuple
     assert "field" not in refused.json()
     english = client.post("/v1/requests", json=_body(drafts[3]))
     assert english.status_code == 429 and english.json()["detail"].startswith("too many requests to this company: at most 3 an hour")
+    # When to retry, as a person says it (the header keeps the seconds).
+    assert re.search(r"; retry in (1 minute|\d+ minutes|1 hour|about 1 hour), or", english.json()["detail"]), english.json()["detail"]
+    assert re.search(r"。(\d+分後|1時間後|約1時間後)にもう一度", refused.json()["detail"]) and english.headers["Retry-After"].isdigit()
 
     ref, token = created[0]["reference"], created[0]["lookup_token"]
     blank = client.post(f"/v1/requests/{ref}/messages", params={"token": token}, json={"text": "   "}, headers=JA)
