@@ -12,6 +12,7 @@ from typing import Any
 
 from api.deps import STARTING_DETAIL, STORES_DETAIL, UNAVAILABLE_DETAIL
 from assistant.answering.messages import text
+from assistant.desk.drafts import NO_DRAFT
 from assistant.understand.language import Language, detect_language, from_accept_language
 
 __all__ = ["Language", "localize", "message_language", "request_language", "validation_ja"]
@@ -77,12 +78,7 @@ _JA_EXACT: dict[str, str] = {
         "contact: 窓口からの返信先として、メールアドレス（contact.email）かご住所（contact.postal_address）を入力してください。"
     ),
     "contact.email: is not an e-mail address": "contact.email: メールアドレスの形式ではありません。",
-    "draft_id: unknown or expired draft; ask again in the chat for a new one": (
-        "draft_id: 申請の下書きが見つからないか、有効期限が切れています。チャットでもう一度ご依頼ください。"
-    ),
-    "unknown or expired draft_id: ask again in the chat for a new draft": (
-        "draft_id: 申請の下書きが見つからないか、有効期限が切れています。チャットでもう一度ご依頼ください。"
-    ),
+    NO_DRAFT: ("draft_id: 申請の下書きが見つからないか、有効期限が切れています。チャットでもう一度ご依頼ください。"),
     "text: a message needs some text": "text: メッセージを入力してください。",
 }
 

@@ -23,6 +23,10 @@ DEFAULT_MAX_OPEN_DRAFTS = 5
 HELD = ""
 
 
+# What a customer is told of a draft that is not there, by every store and the facade alike ("field: " first, for a form).
+NO_DRAFT = "draft_id: unknown or expired draft; ask again in the chat for a new one"
+
+
 class DraftNotFoundError(AssistantError):
     """No live draft with that id in that session: unknown, another session's, or expired."""
 
@@ -185,7 +189,7 @@ class SqlDraftStore:
         with storage_errors("draft store"), self._sessions() as db:
             row = db.get(DraftRow, draft_id)
             if row is None or row.session_id != session_id or row.company == HELD or as_utc(row.expires_at) <= self._clock():
-                raise DraftNotFoundError("unknown or expired draft_id: ask again in the chat for a new draft")
+                raise DraftNotFoundError(NO_DRAFT)
             return self._view(row)
 
     def mark_submitted(self, draft_id: str, reference: str) -> None:
