@@ -297,10 +297,10 @@ def test_a_formal_request_offers_a_draft_and_states_the_procedure(
     offer = reply.request_draft
     assert offer.company == "upward" and offer.request_types == ("deletion",) and not offer.proxy and offer.reference is None
     assert [(f.name, f.required) for f in offer.fields] == [
-        ("name", False),
-        ("email", False),
-        ("postal_address", False),
-        ("phone", False),
+        ("contact.name", False),
+        ("contact.email", False),
+        ("contact.postal_address", False),
+        ("contact.phone", False),
         ("consent", True),
     ]
     lines = reply.answer.splitlines()

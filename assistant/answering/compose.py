@@ -423,10 +423,12 @@ def procedure_steps(points: Sequence[ProcedurePoint], cites: Sequence[Citation],
 
 
 def draft_fields(company: Company, lang: Language = "en") -> tuple[DraftField, ...]:
-    """What the customer gives to submit a draft: an e-mail or a postal address is enough, and consent is needed."""
+    """What the customer gives to submit a draft: an e-mail or a postal address is enough, and consent is needed.
+
+    Each is named by its place in the POST /v1/requests body (`contact.email`, `consent`), as a 422's `field` names it."""
     desk = company.desk_name or text("desk_default_name", lang)
     optional = ("name", "email", "postal_address", "phone")
-    fields = [DraftField(name, False, text(f"draft_field.{name}", lang)) for name in optional]
+    fields = [DraftField(f"contact.{name}", False, text(f"draft_field.{name}", lang)) for name in optional]
     fields.append(DraftField("consent", True, text("draft_field.consent", lang, company=company.short_name_in(lang), desk=desk)))
     return tuple(fields)
 

@@ -17,6 +17,7 @@ from api.main import create_app
 from assistant.desk.drafts import NewDraft
 from assistant.settings import Settings
 from assistant.storage.db import make_engine
+from tests.conftest import submission
 
 STAFF = {"X-API-Key": "all-staff-key-for-tests-0001"}
 HIGHRESO_STAFF = {"X-API-Key": "hr-staff-key-for-tests-0002"}
@@ -269,6 +270,21 @@ def test_the_customer_status_shows_no_due_date_while_staff_keep_the_internal_tar
 
 
 JA = {"Accept-Language": "ja,en;q=0.5"}
+
+
+def test_a_drafts_fields_are_named_as_the_body_and_its_422s_name_them(app: tuple[TestClient, Any]) -> None:
+    client, _ = app
+    reply = client.post("/v1/chat", json={"message": "Please delete all my personal data.", "company": "upward"}).json()
+    names = [f["name"] for f in reply["request_draft"]["fields"]]
+    assert names == ["contact.name", "contact.email", "contact.postal_address", "contact.phone", "consent"]
+    for name in names:
+        # A value the field refuses: the 422 names the field as the draft does.
+        key = name.removeprefix("contact.")
+        contact = {"email": EMAIL, key: "x" * 1000} if name != "consent" else {"email": EMAIL}
+        body = {**submission(reply), "contact": contact, "consent": name != "consent"}
+        refused = client.post("/v1/requests", json=body)
+        assert refused.status_code == 422 and refused.json()["field"] == name, (name, refused.text)
+        assert refused.json()["detail"].startswith(f"{name}: ")
 
 
 @pytest.mark.parametrize(
