@@ -161,17 +161,15 @@ class Assistant:
         message: str,
         company: str | None = None,
         session_id: str | None = None,
-        channel: str = "api",
     ) -> Reply:
         """Answer, route to the desk, abstain or ask which company; remembers the session."""
-        return self.reply_traced(message, company, session_id, channel)[0]
+        return self.reply_traced(message, company, session_id)[0]
 
     def reply_traced(
         self,
         message: str,
         company: str | None = None,
         session_id: str | None = None,
-        channel: str = "api",
     ) -> tuple[Reply, Trace]:
         """`reply`, and what happened inside it (intent, query, ranking, evidence, time) for evaluators."""
         started = time.perf_counter()
@@ -184,7 +182,7 @@ class Assistant:
             log.warning("session store unavailable; answering without context")
             # Not known to be new: recording must look for an existing row.
             state = SessionState(session_id or new_id(), is_new=session_id is None)
-        reply, record, trace = self._decide(text, explicit, state, channel)
+        reply, record, trace = self._decide(text, explicit, state)
         try:
             self.sessions.record(state, record)
         except StorageUnavailableError:
@@ -222,7 +220,7 @@ class Assistant:
             raise self._too_long(text)
         return text
 
-    def _decide(self, text: str, explicit: str | None, state: SessionState, channel: str) -> tuple[Reply, TurnRecord, Trace]:
+    def _decide(self, text: str, explicit: str | None, state: SessionState) -> tuple[Reply, TurnRecord, Trace]:
         core = strip_pleasantries(text)  # without greetings and sign-offs ("Hi! ... Thanks, Ken")
         mentioned = self.directory.find_in_text(text)
         # A bare company name after a clarify question resumes the pending message.
@@ -230,7 +228,7 @@ class Assistant:
             # A request becomes its draft as typed (contact details included), from the original the
             # draft store held; the session's redacted copy serves when there is none.
             pending = self._take_held(state) or state.pending_message
-            return self._decide(pending, mentioned, replace(state, pending_message=None), channel)
+            return self._decide(pending, mentioned, replace(state, pending_message=None))
         if state.pending_message:
             self._take_held(state)  # not resumed: the held original goes now, not at its expiry
         company_id = explicit or mentioned or state.company
@@ -296,7 +294,7 @@ class Assistant:
             return self._finish(state, text, reply, None, trace, pending=redact(text))
         company = self.company(company_id)
         if intent.intent in ("formal_request", "complaint"):
-            return self._finish(state, text, self._route_to_desk(text, company, intent, state, channel, lang), company.id, trace)
+            return self._finish(state, text, self._route_to_desk(text, company, intent, state, lang), company.id, trace)
         if explicit and mentioned and mentioned != explicit:
             # A widget bound to one company answers questions for that company only: say so, and
             # where the other company's customers can ask, instead of answering from the wrong
@@ -404,9 +402,7 @@ class Assistant:
         evidence = self.retriever.select_evidence(text, company.id, ranking, vector=vector)
         return self.composer.strongly_answers(evidence)
 
-    def _route_to_desk(
-        self, text: str, company: Company, intent: IntentResult, state: SessionState, channel: str, lang: Language = "en"
-    ) -> Reply:
+    def _route_to_desk(self, text: str, company: Company, intent: IntentResult, state: SessionState, lang: Language = "en") -> Reply:
         doc = self.index.documents.get(company.id) or next(d for d in self.index.documents.values() if d.company == company.id)
         if self.drafts is None:
             raise StorageUnavailableError("draft store unavailable: none configured")

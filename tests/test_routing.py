@@ -289,6 +289,15 @@ def test_a_bound_widget_still_takes_a_request_that_names_another_company(assista
 
 
 # -- the desk ----------------------------------------------------------------------------------
+def test_no_reply_depends_on_the_channel_a_message_came_by() -> None:
+    # Chat makes drafts, never tickets: where a message came from (widget, stream, CLI, an
+    # evaluation) changed nothing but the channel of a ticket chat no longer opens.
+    import inspect
+
+    for method in (Assistant.reply, Assistant.reply_traced, Assistant._decide, Assistant._route_to_desk):
+        assert "channel" not in inspect.signature(method).parameters, method.__name__
+
+
 def test_a_formal_request_offers_a_draft_and_states_the_procedure(
     assistant: Assistant, desk: InMemoryDeskQueue, drafts: InMemoryDraftStore, notifier: RecordingNotifier
 ) -> None:
