@@ -12,6 +12,7 @@ from typing import Any
 
 from api.deps import STARTING_DETAIL, STORES_DETAIL, UNAVAILABLE_DETAIL
 from assistant.answering.messages import text
+from assistant.desk.drafts import NO_DRAFT
 from assistant.understand.language import Language, detect_language, from_accept_language
 
 __all__ = ["Language", "localize", "message_language", "request_language", "validation_ja"]
@@ -77,12 +78,7 @@ _JA_EXACT: dict[str, str] = {
         "contact: 窓口からの返信先として、メールアドレス（contact.email）かご住所（contact.postal_address）を入力してください。"
     ),
     "contact.email: is not an e-mail address": "contact.email: メールアドレスの形式ではありません。",
-    "draft_id: unknown or expired draft; ask again in the chat for a new one": (
-        "draft_id: 申請の下書きが見つからないか、有効期限が切れています。チャットでもう一度ご依頼ください。"
-    ),
-    "unknown or expired draft_id: ask again in the chat for a new draft": (
-        "draft_id: 申請の下書きが見つからないか、有効期限が切れています。チャットでもう一度ご依頼ください。"
-    ),
+    NO_DRAFT: ("draft_id: 申請の下書きが見つからないか、有効期限が切れています。チャットでもう一度ご依頼ください。"),
     "text: a message needs some text": "text: メッセージを入力してください。",
 }
 
@@ -112,18 +108,6 @@ _JA_TEMPLATES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "このサイト（{origin}）は PA_WIDGET_ORIGINS で会社「{company}」向けに設定されていません。対応している会社: {mine}",
         ),
         (r"request_types: give one or more of (?P<valid>.*)", "request_types: 次の中から 1 つ以上指定してください: {valid}"),
-        (
-            r"too many open requests in this conversation: at most (?P<limit>\d+); submit one of them, or retry in (?P<m>\d+) "
-            r"minutes when the oldest has expired",
-            "この会話で確認待ちの申請が多すぎます（{limit} 件まで）。どれかを申請するか、いちばん古い下書きの期限が切れる"
-            " {m} 分後にもう一度お試しください。",
-        ),
-        (
-            r"too many requests to this company: at most (?P<limit>\d+) an hour from one client; retry in (?P<m>\d+) minutes, "
-            r"or contact the company's privacy desk directly",
-            "この会社への申請が多すぎます（1 つの接続元から 1 時間に {limit} 件まで）。{m} 分後にもう一度お試しいただくか、"
-            "会社の個人情報窓口に直接ご連絡ください。",
-        ),
         (r"unknown status '(?P<status>.*)'; valid: (?P<valid>.*)", "ステータス「{status}」はありません。使えるステータス: {valid}"),
         (
             r"cannot move (?P<ref>\S+) from (?P<current>\S+) to (?P<status>\S+); allowed: (?P<allowed>.*)",

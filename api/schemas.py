@@ -83,8 +83,9 @@ class ProcedureStepOut(BaseModel):
 
     aspect: str = Field(description="channel, identity, proxy, fee, response_time, action (complaints: their own points).")
     label: str
-    status: Literal["cited", "not_stated", "other_kinds"] = Field(
-        description="`cited`: the policy states it (see `citations`); `not_stated`: it does not; `other_kinds`: only for other requests."
+    status: Literal["cited", "not_stated", "other_kinds", "not_quoted"] = Field(
+        description="`cited`: the policy states it (see `citations`); `not_stated`: it does not; `other_kinds`: only for other "
+        "requests; `not_quoted`: it does, but the reply quotes at most five passages."
     )
     citations: list[int] = Field(description="Ids of the reply's citations that state it.")
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.answering.messages import text
-from assistant.desk.drafts import DEFAULT_MAX_OPEN_DRAFTS, DraftNotFoundError, DraftStore
+from assistant.desk.drafts import DEFAULT_MAX_OPEN_DRAFTS, NO_DRAFT, DraftNotFoundError, DraftStore
 from assistant.desk.tickets import DEFAULT_FILTER, DeskQueue, NewTicket, TicketDetail, TicketFilter, TicketMessage, TicketNotFoundError
 from assistant.desk.webhooks import NullNotifier, TicketNotifier
 from assistant.domain import Company, Contact, Ticket
@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 SUBMISSION_CHANNEL = "api"
-_NO_DRAFT = "draft_id: unknown or expired draft; ask again in the chat for a new one"
 
 
 class InvalidSubmissionError(AssistantError):
@@ -147,7 +146,7 @@ class Backoffice:
         name what to fix; SubmissionLimitError past the hourly cap."""
         check_submission(submission)
         if self._drafts is None:
-            raise DraftNotFoundError(_NO_DRAFT)
+            raise DraftNotFoundError(NO_DRAFT)
         try:
             draft = self._drafts.get(submission.draft_id, submission.session_id)
         except DraftNotFoundError:
@@ -155,11 +154,11 @@ class Backoffice:
             done = self._desk.submitted(submission.draft_id, submission.session_id)
             company = self._directory.get(done.company) if done is not None else None
             if done is None or company is None or (companies is not None and done.company not in companies):
-                raise DraftNotFoundError(_NO_DRAFT) from None
+                raise DraftNotFoundError(NO_DRAFT) from None
             return SubmittedRequest(done, next_steps(company, lang))
         company = self._directory.get(draft.company)
         if company is None or (companies is not None and draft.company not in companies):
-            raise DraftNotFoundError(_NO_DRAFT)
+            raise DraftNotFoundError(NO_DRAFT)
         message = draft.message or "(submitted again after the draft was submitted)"
         if submission.note and submission.note.strip():
             message += f"\n\nNote from the customer: {submission.note.strip()}"

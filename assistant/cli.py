@@ -93,7 +93,7 @@ def _assistant(settings: Settings):  # type: ignore[no-untyped-def]
 def cmd_ask(args: argparse.Namespace) -> int:
     """Ask one question in-process, as the API would answer it."""
     assistant = _assistant(_settings())
-    reply = assistant.reply(args.question, company=args.company or None, session_id=args.session, channel="api")
+    reply = assistant.reply(args.question, company=args.company or None, session_id=args.session)
     if args.json:
         data = asdict(reply)
         print(json.dumps(data, ensure_ascii=False, indent=2))

@@ -239,7 +239,8 @@ class ProcedureStep:
 
     aspect: str
     label: str
-    status: str  # cited | not_stated | other_kinds (the policy states it only for other kinds of request)
+    # cited | not_stated | other_kinds (the policy states it only for other kinds of request) | not_quoted (stated; quotes spent)
+    status: str
     citations: tuple[int, ...] = ()
 
 

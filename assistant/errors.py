@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Self
 
-from assistant.answering.messages import has, text
+from assistant.answering.messages import has, retry_in, text
 from assistant.understand.language import supported
 
 
@@ -47,6 +47,19 @@ class UnknownCompanyError(AssistantError):
         self.company = company
         self.valid = valid
         self.code, self.params = "unknown_company", MappingProxyType(params)
+
+
+class RetryLaterError(AssistantError):
+    """A cap was reached: the text says when to retry in minutes or hours, from `retry_after` (seconds, the Retry-After header)."""
+
+    def __init__(self, code: str, retry_after: int, **params: object) -> None:
+        self.code, self.params, self.retry_after = code, MappingProxyType(dict(params)), retry_after
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str | None = None) -> str:
+        """The error's text in `lang` (by default its message's language, else English)."""
+        language = supported(lang or self.language)
+        return text(f"error.{self.code}", language, when=retry_in(self.retry_after, language), **self.params)
 
 
 class InvalidMessageError(AssistantError):

@@ -16,7 +16,7 @@ from assistant.backoffice import Backoffice, RequestLimits
 from assistant.desk.drafts import DraftStore, NewDraft
 from assistant.desk.tickets import DeskQueue
 from assistant.desk.webhooks import NullNotifier, TicketNotifier
-from assistant.domain import Citation, Company, Document, DraftOffer, Evidence, Reply, ScoredChunk
+from assistant.domain import Citation, Company, Document, DraftOffer, Evidence, Reply, ScoredChunk, Ticket
 from assistant.errors import InvalidMessageError, StorageUnavailableError, UnknownCompanyError
 from assistant.index.builds import LoadedIndex, Manifest
 from assistant.search.lexical import tokenize
@@ -164,17 +164,15 @@ class Assistant:
         message: str,
         company: str | None = None,
         session_id: str | None = None,
-        channel: str = "api",
     ) -> Reply:
         """Answer, route to the desk, abstain or ask which company; remembers the session."""
-        return self.reply_traced(message, company, session_id, channel)[0]
+        return self.reply_traced(message, company, session_id)[0]
 
     def reply_traced(
         self,
         message: str,
         company: str | None = None,
         session_id: str | None = None,
-        channel: str = "api",
     ) -> tuple[Reply, Trace]:
         """`reply`, and what happened inside it (intent, query, ranking, evidence, time) for evaluators."""
         started = time.perf_counter()
@@ -187,7 +185,7 @@ class Assistant:
             log.warning("session store unavailable; answering without context")
             # Not known to be new: recording must look for an existing row.
             state = SessionState(session_id or new_id(), is_new=session_id is None)
-        reply, record, trace = self._decide(text, explicit, state, channel)
+        reply, record, trace = self._decide(text, explicit, state)
         try:
             self.sessions.record(state, record)
         except StorageUnavailableError:
@@ -225,7 +223,7 @@ class Assistant:
             raise self._too_long(text)
         return text
 
-    def _decide(self, text: str, explicit: str | None, state: SessionState, channel: str) -> tuple[Reply, TurnRecord, Trace]:
+    def _decide(self, text: str, explicit: str | None, state: SessionState) -> tuple[Reply, TurnRecord, Trace]:
         core = strip_pleasantries(text)  # without greetings and sign-offs ("Hi! ... Thanks, Ken")
         mentioned = self.directory.find_in_text(text)
         # A bare company name after a clarify question resumes the pending message.
@@ -233,7 +231,7 @@ class Assistant:
             # A request becomes its draft as typed (contact details included), from the original the
             # draft store held; the session's redacted copy serves when there is none.
             pending = self._take_held(state) or state.pending_message
-            return self._decide(pending, mentioned, replace(state, pending_message=None), channel)
+            return self._decide(pending, mentioned, replace(state, pending_message=None))
         if state.pending_message:
             self._take_held(state)  # not resumed: the held original goes now, not at its expiry
         company_id = explicit or mentioned or state.company
@@ -245,9 +243,10 @@ class Assistant:
         lang: Language = detected
         if not state.is_new and asks_for_status(core):
             # "What is the status of my request?" is answered from the session's own ticket, not the policy.
-            status = self._request_status(text, explicit, state, lang)
+            status = self._request_status(text, explicit, mentioned, state, lang)
             if status is not None:
-                return self._finish(state, text, status, company_id or status.company, Trace(intent=None, query=None))
+                reply, kept = status
+                return self._finish(state, text, reply, company_id or reply.company, Trace(intent=None, query=None), transcript=kept)
         own = self.directory.what_is_asked(text)
         # One embedding serves intent detection and retrieval: a second, of the message as
         # typed, cost 5.6 ms of CPU, a third of a reply.
@@ -298,7 +297,7 @@ class Assistant:
             return self._finish(state, text, reply, None, trace, pending=redact(text))
         company = self.company(company_id)
         if intent.intent in ("formal_request", "complaint"):
-            return self._finish(state, text, self._route_to_desk(text, company, intent, state, channel, lang), company.id, trace)
+            return self._finish(state, text, self._route_to_desk(text, company, intent, state, lang), company.id, trace)
         if explicit and mentioned and mentioned != explicit:
             # A widget bound to one company answers questions for that company only: say so, and
             # where the other company's customers can ask, instead of answering from the wrong
@@ -363,8 +362,12 @@ class Assistant:
         # Held and pending are written in one turn; a failure between them must not resume another message.
         return held if held is not None and redact(held) == state.pending_message else None
 
-    def _request_status(self, text: str, explicit: str | None, state: SessionState, lang: Language) -> Reply | None:
-        """The status of the session's latest ticket (or the one `text` names), or None when it has none.
+    def _request_status(
+        self, text: str, explicit: str | None, mentioned: str | None, state: SessionState, lang: Language
+    ) -> tuple[Reply, str] | None:
+        """The status of the session's latest ticket (or the one `text` names by reference, else the
+        latest to the company it names), and the reply as the transcript keeps it (without the
+        desk's message: that stays in the ticket); None when the session has none.
 
         A widget bound to one company sees only that company's tickets. StorageUnavailableError
         propagates: quoting the policy instead would answer another question."""
@@ -372,23 +375,37 @@ class Assistant:
         if not tickets:
             return None
         named = set(references(text))
-        ticket = next((t for t in tickets if t.id in named), tickets[0])
+        ticket = next((t for t in tickets if t.id in named), None)
+        if ticket is None and mentioned is not None:
+            # "And my request to Highreso?": that company's request, or none; never another company's instead.
+            ticket = next((t for t in tickets if t.company == mentioned), None)
+            if ticket is None:
+                return self._no_request_to(mentioned, tickets, state, lang)
+        ticket = ticket or tickets[0]
         company = self.directory.get(ticket.company)
         if company is None:
             return None
         last = next((m for m in reversed(self.desk.messages(ticket.id)) if m.sender == "desk"), None)
         others = [t.id for t in tickets if t.id != ticket.id]
-        answer = self.composer.request_status(company, ticket, (last.at, last.text) if last else None, others, lang=lang)
-        return Reply(state.id, "answer", answer, company=company.id, intent="request_status")
+        said = (last.at, last.text) if last else None
+        answer = self.composer.request_status(company, ticket, said, others, lang=lang)
+        kept = self.composer.request_status(company, ticket, said, others, lang=lang, withhold_message=True)
+        return Reply(state.id, "answer", answer, company=company.id, intent="request_status"), kept
+
+    def _no_request_to(self, company_id: str, tickets: Sequence[Ticket], state: SessionState, lang: Language) -> tuple[Reply, str] | None:
+        """The reply to a status asked of a company the session has no request to (naming those it has)."""
+        company = self.directory.get(company_id)
+        if company is None:
+            return None
+        answer = self.composer.no_request_to(company, [t.id for t in tickets], lang=lang)
+        return Reply(state.id, "answer", answer, company=company.id, intent="request_status"), answer
 
     def _strongly_covered(self, text: str, vector: np.ndarray, company: Company) -> bool:
         ranking = self.retriever.retrieve(text, company.id, k=self.routing.clauses, vector=vector)
         evidence = self.retriever.select_evidence(text, company.id, ranking, vector=vector)
         return self.composer.strongly_answers(evidence)
 
-    def _route_to_desk(
-        self, text: str, company: Company, intent: IntentResult, state: SessionState, channel: str, lang: Language = "en"
-    ) -> Reply:
+    def _route_to_desk(self, text: str, company: Company, intent: IntentResult, state: SessionState, lang: Language = "en") -> Reply:
         doc = self.index.documents.get(company.id) or next(d for d in self.index.documents.values() if d.company == company.id)
         if self.drafts is None:
             raise StorageUnavailableError("draft store unavailable: none configured")
@@ -429,10 +446,12 @@ class Assistant:
         last_query: str | None = None,
         pending: str | None = None,
         cited: tuple[tuple[str, int, int], ...] = (),
+        transcript: str | None = None,
     ) -> tuple[Reply, TurnRecord, Trace]:
+        """The reply and the turn the session keeps (`transcript`: the reply's text as kept, when not the reply's own)."""
         record = TurnRecord(
             user_text=text,
-            reply_text=reply.answer,
+            reply_text=reply.answer if transcript is None else transcript,
             route=reply.route,
             company=company or state.company,
             last_query=(last_query or state.last_query or "")[-self.routing.last_query_chars :] or None,

@@ -2,14 +2,14 @@
 
 In-process (the default) the assistant is built once from settings: the served index is built
 first if it is missing or stale (as `serve` does), and replies go to a temporary SQLite database
-so eval tickets and sessions never reach the served one; webhooks are switched off. With
+so eval sessions and request drafts never reach the served one; webhooks are switched off. With
 `--corpus DIR` that folder is indexed into a temporary directory instead, leaving the served index
 alone. Without `--corpus`, a suite whose header names a corpus other than the served one runs on an
 index of that corpus kept under `<index_dir>/suites/<corpus hash>` (rebuilt only when stale). `--half`
 runs only the dev or test half of every suite (by a stable hash of the item id). With `--api URL`
-a running server answers over HTTP (ranking metrics then use the order of its citations); as its
-formal-request items open tickets there, it needs `--allow-tickets`, and those tickets are marked as
-evaluation tickets (channel `eval`), which the desk queue hides by default.
+a running server answers over HTTP (ranking metrics then use the order of its citations); as the
+suite's sessions and its formal-request items' request drafts are then kept in that server's database,
+it needs `--allow-tickets`. An evaluation never submits a draft, so it opens no desk ticket.
 Exit status: 1 when a suite's declared `min_scores` fail, 2 on bad input, else 0.
 """
 
@@ -169,8 +169,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if api and not getattr(args, "allow_tickets", False):
         _err(
-            f"--api sends the suite to the live server at {api}, where formal-request items open real desk tickets; "
-            "add --allow-tickets to accept that (they are marked as evaluation tickets, hidden from the desk queue)"
+            f"--api sends the suite to the live server at {api}, whose database keeps its sessions and its formal-request "
+            "items' request drafts (none is submitted, so no desk ticket is opened); add --allow-tickets to accept that"
         )
         return 2
     try:

@@ -25,7 +25,7 @@ def add_eval(sub: Subcommands) -> None:
     ev.add_argument(
         "--allow-tickets",
         action="store_true",
-        help="with --api: let formal-request items open desk tickets on that server (marked as evaluation tickets, hidden from the queue)",
+        help="with --api: accept that the server keeps the suite's sessions and request drafts (none is submitted: no desk ticket)",
     )
     ev.add_argument("--report", type=Path, default=Path("reports/eval"), help="folder for results.json and report.html")
     ev.add_argument(

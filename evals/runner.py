@@ -68,7 +68,7 @@ def in_process(assistant: Assistant) -> Responder:
     """A responder that calls the facade and exposes its full ranking."""
 
     def respond(message: str, company: str | None, session: str | None) -> tuple[dict[str, Any], list[tuple[str, int, int]] | None]:
-        reply, trace = assistant.reply_traced(message, company=company, session_id=session, channel="api")
+        reply, trace = assistant.reply_traced(message, company=company, session_id=session)
         data = {
             "session_id": reply.session_id,
             "route": reply.route,

@@ -289,6 +289,15 @@ def test_a_bound_widget_still_takes_a_request_that_names_another_company(assista
 
 
 # -- the desk ----------------------------------------------------------------------------------
+def test_no_reply_depends_on_the_channel_a_message_came_by() -> None:
+    # Chat makes drafts, never tickets: where a message came from (widget, stream, CLI, an
+    # evaluation) changed nothing but the channel of a ticket chat no longer opens.
+    import inspect
+
+    for method in (Assistant.reply, Assistant.reply_traced, Assistant._decide, Assistant._route_to_desk):
+        assert "channel" not in inspect.signature(method).parameters, method.__name__
+
+
 def test_a_formal_request_offers_a_draft_and_states_the_procedure(
     assistant: Assistant, desk: InMemoryDeskQueue, drafts: InMemoryDraftStore, notifier: RecordingNotifier
 ) -> None:
@@ -297,10 +306,10 @@ def test_a_formal_request_offers_a_draft_and_states_the_procedure(
     offer = reply.request_draft
     assert offer.company == "upward" and offer.request_types == ("deletion",) and not offer.proxy and offer.reference is None
     assert [(f.name, f.required) for f in offer.fields] == [
-        ("name", False),
-        ("email", False),
-        ("postal_address", False),
-        ("phone", False),
+        ("contact.name", False),
+        ("contact.email", False),
+        ("contact.postal_address", False),
+        ("contact.phone", False),
         ("consent", True),
     ]
     lines = reply.answer.splitlines()
@@ -596,6 +605,21 @@ def test_a_status_asked_in_chat_is_answered_from_the_ticket_not_the_policy(
     assert assistant.sessions.load(first.session_id).company == "upward"
 
 
+def test_the_transcript_keeps_a_status_turn_without_the_desks_message(assistant: Assistant, sessions: InMemorySessionStore) -> None:
+    first, ticket = _submitted(assistant)
+    said = "Please post the form to our Tokyo office, Ms Yamada."
+    assistant.backoffice().desk_message(ticket.id, said, "staff:test")
+    asked = assistant.reply("What is the status of my request?", session_id=first.session_id)
+    assert said in asked.answer, "the customer reads it"
+    kept = sessions.transcript(first.session_id)[-1]
+    assert kept["user"] == "What is the status of my request?" and kept["route"] == "answer"
+    # The desk's words stay in the ticket (where each view is audited), not in the chat transcript.
+    assert said not in kept["assistant"] and "Tokyo office" not in kept["assistant"]
+    lines = kept["assistant"].splitlines()
+    assert lines[0] == asked.answer.splitlines()[0] and ticket.id in lines[0]
+    assert lines[1].startswith("The desk wrote to you on ") and lines[1].endswith("; its message is kept with the request.")
+
+
 def test_the_latest_of_several_requests_names_the_others_and_a_reference_picks_one(assistant: Assistant) -> None:
     first, older = _submitted(assistant, "Please delete all my personal data.")
     _, newer = _submitted(assistant, "Please stop using my data for marketing.", company="highreso", session=first.session_id)
@@ -606,6 +630,30 @@ def test_the_latest_of_several_requests_names_the_others_and_a_reference_picks_o
     assert named.answer.splitlines()[0].startswith(f"Your request {older.id} (deletion) to UPWARD") and newer.id in named.answer
     bound = assistant.reply("What is the status of my request?", company="upward", session_id=first.session_id)
     assert older.id in bound.answer.splitlines()[0] and newer.id not in bound.answer  # an UPWARD widget: UPWARD's only
+
+
+def test_a_status_question_naming_a_company_answers_for_that_company(assistant: Assistant) -> None:
+    first, upward = _submitted(assistant, "Please delete all my personal data.")
+    _, highreso = _submitted(assistant, "Please stop using my data for marketing.", company="highreso", session=first.session_id)
+    # The latest is Highreso's; the one named is UPWARD's.
+    asked = assistant.reply("What is the status of my request to UPWARD?", session_id=first.session_id)
+    assert asked.intent == "request_status" and asked.company == "upward"
+    assert asked.answer.splitlines()[0].startswith(f"Your request {upward.id} (deletion) to UPWARD") and highreso.id in asked.answer
+    ja = assistant.reply("ハイレゾへの申請の状況は？", session_id=first.session_id)
+    assert ja.answer.splitlines()[0].startswith("ハイレゾの") and highreso.id in ja.answer.splitlines()[0]
+    # A company the session never asked: none for it, never another company's request instead.
+    never = assistant.reply("What is the status of my request to Win Techno?", session_id=first.session_id)
+    desk = assistant.company("win-techno").desk_name
+    assert never.intent == "request_status" and never.company == "win-techno" and not never.citations
+    assert never.answer.splitlines() == [
+        f"You have not submitted a request to Win Techno's {desk} in this conversation.",
+        f"Your requests in this conversation: {highreso.id}, {upward.id}; ask with a reference for its status.",
+    ]
+    assert "is: received" not in never.answer
+    # A widget bound to UPWARD asked about Highreso: none from here.
+    bound = assistant.reply("What is the status of my request to Highreso?", company="upward", session_id=first.session_id)
+    assert bound.answer.splitlines()[0].startswith("You have not submitted a request to Highreso's")
+    assert highreso.id not in bound.answer and upward.id in bound.answer
 
 
 def test_a_status_question_never_shows_another_sessions_ticket(assistant: Assistant, desk: InMemoryDeskQueue) -> None:

@@ -136,7 +136,8 @@ def test_procedure_question_is_answered_not_ticketed(real_assistant) -> None:  #
 @pytest.mark.parametrize(
     ("company", "must_cite", "must_say"),
     [
-        ("upward", ["send it by mail", "red ink", "by telephone"], []),
+        # One quote a point: the channel's main sentence; the desk line says telephone requests are not taken.
+        ("upward", ["send it by mail"], ["requests by telephone are not accepted"]),
         ("highreso", ["1,000 yen", "forms designated", "driver’s license"], []),
         ("win-techno", ["support@win-techno.com"], []),
         ("gmo-ai-robotics", ["https://ai-robotics.gmo/en/contact/"], ["does not state"]),

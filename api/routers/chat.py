@@ -9,13 +9,12 @@ from fastapi import APIRouter, Header, Path, Response
 from api.deps import AssistantDep, BackofficeDep, OriginDep
 from api.openapi_docs import CHAT_EXAMPLE, errors, example
 from api.schemas import ChatRequest, ChatResponse, ErrorOut
-from assistant.desk.tickets import EVAL_CHANNEL
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 
 _EVAL_HEADER = (
-    "`1` marks the request as an evaluation (`privacy-assistant eval --api`): a ticket it opens has channel `eval`, "
-    "which the desk queue hides unless asked for."
+    "`1` marks the request as an evaluation (`privacy-assistant eval --api`). Chat opens no ticket (a formal request "
+    "comes back as a draft, which an evaluation never submits), so the reply is the same either way."
 )
 
 
@@ -29,14 +28,14 @@ def chat(
     body: ChatRequest,
     assistant: AssistantDep,
     origin: OriginDep,
+    # Documented and accepted (evals send it), though no reply depends on it now that chat opens no ticket.
     x_pa_eval: Annotated[str | None, Header(description=_EVAL_HEADER)] = None,
 ) -> Response:
     """Answer from the company's policy with citations, route a formal request to the desk,
     abstain, or ask which company is meant."""
     assistant.check_message(body.message)
-    channel = EVAL_CHANNEL if x_pa_eval == "1" else "api"
     company = origin.company_for(assistant.company(body.company).id if body.company else None)
-    reply = assistant.reply(body.message, company=company, session_id=body.session_id, channel=channel)
+    reply = assistant.reply(body.message, company=company, session_id=body.session_id)
     # Validated once here; returning the JSON spares FastAPI validating it a second time.
     out = ChatResponse.model_validate(reply, from_attributes=True)
     return Response(content=out.model_dump_json(), media_type="application/json")

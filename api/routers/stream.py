@@ -44,7 +44,7 @@ def chat_stream(body: ChatRequest, assistant: AssistantDep, origin: OriginDep) -
     are ordinary JSON responses; only a successful reply is streamed."""
     assistant.check_message(body.message)
     company = origin.company_for(assistant.company(body.company).id if body.company else None)
-    reply = assistant.reply(body.message, company=company, session_id=body.session_id, channel="chat")
+    reply = assistant.reply(body.message, company=company, session_id=body.session_id)
     out = ChatResponse.model_validate(reply, from_attributes=True)
     return EventSourceResponse(_events(out))
 

@@ -79,10 +79,22 @@ class Composer(Protocol):
         ...
 
     def request_status(
-        self, company: Company, ticket: Ticket, desk_message: tuple[str, str] | None, others: Sequence[str], *, lang: Language = "en"
+        self,
+        company: Company,
+        ticket: Ticket,
+        desk_message: tuple[str, str] | None,
+        others: Sequence[str],
+        *,
+        lang: Language = "en",
+        withhold_message: bool = False,
     ) -> str:
         """The reply to a status asked in chat: the ticket's reference and status, the desk's last
-        message (`(at, text)`) if any, and the references of the session's other tickets."""
+        message (`(at, text)`) if any, and the references of the session's other tickets
+        (`withhold_message`: the message's date only, as the transcript keeps the turn)."""
+        ...
+
+    def no_request_to(self, company: Company, others: Sequence[str], *, lang: Language = "en") -> str:
+        """The reply to a status asked of a company the session has made no request to (`others`: the references it has)."""
         ...
 
     def not_covered(self, company: Company, query: str, *, lang: Language = "en") -> str:
@@ -302,13 +314,16 @@ class AnswerComposer:
         for point in points:
             label = text(f"aspect.{point.aspect.key}", lang)
             name = label[0].upper() + label[1:]
-            if not point.evidence:
+            if point.unquoted:
+                lines.append(text("point_unquoted", lang, name=name))
+            elif not point.evidence:
                 lines.append(text("point_silent", lang, name=name))
             elif not point.applies:
                 lines.append(text("point_other_kinds", lang, name=name))
             else:
                 quoted = [by_span[(ev.chunk.doc_id, ev.span.start)] for ev in point.evidence]
-                quotes = " ".join(f"[{c.id}]" if c.id in shown else _quote(c, lang) for c in quoted)
+                # Each point on one line (the widget shows a line per point): a list inside a quote runs on.
+                quotes = " ".join(f"[{c.id}]" if c.id in shown else _quote(c, lang, one_line=True) for c in quoted)
                 shown.update(c.id for c in quoted)
                 lines.append(text("point_quoted", lang, name=name, quotes=quotes))
         if not submitted:
@@ -318,9 +333,16 @@ class AnswerComposer:
 
     @staticmethod
     def request_status(
-        company: Company, ticket: Ticket, desk_message: tuple[str, str] | None, others: Sequence[str], *, lang: Language = "en"
+        company: Company,
+        ticket: Ticket,
+        desk_message: tuple[str, str] | None,
+        others: Sequence[str],
+        *,
+        lang: Language = "en",
+        withhold_message: bool = False,
     ) -> str:
-        """The ticket's reference, status and the desk's last message, from the ticket (no policy quoted)."""
+        """The ticket's reference, status and the desk's last message, from the ticket (no policy quoted;
+        `withhold_message`: the message's date only)."""
         kinds = text("desk_kinds_separator", lang).join(_request_name(t, lang) for t in ticket.request_types)
         desk = company.desk_name or text("desk_default_name", lang)
         status = text(f"status.{ticket.status}", lang) if has(f"status.{ticket.status}") else ticket.status
@@ -331,9 +353,21 @@ class AnswerComposer:
             lines.append(text("request_status_no_message", lang))
         else:
             at, said = desk_message
-            lines.append(text("request_status_message", lang, at=at[:10], text=said))
+            if withhold_message:
+                lines.append(text("request_status_message_kept", lang, at=at[:10]))
+            else:
+                lines.append(text("request_status_message", lang, at=at[:10], text=said))
         if others:
             lines.append(text("request_status_others", lang, references=text("request_status_separator", lang).join(others)))
+        return "\n".join(lines)
+
+    @staticmethod
+    def no_request_to(company: Company, others: Sequence[str], *, lang: Language = "en") -> str:
+        """No request to this company in the session, and the references of those it has."""
+        desk = company.desk_name or text("desk_default_name", lang)
+        lines = [text("request_status_none", lang, company=company.short_name_in(lang), desk=desk)]
+        if others:
+            lines.append(text("request_status_theirs", lang, references=text("request_status_separator", lang).join(others)))
         return "\n".join(lines)
 
     def not_covered(self, company: Company, query: str, *, lang: Language = "en") -> str:
@@ -376,7 +410,9 @@ def procedure_steps(points: Sequence[ProcedurePoint], cites: Sequence[Citation],
     steps = []
     for point in points:
         label = text(f"aspect.{point.aspect.key}", lang)
-        if not point.evidence:
+        if point.unquoted:
+            steps.append(ProcedureStep(point.aspect.key, label, "not_quoted"))
+        elif not point.evidence:
             steps.append(ProcedureStep(point.aspect.key, label, "not_stated"))
         elif not point.applies:
             steps.append(ProcedureStep(point.aspect.key, label, "other_kinds"))
@@ -387,10 +423,12 @@ def procedure_steps(points: Sequence[ProcedurePoint], cites: Sequence[Citation],
 
 
 def draft_fields(company: Company, lang: Language = "en") -> tuple[DraftField, ...]:
-    """What the customer gives to submit a draft: an e-mail or a postal address is enough, and consent is needed."""
+    """What the customer gives to submit a draft: an e-mail or a postal address is enough, and consent is needed.
+
+    Each is named by its place in the POST /v1/requests body (`contact.email`, `consent`), as a 422's `field` names it."""
     desk = company.desk_name or text("desk_default_name", lang)
     optional = ("name", "email", "postal_address", "phone")
-    fields = [DraftField(name, False, text(f"draft_field.{name}", lang)) for name in optional]
+    fields = [DraftField(f"contact.{name}", False, text(f"draft_field.{name}", lang)) for name in optional]
     fields.append(DraftField("consent", True, text("draft_field.consent", lang, company=company.short_name_in(lang), desk=desk)))
     return tuple(fields)
 
@@ -417,8 +455,8 @@ def _topic(query: str, lang: Language) -> str | None:
     return text(key, lang) if has(key) else None
 
 
-def _quote(c: Citation, lang: Language) -> str:
-    return text("quote", lang, id=c.id, text=c.display)
+def _quote(c: Citation, lang: Language, *, one_line: bool = False) -> str:
+    return text("quote", lang, id=c.id, text=" ".join(c.display.split()) if one_line else c.display)
 
 
 def _request_name(request_type: str, lang: Language) -> str:

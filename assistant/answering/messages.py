@@ -106,12 +106,25 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
         "en": "The desk's last message to you ({at}): " + _QUOTE_OPEN + "{text}" + _QUOTE_CLOSE,
         "ja": "窓口からの最新のメッセージ（{at}）：「{text}」",
     },
+    # The same line as the session's transcript keeps it: the desk's words stay in the ticket.
+    "request_status_message_kept": {
+        "en": "The desk wrote to you on {at}; its message is kept with the request.",
+        "ja": "窓口から{at}にメッセージが届いています（メッセージはご依頼の記録に保管されています）。",
+    },
     "request_status_no_message": {"en": "The desk has not written to you yet.", "ja": "窓口からのメッセージはまだありません。"},
     "request_status_others": {
         "en": "You have made other requests in this conversation too ({references}); ask with a reference for its status.",
         "ja": "この会話では、ほかにもご依頼があります（{references}）。受付番号を添えてお尋ねいただければ、その状況をお伝えします。",
     },
     "request_status_separator": {"en": ", ", "ja": "、"},
+    "request_status_none": {
+        "en": "You have not submitted a request to {company:poss} {desk} in this conversation.",
+        "ja": "この会話では、{company}の{desk}へのご依頼はまだ送信されていません。",
+    },
+    "request_status_theirs": {
+        "en": "Your requests in this conversation: {references}; ask with a reference for its status.",
+        "ja": "この会話でのご依頼：{references}。受付番号を添えてお尋ねいただければ、その状況をお伝えします。",
+    },
     # Ticket statuses (vocabulary.STATUSES), as the widget names them.
     "status.received": {"en": "received", "ja": "受付済み"},
     "status.awaiting_identity": {"en": "awaiting proof of identity", "ja": "本人確認待ち"},
@@ -169,6 +182,10 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
         "ja": "- {name}：ポリシーには他の種類のご依頼についてのみ記載があり、このご依頼についての記載はありません。",
     },
     "point_quoted": {"en": "- {name}: {quotes}", "ja": "- {name}：{quotes}"},
+    "point_unquoted": {
+        "en": "- {name}: the policy states this too; it is not quoted here, to keep this reply short.",
+        "ja": "- {name}：ポリシーに記載があります（返信を短くするため、ここでは引用していません）。",
+    },
     "desk_contact": {"en": "Contact: {contact}.", "ja": "連絡先：{contact}"},
     # How a desk and its channels are named (English: `Company.desk_contact`, which it must equal).
     "contact_default_name": {"en": "the company's privacy desk", "ja": "会社のプライバシー窓口"},
@@ -234,7 +251,39 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
         "en": "unknown company {company!r}; valid ids: {valid}",
         "ja": "会社「{company}」は見つかりません。有効な ID: {valid}",
     },
+    # The flood caps (`RetryLaterError`); {when} is `retry_in`'s.
+    "error.too_many_drafts": {
+        "en": "too many open requests in this conversation: at most {limit}; submit one of them, or retry {when}, "
+        "when the oldest has expired",
+        "ja": "この会話で確認待ちの申請が多すぎます（{limit} 件まで）。どれかを申請するか、いちばん古い下書きの期限が切れる"
+        "{when}にもう一度お試しください。",
+    },
+    "error.too_many_submissions": {
+        "en": "too many requests to this company: at most {limit} an hour from one client; retry {when}, "
+        "or contact the company's privacy desk directly",
+        "ja": "この会社への申請が多すぎます（1 つの接続元から 1 時間に {limit} 件まで）。{when}にもう一度お試しいただくか、"
+        "会社の個人情報窓口に直接ご連絡ください。",
+    },
+    # How long until a retry (`retry_in`): whole minutes under an hour, else hours ("about" when not whole).
+    "wait.minute": {"en": "in 1 minute", "ja": "1分後"},
+    "wait.minutes": {"en": "in {n} minutes", "ja": "{n}分後"},
+    "wait.hour": {"en": "in 1 hour", "ja": "1時間後"},
+    "wait.hours": {"en": "in {n} hours", "ja": "{n}時間後"},
+    "wait.about_hour": {"en": "in about 1 hour", "ja": "約1時間後"},
+    "wait.about_hours": {"en": "in about {n} hours", "ja": "約{n}時間後"},
 }
+
+
+def retry_in(seconds: int, lang: Language = "en") -> str:
+    """When a retry may succeed, in the units a person reads: "in 2 minutes", "in about 1 hour", "in 24 hours"."""
+    minutes = max(1, -(-seconds // 60))  # rounded up: retrying a little late works, early does not
+    if minutes < 60:
+        return text("wait.minute", lang) if minutes == 1 else text("wait.minutes", lang, n=minutes)
+    hours, rest = divmod(minutes, 60)
+    if rest >= 30:
+        hours += 1
+    about = "about_" if rest else ""
+    return text(f"wait.{about}hour", lang) if hours == 1 else text(f"wait.{about}hours", lang, n=hours)
 
 
 def possessive(name: str) -> str:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.domain import Company, Evidence
+from assistant.domain import Company, Evidence, Span
 from assistant.ingest.chunking import PASSAGE_CHARS
 from assistant.search.retrieval import Retriever, is_lead_in
 
@@ -125,6 +125,7 @@ class ProcedurePoint:
     aspect: Aspect
     evidence: tuple[Evidence, ...] = ()
     applies: bool = True
+    unquoted: bool = False  # the policy states it, but a reply quotes at most MAX_QUOTES passages
 
 
 def _applies(passages: Sequence[Evidence], request_types: Sequence[str]) -> bool:
@@ -208,14 +209,20 @@ def common_procedure_queries() -> list[str]:
     return list(dict.fromkeys(q for kind in _TYPE_WORDS for q in procedure_queries([kind], proxy=True)))
 
 
+# A desk reply stays short: one quote per point, and no more than this in all (the procedure
+# has at most six points; the five companies' policies state at most five of them apart).
+MAX_QUOTES = 5
+
+
 def find_procedure(
     retriever: Retriever,
     company: Company,
     request_types: Sequence[str],
     proxy: bool,
     floor_dense: float = 0.2,
+    max_quotes: int = MAX_QUOTES,
 ) -> list[ProcedurePoint]:
-    """For each aspect, the passages of the company's policy that state it."""
+    """For each aspect, the passage of the company's policy that states it (`one_quote_each`)."""
     aspects = _aspects(proxy, request_types)
     queries = procedure_queries(request_types, proxy)
     # One embedding call for every aspect; kept, as every later request of these kinds asks the same.
@@ -234,4 +241,74 @@ def find_procedure(
         found = _distinct(stating, aspect.max_passages)
         applies = _applies(found, request_types) if aspect.per_request_type and found else True
         points.append(ProcedurePoint(aspect, found, applies))
-    return points
+    return one_quote_each(points, request_types, max_quotes)
+
+
+def one_quote_each(points: Sequence[ProcedurePoint], request_types: Sequence[str], max_quotes: int = MAX_QUOTES) -> list[ProcedurePoint]:
+    """Each applicable point down to one quote, no text quoted twice across points, at most
+    `max_quotes` passages in all.
+
+    Points are taken in order, each by the first of its passages that shares no text with the
+    quotes before it; else by what is left of one once their text is cut, if that still states
+    the point (one point's clause often runs on into the next point's sentence); else by the
+    quotes its best passage shares text with (named again by their markers, with what is left
+    of it). Past the budget a point rests on quotes already given, or is marked unquoted."""
+    quoted: list[Evidence] = []
+    out: list[ProcedurePoint] = []
+    for point in points:
+        if not point.applies or not point.evidence:
+            out.append(point)
+            continue
+        rests_on = _quoted_as(point, quoted, request_types, fresh=len(quoted) < max_quotes)
+        if rests_on is None:
+            out.append(ProcedurePoint(point.aspect, (), point.applies, unquoted=True))
+            continue
+        quoted += [ev for ev in rests_on if ev not in quoted]
+        out.append(ProcedurePoint(point.aspect, rests_on, point.applies))
+    return out
+
+
+def _quoted_as(point: ProcedurePoint, quoted: Sequence[Evidence], request_types: Sequence[str], fresh: bool) -> tuple[Evidence, ...] | None:
+    """The passages `point` is quoted by, in document order, given those quoted before it
+    (`one_quote_each`); `fresh`: whether one more passage may be quoted. None: none can."""
+    if fresh:
+        own = next((ev for ev in point.evidence if not any(ev.overlaps(q) for q in quoted)), None)
+        if own is not None:
+            return (own,)
+        for ev in point.evidence:
+            rest = _outside(ev, [q for q in quoted if q.overlaps(ev)])
+            if rest is not None and _states(point.aspect, rest.chunk.text_of(rest.span), request_types):
+                return (rest,)
+    best = point.evidence[0]
+    under = [q for q in quoted if q.overlaps(best)]
+    same = next((q for q in under if q.span == best.span), None)
+    if same is not None:
+        return (same,)
+    rest = _outside(best, under)
+    if not under or (rest is not None and not fresh):
+        return None  # what states the point would be a passage past the budget
+    return tuple(sorted((*under, *([rest] if rest else [])), key=lambda ev: ev.span.start))
+
+
+def _outside(ev: Evidence, quoted: Sequence[Evidence]) -> Evidence | None:
+    """The longest stretch of `ev` no quoted passage covers, without its surrounding blanks (None when too short to quote)."""
+    pieces = [(ev.span.start, ev.span.end)]
+    for q in quoted:
+        if q.chunk.doc_id != ev.chunk.doc_id:
+            continue
+        pieces = [
+            part for start, end in pieces for part in ((start, min(end, q.span.start)), (max(start, q.span.end), end)) if part[0] < part[1]
+        ]
+    if not pieces:
+        return None
+    start, end = max(pieces, key=lambda p: p[1] - p[0])
+    text = ev.chunk.text_of(Span(start, end, ev.span.section))
+    start += len(text) - len(text.lstrip())
+    end -= len(text) - len(text.rstrip())
+    if end - start < _MIN_QUOTE_CHARS:
+        return None
+    span = Span(start, end, ev.span.section, ev.span.lead_start, ev.span.lead_end)
+    return Evidence(ev.chunk, span, ev.score, ev.dense, ev.lexical)
+
+
+_MIN_QUOTE_CHARS = 20  # shorter than a sentence: what is left of a passage once the text quoted already is cut

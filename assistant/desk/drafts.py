@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, RetryLaterError
 from assistant.storage.db import DraftRow, as_utc, delete_expired_drafts, storage_errors, utcnow
 
 DEFAULT_DRAFT_TTL = timedelta(hours=24)
@@ -23,21 +23,21 @@ DEFAULT_MAX_OPEN_DRAFTS = 5
 HELD = ""
 
 
+# What a customer is told of a draft that is not there, by every store and the facade alike ("field: " first, for a form).
+NO_DRAFT = "draft_id: unknown or expired draft; ask again in the chat for a new one"
+
+
 class DraftNotFoundError(AssistantError):
     """No live draft with that id in that session: unknown, another session's, or expired."""
 
     field = "draft_id"
 
 
-class TooManyDraftsError(AssistantError):
+class TooManyDraftsError(RetryLaterError):
     """A session already holds as many open drafts as it may."""
 
     def __init__(self, limit: int, retry_after: int) -> None:
-        super().__init__(
-            f"too many open requests in this conversation: at most {limit}; submit one of them, or retry in "
-            f"{retry_after // 60 + 1} minutes when the oldest has expired"
-        )
-        self.retry_after = retry_after
+        super().__init__("too_many_drafts", retry_after, limit=limit)
 
 
 def new_draft_id() -> str:
@@ -189,7 +189,7 @@ class SqlDraftStore:
         with storage_errors("draft store"), self._sessions() as db:
             row = db.get(DraftRow, draft_id)
             if row is None or row.session_id != session_id or row.company == HELD or as_utc(row.expires_at) <= self._clock():
-                raise DraftNotFoundError("unknown or expired draft_id: ask again in the chat for a new draft")
+                raise DraftNotFoundError(NO_DRAFT)
             return self._view(row)
 
     def mark_submitted(self, draft_id: str, reference: str) -> None:

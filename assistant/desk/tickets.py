@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.desk.secrets import DeskSecrets, SecretSource, secret_source
 from assistant.domain import Contact, Ticket
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, RetryLaterError
 from assistant.storage.db import TicketEvent, TicketMessageRow, TicketRow, as_utc, iso_utc, storage_errors, utcnow
 from assistant.vocabulary import CLOSED_STATUSES, INITIAL_STATUS, OPEN_STATUSES, STATUSES, TRANSITIONS
 
@@ -36,15 +36,11 @@ class InvalidTransitionError(AssistantError):
     """A status change the lifecycle does not allow."""
 
 
-class SubmissionLimitError(AssistantError):
+class SubmissionLimitError(RetryLaterError):
     """A client has submitted as many requests to one company this hour as it may."""
 
     def __init__(self, limit: int, retry_after: int) -> None:
-        super().__init__(
-            f"too many requests to this company: at most {limit} an hour from one client; retry in {retry_after // 60 + 1} "
-            "minutes, or contact the company's privacy desk directly"
-        )
-        self.retry_after = retry_after
+        super().__init__("too_many_submissions", retry_after, limit=limit)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 
 from assistant.answering.phrasing import Phraser
-from assistant.desk.drafts import DraftNotFoundError, DraftStore, NewDraft, TooManyDraftsError
+from assistant.desk.drafts import NO_DRAFT, DraftNotFoundError, DraftStore, NewDraft, TooManyDraftsError
 from assistant.desk.tickets import (
     EVAL_CHANNEL,
     DeskQueue,
@@ -483,8 +483,10 @@ class DraftStoreContract:
         draft = store.open(_draft())
         with pytest.raises(DraftNotFoundError):
             store.get(draft.id, "s2")
-        with pytest.raises(DraftNotFoundError):
+        with pytest.raises(DraftNotFoundError) as missing:
             store.get("no-such-draft", "s1")
+        # Every store says it as the facade does: one text, its field first.
+        assert str(missing.value) == NO_DRAFT and missing.value.field == "draft_id"
 
     def test_an_expired_draft_is_gone_with_its_message(self, store: DraftStore, clock: ManualClock) -> None:
         draft = store.open(_draft())

@@ -26,6 +26,7 @@ from assistant.answering.phrasing import Phraser
 from assistant.desk.drafts import (
     DEFAULT_DRAFT_TTL,
     DEFAULT_MAX_OPEN_DRAFTS,
+    NO_DRAFT,
     DraftNotFoundError,
     DraftStore,
     NewDraft,
@@ -387,7 +388,7 @@ class InMemoryDraftStore:
         with self._lock:
             draft = self._drafts.get(draft_id)
         if draft is None or draft.session_id != session_id or draft.expires_at <= self._clock():
-            raise DraftNotFoundError("unknown or expired draft_id: ask again in the chat for a new draft")
+            raise DraftNotFoundError(NO_DRAFT)
         return draft
 
     def mark_submitted(self, draft_id: str, reference: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 from assistant.domain import Evidence
 
@@ -181,7 +182,11 @@ def test_a_japanese_desk_reply_names_every_point_in_japanese(hash_assistant) -> 
     ]
     body = [line for line in lines if line.startswith("- ")]
     assert [line[2:].split("：")[0] for line in body] == labels
-    assert all(line.endswith("ポリシーには記載がありません。") or "「" in line or "他の種類" in line for line in body)
+    # Each point stated, quoted, marked for other kinds, or named by the marker of a quote another point rests on.
+    assert all(
+        line.endswith("ポリシーには記載がありません。") or "「" in line or "他の種類" in line or re.fullmatch(r"- [^：]+：\[\d+\]", line)
+        for line in body
+    ), body
     assert lines[-1].startswith("連絡先：") and "受付方法" in lines[-1] and lines[-2].startswith("窓口へ送信するには")
     assert english.split("\n")[-1] == f"Contact: {company.desk_contact()}."
     submitted, _ = hash_assistant.composer.desk(company, ["deletion"], False, points, submitted="PRQ-000001", lang="ja")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from itertools import pairwise
 from pathlib import Path
 
@@ -96,3 +98,110 @@ def test_a_passage_overlapping_a_better_one_widens_it_when_they_read_as_one_quot
     assert chunk.text_of(found.span) == portal + mail and found.score == 0.5
     too_long = Evidence(chunk, Span(len(portal), len(text), "Rights"), 0.4)  # together no longer one quote
     assert _distinct([best, too_long], limit=3) == (best,)
+
+
+def _chunk_with(*sentences: str):  # type: ignore[no-untyped-def]
+    from assistant.domain import Chunk
+
+    text = " ".join(sentences)
+    return Chunk("c1", "acme", "acme", "Requests", 0, len(text), text)
+
+
+def test_each_point_is_quoted_once_and_no_text_twice_across_points() -> None:
+    from assistant.answering.procedure import ASPECTS, ProcedurePoint, one_quote_each
+    from assistant.domain import Evidence, Span
+
+    does = "We will respond to requests for deletion without delay."
+    caveat = "However, this does not apply where the law exempts us."
+    proof = "Requests must include proof of identity, such as a passport."
+    form = "Please send the form designated by us by mail."
+    chunk = _chunk_with(does, caveat, proof, form)
+    at = {s: chunk.text.index(s) for s in (does, caveat, proof, form)}
+    action = Evidence(chunk, Span(0, at[caveat] + len(caveat), "Requests"), 0.9)  # the clause runs on into the caveat
+    identity = Evidence(chunk, Span(at[caveat], at[proof] + len(proof), "Requests"), 0.8)  # from the caveat on
+    channel = Evidence(chunk, Span(at[form], len(chunk.text), "Requests"), 0.7)
+    other_channel = Evidence(chunk, Span(at[proof], len(chunk.text), "Requests"), 0.6)
+    aspects = {a.key: a for a in ASPECTS}
+    points = [
+        ProcedurePoint(aspects["action"], (action,)),
+        ProcedurePoint(aspects["channel"], (channel, other_channel)),
+        ProcedurePoint(aspects["identity"], (identity,)),
+        ProcedurePoint(aspects["response_time"], (action,)),
+    ]
+    out = one_quote_each(points, ["deletion"])
+    assert [len(p.evidence) for p in out] == [1, 1, 1, 1], "one passage a point"
+    assert out[1].evidence == (channel,)
+    # The identity passage without the caveat the action clause quotes already: it still states the point.
+    assert chunk.text_of(out[2].evidence[0].span) == proof
+    assert out[3].evidence == (action,), "a passage two points rest on is the same quote"
+    spans = sorted((ev.span.start, ev.span.end) for ev in {ev for p in out for ev in p.evidence})
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in pairwise(spans))
+    # Past the budget a point is marked, not quoted.
+    capped = one_quote_each(points, ["deletion"], max_quotes=2)
+    assert [(p.aspect.key, p.unquoted, len(p.evidence)) for p in capped] == [
+        ("action", False, 1),
+        ("channel", False, 1),
+        ("identity", True, 0),
+        ("response_time", False, 1),
+    ]
+
+
+def test_what_is_left_of_a_passage_rests_on_the_quote_it_runs_on_from() -> None:
+    from assistant.answering.procedure import COMPLAINT_ASPECTS, ProcedurePoint, one_quote_each
+    from assistant.domain import Evidence, Span
+
+    lead = "For complaints, please contact us by the following methods. Send by mail to the following address:"
+    address = "1-4-1 Marunouchi, Chiyoda-ku, Tokyo 100-0005"
+    chunk = _chunk_with(lead, address)
+    action = Evidence(chunk, Span(0, len(lead), "Contact"), 0.9)
+    channel = Evidence(chunk, Span(lead.index("Send"), len(chunk.text), "Contact"), 0.8)
+    does, where = COMPLAINT_ASPECTS
+    out = one_quote_each([ProcedurePoint(does, (action,)), ProcedurePoint(where, (channel,))], ["complaint"])
+    # The address alone does not say how to send: the point names the quote before it too.
+    assert [chunk.text_of(ev.span) for ev in out[1].evidence] == [lead, address]
+
+
+def _chip_labels(reply) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    """What the widget names each chip of a desk reply by: the first procedure point citing it."""
+    labels: dict[int, str] = {}
+    for step in reply.request_draft.procedure:
+        for cid in step.citations:
+            labels.setdefault(cid, step.label)
+    return labels
+
+
+DESK_MESSAGES = {
+    ("en", "request"): "Please delete my personal data.",
+    ("ja", "request"): "個人情報を削除してください。",
+    ("en", "complaint"): "I want to make a formal complaint about how you handled my data.",
+    ("ja", "complaint"): "個人情報の扱いについて苦情を申し立てます。",
+}
+
+
+@pytest.mark.slow
+def test_a_desk_reply_is_short_each_point_one_line_each_quote_once(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    from assistant.answering.procedure import MAX_QUOTES
+
+    for company in load_companies(CORPUS_DIR):
+        for (lang, kind), message in DESK_MESSAGES.items():
+            reply = real_assistant.reply(message, company=company.id)
+            where = (company.id, lang, kind)
+            assert reply.route == "desk" and reply.request_draft, where
+            steps = reply.request_draft.procedure
+            cites = reply.citations
+            assert len(cites) <= min(MAX_QUOTES, len(steps)), where
+            for a, b in itertools.combinations(cites, 2):
+                assert a.doc_id != b.doc_id or a.end <= b.start or b.end <= a.start, (where, a.id, b.id)
+                assert a.text.strip() != b.text.strip(), where
+            # Each point is one line of the reply, and every quote is on a point's line.
+            lines = reply.answer.split("\n")
+            points = [line for line in lines if line.startswith("- ")]
+            assert len(points) == len(steps), where
+            assert all(line.startswith("- ") for line in lines if re.search(r"\[\d+\]", line)), where
+            # Each chip is named by its point, no two alike.
+            labels = _chip_labels(reply)
+            assert sorted(labels) == [c.id for c in cites], where
+            assert len(set(labels.values())) == len(labels), where
+            if kind == "complaint":
+                assert [s.aspect for s in steps] == ["action", "channel"], where
+                assert not re.search(r"yen|\bfees?\b|円|手数料", reply.answer, re.I), where

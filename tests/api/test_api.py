@@ -39,10 +39,10 @@ def test_a_formal_request_comes_back_as_a_draft_to_submit(client: TestClient) ->
     assert set(draft) == {"id", "company", "request_types", "proxy", "fields", "procedure", "expires_at", "reference"}
     assert draft["company"] == "upward" and draft["request_types"] == ["deletion"] and draft["reference"] is None
     assert {f["name"]: f["required"] for f in draft["fields"]} == {
-        "name": False,
-        "email": False,
-        "postal_address": False,
-        "phone": False,
+        "contact.name": False,
+        "contact.email": False,
+        "contact.postal_address": False,
+        "contact.phone": False,
         "consent": True,
     }
     assert all(set(f) == {"name", "required", "label"} and f["label"] for f in draft["fields"])

@@ -4,6 +4,7 @@ status check with messages, the customer's answer, the desk's message, and the f
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -16,6 +17,7 @@ from api.main import create_app
 from assistant.desk.drafts import NewDraft
 from assistant.settings import Settings
 from assistant.storage.db import make_engine
+from tests.conftest import submission
 
 STAFF = {"X-API-Key": "all-staff-key-for-tests-0001"}
 HIGHRESO_STAFF = {"X-API-Key": "hr-staff-key-for-tests-0002"}
@@ -226,6 +228,7 @@ def test_a_clarified_request_reaches_the_desk_as_typed_and_its_status_is_asked_i
     assert ref not in other["answer"]  # another session never sees it
     transcript = repr(assistant.sessions.transcript(session))
     assert EMAIL not in transcript and ref in transcript
+    assert "Please post the form" not in transcript, "the desk's message stays in the ticket"
 
 
 def test_clearing_a_conversation_deletes_its_drafts_and_held_original_and_keeps_its_ticket(
@@ -267,6 +270,21 @@ def test_the_customer_status_shows_no_due_date_while_staff_keep_the_internal_tar
 
 
 JA = {"Accept-Language": "ja,en;q=0.5"}
+
+
+def test_a_drafts_fields_are_named_as_the_body_and_its_422s_name_them(app: tuple[TestClient, Any]) -> None:
+    client, _ = app
+    reply = client.post("/v1/chat", json={"message": "Please delete all my personal data.", "company": "upward"}).json()
+    names = [f["name"] for f in reply["request_draft"]["fields"]]
+    assert names == ["contact.name", "contact.email", "contact.postal_address", "contact.phone", "consent"]
+    for name in names:
+        # A value the field refuses: the 422 names the field as the draft does.
+        key = name.removeprefix("contact.")
+        contact = {"email": EMAIL, key: "x" * 1000} if name != "consent" else {"email": EMAIL}
+        body = {**submission(reply), "contact": contact, "consent": name != "consent"}
+        refused = client.post("/v1/requests", json=body)
+        assert refused.status_code == 422 and refused.json()["field"] == name, (name, refused.text)
+        assert refused.json()["detail"].startswith(f"{name}: ")
 
 
 @pytest.mark.parametrize(
@@ -313,6 +331,9 @@ def test_the_hourly_cap_and_the_message_errors_follow_accept_language(app: tuple
     assert "field" not in refused.json()
     english = client.post("/v1/requests", json=_body(drafts[3]))
     assert english.status_code == 429 and english.json()["detail"].startswith("too many requests to this company: at most 3 an hour")
+    # When to retry, as a person says it (the header keeps the seconds).
+    assert re.search(r"; retry in (1 minute|\d+ minutes|1 hour|about 1 hour), or", english.json()["detail"]), english.json()["detail"]
+    assert re.search(r"。(\d+分後|1時間後|約1時間後)にもう一度", refused.json()["detail"]) and english.headers["Retry-After"].isdigit()
 
     ref, token = created[0]["reference"], created[0]["lookup_token"]
     blank = client.post(f"/v1/requests/{ref}/messages", params={"token": token}, json={"text": "   "}, headers=JA)

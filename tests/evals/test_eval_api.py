@@ -71,6 +71,9 @@ def test_eval_api_refuses_to_file_tickets_unless_allowed(
     assert cli.run(_args(tmp_path, live, allow=False)) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--allow-tickets" in err
+    # Chat makes drafts and an evaluation never submits one: what is refused is keeping sessions and drafts there.
+    assert "request drafts" in err and "no desk ticket is opened" in err and "open real desk tickets" not in err
+    assert "open tickets" not in " ".join((cli.__doc__ or "").split()) and "opens no desk ticket" in " ".join((cli.__doc__ or "").split())
     assert hash_assistant.desk.list(TicketFilter(include_eval=True))[1] == 0  # nothing was sent
 
 
