@@ -109,6 +109,11 @@ class ChatResponse(BaseModel):
     session_id: str
     route: Route
     answer: str
+    summary: str | None = Field(
+        None,
+        description="One or two generated sentences, each supported by the quotes (PA_LLM_BACKEND); null when "
+        "no model is configured, it failed, or nothing it wrote was supported. `answer` begins with it.",
+    )
     citations: list[CitationOut]
     ticket: TicketOut | None = Field(description="Always null now: a formal request comes back as `request_draft` to submit.")
     request_draft: RequestDraftOut | None = Field(None, description="For route `desk`: the request to confirm with POST /v1/requests.")

@@ -271,3 +271,4 @@ class Reply:
     reason: str | None = None
     intent: str | None = None
     request_draft: DraftOffer | None = None
+    summary: str | None = None  # generated sentences the quotes support (PA_LLM_BACKEND), above them in `answer`

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -19,11 +20,14 @@ from sqlalchemy.engine import Engine
 from assistant.answering.compose import AnswerComposer
 from assistant.answering.phrasing import Phraser
 from assistant.answering.procedure import common_procedure_queries
+from assistant.answering.summary import Summariser
+from assistant.answering.verify import Verifier
 from assistant.backoffice import RequestLimits
 from assistant.desk.drafts import DraftStore, SqlDraftStore
 from assistant.desk.secrets import DeskSecrets, SecretsOnDemand, load_or_create_secret
 from assistant.desk.tickets import DeskQueue, SqlDeskQueue
 from assistant.desk.webhooks import HttpWebhookNotifier, NullNotifier, TicketNotifier
+from assistant.domain import Company
 from assistant.errors import DamagedIndexError, DatabaseConfigError, IndexNotBuiltError, StaleIndexError
 from assistant.index.builds import LoadedIndex, Manifest, build_index, is_stale, load_index
 from assistant.index.embedding_cache import CachedEmbedder, cache_path
@@ -315,8 +319,14 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None, resour
         notifier=resources.notifier,
         drafts=resources.drafts,
         request_limits=request_limits(settings),
-        phraser=build_phraser(settings),
+        summariser=build_summariser(settings, embedder, multilingual, directory.companies),
     )
+
+
+def build_summariser(settings: Settings, embedder: Embedder, multilingual: Embedder, companies: Sequence[Company]) -> Summariser | None:
+    """Generated sentences checked against the quotes, when settings name a chat model (else None)."""
+    phraser = build_phraser(settings)
+    return None if phraser is None else Summariser(phraser, Verifier(embedder, multilingual, companies))
 
 
 def build_phraser(settings: Settings) -> Phraser | None:

@@ -10,8 +10,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant.answering.compose import Composer, draft_fields, procedure_steps
-from assistant.answering.phrasing import Phraser
 from assistant.answering.procedure import ProcedurePoint, find_procedure
+from assistant.answering.summary import Summariser, Summary, with_summary
 from assistant.backoffice import Backoffice, RequestLimits
 from assistant.desk.drafts import DraftStore, NewDraft
 from assistant.desk.tickets import DeskQueue
@@ -81,6 +81,7 @@ class Trace:
     ranking: tuple[ScoredChunk, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     seconds: float = 0.0
+    summary: Summary | None = None  # what phrasing wrote and which sentences the verifier kept
 
 
 class Assistant:
@@ -101,7 +102,7 @@ class Assistant:
         notifier: TicketNotifier | None = None,
         drafts: DraftStore | None = None,
         request_limits: RequestLimits | None = None,
-        phraser: Phraser | None = None,
+        summariser: Summariser | None = None,
     ) -> None:
         self.index = index
         self.directory = directory
@@ -114,7 +115,7 @@ class Assistant:
         self.notifier = notifier or NullNotifier()
         self.drafts = drafts  # None: formal requests cannot be submitted (POST /v1/requests answers 422)
         self.request_limits = request_limits or RequestLimits()
-        self.phraser = phraser  # None: answers are the quotes alone (PA_LLM_BACKEND=none)
+        self.summariser = summariser  # None: answers are the quotes alone (PA_LLM_BACKEND=none)
         # The procedure for a kind of request depends only on the loaded index: compute once.
         self._procedures: dict[tuple[str, tuple[str, ...], bool], list[ProcedurePoint]] = {}
 
@@ -338,7 +339,15 @@ class Assistant:
             )
             return self._finish(state, text, reply, company.id, trace, last_query=query)
         answer, cites = self.composer.compose(company, text, chosen, lang=lang)
-        reply = Reply(state.id, "answer", answer, tuple(cites), company=company.id, intent=intent.intent)
+        summary = None
+        if self.summariser is not None:
+            # Only answers are phrased: requests, desk text, abstentions and clarifications never are.
+            summary = self.summariser.summarise(text, company.id, cites, lang)
+            answer = with_summary(answer, summary, lang)
+            trace = replace(trace, summary=summary)
+        reply = Reply(
+            state.id, "answer", answer, tuple(cites), company=company.id, intent=intent.intent, summary=summary.text if summary else None
+        )
         return self._finish(state, text, reply, company.id, trace, last_query=query, cited=tuple((c.doc_id, c.start, c.end) for c in cites))
 
     def _hold(self, session_id: str, text: str) -> None:

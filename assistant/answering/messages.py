@@ -37,6 +37,10 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
         "ja": "これらの記載は同じことを述べていません。いずれも原文のまま引用しています。"
         "どちらが適用されるかは、{company}のプライバシー窓口（{desk}）にご確認ください。",
     },
+    "summary_omitted": {
+        "en": "(Summary omitted: the quoted passages do not support what was generated. The quotes follow.)",
+        "ja": "（要約は省略しました。生成した文が引用箇所で裏付けられなかったためです。以下が引用です。）",
+    },
     # -- honest non-answers ----------------------------------------------------------------
     "not_covered": {
         "en": "{company:poss} privacy policy does not say anything that answers this question, so I can't tell you. "

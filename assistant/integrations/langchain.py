@@ -97,14 +97,12 @@ def build_answer_runnable(
 
     def answer(request: str | Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(request, str):
-            return reply_data(built.reply(request, channel="langchain"))
+            return reply_data(built.reply(request))
         unknown = set(request) - ANSWER_INPUT_KEYS
         if unknown or "message" not in request:
             # A mistyped key ("compnay") would otherwise answer silently without it.
             raise ValueError(f"expected a str or a dict with 'message' and optionally 'company', 'session_id'; got keys {sorted(request)}")
-        reply = built.reply(
-            request["message"], company=request.get("company") or None, session_id=request.get("session_id"), channel="langchain"
-        )
+        reply = built.reply(request["message"], company=request.get("company") or None, session_id=request.get("session_id"))
         return reply_data(reply)
 
     return RunnableLambda(answer, name="privacy_assistant_reply")

@@ -102,7 +102,9 @@ def build_openai_phraser(base_url: str, model: str, api_key: str = "", timeout_s
         timeout=timeout_s,
         max_retries=0,  # the deadline is the customer's wait: a retry would come after it
         temperature=0,
-        max_tokens=MAX_OUTPUT_TOKENS,
+        # As `max_tokens` in the body: ChatOpenAI sends its own cap as `max_completion_tokens`,
+        # which llama.cpp's server ignores (an "80-token" answer ran to 2,000 tokens, 100 s).
+        extra_body={"max_tokens": MAX_OUTPUT_TOKENS},
     )
     return ChatModelPhraser(chat_model, timeout_s=timeout_s)
 

@@ -23,6 +23,8 @@ import numpy as np
 
 from assistant.answering.compose import AnswerComposer
 from assistant.answering.phrasing import Phraser
+from assistant.answering.summary import Summariser
+from assistant.answering.verify import Verifier
 from assistant.desk.drafts import (
     DEFAULT_DRAFT_TTL,
     DEFAULT_MAX_OPEN_DRAFTS,
@@ -592,5 +594,6 @@ def fake_assistant(
         limits=limits,
         notifier=notifier if notifier is not None else RecordingNotifier(),
         drafts=drafts if drafts is not None else InMemoryDraftStore(),
-        phraser=phraser,
+        # The real summariser and verifier over the phraser given; hashed embeddings stand in for the models.
+        summariser=None if phraser is None else Summariser(phraser, Verifier(HashEmbedder(), MultilingualHashEmbedder(), companies)),
     )
