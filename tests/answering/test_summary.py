@@ -11,8 +11,7 @@ import pytest
 from assistant.answering.phrasing import Phraser
 from assistant.answering.summary import Summariser, Summary, split_sentences, with_summary
 from assistant.answering.verify import Verifier
-from assistant.domain import Citation
-from assistant.domain import Company
+from assistant.domain import Citation, Company
 from assistant.errors import PhrasingError
 from assistant.ingest.corpus import load_companies
 from assistant.testing.fakes import FakeIntentDetector, HashEmbedder, MultilingualHashEmbedder, fake_assistant, fake_phraser

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,7 +29,7 @@ class Behaviour:
     """What the stub server does with the next request."""
 
     mode = "invent"  # invent | fail | slow
-    prompts: list[str] = []
+    prompts: ClassVar[list[str]] = []
 
 
 def first_sentence(prompt: str) -> str:
@@ -41,7 +41,7 @@ def first_sentence(prompt: str) -> str:
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         prompt = body["messages"][-1]["content"]
         Behaviour.prompts.append(prompt)
