@@ -255,7 +255,7 @@ def one_quote_each(points: Sequence[ProcedurePoint], request_types: Sequence[str
     of it). Past the budget a point rests on quotes already given, or is marked unquoted."""
     quoted: list[Evidence] = []
     out: list[ProcedurePoint] = []
-    for point in points:
+    for at, point in enumerate(points):
         if not point.applies or not point.evidence:
             out.append(point)
             continue
@@ -263,6 +263,14 @@ def one_quote_each(points: Sequence[ProcedurePoint], request_types: Sequence[str
         if rests_on is None:
             out.append(ProcedurePoint(point.aspect, (), point.applies, unquoted=True))
             continue
+        # A point that gathers several passages (the channels: a portal, an e-mail address) may
+        # keep its second best too, when that leaves a quote for every point still to come.
+        waiting = sum(1 for p in points[at + 1 :] if p.applies and p.evidence)
+        if len(rests_on) == 1 and point.aspect.max_passages > 2 and len(quoted) + 2 + waiting <= max_quotes:
+            taken = (*quoted, *rests_on)
+            second = next((ev for ev in point.evidence if not any(ev.overlaps(q) for q in taken)), None)
+            if second is not None:
+                rests_on = tuple(sorted((*rests_on, second), key=lambda ev: ev.span.start))
         quoted += [ev for ev in rests_on if ev not in quoted]
         out.append(ProcedurePoint(point.aspect, rests_on, point.applies))
     return out
@@ -274,7 +282,7 @@ def _quoted_as(point: ProcedurePoint, quoted: Sequence[Evidence], request_types:
     if fresh:
         own = next((ev for ev in point.evidence if not any(ev.overlaps(q) for q in quoted)), None)
         if own is not None:
-            return (own,)
+            return (_continued(own, point.evidence, quoted),)
         for ev in point.evidence:
             rest = _outside(ev, [q for q in quoted if q.overlaps(ev)])
             if rest is not None and _states(point.aspect, rest.chunk.text_of(rest.span), request_types):
@@ -288,6 +296,20 @@ def _quoted_as(point: ProcedurePoint, quoted: Sequence[Evidence], request_types:
     if not under or (rest is not None and not fresh):
         return None  # what states the point would be a passage past the budget
     return tuple(sorted((*under, *([rest] if rest else [])), key=lambda ev: ev.span.start))
+
+
+def _continued(own: Evidence, evidence: Sequence[Evidence], quoted: Sequence[Evidence]) -> Evidence:
+    """`own` run on into the passage of its clause that follows it straight on, when that passage
+    states the same point too (the form to send, then what to write on its envelope): one quote
+    of at most two passages' length, instead of the point losing its second sentence."""
+    for ev in evidence:
+        gap = ev.chunk.text_of(Span(own.span.end, ev.span.start, own.span.section)) if ev.span.start >= own.span.end else None
+        if ev.chunk.id != own.chunk.id or gap is None or gap.strip() or any(ev.overlaps(q) for q in quoted):
+            continue
+        joined = own.joined(ev)
+        if joined is not None and joined.length <= 2 * PASSAGE_CHARS:
+            return joined
+    return own
 
 
 def _outside(ev: Evidence, quoted: Sequence[Evidence]) -> Evidence | None:
