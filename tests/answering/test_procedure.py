@@ -205,3 +205,32 @@ def test_a_desk_reply_is_short_each_point_one_line_each_quote_once(real_assistan
             if kind == "complaint":
                 assert [s.aspect for s in steps] == ["action", "channel"], where
                 assert not re.search(r"yen|\bfees?\b|円|手数料", reply.answer, re.I), where
+
+
+def test_a_point_runs_on_into_the_next_passage_and_the_channels_keep_a_second_quote_when_room_is_left() -> None:
+    from assistant.answering.procedure import ASPECTS, ProcedurePoint, one_quote_each
+    from assistant.domain import Evidence, Span
+
+    form = "Please send the form designated by us by mail."
+    envelope = "Write 'Request enclosed' on the envelope."
+    portal = "You may also use our request portal."
+    proof = "Requests must include proof of identity, such as a passport."
+    chunk = _chunk_with(form, envelope, portal, proof)
+    at = {s: chunk.text.index(s) for s in (form, envelope, portal, proof)}
+
+    def passage(sentence: str, score: float) -> Evidence:
+        return Evidence(chunk, Span(at[sentence], at[sentence] + len(sentence), "Requests"), score)
+
+    aspects = {a.key: a for a in ASPECTS}
+    points = [
+        ProcedurePoint(aspects["channel"], (passage(form, 0.9), passage(portal, 0.7), passage(envelope, 0.5))),
+        ProcedurePoint(aspects["identity"], (passage(proof, 0.8),)),
+    ]
+    channel, identity = one_quote_each(points, ["deletion"])
+    # The form sentence runs on into the envelope one that follows it straight on: one quote.
+    assert [chunk.text_of(ev.span) for ev in channel.evidence] == [f"{form} {envelope}", portal]
+    assert [chunk.text_of(ev.span) for ev in identity.evidence] == [proof]
+    # With room for one quote a point, the channels give up their second rather than a later point its only one.
+    channel, identity = one_quote_each(points, ["deletion"], max_quotes=2)
+    assert [chunk.text_of(ev.span) for ev in channel.evidence] == [f"{form} {envelope}"]
+    assert len(identity.evidence) == 1 and not identity.unquoted
