@@ -151,8 +151,10 @@ _NUMBER_WORD = re.compile(
     r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|yen|dollars?|euros?)\b)",
     re.IGNORECASE,
 )
-_KANJI_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十二": 12}
-_KANJI_NUMBER = re.compile(r"(十二|[一二三四五六七八九十])(?=\s*(?:営業日|時間|日間|週間|[かヶカケヵ箇]月|年間))")
+_KANJI_DIGITS = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_KANJI_POWERS = {"十": 10, "百": 100, "千": 1000}
+# A whole kanji numeral before a unit of time (三十日間 is 30 days, 十四日 14, 二十営業日 20).
+_KANJI_NUMBER = re.compile(r"([〇一二三四五六七八九十百千]+)(?=\s*(?:営業日|時間|日間|週間|[かヶカケヵ箇]月|年間))")
 
 # Named entities: two or more capitalised words (joined by a few lower-case ones) and katakana runs.
 _CAP = r"[A-Z][\w'&.-]*"
@@ -185,7 +187,21 @@ def normalise(text: str) -> str:
     """`text` as facts are read in: NFKC (full-width digits and letters), one kind of quote and dash, number words as digits."""
     read = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     read = _NUMBER_WORD.sub(lambda m: str(_WORD_NUMBERS[m.group(1).lower()]), read)
-    return _KANJI_NUMBER.sub(lambda m: str(_KANJI_DIGITS[m.group(1)]), read)
+    return _KANJI_NUMBER.sub(lambda m: str(kanji_number(m.group(1))), read)
+
+
+def kanji_number(numeral: str) -> int:
+    """The value of a kanji numeral below 10,000: 三十 = 30, 十四 = 14, 二百五 = 205; positional 二〇 = 20."""
+    if not any(c in _KANJI_POWERS for c in numeral):
+        return int("".join(str(_KANJI_DIGITS[c]) for c in numeral))
+    total, digit = 0, None
+    for c in numeral:
+        if c in _KANJI_POWERS:
+            total += (1 if digit is None else digit) * _KANJI_POWERS[c]
+            digit = None
+        else:
+            digit = _KANJI_DIGITS[c]
+    return total + (digit or 0)
 
 
 def _number(raw: str) -> str:
@@ -371,7 +387,15 @@ class Verifier:
 
     def measure(self, sentences: Sequence[str], passages: Mapping[str, str], lang: str, company: str | None = None) -> list[Measure]:
         """What each sentence's checks found, before the thresholds."""
-        return [self._measure(s, passages, lang, company) for s in sentences]
+        memo: dict[tuple[Space, str], np.ndarray] = {}  # the passages' units are embedded once for all sentences
+        return [self._measure(s, passages, lang, company, memo) for s in sentences]
+
+    def _embed(self, space: Space, texts: Sequence[str], memo: dict[tuple[Space, str], np.ndarray]) -> np.ndarray:
+        fresh = list(dict.fromkeys(t for t in texts if (space, t) not in memo))
+        if fresh:
+            for t, vector in zip(fresh, self._encoders[space].embed(fresh), strict=True):
+                memo[(space, t)] = vector
+        return np.stack([memo[(space, t)] for t in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
 
     def _strip_companies(self, text: str) -> str:
         for directory in self._directories.values():
@@ -386,7 +410,9 @@ class Verifier:
                 missing.append(directory.companies[0].short_name)
         return missing
 
-    def _measure(self, sentence: str, passages: Mapping[str, str], lang: str, company: str | None) -> Measure:
+    def _measure(
+        self, sentence: str, passages: Mapping[str, str], lang: str, company: str | None, memo: dict[tuple[Space, str], np.ndarray]
+    ) -> Measure:
         text, named = split_markers(sentence)
         unknown = tuple(i for i in named if i not in passages)
         ids = tuple(i for i in named if i in passages) or tuple(passages)
@@ -414,7 +440,7 @@ class Verifier:
         units = list(dict.fromkeys([*cited_texts, *pieces, *(ph for c in pieces for ph in phrases(c))]))
         piece_rows = [units.index(c) for c in dict.fromkeys(pieces)]
         own_clauses = clauses(text)
-        vectors = self._encoders[space].embed([text, *own_clauses, *units])
+        vectors = self._embed(space, [text, *own_clauses, *units], memo)
         mine, own, theirs = vectors[0], vectors[1 : 1 + len(own_clauses)], vectors[1 + len(own_clauses) :]
         similarity = float(np.max(theirs @ mine)) if units else 0.0
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering.verify import Verifier, VerifierPolicy, extract_facts, negations, split_markers
+from assistant.answering.verify import Verifier, VerifierPolicy, extract_facts, missing_facts, negations, split_markers
 from assistant.ingest.corpus import load_companies
 from assistant.models.embedders import Embedder
 from assistant.testing.fakes import HashEmbedder, MultilingualHashEmbedder
@@ -161,3 +161,15 @@ def test_test_half_precision_and_recall_with_the_real_encoders(real_embedder: Em
     assert result.precision >= 0.85, result
     assert result.recall >= 0.90, result
     assert result.kept_supported >= 0.84, result
+
+
+@pytest.mark.parametrize(
+    ("numeral", "value"), [("三十", 30), ("十四", 14), ("二十", 20), ("十二", 12), ("三", 3), ("百五", 105), ("二〇", 20)]
+)
+def test_a_whole_kanji_numeral_is_one_number(numeral: str, value: int) -> None:
+    from assistant.answering.verify import kanji_number
+
+    assert kanji_number(numeral) == value
+    # 三十日間 is thirty days, not "三" and ten days: an invented 10 days is caught.
+    assert missing_facts(extract_facts(f"{numeral}日間です"), extract_facts(f"{value}日間")) == []
+    assert missing_facts(extract_facts(f"{numeral}日間です"), extract_facts(f"{value + 1}日間"))
