@@ -342,7 +342,8 @@ class Assistant:
         summary = None
         if self.summariser is not None:
             # Only answers are phrased: requests, desk text, abstentions and clarifications never are.
-            summary = self.summariser.summarise(text, company.id, cites, lang)
+            # The message as typed, with any contact details or names in it masked: the model may be a remote service.
+            summary = self.summariser.summarise(redact(text), company.id, cites, lang)
             answer = with_summary(answer, summary, lang)
             trace = replace(trace, summary=summary)
         reply = Reply(

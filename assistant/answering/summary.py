@@ -21,9 +21,14 @@ from assistant.understand.language import Language
 
 log = logging.getLogger(__name__)
 
-# A sentence ends at . ! ? or their full-width forms, with any closing quote or bracket and the
-# passage markers written after the stop ("… 30 days. [1]") kept with it.
-_SENTENCE = re.compile(r".+?(?:[.!?。！？]+[\"'”’）)]*(?:\s*[\[［][0-9０-９]+[\]］])*|$)", re.S)
+# A sentence ends at . ! ? before a space or the end ("1.5 years" and "3.5%" stay whole), or at
+# 。！？ anywhere, with any closing quote or bracket and the passage markers written after the
+# stop ("… 30 days. [1]") kept with it.
+_MARKERS_AFTER = r"(?:\s*[\[［][0-9０-９]+[\]］])*"
+_SENTENCE = re.compile(
+    rf".+?(?:[.!?]+[\"'”’)]*{_MARKERS_AFTER}(?=\s|$)|[。！？]+[」』）)]*{_MARKERS_AFTER}|$)",
+    re.S,
+)
 
 
 @dataclass(frozen=True)
@@ -60,11 +65,14 @@ class Summariser:
         passages = [(c.id, c.display) for c in cites]
         try:
             generated = self._phraser.phrase(question, passages, lang)
+            sentences = split_sentences(generated)
+            verdicts = self._verifier.verify(sentences, {str(i): t for i, t in passages}, lang, company)
         except PhrasingError as exc:
             log.info("phrasing fell back to the quotes: %s", exc.reason)
             return Summary(None, failure=exc.reason)
-        sentences = split_sentences(generated)
-        verdicts = self._verifier.verify(sentences, {str(i): t for i, t in passages}, lang, company)
+        except Exception as exc:  # the reply never fails because the model (or its odd output) did
+            log.warning("phrasing fell back to the quotes after %s", type(exc).__name__)
+            return Summary(None, failure="error")
         # Kept as written, markers included: they point the customer at the quote each rests on.
         kept = [s for s, v in zip(sentences, verdicts, strict=True) if v.kept][:MAX_SENTENCES]
         joiner = "" if lang == "ja" else " "

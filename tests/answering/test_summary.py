@@ -63,6 +63,7 @@ def summariser(phraser: Phraser) -> Summariser:
         ("It costs 1,000 yen. [1] Send it by post.", ["It costs 1,000 yen. [1]", "Send it by post."]),
         ("手数料は1,000円です[1]。郵送してください。", ["手数料は1,000円です[1]。", "郵送してください。"]),
         ("No stop at the end [1]", ["No stop at the end [1]"]),
+        ("About 3.5% of users, for 1.5 years [1]. Then it goes.", ["About 3.5% of users, for 1.5 years [1].", "Then it goes."]),
         ("  ", []),
     ],
 )
@@ -133,3 +134,12 @@ def test_only_answers_are_phrased(hash_index, companies, message: str, company: 
     reply = assistant.reply(message, company=company)
     assert reply.route != "answer" and reply.summary is None
     assert phraser.calls == []
+
+
+def test_a_verifier_that_breaks_leaves_the_quotes() -> None:
+    class Broken(Verifier):
+        def verify(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            raise RuntimeError("odd model output")
+
+    broken = Summariser(Scripted("It costs 1,000 yen [1]."), Broken(HashEmbedder()))
+    assert broken.summarise("Fee?", "acme", [cite(1, FEE)], "en") == Summary(None, failure="error")

@@ -65,11 +65,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, payload: dict[str, Any]) -> None:
         data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up at its deadline (the slow case)
 
     def log_message(self, *args: object) -> None:
         pass
@@ -84,9 +87,9 @@ def stub_url() -> Iterator[str]:
     server.shutdown()
 
 
-def chat(settings: Settings, embedder: Embedder) -> dict[str, Any]:
+def chat(settings: Settings, embedder: Embedder, message: str = QUESTION) -> dict[str, Any]:
     with TestClient(create_app(settings, build_assistant(settings, embedder))) as client:
-        response = client.post("/v1/chat", json={"message": QUESTION, "company": "upward"})
+        response = client.post("/v1/chat", json={"message": message, "company": "upward"})
     assert response.status_code == 200, response.text
     return dict(response.json())
 
@@ -135,3 +138,12 @@ def test_the_stream_sends_the_verified_summary_then_the_quotes(llm_settings, has
     assert done["summary"] == first_sentence(Behaviour.prompts[0])
     assert streamed == done["answer"] and streamed.startswith(done["summary"])
     assert not any(fact in streamed for fact in INVENTED)
+
+
+def test_contact_details_in_the_question_never_reach_the_model(llm_settings, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    Behaviour.mode, Behaviour.prompts = "invent", []
+    reply = chat(llm_settings, hash_embedder, f"{QUESTION} Write to taro.yamada@example.com or call 090-1234-5678.")
+    assert reply["route"] == "answer" and len(Behaviour.prompts) == 1
+    question = Behaviour.prompts[0].rsplit("Question: ", 1)[1]
+    assert "taro.yamada@example.com" not in question and "1234-5678" not in question
+    assert question.startswith(QUESTION)
