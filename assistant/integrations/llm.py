@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import re
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -48,11 +49,16 @@ def phrasing_messages(question: str, passages: Sequence[tuple[int, str]], lang: 
 class ChatModelPhraser:
     """A `Phraser` over a LangChain chat model: one call per question, bounded by `timeout_s`."""
 
-    def __init__(self, chat_model: BaseChatModel, timeout_s: float = 20.0) -> None:
+    def __init__(self, chat_model: BaseChatModel, timeout_s: float = 20.0, max_concurrent: int = 8) -> None:
         if timeout_s <= 0:
             raise ValueError("timeout_s must be positive")
         self.chat_model = chat_model
         self.timeout_s = timeout_s
+        # One bounded pool per phraser: a server that trickles tokens past the deadline keeps a
+        # worker until the client's own timeout ends the call, so calls past the bound are
+        # refused at once (the reply stays extractive) instead of piling up threads.
+        self._pool = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="phrasing")
+        self._slots = threading.BoundedSemaphore(max_concurrent)
 
     def phrase(self, question: str, passages: Sequence[tuple[int, str]], lang: Language) -> str:
         """The model's text for `question` from `passages`; PhrasingError on timeout, error, refusal or empty output."""
@@ -73,10 +79,22 @@ class ChatModelPhraser:
         # The deadline holds for any chat model, whatever its client's own timeout does (a
         # fake that sleeps, a server that trickles tokens). The call is not cancelled: a
         # client-side timeout (ChatOpenAI's) ends it; meanwhile the reply has gone on without it.
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phrasing")
+        if not self._slots.acquire(blocking=False):
+            raise PhrasingError("timeout", "every phrasing worker is still waiting on the model")
         context = contextvars.copy_context()  # LangChain keeps callbacks and tracing in context variables
+
+        def call() -> BaseMessage:
+            try:
+                return context.run(self.chat_model.invoke, messages)
+            finally:
+                self._slots.release()  # when the call ends, not when the reply stops waiting for it
+
         try:
-            future = pool.submit(context.run, self.chat_model.invoke, messages)
+            future = self._pool.submit(call)
+        except RuntimeError:  # the pool is shut down (the process is exiting)
+            self._slots.release()
+            raise PhrasingError("error", "phrasing is shut down") from None
+        try:
             return future.result(timeout=self.timeout_s)
         except FutureTimeout:
             raise PhrasingError("timeout", f"no answer within {self.timeout_s:g} s") from None
@@ -84,8 +102,6 @@ class ChatModelPhraser:
             if "timeout" in type(exc).__name__.lower():  # the client's own timeout (openai.APITimeoutError, httpx's)
                 raise PhrasingError("timeout", type(exc).__name__) from exc
             raise PhrasingError("error", type(exc).__name__) from exc
-        finally:
-            pool.shutdown(wait=False)
 
 
 def build_openai_phraser(base_url: str, model: str, api_key: str = "", timeout_s: float = 20.0) -> ChatModelPhraser:
