@@ -1,6 +1,6 @@
 """Fit the summary verifier's meaning thresholds on the adversarial suite's dev half and report both halves.
 
-    python -m evals.fit_verifier --suite evals/suites/adversarial.jsonl
+    python -m evals.fit_verifier --suite evals/suites/verifier/adversarial.jsonl
 
 The objective: among thresholds that keep at least 90% of the dev half's supported sentences,
 the ones with the best F1 of dropping the unsupported ones. Each group (English over English,
@@ -204,7 +204,7 @@ def _report(name: str, scored: Sequence[Scored], policy: VerifierPolicy) -> None
 def main(argv: Sequence[str] | None = None) -> None:
     """Fit on dev, print the fitted policy and dev and test precision and recall of dropping."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--suite", type=Path, default=REPO_ROOT / "evals" / "suites" / "adversarial.jsonl")
+    parser.add_argument("--suite", type=Path, default=REPO_ROOT / "evals" / "suites" / "verifier" / "adversarial.jsonl")
     parser.add_argument("--dev-only", action="store_true", help="fit and report the dev half only (while changing the verifier)")
     parser.add_argument("--show-errors", action="store_true", help="list the dev half's wrong verdicts")
     args = parser.parse_args(argv)

@@ -9,7 +9,7 @@ from assistant.settings import Settings
 
 def test_no_phraser_by_default(hash_settings: Settings, hash_embedder: Embedder) -> None:
     assert build_phraser(Settings()) is None
-    assert build_assistant(hash_settings, hash_embedder).phraser is None
+    assert build_assistant(hash_settings, hash_embedder).summariser is None
 
 
 def test_openai_builds_a_chat_openai_phraser_from_the_settings(hash_settings: Settings, hash_embedder: Embedder) -> None:
@@ -28,4 +28,5 @@ def test_openai_builds_a_chat_openai_phraser_from_the_settings(hash_settings: Se
         7.5,
     )
     # Building connects to nothing: nothing listens on port 9, and the assistant is built all the same.
-    assert isinstance(build_assistant(settings, hash_embedder).phraser, ChatModelPhraser)
+    summariser = build_assistant(settings, hash_embedder).summariser
+    assert summariser is not None and isinstance(summariser._phraser, ChatModelPhraser)

@@ -40,7 +40,7 @@ Space = Literal["en", "ml"]
 class VerifierPolicy:
     """How close a sentence must be to its cited text to be kept.
 
-    Fitted by `python -m evals.fit_verifier` on the dev half of evals/suites/adversarial.jsonl
+    Fitted by `python -m evals.fit_verifier` on the dev half of evals/suites/verifier/adversarial.jsonl
     (one group at a time: English over English, Japanese over Japanese, across languages): the
     thresholds that drop the most unsupported sentences (F1 of dropping) while keeping at least
     90% of the supported ones (ties: the loosest). The fact and polarity checks have no threshold.

@@ -15,7 +15,7 @@ from evals.fit_verifier import build_verifier, load_adversarial, measure_suite, 
 from evals.suite import half_of
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITE = ROOT / "evals" / "suites" / "adversarial.jsonl"
+SUITE = ROOT / "evals" / "suites" / "verifier" / "adversarial.jsonl"
 COMPANIES = load_companies(ROOT / "corpus")
 
 FEE = "2. A fee of 1,000 yen per request will be charged for notifications or disclosure of the purpose of use of personal information."

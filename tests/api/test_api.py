@@ -24,7 +24,8 @@ def test_chat_contract(client: TestClient) -> None:
     )
     assert resp.status_code == 200
     body = resp.json()
-    assert set(body) == {"session_id", "route", "answer", "citations", "ticket", "request_draft"}
+    assert set(body) == {"session_id", "route", "answer", "summary", "citations", "ticket", "request_draft"}
+    assert body["summary"] is None  # PA_LLM_BACKEND=none
     assert body["route"] in ("answer", "abstain")
     for c in body["citations"]:
         assert set(c) == {"id", "company", "doc_id", "version", "section", "page", "text", "display", "start", "end", "score"}

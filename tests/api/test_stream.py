@@ -54,7 +54,7 @@ def stream(client: TestClient, body: dict[str, Any]) -> tuple[list[str], dict[st
 def test_deltas_then_done_matching_chat_schema(client: TestClient) -> None:
     deltas, done = stream(client, {"message": "How much does a disclosure request cost?", "company": "upward"})
     ChatResponse.model_validate(done)
-    assert set(done) == {"session_id", "route", "answer", "citations", "ticket", "request_draft"}
+    assert set(done) == {"session_id", "route", "answer", "summary", "citations", "ticket", "request_draft"}
     assert len(deltas) > 3
     assert "".join(deltas) == done["answer"]
     assert all(len(d.split()) <= 1 for d in deltas), "word-sized pieces"
