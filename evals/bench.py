@@ -89,6 +89,7 @@ class Plan:
     ref_requests: int = 2 * len(MIX)  # per server, at concurrency 1, interleaved
     llm: bool = True  # False (--no-llm): no generative section
     generative_questions: tuple[tuple[str, int], ...] = GENERATIVE_QUESTIONS  # (language, how many)
+    generative_max_seconds: float = 180.0  # past it no further question is sent (a loaded machine times out a lot)
 
 
 def make_plan(args: argparse.Namespace) -> Plan:
@@ -584,7 +585,7 @@ def generative_section(plan: Plan, tmp: Path, index_dir: Path, embedder: Any, ll
     questions alternating one for one, each pair on fresh sessions. Never raises for a model
     that is not built or a server that does not start: the result says skipped and why."""
     from evals.bench_lib import one_line
-    from evals.llm_local import serve_local_llm, unavailable_reason
+    from evals.llm_local import serve_local_llm, unavailable_reason, wait_idle
 
     out: dict[str, Any] = {"status": "skipped", "reason": None}
     if not plan.llm:
@@ -595,6 +596,7 @@ def generative_section(plan: Plan, tmp: Path, index_dir: Path, embedder: Any, ll
         _log(f"generative: skipped: {out['reason']}")
         return out
     from assistant.factory import build_assistant
+    from assistant.integrations.llm import MAX_OUTPUT_TOKENS
 
     questions = generative_questions(plan.generative_questions)
     try:
@@ -612,8 +614,14 @@ def generative_section(plan: Plan, tmp: Path, index_dir: Path, embedder: Any, ll
                 assistant.reply(warm.text, company=warm.company)
             _log(f"generative: {len(questions)} questions, quotes only and with a summary from {llm.model}, alternating")
             samples: list[GenerativeSample] = []
+            idle_waits: list[float] = []
             t0 = time.perf_counter()
             for i, (lang, question, company) in enumerate(questions):
+                if time.perf_counter() - t0 > plan.generative_max_seconds:
+                    _log(f"generative: {plan.generative_max_seconds:.0f} s spent; {len(questions) - i} questions not sent")
+                    break
+                # A generation the last phraser gave up on still runs: each question starts on an idle server.
+                idle_waits.append(wait_idle(llm))
                 seconds: dict[str, float] = {}
                 trace = None
                 for name in ("extractive", "generative") if i % 2 == 0 else ("generative", "extractive"):
@@ -629,6 +637,9 @@ def generative_section(plan: Plan, tmp: Path, index_dir: Path, embedder: Any, ll
                 model=llm.model,
                 threads=LLM_THREADS,
                 timeout_s=phrased.llm_timeout_s,
+                max_output_tokens=MAX_OUTPUT_TOKENS,
+                planned=len(questions),
+                idle_wait=summarize(idle_waits),
                 wall_seconds=round(time.perf_counter() - t0, 3),
                 **generative_summary(samples),
                 loadavg_1min=round(os.getloadavg()[0], 2),
@@ -698,8 +709,9 @@ def render_generative(g: dict[str, Any]) -> list[str]:
     if g.get("status") == "measured":
         langs = ", ".join(f"{v['n']} {k}" for k, v in g["by_lang"].items())
         lines.append(
-            f"GENERATIVE PATH (in-process, {g['questions']} dev-half answer questions: {langs}; {g['model']} on llama.cpp's server, "
-            f"{g['threads']} threads; quotes only and with a summary, alternating)"
+            f"GENERATIVE PATH (in-process, {g['questions']} of {g['planned']} dev-half answer questions: {langs}; {g['model']} on "
+            f"llama.cpp's server, {g['threads']} threads, <= {g['max_output_tokens']} tokens, timeout {g['timeout_s']:g} s; "
+            "quotes only and with a summary, alternating)"
         )
         ext, gen = g["extractive"], g["generative"]
         row("quotes only (PA_LLM_BACKEND=none) p50 / p95", f"{_fmt(ext['p50_ms'])} / {_fmt(ext['p95_ms'])} ms")
@@ -721,6 +733,12 @@ def render_generative(g: dict[str, Any]) -> list[str]:
             f"{g['summary_kept']} of {g['questions']}",
             f"omitted (every sentence dropped) {g['summary_omitted']}, phraser failures {g['failures'] or 'none'}, "
             f"not phrased {g['not_phrased']}; sentences kept {st['kept']} of {st['written']}, dropped {st['dropped_by_reason'] or 'none'}",
+        )
+        iw = g["idle_wait"]
+        row(
+            "wait for an idle server before each (not timed)",
+            f"{_fmt(iw['p50_ms'])} / {_fmt(iw['max_ms'])} ms",
+            "p50 / max: a generation the phraser gave up on runs to its end",
         )
     else:
         lines.append(f"GENERATIVE PATH: skipped ({g.get('reason') or 'not measured'})")

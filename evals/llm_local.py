@@ -168,6 +168,22 @@ def serve_local_llm(
         _stop(process)
 
 
+def wait_idle(llm: LocalLLM, timeout_s: float = START_TIMEOUT_S) -> float:
+    """Block until the server has finished whatever it is generating; the seconds that took.
+
+    It serves one completion at a time and does not stop one whose client gave up (a phraser's
+    timeout), so the next request would wait behind it: a one-token completion returns once the
+    server is free again."""
+    body = {"model": llm.model, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1, "temperature": 0}
+    request = urllib.request.Request(
+        f"{llm.base_url}/chat/completions", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        response.read()
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve the local model (OpenAI-compatible) in the foreground.")
     parser.add_argument("--host", default="127.0.0.1")

@@ -346,3 +346,13 @@ def test_generative_section_is_skipped_when_the_server_does_not_start(tmp_path: 
     out = generative_section(_plan(tmp_path), tmp_path, tmp_path / "index", embedder=None, llm_dir=llm_dir)
     assert out["status"] == "skipped"
     assert "exited with 3" in out["reason"] and "cannot load the model" in out["reason"] and "make llm-local" in out["reason"]
+
+
+def test_the_measured_generative_section_renders_every_line() -> None:
+    from evals.bench import render_generative
+
+    g = generative_summary([_sample("en", 0.01, 4.0), _sample("ja", 0.02, 20.0, kept=False, written=0, failure="timeout")])
+    g.update(status="measured", model="tiny", threads=2, max_output_tokens=256, timeout_s=20.0, planned=3, idle_wait=summarize([0.1, 3.0]))
+    lines = render_generative(g)
+    assert lines[0].startswith("GENERATIVE PATH (in-process, 2 of 3 ")
+    assert any("replies with a kept summary" in line and "1 of 2" in line and "'timeout': 1" in line for line in lines)
