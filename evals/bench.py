@@ -89,7 +89,7 @@ class Plan:
     ref_requests: int = 2 * len(MIX)  # per server, at concurrency 1, interleaved
     llm: bool = True  # False (--no-llm): no generative section
     generative_questions: tuple[tuple[str, int], ...] = GENERATIVE_QUESTIONS  # (language, how many)
-    generative_max_seconds: float = 180.0  # past it no further question is sent (a loaded machine times out a lot)
+    generative_max_seconds: float = 150.0  # past it no further question is sent (a loaded machine times out a lot)
 
 
 def make_plan(args: argparse.Namespace) -> Plan:
@@ -543,10 +543,11 @@ def scale_section(plan: Plan, companies: int, tmp: Path, embedder: Any) -> dict[
 def generative_questions(counts: Sequence[tuple[str, int]], suites: dict[str, Path] | None = None) -> list[tuple[str, str, str]]:
     """(language, question, company) for the generative section: single-turn answer items with a
     company, from each language's suite's dev half (a suite on another corpus gives none), taken
-    one company at a time in file order so that every company's policy is phrased from."""
+    one company at a time in file order so that every company's policy is phrased from, and the
+    languages interleaved so that a section cut short still has some of each."""
     from evals.suite import load_suite, select_half, suite_corpus
 
-    out: list[tuple[str, str, str]] = []
+    by_lang: list[list[tuple[str, str, str]]] = []
     for lang, n in counts:
         suite = load_suite((suites or GENERATIVE_SUITES)[lang])
         if suite_corpus(suite.header) != CORPUS.resolve():
@@ -559,8 +560,10 @@ def generative_questions(counts: Sequence[tuple[str, int]], suites: dict[str, Pa
         picked: list[tuple[str, str, str]] = []
         for depth in range(max((len(q) for _, q in queues), default=0)):
             picked += [(lang, q[depth], company) for company, q in queues if depth < len(q)]
-        out += picked[:n]
-    return out
+        by_lang.append(picked[:n])
+    # Each language's k-th question sits at k/n of the run.
+    order = sorted((k / len(qs), j, k) for j, qs in enumerate(by_lang) for k in range(len(qs)))
+    return [by_lang[j][k] for _, j, k in order]
 
 
 def _generative_sample(lang: str, extractive_s: float, generative_s: float, trace: Any) -> GenerativeSample:
@@ -732,7 +735,8 @@ def render_generative(g: dict[str, Any]) -> list[str]:
             "replies with a kept summary",
             f"{g['summary_kept']} of {g['questions']}",
             f"omitted (every sentence dropped) {g['summary_omitted']}, phraser failures {g['failures'] or 'none'}, "
-            f"not phrased {g['not_phrased']}; sentences kept {st['kept']} of {st['written']}, dropped {st['dropped_by_reason'] or 'none'}",
+            f"not phrased {g['not_phrased']}; sentences passing the verifier {st['kept']} of {st['written']}, "
+            f"dropped {st['dropped_by_reason'] or 'none'}",
         )
         iw = g["idle_wait"]
         row(
