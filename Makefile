@@ -75,7 +75,7 @@ $(LLM_STAMP):
 	touch $@
 
 llm-serve: setup llm-local ## serve the local model, OpenAI-compatible, on 127.0.0.1:8080 (LLM_PORT=…), for PA_LLM_BACKEND=openai
-	$(BIN)/python -m tests.integrations.llm_server --port $(LLM_PORT)
+	$(BIN)/python -m evals.llm_local --port $(LLM_PORT)
 
 serve: setup ## migrate, build the index if missing or stale, and serve on $(HOST):$(PORT)
 	PA_HOST=$(HOST) PA_PORT=$(PORT) $(BIN)/privacy-assistant serve

@@ -2,14 +2,16 @@
 measured in the same process and run.
 
     python -m evals.bench --out reports/bench [--quick] [--scales 10,100,1000] [--skip-http]
-                          [--baseline-ref aedb23e|none]
+                          [--baseline-ref aedb23e|none] [--no-llm]
 
 Measures index build (the five policies and the Mozilla dev corpus), in-process reply latency
 (ours and the baseline's, interleaved message by message so both see the same machine load),
 cold start, HTTP latency/throughput at concurrency 1/8/32 and peak RSS of `privacy-assistant
 serve`, HTTP latency at concurrency 1 against an older commit of this repository served next
 to it (checked out in a temporary git worktree, requests interleaved), and the same at
-10/100/1,000 synthetic companies. Prints a table with the targets as PASS/FAIL and writes bench.json and
+10/100/1,000 synthetic companies; last, the added latency of the generative path (a summary
+from the local model `make llm-local` builds, against the same questions quotes-only; skipped,
+with the reason, when it is not built). Prints a table with the targets as PASS/FAIL and writes bench.json and
 bench.png to --out. Absolute seconds move with the machine; the ours/baseline ratios are
 what to compare across runs.
 """
@@ -37,19 +39,28 @@ from pathlib import Path
 from typing import Any
 
 from evals.bench_lib import (
+    GenerativeSample,
     TimingEmbedder,
     generate_synthetic_corpus,
+    generative_summary,
     ratio,
     summarize,
     synthetic_id,
     verdict,
 )
 from evals.bench_messages import JA_MIX, MIX, Message, MessageStream
+from evals.llm_local import LLM_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 CONCURRENCY = (1, 8, 32)
 DEFAULT_BASELINE_REF = "aedb23e"
+# The generative section's questions: answer items of the suites' dev halves, on the bench's corpus.
+GENERATIVE_SUITES = {"en": ROOT / "evals" / "suites" / "gold.jsonl", "ja": ROOT / "evals" / "suites" / "ja.jsonl"}
+# One generation takes 4-9 s on 2 cores: 12 questions keep the section near a minute and a half.
+GENERATIVE_QUESTIONS = (("en", 8), ("ja", 4))
+GENERATIVE_QUESTIONS_QUICK = (("en", 4), ("ja", 2))
+LLM_THREADS = 2  # the server's threads: the machine's two cores, shared with the assistant itself
 # The dev corpus (five English Mozilla notices) lives in ../shared next to the clone; a
 # worktree one level further down finds it one level further up.
 DEV_CORPUS_CANDIDATES = tuple(base / "shared" / "dev-corpus" / "mozilla" / "en" for base in (ROOT.parent, ROOT.parent.parent))
@@ -76,17 +87,35 @@ class Plan:
     uncached_build_max: int = 100  # companies; larger scales build through the content-hash cache
     baseline_ref: str | None = DEFAULT_BASELINE_REF  # None: no old commit served next to ours
     ref_requests: int = 2 * len(MIX)  # per server, at concurrency 1, interleaved
+    llm: bool = True  # False (--no-llm): no generative section
+    generative_questions: tuple[tuple[str, int], ...] = GENERATIVE_QUESTIONS  # (language, how many)
+    generative_max_seconds: float = 150.0  # past it no further question is sent (a loaded machine times out a lot)
 
 
 def make_plan(args: argparse.Namespace) -> Plan:
     """The plan for the command-line flags."""
     ref = getattr(args, "baseline_ref", DEFAULT_BASELINE_REF)
     ref = None if ref is None or ref.strip().lower() in ("", "none") else ref.strip()
+    llm = not getattr(args, "no_llm", False)
     if args.quick:
         scales = args.scales or (10,)
-        return Plan(True, scales, args.skip_http, 1, 40, {1: 30, 8: 64, 32: 96}, 20.0, 30, 10, baseline_ref=ref, ref_requests=40)
+        return Plan(
+            True,
+            scales,
+            args.skip_http,
+            1,
+            40,
+            {1: 30, 8: 64, 32: 96},
+            20.0,
+            30,
+            10,
+            baseline_ref=ref,
+            ref_requests=40,
+            llm=llm,
+            generative_questions=GENERATIVE_QUESTIONS_QUICK,
+        )
     scales = args.scales or (10, 100, 1000)
-    return Plan(False, scales, args.skip_http, 2, len(MIX), {1: len(MIX), 8: 240, 32: 480}, 60.0, len(MIX), 20, baseline_ref=ref)
+    return Plan(False, scales, args.skip_http, 2, len(MIX), {1: len(MIX), 8: 240, 32: 480}, 60.0, len(MIX), 20, baseline_ref=ref, llm=llm)
 
 
 def dev_corpus() -> Path | None:
@@ -510,6 +539,120 @@ def scale_section(plan: Plan, companies: int, tmp: Path, embedder: Any) -> dict[
     return out
 
 
+# -- the generative path -----------------------------------------------------------------------
+def generative_questions(counts: Sequence[tuple[str, int]], suites: dict[str, Path] | None = None) -> list[tuple[str, str, str]]:
+    """(language, question, company) for the generative section: single-turn answer items with a
+    company, from each language's suite's dev half (a suite on another corpus gives none), taken
+    one company at a time in file order so that every company's policy is phrased from, and the
+    languages interleaved so that a section cut short still has some of each."""
+    from evals.suite import load_suite, select_half, suite_corpus
+
+    by_lang: list[list[tuple[str, str, str]]] = []
+    for lang, n in counts:
+        suite = load_suite((suites or GENERATIVE_SUITES)[lang])
+        if suite_corpus(suite.header) != CORPUS.resolve():
+            continue
+        by_company: dict[str, list[str]] = {}
+        for item in select_half(suite.items, "dev"):
+            if item.expected_route == "answer" and item.company and len(item.turns) == 1:
+                by_company.setdefault(item.company, []).append(item.turns[0])
+        queues = list(by_company.items())
+        picked: list[tuple[str, str, str]] = []
+        for depth in range(max((len(q) for _, q in queues), default=0)):
+            picked += [(lang, q[depth], company) for company, q in queues if depth < len(q)]
+        by_lang.append(picked[:n])
+    # Each language's k-th question sits at k/n of the run.
+    order = sorted((k / len(qs), j, k) for j, qs in enumerate(by_lang) for k in range(len(qs)))
+    return [by_lang[j][k] for _, j, k in order]
+
+
+def _generative_sample(lang: str, extractive_s: float, generative_s: float, trace: Any) -> GenerativeSample:
+    summary = trace.summary
+    if summary is None:  # not an answer with quotes: the phraser was never asked
+        return GenerativeSample(lang, extractive_s, generative_s, phrased=False, kept=False)
+    return GenerativeSample(
+        lang,
+        extractive_s,
+        generative_s,
+        phrased=True,
+        kept=summary.text is not None,
+        written=len(summary.verdicts),
+        dropped=tuple(v.reason or "unknown" for v in summary.verdicts if not v.kept),
+        failure=summary.failure,
+    )
+
+
+def generative_section(plan: Plan, tmp: Path, index_dir: Path, embedder: Any, llm_dir: Path = LLM_DIR) -> dict[str, Any]:
+    """In-process reply latency with a generated summary (PA_LLM_BACKEND=openai against the local
+    llama.cpp server, one for the section, LLM_THREADS threads) and without (none), the same
+    questions alternating one for one, each pair on fresh sessions. Never raises for a model
+    that is not built or a server that does not start: the result says skipped and why."""
+    from evals.bench_lib import one_line
+    from evals.llm_local import serve_local_llm, unavailable_reason, wait_idle
+
+    out: dict[str, Any] = {"status": "skipped", "reason": None}
+    if not plan.llm:
+        out["reason"] = "--no-llm given (without it, the local model `make llm-local` builds is timed)"
+    else:
+        out["reason"] = unavailable_reason(llm_dir)
+    if out["reason"] is not None:
+        _log(f"generative: skipped: {out['reason']}")
+        return out
+    from assistant.factory import build_assistant
+    from assistant.integrations.llm import MAX_OUTPUT_TOKENS
+
+    questions = generative_questions(plan.generative_questions)
+    try:
+        t0 = time.perf_counter()
+        with serve_local_llm(log_dir=tmp, threads=LLM_THREADS, llm_dir=llm_dir) as llm:
+            out["server_start_s"] = round(time.perf_counter() - t0, 3)
+            quotes_only = _settings(CORPUS, index_dir, tmp / "generative.db").model_copy(update={"llm_backend": "none"})
+            phrased = quotes_only.model_copy(update={"llm_backend": "openai", "llm_base_url": llm.base_url, "llm_model": llm.model})
+            resources = _resources(quotes_only)
+            extractive = build_assistant(quotes_only, embedder, resources)
+            generative = build_assistant(phrased, embedder, resources)
+            # One warm-up question each (a generation too), from the pass no measurement reaches.
+            warm = next(m for m in MessageStream(start_pass=PASS_WARMUP).take(len(MIX)) if m.kind == "question")
+            for assistant in (extractive, generative):
+                assistant.reply(warm.text, company=warm.company)
+            _log(f"generative: {len(questions)} questions, quotes only and with a summary from {llm.model}, alternating")
+            samples: list[GenerativeSample] = []
+            idle_waits: list[float] = []
+            t0 = time.perf_counter()
+            for i, (lang, question, company) in enumerate(questions):
+                if time.perf_counter() - t0 > plan.generative_max_seconds:
+                    _log(f"generative: {plan.generative_max_seconds:.0f} s spent; {len(questions) - i} questions not sent")
+                    break
+                seconds: dict[str, float] = {}
+                trace = None
+                for name in ("extractive", "generative") if i % 2 == 0 else ("generative", "extractive"):
+                    assistant = extractive if name == "extractive" else generative
+                    # A generation the phraser gave up on still runs: each reply starts on an idle server.
+                    idle_waits.append(wait_idle(llm))
+                    started = time.perf_counter()
+                    _, traced = assistant.reply_traced(question, company=company)
+                    seconds[name] = time.perf_counter() - started
+                    if name == "generative":
+                        trace = traced
+                samples.append(_generative_sample(lang, seconds["extractive"], seconds["generative"], trace))
+            out.update(
+                status="measured",
+                model=llm.model,
+                threads=LLM_THREADS,
+                timeout_s=phrased.llm_timeout_s,
+                max_output_tokens=MAX_OUTPUT_TOKENS,
+                planned=len(questions),
+                idle_wait=summarize(idle_waits),
+                wall_seconds=round(time.perf_counter() - t0, 3),
+                **generative_summary(samples),
+                loadavg_1min=round(os.getloadavg()[0], 2),
+            )
+    except Exception as exc:  # not BaseException: Ctrl-C and SIGTERM still stop the bench
+        out.update(status="skipped", reason=f"the local LLM server failed ({one_line(exc)}); `rm -rf .llm && make llm-local` rebuilds it")
+        _log(f"generative: skipped: {out['reason']}")
+    return out
+
+
 # -- report ----------------------------------------------------------------------------------
 def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target with the measured value and PASS/FAIL (n/a when not measured)."""
@@ -555,12 +698,63 @@ def _fmt(v: Any, unit: str = "") -> str:
     return f"{v} {unit}".strip()
 
 
+def _row(name: str, value: str, note: str = "") -> str:
+    return f"  {name:<44} {value:>18}  {note}"
+
+
+def render_generative(g: dict[str, Any]) -> list[str]:
+    """The generative section's lines of the table (one line saying why when it was skipped)."""
+    lines: list[str] = []
+
+    def row(name: str, value: str, note: str = "") -> None:
+        lines.append(_row(name, value, note))
+
+    if g.get("status") == "measured":
+        langs = ", ".join(f"{v['n']} {k}" for k, v in g["by_lang"].items())
+        lines.append(
+            f"GENERATIVE PATH (in-process, {g['questions']} of {g['planned']} dev-half answer questions: {langs}; {g['model']} on "
+            f"llama.cpp's server, {g['threads']} threads, <= {g['max_output_tokens']} tokens, timeout {g['timeout_s']:g} s; "
+            "quotes only and with a summary, alternating)"
+        )
+        ext, gen = g["extractive"], g["generative"]
+        row("quotes only (PA_LLM_BACKEND=none) p50 / p95", f"{_fmt(ext['p50_ms'])} / {_fmt(ext['p95_ms'])} ms")
+        row("with a summary (openai) p50 / p95", f"{_fmt(gen['p50_ms'])} / {_fmt(gen['p95_ms'])} ms")
+        for lang, v in g["by_lang"].items():
+            row(
+                f"  {lang}: with a summary p50 / p95",
+                f"{_fmt(v['generative']['p50_ms'])} / {_fmt(v['generative']['p95_ms'])} ms",
+                f"n={v['n']}",
+            )
+        row(
+            "added p50 / p95 (difference of percentiles)",
+            f"{_fmt(g['added_p50_ms'])} / {_fmt(g['added_p95_ms'])} ms",
+            f"ratio {_fmt(g['ratio_p50'])} / {_fmt(g['ratio_p95'])}; median per-question difference {_fmt(g['paired_added']['p50_ms'])} ms",
+        )
+        st = g["sentences"]
+        row(
+            "replies with a kept summary",
+            f"{g['summary_kept']} of {g['questions']}",
+            f"omitted (every sentence dropped) {g['summary_omitted']}, phraser failures {g['failures'] or 'none'}, "
+            f"not phrased {g['not_phrased']}; sentences passing the verifier {st['kept']} of {st['written']}, "
+            f"dropped {st['dropped_by_reason'] or 'none'}",
+        )
+        iw = g["idle_wait"]
+        row(
+            "wait for an idle server before each reply",
+            f"{_fmt(iw['p50_ms'])} / {_fmt(iw['max_ms'])} ms",
+            "p50 / max: a generation the phraser gave up on runs to its end",
+        )
+    else:
+        lines.append(f"GENERATIVE PATH: skipped ({g.get('reason') or 'not measured'})")
+    return lines
+
+
 def render_table(res: dict[str, Any]) -> str:
     """The human-readable summary."""
     lines: list[str] = []
 
     def row(name: str, value: str, note: str = "") -> None:
-        lines.append(f"  {name:<44} {value:>18}  {note}")
+        lines.append(_row(name, value, note))
 
     b = res["build"]
     lines.append("INDEX BUILD (five policies, model already loaded)")
@@ -675,6 +869,8 @@ def render_table(res: dict[str, Any]) -> str:
                 f"{_fmt((s.get('http_c1') or {}).get('latency', {}).get('p50_ms')):>11}"
             )
 
+    lines.extend(render_generative(res.get("generative") or {}))
+
     lines.append("TARGETS")
     for t in res["targets"]:
         note = f"{t['op']} {t['limit']} {t['unit']}".rstrip() + f"   {t['verdict']}"
@@ -785,6 +981,7 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
             "scales": list(plan.scales),
             "skip_http": plan.skip_http,
             "baseline_ref": plan.baseline_ref,
+            "llm": plan.llm,
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "cpus": os.cpu_count(),
             "loadavg_start": [round(x, 2) for x in os.getloadavg()],
@@ -916,6 +1113,13 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
             res["sections_s"][f"scale_{companies}"] = round(time.perf_counter() - t0, 1)
             res["loadavg_1min"][f"scale_{companies}"] = round(os.getloadavg()[0], 2)
             checkpoint()
+        # Last, so the llama.cpp server shares the cores with none of the extractive measurements.
+        t0 = time.perf_counter()
+        res["generative"] = generative_section(plan, tmp, index_dir, embedder)
+        res["ratios"]["generative_p50"] = res["generative"].get("ratio_p50")
+        res["sections_s"]["generative"] = round(time.perf_counter() - t0, 1)
+        res["loadavg_1min"]["generative"] = round(os.getloadavg()[0], 2)
+        checkpoint()
     res["meta"]["wall_seconds"] = round(time.perf_counter() - started, 1)
     res["meta"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     res["targets"] = targets(res)
@@ -945,6 +1149,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="REF",
         help="an older commit served next to the current code (temporary git worktree, its own index and server) "
         f"for the HTTP c=1 p50 ratio; `none` skips it (default {DEFAULT_BASELINE_REF})",
+    )
+    p.add_argument(
+        "--no-llm",
+        action="store_true",
+        help="skip the generative section (the local model's added latency; skipped anyway when `make llm-local` has not run)",
     )
     return p
 

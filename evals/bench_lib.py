@@ -13,7 +13,9 @@ import shutil
 import threading
 import time
 import tomllib
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -215,3 +217,64 @@ def one_line(text: object, limit: int = 240) -> str:
         return "unknown error"
     out = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
     return out if len(out) <= limit else out[: limit - 3] + "..."
+
+
+# -- the generative path ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class GenerativeSample:
+    """One question answered twice in a row: quotes only, and with a generated summary above them."""
+
+    lang: str
+    extractive_s: float
+    generative_s: float
+    phrased: bool  # the phraser was asked (an answer with quotes; abstentions and the rest never are)
+    kept: bool  # at least one generated sentence survived the verifier
+    written: int = 0  # sentences the model wrote
+    dropped: tuple[str, ...] = ()  # the verifier's reason for each sentence it dropped
+    failure: str | None = None  # why the phraser gave nothing: timeout, error, refusal, empty
+
+
+def generative_summary(samples: Sequence[GenerativeSample]) -> dict[str, Any]:
+    """Latency with and without the summary (seconds in, ms out), the added latency (difference
+    and ratio of the p50s and p95s, and the median per-question difference, which pairs each
+    question with itself), and what became of the generations."""
+    ext = summarize([s.extractive_s for s in samples])
+    gen = summarize([s.generative_s for s in samples])
+
+    def added(key: str) -> float | None:
+        return None if gen[key] is None or ext[key] is None else round(gen[key] - ext[key], 3)
+
+    n = len(samples)
+    phrased = [s for s in samples if s.phrased]
+    kept = sum(1 for s in samples if s.kept)
+    return {
+        "questions": n,
+        "by_lang": {
+            lang: {
+                "n": sum(1 for s in samples if s.lang == lang),
+                "extractive": summarize([s.extractive_s for s in samples if s.lang == lang]),
+                "generative": summarize([s.generative_s for s in samples if s.lang == lang]),
+                "summary_kept": sum(1 for s in samples if s.lang == lang and s.kept),
+            }
+            for lang in sorted({s.lang for s in samples})
+        },
+        "extractive": ext,
+        "generative": gen,
+        "added_p50_ms": added("p50_ms"),
+        "added_p95_ms": added("p95_ms"),
+        "ratio_p50": ratio(gen["p50_ms"], ext["p50_ms"]),
+        "ratio_p95": ratio(gen["p95_ms"], ext["p95_ms"]),
+        "paired_added": summarize([s.generative_s - s.extractive_s for s in samples]),
+        "phrased": len(phrased),
+        "not_phrased": n - len(phrased),
+        "summary_kept": kept,
+        "summary_kept_share": round(kept / n, 3) if n else None,
+        # Sentences were written and the verifier dropped every one ("summary omitted").
+        "summary_omitted": sum(1 for s in phrased if not s.kept and s.written),
+        "failures": dict(sorted(Counter(s.failure for s in phrased if s.failure).items())),
+        "sentences": {
+            "written": sum(s.written for s in samples),
+            "kept": sum(s.written - len(s.dropped) for s in samples),
+            "dropped_by_reason": dict(sorted(Counter(r for s in samples for r in s.dropped).items())),
+        },
+    }

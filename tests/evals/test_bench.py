@@ -6,6 +6,7 @@ import math
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,8 +15,10 @@ from assistant.index.embedding_cache import CachedEmbedder
 from assistant.ingest.corpus import load_companies, load_corpus
 from assistant.models.embedders import Vectors
 from evals.bench_lib import (
+    GenerativeSample,
     TimingEmbedder,
     generate_synthetic_corpus,
+    generative_summary,
     ratio,
     summarize,
     synthetic_id,
@@ -244,3 +247,114 @@ def test_post_chat_reports_status_route_and_errors_by_name() -> None:
         assert seconds >= 0 and (status, route) == ("200", "answer")
         assert post_chat(client, {"message": "busy"})[1:] == ("503", None)
         assert post_chat(client, {"message": "down"})[1:] == ("ConnectError", None)
+
+
+# -- the generative section -------------------------------------------------------------------
+def _sample(lang: str, ext: float, gen: float, **kw: Any) -> GenerativeSample:
+    return GenerativeSample(lang, ext, gen, **{"phrased": True, "kept": True, "written": 1, **kw})
+
+
+def test_generative_summary_adds_up_latency_and_what_became_of_each_generation() -> None:
+    samples = [
+        _sample("en", 0.010, 4.010),
+        _sample("en", 0.020, 6.020, written=2, dropped=("fact",)),
+        _sample("en", 0.030, 0.530, kept=False, written=2, dropped=("fact", "negation")),  # summary omitted
+        _sample("ja", 0.010, 8.010, kept=False, written=0, failure="timeout"),
+        _sample("ja", 0.020, 0.020, phrased=False, kept=False, written=0),  # an abstention: never phrased
+    ]
+    g = generative_summary(samples)
+    assert g["questions"] == 5 and {k: v["n"] for k, v in g["by_lang"].items()} == {"en": 3, "ja": 2}
+    assert g["extractive"]["p50_ms"] == pytest.approx(20.0) and g["generative"]["p50_ms"] == pytest.approx(4010.0)
+    assert g["added_p50_ms"] == pytest.approx(3990.0)
+    assert g["added_p95_ms"] == pytest.approx(g["generative"]["p95_ms"] - g["extractive"]["p95_ms"])
+    assert g["ratio_p50"] == pytest.approx(200.5)
+    assert g["paired_added"]["p50_ms"] == pytest.approx(4000.0)  # per question: 4000, 6000, 500, 8000, 0
+    assert (g["phrased"], g["not_phrased"], g["summary_kept"], g["summary_kept_share"]) == (4, 1, 2, 0.4)
+    assert g["summary_omitted"] == 1
+    assert g["failures"] == {"timeout": 1}
+    assert g["sentences"] == {"written": 5, "kept": 2, "dropped_by_reason": {"fact": 2, "negation": 1}}
+    assert g["by_lang"]["en"]["summary_kept"] == 2 and g["by_lang"]["ja"]["summary_kept"] == 0
+
+
+def test_generative_summary_of_nothing_is_empty_not_an_error() -> None:
+    g = generative_summary([])
+    assert g["questions"] == 0 and g["added_p50_ms"] is None and g["ratio_p50"] is None and g["summary_kept_share"] is None
+
+
+def test_generative_questions_are_dev_half_answer_items_of_each_language() -> None:
+    from evals.bench import GENERATIVE_QUESTIONS, GENERATIVE_SUITES, generative_questions
+    from evals.suite import load_suite, select_half
+
+    picked = generative_questions(GENERATIVE_QUESTIONS)
+    wanted = dict(GENERATIVE_QUESTIONS)
+    langs = [lang for lang, _, _ in picked]
+    assert sorted(langs) == sorted(lang for lang, n in GENERATIVE_QUESTIONS for _ in range(n))
+    assert set(langs[: len(wanted)]) == set(wanted)  # interleaved: a section cut short has each language
+    for lang, n in wanted.items():
+        dev = {
+            (i.turns[-1], i.company) for i in select_half(load_suite(GENERATIVE_SUITES[lang]).items, "dev") if i.expected_route == "answer"
+        }
+        mine = [(q, c) for lang_, q, c in picked if lang_ == lang]
+        assert len(mine) == n and set(mine) <= dev
+        assert len({c for _, c in mine}) == min(n, len(COMPANIES))  # one company at a time
+    assert generative_questions(GENERATIVE_QUESTIONS) == picked  # the same questions every run
+
+
+def _plan(tmp_path: Path, *flags: str) -> Any:
+    from evals.bench import build_parser, make_plan
+
+    return make_plan(build_parser().parse_args(["--out", str(tmp_path), "--quick", *flags]))
+
+
+def test_generative_section_is_skipped_with_the_reason_when_the_local_llm_is_not_built(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from evals.bench import generative_section, render_generative
+
+    out = generative_section(_plan(tmp_path), tmp_path, tmp_path / "index", embedder=None, llm_dir=tmp_path / "no-llm")
+    assert out["status"] == "skipped" and "make llm-local" in out["reason"] and "no stamp" in out["reason"]
+    assert json.loads(json.dumps(out)) == out  # what bench.json records
+    logged = capsys.readouterr().err.strip().splitlines()
+    assert len(logged) == 1 and "make llm-local" in logged[0]  # one line: why, and how to enable it
+    assert render_generative(out) == [f"GENERATIVE PATH: skipped ({out['reason']})"]
+
+
+def test_generative_section_is_skipped_on_request_and_when_the_build_is_incomplete(tmp_path: Path) -> None:
+    from evals.bench import generative_section
+
+    plan = _plan(tmp_path, "--no-llm")
+    assert not plan.llm and _plan(tmp_path).llm
+    out = generative_section(plan, tmp_path, tmp_path / "index", embedder=None, llm_dir=tmp_path / "no-llm")
+    assert out["status"] == "skipped" and "--no-llm" in out["reason"]
+    (tmp_path / "half-built").mkdir()
+    (tmp_path / "half-built" / ".stamp-0123").touch()
+    out = generative_section(_plan(tmp_path), tmp_path, tmp_path / "index", embedder=None, llm_dir=tmp_path / "half-built")
+    assert out["status"] == "skipped" and "incomplete" in out["reason"] and "make llm-local" in out["reason"]
+
+
+def test_generative_section_is_skipped_when_the_server_does_not_start(tmp_path: Path) -> None:
+    from evals.bench import generative_section
+    from evals.llm_local import MODEL_FILE_NAME, llm_python
+
+    llm_dir = tmp_path / "broken"
+    python = llm_python(llm_dir)
+    python.parent.mkdir(parents=True)
+    python.write_text("#!/bin/sh\necho 'cannot load the model' >&2\nexit 3\n")
+    python.chmod(0o755)
+    (llm_dir / MODEL_FILE_NAME).touch()
+    (llm_dir / ".stamp-0123").touch()
+    out = generative_section(_plan(tmp_path), tmp_path, tmp_path / "index", embedder=None, llm_dir=llm_dir)
+    assert out["status"] == "skipped"
+    assert "exited with 3" in out["reason"] and "cannot load the model" in out["reason"] and "make llm-local" in out["reason"]
+
+
+def test_the_measured_generative_section_renders_every_line() -> None:
+    from evals.bench import render_generative
+
+    g = generative_summary([_sample("en", 0.01, 4.0), _sample("ja", 0.02, 20.0, kept=False, written=0, failure="timeout")])
+    g.update(status="measured", model="tiny", threads=2, max_output_tokens=256, timeout_s=20.0, planned=3, idle_wait=summarize([0.1, 3.0]))
+    lines = render_generative(g)
+    assert lines[0].startswith("GENERATIVE PATH (in-process, 2 of 3 ")
+    assert any("replies with a kept summary" in line and "1 of 2" in line and "'timeout': 1" in line for line in lines)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integrations.llm_server import LocalLLM, serve_local_llm, unavailable_reason
+from evals.llm_local import LocalLLM, serve_local_llm, unavailable_reason
 
 
 @pytest.fixture(scope="session")

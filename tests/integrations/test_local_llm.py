@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from tests.integrations.llm_server import LocalLLM
+from evals.llm_local import LocalLLM
 
 pytestmark = pytest.mark.slow
 

@@ -1,10 +1,11 @@
 """The real local OpenAI-compatible server: llama.cpp's server (llama-cpp-python) over the Gemma 3
 270M GGUF, both built by `make llm-local` into .llm/ (a venv of their own, so this module uses
-only the standard library and starts that venv's python).
+only the standard library and starts that venv's python). The generative path's integration
+tests and `make bench` both start it from here.
 
 `serve_local_llm()` starts it on a free loopback port, waits until /v1/models answers and yields
 where it is; `unavailable_reason()` says why it cannot be started (None when it can). Run as
-`python -m tests.integrations.llm_server --port 8080` (what `make llm-serve` does) to serve in the
+`python -m evals.llm_local --port 8080` (what `make llm-serve` does) to serve in the
 foreground for a person trying PA_LLM_BACKEND=openai.
 
 Two quirks a client must allow for: this server reads `max_tokens` and ignores
@@ -31,10 +32,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 LLM_DIR = ROOT / ".llm"
-LLM_PYTHON = LLM_DIR / "venv" / "bin" / "python"
-MODEL_FILE = LLM_DIR / "gemma-3-270m-q4_k_m.gguf"
+MODEL_FILE_NAME = "gemma-3-270m-q4_k_m.gguf"  # what `make llm-local` assembles (LLM_MODEL there)
 MODEL_NAME = "gemma-3-270m"  # the alias the server lists at /v1/models and expects as `model`
 START_TIMEOUT_S = 120.0  # it starts in a few seconds; a shared 2-core CI box gets slack
 
@@ -48,25 +48,31 @@ class LocalLLM:
     log_file: Path
 
 
-def unavailable_reason() -> str | None:
+def llm_python(llm_dir: Path = LLM_DIR) -> Path:
+    """The python of the local server's own venv."""
+    return llm_dir / "venv" / "bin" / "python"
+
+
+def unavailable_reason(llm_dir: Path = LLM_DIR) -> str | None:
     """Why the local server cannot be started here, or None when `make llm-local` has built it."""
     # Any stamp will do: make test depends on llm-local, which replaces a stale one first.
-    if not any(LLM_DIR.glob(".stamp-*")):
-        return f"the local LLM is not built ({LLM_DIR.name}/ has no stamp): run `make llm-local` (once, ~6 min)"
-    if not LLM_PYTHON.exists() or not MODEL_FILE.exists():
-        return f"the local LLM build is incomplete (no {LLM_PYTHON} or {MODEL_FILE}): rm -rf .llm && make llm-local"
+    if not any(llm_dir.glob(".stamp-*")):
+        return f"the local LLM is not built ({llm_dir.name}/ has no stamp): run `make llm-local` (once, ~6 min)"
+    python, model = llm_python(llm_dir), llm_dir / MODEL_FILE_NAME
+    if not python.exists() or not model.exists():
+        return f"the local LLM build is incomplete (no {python} or {model}): rm -rf .llm && make llm-local"
     return None
 
 
-def server_command(port: int, host: str = "127.0.0.1", threads: int = 2) -> list[str]:
+def server_command(port: int, host: str = "127.0.0.1", threads: int = 2, llm_dir: Path = LLM_DIR) -> list[str]:
     """The llama.cpp server command line: context as the generative path needs, 2 threads (2 cores)."""
     # No --chat_format: the fallback template keeps system messages (see the module docstring).
     return [
-        str(LLM_PYTHON),
+        str(llm_python(llm_dir)),
         "-m",
         "llama_cpp.server",
         "--model",
-        str(MODEL_FILE),
+        str(llm_dir / MODEL_FILE_NAME),
         "--model_alias",
         MODEL_NAME,
         "--host",
@@ -125,9 +131,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def serve_local_llm(log_dir: Path | None = None, timeout_s: float = START_TIMEOUT_S) -> Iterator[LocalLLM]:
+def serve_local_llm(
+    log_dir: Path | None = None, timeout_s: float = START_TIMEOUT_S, threads: int = 2, llm_dir: Path = LLM_DIR
+) -> Iterator[LocalLLM]:
     """Start the local server on a free loopback port, yield it once /v1/models lists the model, stop it."""
-    reason = unavailable_reason()
+    reason = unavailable_reason(llm_dir)
     if reason:
         raise RuntimeError(reason)
     log_file = Path(tempfile.mkdtemp(prefix="llm-server-", dir=log_dir)) / "server.log"
@@ -135,7 +143,7 @@ def serve_local_llm(log_dir: Path | None = None, timeout_s: float = START_TIMEOU
     base_url = f"http://127.0.0.1:{port}/v1"
     with log_file.open("wb") as log:
         process = subprocess.Popen(
-            server_command(port),
+            server_command(port, threads=threads, llm_dir=llm_dir),
             env=server_env(),
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -160,6 +168,22 @@ def serve_local_llm(log_dir: Path | None = None, timeout_s: float = START_TIMEOU
         _stop(process)
 
 
+def wait_idle(llm: LocalLLM, timeout_s: float = START_TIMEOUT_S) -> float:
+    """Block until the server has finished whatever it is generating; the seconds that took.
+
+    It serves one completion at a time and does not stop one whose client gave up (a phraser's
+    timeout), so the next request would wait behind it: a one-token completion returns once the
+    server is free again."""
+    body = {"model": llm.model, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1, "temperature": 0}
+    request = urllib.request.Request(
+        f"{llm.base_url}/chat/completions", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        response.read()
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve the local model (OpenAI-compatible) in the foreground.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -174,7 +198,7 @@ def main() -> None:
         f"PA_LLM_BASE_URL=http://{args.host}:{args.port}/v1 PA_LLM_MODEL={MODEL_NAME} make serve",
         flush=True,
     )
-    os.execve(str(LLM_PYTHON), server_command(args.port, args.host, args.threads), server_env())
+    os.execve(str(llm_python()), server_command(args.port, args.host, args.threads), server_env())
 
 
 if __name__ == "__main__":
