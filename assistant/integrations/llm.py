@@ -33,8 +33,10 @@ SYSTEM_PROMPT = (
     "write nothing."
 )
 
-# Two sentences need far fewer; a cap keeps a model that rambles from holding the reply up.
-MAX_OUTPUT_TOKENS = 256
+# Two sentences need far fewer (Japanese ones included); a cap keeps a model that rambles from
+# holding the reply up: the local base model never stops early, and 256 tokens took 10-11 s on
+# 2 idle cores, past PA_LLM_TIMEOUT_S under load.
+MAX_OUTPUT_TOKENS = 120
 # A finish reason that means the server withheld the answer.
 _REFUSED_FINISH = frozenset({"content_filter"})
 
