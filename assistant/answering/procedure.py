@@ -280,6 +280,15 @@ def _quoted_as(point: ProcedurePoint, quoted: Sequence[Evidence], request_types:
     """The passages `point` is quoted by, in document order, given those quoted before it
     (`one_quote_each`); `fresh`: whether one more passage may be quoted. None: none can."""
     if fresh:
+        # The best passage, with any text quoted already cut, before a worse one that shares none:
+        # "a fee of 1,000 yen per request" runs on into the sentence another point quotes, and the
+        # next passage on fees ("in principle, no fee") would tell the customer the opposite.
+        first = point.evidence[0]
+        shared = [q for q in quoted if q.overlaps(first)]
+        if shared:
+            rest = _outside(first, shared)
+            if rest is not None and _states(point.aspect, rest.chunk.text_of(rest.span), request_types):
+                return (rest,)
         own = next((ev for ev in point.evidence if not any(ev.overlaps(q) for q in quoted)), None)
         if own is not None:
             return (_continued(own, point.evidence, quoted),)

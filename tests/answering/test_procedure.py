@@ -234,3 +234,21 @@ def test_a_point_runs_on_into_the_next_passage_and_the_channels_keep_a_second_qu
     channel, identity = one_quote_each(points, ["deletion"], max_quotes=2)
     assert [chunk.text_of(ev.span) for ev in channel.evidence] == [f"{form} {envelope}"]
     assert len(identity.evidence) == 1 and not identity.unquoted
+
+
+def test_the_best_passage_cut_of_quoted_text_comes_before_a_worse_one() -> None:
+    from assistant.answering.procedure import ASPECTS, ProcedurePoint, one_quote_each
+    from assistant.domain import Evidence, Span
+
+    fee = "A fee of 1,000 yen per request is charged for disclosure."
+    does = "We will respond to requests for disclosure without delay."
+    free = "In principle, no fee is charged for the procedures."
+    chunk = _chunk_with(fee, does, free)
+    at = {s: chunk.text.index(s) for s in (fee, does, free)}
+    action = Evidence(chunk, Span(at[does], at[does] + len(does), "Requests"), 0.9)
+    fee_runs_on = Evidence(chunk, Span(0, at[does] + len(does), "Requests"), 0.8)  # into the action sentence
+    no_fee = Evidence(chunk, Span(at[free], len(chunk.text), "Requests"), 0.5)
+    aspects = {a.key: a for a in ASPECTS}
+    points = [ProcedurePoint(aspects["action"], (action,)), ProcedurePoint(aspects["fee"], (fee_runs_on, no_fee))]
+    _, fee_point = one_quote_each(points, ["disclosure"])
+    assert [chunk.text_of(ev.span) for ev in fee_point.evidence] == [fee]
