@@ -10,6 +10,8 @@ runs only the dev or test half of every suite (by a stable hash of the item id).
 a running server answers over HTTP (ranking metrics then use the order of its citations); as the
 suite's sessions and its formal-request items' request drafts are then kept in that server's database,
 it needs `--allow-tickets`. An evaluation never submits a draft, so it opens no desk ticket.
+Answers are extractive (PA_LLM_BACKEND is ignored) unless `--llm` is given: then, in-process only, the
+PA_LLM_* chat model phrases them, and each suite also reports the generated summaries.
 Exit status: 1 when a suite's declared `min_scores` fail, 2 on bad input, else 0.
 """
 
@@ -36,6 +38,7 @@ from evals.runner import (
     over_http,
     run_items,
     summarize,
+    summarize_phrasing,
 )
 from evals.squad import SquadOutcome, SquadSet, console_squad, load_squad, run_squad
 from evals.suite import HALVES, Suite, load_suite, select_half, suite_corpus
@@ -95,9 +98,10 @@ def prepare_in_process(
 
 
 def run_suite(
-    suite: Suite, respond: Responder, corpus: Any, show: bool = False, half: str = "all"
+    suite: Suite, respond: Responder, corpus: Any, show: bool = False, half: str = "all", llm: bool = False
 ) -> tuple[list[ItemOutcome], dict[str, Any]]:
-    """Run one suite (or one half of it); its outcomes and the JSON-able run record (summary, checks, items)."""
+    """Run one suite (or one half of it); its outcomes and the JSON-able run record (summary, checks, items;
+    with `llm`, also the generated summaries' figures and each item's verdicts)."""
     chosen = select_half(suite.items, half)
     bar = _bar(len(chosen), suite.header.name, show)
     try:
@@ -105,6 +109,8 @@ def run_suite(
     finally:
         bar.close()
     summary = summarize(outcomes)
+    if llm:
+        summary["phrasing"] = summarize_phrasing(outcomes)
     items = {i.id: i for i in chosen}
     topics = report.by_topic(outcomes)
     record = {
@@ -117,7 +123,7 @@ def run_suite(
         "summary": summary,
         "by_topic": topics,
         "failure_patterns": report.failure_patterns(outcomes),
-        "items": [report.item_record(o, items[o.id]) for o in outcomes],
+        "items": [report.item_record(o, items[o.id], phrasing=llm) for o in outcomes],
     }
     return outcomes, record
 
@@ -167,6 +173,10 @@ def run(args: argparse.Namespace) -> int:
     if api and squad_paths:
         _err("--squad runs in-process only (it indexes a temporary corpus); drop --api")
         return 2
+    llm = bool(getattr(args, "llm", False))
+    if api and llm:
+        _err("--llm runs in-process only (the HTTP reply carries no verdicts); drop --api")
+        return 2
     if api and not getattr(args, "allow_tickets", False):
         _err(
             f"--api sends the suite to the live server at {api}, whose database keeps its sessions and its formal-request "
@@ -190,7 +200,9 @@ def run(args: argparse.Namespace) -> int:
             _err(str(exc))
             return 2
 
-    settings = Settings()
+    settings = _settings(Settings, llm, getattr(args, "llm_base_url", None), getattr(args, "llm_model", None))
+    if settings is None:
+        return 2
     served = Path(settings.corpus_dir)
     corpora = [corpus_of(s, corpus_arg, served) for s in suites]
     for suite, named in zip(suites, corpora, strict=True):
@@ -200,6 +212,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
     show = sys.stderr.isatty()
     meta: dict[str, Any] = {"started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "half": half}
+    if llm:
+        meta["llm"] = f"{settings.llm_model} at {settings.llm_base_url} (timeout {settings.llm_timeout_s:g} s)"
     suite_runs: list[tuple[Suite, list[ItemOutcome], dict[str, Any]]] = []
     squad_runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="pa-eval-") as tmp_name:
@@ -227,7 +241,7 @@ def run(args: argparse.Namespace) -> int:
                 if named not in prepared:
                     prepared[named] = _responder(settings, embedder, api, named, corpus_arg, tmp / f"corpus-{len(prepared)}", show)
                 respond, corpus, placed = prepared[named]
-                outcomes, record = run_suite(suite, respond, corpus, show, half)
+                outcomes, record = run_suite(suite, respond, corpus, show, half, llm)
                 record.update(placed)
                 suite_runs.append((suite, outcomes, record))
                 print(
@@ -278,6 +292,30 @@ def run(args: argparse.Namespace) -> int:
             print(f"min_scores FAILED in suite {name}: {f}", file=sys.stderr)
         return 1
     return 0
+
+
+def _settings(settings_type: Any, llm: bool, base_url: str | None, model: str | None) -> Any:
+    """The run's settings, or None after saying why they will not do. Without `llm` phrasing is off whatever
+    PA_LLM_BACKEND says, so the extractive figures stay comparable; with it a chat model must be named
+    (`--llm-base-url`/`--llm-model` stand in for PA_LLM_BASE_URL/PA_LLM_MODEL, and imply PA_LLM_BACKEND=openai)."""
+    from pydantic import ValidationError
+
+    overrides: dict[str, Any] = {"llm_backend": "none"} if not llm else {}
+    if llm and (base_url or model):
+        overrides = {"llm_backend": "openai"}
+        overrides.update({k: v for k, v in (("llm_base_url", base_url), ("llm_model", model)) if v})
+    try:
+        settings = settings_type(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        _err(f"{'.'.join(str(x) for x in first['loc']) or 'settings'}: {first['msg']}")
+        return None
+    if llm and settings.llm_backend == "none":
+        _err(
+            "--llm needs a chat model: set PA_LLM_BACKEND=openai, PA_LLM_BASE_URL and PA_LLM_MODEL (or pass --llm-base-url and --llm-model)"
+        )
+        return None
+    return settings
 
 
 def _responder(

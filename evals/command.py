@@ -40,6 +40,14 @@ def add_eval(sub: Subcommands) -> None:
         default="all",
         help="run only the dev or test half of each suite (a stable hash of the item id); default all",
     )
+    ev.add_argument(
+        "--llm",
+        action="store_true",
+        help="also phrase answers with the chat model of PA_LLM_* (in-process) and report the generated summaries: "
+        "sentences kept, dropped by reason, phraser failures, fact accuracy of the summary alone",
+    )
+    ev.add_argument("--llm-base-url", help="with --llm: the OpenAI-compatible server to use instead of PA_LLM_BASE_URL")
+    ev.add_argument("--llm-model", help="with --llm: the model name to use instead of PA_LLM_MODEL")
     ev.set_defaults(func=cmd_eval)
 
 

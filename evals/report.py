@@ -80,9 +80,12 @@ def by_topic(outcomes: Sequence[ItemOutcome]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def item_record(outcome: ItemOutcome, item: EvalItem) -> dict[str, Any]:
-    """One item's outcome for results.json: everything asked, expected and answered."""
+def item_record(outcome: ItemOutcome, item: EvalItem, phrasing: bool = False) -> dict[str, Any]:
+    """One item's outcome for results.json: everything asked, expected and answered (with `phrasing`,
+    an `eval --llm` run, also what phrasing wrote and the verdict on each sentence)."""
     data = asdict(outcome)
+    if not phrasing:
+        del data["phrasing"]  # a run without --llm records what it always did
     data.update(
         turns=list(item.turns),
         gold_quotes=list(item.gold_quotes),
@@ -150,10 +153,23 @@ def console_suite(
             f"{rt} p50 {latency_text(v['p50'], '.0f')} p95 {latency_text(v['p95'], '.0f')} (n={v['n']})" for rt, v in lat.items() if v["n"]
         )
     )
+    if "phrasing" in summary:
+        lines.extend(console_phrasing(summary["phrasing"]))
     if min_scores:
         lines.append("  min_scores " + ("PASS" if not failures else "FAIL") + f" ({len(min_scores)} declared)")
         lines.extend(f"    FAIL {f}" for f in failures)
     return "\n".join(lines)
+
+
+def console_phrasing(p: dict[str, Any]) -> list[str]:
+    """The console lines on generated summaries (`eval --llm`)."""
+    dropped = "  ".join(f"{r} {_f(v)}" for r, v in p["dropped"].items())
+    failed = "  ".join(f"{r} {n}" for r, n in p["failures"].items())
+    return [
+        f"  phrasing   (n={p['replies']:>3})  sentences {p['sentences']}  kept {_f(p['kept'])}  dropped: {dropped}",
+        f"             summaries {p['summaries']} (all dropped: {p['omitted']})  phraser failures: {failed}",
+        f"             summary fact accuracy {_f(p['summary_fact_accuracy'])} (n={p['fact_items']} answer items with facts)",
+    ]
 
 
 def console_patterns(patterns: Sequence[dict[str, Any]], top: int = 8) -> str:
@@ -326,6 +342,8 @@ def suite_html(run: dict[str, Any], items: dict[str, EvalItem], outcomes: Sequen
             ]
         )
     )
+    if "phrasing" in s:
+        parts.append(_phrasing_html(s["phrasing"]))
     parts.append(_charts_html(run["charts"]))
     rows = "".join(
         f"<tr><td class=l>{e(rt)}</td><td>{v['precision']:.3f}</td><td>{v['recall']:.3f}</td>"
@@ -377,6 +395,20 @@ def suite_html(run: dict[str, Any], items: dict[str, EvalItem], outcomes: Sequen
     parts.append(f"<h3>Failures ({len(failed)} of {len(outcomes)} items)</h3>")
     parts.extend(_failure_html(o, items[o.id]) for o in failed)
     return "\n".join(parts)
+
+
+def _phrasing_html(p: dict[str, Any]) -> str:
+    """The section on generated summaries (`eval --llm`)."""
+    n = f"{p['sentences']} sentences written"
+    rows = [
+        ("replies phrased", p["replies"], "answers the phraser was asked for"),
+        ("summaries shown", p["summaries"], f"{p['omitted']} with every sentence dropped"),
+        ("sentences kept", p["kept"], n),
+        *((f"dropped: {r}", v, n) for r, v in p["dropped"].items()),
+        *((f"phraser failure: {r}", v, "replies (count)") for r, v in p["failures"].items()),
+        ("summary fact accuracy", p["summary_fact_accuracy"], f"{p['fact_items']} answer items with facts, summary text only"),
+    ]
+    return "<h3>Generated summaries</h3>" + _metric_table(rows)
 
 
 def _failure_html(o: ItemOutcome, item: EvalItem) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, get_args
 
+from assistant.answering.phrasing import PhrasingFailure
+from assistant.answering.verify import Reason
 from assistant.ingest.corpus import Corpus
 from assistant.service import Assistant
 from assistant.vocabulary import ROUTES
@@ -33,6 +35,15 @@ class CitationOut:
 
 
 @dataclass
+class PhrasingOutcome:
+    """What generative phrasing did for one reply (in-process with `eval --llm` only)."""
+
+    summary: str | None  # the kept sentences, as the reply carries them
+    failure: str | None = None  # why the phraser gave nothing: timeout, error, refusal, empty
+    verdicts: list[dict[str, Any]] = field(default_factory=list)  # each sentence written: text, cited, kept, reason, detail
+
+
+@dataclass
 class ItemOutcome:
     """What happened to one item."""
 
@@ -54,6 +65,7 @@ class ItemOutcome:
     isolation_violations: int = 0
     seconds: float = 0.0
     error: str | None = None
+    phrasing: PhrasingOutcome | None = None  # None: the reply was not phrased (or the run was not --llm)
 
     @property
     def route_ok(self) -> bool:
@@ -69,7 +81,7 @@ def in_process(assistant: Assistant) -> Responder:
 
     def respond(message: str, company: str | None, session: str | None) -> tuple[dict[str, Any], list[tuple[str, int, int]] | None]:
         reply, trace = assistant.reply_traced(message, company=company, session_id=session)
-        data = {
+        data: dict[str, Any] = {
             "session_id": reply.session_id,
             "route": reply.route,
             "answer": reply.answer,
@@ -77,6 +89,9 @@ def in_process(assistant: Assistant) -> Responder:
             "ticket": asdict(reply.ticket) if reply.ticket else None,
             "request_draft": asdict(reply.request_draft) if reply.request_draft else None,
         }
+        if trace.summary is not None:
+            # The verdicts are the trace's, not the reply's: the HTTP API carries the kept text only.
+            data["phrasing"] = PhrasingOutcome(trace.summary.text, trace.summary.failure, [asdict(v) for v in trace.summary.verdicts])
         ranking: list[tuple[str, int, int]] | None = None
         if trace.query is not None:
             # Evidence passages first (they stand in for their clauses), then the other ranked clauses.
@@ -207,6 +222,7 @@ def run_items(
                 isolation_violations=violations,
                 seconds=seconds,
                 error=error,
+                phrasing=data.get("phrasing"),
             )
         )
         if on_item is not None:
@@ -259,6 +275,32 @@ def summarize(outcomes: Sequence[ItemOutcome]) -> dict[str, Any]:
         "abstention": metrics.abstention_matrix([e for e, _ in ab], [p for _, p in ab]),
         # A route no item took has no latency: null, not 0 ms.
         "latency_ms": {route: {**metrics.latency_ms(secs), "n": len(secs)} for route, secs in seconds_by_route.items()},
+    }
+
+
+DROP_REASONS: tuple[str, ...] = get_args(Reason)
+PHRASING_FAILURES: tuple[str, ...] = get_args(PhrasingFailure)
+
+
+def summarize_phrasing(outcomes: Sequence[ItemOutcome]) -> dict[str, Any]:
+    """The generated summaries of a run (`eval --llm`): sentences written and the share kept, the share
+    dropped by the verifier's reason, the phraser's failures by reason, and fact accuracy of the summary alone."""
+    phrased = [o.phrasing for o in outcomes if o.phrasing is not None]
+    verdicts = [v for p in phrased for v in p.verdicts]
+    n = len(verdicts)
+    # Over answer items with required facts: the facts must be in the summary itself (no summary: not stated).
+    fact_items = [o for o in outcomes if o.expected_route == "answer" and o.facts]
+    stated = [1.0 if o.phrasing and o.phrasing.summary and metrics.facts_present(o.phrasing.summary, o.facts) else 0.0 for o in fact_items]
+    return {
+        "replies": len(phrased),
+        "summaries": sum(1 for p in phrased if p.summary),
+        "omitted": sum(1 for p in phrased if p.summary is None and p.verdicts),
+        "sentences": n,
+        "kept": sum(1 for v in verdicts if v["kept"]) / n if n else None,
+        "dropped": {r: (sum(1 for v in verdicts if v["reason"] == r) / n if n else None) for r in DROP_REASONS},
+        "failures": {r: sum(1 for p in phrased if p.failure == r) for r in PHRASING_FAILURES},
+        "summary_fact_accuracy": metrics.mean(stated),
+        "fact_items": len(fact_items),
     }
 
 
