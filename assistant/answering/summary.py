@@ -73,10 +73,23 @@ class Summariser:
         except Exception as exc:  # the reply never fails because the model (or its odd output) did
             log.warning("phrasing fell back to the quotes after %s", type(exc).__name__)
             return Summary(None, failure="error")
-        # Kept as written, markers included: they point the customer at the quote each rests on.
-        kept = [s for s, v in zip(sentences, verdicts, strict=True) if v.kept][:MAX_SENTENCES]
-        joiner = "" if lang == "ja" else " "
-        return Summary(joiner.join(kept) or None, tuple(verdicts))
+        # Kept as written, markers included: they point the customer at the quote each rests on;
+        # a sentence said twice (small models repeat themselves) is shown once.
+        kept: list[str] = []
+        said: set[str] = set()
+        for sentence, verdict in zip(sentences, verdicts, strict=True):
+            if verdict.kept and verdict.text not in said and len(kept) < MAX_SENTENCES:
+                kept.append(sentence)
+                said.add(verdict.text)
+        return Summary(_joined(kept) or None, tuple(verdicts))
+
+
+def _joined(sentences: Sequence[str]) -> str:
+    """Sentences run together: no space after a Japanese stop, one after any other."""
+    out = ""
+    for sentence in sentences:
+        out += sentence if not out or re.search(r"[。！？」』）]$", out) else f" {sentence}"
+    return out
 
 
 def with_summary(answer: str, summary: Summary, lang: Language) -> str:

@@ -37,6 +37,11 @@ SYSTEM_PROMPT = (
 # holding the reply up: the local base model never stops early, and 256 tokens took 10-11 s on
 # 2 idle cores, past PA_LLM_TIMEOUT_S under load.
 MAX_OUTPUT_TOKENS = 120
+# The prompt's own labels: a model that writes one has gone on to write a prompt of its own (base
+# models continue the format: "Question: ...", "[/INST]"). Sent as stop sequences, and cut at
+# for servers that ignore them.
+PROMPT_LABELS = ("Question:", "Passages:", "[INST]", "[/INST]", "<start_of_turn>", "<end_of_turn>")
+_PROMPT_LABEL = re.compile("|".join(re.escape(label) for label in PROMPT_LABELS))
 # A finish reason that means the server withheld the answer.
 _REFUSED_FINISH = frozenset({"content_filter"})
 
@@ -72,7 +77,7 @@ class ChatModelPhraser:
             raise PhrasingError("refusal")
         if message.response_metadata.get("finish_reason") in _REFUSED_FINISH:
             raise PhrasingError("refusal", "filtered by the server")
-        text = message.text.strip()
+        text = _PROMPT_LABEL.split(message.text, maxsplit=1)[0].strip()
         if not text:
             raise PhrasingError("empty")
         return text
@@ -123,6 +128,7 @@ def build_openai_phraser(base_url: str, model: str, api_key: str = "", timeout_s
         # As `max_tokens` in the body: ChatOpenAI sends its own cap as `max_completion_tokens`,
         # which llama.cpp's server ignores (an "80-token" answer ran to 2,000 tokens, 100 s).
         extra_body={"max_tokens": MAX_OUTPUT_TOKENS},
+        stop=list(PROMPT_LABELS),
     )
     return ChatModelPhraser(chat_model, timeout_s=timeout_s)
 

@@ -143,3 +143,13 @@ def test_a_verifier_that_breaks_leaves_the_quotes() -> None:
 
     broken = Summariser(Scripted("It costs 1,000 yen [1]."), Broken(HashEmbedder()))
     assert broken.summarise("Fee?", "acme", [cite(1, FEE)], "en") == Summary(None, failure="error")
+
+
+def test_a_sentence_said_twice_is_shown_once_and_scripts_are_joined_as_written() -> None:
+    twice = summariser(Scripted("A fee of 1,000 yen is charged [1]. A fee of 1,000 yen is charged [1]."))
+    assert twice.summarise("Fee?", "acme", [cite(1, FEE)], "en").text == "A fee of 1,000 yen is charged [1]."
+    from assistant.answering.summary import _joined
+
+    assert _joined(["手数料は1,000円です[1]。", "郵送してください[2]。"]) == "手数料は1,000円です[1]。郵送してください[2]。"
+    assert _joined(["手数料は1,000円です[1]。", "It costs 1,000 yen [1]."]) == "手数料は1,000円です[1]。It costs 1,000 yen [1]."
+    assert _joined(["It costs 1,000 yen [1].", "手数料です。"]) == "It costs 1,000 yen [1]. 手数料です。"

@@ -172,3 +172,19 @@ def test_a_server_that_is_down_is_a_phrasing_error() -> None:
     with pytest.raises(PhrasingError) as failed:
         phraser.phrase(QUESTION, PASSAGES, "en")
     assert failed.value.reason == "error"
+
+
+def test_what_follows_a_prompt_label_is_cut() -> None:
+    model = RecordingChatModel(prompts=[], answer=AIMessage("It costs 1,000 yen [1]. Question: And the form? [/INST] 5,000 yen"))
+    assert ChatModelPhraser(model).phrase(QUESTION, PASSAGES, "en") == "It costs 1,000 yen [1]."
+    only_echo = RecordingChatModel(prompts=[], answer=AIMessage("Question: How much?"))
+    with pytest.raises(PhrasingError) as failed:
+        ChatModelPhraser(only_echo).phrase(QUESTION, PASSAGES, "en")
+    assert failed.value.reason == "empty"
+
+
+def test_the_openai_backend_stops_at_the_prompt_labels() -> None:
+    from assistant.integrations.llm import PROMPT_LABELS
+
+    phraser = build_openai_phraser("http://127.0.0.1:9/v1", "m")
+    assert phraser.chat_model.stop == list(PROMPT_LABELS)  # type: ignore[attr-defined]

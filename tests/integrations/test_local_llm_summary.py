@@ -17,7 +17,7 @@ from assistant.factory import build_assistant
 from assistant.ingest.corpus import load_companies
 from assistant.models.embedders import Embedder
 from assistant.settings import Settings
-from tests.integrations.llm_server import LocalLLM
+from evals.llm_local import LocalLLM
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parents[2]
 # Policy questions the corpus answers, in both languages the assistant replies in.
 QUESTIONS = [
     ("upward", "How much does UPWARD charge for a disclosure request?"),
-    ("highreso", "How quickly does Highreso act on a request to delete my data?"),
     ("highreso", "利用目的の通知をお願いする場合、手数料はいくらですか。"),
 ]
 
