@@ -99,13 +99,7 @@ def parse_webhooks(text: str) -> tuple[Webhook, ...]:
         if not eq or not company:
             problems.append(f"{where} is not company=https://url")
             continue
-        parts = urlsplit(url)
-        try:
-            parts.port  # noqa: B018  (raises on a bad port)
-            ok = parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url
-        except ValueError:
-            ok = False
-        if not ok:
+        if not _is_http_url(url):
             problems.append(f"{where} is not an http(s) URL like https://hooks.example.com/tickets")
         elif company in seen:
             problems.append(f"{where} repeats a company of an earlier entry")
@@ -480,15 +474,8 @@ class Settings(BaseSettings):
     @field_validator("llm_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if value:
-            parts = urlsplit(value)
-            try:
-                parts.port  # noqa: B018  (raises on a bad port)
-                ok = parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
-            except ValueError:
-                ok = False
-            if not ok:
-                raise ValueError("not an http(s) URL like http://127.0.0.1:8080/v1")
+        if value and not _is_http_url(value):
+            raise ValueError("not an http(s) URL like http://127.0.0.1:8080/v1")
         return value
 
     @model_validator(mode="after")
@@ -531,3 +518,13 @@ class Settings(BaseSettings):
     def widget_sites(self) -> WidgetOrigins:
         """The sites of PA_WIDGET_ORIGINS: company -> origins, and origin -> companies."""
         return parse_widget_origins(self.widget_origins)
+
+
+def _is_http_url(url: str) -> bool:
+    """Whether `url` is an http(s) URL with a host (and, if given, a valid port)."""
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url

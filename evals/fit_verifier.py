@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from assistant.answering.verify import Measure, Verifier, VerifierPolicy, judge
 from assistant.domain import Company
 from assistant.ingest.corpus import load_companies
 from assistant.models.embedders import Embedder
-from evals.suite import REPO_ROOT, SuiteHeader, half_of
+from evals.suite import REPO_ROOT, SuiteHeader, half_of, read_suite
 
 MIN_KEPT = 0.9  # share of supported sentences the fit must keep
 GROUP_FIELDS = {"en": ("en_similarity", "en_lexical"), "ja": ("ja_similarity", "ja_lexical"), "cross": ("cross_similarity",)}
@@ -53,20 +52,7 @@ class AdversarialItem(BaseModel):
 
 def load_adversarial(path: Path) -> tuple[SuiteHeader, list[AdversarialItem]]:
     """Read the adversarial suite: a `_suite` header line, then one item a line."""
-    header = SuiteHeader(name=path.stem)
-    items: list[AdversarialItem] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-            if "_suite" in data:
-                header = SuiteHeader(**data["_suite"])
-            else:
-                items.append(AdversarialItem(**data))
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"{path}:{number}: {exc}") from exc
-    return header, items
+    return read_suite(path, AdversarialItem)
 
 
 def source_path(source: str, root: Path = REPO_ROOT) -> Path:

@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -16,6 +16,9 @@ Half = Literal["dev", "test", "all"]
 HALVES: tuple[str, ...] = ("dev", "test", "all")
 # Relative corpus paths in suite headers are read from the repository root (the folder holding evals/).
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+Item = TypeVar("Item", bound=BaseModel)
 
 
 class SuiteHeader(BaseModel):
@@ -56,10 +59,10 @@ class Suite(BaseModel):
     path: str = ""
 
 
-def load_suite(path: Path) -> Suite:
-    """Read a JSONL suite; errors name the file and line."""
+def read_suite(path: Path, item_type: type[Item]) -> tuple[SuiteHeader, list[Item]]:
+    """A JSONL suite's `_suite` header and its items as `item_type`; errors name the file and line."""
     header = SuiteHeader(name=path.stem)
-    items: list[EvalItem] = []
+    items: list[Item] = []
     with path.open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
@@ -69,9 +72,15 @@ def load_suite(path: Path) -> Suite:
                 if "_suite" in data:
                     header = SuiteHeader(**data["_suite"])
                 else:
-                    items.append(EvalItem(**data))
+                    items.append(item_type(**data))
             except (ValueError, TypeError) as exc:
                 raise ValueError(f"{path}:{number}: {exc}") from exc
+    return header, items
+
+
+def load_suite(path: Path) -> Suite:
+    """Read a JSONL suite of eval items; errors name the file and line."""
+    header, items = read_suite(path, EvalItem)
     ids = [i.id for i in items]
     if len(ids) != len(set(ids)):
         raise ValueError(f"{path}: duplicate item ids")
