@@ -31,6 +31,7 @@ from assistant.models.embedders import Embedder
 from assistant.search.lexical import japanese_analysis, latin_only, tokenize
 from assistant.understand.companies import CompanyDirectory
 from assistant.understand.language import detect_language
+from assistant.understand.redact import phone_spans
 
 Reason = Literal["no_passage", "fact", "meaning", "negation"]
 Space = Literal["en", "ml"]
@@ -102,9 +103,6 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "＂": 
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"https?://[^\s()<>\[\]\"、。，]+|\b(?:www\.)?(?:[a-z0-9-]{2,}\.)+[a-z]{2,24}(?:/[^\s()<>\[\]\"、。，]*)?", re.IGNORECASE)
-_PHONE = re.compile(
-    r"\+\d{1,3}[\s-]?\(?\d{1,4}\)?[\s-]?\d{2,4}[\s-]?\d{3,4}|\(?\b0\d{1,4}\)?[\s-]\d{1,4}[\s-]\d{3,4}\b|\(\d{3}\)\s?\d{3}-\d{4}|\b\d{3}-\d{3}-\d{4}\b"
-)
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -233,9 +231,10 @@ def extract_facts(text: str) -> Facts:
             continue
         found["urls"].add(_url(m.group()))
         read = _blank(read, m.span())
-    for m in _PHONE.finditer(read):
-        found["phones"].add(re.sub(r"\D", "", m.group())[-8:])
-        read = _blank(read, m.span())
+    # The redactor's finder: a number written right after 電話 or FAX has no \b before it.
+    for span in phone_spans(read):
+        found["phones"].add(re.sub(r"\D", "", read[span[0] : span[1]])[-8:])
+        read = _blank(read, span)
     for pattern in _DATES:
         for m in pattern.finditer(read):
             parts = m.groupdict()

@@ -208,6 +208,13 @@ def redact(text: str) -> str:
     return text
 
 
+def phone_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` writes a phone number (03-1234-5678, +81 3 1234 5678, ０３（１２３４）５６７８, 電話090-…)."""
+    folded, origin = _folded(text)
+    spans = _find_phones(folded)
+    return spans if origin is None else [(origin[s], origin[e - 1] + 1) for s, e in spans]
+
+
 def contains_personal_data(text: str) -> bool:
     """Whether `redact` would change the text."""
     return redact(text) != text
