@@ -18,6 +18,7 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from langsmith.run_helpers import tracing_context
 
 from assistant.answering.phrasing import MAX_SENTENCES
 from assistant.errors import PhrasingError
@@ -92,7 +93,7 @@ class ChatModelPhraser:
 
         def call() -> BaseMessage:
             try:
-                return context.run(self.chat_model.invoke, messages)
+                return context.run(self._invoke, messages)
             finally:
                 self._slots.release()  # when the call ends, not when the reply stops waiting for it
 
@@ -109,6 +110,12 @@ class ChatModelPhraser:
             if "timeout" in type(exc).__name__.lower():  # the client's own timeout (openai.APITimeoutError, httpx's)
                 raise PhrasingError("timeout", type(exc).__name__) from exc
             raise PhrasingError("error", type(exc).__name__) from exc
+
+    def _invoke(self, messages: list[BaseMessage]) -> BaseMessage:
+        # Never traced, whatever LANGSMITH_TRACING says: the prompt holds a customer's question and
+        # would go to a third party's servers (on an offline machine, to retries and error logs).
+        with tracing_context(enabled=False):
+            return self.chat_model.invoke(messages)
 
 
 def build_openai_phraser(base_url: str, model: str, api_key: str = "", timeout_s: float = 20.0) -> ChatModelPhraser:

@@ -32,6 +32,7 @@ class RecordingChatModel(BaseChatModel):
     error: Exception | None = None
     sleep: float = 0.0
     prompts: list[list[BaseMessage]] = Field(default_factory=list)
+    handlers: list[str] = Field(default_factory=list)
 
     @property
     def _llm_type(self) -> str:
@@ -41,6 +42,7 @@ class RecordingChatModel(BaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any
     ) -> ChatResult:
         self.prompts.append(messages)
+        self.handlers += [type(h).__name__ for h in run_manager.handlers] if run_manager else []
         time.sleep(self.sleep)
         if self.error is not None:
             raise self.error
@@ -66,6 +68,19 @@ def test_the_model_sees_the_instructions_the_passages_and_the_question_only() ->
     assert prompt[1].text == (
         f"Passages:\n\n[1] A request for disclosure costs 1,000 yen.\n\n[3] We answer within two weeks.\n\nQuestion: {QUESTION}"
     )
+
+
+def test_a_customers_question_is_never_traced_to_langsmith(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2"):
+        monkeypatch.setenv(name, "true")
+    monkeypatch.setenv("LANGSMITH_API_KEY", "lsv2-from-the-environment")
+    monkeypatch.setenv("LANGSMITH_ENDPOINT", "http://127.0.0.1:9")  # nothing listens: no trace leaves the machine
+    from langsmith.utils import tracing_is_enabled
+
+    assert tracing_is_enabled()  # the environment turns tracing on for LangChain's own calls
+    phraser, model = _phraser()
+    phraser.phrase(QUESTION, PASSAGES, "en")
+    assert model.prompts and model.handlers == []
 
 
 def test_the_customers_language_is_asked_for() -> None:
