@@ -79,6 +79,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         stop.set()
         if settings.run_dir is not None:
             unmark_worker(Path(settings.run_dir))
+        if resources is not None:
+            resources.close()  # a stopped worker holds no database connections
 
     # Swagger UI from the fastapi-offline package (no CDN) and ReDoc from its bundle (api/redoc.py): both work offline.
     app = FastAPIOffline(

@@ -4,12 +4,14 @@ databases to test on."""
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from assistant.index.builds import LoadedIndex, load_index
 from assistant.models.embedders import Embedder
@@ -71,12 +73,21 @@ def fresh_postgres_schema() -> tuple[str, str]:
     with engine.begin() as conn:
         conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     engine.dispose()
-    upgrade_database(make_engine(POSTGRES_URL, schema=schema))
+    engine = make_engine(POSTGRES_URL, schema=schema)
+    upgrade_database(engine)
+    engine.dispose()  # left to the garbage collector, connections piled up past max_connections
     return POSTGRES_URL, schema
 
 
 def drop_postgres_schema(schema: str) -> None:
     assert POSTGRES_URL
+    # A finished test's engines keep their pooled connections: FastAPI's endpoint cache
+    # (fastapi.dependencies.models._is_gen_callable_cached) keeps every app alive, and with it the
+    # assistant it serves. Piled up, they met max_connections in a 60-thread test. Disposing only
+    # empties a pool; an engine still in use reconnects.
+    for obj in gc.get_objects():
+        if isinstance(obj, Engine) and obj.dialect.name == "postgresql":
+            obj.dispose()
     engine = make_engine(POSTGRES_URL)
     with engine.begin() as conn:
         conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -336,7 +336,7 @@ class DeskQueueContract:
             t.start()
         for t in threads:
             t.join()
-        assert not errors
+        assert not errors, [repr(e) for e in errors[:3]]
         assert len(refs) == 60 and len(set(refs)) == 60
         assert queue.list(limit=500)[1] == 60
 
