@@ -108,6 +108,7 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
+_YEARLESS_MONTH = _MONTH.replace("|may|", "|(?-i:May)|")
 _DATES = (
     # (pattern, which groups are year, month, day)
     (re.compile(rf"\b(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{{2}})\b", re.IGNORECASE)),
@@ -115,6 +116,12 @@ _DATES = (
     (re.compile(rf"\b(?P<m>{_MONTH})\s+(?P<y>(?:19|20)\d{{2}})\b", re.IGNORECASE)),
     (re.compile(r"\b(?P<y>(?:19|20)\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})\b")),
     (re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*日)?")),
+    # A deadline with no year ("by March 31", 「3月31日まで」): read as bare numbers, its 3 and 31
+    # could be met anywhere in a passage.
+    # ("you may 2…" is no date: with no year to anchor it, May must be capitalised).
+    (re.compile(rf"\b(?P<m>{_YEARLESS_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?![,.]?\s*\d)", re.IGNORECASE)),
+    (re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_YEARLESS_MONTH})(?![a-z])", re.IGNORECASE)),
+    (re.compile(r"(?<![\d年])(?P<m>1[0-2]|0?[1-9])\s*月\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*日")),
 )
 _CURRENCY = {"yen": "JPY", "円": "JPY", "¥": "JPY", "jpy": "JPY", "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD",
              "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP",
@@ -240,7 +247,7 @@ def extract_facts(text: str) -> Facts:
             parts = m.groupdict()
             month = parts["m"]
             month = str(_MONTH_NAMES.index(month[:3].lower()) + 1) if month[:1].isalpha() else str(int(month))
-            date = f"{parts['y']}-{month}" + (f"-{int(parts['d'])}" if parts.get("d") else "")
+            date = f"{parts.get('y') or '*'}-{month}" + (f"-{int(parts['d'])}" if parts.get("d") else "")
             found["dates"].add(date)
             read = _blank(read, m.span())
     for pattern in _AMOUNTS:
@@ -261,10 +268,13 @@ def extract_facts(text: str) -> Facts:
 
 
 def _date_forms(dates: frozenset[str]) -> set[str]:
-    """Each date and what it narrows down to: 2024-5-1 also states 2024-5."""
+    """Each date and what it narrows down to: 2024-5-1 also states 2024-5 and, with no year, *-5-1."""
     out = set(dates)
     for date in dates:
-        out.add("-".join(date.split("-")[:2]))
+        year, *rest = date.split("-")
+        out.add("-".join([year, *rest[:1]]))
+        if len(rest) == 2:
+            out.add("-".join(["*", *rest]))
     return out
 
 

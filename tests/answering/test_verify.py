@@ -42,6 +42,13 @@ def test_durations_dates_and_contacts_normalise() -> None:
     assert extract_facts("三か月以内").durations == extract_facts("3 months").durations == {"3 month"}
     assert extract_facts("May 1, 2024").dates == extract_facts("2024年5月1日").dates == {"2024-5-1"}
     assert extract_facts("2024 年 12 月 17 日").durations == set()  # a date holds no "17 days"
+    # A deadline with no year is a date, not two bare numbers that any passage with a 3 and a 31 would hold.
+    by_march = extract_facts("Send it by March 31.")
+    assert by_march.dates == extract_facts("3月31日までに").dates == extract_facts("by the 31st of March").dates == {"*-3-31"}
+    assert by_march.bare == ()
+    assert missing_facts(by_march, extract_facts("Requests received by 31 March 2025 are answered.")) == []
+    assert missing_facts(by_march, extract_facts("See Article 3, which has 31 items.")) == ["*-3-31"]
+    assert extract_facts("You may 2 times a year ask.").dates == set()
     facts = extract_facts("Write to Privacy@Highreso.co.jp, see https://www.example.org/form/ or call +81-3-5555-1234.")
     assert (
         facts.emails == {"privacy@highreso.co.jp"} and facts.urls == {"example.org/form"} and facts.phones == {"55551234"}
