@@ -29,6 +29,11 @@ _SENTENCE = re.compile(
     rf".+?(?:[.!?]+[\"'”’)]*{_MARKERS_AFTER}(?=\s|$)|[。！？]+[」』）)]*{_MARKERS_AFTER}|$)",
     re.S,
 )
+# A line break ends a statement too when a marker or a stop closes the line, a blank line
+# follows, or the next line opens a list item: a model that writes "… 1,000 yen [1]" and then
+# "Fax it to 03-…" on the next line wrote two statements, and as one they would be kept or dropped
+# together. A line wrapped inside a sentence stays one sentence.
+_LINE_BREAK = re.compile(r"(?<=[\]］.!?。！？])[ \t]*\n\s*|\n[ \t]*\n\s*|\n[ \t]*(?=(?:[-*•・]|\d+[.)])\s)")
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,8 @@ class Summary:
 
 def split_sentences(generated: str) -> list[str]:
     """The sentences of generated text, each with the markers written after its full stop."""
-    return [s.strip() for s in _SENTENCE.findall(generated.strip()) if s.strip()]
+    lines = _LINE_BREAK.split(generated.strip())
+    return [s.strip() for line in lines for s in _SENTENCE.findall(line.strip()) if s.strip()]
 
 
 class Summariser:

@@ -65,18 +65,38 @@ def summariser(phraser: Phraser) -> Summariser:
         ("No stop at the end [1]", ["No stop at the end [1]"]),
         ("About 3.5% of users, for 1.5 years [1]. Then it goes.", ["About 3.5% of users, for 1.5 years [1].", "Then it goes."]),
         ("  ", []),
+        # A line closed by a marker or a stop, a blank line, or a list item ends a statement; a wrapped line does not.
+        ("It costs 1,000 yen [1]\nFax it to 03-9999-0000 [1]", ["It costs 1,000 yen [1]", "Fax it to 03-9999-0000 [1]"]),
+        ("手数料は1,000円です[1]\nFAX：03-9999-0000", ["手数料は1,000円です[1]", "FAX：03-9999-0000"]),
+        ("It costs 1,000 yen\n\nPay within 3 days", ["It costs 1,000 yen", "Pay within 3 days"]),
+        ("You need:\n- a form [1]\n- 5,000 yen", ["You need:", "- a form [1]", "- 5,000 yen"]),
+        ("A line that wraps\ninside a sentence [1].", ["A line that wraps\ninside a sentence [1]."]),
+        ("Write to:\nprivacy@example.jp [1]", ["Write to:\nprivacy@example.jp [1]"]),
     ],
 )
 def test_split_sentences_keeps_markers_with_their_sentence(generated: str, sentences: list[str]) -> None:
     assert split_sentences(generated) == sentences
 
 
-def test_invented_facts_after_a_supported_sentence_are_dropped() -> None:
-    phraser = Scripted(
-        "A request for disclosure costs 1,000 yen [1]. You must also pay 5,000 yen within 14 days [1]. Send it by fax to 03-9876-5432 [1]."
-    )
+@pytest.mark.parametrize(
+    ("generated", "kept"),
+    [
+        (
+            "A request for disclosure costs 1,000 yen [1]. You must also pay 5,000 yen within 14 days [1]."
+            " Send it by fax to 03-9876-5432 [1].",
+            "A request for disclosure costs 1,000 yen [1].",
+        ),
+        # The same, a line each with no full stops: still three statements, not one dropped whole.
+        (
+            "A request for disclosure costs 1,000 yen [1]\nYou must also pay 5,000 yen within 14 days [1]\nFax: 03-9876-5432",
+            "A request for disclosure costs 1,000 yen [1]",
+        ),
+    ],
+)
+def test_invented_facts_after_a_supported_sentence_are_dropped(generated: str, kept: str) -> None:
+    phraser = Scripted(generated)
     summary = summariser(phraser).summarise("How much is disclosure?", "acme", [cite(1, FEE)], "en")
-    assert summary.text == "A request for disclosure costs 1,000 yen [1]."
+    assert summary.text == kept
     assert [v.kept for v in summary.verdicts] == [True, False, False]
     assert {v.reason for v in summary.verdicts if not v.kept} == {"fact"}
     # The model read only the quoted passages, numbered as the answer numbers them.
