@@ -234,7 +234,10 @@ def extract_facts(text: str) -> Facts:
         found["emails"].add(m.group().lower().rstrip("."))
         read = _blank(read, m.span())
     for m in _URL.finditer(read):
-        if not re.search(r"[a-z]", m.group().split(".")[-1].split("/")[0], re.IGNORECASE):
+        # The host must end in letters ("1.5" is no URL), read without the sentence's own full
+        # stop: "… at https://example.com/privacy." ends in "", and the URL went unchecked.
+        host = re.sub(r"^https?://", "", m.group().rstrip(".,;:!?)"), flags=re.IGNORECASE).split("/")[0]
+        if not re.search(r"[a-z]", host.split(".")[-1], re.IGNORECASE):
             continue
         found["urls"].add(_url(m.group()))
         read = _blank(read, m.span())

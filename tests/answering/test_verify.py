@@ -53,6 +53,10 @@ def test_durations_dates_and_contacts_normalise() -> None:
     assert (
         facts.emails == {"privacy@highreso.co.jp"} and facts.urls == {"example.org/form"} and facts.phones == {"55551234"}
     )  # the last eight digits: +81-3 and 03 agree
+    # A URL at the end of a sentence is still a URL (the full stop is the sentence's).
+    assert extract_facts("Apply online at https://example.com/privacy.").urls == {"example.com/privacy"}
+    assert extract_facts("Apply at www.example.org.").urls == {"example.org"}
+    assert extract_facts("It lasts 1.5 years.").urls == set()
     # Written right after FAX or 電話, with fullwidth digits: still a phone number, not three bare numbers.
     assert extract_facts("FAX：０３－５５５５－１２３４までお送りください。").phones == {"55551234"}
     assert extract_facts("電話03(5555)1234まで").phones == {"55551234"}
