@@ -151,6 +151,15 @@ def test_health_ready_and_docs(client: TestClient) -> None:
     assert "/v1/chat" in client.get("/openapi.json").json()["paths"]
 
 
+def test_a_stopped_worker_holds_no_database_connections(hash_settings, hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(hash_settings, hash_assistant)
+    with TestClient(app) as c:
+        assert c.get("/readyz").status_code == 200  # the readiness probe checks a connection out and back in
+        resources = app.state.resources
+        assert resources.quick_engine.pool.checkedin() >= 1
+    assert resources.quick_engine.pool.checkedin() == 0 and resources.engine.pool.checkedin() == 0
+
+
 def test_not_ready_until_loaded(hash_settings) -> None:  # type: ignore[no-untyped-def]
     app = create_app(hash_settings.model_copy(update={"index_dir": hash_settings.index_dir / "missing"}))
     with TestClient(app) as c:
