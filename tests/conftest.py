@@ -95,6 +95,17 @@ def drop_postgres_schema(schema: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Pin the rate counters' clock 30 s into a minute, so a test never straddles a window boundary
+    (a test that hits a limit of N twice in one wall-clock minute fails when the minute turns)."""
+    from api.http import ratelimit
+
+    now = [1_800_000_030.0]
+    monkeypatch.setattr(ratelimit, "_now", lambda: now[0])
+    return now
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_settings(request: pytest.FixtureRequest, tmp_path: Path, hash_index_dir: Path) -> Iterator[Settings]:
     """Settings pointing at a fresh database: SQLite, and PostgreSQL when PA_TEST_POSTGRES_URL is set."""

@@ -124,7 +124,7 @@ def test_other_errors_follow_accept_language(client: TestClient) -> None:
     assert huge.status_code == 413 and huge.json()["detail"].startswith("リクエストの本文が大きすぎます。上限は ")
 
 
-def test_rate_limit_in_japanese(hash_settings, hash_assistant) -> None:  # type: ignore[no-untyped-def]
+def test_rate_limit_in_japanese(hash_settings, hash_assistant, frozen_clock) -> None:  # type: ignore[no-untyped-def]
     settings = hash_settings.model_copy(update={"rate_limit_per_minute": 1})
     with TestClient(create_app(settings, hash_assistant)) as c:
         c.delete("/v1/sessions/abc")

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.http import ratelimit
 from api.http.ratelimit import SqlRateCounter
 from api.main import create_app
 from api.middleware import client_address, is_limited, rate_bucket, sane_request_id
@@ -23,15 +22,6 @@ from tests.conftest import submission
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTION = {"message": "What security measures does the company take?", "company": "upward"}
-FIXED_NOW = 1_800_000_030.0  # mid-window: 30 s into a minute
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
-    """Pin the rate limiter's clock so a test never straddles a window boundary."""
-    now = [FIXED_NOW]
-    monkeypatch.setattr(ratelimit, "_now", lambda: now[0])
-    yield now
 
 
 def limited(settings: Settings, per_minute: int = 3, **extra: object) -> Settings:

@@ -116,7 +116,9 @@ def test_unwritable_sqlite_is_not_ready_and_recovers_without_restart(tmp_path: P
 
 
 # ------------------------------------------------------------------------------ M6: limiter in an outage
-def test_rate_limit_holds_in_a_database_outage(tmp_path: Path, hash_index_dir: Path, hash_embedder: Embedder) -> None:
+def test_rate_limit_holds_in_a_database_outage(
+    tmp_path: Path, hash_index_dir: Path, hash_embedder: Embedder, frozen_clock: list[float]
+) -> None:
     db = tmp_path / "db" / "assistant.storage.db"
     url = f"sqlite:///{db}"
     upgrade_database(make_engine(url))

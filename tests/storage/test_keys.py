@@ -237,16 +237,6 @@ def test_serve_refuses_keys_for_unknown_companies(
 
 
 # ------------------------------------------------------------------------------ guessing staff keys
-@pytest.fixture
-def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Pin the counters' clock so a test never straddles a window boundary."""
-    import api.http.ratelimit as ratelimit
-
-    now = [1_800_000_030.0]
-    monkeypatch.setattr(ratelimit, "_now", lambda: now[0])
-    return now
-
-
 def test_wrong_staff_keys_meet_429_with_the_public_limit_off(hash_settings, hash_assistant, frozen_clock) -> None:  # type: ignore[no-untyped-def]
     assert hash_settings.rate_limit_per_minute == 0 and hash_settings.staff_auth_failures_per_minute == 20
     settings = hash_settings.model_copy(update={"trusted_proxies": "testclient"})
