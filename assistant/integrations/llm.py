@@ -43,6 +43,9 @@ MAX_OUTPUT_TOKENS = 120
 # for servers that ignore them.
 PROMPT_LABELS = ("Question:", "Passages:", "[INST]", "[/INST]", "<start_of_turn>", "<end_of_turn>")
 _PROMPT_LABEL = re.compile("|".join(re.escape(label) for label in PROMPT_LABELS))
+# Other chat-template tokens a model may write anywhere (<<SYS>>, <</SYS>>, <s>, <|im_end|>): they
+# are no part of an answer, and "<<SYS>>" alone passed the verifier as a sentence with nothing to check.
+_TEMPLATE_TOKEN = re.compile(r"<<?/?[A-Za-z_]{1,20}>>?|<\|[^|<>\s]{1,40}\|>")
 # A finish reason that means the server withheld the answer.
 _REFUSED_FINISH = frozenset({"content_filter"})
 
@@ -78,7 +81,8 @@ class ChatModelPhraser:
             raise PhrasingError("refusal")
         if message.response_metadata.get("finish_reason") in _REFUSED_FINISH:
             raise PhrasingError("refusal", "filtered by the server")
-        text = _PROMPT_LABEL.split(message.text, maxsplit=1)[0].strip()
+        text = _PROMPT_LABEL.split(message.text, maxsplit=1)[0]
+        text = re.sub(r"[ \t]{2,}", " ", _TEMPLATE_TOKEN.sub(" ", text)).strip()
         if not text:
             raise PhrasingError("empty")
         return text

@@ -200,6 +200,21 @@ def test_what_follows_a_prompt_label_is_cut() -> None:
     assert failed.value.reason == "empty"
 
 
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        ("<<SYS>> It costs 1,000 yen [1]. <</SYS>>", "It costs 1,000 yen [1]."),
+        ("<s>手数料は1,000円です[1]。<|im_end|>", "手数料は1,000円です[1]。"),
+    ],
+)
+def test_chat_template_tokens_are_taken_out(written: str, kept: str) -> None:
+    model = RecordingChatModel(prompts=[], answer=AIMessage(written))
+    assert ChatModelPhraser(model).phrase(QUESTION, PASSAGES, "en") == kept
+    with pytest.raises(PhrasingError) as failed:
+        ChatModelPhraser(RecordingChatModel(prompts=[], answer=AIMessage("<<SYS>>"))).phrase(QUESTION, PASSAGES, "en")
+    assert failed.value.reason == "empty"
+
+
 def test_the_openai_backend_stops_at_the_prompt_labels() -> None:
     from assistant.integrations.llm import PROMPT_LABELS
 
