@@ -33,7 +33,7 @@ from assistant.understand.companies import CompanyDirectory
 from assistant.understand.language import detect_language
 from assistant.understand.redact import phone_spans
 
-Reason = Literal["no_passage", "fact", "meaning", "negation"]
+Reason = Literal["no_passage", "fact", "language", "meaning", "negation"]
 Space = Literal["en", "ml"]
 
 
@@ -73,6 +73,9 @@ class Measure:
     similarity: float
     lexical: float | None  # None across languages
     polarity_clash: str | None  # the sentence's clause whose polarity the cited text contradicts
+    # The language the sentence is written in, when it is not the reply's: a small model asked for
+    # Japanese often copies an English passage, which only repeats the quote below it.
+    other_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -471,7 +474,9 @@ class Verifier:
             if closest is not None and negations(clause) % 2 != negations(units[closest]) % 2:
                 clash = clause
                 break
-        return Measure(text, ids, unknown, tuple(missing), space, group, similarity, lexical, clash)
+        written = detect_language(text)
+        other = written if written != language else None
+        return Measure(text, ids, unknown, tuple(missing), space, group, similarity, lexical, clash, other)
 
 
 def judge(m: Measure, policy: VerifierPolicy) -> Verdict:
@@ -484,6 +489,8 @@ def judge(m: Measure, policy: VerifierPolicy) -> Verdict:
         return drop("no_passage", ", ".join(f"[{i}]" for i in m.unknown))
     if m.missing:
         return drop("fact", ", ".join(m.missing))
+    if m.other_language is not None:
+        return drop("language", f"written in {m.other_language}, not in the reply's language")
     similarity = {"en": policy.en_similarity, "ja": policy.ja_similarity, "cross": policy.cross_similarity}[m.group]
     lexical = policy.ja_lexical if m.group == "ja" else policy.en_lexical
     if m.similarity < similarity:

@@ -127,6 +127,16 @@ def test_a_flipped_polarity_is_a_negation_drop(verifier: Verifier) -> None:
     assert (denied.kept, denied.reason) == (False, "negation")
 
 
+def test_a_sentence_in_another_language_than_the_reply_is_dropped(verifier: Verifier) -> None:
+    passages = {"1": "A fee of 1,000 yen is charged for each disclosure request."}
+    copied, japanese = verifier.verify(
+        ["A fee of 1,000 yen is charged for each disclosure request [1].", "手数料は1,000円です[1]。"], passages, "ja"
+    )
+    assert (copied.kept, copied.reason) == (False, "language") and japanese.kept
+    (english,) = verifier.verify(["A fee of 1,000 yen is charged for each disclosure request [1]."], passages, "en")
+    assert english.kept
+
+
 def test_an_unknown_marker_is_a_no_passage_drop(verifier: Verifier) -> None:
     [verdict] = verifier.verify(["The fee is 1,000 yen per request. [3]"], {"1": FEE, "2": MAIL}, "en", "highreso")
     assert (verdict.kept, verdict.reason, verdict.detail) == (False, "no_passage", "[3]")

@@ -37,7 +37,7 @@ def test_shares_failures_and_summary_fact_accuracy() -> None:
     assert p["replies"] == 4 and p["summaries"] == 2 and p["omitted"] == 1
     assert p["sentences"] == 6
     assert p["kept"] == pytest.approx(2 / 6)
-    assert p["dropped"] == pytest.approx({"no_passage": 1 / 6, "fact": 1 / 6, "meaning": 1 / 6, "negation": 1 / 6})
+    assert p["dropped"] == pytest.approx({"no_passage": 1 / 6, "fact": 1 / 6, "language": 0.0, "meaning": 1 / 6, "negation": 1 / 6})
     assert p["failures"] == {"timeout": 1, "error": 0, "refusal": 0, "empty": 0}
     assert p["fact_items"] == 4 and p["summary_fact_accuracy"] == pytest.approx(1 / 4)
 
