@@ -237,12 +237,12 @@ def extract_facts(text: str) -> Facts:
         found["emails"].add(m.group().lower().rstrip("."))
         read = _blank(read, m.span())
     for m in _URL.finditer(read):
-        # The host must end in letters ("1.5" is no URL), read without the sentence's own full
-        # stop: "… at https://example.com/privacy." ends in "", and the URL went unchecked.
-        host = re.sub(r"^https?://", "", m.group().rstrip(".,;:!?)"), flags=re.IGNORECASE).split("/")[0]
-        if not re.search(r"[a-z]", host.split(".")[-1], re.IGNORECASE):
+        # The host must end in letters ("1.5" is no URL), read as `_url` normalises it: without the
+        # scheme and the sentence's own full stop ("… https://example.com/privacy." once went unchecked).
+        url = _url(m.group())
+        if not re.search(r"[a-z]", url.split("/")[0].split(".")[-1]):
             continue
-        found["urls"].add(_url(m.group()))
+        found["urls"].add(url)
         read = _blank(read, m.span())
     # The redactor's finder: a number written right after 電話 or FAX has no \b before it.
     for span in phone_spans(read):
