@@ -267,6 +267,35 @@ def japanese_latency(assistant: Any, passes: int = 2) -> dict[str, Any]:
     }
 
 
+# Inputs that once sent a redaction pattern backtracking (a run of kanji it was free to split):
+# each is repeated to two lengths, and the time per character of the longer is compared with the
+# shorter's. Linear matching keeps the ratio near 1; a quadratic pattern makes it about 10.
+REDACT_UNITS = ("区", "区" * 30 + "在住", "1-", "氏名は" + "山" * 30 + "、")
+REDACT_LENGTHS = (2_000, 20_000)  # characters
+
+
+def redact_scaling(repeats: int = 5) -> dict[str, Any]:
+    """How redaction's time per character grows with the text, on the inputs above (best of `repeats`)."""
+    from assistant.understand.redact import redact
+
+    per_char: dict[int, list[float]] = {n: [] for n in REDACT_LENGTHS}
+    for unit in REDACT_UNITS:
+        for n in REDACT_LENGTHS:
+            text = "住所は" + unit * (n // len(unit))
+            best = float("inf")
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                redact(text)
+                best = min(best, time.perf_counter() - t0)
+            per_char[n].append(best / len(text))
+    short, long = (sum(per_char[n]) for n in REDACT_LENGTHS)
+    return {
+        "lengths": list(REDACT_LENGTHS),
+        "ms_at_longest": round(1000 * max(per_char[REDACT_LENGTHS[1]]) * REDACT_LENGTHS[1], 3),
+        "per_char_ratio": ratio(long, short),
+    }
+
+
 def retrieval_latency(assistant: Any, embedder: Any, messages: Sequence[Message], company_of: Callable[[Message], str]) -> dict[str, Any]:
     """Search alone (retrieve + select_evidence, the query embedding included) on the
     questions, through a fresh retriever (empty query cache), and the company-name scan
@@ -666,6 +695,7 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
 
     add("in-process p50 ours/baseline", res["ratios"].get("inproc_p50"), 0.5, "<=", "x")
     add("Japanese reply p50 / English reply p50 (same run)", res["ratios"].get("ja_en_p50"), 1.5, "<=", "x")
+    add("redact: time per character at 10x the text (same run)", res["ratios"].get("redact_per_char"), 3, "<=", "x")
     http = res.get("http") or {}
     levels = {lv["concurrency"]: lv for lv in http.get("levels", [])}
     add("HTTP p50 at concurrency 1", (levels.get(1) or {}).get("latency", {}).get("p50_ms"), 25, "<", "ms")
@@ -809,6 +839,13 @@ def render_table(res: dict[str, Any]) -> str:
             row(f"  Japanese {kind} p50 / p95", f"{_fmt(s['p50_ms'])} / {_fmt(s['p95_ms'])} ms", f"n={s['n']}")
         row("English reply p50 / p95 (same run)", f"{_fmt(ja['en']['p50_ms'])} / {_fmt(ja['en']['p95_ms'])} ms")
         row("ratio Japanese/English p50", _fmt(res["ratios"].get("ja_en_p50")), "(servers below load the multilingual encoder too)")
+    red = res.get("redact")
+    if red:
+        row(
+            "redact: per-character time, 20,000 vs 2,000 chars",
+            f"{_fmt(red['per_char_ratio'])}x",
+            f"longest input {_fmt(red['ms_at_longest'])} ms; linear matching keeps this near 1",
+        )
 
     h = res.get("http")
     if h:
@@ -1079,6 +1116,9 @@ def run(plan: Plan, out_dir: Path) -> dict[str, Any]:
         _log(f"japanese: {2 * len(JA_MIX)} Japanese and as many English replies, alternating")
         res["japanese"] = japanese_latency(assistant)
         res["ratios"]["ja_en_p50"] = ratio(res["japanese"]["ja"]["p50_ms"], res["japanese"]["en"]["p50_ms"])
+        _log("redaction: time per character at 2,000 and 20,000 characters of inputs that once backtracked")
+        res["redact"] = redact_scaling()
+        res["ratios"]["redact_per_char"] = res["redact"]["per_char_ratio"]
         del assistant
         _log("query embedding probe: ours, one thread, int8, torch, baseline")
         res["embed_probe"] = embed_probe(probe_variants(Settings(), embedder, baseline))

@@ -107,9 +107,9 @@ def test_sqlite_locked_past_busy_timeout_then_recovers(tmp_path: Path, hash_inde
         holder = sqlite3.connect(db, isolation_level=None, timeout=0.1)
         try:
             holder.execute("BEGIN EXCLUSIVE")
-            started = time.monotonic()
+            # How long it waits is the busy timeout's (tests/storage/test_db.py checks the engine
+            # sets it); a timing here would only measure this machine's load.
             _assert_storage_503(c.post("/v1/chat", json=FORMAL))
-            assert time.monotonic() - started < 10
             assert c.post("/v1/chat", json=QUESTION).status_code == 200  # questions still answered
         finally:
             holder.rollback()

@@ -1,14 +1,15 @@
-"""The database module's small helpers: times read back from SQLite, and storage errors."""
+"""The database module's small helpers: times read back from SQLite, storage errors, and the SQLite busy timeout."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from assistant.errors import StorageUnavailableError
-from assistant.storage.db import as_utc, iso_utc, storage_errors
+from assistant.storage.db import as_utc, iso_utc, make_engine, storage_errors
 
 
 def test_a_naive_time_is_read_as_utc_and_an_aware_one_kept() -> None:
@@ -46,3 +47,12 @@ def test_the_migrations_make_the_tables_the_models_describe(sqlite_url: str) -> 
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     # staff_keys' unique key is a unique index in 0004 and a unique column in the model: the same.
     assert [d for d in diff if "staff_keys" not in str(d)] == []
+
+
+def test_a_sqlite_engine_waits_for_a_lock_only_as_long_as_its_busy_timeout(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'busy.db'}", busy_timeout_ms=200)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 200
+    finally:
+        engine.dispose()

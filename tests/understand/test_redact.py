@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import time
+import threading
 
 import pytest
 from hypothesis import example, given, settings
@@ -399,10 +399,14 @@ def test_japanese_text_that_introduces_no_name_or_address_is_left_alone(text: st
     "text", ["住所は" + "区" * 2000, ("区" * 30 + "在住") * 60, "住所は東京都港区" + "1-" * 1000, ("氏名は" + "山" * 30 + "、") * 60]
 )
 def test_japanese_names_and_addresses_are_found_in_linear_time(text: str) -> None:
-    # A pattern free to split a run of kanji took minutes over 2,000 区; these take about a millisecond.
-    started = time.perf_counter()
-    redact(text)
-    assert time.perf_counter() - started < 0.5
+    # A pattern free to split a run of kanji took minutes over 2,000 区; these take about a
+    # millisecond. `make bench` measures how the time grows with the text ("redact: 10x the text");
+    # here a watchdog far above any machine's noise only keeps a regression from hanging the run.
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (redact(text), done.set()), daemon=True)
+    worker.start()
+    worker.join(timeout=120)
+    assert done.is_set(), "redact did not finish: a pattern backtracks over this input"
 
 
 def test_japanese_personal_data_stays_out_of_transcripts_and_logs(hash_settings, hash_assistant, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
