@@ -107,11 +107,19 @@ _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"https?://[^\s()<>\[\]\"、。，]+|\b(?:www\.)?(?:[a-z0-9-]{2,}\.)+[a-z]{2,24}(?:/[^\s()<>\[\]\"、。，]*)?", re.IGNORECASE)
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_YEARLESS_MONTH = _MONTH.replace("|may|", "|(?-i:May)|")
+_MONTH_FORMS = (
+    "jan(?:uary)?", "feb(?:ruary)?", "mar(?:ch)?", "apr(?:il)?", "may", "june?", "july?", "aug(?:ust)?",
+    "sep(?:t(?:ember)?)?", "oct(?:ober)?", "nov(?:ember)?", "dec(?:ember)?",
+)  # fmt: skip
+
+
+def _month_pattern(may: str = "may") -> str:
+    """Any month's name or abbreviation (`may`: how May is matched)."""
+    return "(?:" + "|".join(may if form == "may" else form for form in _MONTH_FORMS) + r")\.?"
+
+
+_MONTH = _month_pattern()
+_YEARLESS_MONTH = _month_pattern("(?-i:May)")  # with no year to anchor it, only a capital May is the month
 _DATES = (
     # (pattern, which groups are year, month, day)
     (re.compile(rf"\b(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{{2}})\b", re.IGNORECASE)),
@@ -121,7 +129,7 @@ _DATES = (
     (re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*日)?")),
     # A deadline with no year ("by March 31", 「3月31日まで」): read as bare numbers, its 3 and 31
     # could be met anywhere in a passage.
-    # ("you may 2…" is no date: with no year to anchor it, May must be capitalised).
+    # ("you may 2…" is no date: May must be capitalised there).
     (re.compile(rf"\b(?P<m>{_YEARLESS_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?![,.]?\s*\d)", re.IGNORECASE)),
     (re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_YEARLESS_MONTH})(?![a-z])", re.IGNORECASE)),
     (re.compile(r"(?<![\d年])(?P<m>1[0-2]|0?[1-9])\s*月\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*日")),
