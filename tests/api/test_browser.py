@@ -783,6 +783,147 @@ def test_console_rows_open_the_detail_csv_downloads_the_queue_and_overdue_is_mar
             d.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "default"})
 
 
+# Every text node of the body (hidden ones too: they show as soon as their section opens), the whole text of each
+# data-i18n-rich element (its marks split it into several nodes), the labelling attributes, and the page title.
+# Not the policy's clauses, the assistant's answers or the customer's message: data, in whatever language it is.
+_CONSOLE_TEXTS = """
+var out = [document.title];
+var walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (var n = walk.nextNode(); n; n = walk.nextNode()) {
+  if (!n.parentElement.closest('script, style, .clause, .answer, #ticket-message') && n.data.trim()) out.push(n.data.trim());
+}
+document.querySelectorAll('[data-i18n-rich]').forEach(function (el) { out.push(el.textContent.trim()); });
+document.querySelectorAll('body *').forEach(function (el) {
+  ['placeholder', 'aria-label', 'title'].forEach(function (a) { if (el.getAttribute(a)) out.push(el.getAttribute(a)); });
+});
+return out;
+"""
+
+
+def english_left(texts: list[str], english: dict[str, str], japanese: dict[str, str]) -> list[str]:
+    """The texts that are (or hold) one of the console's English texts; those written the same in Japanese don't count."""
+    found = []
+    for key, text in english.items():
+        plain = text.replace("*", "").replace("`", "")
+        if japanese[key] == text or not re.search(r"[A-Za-z]{2}", plain):
+            continue
+        parts = re.split(r"\{\w+\}", plain)
+        whole = re.compile(".+?".join(map(re.escape, parts)), re.S)
+        # A short text (Any, Send, Status) counts as a whole node or attribute; a longer run of it counts anywhere.
+        long_parts = [p.strip() for p in parts if len(p.strip()) >= 12]
+        hits = [s for s in texts if whole.fullmatch(s) or any(p in s for p in long_parts)]
+        found += [f"{key}: {s!r}" for s in hits]
+    return found
+
+
+def test_console_in_japanese(driver: webdriver.Chrome, hash_settings, hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    """?lang=ja: headings, buttons, statuses and dates in Japanese, no English text of the console's own left anywhere,
+    and the server's own errors come back in Japanese (the console sends Accept-Language)."""
+    from tests.api.test_console_strings import console_strings, flatten
+
+    refs = _open_desk_tickets(hash_assistant, hash_settings)
+    with serving(create_app(hash_settings, hash_assistant)) as base:
+        with urllib.request.urlopen(base + "/static/console.js", timeout=WAIT) as resp:
+            table = console_strings(resp.read().decode("utf-8"))
+        english, japanese = flatten(table["en"]), flatten(table["ja"])
+        b = Browser(driver, base)
+        b.console_errors()
+        b.allowed = ["/v1/staff/me", "/status"]  # the wrong key's 401 and the refused rejection's 409, logged by Chromium
+        d = b.d
+        b.open("/console?lang=ja", height=1000)
+        key = b.until(lambda d: d.find_element(By.ID, "api-key"))
+        assert d.execute_script("return document.documentElement.lang") == "ja"
+        assert d.title == d.find_element(By.TAG_NAME, "h1").text == "個人情報窓口コンソール"
+        assert d.find_element(By.ID, "signin-title").text == "サインイン"
+        assert d.find_element(By.CSS_SELECTOR, "label[for=api-key]").text == "スタッフ用 API キー"
+        assert "X-API-Key" in d.find_element(By.CSS_SELECTOR, "#signin-form .muted").text
+        switch = {attr(a, "data-lang"): a for a in d.find_elements(By.CSS_SELECTOR, "#lang-switch a")}
+        assert [a.text for a in switch.values()] == ["English", "日本語"] and attr(switch["ja"], "aria-current") == "true"
+        assert attr(d.find_element(By.ID, "lang-switch"), "aria-label") == "表示言語"
+
+        key.send_keys("not-a-key", Keys.ENTER)
+        b.until(lambda d: d.find_element(By.ID, "signin-error").is_displayed())
+        assert d.find_element(By.ID, "signin-error").text == "このキーは受け付けられませんでした。"
+        key.clear()
+        key.send_keys("all-staff-key-for-tests-0001", Keys.ENTER)
+        b.until(lambda d: d.find_element(By.ID, "app").is_displayed())
+        assert [d.find_element(By.ID, t).text for t in ("tab-search", "tab-compare", "tab-desk")] == ["条項検索", "会社比較", "受付一覧"]
+        assert "としてサインイン中" in d.find_element(By.ID, "who-label").text
+        assert d.find_element(By.ID, "signout").text == "サインアウト"
+
+        # Clause search and the comparison, with their dynamic texts.
+        assert attr(d.find_element(By.ID, "search-q"), "placeholder") == "例: 開示請求の手数料"
+        d.find_element(By.ID, "search-q").send_keys("開示請求の手数料", Keys.ENTER)
+        hit = b.until(lambda d: d.find_element(By.CSS_SELECTOR, "#search-results .hit"))
+        assert b.q(hit, "button.copy").text == "引用をコピー" and b.q(hit, "a").text == "ポリシーで開く"
+        assert attr(b.q(hit, "button.copy"), "aria-label").startswith("引用をコピー: ")
+        assert re.fullmatch(r"\d+ 件の条項が見つかりました。", d.find_element(By.ID, "search-status").text)
+        d.find_element(By.ID, "tab-compare").click()
+        d.find_element(By.ID, "compare-q").send_keys("開示請求の手数料はいくらですか？", Keys.ENTER)
+        b.until(lambda d: d.find_element(By.ID, "compare-status").text == "5 社中 5 社から回答がありました。")
+        badges = {b.q(c, ".badge").text for c in d.find_elements(By.CSS_SELECTOR, "#compare-grid .cell")}
+        assert badges and badges <= {"回答", "窓口対応", "記載なし", "確認"}, badges
+
+        # The desk queue: headers, statuses, the overdue badge and the filters in Japanese; the API's values unchanged.
+        d.find_element(By.ID, "tab-desk").click()
+        b.until(lambda d: d.find_elements(By.CSS_SELECTOR, f'#desk-table tr[data-ref="{refs["other"]}"]'))
+        headers = [th.text for th in d.find_elements(By.CSS_SELECTOR, "#desk-table th")]
+        assert headers == ["受付番号", "会社", "請求内容", "ステータス", "社内目標期限"]
+        assert d.find_element(By.ID, "desk-csv").text == "CSV をダウンロード"
+        assert d.find_element(By.ID, "desk-status").text.startswith("全 3 件中 1〜3 件目を表示しています。")
+        statuses = Select(d.find_element(By.ID, "desk-status-filter")).options
+        assert [o.text for o in statuses][:3] == ["すべて", "受付済み", "本人確認待ち"] and attr(statuses[1], "value") == "received"
+        rows = {attr(r, "data-ref"): r for r in d.find_elements(By.CSS_SELECTOR, "#desk-table tbody tr")}
+        assert {r.find_element(By.CSS_SELECTOR, ".ticket-status").text for r in rows.values()} == {"受付済み"}
+        assert rows[refs["late"]].find_element(By.CSS_SELECTOR, ".badge.overdue").text.endswith("期限超過")
+        assert "個人情報の削除、個人情報の開示（代理人による請求）" in rows[refs["fresh"]].text
+
+        # The detail pane; its dates in Japanese (the browser's own Intl for ja).
+        rows[refs["fresh"]].find_elements(By.TAG_NAME, "td")[1].click()
+        b.until(lambda d: d.find_element(By.ID, "ticket-title").text.startswith(refs["fresh"]))
+        pane = d.find_element(By.ID, "ticket")
+        meta = dict(
+            zip(
+                [e.text for e in pane.find_elements(By.CSS_SELECTOR, "dt")],
+                [e.text for e in pane.find_elements(By.CSS_SELECTOR, "dd")],
+                strict=True,
+            )
+        )
+        assert meta["会社"] == "ハイレゾ" and meta["代理人による請求"] == "はい（代理人による請求）" and meta["受付経路"] == "チャット"
+        req = urllib.request.Request(base + "/v1/desk/tickets/" + refs["fresh"], headers={"X-API-Key": "all-staff-key-for-tests-0001"})
+        with urllib.request.urlopen(req, timeout=WAIT) as resp:
+            created = json.loads(resp.read())["created_at"]
+        expected = d.execute_script(
+            "return new Intl.DateTimeFormat('ja', {dateStyle: 'medium', timeStyle: 'short'}).format(new Date(arguments[0]))", created
+        )
+        assert meta["受付日時"] == expected and re.fullmatch(r"\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2}", expected), expected
+        assert d.find_element(By.ID, "ticket-next").text.startswith("受付済み — 変更できるステータス: 本人確認待ち、対応中、却下、取り下げ")
+        assert "申請を受け付けました" in d.find_element(By.ID, "ticket-events").text
+        templates = [o.text for o in Select(d.find_element(By.ID, "reply-template")).options]
+        assert templates == ["自分で入力する", "受付のご連絡", "本人確認書類のお願い", "請求書のご提出のお願い", "完了のご連絡"]
+        assert d.find_element(By.CSS_SELECTOR, "#reply-form button[type=submit]").text == "送信"
+
+        # A server error, shown as the server words it: a rejection with no reason, refused (409) in Japanese.
+        Select(d.find_element(By.ID, "status-new")).select_by_value("rejected")
+        d.find_element(By.CSS_SELECTOR, "#status-form button[type=submit]").click()
+        error = d.find_element(By.ID, "status-error")
+        b.until(lambda d: error.is_displayed())
+        assert error.text == "却下するには、理由をメモに書いてください。"
+        d.execute_script("window.scrollTo(0, 0)")
+        b.shot("console-ja.png")
+
+        # None of the console's English texts is left, shown or hidden, in text or in a label.
+        left = english_left(d.execute_script(_CONSOLE_TEXTS), english, japanese)
+        assert left == [], left
+
+        # The switch reloads in English, still signed in (the key is in sessionStorage).
+        d.find_element(By.CSS_SELECTOR, '#lang-switch a[data-lang="en"]').click()
+        b.until(lambda d: d.find_element(By.ID, "app").is_displayed() and d.find_element(By.TAG_NAME, "h1").text == "Privacy desk console")
+        assert d.current_url.endswith("/console?lang=en") and d.execute_script("return document.documentElement.lang") == "en"
+        assert d.find_element(By.ID, "tab-desk").text == "Desk queue"
+        assert not b.console_errors()
+
+
 # ---------------------------------------------------------------------------------------------- API docs
 def test_api_docs_render_with_no_network(browser: Browser) -> None:
     """Swagger UI (with its Authorize button) and ReDoc draw the API from this server's files alone."""
