@@ -29,6 +29,9 @@ def _kind(name: str, asks: str, states: str, gates: bool = True) -> FactKind:
     return FactKind(name, re.compile(asks, re.IGNORECASE), re.compile(states, re.IGNORECASE), gates)
 
 
+# An amount of money: 1,000 yen, ¥1,000, $5, 1,000円.
+_FIGURE = r"\d[\d,.]*\s*(yen|円|dollars?|usd|euros?|eur|pounds?)\b|[$€£¥]\s?\d|\d[\d,，.]*\s*円"
+
 # First match wins: "how long do you keep" is a retention period before it is a response time.
 FACT_KINDS: tuple[FactKind, ...] = (
     _kind(
@@ -50,14 +53,24 @@ FACT_KINDS: tuple[FactKind, ...] = (
         r"|\d+\s*(日|営業日|週間|か月|ヶ月|カ月)以内|遅滞なく|速やかに|直ちに",
     ),
     _kind(
+        "amount",
+        # "How much …" asks for a figure: a passage naming some fee ("calculation of service
+        # fees") does not answer it, one stating an amount, that there is none, or how it is set does.
+        r"\bhow much\b(?!\s+(?:of\s+)?(?:my|your|the|our|their)?\s*(?:personal\s+)?(?:data|information|info|time|detail)s?\b)"
+        r"|いくら|金額|何円",
+        _FIGURE + r"|\bfree of charge\b|\bfor free\b|\bwithout (any )?(fee|charge|cost)\b|\bat no (extra )?(cost|charge)\b"
+        r"|\bno (fee|charge|cost)s?\b|\b(actual|reasonable|nominal|administrative|applicable) (fee|charge|cost|expense)s?\b"
+        r"|\bfees? (of|is|are|will be)\b|\bcharge (a|an)\b"
+        r"|手数料は|手数料として|無料|無償|実費",
+    ),
+    _kind(
         "money",
         # 有料 as a predicate ("有料ですか"), not in a compound ("有料サブスクリプション" is a paid plan).
-        r"\b(how much|fee|fees|charge|charges|cost|costs|price|free of charge|for free)\b|いくら|手数料|費用|料金|無料|お金"
+        r"\b(fee|fees|charge|charges|cost|costs|price|free of charge|for free)\b|手数料|費用|料金|無料|お金"
         r"|有料(?![\u30a0-\u30ff\uff66-\uff9f\u3400-\u9fff])",
         # A fee, a charge or its absence; not the "person in charge".
-        r"\d[\d,.]*\s*(yen|円|dollars?|usd|euros?|eur|pounds?)\b|[$€£¥]\s?\d|\bfees?\b|(?<!in )\bcharg(e|es|ed|ing)\b"
-        r"|\bcosts?\b|\bfree of charge\b|\bfor free\b|\bexpenses?\b"
-        r"|\d[\d,，.]*\s*円|手数料|無料|実費|費用",
+        _FIGURE + r"|\bfees?\b|(?<!in )\bcharg(e|es|ed|ing)\b"
+        r"|\bcosts?\b|\bfree of charge\b|\bfor free\b|\bexpenses?\b|手数料|無料|実費|費用",
     ),
     _kind(
         "payment",

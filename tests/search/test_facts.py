@@ -10,7 +10,9 @@ from assistant.search.facts import FACT_KINDS, defined_term, defines, fact_kind
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
-        ("How much does a disclosure request cost?", "money"),
+        ("How much does a disclosure request cost?", "amount"),
+        ("Is there a fee for a disclosure request?", "money"),
+        ("How much data do you collect about me?", None),  # a quantity of data, not of money
         ("How long do you keep my data?", "retention"),
         ("When was this policy last revised?", "date"),
         ("What is your phone number?", "phone"),
@@ -111,7 +113,7 @@ def test_a_passage_defines_a_term_by_opening_with_it_or_saying_what_it_means(ter
     [
         ("個人情報の保存期間はどのくらいですか？", "retention"),
         ("データはいつまで保管されますか", "retention"),
-        ("開示請求の手数料はいくらですか", "money"),
+        ("開示請求の手数料はいくらですか", "amount"),
         ("回答までに何日かかりますか？", "response_time"),
         ("問い合わせ先を教えてください", "contact"),
         ("電話番号は？", "phone"),
@@ -131,6 +133,7 @@ def test_japanese_questions_ask_for_the_same_kinds_of_fact(question: str, kind: 
     ("kind", "text"),
     [
         ("money", "開示等の請求には、1回につき1,000円の手数料をいただきます。"),
+        ("amount", "開示等の請求には、1回につき1,000円の手数料をいただきます。"),
         ("response_time", "請求を受け付けた日から14日以内に回答します。"),
         ("retention", "利用目的の達成に必要な期間保存し、不要となった場合は消去します。"),
         ("date", "2024年4月1日 改定"),
@@ -193,3 +196,21 @@ def test_japanese_mail_received_and_compounds_ask_for_no_address_or_number(quest
 )
 def test_a_japanese_date_is_no_retention_period(text: str, states: bool) -> None:
     assert bool(next(k for k in FACT_KINDS if k.name == "retention").states.search(text)) is states
+
+
+@pytest.mark.parametrize(
+    ("text", "states"),
+    [
+        ("A fee of 1,000 yen per request will be charged.", True),
+        ("Requests are handled free of charge.", True),
+        ("We may charge a reasonable fee taking the actual cost into account.", True),
+        ("開示請求の手数料は無料です。", True),
+        # A fee named in passing states no amount: "how much" is not answered by it.
+        ("For identification, calculation of service fees, payment and settlement within the Services.", False),
+        ("手数料の決済に利用します。", False),
+    ],
+)
+def test_how_much_is_answered_by_an_amount_or_how_it_is_set_not_by_a_fee_named_in_passing(text: str, states: bool) -> None:
+    amount = next(k for k in FACT_KINDS if k.name == "amount")
+    assert amount.gates
+    assert bool(amount.states.search(text)) is states
