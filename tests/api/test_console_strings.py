@@ -134,3 +134,17 @@ def test_the_checks_catch_an_english_text_without_its_japanese() -> None:
     parsed = _Page()
     parsed.feed('<p data-i18n="pageTitle"></p><button>Send</button><input placeholder="Ask">')
     assert parsed.keys == ["pageTitle"] and parsed.literal == ["Send", "<input placeholder='Ask'>"]
+
+
+def test_every_value_the_api_gives_the_console_has_a_japanese_name() -> None:
+    # The tables name the API's own values; a status, route, request type or fixed audit note
+    # added to the library without its entry would show in English on a Japanese console.
+    from assistant.vocabulary import REQUEST_TYPES, ROUTES, STATUSES
+
+    tickets = (Path(__file__).resolve().parents[2] / "assistant" / "desk" / "tickets.py").read_text(encoding="utf-8")
+    notes = set(re.findall(r'note="([^"]+)"', tickets)) | set(re.findall(r'"(message (?:to|from) the customer)"', tickets))
+    assert "request received" in notes and "message from the customer" in notes  # the scan still finds them
+    ja = console_strings(CONSOLE_JS.read_text(encoding="utf-8"))["ja"]
+    for table, values in (("statuses", STATUSES), ("routes", ROUTES), ("requestTypes", REQUEST_TYPES), ("eventNotes", notes)):
+        missing = sorted(set(values) - set(ja[table]))
+        assert not missing, f"STRINGS.ja.{table} lacks {missing}"
