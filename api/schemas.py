@@ -375,6 +375,7 @@ class RequestTypeOut(BaseModel):
 
     id: str
     label: str = Field(description="English label, e.g. for a select box.")
+    labels: dict[str, str] = Field(description="Its name in each supported language (`en`, `ja`), as the assistant's replies write it.")
 
 
 class StatusOut(BaseModel):
@@ -383,6 +384,7 @@ class StatusOut(BaseModel):
     id: str
     open: bool = Field(description="False for the closed statuses (no way out; retention may delete them).")
     next: list[str] = Field(description="Statuses allowed next, in lifecycle order (empty when closed).")
+    labels: dict[str, str] = Field(description="Its name in each supported language (`en`, `ja`), as the assistant's replies write it.")
 
 
 class LimitsOut(BaseModel):

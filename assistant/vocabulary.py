@@ -59,10 +59,21 @@ MAX_NOTE_CHARS = 2000  # a staff note on a status change
 
 
 def meta(max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> dict[str, Any]:
-    """The vocabulary as plain JSON-ready data (what `GET /v1/meta` serves)."""
+    """The vocabulary as plain JSON-ready data (what `GET /v1/meta` serves), with each request
+    type's and status's name in every supported language as the assistant's own replies write it."""
+    # Imported here: the message catalog sits above this module, which the domain itself imports.
+    from assistant.answering.messages import text
+    from assistant.understand.language import Language
+
+    def labels(key: str) -> dict[str, str]:
+        return {lang: text(key, lang) for lang in get_args(Language)}
+
     return {
         "routes": list(ROUTES),
-        "request_types": [{"id": k, "label": v} for k, v in REQUEST_TYPES.items()],
-        "statuses": [{"id": s, "open": bool(TRANSITIONS[s]), "next": [n for n in STATUSES if n in TRANSITIONS[s]]} for s in STATUSES],
+        "request_types": [{"id": k, "label": v, "labels": labels(f"request.{k}")} for k, v in REQUEST_TYPES.items()],
+        "statuses": [
+            {"id": s, "open": bool(TRANSITIONS[s]), "next": [n for n in STATUSES if n in TRANSITIONS[s]], "labels": labels(f"status.{s}")}
+            for s in STATUSES
+        ],
         "limits": {"max_message_chars": max_message_chars, "max_note_chars": MAX_NOTE_CHARS},
     }

@@ -25,9 +25,10 @@
   // ------------------------------------------------------------------ language
   // Every text the console shows or announces, per language; {name} is filled in by t(). console.html's static
   // texts name their key in data-i18n (the text), data-i18n-rich (*bold* and `code` marked) or data-i18n-ATTR.
-  // The nested tables name the API's values (statuses, routes, request types, channels, the audit trail's
-  // fixed notes); the values themselves are never translated, only what is shown. A value missing from them
-  // is shown as the API gives it. tests/api/test_console_strings.py checks both languages have every key.
+  // The nested tables name the API's values (routes, channels, the audit trail's fixed notes; statuses and
+  // request types are named by GET /v1/meta's labels); the values themselves are never translated, only what
+  // is shown. A value missing from them is shown as the API gives it. tests/api/test_console_strings.py checks
+  // both languages have every key.
   var STRINGS = {
     en: {
       pageTitle: "Privacy desk console",
@@ -169,30 +170,11 @@
         form: "Please send the formal request form as our privacy policy describes; this message is not yet the formal request itself.",
         done: "We have completed your request. Thank you for your patience.",
       },
-      statuses: {
-        received: "received",
-        awaiting_identity: "awaiting identity",
-        in_progress: "in progress",
-        completed: "completed",
-        rejected: "rejected",
-        withdrawn: "withdrawn",
-      },
       routes: {
         answer: "answer",
         desk: "desk",
         abstain: "not stated",
         clarify: "clarify",
-      },
-      // In the queue and the detail pane; the type filter lists GET /v1/meta's English labels.
-      requestTypes: {
-        purpose_notification: "purpose notification",
-        disclosure: "disclosure",
-        third_party_records: "third party records",
-        correction: "correction",
-        deletion: "deletion",
-        suspension_of_use: "suspension of use",
-        stop_third_party_provision: "stop third party provision",
-        complaint: "complaint",
       },
       channels: {
         chat: "chat",
@@ -346,29 +328,11 @@
         form: "当社のプライバシーポリシーに記載のとおり、所定の請求書をご提出ください。いただいたご連絡は、まだ正式なご請求としては扱われません。",
         done: "ご依頼の対応が完了いたしました。長らくお待たせいたしました。",
       },
-      statuses: {
-        received: "受付済み",
-        awaiting_identity: "本人確認待ち",
-        in_progress: "対応中",
-        completed: "完了",
-        rejected: "却下",
-        withdrawn: "取り下げ",
-      },
       routes: {
         answer: "回答",
         desk: "窓口対応",
         abstain: "記載なし",
         clarify: "確認",
-      },
-      requestTypes: {
-        purpose_notification: "利用目的の通知",
-        disclosure: "個人情報の開示",
-        third_party_records: "第三者提供記録の開示",
-        correction: "個人情報の訂正\u30fb追加",
-        deletion: "個人情報の削除",
-        suspension_of_use: "個人情報の利用停止",
-        stop_third_party_provision: "第三者提供の停止",
-        complaint: "苦情",
       },
       channels: {
         chat: "チャット",
@@ -413,8 +377,11 @@
   }
 
   function label(table, value) { return has(TEXT[table], value) ? TEXT[table][value] : human(value); }
-  function statusLabel(s) { return label("statuses", s); }
-  function typeLabel(s) { return label("requestTypes", s); }
+  // Statuses and request types are named as the assistant's replies name them: GET /v1/meta's labels.
+  var NAMES = { statuses: {}, request_types: {} };
+  function named(kind, value) { return NAMES[kind][value] || human(value); }
+  function statusLabel(s) { return named("statuses", s); }
+  function typeLabel(s) { return named("request_types", s); }
   function listOf(items) { return items.join(TEXT.listSeparator); }
   function sentences() { return Array.prototype.slice.call(arguments).filter(Boolean).join(TEXT.sentenceGap); }
 
@@ -770,13 +737,16 @@
       $("desk-status").textContent = t("metaErrorDetail", { detail: err.message });
       return;
     }
+    ["statuses", "request_types"].forEach(function (kind) {
+      meta[kind].forEach(function (x) { NAMES[kind][x.id] = (x.labels && x.labels[LANG]) || x.label || human(x.id); });
+    });
     meta.statuses.forEach(function (s) {
       NEXT[s.id] = s.next;
       $("desk-status-filter").appendChild(h("option", { value: s.id, text: statusLabel(s.id) }));
     });
-    // English lists the API's own labels; another language its names for the types (the API's label if none).
+    // English lists the API's own labels; another language the names in its labels.
     meta.request_types.forEach(function (rt) {
-      var name = LANG === "en" || !has(TEXT.requestTypes, rt.id) ? rt.label : TEXT.requestTypes[rt.id];
+      var name = LANG === "en" ? rt.label : typeLabel(rt.id);
       $("desk-type").appendChild(h("option", { value: rt.id, text: name }));
     });
     $("compare-q").setAttribute("maxlength", String(meta.limits.max_message_chars));

@@ -137,14 +137,21 @@ def test_the_checks_catch_an_english_text_without_its_japanese() -> None:
 
 
 def test_every_value_the_api_gives_the_console_has_a_japanese_name() -> None:
-    # The tables name the API's own values; a status, route, request type or fixed audit note
-    # added to the library without its entry would show in English on a Japanese console.
-    from assistant.vocabulary import REQUEST_TYPES, ROUTES, STATUSES
+    # Statuses and request types come named from GET /v1/meta (the library's own catalog); routes and
+    # the fixed audit notes from the console's tables. A value added to the library without its
+    # name would show in English (or as its id) on a Japanese console.
+    from assistant.vocabulary import REQUEST_TYPES, ROUTES, STATUSES, meta
 
+    served = meta()
+    for kind, ids in (("statuses", STATUSES), ("request_types", REQUEST_TYPES)):
+        labels = {x["id"]: x["labels"] for x in served[kind]}
+        assert set(labels) == set(ids), kind
+        for value, names in labels.items():
+            assert set(names) == {"en", "ja"} and names["ja"] and names["ja"] != names["en"], (kind, value, names)
     tickets = (Path(__file__).resolve().parents[2] / "assistant" / "desk" / "tickets.py").read_text(encoding="utf-8")
     notes = set(re.findall(r'note="([^"]+)"', tickets)) | set(re.findall(r'"(message (?:to|from) the customer)"', tickets))
     assert "request received" in notes and "message from the customer" in notes  # the scan still finds them
     ja = console_strings(CONSOLE_JS.read_text(encoding="utf-8"))["ja"]
-    for table, values in (("statuses", STATUSES), ("routes", ROUTES), ("requestTypes", REQUEST_TYPES), ("eventNotes", notes)):
+    for table, values in (("routes", ROUTES), ("eventNotes", notes)):
         missing = sorted(set(values) - set(ja[table]))
         assert not missing, f"STRINGS.ja.{table} lacks {missing}"
