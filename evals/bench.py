@@ -39,11 +39,13 @@ from pathlib import Path
 from typing import Any
 
 from evals.bench_lib import (
+    REDACT_CASES,
     GenerativeSample,
     TimingEmbedder,
     generate_synthetic_corpus,
     generative_summary,
     ratio,
+    redact_input,
     summarize,
     synthetic_id,
     verdict,
@@ -267,21 +269,17 @@ def japanese_latency(assistant: Any, passes: int = 2) -> dict[str, Any]:
     }
 
 
-# Inputs that once sent a redaction pattern backtracking (a run of kanji it was free to split):
-# each is repeated to two lengths, and the time per character of the longer is compared with the
-# shorter's. Linear matching keeps the ratio near 1; a quadratic pattern makes it about 10.
-REDACT_UNITS = ("区", "区" * 30 + "在住", "1-", "氏名は" + "山" * 30 + "、")
-REDACT_LENGTHS = (2_000, 20_000)  # characters
+REDACT_LENGTHS = (2_000, 20_000)  # characters; linear matching keeps the time per character flat, a quadratic pattern makes it about 10x
 
 
 def redact_scaling(repeats: int = 5) -> dict[str, Any]:
-    """How redaction's time per character grows with the text, on the inputs above (best of `repeats`)."""
+    """How redaction's time per character grows with the text, on `REDACT_CASES` (best of `repeats`)."""
     from assistant.understand.redact import redact
 
     per_char: dict[int, list[float]] = {n: [] for n in REDACT_LENGTHS}
-    for unit in REDACT_UNITS:
+    for case in REDACT_CASES:
         for n in REDACT_LENGTHS:
-            text = "住所は" + unit * (n // len(unit))
+            text = redact_input(case, n)
             best = float("inf")
             for _ in range(repeats):
                 t0 = time.perf_counter()

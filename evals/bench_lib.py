@@ -49,6 +49,18 @@ def ratio(ours: float | None, theirs: float | None) -> float | None:
 
 
 # -- synthetic corpus ------------------------------------------------------------------------
+# Japanese text that once sent a redaction pattern backtracking (a run of kanji it was free to
+# split): (lead, unit repeated). The tests run each at about 2,000 characters (they once took
+# minutes); the bench times it at two lengths to see the time per character stay flat.
+REDACT_CASES = (("住所は", "区"), ("", "区" * 30 + "在住"), ("住所は東京都港区", "1-"), ("", "氏名は" + "山" * 30 + "、"))
+
+
+def redact_input(case: tuple[str, str], chars: int) -> str:
+    """One of `REDACT_CASES` at about `chars` characters."""
+    lead, unit = case
+    return lead + unit * max(1, (chars - len(lead)) // len(unit))
+
+
 def synthetic_id(replica: int, company_id: str) -> str:
     """The id of replica `replica` of a company, e.g. c0042-upward."""
     return f"c{replica:04d}-{company_id}"
