@@ -32,6 +32,21 @@ def _kind(name: str, asks: str, states: str, gates: bool = True) -> FactKind:
 # An amount of money: 1,000 yen, ¥1,000, $5, 1,000円.
 _FIGURE = r"\d[\d,.]*\s*(yen|円|dollars?|usd|euros?|eur|pounds?)\b|[$€£¥]\s?\d|\d[\d,，.]*\s*円"
 
+# Kinds of personal data any policy lists (what a "what information do you collect?" answer names):
+# generic categories of personal data, as the APPI and the GDPR use them, not one policy's words.
+_DATA_ITEMS_EN = (
+    r"(?:full |first |last |user ?)?names?|e-?mail(?: address(?:es)?)?|(?:tele|mobile )?phone(?: numbers?)?|fax(?: numbers?)?"
+    r"|(?:postal |mailing |home |street )?address(?:es)?|dates? of birth|birth ?dates?|ages?|gender|sex|nationality"
+    r"|ip address(?:es)?|device (?:ids?|identifiers?|information)|location(?: data| information)?|credit card(?: numbers?)?"
+    r"|payment (?:information|details|data)|bank account(?: details)?|occupations?|job titles?|(?:company|corporate) names?"
+    r"|departments?|usernames?|passwords?|(?:purchase|browsing|search|transaction) histor(?:y|ies)|cookies?|photographs?|signatures?"
+)
+_DATA_ITEMS_JA = (
+    r"氏名|名前|住所|電話番号|メールアドレス|生年月日|性別|年齢|国籍|IPアドレス|位置情報|クレジットカード|口座|勤務先|会社名|企業名"
+    r"|所属|部署|役職|職業|購入履歴|閲覧履歴|利用履歴|端末情報|Cookie|クッキー|写真|署名"
+)
+_DATA_ITEM = rf"(?:\b(?:{_DATA_ITEMS_EN})\b|{_DATA_ITEMS_JA})"
+
 # First match wins: "how long do you keep" is a retention period before it is a response time.
 FACT_KINDS: tuple[FactKind, ...] = (
     _kind(
@@ -111,6 +126,17 @@ FACT_KINDS: tuple[FactKind, ...] = (
         r"\b(phone|telephone|fax) number\b|\bcall (you|them)\b.*\?|電話番号(?![\u30a0-\u30ff\uff66-\uff9f])"
         r"|(電話|ＦＡＸ|FAX).*(番号(?![\u30a0-\u30ff\uff66-\uff9f])|どこ|できます)",
         r"\+\d{1,3}[\s-]?\d|\b\d{2,4}[-\s.]\d{2,4}[-\s.]\d{3,4}\b|\(\d{3}\)\s?\d{3}-\d{4}",
+    ),
+    _kind(
+        "data_items",
+        # "What (kind of) information do you collect/share?" asks which kinds of data: a passage
+        # naming two or more of them answers it (weighed in the ranking, not required).
+        r"\bwhat\s+(?:kinds?|types?|sorts?|categories|pieces?|items?)\s+of\s+(?:(?:my|your|our|personal|customer|user)\s+)*(?:data|information|info|details)\b"
+        r"|\bwhat\s+(?:(?:my|personal|customer|user)\s+)*(?:data|information|info|details)\s+(?:do|does|did|will|would|is|are|can|could|might|may)\b"
+        r"|\bwhich\s+(?:(?:my|personal|customer|user)\s+)*(?:data|information|info|details)\b"
+        r"|(?:どのような|どんな|どういう|どの|何の)(?:種類の|項目の)?(?:個人)?(?:情報|データ)|(?:個人)?(?:情報|データ)の(?:項目|種類)",
+        rf"(?P<item>{_DATA_ITEM})[\s\S]{{0,200}}?(?!(?P=item)){_DATA_ITEM}",
+        gates=False,
     ),
     _kind(
         "contact",

@@ -214,3 +214,36 @@ def test_how_much_is_answered_by_an_amount_or_how_it_is_set_not_by_a_fee_named_i
     amount = next(k for k in FACT_KINDS if k.name == "amount")
     assert amount.gates
     assert bool(amount.states.search(text)) is states
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What personal information do you collect?", "data_items"),
+        ("What kind of my data gets shared with your partners?", "data_items"),
+        ("Which details do you keep about me?", "data_items"),
+        ("どういう項目の個人情報を取られますか？", "data_items"),
+        ("What do you use my data for?", None),
+        ("どのような目的で利用しますか？", None),
+    ],
+)
+def test_asking_what_information_is_held_asks_for_kinds_of_data(question: str, kind: str | None) -> None:
+    found = fact_kind(question)
+    assert (found.name if found else None) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "states"),
+    [
+        ("Name, e-mail address and telephone number of the person in charge", True),
+        ("IP address and device identifiers", True),
+        ("氏名、住所、電話番号", True),
+        ("We collect your name.", False),  # one kind named is no list of kinds
+        ("The name on the form and the name on the card must match.", False),  # one kind twice
+        ("We use cookies to improve the Services.", False),
+    ],
+)
+def test_a_passage_naming_two_kinds_of_data_states_what_is_held(text: str, states: bool) -> None:
+    kind = next(k for k in FACT_KINDS if k.name == "data_items")
+    assert kind.gates is False  # weighs in the ranking; a passage naming none may still answer
+    assert bool(kind.states.search(text)) is states
