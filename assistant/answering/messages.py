@@ -242,6 +242,7 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
     "topic.pseudonymised information": {"en": "pseudonymised information", "ja": "仮名加工情報"},
     "topic.location data": {"en": "location data", "ja": "位置情報"},
     "topic.payment information": {"en": "payment information", "ja": "決済情報"},
+    "topic.your rights": {"en": "your rights", "ja": "ご本人の権利"},
     # Language names, for the note on quotes in another language than the reply.
     "language.en": {"en": "English", "ja": "英語"},
     "language.ja": {"en": "Japanese", "ja": "日本語"},

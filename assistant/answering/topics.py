@@ -41,6 +41,7 @@ ANONYMISED = "anonymised information"
 PSEUDONYMISED = "pseudonymised information"
 LOCATION = "location data"
 PAYMENT = "payment information"
+RIGHTS = "your rights"
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -52,7 +53,12 @@ _DATA = r"(?:data|information|info|details|records?)"
 _WHO = _rx(r"^\s*(?:who|whom)\b|\bname of\b|\bwho(?:'s| is)\b")
 _RESPONSIBLE = _rx(r"\b(?:responsible|in charge|manager|officer|supervisor|head of|runs?|manages?|oversees?|accountable)\b")
 _CONTACT = _rx(r"\b(?:contact|write to|talk to|speak (?:to|with)|ask|reach|email|e-mail|send (?:it|my \w+) to)\b")
-_DEFINITION = _rx(r"^\s*what(?:'s| is| are)\s+(?:a|an)\b|\bwhat does .* mean\b|^\s*what is (?:the )?[\w ]+ feature\b")
+_DEFINITION = _rx(
+    r"^\s*what(?:'s| is| are)\s+(?:a|an)\b|\bwhat does .* mean\b|^\s*what is (?:the )?[\w ]+ feature\b"
+    r"|\bwhat counts as\b|\bwhat is meant by\b|\bwhat do you mean by\b"
+)
+# A proxy server or a VPN's proxy is a network's, not a person acting for the customer.
+_NETWORK = _rx(r"\b(?:vpn|browser|server|servers|traffic|network|connection|ip address|websites?|sites)\b")
 
 # (topic, pattern): the first that matches wins; the order puts what a question asks before
 # the nouns it happens to contain.
@@ -60,7 +66,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         PROXY,
         _rx(
-            r"\b(?:proxy|proxies|on (?:my|his|her|their|someone's) behalf|representative(?! director)"
+            r"\b(?:proxy|proxies|on (?:my|his|her|their|someone's) behalf"
+            # Not a GDPR representative in the EU (Art. 27): that is a contact, not someone acting for me.
+            r"|representative(?! director)(?!s? (?:in|for) (?:the )?(?:eu|eea|uk|european|union)\b)"
             r"|power of attorney|attorney|lawyer|agent|guardian|for my (?:kid|child|son|daughter|mother|father))\b"
         ),
     ),
@@ -79,6 +87,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (PURPOSES, _rx(r"\bwhat (?:do you do|happens|will you do) (?:with|to)\b")),
+    (RIGHTS, _rx(r"\bwhat rights\b|\brights do i have\b|\bmy (?:privacy |data )?rights\b|\bwhat can i ask (?:you|\w+) to do\b")),
     (COMPLAINTS, _rx(r"\bcomplain\w*\b|\bgrievance")),
     (
         RESPONSE_TIME,
@@ -119,7 +128,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         PURPOSES,
         _rx(
-            r"(?:^|[.?!]\s+)why\b|\bwhat (?:\w+ ){0,4}for\?|\bused for\b|\bpurposes?\b|\bfor what reason\b"
+            r"(?:^|[.?!]\s+)why\b|\bwhat\b[^?.!]{0,60}\bfor\?|\bused for\b|\bpurposes?\b|\bfor what reason\b"
             r"|\bwhat reason\b"
         ),
     ),
@@ -218,7 +227,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         CONTACT,
         _rx(
-            r"\bcontact\b|\breach\b|\bget in touch\b|\be-?mail address\b|\bphone number\b|\baddress\b"
+            r"\bcontact\b|\breach\b|\bget in touch\b|\be-?mail address\b|\bphone number\b"
+            r"|\b(?:your|postal|mailing|office|street|headquarters|company's) address\b"
             r"|\boffice\b|\bwrite to\b|\bdata protection officer\b|\bdpo\b|\bprivacy (?:desk|team)\b"
         ),
     ),
@@ -240,5 +250,7 @@ def describe_topic(query: str) -> str | None:
         return None
     for topic, pattern in _RULES:
         if pattern.search(q):
+            if topic == PROXY and _NETWORK.search(q) and not re.search(r"\bbehalf\b|\battorney\b|\bguardian\b", q, re.IGNORECASE):
+                continue
             return topic
     return None

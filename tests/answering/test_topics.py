@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from assistant.answering.compose import describe_topic as answer_topic
-from assistant.answering.topics import FEES, RESPONSIBLE, RETENTION, THIRD_PARTIES, describe_topic
+from assistant.answering.topics import FEES, PROXY, RESPONSIBLE, RETENTION, RIGHTS, THIRD_PARTIES, describe_topic
 from evals.notices import ROOT_SUITES, TOPIC_LABELS, half, load, score_topics
 
 
@@ -48,3 +48,22 @@ def test_coverage_and_accuracy_on_the_test_half() -> None:
     score = score_topics([it for it in load(TOPIC_LABELS) if half(it["id"]) == "test"])
     assert score.coverage >= 0.60
     assert score.accuracy >= 0.95, score.wrong
+
+
+def test_a_network_proxy_or_an_eu_representative_is_no_one_acting_for_the_customer() -> None:
+    assert describe_topic("Can the proxy behind the VPN see which sites I visit?") is None
+    assert describe_topic("Do you have a representative in the EU I can write to?") != PROXY
+    assert describe_topic("Can my proxy submit a request for me?") == PROXY
+    assert describe_topic("My guardian will send the request on my behalf through the website. What is needed?") == PROXY
+
+
+def test_definitions_rights_and_long_purpose_questions() -> None:
+    assert describe_topic("What counts as 'personal data' under this notice?") is None
+    assert describe_topic("What rights do I have over my data?") == RIGHTS
+    assert describe_topic("What can I ask you to do with my data?") == RIGHTS
+    assert describe_topic("What do you use my survey answers and order details for?") == "the purposes of use"
+
+
+def test_an_address_bar_or_a_masked_address_is_no_postal_address() -> None:
+    assert describe_topic("Where do the words I type in the address bar go?") is None
+    assert describe_topic("What is your postal address?") == "whom to contact"
