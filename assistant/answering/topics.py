@@ -75,6 +75,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         IDENTITY,
         _rx(
+            r"\b(?:check|verify|confirm)\w* (?:that )?(?:it's|it is|who) (?:really )?(?:me|i am)\b|\bverify (?:my identity|me)\b|"
             r"\b(?:identity|identification|id|passport|driv(?:er's|ing) licen[cs]e|licen[cs]e|proof of who"
             r"|insurance card|prove (?:my identity|who i am))\b"
         ),
@@ -87,7 +88,13 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (PURPOSES, _rx(r"\bwhat (?:do you do|happens|will you do) (?:with|to)\b")),
-    (RIGHTS, _rx(r"\bwhat rights\b|\brights do i have\b|\bmy (?:privacy |data )?rights\b|\bwhat can i ask (?:you|\w+) to do\b")),
+    (
+        RIGHTS,
+        _rx(
+            r"\bwhat requests can i make\b|\bwhat rights\b|\brights do i have\b|\bmy (?:privacy |data )?rights\b"
+            r"|\bwhat can i ask (?:you|\w+) to do\b"
+        ),
+    ),
     (COMPLAINTS, _rx(r"\bcomplain\w*\b|\bgrievance")),
     (
         RESPONSE_TIME,
@@ -142,7 +149,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         ABROAD,
         _rx(
-            r"\babroad\b|\boverseas\b|\bother countr\w*|\banother country\b|\binternational\b|\bforeign\b"
+            r"\babroad\b|\boverseas\b|\bother countr\w*|\b(?:another|a different|a foreign) country\b|\binternational\b|\bforeign\b"
             r"|\boutside (?:of )?(?:japan|the eu|the eea|the us|the uk|my country)\b"
             r"|\bleaves? (?:the )?(?:eu|eea|uk|us|japan|country)\b|\bservers? (?:are )?located\b"
             r"|\bwhere (?:are|is) (?:your|the|my) (?:servers?|data (?:stored|kept|held))\b"
@@ -162,7 +169,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         HOW_TO_REQUEST,
         _rx(
-            r"\bprocedure\b|\bsteps?\b|\bforms?\b|\bapplication\b|\bsubmit\w*\b|\bportal\b"
+            r"\bprocedure\b|\bsteps?\b|\bforms?\b|\bapplication\b|\bsubmit\w*\b|\bportal\b|\benvelope\b"
             r"|\bwhere do i send\b"
             r"|\b(?:request|application|apply)\w*\b.*\b(?:by|over the) (?:phone|telephone|post|mail|e-?mail)\b"
             r"|\bmake a request\b|\bfile (?:a|the|my) request\b|\bsend (?:my|the|a) request\b"
@@ -199,6 +206,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         SECURITY,
         _rx(
             r"\bsecur\w*\b|\bencrypt\w*\b|\bbreach\w*\b|\bleak\w*\b|\bhack\w*\b|\bunauthori[sz]ed\b"
+            r"|\bprotections\b|\bprecautions\b|\b(?:employees|staff)\b.*\btrain\w*"
             r"|\bprotect(?:ed|s|ing)?\b|\bsafe(?:ly|guards?)?\b|\bfirewalls?\b"
             r"|\btrain\w* (?:employees|staff)\b"
         ),
@@ -206,6 +214,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         COLLECTED,
         _rx(
+            r"\b(?:get|receive|obtain)\w* (?:my |your )?(?:personal )?" + _DATA + r" from (?:someone|some|another|other|a third)\b|"
             r"\bcollect\w*\b|\bgather\w*\b|\bobtain\w*\b|\bwhat (?:kind of |types? of )?(?:personal )?"
             + _DATA
             + r" (?:do|does)\b.*\b(?:send|receive|have|get)\b|\bhave to (?:give|provide)\b"
@@ -215,6 +224,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         THIRD_PARTIES,
         _rx(
             r"\bthird[- ]part\w*\b|\bsell\w*\b|\bsold\b|\bbuy\b"
+            r"|\bwhich (?:companies|organi[sz]ations|firms|parties)\b.*\b(?:share|give|disclose|pass|send|provide)\w*"
             r"|\b(?:share|shares|give|provide|disclose|hand|pass|transfer)\w*\b.*\b(?:partners?|advertis\w*"
             r"|ad networks?|ad platforms?|analytics tools?"
             r"|police|government|authorit\w*|other compan\w*|others|anyone|outsiders?)\b"

@@ -67,3 +67,13 @@ def test_definitions_rights_and_long_purpose_questions() -> None:
 def test_an_address_bar_or_a_masked_address_is_no_postal_address() -> None:
     assert describe_topic("Where do the words I type in the address bar go?") is None
     assert describe_topic("What is your postal address?") == "whom to contact"
+
+
+def test_everyday_wordings_of_common_topics_get_their_topic() -> None:
+    assert describe_topic("Which companies do you share my data with?") == THIRD_PARTIES
+    assert describe_topic("What physical protections do you have?") == "security measures"
+    assert describe_topic("Do your staff get privacy training?") == "security measures"
+    assert describe_topic("Could my data be stored in a different country?") == "transfers of data abroad"
+    assert describe_topic("Will you check that it's really me before you act?") == "identity documents"
+    assert describe_topic("Can you get my personal data from another company?") == "the information collected"
+    assert describe_topic("What requests can I make about my data?") == RIGHTS
