@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -16,6 +17,15 @@ from assistant.ingest.chunking import PASSAGE_CHARS
 from assistant.ingest.markup import display_text
 from assistant.search.facts import fact_kind
 from assistant.understand.language import SUPPORTED, Language
+
+# A last line that points ahead to what follows it: grammar of both languages, not one policy's wording.
+_POINTS_AHEAD = re.compile(r"\b(?:the following|as follows|listed below|set out below|shown below)\b|以下の|下記の|次の", re.IGNORECASE)
+
+
+def _reads_as_title(text: str) -> bool:
+    """A single short line with no sentence punctuation: a heading or a label, not the list pointed to."""
+    line = text.strip()
+    return "\n" not in line and len(line.split()) <= 8 and not re.search(r"[.,;:、。，：]", line)
 
 
 def describe_topic(query: str) -> str | None:
@@ -212,6 +222,12 @@ class AnswerComposer:
             out.append(ev)
             if self._text(ev).rstrip().endswith((":", "：")):
                 add(self._next_passage(ev))
+            elif _POINTS_AHEAD.search(self._text(ev).rstrip().rsplit("\n", 1)[-1]):
+                # "... submit one of the following documents." is followed by the list it points to,
+                # when that comes next under the same heading and is more than a title.
+                nxt = self._next_passage(ev)
+                if nxt is not None and nxt.chunk.section == ev.chunk.section and not _reads_as_title(self._text(nxt)):
+                    add(nxt)
         return out
 
     def _next_passage(self, ev: Evidence) -> Evidence | None:

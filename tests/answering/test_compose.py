@@ -191,3 +191,36 @@ def test_a_japanese_desk_reply_names_every_point_in_japanese(hash_assistant) -> 
     assert english.split("\n")[-1] == f"Contact: {company.desk_contact()}."
     submitted, _ = hash_assistant.composer.desk(company, ["deletion"], False, points, submitted="PRQ-000001", lang="ja")
     assert submitted.startswith("このご依頼は、すでにPRQ-000001としてアップワードの") and "窓口へ送信するには" not in submitted
+
+
+def _pointing_ahead(assistant, company: str) -> list[tuple[Evidence, Evidence | None]]:  # type: ignore[no-untyped-def]
+    """Passages of `company` that end with a sentence pointing ahead ("the following …."), with the passage after each."""
+    composer = assistant.composer
+    out = []
+    for ev in _passages(assistant, company):
+        text = _text(assistant, ev).rstrip()
+        if text.endswith(".") and "the following" in text.rsplit("\n", 1)[-1]:
+            out.append((ev, composer._next_passage(ev)))
+    return out
+
+
+def test_a_sentence_pointing_to_the_following_list_is_quoted_with_it(hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    pairs = [
+        (ev, nxt) for ev, nxt in _pointing_ahead(hash_assistant, "upward") if nxt is not None and nxt.chunk.section == ev.chunk.section
+    ]
+    assert pairs, "the fixture policy no longer has a sentence pointing to the list after it"
+    for ev, nxt in pairs:
+        if "\n" in _text(hash_assistant, nxt).strip() or len(_text(hash_assistant, nxt).split()) > 8:
+            assert hash_assistant.composer.with_leads([ev]) == [ev, nxt]
+
+
+def test_what_a_sentence_points_to_is_not_a_bare_title(hash_assistant) -> None:  # type: ignore[no-untyped-def]
+    pairs = [
+        (ev, nxt)
+        for company in ("highreso", "sb-cs", "upward", "gmo-ai-robotics", "win-techno")
+        for ev, nxt in _pointing_ahead(hash_assistant, company)
+        if nxt is not None and len(_text(hash_assistant, nxt).split()) <= 4 and "\n" not in _text(hash_assistant, nxt).strip()
+    ]
+    assert pairs, "the fixture policies no longer point ahead to a title"
+    for ev, _ in pairs:
+        assert hash_assistant.composer.with_leads([ev]) == [ev]
