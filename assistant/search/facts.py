@@ -145,7 +145,8 @@ FACT_KINDS: tuple[FactKind, ...] = (
         r"|who (do|should|can) (i|we) (contact|ask|write to)|where (do|can|should) (i|we) (send|write|direct)"
         r"|how to (contact|reach)"
         # How to send a request is asked for a channel: an address, an e-mail, a form.
-        r"|how (do|can|should|would) (i|we) (send|submit|make|file|lodge) (a|an|my|the|this)\b.*\b(request|complaint|inquiry)"
+        r"|how (do|can|should|would) (i|we) (go about )?(send|submit|make|file|lodge|sending|submitting|making|filing|lodging)"
+        r" (a|an|my|the|this)\b.*\b(request|complaint|inquiry)"
         r"|where (do|can|should) (i|we) (make|file|lodge|submit))\b"
         r"|連絡先|問い合わせ先|問合せ先|お問い合わせ窓口|相談窓口|窓口は|どこに(連絡|問い合わせ|問合せ|相談|送|申し出|請求)"
         r"|(連絡|問い合わせ|問合せ|申請|請求|申し出)(する)?(方法|の仕方|手段)|宛先",

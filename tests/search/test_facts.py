@@ -53,7 +53,12 @@ def test_a_contact_question_prefers_contact_details_but_does_not_require_them() 
 
 @pytest.mark.parametrize(
     "question",
-    ["How do I send a disclosure request to you?", "How can I submit a deletion request?", "Where do I file a complaint?"],
+    [
+        "How do I send a disclosure request to you?",
+        "How can I submit a deletion request?",
+        "Where do I file a complaint?",
+        "How do I go about making a request about my data?",
+    ],
 )
 def test_asking_how_to_send_a_request_asks_for_a_channel(question: str) -> None:
     kind = fact_kind(question)
