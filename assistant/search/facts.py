@@ -1,8 +1,8 @@
 """Generic fact shapes: what kind of fact a question asks for, and whether a passage states one.
 
 Only shapes that hold in any policy (amounts, durations, dates, e-mail addresses, URLs, phone
-numbers, postal addresses, and the definition of a term the question names), never the wording
-of a particular policy.
+numbers, postal addresses, a purpose clause, a list of kinds of personal data, and the definition
+of a term the question names), never the wording of a particular policy.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ _DATA_ITEMS_JA = (
 )
 _DATA_ITEM = rf"(?:\b(?:{_DATA_ITEMS_EN})\b|{_DATA_ITEMS_JA})"
 
-# First match wins: "how long do you keep" is a retention period before it is a response time.
+# First match wins: "how long do you keep" is a retention period before it is a response time, and
+# "why do you need my phone number?" asks for a purpose, not for a number.
 FACT_KINDS: tuple[FactKind, ...] = (
     _kind(
         "retention",
@@ -102,6 +103,16 @@ FACT_KINDS: tuple[FactKind, ...] = (
         # A calendar date, or one counted from an event ("30 days after it is posted", 「30 日後」).
         rf"\b(19|20)\d{{2}}\b|\b{_MONTHS}\s+\d{{1,2}}\b|(19|20)\d{{2}}年|(令和|平成)\s*\d+年"
         r"|\b\d+\s*(days?|weeks?|months?)\s+(after|from|following)\b|\d+\s*(日|週間|か月|ヶ月|カ月)(後|経過)",
+    ),
+    _kind(
+        "purpose",
+        # "Why ...?", "What is it used for?" asks for a purpose: a passage stating one ("To perform
+        # personal authentication…", "in order to", "for the purpose of", 「…のため」「目的」) answers it.
+        r"(?:^|[.?!]\s+)why\b|\bfor what (?:purpose|reason)s?\b|\bwhat (?:are|is) (?:the )?purposes?\b"
+        r"|\bwhat\b[^?.!]{0,60}\b(?:used?|using) (?:it |them )?for\b|なぜ|何のため|何に(?:使|利用)|目的",
+        r"(?:^|\n)\s*(?:[•・*-]\s*|\(?\d+[.)]\s*)?to [a-z]+|\bin order to\b|\bfor the purposes? of\b|\bso (?:that|as to)\b"
+        r"|\bused (?:to|for)\b|\bwe use\b[^.]{0,80}\bto\b|目的|ため",
+        gates=False,
     ),
     _kind(
         "email",

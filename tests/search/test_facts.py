@@ -123,7 +123,7 @@ def test_a_passage_defines_a_term_by_opening_with_it_or_saying_what_it_means(ter
         ("問い合わせ先を教えてください", "contact"),
         ("電話番号は？", "phone"),
         ("このポリシーはいつ改定されましたか", "date"),
-        ("個人情報の利用目的は何ですか", None),
+        ("個人情報の利用目的は何ですか", "purpose"),
         ("開示の請求は有料ですか？", "money"),
         ("有料プランの支払い方法は何が使えますか", "payment"),  # a paid plan, not a fee
         ("クレジットカードの番号は保存されますか", "payment"),
@@ -229,7 +229,7 @@ def test_how_much_is_answered_by_an_amount_or_how_it_is_set_not_by_a_fee_named_i
         ("Which details do you keep about me?", "data_items"),
         ("どういう項目の個人情報を取られますか？", "data_items"),
         ("What do you use my data for?", None),
-        ("どのような目的で利用しますか？", None),
+        ("どのような目的で利用しますか？", "purpose"),
     ],
 )
 def test_asking_what_information_is_held_asks_for_kinds_of_data(question: str, kind: str | None) -> None:
@@ -251,4 +251,35 @@ def test_asking_what_information_is_held_asks_for_kinds_of_data(question: str, k
 def test_a_passage_naming_two_kinds_of_data_states_what_is_held(text: str, states: bool) -> None:
     kind = next(k for k in FACT_KINDS if k.name == "data_items")
     assert kind.gates is False  # weighs in the ranking; a passage naming none may still answer
+    assert bool(kind.states.search(text)) is states
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Why do you need my phone number?", "purpose"),
+        ("What is my address used for?", "purpose"),
+        ("For what purpose do you keep my details?", "purpose"),
+        ("何のために私の情報を使うのですか？", "purpose"),
+        ("How long do you keep my data, and why?", "retention"),  # the period is asked first
+    ],
+)
+def test_why_asks_for_a_purpose(question: str, kind: str) -> None:
+    found = fact_kind(question)
+    assert found is not None and found.name == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "states"),
+    [
+        ("・To offer estimations and manage orders.", True),
+        ("We use your IP address in order to approximate your location.", True),
+        ("1. For the purposes of providing the Services", True),
+        ("お問い合わせに回答するため", True),
+        ("The Company appoints a manager for personal information.", False),
+    ],
+)
+def test_a_purpose_clause_states_a_purpose(text: str, states: bool) -> None:
+    kind = next(k for k in FACT_KINDS if k.name == "purpose")
+    assert kind.gates is False
     assert bool(kind.states.search(text)) is states
