@@ -139,6 +139,22 @@ FACT_KINDS: tuple[FactKind, ...] = (
         r"\+\d{1,3}[\s-]?\d|\b\d{2,4}[-\s.]\d{2,4}[-\s.]\d{3,4}\b|\(\d{3}\)\s?\d{3}-\d{4}",
     ),
     _kind(
+        "instructions",
+        # "How do I opt out / turn it off / change it?" asks for steps: a passage telling the reader
+        # what they can do and where ("you can opt out by …", "in your settings", a link).
+        r"\bhow (?:do|can|could|should) (?:i|we) (?:opt[- ]out|turn (?:it |them |this )?off|disable|stop|change|adjust|manage"
+        r"|control|unsubscribe|get rid of|block|withdraw|switch off|update)\b"
+        r"|\bwhere (?:do|can) (?:i|we) (?:change|adjust|manage|control|turn off|opt[- ]out|update)\b"
+        r"|(?:どう|どのように|どうやって|どうすれば).*(?:停止|解除|変更|オフ|無効|拒否|オプトアウト|配信停止)"
+        r"|(?:停止|解除|変更|オフ|無効|拒否|オプトアウト|配信停止)(?:する|の)?(?:方法|には|手順)",
+        r"\byou (?:can|may|could) (?:also )?(?:opt[- ]out|turn|disable|change|adjust|manage|update|unsubscribe|withdraw|control"
+        r"|choose|select|toggle|block|switch|set|visit|go to|use)\b|\bby (?:navigating|visiting|clicking|going|selecting|changing"
+        r"|adjusting|toggling|following)\b|\bplease (?:visit|go to|use|refer to|see|change|select|click)\b"
+        r"|\bsettings\b|\bpreferences\b|\bunsubscribe\b|https?://|\]\("
+        r"|設定|オプトアウト|(?:停止|変更|解除|拒否)(?:する|することが)?(?:でき|可能)",
+        gates=False,
+    ),
+    _kind(
         "data_items",
         # "What (kind of) information do you collect/share?" asks which kinds of data: a passage
         # naming two or more of them answers it (weighed in the ranking, not required).

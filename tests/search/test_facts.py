@@ -283,3 +283,32 @@ def test_a_purpose_clause_states_a_purpose(text: str, states: bool) -> None:
     kind = next(k for k in FACT_KINDS if k.name == "purpose")
     assert kind.gates is False
     assert bool(kind.states.search(text)) is states
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How do I opt out of personalised ads?", "instructions"),
+        ("Where can I change my privacy settings?", "instructions"),
+        ("広告メールを停止する方法は？", "instructions"),
+        ("How do I make a request?", "contact"),  # a channel, not steps in a setting
+    ],
+)
+def test_how_do_i_turn_it_off_asks_for_steps(question: str, kind: str) -> None:
+    found = fact_kind(question)
+    assert found is not None and found.name == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "states"),
+    [
+        ("You can opt out by navigating to your Cookie Preference tool.", True),
+        ("To opt out, please visit the third party's website.", True),
+        ("ブラウザの設定により、Cookieを無効にできます。", True),
+        ("We share data with advertisers.", False),
+    ],
+)
+def test_a_passage_telling_what_to_do_states_steps(text: str, states: bool) -> None:
+    kind = next(k for k in FACT_KINDS if k.name == "instructions")
+    assert kind.gates is False
+    assert bool(kind.states.search(text)) is states
