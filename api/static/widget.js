@@ -158,16 +158,6 @@
       showFull: "Show the points in full",
       showShort: "One line per point",
       statuses: {},
-      requestTypes: {
-        purpose_notification: "Notification of the purpose of use",
-        disclosure: "Disclosure of personal data",
-        third_party_records: "Disclosure of records of provision to third parties",
-        correction: "Correction or addition of personal data",
-        deletion: "Deletion or erasure of personal data",
-        suspension_of_use: "Suspension of use of personal data",
-        stop_third_party_provision: "Stopping provision to third parties",
-        complaint: "Complaint",
-      },
     },
     ja: {
       title: "\u30d7\u30e9\u30a4\u30d0\u30b7\u30fc\u306b\u95a2\u3059\u308b\u3054\u8cea\u554f",
@@ -289,16 +279,6 @@
         rejected: "\u5374\u4e0b",
         withdrawn: "\u53d6\u308a\u4e0b\u3052",
       },
-      requestTypes: {
-        purpose_notification: "\u5229\u7528\u76ee\u7684\u306e\u901a\u77e5",
-        disclosure: "\u500b\u4eba\u60c5\u5831\u306e\u958b\u793a",
-        third_party_records: "\u7b2c\u4e09\u8005\u63d0\u4f9b\u8a18\u9332\u306e\u958b\u793a",
-        correction: "\u500b\u4eba\u60c5\u5831\u306e\u8a02\u6b63\u30fb\u8ffd\u52a0",
-        deletion: "\u500b\u4eba\u60c5\u5831\u306e\u524a\u9664",
-        suspension_of_use: "\u500b\u4eba\u60c5\u5831\u306e\u5229\u7528\u505c\u6b62",
-        stop_third_party_provision: "\u7b2c\u4e09\u8005\u63d0\u4f9b\u306e\u505c\u6b62",
-        complaint: "\u82e6\u60c5",
-      },
     },
   };
 
@@ -326,8 +306,17 @@
     return TEXT.statuses[status] || String(status).replace(/_/g, " ");
   }
 
+  // Request types are named as the assistant's replies and the staff console name them: GET /v1/meta's
+  // labels in the widget's language (assistant/answering/messages.py). Until meta has answered, or if it
+  // fails, a type is shown as its code with spaces; renameRequestTypes() puts the names in once they come.
+  var TYPE_NAMES = {};
   function requestTypeLabel(type) {
-    return TEXT.requestTypes[type] || String(type).replace(/_/g, " ");
+    return Object.prototype.hasOwnProperty.call(TYPE_NAMES, type) ? TYPE_NAMES[type] : String(type).replace(/_/g, " ");
+  }
+
+  // Japanese lists them with U+3001 as the console does: a name may itself hold a U+30FB (correction).
+  function requestTypeList(types) {
+    return types.map(requestTypeLabel).join(LANG === "ja" ? "\u3001" : ", ");
   }
 
   // Sent on every request, so the server's error texts come back in the widget's language.
@@ -960,7 +949,9 @@
     var types = el("fieldset", { className: "types" }, [el("legend", { text: t("draftTypes") })]);
     var typeBoxes = (draft.request_types || []).map(function (type) {
       var box = el("input", { type: "checkbox", name: "request_types", value: type, checked: true });
-      types.appendChild(el("label", { className: "check" }, [box, el("span", { text: requestTypeLabel(type) })]));
+      // A choice on its own line: its name begins with a capital (the replies write it within a sentence).
+      var name = el("span", { text: capitalized(requestTypeLabel(type)), "data-request-type": type });
+      types.appendChild(el("label", { className: "check" }, [box, name]));
       return box;
     });
     types.appendChild(errLine("request_types"));
@@ -1169,7 +1160,8 @@
     row(t("reference"), done.reference, "ref");
     row(t("status"), statusLabel(done.status), "status");
     if (done.request_types && done.request_types.length) {
-      row(t("requestKinds"), done.request_types.map(requestTypeLabel).join(LANG === "ja" ? "\u30fb" : ", "), "kinds");
+      row(t("requestKinds"), requestTypeList(done.request_types), "kinds");
+      dl.lastChild.setAttribute("data-request-types", done.request_types.join(" "));
     }
     if (token) row(t("checkCode"), token, "ref token");
     return el("div", { className: "ticket submitted", role: "group", "aria-label": t("request", { id: done.reference }) }, [
@@ -1643,6 +1635,17 @@
     input.focus();
   }
 
+  // The request types already drawn (a draft form or a submitted request restored before meta answered), renamed
+  // in place: drawing them again would lose what the customer has typed into a form.
+  function renameRequestTypes() {
+    Array.prototype.forEach.call(root.querySelectorAll("[data-request-type]"), function (node) {
+      node.textContent = capitalized(requestTypeLabel(node.getAttribute("data-request-type")));
+    });
+    Array.prototype.forEach.call(root.querySelectorAll("[data-request-types]"), function (node) {
+      node.textContent = requestTypeList(node.getAttribute("data-request-types").split(" ").filter(Boolean));
+    });
+  }
+
   function loadMeta() {
     return fetch(API + "/v1/meta", { credentials: "omit", headers: withLanguage() }).then(function (r) {
       if (!r.ok) throw new HttpError(r.status, "");
@@ -1657,6 +1660,13 @@
       if (typeof note === "number" && note > 0) MAX_NOTE = note;
       if (meta && Array.isArray(meta.statuses)) {
         closedStatuses = meta.statuses.filter(function (st) { return st && st.open === false; }).map(function (st) { return st.id; });
+      }
+      if (meta && Array.isArray(meta.request_types)) {
+        meta.request_types.forEach(function (rt) {
+          var name = rt && rt.labels && rt.labels[LANG];
+          if (rt && typeof rt.id === "string" && typeof name === "string" && name) TYPE_NAMES[rt.id] = name;
+        });
+        renameRequestTypes();
       }
     }, function () { /* keep the default limit */ });
   }

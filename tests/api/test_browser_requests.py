@@ -301,7 +301,8 @@ def test_the_draft_renders_as_a_short_form_with_its_fields(browser: Browser, con
     # The detected kinds, editable; proxy as drafted; the draft's fields, an e-mail or a postal address being enough.
     types = b.qq(form, 'input[name="request_types"]')
     assert [attr(t, "value") for t in types] == ["disclosure", "deletion"] and all(t.is_selected() for t in types)
-    assert [e.text for e in b.qq(form, ".types .check")] == ["Disclosure of personal data", "Deletion or erasure of personal data"]
+    # Named as the replies and the desk name them (GET /v1/meta's labels), each choice with a capital.
+    assert [e.text for e in b.qq(form, ".types .check")] == ["Disclosure", "Deletion"]
     assert not b.q(form, 'input[name="proxy"]').is_selected()
     labels = [e.text for e in b.qq(form, ".contact .field > span")]
     assert labels == [FIELD_LABELS["en"][name] for name in ("name", "email", "postal_address", "phone")], "the draft's own labels"
@@ -395,6 +396,7 @@ def test_a_201_shows_the_reference_and_next_steps_and_my_requests_answers_the_de
 
     reference = b.q(card, ".ref").text
     assert reference == "PRQ-000101" and b.q(card, ".status").text == "received"
+    assert b.q(card, ".kinds").text == "disclosure"
     assert b.q(card, ".next").text == NEXT_STEPS, "next_steps verbatim"
     assert "Sent" not in card.text and "not yet the formal request" in card.text
     assert b.q(card, ".t").text == "UPWARD\u2019s privacy desk has your request"
@@ -443,7 +445,7 @@ def test_the_draft_form_and_my_requests_in_japanese(browser: Browser, contract: 
     b = browser
     sr, form = open_draft(b, "/demo?company=upward&lang=ja", "個人情報を開示して、削除してください")
     assert b.q(form, "h3").text == "アップワードへの申請内容の確認"
-    assert [e.text for e in b.qq(form, ".types .check")] == ["個人情報の開示", "個人情報の削除"]
+    assert [e.text for e in b.qq(form, ".types .check")] == ["開示", "削除"], "GET /v1/meta's Japanese labels"
     assert b.q(form, ".contact .hint").text == "メールアドレスか郵送先の住所のどちらかがあれば十分です。"
     assert [e.text for e in b.qq(form, ".contact .field > span")] == [
         FIELD_LABELS["ja"][n] for n in ("name", "email", "postal_address", "phone")
@@ -455,9 +457,43 @@ def test_the_draft_form_and_my_requests_in_japanese(browser: Browser, contract: 
     card = b.until(lambda d: b.q(b.replies(sr)[-1], ".ticket.submitted"))
     assert [e.text for e in b.qq(card, "dt")] == ["受付番号", "状況", "申請の種類", "確認コード"]
     assert b.q(card, ".status").text == "受付済み" and b.q(card, "h4").text == "今後の手続き"
+    assert b.q(card, ".kinds").text == "開示、削除"
     assert b.q(card, ".t").text == "アップワードの個人情報窓口に申請内容が届きました"
     b.q(sr, ".reqs-open").click()
     b.until(lambda d: b.qq(sr, "#pa-reqs .req .thread li.empty"))
     assert b.q(sr, "#pa-reqs-title").text == "申請状況" and b.q(sr, "#pa-reqs .refresh").text == "更新"
     assert b.q(sr, "#pa-reqs .thread li.empty").text == "個人情報窓口からのメッセージはまだありません。"
     shot(b, "widget-my-requests-ja.png")
+
+
+def test_request_types_are_named_again_once_meta_answers(browser: Browser, contract: RequestsStub) -> None:
+    """A Japanese page reloaded: the submitted card is drawn from sessionStorage before GET /v1/meta has answered,
+    then its request types take meta's names in place."""
+    b = browser
+    sr, form = open_draft(b, "/demo?company=upward&lang=ja", "個人情報を開示して、削除してください")
+    fill(b, form, "email", "hanako@example.org")
+    b.q(form, 'input[name="consent"]').click()
+    b.q(form, "button[type=submit]").click()
+    b.until(lambda d: b.q(b.replies(sr)[-1], ".ticket.submitted"))
+    b.d.refresh()
+    sr = b.widget()
+    b.until(lambda d: b.qq(sr, ".ticket.submitted .kinds") and b.q(sr, ".ticket.submitted .kinds").text == "開示、削除")
+
+
+def test_without_meta_the_draft_names_request_types_by_their_codes_and_still_submits(browser: Browser, contract: RequestsStub) -> None:
+    """GET /v1/meta blocked: a Japanese draft form shows each type as its code with spaces, and the request goes."""
+    b = browser
+    b.allowed = [*b.allowed, "/v1/meta"]  # the blocked request is logged by Chromium
+    b.d.execute_cdp_cmd("Network.enable", {})
+    b.d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/v1/meta"]})
+    try:
+        sr, form = open_draft(b, "/demo?company=upward&lang=ja", "個人情報を開示して、削除してください")
+        assert [e.text for e in b.qq(form, ".types .check")] == ["Disclosure", "Deletion"]
+        fill(b, form, "email", "hanako@example.org")
+        b.q(form, 'input[name="consent"]').click()
+        b.q(form, "button[type=submit]").click()
+        card = b.until(lambda d: b.q(b.replies(sr)[-1], ".ticket.submitted"))
+        assert b.q(card, ".kinds").text == "disclosure、deletion" and contract.submissions[0]["request_types"] == ["disclosure", "deletion"]
+    finally:
+        b.d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+        b.d.execute_cdp_cmd("Network.disable", {})
