@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -212,3 +213,56 @@ def test_the_widget_has_every_text_in_both_languages() -> None:
 def test_the_widget_source_is_ascii() -> None:
     """Host pages may be in Shift_JIS: the embedded script stays readable whatever charset the page assumes."""
     assert WIDGET.read_bytes().isascii()
+
+
+# ------------------------------------------------------------------------------ request types: named by GET /v1/meta
+def _literals(source: str) -> set[str]:
+    """The widget's string literals, their \\uXXXX escapes read as the characters they are."""
+    found = set()
+    for body in re.findall(r'"((?:[^"\\]|\\.)*)"', source):
+        try:
+            found.add(json.loads(f'"{body}"'))
+        except ValueError:  # not a JSON-like string (a regular expression's text, say): no name in it
+            continue
+    return found
+
+
+def test_the_widget_names_request_types_from_meta_not_from_a_table_of_its_own() -> None:
+    """As the console does, and as the chat replies write them: a table of the widget's own drifts from both
+    (its Japanese said 個人情報の開示 where the replies and the desk say 開示)."""
+    from assistant.answering.messages import CATALOG
+    from assistant.vocabulary import REQUEST_TYPES
+
+    source = WIDGET.read_text(encoding="utf-8")
+    ids = "|".join(REQUEST_TYPES)
+    keyed = [line.strip() for line in source.splitlines() if re.match(rf"""\s*["']?({ids})["']?\s*:""", line)]
+    assert not keyed and not re.search(r"\brequestTypes\s*:", source), f"a request-type table in widget.js: {keyed}"
+    names = set(REQUEST_TYPES.values()) | {
+        name for key, by_lang in CATALOG.items() if key.startswith("request.") for name in by_lang.values()
+    }
+    copied = sorted(names & _literals(source))
+    assert not copied, f"widget.js writes request-type names itself: {copied}"
+    # What it does instead: the labels of /v1/meta's request types, in its own language.
+    assert "meta.request_types" in source and "labels[LANG]" in source
+
+
+def test_the_scan_would_see_a_table() -> None:
+    assert "\u958b\u793a" in _literals('  disclosure: "\\u958b\\u793a",')
+    assert re.match(r"""\s*["']?(disclosure)["']?\s*:""", '        "disclosure": "x",')
+
+
+def test_meta_names_every_request_type_of_the_catalog_in_both_languages(client: TestClient) -> None:
+    from typing import get_args
+
+    from assistant.answering.messages import CATALOG, text
+    from assistant.understand.language import Language
+    from assistant.vocabulary import REQUEST_TYPES
+
+    catalog = {key.removeprefix("request.") for key in CATALOG if key.startswith("request.")}
+    for headers in ({}, JA):  # the same whatever language asks: the widget picks its own
+        served = {t["id"]: t["labels"] for t in client.get("/v1/meta", headers=headers).json()["request_types"]}
+        assert list(served) == list(REQUEST_TYPES) and set(served) == catalog
+        for kind, names in served.items():
+            assert set(names) == set(get_args(Language)) == {"en", "ja"}, kind
+            assert all(names[lang] == text(f"request.{kind}", lang) for lang in names), (kind, names)
+            assert JAPANESE.search(names["ja"]) and not JAPANESE.search(names["en"]), (kind, names)
