@@ -139,6 +139,20 @@ FACT_KINDS: tuple[FactKind, ...] = (
         r"\+\d{1,3}[\s-]?\d|\b\d{2,4}[-\s.]\d{2,4}[-\s.]\d{3,4}\b|\(\d{3}\)\s?\d{3}-\d{4}",
     ),
     _kind(
+        "abroad",
+        # Transfers abroad: only a passage naming another country, a region or a transfer across
+        # borders answers "which countries…?" (a "bank transfer" does not).
+        r"\b(?:which|what) countr(?:y|ies)\b|\babroad\b|\boverseas\b|\bforeign\b|\bcross[- ]border\b"
+        r"|\boutside (?:of )?(?:japan|the (?:eu|eea|uk|us|united states|european union)|my country|europe)\b"
+        r"|\b(?:another|other|a different) countr(?:y|ies)\b|\binternational(?:ly)? transfer"
+        r"|海外|外国|国外|越境",
+        r"\b(?:abroad|overseas|foreign|cross[- ]border|international(?:ly)?|outside (?:of )?(?:japan|the eu|the eea|the uk|the european"
+        r"|the united states|europe|your country)|(?:another|other) countr(?:y|ies)|countr(?:y|ies) other than)\b"
+        r"|\b(?:united states|u\.s\.|usa|united kingdom|european union|eea|european economic area|china|singapore|india|ireland"
+        r"|germany|france|canada|australia|korea|taiwan|hong kong|philippines|vietnam|thailand|netherlands|switzerland)\b"
+        r"|\bstandard contractual clauses\b|\badequacy\b|海外|外国|国外|米国|アメリカ|欧州|中国|シンガポール|インド",
+    ),
+    _kind(
         "instructions",
         # "How do I opt out / turn it off / change it?" asks for steps: a passage telling the reader
         # what they can do and where ("you can opt out by …", "in your settings", a link).

@@ -312,3 +312,32 @@ def test_a_passage_telling_what_to_do_states_steps(text: str, states: bool) -> N
     kind = next(k for k in FACT_KINDS if k.name == "instructions")
     assert kind.gates is False
     assert bool(kind.states.search(text)) is states
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Which foreign countries do you transfer my data to?", "abroad"),
+        ("Can my data go to companies outside Japan?", "abroad"),
+        ("個人情報を海外に移転しますか？", "abroad"),
+        ("How do I pay by bank transfer?", "payment"),
+    ],
+)
+def test_asking_about_other_countries_asks_for_a_transfer_abroad(question: str, kind: str) -> None:
+    found = fact_kind(question)
+    assert found is not None and found.name == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "states"),
+    [
+        ("We may transfer your data to servers in the United States.", True),
+        ("When providing personal data to a third party in a foreign country, we obtain consent.", True),
+        ("外国にある第三者に提供する場合", True),
+        ("Bank transfer fees shall be borne by the customer.", False),
+    ],
+)
+def test_only_a_passage_naming_another_country_answers_where_data_goes_abroad(text: str, states: bool) -> None:
+    kind = next(k for k in FACT_KINDS if k.name == "abroad")
+    assert kind.gates is True  # a passage on the same subject that names no country would be quoted as if it did
+    assert bool(kind.states.search(text)) is states
