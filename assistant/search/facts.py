@@ -139,6 +139,20 @@ FACT_KINDS: tuple[FactKind, ...] = (
         r"\+\d{1,3}[\s-]?\d|\b\d{2,4}[-\s.]\d{2,4}[-\s.]\d{3,4}\b|\(\d{3}\)\s?\d{3}-\d{4}",
     ),
     _kind(
+        "children",
+        # Children's data and age limits: only a passage about children, minors, parents or an age answers it.
+        # Asked about, not named in passing ("I'm the parent of a minor: what do I send?" asks for documents).
+        r"\b(?:data|information|info|details) (?:from|of|about|on) (?:children|kids|minors|teens)\b"
+        r"|\bchildren's (?:data|information|privacy)\b"
+        r"|\b(?:collect|use|process|track|store|keep)\w* [\w\s']{0,30}\b(?:from|of|about|on) (?:children|kids|minors|teens)\b"
+        r"|\b(?:children|kids|minors|teens) (?:under|below) (?:the age of )?\d{1,2}\b"
+        r"|\bminimum age\b|\bhow old\b|\bage (?:limit|requirement)s?\b"
+        r"|(?:子ども|子供|未成年|児童)の(?:個人)?(?:情報|データ)|何歳|年齢制限|歳未満|歳以下",
+        r"\b(?:child(?:ren)?(?:'s)?|kids?|minors?|teen(?:ager)?s?|parent(?:s|al)?|guardians?|under (?:the age of )?\d{1,2}"
+        r"|(?:age|ages) of \d{1,2}|\d{1,2} years (?:of age|old)|coppa)\b"
+        r"|子ども|子供|未成年|児童|年齢|\d+\s*歳|保護者|親権者|法定代理人",
+    ),
+    _kind(
         "abroad",
         # Transfers abroad: only a passage naming another country, a region or a transfer across
         # borders answers "which countries…?" (a "bank transfer" does not).

@@ -341,3 +341,32 @@ def test_only_a_passage_naming_another_country_answers_where_data_goes_abroad(te
     kind = next(k for k in FACT_KINDS if k.name == "abroad")
     assert kind.gates is True  # a passage on the same subject that names no country would be quoted as if it did
     assert bool(kind.states.search(text)) is states
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Do you knowingly collect data from children under 13?", "children"),
+        ("Is there a minimum age for the app?", "children"),
+        ("このサービスは何歳から使えますか？", "children"),
+        ("I'm the parent of a minor. What do I need to send to make a request?", None),  # documents are asked, not children's data
+    ],
+)
+def test_asking_about_childrens_data_or_an_age_limit(question: str, kind: str | None) -> None:
+    found = fact_kind(question)
+    assert (found.name if found else None) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "states"),
+    [
+        ("We do not knowingly collect personal information from children under 13.", True),
+        ("If you are under the age of 16, ask a parent.", True),
+        ("未成年者の場合は、保護者の同意を得てください。", True),
+        ("We keep your data for as long as your account is open.", False),
+    ],
+)
+def test_only_a_passage_about_children_or_an_age_answers_it(text: str, states: bool) -> None:
+    kind = next(k for k in FACT_KINDS if k.name == "children")
+    assert kind.gates is True
+    assert bool(kind.states.search(text)) is states
