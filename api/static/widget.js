@@ -157,7 +157,6 @@
       openRequests: "Status and messages",
       showFull: "Show the points in full",
       showShort: "One line per point",
-      statuses: {},
     },
     ja: {
       title: "\u30d7\u30e9\u30a4\u30d0\u30b7\u30fc\u306b\u95a2\u3059\u308b\u3054\u8cea\u554f",
@@ -271,14 +270,6 @@
       openRequests: "\u72b6\u6cc1\u3068\u30e1\u30c3\u30bb\u30fc\u30b8",
       showFull: "\u5404\u9805\u76ee\u3092\u5168\u6587\u3067\u8868\u793a",
       showShort: "\u5404\u9805\u76ee\u30921\u884c\u3067\u8868\u793a",
-      statuses: {
-        received: "\u53d7\u4ed8\u6e08\u307f",
-        awaiting_identity: "\u672c\u4eba\u78ba\u8a8d\u5f85\u3061",
-        in_progress: "\u5bfe\u5fdc\u4e2d",
-        completed: "\u5b8c\u4e86",
-        rejected: "\u5374\u4e0b",
-        withdrawn: "\u53d6\u308a\u4e0b\u3052",
-      },
     },
   };
 
@@ -302,16 +293,21 @@
     });
   }
 
-  function statusLabel(status) {
-    return TEXT.statuses[status] || String(status).replace(/_/g, " ");
+  // Ticket statuses and request types are named as the assistant's replies and the staff console name them:
+  // GET /v1/meta's labels in the widget's language (assistant/answering/messages.py). Until meta has answered, or
+  // if it fails, each is shown as its code with spaces; renameFromMeta() puts the names in once they come.
+  var STATUS_NAMES = {};
+  var TYPE_NAMES = {};
+  function named(names, code) {
+    return Object.prototype.hasOwnProperty.call(names, code) ? names[code] : String(code).replace(/_/g, " ");
   }
 
-  // Request types are named as the assistant's replies and the staff console name them: GET /v1/meta's
-  // labels in the widget's language (assistant/answering/messages.py). Until meta has answered, or if it
-  // fails, a type is shown as its code with spaces; renameRequestTypes() puts the names in once they come.
-  var TYPE_NAMES = {};
+  function statusLabel(status) {
+    return named(STATUS_NAMES, status);
+  }
+
   function requestTypeLabel(type) {
-    return Object.prototype.hasOwnProperty.call(TYPE_NAMES, type) ? TYPE_NAMES[type] : String(type).replace(/_/g, " ");
+    return named(TYPE_NAMES, type);
   }
 
   // Japanese lists them with U+3001 as the console does: a name may itself hold a U+30FB (correction).
@@ -777,6 +773,11 @@
     detail.scrollIntoView({ block: "nearest" });
   }
 
+  // A status, marked with its code so that renameFromMeta() can name it again where it stands.
+  function statusCell(status) {
+    return el("dd", { className: "status", text: statusLabel(status), "data-status": status });
+  }
+
   function ticketCard(reply) {
     var ticket = reply.ticket;
     var dl = el("dl");
@@ -785,7 +786,8 @@
       dl.appendChild(el("dd", { className: cls || null, text: value }));
     }
     row(t("reference"), ticket.id, "ref");
-    row(t("status"), statusLabel(ticket.status), "status");
+    dl.appendChild(el("dt", { text: t("status") }));
+    dl.appendChild(statusCell(ticket.status));
     // No "reply due by": due_at is the desk's internal target, not a deadline the policy states.
     if (ticket.lookup_token) row(t("checkCode"), ticket.lookup_token, "ref");
     var lead = t(ticket.duplicate ? "alreadyWith" : "sentTo", { company: companyLabel(ticket.company) });
@@ -1158,7 +1160,8 @@
     }
     var token = tokenFor(done.reference);
     row(t("reference"), done.reference, "ref");
-    row(t("status"), statusLabel(done.status), "status");
+    dl.appendChild(el("dt", { text: t("status") }));
+    dl.appendChild(statusCell(done.status));
     if (done.request_types && done.request_types.length) {
       row(t("requestKinds"), requestTypeList(done.request_types), "kinds");
       dl.lastChild.setAttribute("data-request-types", done.request_types.join(" "));
@@ -1250,7 +1253,7 @@
     }
     var s = result.status || {};
     var dl = el("dl", null, [
-      el("dt", { text: t("status") }), el("dd", { className: "status", text: statusLabel(s.status) }),
+      el("dt", { text: t("status") }), statusCell(s.status),
     ]);
     if (s.created_at) {
       dl.appendChild(el("dt", { text: t("madeOn") }));
@@ -1635,14 +1638,25 @@
     input.focus();
   }
 
-  // The request types already drawn (a draft form or a submitted request restored before meta answered), renamed
-  // in place: drawing them again would lose what the customer has typed into a form.
-  function renameRequestTypes() {
+  // The statuses and request types already drawn (a draft form, a submitted request restored or My requests drawn
+  // before meta answered), renamed in place: drawing them again would lose what the customer has typed into a form.
+  function renameFromMeta() {
+    Array.prototype.forEach.call(root.querySelectorAll("[data-status]"), function (node) {
+      node.textContent = statusLabel(node.getAttribute("data-status"));
+    });
     Array.prototype.forEach.call(root.querySelectorAll("[data-request-type]"), function (node) {
       node.textContent = capitalized(requestTypeLabel(node.getAttribute("data-request-type")));
     });
     Array.prototype.forEach.call(root.querySelectorAll("[data-request-types]"), function (node) {
       node.textContent = requestTypeList(node.getAttribute("data-request-types").split(" ").filter(Boolean));
+    });
+  }
+
+  // Each entry's name in the widget's language (an entry without one keeps its code).
+  function namesOf(entries, names) {
+    entries.forEach(function (entry) {
+      var name = entry && entry.labels && entry.labels[LANG];
+      if (entry && typeof entry.id === "string" && typeof name === "string" && name) names[entry.id] = name;
     });
   }
 
@@ -1660,15 +1674,11 @@
       if (typeof note === "number" && note > 0) MAX_NOTE = note;
       if (meta && Array.isArray(meta.statuses)) {
         closedStatuses = meta.statuses.filter(function (st) { return st && st.open === false; }).map(function (st) { return st.id; });
+        namesOf(meta.statuses, STATUS_NAMES);
       }
-      if (meta && Array.isArray(meta.request_types)) {
-        meta.request_types.forEach(function (rt) {
-          var name = rt && rt.labels && rt.labels[LANG];
-          if (rt && typeof rt.id === "string" && typeof name === "string" && name) TYPE_NAMES[rt.id] = name;
-        });
-        renameRequestTypes();
-      }
-    }, function () { /* keep the default limit */ });
+      if (meta && Array.isArray(meta.request_types)) namesOf(meta.request_types, TYPE_NAMES);
+      renameFromMeta();
+    }, function () { /* keep the default limits, and the codes for names */ });
   }
 
   var companiesPromise = null;

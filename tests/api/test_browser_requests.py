@@ -136,6 +136,10 @@ class RequestsStub:
         with self.lock:
             self.tickets[reference]["messages"].append({"at": _now(), "from": "desk", "text": text})
 
+    def desk_sets(self, reference: str, status: str) -> None:
+        with self.lock:
+            self.tickets[reference]["status"] = status
+
     def customer_messages(self, reference: str) -> list[str]:
         with self.lock:
             return [m["text"] for m in self.tickets[reference]["messages"] if m["from"] == "customer"]
@@ -435,8 +439,11 @@ def test_a_201_shows_the_reference_and_next_steps_and_my_requests_answers_the_de
     b.q(sr, ".reqs-open").click()
     b.until(lambda d: b.qq(sr, "#pa-reqs .req .thread li.customer"))
     contract.desk_says(reference, "Your form arrived.")
+    contract.desk_sets(reference, "awaiting_identity")
     b.q(sr, "#pa-reqs .refresh").click()
     b.until(lambda d: len(b.qq(sr, "#pa-reqs .req .thread li.desk")) == 2)
+    # Named as the replies and the desk name it (GET /v1/meta's labels), not by its code.
+    assert b.q(sr, "#pa-reqs .req .status").text == "awaiting proof of identity"
     b.q(sr, "#pa-reqs .back").click()
     b.until(lambda d: b.q(sr, ".log").is_displayed() and b.q(sr, "#pa-input").is_displayed())
 
@@ -459,16 +466,23 @@ def test_the_draft_form_and_my_requests_in_japanese(browser: Browser, contract: 
     assert b.q(card, ".status").text == "受付済み" and b.q(card, "h4").text == "今後の手続き"
     assert b.q(card, ".kinds").text == "開示、削除"
     assert b.q(card, ".t").text == "アップワードの個人情報窓口に申請内容が届きました"
+    reference = b.q(card, ".ref").text
     b.q(sr, ".reqs-open").click()
     b.until(lambda d: b.qq(sr, "#pa-reqs .req .thread li.empty"))
     assert b.q(sr, "#pa-reqs-title").text == "申請状況" and b.q(sr, "#pa-reqs .refresh").text == "更新"
     assert b.q(sr, "#pa-reqs .thread li.empty").text == "個人情報窓口からのメッセージはまだありません。"
+    assert b.q(sr, "#pa-reqs .req .status").text == "受付済み"
     shot(b, "widget-my-requests-ja.png")
+    # Closed by the desk: meta's Japanese name, and no answer box any more.
+    contract.desk_sets(reference, "completed")
+    b.q(sr, "#pa-reqs .refresh").click()
+    b.until(lambda d: b.q(sr, "#pa-reqs .req .status").text == "完了")
+    assert not b.qq(sr, "#pa-reqs .req .answer")
 
 
-def test_request_types_are_named_again_once_meta_answers(browser: Browser, contract: RequestsStub) -> None:
+def test_request_types_and_statuses_are_named_again_once_meta_answers(browser: Browser, contract: RequestsStub) -> None:
     """A Japanese page reloaded: the submitted card is drawn from sessionStorage before GET /v1/meta has answered,
-    then its request types take meta's names in place."""
+    then its request types and its status take meta's names in place."""
     b = browser
     sr, form = open_draft(b, "/demo?company=upward&lang=ja", "個人情報を開示して、削除してください")
     fill(b, form, "email", "hanako@example.org")
@@ -478,10 +492,12 @@ def test_request_types_are_named_again_once_meta_answers(browser: Browser, contr
     b.d.refresh()
     sr = b.widget()
     b.until(lambda d: b.qq(sr, ".ticket.submitted .kinds") and b.q(sr, ".ticket.submitted .kinds").text == "開示、削除")
+    b.until(lambda d: b.q(sr, ".ticket.submitted .status").text == "受付済み")
 
 
-def test_without_meta_the_draft_names_request_types_by_their_codes_and_still_submits(browser: Browser, contract: RequestsStub) -> None:
-    """GET /v1/meta blocked: a Japanese draft form shows each type as its code with spaces, and the request goes."""
+def test_without_meta_the_widget_names_types_and_statuses_by_their_codes_and_still_works(browser: Browser, contract: RequestsStub) -> None:
+    """GET /v1/meta blocked: a Japanese draft form shows each type as its code with spaces, the request goes, and
+    its status is shown as its code with spaces too, on the card and under My requests."""
     b = browser
     b.allowed = [*b.allowed, "/v1/meta"]  # the blocked request is logged by Chromium
     b.d.execute_cdp_cmd("Network.enable", {})
@@ -494,6 +510,11 @@ def test_without_meta_the_draft_names_request_types_by_their_codes_and_still_sub
         b.q(form, "button[type=submit]").click()
         card = b.until(lambda d: b.q(b.replies(sr)[-1], ".ticket.submitted"))
         assert b.q(card, ".kinds").text == "disclosure、deletion" and contract.submissions[0]["request_types"] == ["disclosure", "deletion"]
+        assert b.q(card, ".status").text == "received"
+        contract.desk_sets(b.q(card, ".ref").text, "awaiting_identity")
+        b.q(card, "button.primary").click()
+        b.until(lambda d: b.qq(sr, "#pa-reqs .req .status"))
+        assert b.q(sr, "#pa-reqs .req .status").text == "awaiting identity" and b.qq(sr, "#pa-reqs .req .answer textarea")
     finally:
         b.d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
         b.d.execute_cdp_cmd("Network.disable", {})
