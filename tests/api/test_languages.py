@@ -246,9 +246,29 @@ def test_the_widget_names_request_types_from_meta_not_from_a_table_of_its_own() 
     assert "meta.request_types" in source and "labels[LANG]" in source
 
 
+def test_the_widget_names_statuses_from_meta_not_from_a_table_of_its_own() -> None:
+    """As the console does, and as the chat replies write them: the widget's own table named statuses in Japanese
+    only, and an English page read the codes ('awaiting identity' where the replies say 'awaiting proof of identity')."""
+    from assistant.answering.messages import CATALOG
+    from assistant.vocabulary import STATUSES
+
+    source = WIDGET.read_text(encoding="utf-8")
+    ids = "|".join(STATUSES)
+    keyed = [line.strip() for line in source.splitlines() if re.match(rf"""\s*["']?({ids})["']?\s*:""", line)]
+    assert not keyed and not re.search(r"\bstatuses\s*:", source), f"a status table in widget.js: {keyed}"
+    # A name that is also its status's code ("received") may stand in the code as that status's value.
+    names = {name for key, by_lang in CATALOG.items() if key.startswith("status.") for name in by_lang.values()}
+    copied = sorted((names - set(STATUSES)) & _literals(source))
+    assert not copied, f"widget.js writes status names itself: {copied}"
+    # What it does instead: the labels of /v1/meta's statuses, in its own language.
+    assert re.search(r"namesOf\(meta\.statuses\b", source) and "labels[LANG]" in source
+
+
 def test_the_scan_would_see_a_table() -> None:
     assert "\u958b\u793a" in _literals('  disclosure: "\\u958b\\u793a",')
     assert re.match(r"""\s*["']?(disclosure)["']?\s*:""", '        "disclosure": "x",')
+    assert "\u53d7\u4ed8\u6e08\u307f" in _literals('        received: "\\u53d7\\u4ed8\\u6e08\\u307f",')
+    assert re.match(r"""\s*["']?(awaiting_identity)["']?\s*:""", "  awaiting_identity: 'x',")
 
 
 def test_meta_names_every_request_type_of_the_catalog_in_both_languages(client: TestClient) -> None:
@@ -266,3 +286,20 @@ def test_meta_names_every_request_type_of_the_catalog_in_both_languages(client: 
             assert set(names) == set(get_args(Language)) == {"en", "ja"}, kind
             assert all(names[lang] == text(f"request.{kind}", lang) for lang in names), (kind, names)
             assert JAPANESE.search(names["ja"]) and not JAPANESE.search(names["en"]), (kind, names)
+
+
+def test_meta_names_every_status_of_the_catalog_in_both_languages(client: TestClient) -> None:
+    from typing import get_args
+
+    from assistant.answering.messages import CATALOG, text
+    from assistant.understand.language import Language
+    from assistant.vocabulary import STATUSES
+
+    catalog = {key.removeprefix("status.") for key in CATALOG if key.startswith("status.")}
+    for headers in ({}, JA):  # the same whatever language asks: the widget picks its own
+        served = {s["id"]: s["labels"] for s in client.get("/v1/meta", headers=headers).json()["statuses"]}
+        assert list(served) == list(STATUSES) and set(served) == catalog
+        for status, names in served.items():
+            assert set(names) == set(get_args(Language)) == {"en", "ja"}, status
+            assert all(names[lang] == text(f"status.{status}", lang) for lang in names), (status, names)
+            assert JAPANESE.search(names["ja"]) and not JAPANESE.search(names["en"]), (status, names)
