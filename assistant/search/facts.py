@@ -139,6 +139,24 @@ FACT_KINDS: tuple[FactKind, ...] = (
         r"\+\d{1,3}[\s-]?\d|\b\d{2,4}[-\s.]\d{2,4}[-\s.]\d{3,4}\b|\(\d{3}\)\s?\d{3}-\d{4}",
     ),
     _kind(
+        "identity",
+        # How identity is checked, or which documents prove it: only a passage on identity checks answers it.
+        r"\b(?:id|identity|identification) (?:documents?|cards?|papers|checks?|verification)\b|\bproof of (?:identity|who)\b"
+        r"|\bverify (?:my|your|their) identity\b|\bcheck (?:that )?(?:it's|it is) (?:really )?me\b|\bcheck who i am\b"
+        r"|\bwhich (?:ids?|documents)\b|本人確認|身元(?:の)?確認|身分証",
+        r"\b(?:identity|identification|identify|verif\w*|authenticat\w*|passports?|licen[cs]es?|id cards?|proof of"
+        r"|(?:insurance|residence|resident|personal number|my number) cards?)\b|\bconfirm\w* (?:the |your )?(?:identity|that)\b"
+        r"|本人確認|本人であること|本人の確認|身元|身分証|運転免許|パスポート|保険証|マイナンバー|住民票|在留カード",
+    ),
+    _kind(
+        "ai_training",
+        # Whether data trains AI models: only a passage about AI, models or machine learning answers it.
+        r"\btrain\w* (?:an? |the |your |their )?(?:ai|artificial intelligence|models?|machine learning|algorithms?|llms?)\b"
+        r"|\b(?:ai|machine learning|llm) (?:training|models?)\b|\bmachine learning\b|機械学習|AIの学習|学習(?:に|データ)|生成AI",
+        r"\b(?:ai|artificial intelligence|machine learning|models?|train(?:ing|ed|s)?|algorithms?|llms?|neural)\b"
+        r"|機械学習|学習|AI|人工知能|モデル",
+    ),
+    _kind(
         "children",
         # Children's data and age limits: only a passage about children, minors, parents or an age answers it.
         # Asked about, not named in passing ("I'm the parent of a minor: what do I send?" asks for documents).

@@ -370,3 +370,35 @@ def test_only_a_passage_about_children_or_an_age_answers_it(text: str, states: b
     kind = next(k for k in FACT_KINDS if k.name == "children")
     assert kind.gates is True
     assert bool(kind.states.search(text)) is states
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What ID documents do you need with a request?", "identity"),
+        ("Will you check who I am before acting on my request?", "identity"),
+        ("本人確認書類として、マイナンバーカードは使えますか？", "identity"),
+        ("Do you use my data to train AI models?", "ai_training"),
+        ("私のデータは機械学習に使われますか？", "ai_training"),
+    ],
+)
+def test_identity_checks_and_ai_training_are_asked_for(question: str, kind: str) -> None:
+    found = fact_kind(question)
+    assert found is not None and found.name == kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "states"),
+    [
+        ("identity", "We will respond after confirming the identity of the customer.", True),
+        ("identity", "A copy of your passport or driver's license.", True),
+        ("identity", "リクエストへの対応の前に、あなたの身元を確認する場合があります。", True),
+        ("identity", "We will respond in writing by mail.", False),
+        ("ai_training", "We do not use your content to train machine learning models.", True),
+        ("ai_training", "We keep your saved articles until you delete them.", False),
+    ],
+)
+def test_only_a_passage_on_the_subject_answers_identity_or_ai_training(kind: str, text: str, states: bool) -> None:
+    found = next(k for k in FACT_KINDS if k.name == kind)
+    assert found.gates is True
+    assert bool(found.states.search(text)) is states
