@@ -144,7 +144,7 @@ FACT_KINDS: tuple[FactKind, ...] = (
         r"\b(?:id|identity|identification) (?:documents?|cards?|papers|checks?|verification)\b|\bproof of (?:identity|who)\b"
         r"|\bverify (?:my|your|their) identity\b|\bcheck (?:that )?(?:it's|it is) (?:really )?me\b|\bcheck who i am\b"
         r"|\bwhich (?:ids?|documents)\b|本人確認|身元(?:の)?確認|身分証",
-        r"\b(?:identity|identification|identify|verif\w*|authenticat\w*|passports?|licen[cs]es?|id cards?|proof of"
+        r"\b(?:identity|identification|verif\w*|authenticat\w*|passports?|licen[cs]es?|id cards?|proof of"
         r"|(?:insurance|residence|resident|personal number|my number) cards?)\b|\bconfirm\w* (?:the |your )?(?:identity|that)\b"
         r"|本人確認|本人であること|本人の確認|身元|身分証|運転免許|パスポート|保険証|マイナンバー|住民票|在留カード",
     ),
