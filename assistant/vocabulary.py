@@ -1,4 +1,4 @@
-"""The assistant's vocabulary, defined once: routes, request types, ticket statuses and limits.
+"""The assistant's vocabulary, defined once: routes, request types, ticket statuses, audit-trail notes and limits.
 
 Everything else derives from these definitions: the domain types, the desk lifecycle, retention,
 the HTTP schemas, the CLI's choices, the evals, and (through `GET /v1/meta`) the widget and the
@@ -52,6 +52,12 @@ OPEN_STATUSES: tuple[str, ...] = tuple(s for s in STATUSES if TRANSITIONS[s])
 CLOSED_STATUSES: tuple[str, ...] = tuple(s for s in STATUSES if not TRANSITIONS[s])
 # Statuses staff may set (every status some other status leads to).
 SETTABLE_STATUSES: tuple[str, ...] = tuple(s for s in STATUSES if any(s in nxt for nxt in TRANSITIONS.values()))
+
+# The notes the library itself writes in a ticket's audit trail, by code. Their wording, English and Japanese,
+# is the message catalog's `audit.<code>` (its {fields} filled from the entry's values); the English is stored
+# with the entry as its note, and an entry without a code (a status change) carries staff's own words.
+AuditNote = Literal["request_received", "viewed", "message_to_customer", "message_from_customer"]
+AUDIT_NOTES: tuple[str, ...] = get_args(AuditNote)
 
 # Limits. The message limit is the default of PA_MAX_MESSAGE_CHARS; the setting may raise or lower it.
 DEFAULT_MAX_MESSAGE_CHARS = 2000

@@ -136,6 +136,12 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
     "status.completed": {"en": "completed", "ja": "完了"},
     "status.rejected": {"en": "rejected", "ja": "却下"},
     "status.withdrawn": {"en": "withdrawn", "ja": "取り下げ"},
+    # The notes the desk writes in a ticket's audit trail (vocabulary.AUDIT_NOTES), as staff read them; the English
+    # is stored with each entry. Plain {fields} only: the console fills them in itself.
+    "audit.request_received": {"en": "request received", "ja": "申請を受け付けました"},
+    "audit.viewed": {"en": "viewed", "ja": "閲覧"},
+    "audit.message_to_customer": {"en": "message to the customer", "ja": "顧客へのメッセージ"},
+    "audit.message_from_customer": {"en": "message from the customer", "ja": "顧客からのメッセージ"},
     "desk_confirm": {
         "en": "To send it to the desk, confirm the request and give an e-mail or a postal address for the reply.",
         "ja": "窓口へ送信するには、ご依頼の内容をご確認のうえ、返信先のメールアドレスまたはご住所をご入力ください。",

@@ -17,11 +17,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from assistant.answering.messages import text as catalog_text
 from assistant.desk.secrets import DeskSecrets, SecretSource, secret_source
 from assistant.domain import Contact, Ticket
 from assistant.errors import AssistantError, RetryLaterError
 from assistant.storage.db import TicketEvent, TicketMessageRow, TicketRow, as_utc, iso_utc, storage_errors, utcnow
-from assistant.vocabulary import CLOSED_STATUSES, INITIAL_STATUS, OPEN_STATUSES, STATUSES, TRANSITIONS
+from assistant.vocabulary import CLOSED_STATUSES, INITIAL_STATUS, OPEN_STATUSES, STATUSES, TRANSITIONS, AuditNote
 
 SUBMISSION_WINDOW = timedelta(hours=1)
 REFERENCE_PREFIX = "PRQ-"
@@ -54,13 +55,22 @@ class TicketMessage:
 
 @dataclass(frozen=True)
 class TicketEventView:
-    """One entry of a ticket's audit trail."""
+    """One entry of a ticket's audit trail: `note` in English as stored; for a note the library wrote, also its
+    code (vocabulary.AUDIT_NOTES) and the values its wording takes. No code: staff's own words, or an entry
+    written before notes had codes."""
 
     from_status: str | None
     to_status: str
     actor: str
     note: str
     created_at: str
+    note_code: str | None = None
+    note_params: dict[str, str] = field(default_factory=dict)
+
+
+def library_note(code: AuditNote, **params: str) -> str:
+    """The English the library stores as the note `code` (the message catalog's `audit.<code>`)."""
+    return catalog_text(f"audit.{code}", "en", **params)
 
 
 @dataclass(frozen=True)
@@ -286,7 +296,8 @@ class SqlDeskQueue:
                 from_status=None,
                 to_status=INITIAL_STATUS,
                 actor=f"customer:{new.channel}",
-                note="request received",
+                note=library_note("request_received"),
+                note_code="request_received",
                 created_at=now,
             )
         )
@@ -362,9 +373,17 @@ class SqlDeskQueue:
             if row is None or (companies is not None and row.company not in companies):
                 raise TicketNotFoundError(reference)
             db.add(TicketMessageRow(ticket_number=row.number, at=now, sender=sender, text=text))
-            note = "message to the customer" if sender == "desk" else "message from the customer"
+            code: AuditNote = "message_to_customer" if sender == "desk" else "message_from_customer"
             db.add(
-                TicketEvent(ticket_number=row.number, from_status=row.status, to_status=row.status, actor=actor, note=note, created_at=now)
+                TicketEvent(
+                    ticket_number=row.number,
+                    from_status=row.status,
+                    to_status=row.status,
+                    actor=actor,
+                    note=library_note(code),
+                    note_code=code,
+                    created_at=now,
+                )
             )
             if row.status not in CLOSED_STATUSES:  # a closed ticket's updated_at is when it closed: retention counts from it
                 row.updated_at = now
@@ -419,7 +438,10 @@ class SqlDeskQueue:
             updated_at=iso_utc(row.updated_at),
             due_at=iso_utc(row.due_at),
             overdue=is_overdue(row.status, row.due_at, self._clock()),
-            events=tuple(TicketEventView(e.from_status, e.to_status, e.actor, e.note, iso_utc(e.created_at)) for e in events),
+            events=tuple(
+                TicketEventView(e.from_status, e.to_status, e.actor, e.note, iso_utc(e.created_at), e.note_code, dict(e.note_params or {}))
+                for e in events
+            ),
         )
 
     def get(self, reference: str, companies: Sequence[str] | None = None, actor: str | None = None) -> TicketDetail:
@@ -435,7 +457,8 @@ class SqlDeskQueue:
                         from_status=row.status,
                         to_status=row.status,
                         actor=actor,
-                        note="viewed",
+                        note=library_note("viewed"),
+                        note_code="viewed",
                         created_at=self._clock(),
                     )
                 )

@@ -158,7 +158,7 @@ def delete_expired_drafts(db: Session, now: datetime) -> int:
 
 
 class TicketEvent(Base):
-    """The audit trail: every status change (and staff read) of a ticket."""
+    """The audit trail: every status change (and staff read, and message) of a ticket."""
 
     __tablename__ = "desk_ticket_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -167,6 +167,10 @@ class TicketEvent(Base):
     to_status: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(128))
     note: Mapped[str] = mapped_column(Text, default="")
+    # A note the library wrote: its code (vocabulary.AUDIT_NOTES) and the values its wording takes, so a client
+    # words it in its own language; None for staff's own words (`note` is kept in English either way).
+    note_code: Mapped[str | None] = mapped_column(String(64))
+    note_params: Mapped[dict[str, str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

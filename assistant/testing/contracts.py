@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import cast
 
 import numpy as np
 import pytest
@@ -36,6 +37,7 @@ from assistant.desk.tickets import (
     SubmissionLimitError,
     TicketFilter,
     TicketNotFoundError,
+    library_note,
 )
 from assistant.desk.webhooks import TicketNotifier
 from assistant.domain import Contact, Ticket
@@ -46,7 +48,7 @@ from assistant.storage.db import utcnow
 from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
 from assistant.understand.intent import INTENTS, IntentDetector
 from assistant.understand.pleasantries import strip_pleasantries
-from assistant.vocabulary import FORMAL_REQUEST_TYPES, OPEN_STATUSES
+from assistant.vocabulary import AUDIT_NOTES, FORMAL_REQUEST_TYPES, OPEN_STATUSES, AuditNote
 
 EMAIL = "hanako.secret.1234@example.org"
 PHONE = "090-8765-4321"
@@ -218,6 +220,8 @@ class DeskQueueContract:
         assert detail.request_types == ("deletion",) and detail.channel == "chat" and detail.message == "Please delete my data"
         assert detail.policy_version == "v1" and not detail.overdue
         assert [(e.from_status, e.to_status, e.actor) for e in detail.events] == [(None, "received", "customer:chat")]
+        # The library's note: its code, and its English as stored.
+        assert [(e.note_code, e.note, e.note_params) for e in detail.events] == [("request_received", "request received", {})]
 
     def test_references_are_distinct_and_increase(self, queue: DeskQueue) -> None:
         refs = [queue.submit(_new(f"request {i}")).id for i in range(3)]
@@ -231,6 +235,7 @@ class DeskQueueContract:
         assert [(e.from_status, e.to_status, e.actor, e.note) for e in detail.events][1:] == [
             (a, b, f"staff:{b}", f"now {b}") for a, b in itertools.pairwise(HAPPY_PATH)
         ]
+        assert all(e.note_code is None and e.note_params == {} for e in detail.events[1:]), "staff's own words carry no code"
         with pytest.raises(InvalidTransitionError, match="closed"):
             queue.set_status(ref, "in_progress", "staff:a", "reopen")
 
@@ -317,6 +322,7 @@ class DeskQueueContract:
         queue.get(ref, actor="staff:alice")
         events = queue.get(ref).events
         assert [(e.actor, e.note, e.from_status, e.to_status) for e in events][1:] == [("staff:alice", "viewed", "received", "received")]
+        assert events[1].note_code == "viewed"
 
     def test_concurrent_submits_of_distinct_drafts_get_distinct_references(self, queue: DeskQueue) -> None:
         refs: list[str] = []
@@ -416,9 +422,9 @@ class DeskQueueContract:
         ]
         detail = queue.get(ref)
         assert [m.text for m in detail.messages] == ["Please send a copy of your ID.", "Sent by post today."]
-        assert [(e.actor, e.note) for e in detail.events][1:] == [
-            ("staff:alice", "message to the customer"),
-            ("customer", "message from the customer"),
+        assert [(e.actor, e.note, e.note_code) for e in detail.events][1:] == [
+            ("staff:alice", "message to the customer", "message_to_customer"),
+            ("customer", "message from the customer", "message_from_customer"),
         ]
         with pytest.raises(TicketNotFoundError):
             queue.post_message(ref, "desk", "hello", "staff:bob", companies=["highreso"])
@@ -427,6 +433,22 @@ class DeskQueueContract:
         with pytest.raises(InvalidMessageError):
             queue.post_message(ref, "customer", "   ", "customer")
         assert len(queue.messages(ref)) == 2
+
+    def test_every_note_the_library_writes_carries_its_code(self, queue: DeskQueue) -> None:
+        """Every entry but a status change is the library's own: its code names its wording (vocabulary.AUDIT_NOTES,
+        the catalog's `audit.<code>`), so a client can word it in its own language, and its note is that wording's
+        English; a status change carries staff's words and no code."""
+        ref = queue.submit(_submission("draft-codes")).id
+        queue.get(ref, actor="staff:alice")
+        queue.post_message(ref, "desk", "Please send a copy of your ID.", "staff:alice")
+        queue.post_message(ref, "customer", "Sent by post today.", "customer")
+        queue.set_status(ref, "in_progress", "staff:alice", "identity checked")
+        events = queue.get(ref).events
+        library = [e for e in events if e.from_status is None or e.from_status == e.to_status]
+        assert {e.note_code for e in library} == set(AUDIT_NOTES), "every code is written on some path (and none other)"
+        for e in library:
+            assert e.note == library_note(cast(AuditNote, e.note_code), **e.note_params), e
+        assert [(e.note, e.note_code, e.note_params) for e in events if e not in library] == [("identity checked", None, {})]
 
 
 CONTACT_EMAIL = "taro.contact.5678@example.org"

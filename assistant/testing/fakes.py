@@ -55,6 +55,7 @@ from assistant.desk.tickets import (
     check_new_status,
     check_transition,
     is_overdue,
+    library_note,
     retry_seconds,
 )
 from assistant.desk.webhooks import TicketNotifier
@@ -69,7 +70,7 @@ from assistant.storage.sessions import SessionState, SessionStore, TurnRecord
 from assistant.understand.companies import CompanyDirectory
 from assistant.understand.intent import IntentDetector, IntentResult
 from assistant.understand.redact import redact
-from assistant.vocabulary import INITIAL_STATUS
+from assistant.vocabulary import INITIAL_STATUS, AuditNote
 
 _WORD = re.compile(r"\w+")
 
@@ -195,7 +196,9 @@ class InMemoryDeskQueue:
     def _append(self, new: NewTicket, token: str, now: datetime) -> _StoredTicket:
         """Store a new ticket (the caller holds the lock)."""
         number = len(self._tickets) + 1
-        event = TicketEventView(None, INITIAL_STATUS, f"customer:{new.channel}", "request received", iso_utc(now))
+        event = TicketEventView(
+            None, INITIAL_STATUS, f"customer:{new.channel}", library_note("request_received"), iso_utc(now), note_code="request_received"
+        )
         stored = _StoredTicket(
             number=number,
             reference=f"{REFERENCE_PREFIX}{number:06d}",
@@ -251,8 +254,8 @@ class InMemoryDeskQueue:
         with self._lock:
             pos = self._find(reference, companies)
             t = self._tickets[pos]
-            note = "message to the customer" if sender == "desk" else "message from the customer"
-            seen = TicketEventView(t.status, t.status, actor, note, iso_utc(now))
+            code: AuditNote = "message_to_customer" if sender == "desk" else "message_from_customer"
+            seen = TicketEventView(t.status, t.status, actor, library_note(code), iso_utc(now), note_code=code)
             self._tickets[pos] = replace(t, events=(*t.events, seen), messages=(*t.messages, message))
         return message
 
@@ -315,7 +318,7 @@ class InMemoryDeskQueue:
             pos = self._find(reference, companies)
             t = self._tickets[pos]
             if actor:
-                seen = TicketEventView(t.status, t.status, actor, "viewed", iso_utc(self._clock()))
+                seen = TicketEventView(t.status, t.status, actor, library_note("viewed"), iso_utc(self._clock()), note_code="viewed")
                 t = self._tickets[pos] = replace(t, events=(*t.events, seen))
         return self._detail(t)
 
