@@ -308,8 +308,16 @@ class TicketEventOut(BaseModel):
     from_status: str | None
     to_status: str
     actor: str
-    note: str
+    note: str = Field(description="In English as stored: staff's own words on a status change, or the library's note.")
     created_at: str
+    note_code: str | None = Field(
+        None,
+        description="For a note the library wrote, its code: GET /v1/meta's `audit_notes` words it in each language. "
+        "null for staff's own words (and for entries written before notes had codes): show `note` as it is.",
+    )
+    note_params: dict[str, str] = Field(
+        default_factory=dict, description="The values the coded note's wording takes, by the names of its `{fields}`."
+    )
 
 
 class TicketDetailOut(BaseModel):
@@ -387,6 +395,15 @@ class StatusOut(BaseModel):
     labels: dict[str, str] = Field(description="Its name in each supported language (`en`, `ja`), as the assistant's replies write it.")
 
 
+class AuditNoteOut(BaseModel):
+    """A note the library writes in a ticket's audit trail."""
+
+    id: str = Field(description="The code audit-trail entries carry as `note_code`.")
+    labels: dict[str, str] = Field(
+        description="Its wording in each supported language (`en`, `ja`); `{name}` fields take the entry's `note_params`."
+    )
+
+
 class LimitsOut(BaseModel):
     """Input limits as configured."""
 
@@ -400,4 +417,5 @@ class MetaOut(BaseModel):
     routes: list[str] = Field(description="What a reply's `route` may be.")
     request_types: list[RequestTypeOut]
     statuses: list[StatusOut] = Field(description="Ticket statuses in lifecycle order.")
+    audit_notes: list[AuditNoteOut] = Field(description="The notes the library writes in a ticket's audit trail.")
     limits: LimitsOut

@@ -66,13 +66,17 @@ MAX_NOTE_CHARS = 2000  # a staff note on a status change
 
 def meta(max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> dict[str, Any]:
     """The vocabulary as plain JSON-ready data (what `GET /v1/meta` serves), with each request
-    type's and status's name in every supported language as the assistant's own replies write it."""
+    type's and status's name in every supported language as the assistant's own replies write it,
+    and the wording of each audit-trail note the library writes."""
     # Imported here: the message catalog sits above this module, which the domain itself imports.
-    from assistant.answering.messages import text
+    from assistant.answering.messages import CATALOG, text
     from assistant.understand.language import Language
 
     def labels(key: str) -> dict[str, str]:
         return {lang: text(key, lang) for lang in get_args(Language)}
+
+    def templates(key: str) -> dict[str, str]:  # {fields} left for the client to fill in
+        return {lang: CATALOG[key][lang] for lang in get_args(Language)}
 
     return {
         "routes": list(ROUTES),
@@ -81,5 +85,6 @@ def meta(max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> dict[str, Any]:
             {"id": s, "open": bool(TRANSITIONS[s]), "next": [n for n in STATUSES if n in TRANSITIONS[s]], "labels": labels(f"status.{s}")}
             for s in STATUSES
         ],
+        "audit_notes": [{"id": code, "labels": templates(f"audit.{code}")} for code in AUDIT_NOTES],
         "limits": {"max_message_chars": max_message_chars, "max_note_chars": MAX_NOTE_CHARS},
     }

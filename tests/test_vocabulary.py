@@ -118,6 +118,11 @@ def test_meta_serves_the_definitions(client: TestClient) -> None:
     assert statuses["in_progress"]["next"] == ["completed", "rejected", "withdrawn"]  # lifecycle order
     assert [s for s, x in statuses.items() if not x["open"]] == list(v.CLOSED_STATUSES)
     assert body["limits"] == {"max_message_chars": 2000, "max_note_chars": v.MAX_NOTE_CHARS}
+    # The audit trail's library notes: their codes, worded as the desk stores them in English.
+    from assistant.desk.tickets import library_note
+
+    assert [n["id"] for n in body["audit_notes"]] == list(v.AUDIT_NOTES)
+    assert all(n["labels"]["en"] == library_note(n["id"]) and n["labels"]["ja"] for n in body["audit_notes"])
 
 
 def test_meta_is_in_the_openapi_docs(client: TestClient) -> None:

@@ -170,8 +170,16 @@ def test_the_desk_writes_the_customer_reads_and_answers(app: tuple[TestClient, A
     assert client.post(f"/v1/requests/{ref}/messages", params={"token": token}, json={"text": ""}).status_code == 422
     detail = client.get(f"/v1/desk/tickets/{ref}", headers=STAFF).json()
     assert [m["from"] for m in detail["messages"]] == ["desk", "customer"]
-    notes = [(e["actor"], e["note"]) for e in detail["events"]]
-    assert ("staff:env-key-1", "message to the customer") in notes and ("customer", "message from the customer") in notes
+    notes = [(e["actor"], e["note"], e["note_code"], e["note_params"]) for e in detail["events"]]
+    assert ("staff:env-key-1", "message to the customer", "message_to_customer", {}) in notes
+    assert ("customer", "message from the customer", "message_from_customer", {}) in notes
+    # Staff's own words on a status change carry no code: the console shows them as written.
+    moved = client.post(f"/v1/desk/tickets/{ref}/status", json={"status": "in_progress", "note": "ID received"}, headers=STAFF)
+    assert moved.status_code == 200
+    assert [(e["note"], e["note_code"]) for e in moved.json()["events"]][-1] == ("ID received", None)
+    # Every other entry is one of the library's notes, named by its code in GET /v1/meta.
+    coded = {n["id"] for n in client.get("/v1/meta").json()["audit_notes"]}
+    assert all(e["note_code"] in coded for e in moved.json()["events"][:-1]), moved.json()["events"]
 
 
 def test_submissions_per_client_and_company_are_capped_even_without_a_rate_limit(app: tuple[TestClient, Any]) -> None:
