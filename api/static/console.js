@@ -25,8 +25,8 @@
   // ------------------------------------------------------------------ language
   // Every text the console shows or announces, per language; {name} is filled in by t(). console.html's static
   // texts name their key in data-i18n (the text), data-i18n-rich (*bold* and `code` marked) or data-i18n-ATTR.
-  // The nested tables name the API's values (routes, channels, the audit trail's fixed notes; statuses and
-  // request types are named by GET /v1/meta's labels); the values themselves are never translated, only what
+  // The nested tables name the API's values (routes, channels; statuses, request types and the audit trail's
+  // library notes are worded by GET /v1/meta's labels); the values themselves are never translated, only what
   // is shown. A value missing from them is shown as the API gives it. tests/api/test_console_strings.py checks
   // both languages have every key.
   var STRINGS = {
@@ -181,13 +181,6 @@
         api: "api",
         eval: "eval",
       },
-      // The fixed notes the desk writes in the audit trail (assistant/desk/tickets.py); staff's own notes stay as written.
-      eventNotes: {
-        "request received": "request received",
-        "viewed": "viewed",
-        "message to the customer": "message to the customer",
-        "message from the customer": "message from the customer",
-      },
     },
     ja: {
       pageTitle: "個人情報窓口コンソール",
@@ -339,12 +332,6 @@
         api: "API",
         eval: "評価",
       },
-      eventNotes: {
-        "request received": "申請を受け付けました",
-        "viewed": "閲覧",
-        "message to the customer": "顧客へのメッセージ",
-        "message from the customer": "顧客からのメッセージ",
-      },
     },
   };
 
@@ -370,18 +357,26 @@
   var TEXT = STRINGS[LANG];
   document.documentElement.lang = LANG;
 
-  function t(name, values) {
-    return TEXT[name].replace(/\{(\w+)\}/g, function (all, v) {
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, v) {
       return values && has(values, v) ? String(values[v]) : all;
     });
   }
+  function t(name, values) { return fill(TEXT[name], values); }
 
   function label(table, value) { return has(TEXT[table], value) ? TEXT[table][value] : human(value); }
-  // Statuses and request types are named as the assistant's replies name them: GET /v1/meta's labels.
-  var NAMES = { statuses: {}, request_types: {} };
+  // Statuses and request types are named as the assistant's replies name them, and the audit trail's library
+  // notes worded: GET /v1/meta's labels.
+  var NAMES = { statuses: {}, request_types: {}, audit_notes: {} };
   function named(kind, value) { return NAMES[kind][value] || human(value); }
   function statusLabel(s) { return named("statuses", s); }
   function typeLabel(s) { return named("request_types", s); }
+  // An audit entry's note: one the library wrote by its code (its values filled in); staff's own words, an
+  // entry from before notes had codes, or a code this console has no wording for, as stored.
+  function eventNote(ev) {
+    var wording = ev.note_code && has(NAMES.audit_notes, ev.note_code) ? NAMES.audit_notes[ev.note_code] : null;
+    return wording ? fill(wording, ev.note_params) : ev.note;
+  }
   function listOf(items) { return items.join(TEXT.listSeparator); }
   function sentences() { return Array.prototype.slice.call(arguments).filter(Boolean).join(TEXT.sentenceGap); }
 
@@ -740,6 +735,8 @@
     ["statuses", "request_types"].forEach(function (kind) {
       meta[kind].forEach(function (x) { NAMES[kind][x.id] = (x.labels && x.labels[LANG]) || x.label || human(x.id); });
     });
+    // A note with no wording in this language is shown as stored, never guessed from its code.
+    (meta.audit_notes || []).forEach(function (n) { if (n.labels && n.labels[LANG]) NAMES.audit_notes[n.id] = n.labels[LANG]; });
     meta.statuses.forEach(function (s) {
       NEXT[s.id] = s.next;
       $("desk-status-filter").appendChild(h("option", { value: s.id, text: statusLabel(s.id) }));
@@ -891,9 +888,10 @@
     ticket.events.forEach(function (ev) {
       var change = ev.from_status && ev.from_status !== ev.to_status ? statusLabel(ev.from_status) + " \u2192 " + statusLabel(ev.to_status)
         : statusLabel(ev.to_status);
+      var note = eventNote(ev);
       events.appendChild(h("li", null, [
-        h("strong", { text: change }), " \u00b7 " + ev.actor + " \u00b7 " + when(ev.created_at) + (ev.note ? " \u2014 " : ""),
-        ev.note ? h("span", { text: has(TEXT.eventNotes, ev.note) ? TEXT.eventNotes[ev.note] : ev.note }) : null,
+        h("strong", { text: change }), " \u00b7 " + ev.actor + " \u00b7 " + when(ev.created_at) + (note ? " \u2014 " : ""),
+        note ? h("span", { text: note }) : null,
       ]));
     });
     var select = $("status-new");

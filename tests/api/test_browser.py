@@ -822,10 +822,14 @@ def test_console_in_japanese(driver: webdriver.Chrome, hash_settings, hash_assis
     from tests.api.test_console_strings import console_strings, flatten
 
     refs = _open_desk_tickets(hash_assistant, hash_settings)
+    hash_assistant.desk.post_message(refs["fresh"], "desk", "Please send a copy of your ID.", "staff:alice")
     with serving(create_app(hash_settings, hash_assistant)) as base:
         with urllib.request.urlopen(base + "/static/console.js", timeout=WAIT) as resp:
             table = console_strings(resp.read().decode("utf-8"))
         english, japanese = flatten(table["en"]), flatten(table["ja"])
+        # The audit trail's library notes are worded by GET /v1/meta: none of their English may be left either.
+        for note in api(base, "GET", "/v1/meta")["audit_notes"]:
+            english[f"audit_notes.{note['id']}"], japanese[f"audit_notes.{note['id']}"] = note["labels"]["en"], note["labels"]["ja"]
         b = Browser(driver, base)
         b.console_errors()
         b.allowed = ["/v1/staff/me", "/status"]  # the wrong key's 401 and the refused rejection's 409, logged by Chromium
@@ -898,7 +902,9 @@ def test_console_in_japanese(driver: webdriver.Chrome, hash_settings, hash_assis
         )
         assert meta["受付日時"] == expected and re.fullmatch(r"\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2}", expected), expected
         assert d.find_element(By.ID, "ticket-next").text.startswith("受付済み — 変更できるステータス: 本人確認待ち、対応中、却下、取り下げ")
-        assert "申請を受け付けました" in d.find_element(By.ID, "ticket-events").text
+        # The audit trail: the library's notes worded from their codes, in order (the opening itself is audited).
+        notes = [e.text for e in d.find_elements(By.CSS_SELECTOR, "#ticket-events li span")]
+        assert notes == ["申請を受け付けました", "顧客へのメッセージ", "閲覧"], notes
         templates = [o.text for o in Select(d.find_element(By.ID, "reply-template")).options]
         assert templates == ["自分で入力する", "受付のご連絡", "本人確認書類のお願い", "請求書のご提出のお願い", "完了のご連絡"]
         assert d.find_element(By.CSS_SELECTOR, "#reply-form button[type=submit]").text == "送信"
@@ -915,6 +921,13 @@ def test_console_in_japanese(driver: webdriver.Chrome, hash_settings, hash_assis
         # None of the console's English texts is left, shown or hidden, in text or in a label.
         left = english_left(d.execute_script(_CONSOLE_TEXTS), english, japanese)
         assert left == [], left
+
+        # Staff's own words on a status change carry no code: shown as written.
+        Select(d.find_element(By.ID, "status-new")).select_by_value("in_progress")
+        d.find_element(By.ID, "status-note").send_keys("本人確認済み (ID checked)")
+        d.find_element(By.CSS_SELECTOR, "#status-form button[type=submit]").click()
+        b.until(lambda d: "本人確認済み (ID checked)" in d.find_element(By.ID, "ticket-events").text)
+        assert d.find_elements(By.CSS_SELECTOR, "#ticket-events li strong")[-1].text == "受付済み \u2192 対応中"
 
         # The switch reloads in English, still signed in (the key is in sessionStorage).
         d.find_element(By.CSS_SELECTOR, '#lang-switch a[data-lang="en"]').click()

@@ -3,6 +3,7 @@ keys and placeholders, and every text console.html shows comes from the table by
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from html.parser import HTMLParser
@@ -137,23 +138,91 @@ def test_the_checks_catch_an_english_text_without_its_japanese() -> None:
 
 
 def test_every_value_the_api_gives_the_console_has_a_japanese_name() -> None:
-    # Statuses and request types come named from GET /v1/meta (the library's own catalog); routes and
-    # the fixed audit notes from the console's tables. A value added to the library without its
-    # name would show in English (or as its id) on a Japanese console.
-    from assistant.vocabulary import REQUEST_TYPES, ROUTES, STATUSES, meta
+    # Statuses, request types and the audit trail's library notes come named from GET /v1/meta (the library's
+    # own catalog); routes from the console's table. A value added to the library without its name would
+    # show in English (or as its id) on a Japanese console.
+    from assistant.vocabulary import AUDIT_NOTES, REQUEST_TYPES, ROUTES, STATUSES, meta
 
     served = meta()
-    for kind, ids in (("statuses", STATUSES), ("request_types", REQUEST_TYPES)):
+    for kind, ids in (("statuses", STATUSES), ("request_types", REQUEST_TYPES), ("audit_notes", AUDIT_NOTES)):
         labels = {x["id"]: x["labels"] for x in served[kind]}
         assert set(labels) == set(ids), kind
         for value, names in labels.items():
             assert set(names) == {"en", "ja"} and names["ja"] and names["ja"] != names["en"], (kind, value, names)
-    from assistant.desk.tickets import library_note
-    from assistant.vocabulary import AUDIT_NOTES
-
-    notes = {library_note(code) for code in AUDIT_NOTES}  # type: ignore[arg-type]
-    assert "request received" in notes and "message from the customer" in notes
+            assert _JAPANESE.search(names["ja"]), (kind, value, names)
     ja = console_strings(CONSOLE_JS.read_text(encoding="utf-8"))["ja"]
-    for table, values in (("routes", ROUTES), ("eventNotes", notes)):
-        missing = sorted(set(values) - set(ja[table]))
-        assert not missing, f"STRINGS.ja.{table} lacks {missing}"
+    missing = sorted(set(ROUTES) - set(ja["routes"]))
+    assert not missing, f"STRINGS.ja.routes lacks {missing}"
+
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+# The audit entries the library builds: the table row, and the view the API serves.
+_EVENT_TYPES = {"TicketEvent", "TicketEventView"}
+# TicketEventView's positional fields up to note_code (from_status, to_status, actor, note, created_at, note_code).
+_CODE_POSITION = 5
+
+
+def uncoded_notes(source: str, where: str) -> list[str]:
+    """Each audit entry built in `source` with no note code, but a status change's (staff's own words, handed in
+    as the `note` of `set_status`): a note the library wrote without its code would show in English only."""
+    found: list[str] = []
+
+    def visit(node: ast.AST, function: str) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            function = node.name
+        if isinstance(node, ast.Call):
+            name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr if isinstance(node.func, ast.Attribute) else ""
+            keywords = {k.arg: k.value for k in node.keywords}
+            if name in _EVENT_TYPES and "note_code" not in keywords and len(node.args) <= _CODE_POSITION:
+                note = keywords.get("note", node.args[3] if len(node.args) > 3 else None)
+                if not (function == "set_status" and isinstance(note, ast.Name) and note.id == "note"):
+                    found.append(f"{where}:{node.lineno}: {ast.unparse(node)}")
+        for child in ast.iter_child_nodes(node):
+            visit(child, function)
+
+    visit(ast.parse(source), "")
+    return found
+
+
+def test_every_note_the_library_writes_carries_a_code() -> None:
+    """Read from the source: every audit entry the library builds names its note by code (the staff API serves it
+    as `note_code`, GET /v1/meta words it), except a status change, whose note is staff's own words."""
+    root = Path(__file__).resolve().parents[2]
+    built, found = 0, []
+    for path in sorted((root / "assistant").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        built += sum(source.count(f"{name}(") for name in _EVENT_TYPES)
+        found += uncoded_notes(source, path.relative_to(root).as_posix())
+    assert built >= 8, "the scan no longer sees the audit entries the desk builds"
+    assert found == [], "audit notes without a code (give them one in vocabulary.AUDIT_NOTES and the catalog):\n" + "\n".join(found)
+
+
+def test_the_code_check_catches_a_note_without_its_code() -> None:
+    planted = """
+def assign(db, row, actor, now, name):
+    db.add(TicketEvent(ticket_number=row.number, actor=actor, note=f"assigned to {name}", created_at=now))
+    TicketEventView(row.status, row.status, actor, "assigned", now)
+def set_status(db, row, actor, note, now):
+    db.add(TicketEvent(ticket_number=row.number, actor=actor, note=note, created_at=now))
+    db.add(TicketEvent(ticket_number=row.number, actor=actor, note="status changed", created_at=now))
+    TicketEventView(row.status, row.status, actor, note, now)
+"""
+    assert [line.split(":")[1] for line in uncoded_notes(planted, "x.py")] == ["3", "4", "7"]
+
+
+def test_the_console_words_library_notes_by_code_not_by_their_english() -> None:
+    """No table keyed by the English the desk stores: that breaks silently when the wording changes. The console
+    words a note from its code (GET /v1/meta's audit_notes) and shows any other as stored."""
+    from assistant.desk.tickets import library_note
+    from assistant.vocabulary import AUDIT_NOTES, meta
+
+    source = CONSOLE_JS.read_text(encoding="utf-8")
+    table = console_strings(source)
+    assert not any("eventNotes" in table[lang] for lang in table)
+    english = sorted(note for code in AUDIT_NOTES if f'"{(note := library_note(code))}"' in source)  # type: ignore[arg-type]
+    assert english == [], f"console.js spells out the library's English notes: {english}"
+    assert "note_code" in source and "audit_notes" in source
+    # The console fills in plain {name} fields itself: no format spec or conversion in a note's wording.
+    for note in meta()["audit_notes"]:
+        for text in note["labels"].values():
+            assert all(re.fullmatch(r"\w+", f) for f in re.findall(r"\{([^}]*)\}", text)), text
