@@ -65,17 +65,18 @@ def sqlite_url(tmp_path: Path) -> str:
     return url
 
 
-def fresh_postgres_schema() -> tuple[str, str]:
-    """A new, empty schema in the test database (each run gets its own)."""
+def fresh_postgres_schema(migrate: bool = True) -> tuple[str, str]:
+    """A new schema in the test database (each run gets its own), migrated to the latest revision unless `migrate` is False."""
     assert POSTGRES_URL
     schema = f"pa_test_{uuid.uuid4().hex[:10]}"
     engine = make_engine(POSTGRES_URL)
     with engine.begin() as conn:
         conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     engine.dispose()
-    engine = make_engine(POSTGRES_URL, schema=schema)
-    upgrade_database(engine)
-    engine.dispose()  # left to the garbage collector, connections piled up past max_connections
+    if migrate:
+        engine = make_engine(POSTGRES_URL, schema=schema)
+        upgrade_database(engine)
+        engine.dispose()  # left to the garbage collector, connections piled up past max_connections
     return POSTGRES_URL, schema
 
 

@@ -271,35 +271,21 @@ def test_the_scan_would_see_a_table() -> None:
     assert re.match(r"""\s*["']?(awaiting_identity)["']?\s*:""", "  awaiting_identity: 'x',")
 
 
-def test_meta_names_every_request_type_of_the_catalog_in_both_languages(client: TestClient) -> None:
+@pytest.mark.parametrize(("field", "prefix", "ids"), [("request_types", "request", "REQUEST_TYPES"), ("statuses", "status", "STATUSES")])
+def test_meta_names_every_request_type_and_status_of_the_catalog_in_both_languages(
+    client: TestClient, field: str, prefix: str, ids: str
+) -> None:
     from typing import get_args
 
+    from assistant import vocabulary
     from assistant.answering.messages import CATALOG, text
     from assistant.understand.language import Language
-    from assistant.vocabulary import REQUEST_TYPES
 
-    catalog = {key.removeprefix("request.") for key in CATALOG if key.startswith("request.")}
+    catalog = {key.removeprefix(f"{prefix}.") for key in CATALOG if key.startswith(f"{prefix}.")}
     for headers in ({}, JA):  # the same whatever language asks: the widget picks its own
-        served = {t["id"]: t["labels"] for t in client.get("/v1/meta", headers=headers).json()["request_types"]}
-        assert list(served) == list(REQUEST_TYPES) and set(served) == catalog
-        for kind, names in served.items():
-            assert set(names) == set(get_args(Language)) == {"en", "ja"}, kind
-            assert all(names[lang] == text(f"request.{kind}", lang) for lang in names), (kind, names)
-            assert JAPANESE.search(names["ja"]) and not JAPANESE.search(names["en"]), (kind, names)
-
-
-def test_meta_names_every_status_of_the_catalog_in_both_languages(client: TestClient) -> None:
-    from typing import get_args
-
-    from assistant.answering.messages import CATALOG, text
-    from assistant.understand.language import Language
-    from assistant.vocabulary import STATUSES
-
-    catalog = {key.removeprefix("status.") for key in CATALOG if key.startswith("status.")}
-    for headers in ({}, JA):  # the same whatever language asks: the widget picks its own
-        served = {s["id"]: s["labels"] for s in client.get("/v1/meta", headers=headers).json()["statuses"]}
-        assert list(served) == list(STATUSES) and set(served) == catalog
-        for status, names in served.items():
-            assert set(names) == set(get_args(Language)) == {"en", "ja"}, status
-            assert all(names[lang] == text(f"status.{status}", lang) for lang in names), (status, names)
-            assert JAPANESE.search(names["ja"]) and not JAPANESE.search(names["en"]), (status, names)
+        served = {t["id"]: t["labels"] for t in client.get("/v1/meta", headers=headers).json()[field]}
+        assert list(served) == list(getattr(vocabulary, ids)) and set(served) == catalog
+        for key, names in served.items():
+            assert set(names) == set(get_args(Language)) == {"en", "ja"}, key
+            assert all(names[lang] == text(f"{prefix}.{key}", lang) for lang in names), (key, names)
+            assert JAPANESE.search(names["ja"]) and not JAPANESE.search(names["en"]), (key, names)

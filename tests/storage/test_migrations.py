@@ -3,7 +3,6 @@ codes, and only those (SQLite, and PostgreSQL when PA_TEST_POSTGRES_URL is set).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from assistant.desk.tickets import SqlDeskQueue
 from assistant.storage.db import MIGRATIONS_DIR, make_engine, upgrade_database
-from tests.conftest import POSTGRES_URL, drop_postgres_schema
+from tests.conftest import POSTGRES_URL, drop_postgres_schema, fresh_postgres_schema
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -31,12 +30,8 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
         return
     if not POSTGRES_URL:
         pytest.skip("PA_TEST_POSTGRES_URL not set (.ci/run sets it)")
-    schema = f"pa_test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    admin.dispose()
-    engine = make_engine(POSTGRES_URL, schema=schema)
+    url, schema = fresh_postgres_schema(migrate=False)
+    engine = make_engine(url, schema=schema)
     try:
         yield engine
     finally:
