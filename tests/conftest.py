@@ -8,6 +8,7 @@ import gc
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,29 @@ def fresh_postgres_schema(migrate: bool = True) -> tuple[str, str]:
         upgrade_database(engine)
         engine.dispose()  # left to the garbage collector, connections piled up past max_connections
     return POSTGRES_URL, schema
+
+
+@contextmanager
+def database_engine(kind: str, tmp_path: Path, migrate: bool = True) -> Iterator[Engine]:
+    """A fresh database for one test, migrated to the latest revision unless `migrate` is False: SQLite
+    in `tmp_path` (`kind` "sqlite"), or a PostgreSQL schema of its own, dropped afterwards (skipped
+    when PA_TEST_POSTGRES_URL is not set)."""
+    if kind == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'test-engine.db'}")
+        if migrate:
+            upgrade_database(engine)
+        yield engine
+        engine.dispose()
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PA_TEST_POSTGRES_URL not set (.ci/run sets it)")
+    url, schema = fresh_postgres_schema(migrate=migrate)
+    engine = make_engine(url, schema=schema)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        drop_postgres_schema(schema)
 
 
 def drop_postgres_schema(schema: str) -> None:

@@ -20,7 +20,6 @@ from assistant.index.builds import LoadedIndex
 from assistant.index.embedding_cache import CachedEmbedder, cache_path
 from assistant.models.embedders import Embedder
 from assistant.search.retrieval import HybridRetriever, Retriever
-from assistant.storage.db import make_engine, upgrade_database
 from assistant.storage.sessions import SessionStore, SqlSessionStore
 from assistant.testing.contracts import (
     DeskQueueContract,
@@ -50,28 +49,15 @@ from assistant.understand.intent import WEIGHTS_FILE, EmbeddingIntentClassifier,
 from assistant.understand.intent_ja import WEIGHTS_FILE as JA_WEIGHTS_FILE
 from assistant.understand.intent_ja import ByLanguage, JapaneseIntentClassifier, JapaneseIntentWeights
 from assistant.understand.language import detect_language
-from tests.conftest import POSTGRES_URL, drop_postgres_schema, fresh_postgres_schema
+from tests.conftest import database_engine
 from tests.test_routing import RULES
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A fresh, migrated database: SQLite, and PostgreSQL when PA_TEST_POSTGRES_URL is set."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'contract.db'}")
-        upgrade_database(engine)
+    with database_engine(request.param, tmp_path) as engine:
         yield engine
-        engine.dispose()
-        return
-    if not POSTGRES_URL:
-        pytest.skip("PA_TEST_POSTGRES_URL not set (.ci/run sets it)")
-    url, schema = fresh_postgres_schema()
-    engine = make_engine(url, schema=schema)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        drop_postgres_schema(schema)
 
 
 # -- session stores ----------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 
 from assistant.desk.tickets import SqlDeskQueue
-from assistant.storage.db import MIGRATIONS_DIR, make_engine, upgrade_database
-from tests.conftest import POSTGRES_URL, drop_postgres_schema, fresh_postgres_schema
+from assistant.storage.db import MIGRATIONS_DIR, upgrade_database
+from tests.conftest import database_engine
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -23,20 +23,8 @@ NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A database with no tables yet: SQLite, and PostgreSQL (a schema of its own) when PA_TEST_POSTGRES_URL is set."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with database_engine(request.param, tmp_path, migrate=False) as engine:
         yield engine
-        engine.dispose()
-        return
-    if not POSTGRES_URL:
-        pytest.skip("PA_TEST_POSTGRES_URL not set (.ci/run sets it)")
-    url, schema = fresh_postgres_schema(migrate=False)
-    engine = make_engine(url, schema=schema)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        drop_postgres_schema(schema)
 
 
 def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
